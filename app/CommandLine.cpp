@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "CommandLine.h"
+
+#include "aggregation/Aggregator.h"
+#include "aggregation/SummaryJson.h"
+#include "export/RecordExporter.h"
+#include "ingest/IngestWorker.h"
+#include "store/StoreLocation.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDate>
+#include <QEventLoop>
+#include <QFile>
+#include <QJsonDocument>
+#include <QTemporaryDir>
+#include <QThread>
+
+#include <cstdio>
+#include <unistd.h>
+
+namespace BucketScope {
+
+namespace {
+
+constexpr int kRejectsShownOnStderr = 20;
+
+void printErr(const QString &message)
+{
+    const QByteArray text = message.toLocal8Bit() + '\n';
+    std::fwrite(text.constData(), 1, std::size_t(text.size()), stderr);
+}
+
+void printOut(const QByteArray &text)
+{
+    std::fwrite(text.constData(), 1, std::size_t(text.size()), stdout);
+    std::fflush(stdout);
+}
+
+QString humanBytes(double bytes)
+{
+    const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int unit = 0;
+    while (bytes >= 1024 && unit < 4) {
+        bytes /= 1024;
+        ++unit;
+    }
+    return QStringLiteral("%1 %2").arg(bytes, 0, 'f', unit ? 1 : 0).arg(QLatin1String(units[unit]));
+}
+
+// Runs an IngestWorker on its own thread and waits for it, reporting problems on stderr as they come.
+IngestResult ingest(const QStringList &paths, const QString &storePath, LogStore::Durability durability)
+{
+    IngestWorker *worker = new IngestWorker(IngestRequest{paths, storePath, durability});
+    QThread thread;
+    worker->moveToThread(&thread);
+    QObject::connect(&thread, &QThread::started, worker, &IngestWorker::run);
+    QObject::connect(&thread, &QThread::finished, worker, &QObject::deleteLater);
+
+    QEventLoop loop;
+    IngestResult result;
+    int rejectsShown = 0;
+    const bool interactive = ::isatty(STDERR_FILENO);
+    QObject::connect(worker, &IngestWorker::lineRejected, &loop, [&](const RejectedLine &line) {
+        if (rejectsShown++ < kRejectsShownOnStderr)
+            printErr(QStringLiteral("%1:%2: rejected: %3").arg(line.file).arg(line.line).arg(line.reason));
+    });
+    QObject::connect(worker, &IngestWorker::inputFailed, &loop, [](const QString &, const QString &message) {
+        printErr(QStringLiteral("error: ") + message);
+    });
+    QObject::connect(worker, &IngestWorker::progress, &loop, [interactive](const IngestProgress &p) {
+        if (!interactive)
+            return;
+        const QString total =
+            p.bytesTotal > 0 ? QStringLiteral(" / ") + humanBytes(double(p.bytesTotal)) : QString();
+        std::fprintf(stderr, "\r%s%s  %lld records  %.0f lines/s   ",
+                     humanBytes(double(p.bytesDone)).toLocal8Bit().constData(),
+                     total.toLocal8Bit().constData(), static_cast<long long>(p.records), p.recordsPerSecond);
+    });
+    QObject::connect(worker, &IngestWorker::finished, &loop, [&](const IngestResult &r) {
+        result = r;
+        loop.quit();
+    });
+    thread.start();
+    loop.exec();
+    thread.quit();
+    thread.wait();
+    if (interactive)
+        std::fputs("\r\033[K", stderr);
+    if (result.rejected > kRejectsShownOnStderr)
+        printErr(QStringLiteral(
+                     "%1 more rejected lines not shown; list them all with: bucketscope export --rejected")
+                     .arg(result.rejected - kRejectsShownOnStderr));
+    return result;
+}
+
+int exitCodeFor(const IngestResult &result)
+{
+    if (!result.fatalError.isEmpty())
+        return CommandLine::Fatal;
+    if (result.filesFailed > 0)
+        return result.files > result.filesFailed || result.records + result.duplicates > 0
+                   ? CommandLine::PartialFailure
+                   : CommandLine::Fatal;
+    return CommandLine::Success;
+}
+
+struct Context
+{
+    QCommandLineParser parser;
+    QCommandLineOption db{
+        QStringLiteral("db"),
+        QStringLiteral("Store to use: sqlite:///path/to/store.sqlite. Default for ingest: the "
+                       "per-user store; for summary/export with PATHs: a throwaway store."),
+        QStringLiteral("URL")};
+};
+
+// An empty URL means the per-user default store.
+bool resolveStorePath(const QString &dbUrl, QString &storePath)
+{
+    if (dbUrl.isEmpty()) {
+        storePath = StoreLocation::defaultLocation().path;
+        return true;
+    }
+    StoreLocation location;
+    QString error;
+    if (!StoreLocation::parse(dbUrl, location, &error)) {
+        printErr(QStringLiteral("error: ") + error);
+        return false;
+    }
+    storePath = location.path;
+    return true;
+}
+
+// Resolves the store for a command; with PATHs and no --db the logs are loaded into a throwaway store.
+class StoreSession
+{
+public:
+    // `dbUrl` empty: no --db given.
+    int open(const QStringList &paths, const QString &dbUrl, bool throwawayWithPaths)
+    {
+        QString storePath;
+        LogStore::Durability durability = LogStore::Durability::Durable;
+        if (!dbUrl.isEmpty()) {
+            if (!resolveStorePath(dbUrl, storePath))
+                return CommandLine::Fatal;
+        } else if (throwawayWithPaths && !paths.isEmpty()) {
+            if (!m_tempDir.isValid()) {
+                printErr(QStringLiteral("error: cannot create a temporary folder for the store: %1")
+                             .arg(m_tempDir.errorString()));
+                return CommandLine::Fatal;
+            }
+            storePath = m_tempDir.filePath(QStringLiteral("throwaway.sqlite"));
+            durability = LogStore::Durability::Throwaway;
+        } else {
+            storePath = StoreLocation::defaultLocation().path;
+        }
+
+        int code = CommandLine::Success;
+        if (!paths.isEmpty()) {
+            m_ingest = ingest(paths, storePath, durability);
+            if (!m_ingest.fatalError.isEmpty()) {
+                printErr(QStringLiteral("error: ") + m_ingest.fatalError);
+                return CommandLine::Fatal;
+            }
+            code = exitCodeFor(m_ingest);
+            if (code == CommandLine::Fatal) {
+                printErr(QStringLiteral("error: none of the inputs could be read"));
+                return code;
+            }
+        } else if (!QFile::exists(storePath)) {
+            printErr(QStringLiteral("error: there is no store at %1; give log files or folders, or --db")
+                         .arg(storePath));
+            return CommandLine::Fatal;
+        }
+        QString error;
+        m_store = LogStore::openSqlite(storePath, durability, &error);
+        if (!m_store) {
+            printErr(QStringLiteral("error: ") + error);
+            return CommandLine::Fatal;
+        }
+        return code;
+    }
+
+    LogStore &store() { return *m_store; }
+    const IngestResult &ingestResult() const { return m_ingest; }
+
+private:
+    QTemporaryDir m_tempDir;
+    std::unique_ptr<LogStore> m_store;
+    IngestResult m_ingest;
+};
+
+bool parseOrFail(QCommandLineParser &parser, const QStringList &arguments)
+{
+    if (!parser.parse(arguments)) {
+        printErr(QStringLiteral("error: ") + parser.errorText());
+        printErr(QStringLiteral("Try '%1 --help'.").arg(arguments.mid(0, 2).join(QLatin1Char(' '))));
+        return false;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        printOut(parser.helpText().toLocal8Bit());
+        return false;
+    }
+    return true;
+}
+
+int runIngest(const QStringList &arguments)
+{
+    Context context;
+    QCommandLineParser &parser = context.parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Reads S3 server access logs into a store, skipping records it already holds, and prints one "
+        "JSON object: files, records, rejected, duplicates, bytes_sent, seconds."));
+    parser.addHelpOption();
+    parser.addOption(context.db);
+    parser.addPositionalArgument(QStringLiteral("ingest"), QStringLiteral("The command."));
+    parser.addPositionalArgument(
+        QStringLiteral("PATH"),
+        QStringLiteral("Log files (plain or .gz), folders (read recursively) or - for stdin."),
+        QStringLiteral("PATH..."));
+    if (!parseOrFail(parser, arguments))
+        return parser.isSet(QStringLiteral("help")) ? CommandLine::Success : CommandLine::Fatal;
+    QStringList paths = parser.positionalArguments();
+    paths.removeFirst();
+    if (paths.isEmpty()) {
+        printErr(QStringLiteral("error: ingest needs at least one log file or folder"));
+        return CommandLine::Fatal;
+    }
+    QString storePath;
+    if (!resolveStorePath(parser.value(context.db), storePath))
+        return CommandLine::Fatal;
+    const IngestResult result = ingest(paths, storePath, LogStore::Durability::Durable);
+    if (!result.fatalError.isEmpty()) {
+        printErr(QStringLiteral("error: ") + result.fatalError);
+        return CommandLine::Fatal;
+    }
+    const QJsonObject json{{QStringLiteral("files"), result.files},
+                           {QStringLiteral("files_failed"), result.filesFailed},
+                           {QStringLiteral("lines"), result.lines},
+                           {QStringLiteral("records"), result.records},
+                           {QStringLiteral("rejected"), result.rejected},
+                           {QStringLiteral("duplicates"), result.duplicates},
+                           {QStringLiteral("bytes_sent"), result.bytesSent},
+                           {QStringLiteral("seconds"), std::round(result.seconds * 1000) / 1000},
+                           {QStringLiteral("store"), storePath}};
+    printOut(QJsonDocument(json).toJson(QJsonDocument::Compact) + '\n');
+    const int code = exitCodeFor(result);
+    if (code == CommandLine::Fatal)
+        printErr(QStringLiteral("error: none of the inputs could be read"));
+    return code;
+}
+
+bool parseDate(const QString &text, qint64 &epoch)
+{
+    const QDate date = QDate::fromString(text, Qt::ISODate);
+    if (!date.isValid() || text.size() != 10)
+        return false;
+    epoch = QDateTime(date, QTime(0, 0), Qt::UTC).toSecsSinceEpoch();
+    return true;
+}
+
+int runSummary(const QStringList &arguments)
+{
+    Context context;
+    QCommandLineParser &parser = context.parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Prints the numbers every BucketScope view shows, as JSON: totals, cost, error rate, exact latency "
+        "percentiles, per day and hour, per application, per operation and the top keys, referers, IPs and "
+        "user agents."));
+    parser.addHelpOption();
+    parser.addOption(context.db);
+    const QCommandLineOption from(QStringLiteral("from"), QStringLiteral("First day to include (UTC)."),
+                                  QStringLiteral("YYYY-MM-DD"));
+    const QCommandLineOption to(QStringLiteral("to"), QStringLiteral("Last day to include (UTC)."),
+                                QStringLiteral("YYYY-MM-DD"));
+    const QCommandLineOption price(
+        QStringLiteral("price-per-gib"),
+        QStringLiteral("Egress price in USD per GiB of bytes sent (default 0.011)."), QStringLiteral("USD"),
+        QStringLiteral("0.011"));
+    const QCommandLineOption topCount(QStringLiteral("top"),
+                                      QStringLiteral("Length of the top lists (default 10)."),
+                                      QStringLiteral("N"), QStringLiteral("10"));
+    const QCommandLineOption attribution(
+        QStringLiteral("attribution"),
+        QStringLiteral("JSON file of application attribution rules (see docs/cli.md)."),
+        QStringLiteral("FILE"));
+    parser.addOptions({from, to, price, topCount, attribution});
+    parser.addPositionalArgument(QStringLiteral("summary"), QStringLiteral("The command."));
+    parser.addPositionalArgument(
+        QStringLiteral("PATH"),
+        QStringLiteral("Logs to summarise in a throwaway store (or add to --db first)."),
+        QStringLiteral("[PATH...]"));
+    if (!parseOrFail(parser, arguments))
+        return parser.isSet(QStringLiteral("help")) ? CommandLine::Success : CommandLine::Fatal;
+
+    SummaryQuery query;
+    qint64 epoch = 0;
+    if (parser.isSet(from)) {
+        if (!parseDate(parser.value(from), epoch)) {
+            printErr(
+                QStringLiteral("error: --from '%1' is not a date like 2025-10-30").arg(parser.value(from)));
+            return CommandLine::Fatal;
+        }
+        query.from = epoch;
+    }
+    if (parser.isSet(to)) {
+        if (!parseDate(parser.value(to), epoch)) {
+            printErr(QStringLiteral("error: --to '%1' is not a date like 2025-10-30").arg(parser.value(to)));
+            return CommandLine::Fatal;
+        }
+        query.to = epoch + 86400;
+    }
+    bool ok = false;
+    query.pricePerGiB = parser.value(price).toDouble(&ok);
+    if (!ok || query.pricePerGiB < 0) {
+        printErr(QStringLiteral("error: --price-per-gib '%1' is not a non-negative number")
+                     .arg(parser.value(price)));
+        return CommandLine::Fatal;
+    }
+    query.topCount = parser.value(topCount).toInt(&ok);
+    if (!ok || query.topCount < 0) {
+        printErr(QStringLiteral("error: --top '%1' is not a non-negative whole number")
+                     .arg(parser.value(topCount)));
+        return CommandLine::Fatal;
+    }
+    if (parser.isSet(attribution)) {
+        QFile file(parser.value(attribution));
+        QString error;
+        if (!file.open(QIODevice::ReadOnly)) {
+            printErr(QStringLiteral("error: cannot read %1: %2").arg(file.fileName(), file.errorString()));
+            return CommandLine::Fatal;
+        }
+        if (!Attribution::fromJson(file.readAll(), query.attribution, &error)) {
+            printErr(QStringLiteral("error: %1: %2").arg(file.fileName(), error));
+            return CommandLine::Fatal;
+        }
+    }
+
+    StoreSession session;
+    const int code = session.open(parser.positionalArguments().mid(1), parser.value(context.db), true);
+    if (code == CommandLine::Fatal)
+        return code;
+
+    QString error;
+    const std::optional<Summary> summary = Aggregator::compute(session.store(), query, &error);
+    if (!summary) {
+        printErr(QStringLiteral("error: ") + error);
+        return CommandLine::Fatal;
+    }
+    printOut(QJsonDocument(SummaryJson::toJson(*summary)).toJson(QJsonDocument::Indented));
+    return code;
+}
+
+int runExport(const QStringList &arguments)
+{
+    Context context;
+    QCommandLineParser &parser = context.parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Writes every record (or, with --rejected, every rejected line) as JSON Lines or CSV. Fields logged "
+        "as '-' are null (empty in CSV); time is ISO 8601 UTC."));
+    parser.addHelpOption();
+    parser.addOption(context.db);
+    const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("jsonl (default) or csv."),
+                                    QStringLiteral("FORMAT"), QStringLiteral("jsonl"));
+    const QCommandLineOption rejected(
+        QStringLiteral("rejected"),
+        QStringLiteral("Write the rejected lines instead: file, line, reason, text."));
+    const QCommandLineOption output(QStringLiteral("out"), QStringLiteral("Write to FILE instead of stdout."),
+                                    QStringLiteral("FILE"));
+    parser.addOptions({format, rejected, output});
+    parser.addPositionalArgument(QStringLiteral("export"), QStringLiteral("The command."));
+    parser.addPositionalArgument(
+        QStringLiteral("PATH"),
+        QStringLiteral("Logs to export through a throwaway store (or add to --db first)."),
+        QStringLiteral("[PATH...]"));
+    if (!parseOrFail(parser, arguments))
+        return parser.isSet(QStringLiteral("help")) ? CommandLine::Success : CommandLine::Fatal;
+    const QString formatName = parser.value(format);
+    if (formatName != QLatin1String("jsonl") && formatName != QLatin1String("csv")) {
+        printErr(QStringLiteral("error: --format '%1' is not one of jsonl, csv").arg(formatName));
+        return CommandLine::Fatal;
+    }
+
+    StoreSession session;
+    const int code = session.open(parser.positionalArguments().mid(1), parser.value(context.db), true);
+    if (code == CommandLine::Fatal)
+        return code;
+
+    QFile out;
+    if (parser.isSet(output)) {
+        out.setFileName(parser.value(output));
+        if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+            printErr(QStringLiteral("error: cannot write %1: %2").arg(out.fileName(), out.errorString()));
+            return CommandLine::Fatal;
+        }
+    } else if (!out.open(stdout, QIODevice::WriteOnly)) {
+        printErr(QStringLiteral("error: cannot write to standard output"));
+        return CommandLine::Fatal;
+    }
+    const auto kind =
+        formatName == QLatin1String("csv") ? RecordExporter::Format::Csv : RecordExporter::Format::JsonLines;
+    QString error;
+    const qint64 rows = parser.isSet(rejected)
+                            ? RecordExporter::exportRejects(session.store(), kind, out, &error)
+                            : RecordExporter::exportRecords(session.store(), kind, out, &error);
+    out.flush();
+    if (rows < 0) {
+        printErr(QStringLiteral("error: ") + error);
+        return CommandLine::Fatal;
+    }
+    return code;
+}
+
+} // namespace
+
+bool CommandLine::isHeadlessCommand(const QString &word)
+{
+    return word == QLatin1String("ingest") || word == QLatin1String("summary") ||
+           word == QLatin1String("export");
+}
+
+int CommandLine::run(const QStringList &arguments)
+{
+    const QString command = arguments.value(1);
+    if (command == QLatin1String("ingest"))
+        return runIngest(arguments);
+    if (command == QLatin1String("summary"))
+        return runSummary(arguments);
+    if (command == QLatin1String("export"))
+        return runExport(arguments);
+    printErr(QStringLiteral("error: unknown command '%1'; try 'bucketscope --help'").arg(command));
+    return Fatal;
+}
+
+} // namespace BucketScope

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "Attribution.h"
+#include "Summary.h"
+
+#include <optional>
+
+namespace BucketScope {
+
+struct SummaryQuery
+{
+    std::optional<qint64> from; // inclusive, epoch seconds UTC
+    std::optional<qint64> to;   // exclusive
+    double pricePerGiB = 0.011; // the seed's OVHcloud egress price
+    int topCount = 10;
+    Attribution attribution = Attribution::defaults();
+};
+
+// Computes every number the views and the command line show, in one pass over the matching rows, so
+// the GUI and cron always agree. Exact: no sampling, percentiles over every value.
+class Aggregator
+{
+public:
+    static std::optional<Summary> compute(LogStore &store, const SummaryQuery &query, QString *error);
+
+    // PERCENTILE_CONT over sorted values: linear interpolation between the two nearest ranks.
+    static double percentile(const std::vector<qint64> &sorted, double fraction);
+};
+
+} // namespace BucketScope

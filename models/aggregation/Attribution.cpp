@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "Attribution.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace BucketScope {
+
+std::string_view refererHost(std::string_view referer)
+{
+    if (referer.data() == nullptr)
+        return {};
+    const std::size_t scheme = referer.find("://");
+    if (scheme == std::string_view::npos)
+        return {};
+    std::string_view rest = referer.substr(scheme + 3);
+    const std::size_t end = rest.find_first_of("/?#:");
+    rest = rest.substr(0, end);
+    if (const std::size_t at = rest.rfind('@'); at != std::string_view::npos)
+        rest = rest.substr(at + 1);
+    return rest;
+}
+
+Attribution Attribution::defaults()
+{
+    Attribution attribution;
+    Rule segment;
+    segment.kind = Rule::Kind::KeySegmentSuffix;
+    segment.suffixes = {"-public", "-private"};
+    Rule referer;
+    referer.kind = Rule::Kind::RefererFirstLabel;
+    attribution.m_rules = {segment, referer};
+    return attribution;
+}
+
+bool Attribution::fromJson(const QByteArray &json, Attribution &attribution, QString *error)
+{
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
+    if (parseError.error != QJsonParseError::NoError || !document.isObject() ||
+        !document.object().value(QStringLiteral("rules")).isArray()) {
+        if (error)
+            *error = parseError.error != QJsonParseError::NoError
+                         ? QStringLiteral("not valid JSON: %1 at offset %2")
+                               .arg(parseError.errorString())
+                               .arg(parseError.offset)
+                         : QStringLiteral("expected an object with a \"rules\" array");
+        return false;
+    }
+    QList<Rule> rules;
+    const QJsonArray array = document.object().value(QStringLiteral("rules")).toArray();
+    for (qsizetype i = 0; i < array.size(); ++i) {
+        const QJsonObject object = array.at(i).toObject();
+        const QString type = object.value(QStringLiteral("type")).toString();
+        Rule rule;
+        auto need = [&](const char *field) {
+            const QString value = object.value(QLatin1String(field)).toString();
+            if (value.isEmpty() && error)
+                *error = QStringLiteral("rule %1 (%2) needs a non-empty \"%3\"")
+                             .arg(i + 1)
+                             .arg(type, QLatin1String(field));
+            return value.toStdString();
+        };
+        if (type == QLatin1String("key_prefix")) {
+            rule.kind = Rule::Kind::KeyPrefix;
+            rule.pattern = need("prefix");
+            rule.application = rule.pattern.empty() ? std::string() : need("application");
+        } else if (type == QLatin1String("referer_host")) {
+            rule.kind = Rule::Kind::RefererHost;
+            rule.pattern = need("host");
+            rule.application = rule.pattern.empty() ? std::string() : need("application");
+        } else if (type == QLatin1String("key_segment_suffix")) {
+            rule.kind = Rule::Kind::KeySegmentSuffix;
+            for (const QJsonValue &suffix : object.value(QStringLiteral("suffixes")).toArray())
+                if (!suffix.toString().isEmpty())
+                    rule.suffixes.append(suffix.toString().toStdString());
+            if (rule.suffixes.isEmpty()) {
+                if (error)
+                    *error =
+                        QStringLiteral("rule %1 (key_segment_suffix) needs a \"suffixes\" array").arg(i + 1);
+                return false;
+            }
+        } else if (type == QLatin1String("referer_first_label")) {
+            rule.kind = Rule::Kind::RefererFirstLabel;
+        } else {
+            if (error)
+                *error = QStringLiteral("rule %1 has unknown type \"%2\"; use key_prefix, referer_host, "
+                                        "key_segment_suffix or referer_first_label")
+                             .arg(i + 1)
+                             .arg(type);
+            return false;
+        }
+        if ((rule.kind == Rule::Kind::KeyPrefix || rule.kind == Rule::Kind::RefererHost) &&
+            (rule.pattern.empty() || rule.application.empty()))
+            return false;
+        rules.append(rule);
+    }
+    attribution.m_rules = rules;
+    return true;
+}
+
+std::string_view Attribution::applicationFor(std::string_view referer, std::string_view key) const
+{
+    for (const Rule &rule : m_rules) {
+        switch (rule.kind) {
+        case Rule::Kind::KeyPrefix:
+            if (key.data() && key.substr(0, rule.pattern.size()) == rule.pattern)
+                return rule.application;
+            break;
+        case Rule::Kind::RefererHost: {
+            const std::string_view host = refererHost(referer);
+            if (host == rule.pattern || (host.size() > rule.pattern.size() &&
+                                         host.substr(host.size() - rule.pattern.size()) == rule.pattern &&
+                                         host[host.size() - rule.pattern.size() - 1] == '.'))
+                return rule.application;
+            break;
+        }
+        case Rule::Kind::KeySegmentSuffix: {
+            if (!key.data())
+                break;
+            std::size_t start = 0;
+            while (start < key.size()) {
+                std::size_t end = key.find('/', start);
+                if (end == std::string_view::npos)
+                    end = key.size();
+                const std::string_view segment = key.substr(start, end - start);
+                for (const std::string &suffix : rule.suffixes) {
+                    if (segment.size() > suffix.size() &&
+                        segment.substr(segment.size() - suffix.size()) == suffix)
+                        return segment.substr(0, segment.size() - suffix.size());
+                }
+                start = end + 1;
+            }
+            break;
+        }
+        case Rule::Kind::RefererFirstLabel: {
+            std::string_view host = refererHost(referer);
+            if (host.substr(0, 4) == "www.")
+                host.remove_prefix(4);
+            const std::size_t dot = host.find('.');
+            // A bare host ("localhost") or an IP address names no application.
+            if (dot == std::string_view::npos || dot == 0 || (host.front() >= '0' && host.front() <= '9') ||
+                host.front() == '[')
+                break;
+            return host.substr(0, dot);
+        }
+        }
+    }
+    return kUnattributed;
+}
+
+} // namespace BucketScope

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "SummaryJson.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+
+#include <cmath>
+
+namespace BucketScope {
+
+namespace {
+
+// Money and rates rounded for people; the raw counts stay exact integers.
+double rounded(double value, int decimals)
+{
+    const double scale = std::pow(10.0, decimals);
+    return std::round(value * scale) / scale;
+}
+
+QJsonObject statusJson(const StatusCounts &status)
+{
+    return QJsonObject{
+        {QStringLiteral("1xx"), status.informational}, {QStringLiteral("2xx"), status.success},
+        {QStringLiteral("3xx"), status.redirect},      {QStringLiteral("4xx"), status.clientError},
+        {QStringLiteral("5xx"), status.serverError},   {QStringLiteral("none"), status.none}};
+}
+
+QJsonObject latencyJson(const LatencyStats &latency)
+{
+    if (latency.count == 0)
+        return QJsonObject{{QStringLiteral("count"), 0},          {QStringLiteral("p50"), QJsonValue()},
+                           {QStringLiteral("p95"), QJsonValue()}, {QStringLiteral("p99"), QJsonValue()},
+                           {QStringLiteral("max"), QJsonValue()}, {QStringLiteral("avg"), QJsonValue()}};
+    return QJsonObject{{QStringLiteral("count"), latency.count},
+                       {QStringLiteral("p50"), rounded(latency.p50, 3)},
+                       {QStringLiteral("p95"), rounded(latency.p95, 3)},
+                       {QStringLiteral("p99"), rounded(latency.p99, 3)},
+                       {QStringLiteral("max"), latency.max},
+                       {QStringLiteral("avg"), rounded(latency.avg, 3)}};
+}
+
+QJsonArray rankedJson(const QList<RankedItem> &items, const QString &nameField, const Summary &summary,
+                      bool withCost = false)
+{
+    QJsonArray array;
+    for (const RankedItem &item : items) {
+        QJsonObject object{{nameField, item.name},
+                           {QStringLiteral("requests"), item.requests},
+                           {QStringLiteral("bytes_sent"), item.bytesSent}};
+        if (withCost)
+            object.insert(QStringLiteral("cost_usd"), rounded(summary.costFor(item.bytesSent), 6));
+        array.append(object);
+    }
+    return array;
+}
+
+QJsonObject bucketJson(const TimeBucket &bucket, const Summary &summary, bool day)
+{
+    QJsonObject object;
+    if (day)
+        object.insert(QStringLiteral("date"),
+                      QDateTime::fromSecsSinceEpoch(bucket.start, Qt::UTC).date().toString(Qt::ISODate));
+    else
+        object.insert(QStringLiteral("hour"), SummaryJson::isoTime(bucket.start));
+    object.insert(QStringLiteral("requests"), bucket.requests);
+    object.insert(QStringLiteral("bytes_sent"), bucket.bytesSent);
+    object.insert(QStringLiteral("cost_usd"), rounded(summary.costFor(bucket.bytesSent), 6));
+    object.insert(QStringLiteral("error_rate"), rounded(bucket.status.errorRate(), 6));
+    object.insert(QStringLiteral("status"), statusJson(bucket.status));
+    object.insert(QStringLiteral("latency_ms"), latencyJson(bucket.latency));
+    object.insert(QStringLiteral("unique_ips"), bucket.uniqueIps);
+    return object;
+}
+
+} // namespace
+
+QString SummaryJson::isoTime(qint64 epochSeconds)
+{
+    return QDateTime::fromSecsSinceEpoch(epochSeconds, Qt::UTC).toString(Qt::ISODate);
+}
+
+QJsonObject SummaryJson::toJson(const Summary &summary)
+{
+    QJsonObject json;
+    json.insert(QStringLiteral("records"), summary.store.records);
+    json.insert(QStringLiteral("rejected"), summary.store.rejected);
+    json.insert(QStringLiteral("duplicates"), summary.store.duplicates);
+    json.insert(QStringLiteral("requests"), summary.requests);
+    json.insert(QStringLiteral("bytes_sent"), summary.bytesSent);
+    json.insert(QStringLiteral("price_per_gib_usd"), summary.pricePerGiB);
+    json.insert(QStringLiteral("cost_usd"), rounded(summary.costUsd, 6));
+    json.insert(QStringLiteral("unique_ips"), summary.uniqueIps);
+    json.insert(QStringLiteral("error_rate"), rounded(summary.status.errorRate(), 6));
+    json.insert(QStringLiteral("first_time"),
+                summary.firstTime ? QJsonValue(isoTime(*summary.firstTime)) : QJsonValue());
+    json.insert(QStringLiteral("last_time"),
+                summary.lastTime ? QJsonValue(isoTime(*summary.lastTime)) : QJsonValue());
+    json.insert(QStringLiteral("status"), statusJson(summary.status));
+    json.insert(QStringLiteral("latency_ms"), latencyJson(summary.latency));
+
+    QJsonArray days;
+    for (const TimeBucket &day : summary.days)
+        days.append(bucketJson(day, summary, true));
+    json.insert(QStringLiteral("days"), days);
+    QJsonArray hours;
+    for (const TimeBucket &hour : summary.hours)
+        hours.append(bucketJson(hour, summary, false));
+    json.insert(QStringLiteral("hours"), hours);
+
+    json.insert(QStringLiteral("applications"),
+                rankedJson(summary.applications, QStringLiteral("application"), summary, true));
+    QJsonArray applicationDays;
+    for (const ApplicationDay &row : summary.applicationDays)
+        applicationDays.append(
+            QJsonObject{{QStringLiteral("date"),
+                         QDateTime::fromSecsSinceEpoch(row.day, Qt::UTC).date().toString(Qt::ISODate)},
+                        {QStringLiteral("application"), row.application},
+                        {QStringLiteral("requests"), row.requests},
+                        {QStringLiteral("bytes_sent"), row.bytesSent},
+                        {QStringLiteral("cost_usd"), rounded(row.costUsd, 6)}});
+    json.insert(QStringLiteral("application_days"), applicationDays);
+
+    json.insert(QStringLiteral("top_keys"), rankedJson(summary.topKeys, QStringLiteral("key"), summary));
+    json.insert(QStringLiteral("top_keys_by_bytes"),
+                rankedJson(summary.topKeysByBytes, QStringLiteral("key"), summary));
+    json.insert(QStringLiteral("top_referers"),
+                rankedJson(summary.topReferers, QStringLiteral("referer"), summary));
+    json.insert(QStringLiteral("top_referers_by_bytes"),
+                rankedJson(summary.topReferersByBytes, QStringLiteral("referer"), summary));
+    json.insert(QStringLiteral("top_ips"), rankedJson(summary.topIps, QStringLiteral("ip"), summary));
+    json.insert(QStringLiteral("top_ips_by_bytes"),
+                rankedJson(summary.topIpsByBytes, QStringLiteral("ip"), summary));
+    json.insert(QStringLiteral("top_user_agents"),
+                rankedJson(summary.topUserAgents, QStringLiteral("user_agent"), summary));
+    json.insert(QStringLiteral("top_user_agents_by_bytes"),
+                rankedJson(summary.topUserAgentsByBytes, QStringLiteral("user_agent"), summary));
+    json.insert(QStringLiteral("top_error_codes"),
+                rankedJson(summary.topErrorCodes, QStringLiteral("error_code"), summary));
+
+    QJsonArray operations;
+    for (const OperationStats &op : summary.operations)
+        operations.append(QJsonObject{{QStringLiteral("operation"), op.operation},
+                                      {QStringLiteral("requests"), op.requests},
+                                      {QStringLiteral("bytes_sent"), op.bytesSent},
+                                      {QStringLiteral("error_rate"), rounded(op.status.errorRate(), 6)},
+                                      {QStringLiteral("status"), statusJson(op.status)}});
+    json.insert(QStringLiteral("operations"), operations);
+    return json;
+}
+
+} // namespace BucketScope

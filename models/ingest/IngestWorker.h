@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "IngestTypes.h"
+#include "store/LogStore.h"
+
+#include <QObject>
+
+#include <atomic>
+
+namespace BucketScope {
+
+struct IngestRequest
+{
+    QStringList paths; // files, folders, "-"
+    QString storePath; // SQLite file; the worker opens its own connection to it
+    LogStore::Durability durability = LogStore::Durability::Durable;
+};
+
+// Reads, parses and stores logs. Lives on its own QThread: its signals are its whole API and reach the
+// GUI through queued connections. requestCancel() may be called from any thread.
+class IngestWorker : public QObject
+{
+    Q_OBJECT
+public:
+    explicit IngestWorker(IngestRequest request, QObject *parent = nullptr);
+
+    void requestCancel() { m_cancel.store(true, std::memory_order_relaxed); }
+
+    // At most this many rejectedLine signals are sent; every rejected line is in the store regardless.
+    static constexpr int kRejectSignalLimit = 1000;
+    // Records per transaction: bounds what a crash can lose to one batch that is re-read next time.
+    static constexpr int kBatchRecords = 50000;
+
+public slots:
+    void run();
+
+signals:
+    void started(qint64 bytesTotal, int files);
+    void progress(const BucketScope::IngestProgress &progress);
+    void lineRejected(const BucketScope::RejectedLine &line);
+    void inputFailed(const QString &path, const QString &message);
+    void finished(const BucketScope::IngestResult &result);
+
+private:
+    IngestRequest m_request;
+    std::atomic<bool> m_cancel{false};
+};
+
+} // namespace BucketScope

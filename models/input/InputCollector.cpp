@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "InputCollector.h"
+
+#include <QDirIterator>
+#include <QFileInfo>
+
+#include <algorithm>
+
+namespace BucketScope {
+
+namespace {
+InputFile describe(const QFileInfo &info)
+{
+    return InputFile{info.filePath(), info.size(), info.lastModified().toSecsSinceEpoch()};
+}
+} // namespace
+
+QList<InputFile> InputCollector::collect(const QStringList &paths, QStringList *problems)
+{
+    QList<InputFile> files;
+    for (const QString &path : paths) {
+        if (path == QLatin1String("-")) {
+            files.append(InputFile{path, -1, 0});
+            continue;
+        }
+        const QFileInfo info(path);
+        if (!info.exists()) {
+            if (problems)
+                problems->append(QStringLiteral("%1: no such file or folder").arg(path));
+            continue;
+        }
+        if (!info.isDir()) {
+            if (!info.isReadable() && problems)
+                problems->append(QStringLiteral("%1: permission denied").arg(path));
+            else
+                files.append(describe(info));
+            continue;
+        }
+        if (!info.isReadable() || !info.isExecutable()) {
+            if (problems)
+                problems->append(QStringLiteral("%1: cannot list the folder (permission denied)").arg(path));
+            continue;
+        }
+        QList<InputFile> found;
+        QDirIterator it(path, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            it.next();
+            const QFileInfo entry = it.fileInfo();
+            if (entry.fileName().startsWith(QLatin1Char('.')))
+                continue;
+            if (!entry.isReadable()) {
+                if (problems)
+                    problems->append(QStringLiteral("%1: permission denied").arg(entry.filePath()));
+                continue;
+            }
+            found.append(describe(entry));
+        }
+        std::sort(found.begin(), found.end(),
+                  [](const InputFile &a, const InputFile &b) { return a.path < b.path; });
+        if (found.isEmpty() && problems)
+            problems->append(QStringLiteral("%1: the folder holds no readable files").arg(path));
+        files.append(found);
+    }
+    return files;
+}
+
+} // namespace BucketScope

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+namespace BucketScope {
+
+struct InputFile
+{
+    QString path; // "-" for standard input
+    qint64 size = -1;
+    qint64 modifiedSecs = 0;
+};
+
+// Expands the paths a user gives (files, folders, "-") into the log files to read. Folders are walked
+// recursively in a stable (sorted) order without following symbolic links, so a link loop cannot trap
+// the walk; hidden files such as .DS_Store are skipped. Paths that do not exist or cannot be read are
+// reported in `problems` by name and the rest are still returned.
+class InputCollector
+{
+public:
+    static QList<InputFile> collect(const QStringList &paths, QStringList *problems);
+};
+
+} // namespace BucketScope

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QString>
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace BucketScope {
+
+// Reads a plain or gzip-compressed file (or standard input, "-") line by line without copying lines.
+// gzip is detected by content, not by name; concatenated gzip members are read as one stream.
+class LineReader
+{
+public:
+    LineReader();
+    ~LineReader();
+    LineReader(const LineReader &) = delete;
+    LineReader &operator=(const LineReader &) = delete;
+
+    bool open(const QString &path);
+    void close();
+
+    // The next line without its '\n', valid until the next call. Returns false at the end of the input
+    // or on an error; hasError() tells which.
+    bool readLine(std::string_view &line);
+
+    std::int64_t lineNumber() const { return m_lineNumber; }
+    // Bytes consumed from the file itself (compressed bytes for .gz), for progress.
+    std::int64_t inputBytesRead() const;
+    bool isCompressed() const { return m_compressed; }
+    // True when the first block read holds NUL bytes: a binary file, not a text log.
+    bool looksBinary() const { return m_looksBinary; }
+
+    bool hasError() const { return !m_error.isEmpty(); }
+    QString errorString() const { return m_error; }
+
+private:
+    bool fill();
+
+    void *m_gz = nullptr; // gzFile; void* keeps zlib.h out of this header
+    std::vector<char> m_buffer;
+    std::size_t m_begin = 0;
+    std::size_t m_end = 0;
+    bool m_eof = false;
+    bool m_compressed = false;
+    bool m_looksBinary = false;
+    bool m_firstFill = true;
+    std::int64_t m_lineNumber = 0;
+    QString m_path;
+    QString m_error;
+};
+
+} // namespace BucketScope

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "LogStore.h"
+
+#include "Schema.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+
+#include <sqlite3.h>
+#define XXH_INLINE_ALL // header-only: the dedupe hash sits on the ingest hot path
+#include <xxhash.h>
+
+#include <array>
+
+namespace BucketScope {
+
+namespace {
+
+constexpr char kNullMarker = '\x01';
+
+// Feeds one field into the dedupe hash, keeping null and "" apart and fields from running together.
+void hashField(XXH3_state_t *state, std::string_view field)
+{
+    if (S3Record::isNull(field)) {
+        XXH3_128bits_update(state, &kNullMarker, 1);
+    } else {
+        XXH3_128bits_update(state, field.data(), field.size());
+    }
+    const char separator = '\0';
+    XXH3_128bits_update(state, &separator, 1);
+}
+
+std::string_view trimmedLine(std::string_view line)
+{
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\n'))
+        line.remove_suffix(1);
+    return line;
+}
+
+void bindText(sqlite3_stmt *statement, int index, std::string_view text)
+{
+    if (S3Record::isNull(text))
+        sqlite3_bind_null(statement, index);
+    else
+        sqlite3_bind_text(statement, index, text.data(), int(text.size()), SQLITE_STATIC);
+}
+
+template <typename T> void bindNumber(sqlite3_stmt *statement, int index, const std::optional<T> &value)
+{
+    if (value)
+        sqlite3_bind_int64(statement, index, sqlite3_int64(*value));
+    else
+        sqlite3_bind_null(statement, index);
+}
+
+} // namespace
+
+LogStore::~LogStore()
+{
+    sqlite3_finalize(m_insert);
+    sqlite3_finalize(m_reject);
+    if (m_db)
+        sqlite3_close(m_db);
+}
+
+std::unique_ptr<LogStore> LogStore::openSqlite(const QString &path, Durability durability, QString *error)
+{
+    std::unique_ptr<LogStore> store(new LogStore);
+    store->m_path = path;
+    const QFileInfo info(path);
+    if (!QDir().mkpath(info.absolutePath())) {
+        if (error)
+            *error = QStringLiteral("cannot create the folder %1 for the store").arg(info.absolutePath());
+        return nullptr;
+    }
+    const int rc = sqlite3_open_v2(QFile::encodeName(path).constData(), &store->m_db,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+        if (error)
+            *error = QStringLiteral("cannot open the store %1: %2")
+                         .arg(path, QString::fromUtf8(store->m_db ? sqlite3_errmsg(store->m_db)
+                                                                  : sqlite3_errstr(rc)));
+        return nullptr;
+    }
+    sqlite3_busy_timeout(store->m_db, 10000);
+    const bool pragmas =
+        durability == Durability::Durable
+            ? store->exec("PRAGMA journal_mode=WAL") && store->exec("PRAGMA synchronous=NORMAL")
+            : store->exec("PRAGMA journal_mode=OFF") && store->exec("PRAGMA synchronous=OFF");
+    if (!pragmas || !store->exec("PRAGMA cache_size=-65536") || !store->exec("PRAGMA temp_store=MEMORY") ||
+        !store->migrate()) {
+        if (error)
+            *error = QStringLiteral("cannot use %1 as a BucketScope store: %2").arg(path, store->m_lastError);
+        return nullptr;
+    }
+
+    QStringList placeholders;
+    const QStringList &columns = Schema::recordColumns();
+    for (int i = 0; i < columns.size() + 3; ++i)
+        placeholders << QStringLiteral("?");
+    const QString insertSql =
+        QStringLiteral("INSERT OR IGNORE INTO requests (dedupe_key, source_id, line_no, %1) "
+                       "VALUES (%2)")
+            .arg(columns.join(QStringLiteral(", ")), placeholders.join(QStringLiteral(",")));
+    if (!store->prepare(&store->m_insert, insertSql) ||
+        !store->prepare(&store->m_reject,
+                        QStringLiteral("INSERT INTO rejects (source_id, file, line_no, reason, line_text) "
+                                       "VALUES (?, ?, ?, ?, ?)"))) {
+        if (error)
+            *error = QStringLiteral("cannot prepare the store %1: %2").arg(path, store->m_lastError);
+        return nullptr;
+    }
+    return store;
+}
+
+void LogStore::setError(const QString &context)
+{
+    m_lastError = context + QStringLiteral(": ") + QString::fromUtf8(sqlite3_errmsg(m_db));
+}
+
+bool LogStore::exec(const char *sql)
+{
+    char *message = nullptr;
+    if (sqlite3_exec(m_db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+        m_lastError = QString::fromUtf8(message ? message : sqlite3_errmsg(m_db));
+        sqlite3_free(message);
+        return false;
+    }
+    return true;
+}
+
+bool LogStore::prepare(sqlite3_stmt **statement, const QString &sql)
+{
+    if (sqlite3_prepare_v2(m_db, sql.toUtf8().constData(), -1, statement, nullptr) != SQLITE_OK) {
+        setError(QStringLiteral("prepare"));
+        return false;
+    }
+    return true;
+}
+
+bool LogStore::migrate()
+{
+    int version = 0;
+    sqlite3_stmt *statement = nullptr;
+    if (sqlite3_prepare_v2(m_db, "SELECT name FROM sqlite_master WHERE type='table' AND name='schema_info'",
+                           -1, &statement, nullptr) != SQLITE_OK) {
+        setError(QStringLiteral("reading the schema"));
+        return false;
+    }
+    const bool hasSchema = sqlite3_step(statement) == SQLITE_ROW;
+    sqlite3_finalize(statement);
+    if (hasSchema) {
+        if (sqlite3_prepare_v2(m_db, "SELECT MAX(version) FROM schema_info", -1, &statement, nullptr) !=
+            SQLITE_OK) {
+            setError(QStringLiteral("reading the schema version"));
+            return false;
+        }
+        if (sqlite3_step(statement) == SQLITE_ROW)
+            version = sqlite3_column_int(statement, 0);
+        sqlite3_finalize(statement);
+    } else {
+        // A file that holds tables but not ours is somebody else's database: do not write into it.
+        if (sqlite3_prepare_v2(m_db, "SELECT COUNT(*) FROM sqlite_master", -1, &statement, nullptr) !=
+            SQLITE_OK) {
+            setError(QStringLiteral("reading the file"));
+            return false;
+        }
+        const int objects = sqlite3_step(statement) == SQLITE_ROW ? sqlite3_column_int(statement, 0) : 0;
+        sqlite3_finalize(statement);
+        if (objects > 0) {
+            m_lastError = QStringLiteral("the file is an SQLite database of another program");
+            return false;
+        }
+    }
+    if (version > Schema::kCurrentVersion) {
+        m_lastError =
+            QStringLiteral("it was written by a newer BucketScope (schema version %1; this build knows %2)")
+                .arg(version)
+                .arg(Schema::kCurrentVersion);
+        return false;
+    }
+    if (version == Schema::kCurrentVersion)
+        return true;
+    if (!exec("BEGIN IMMEDIATE"))
+        return false;
+    for (const QString &sql : Schema::migrationStatements(SqlDialect::Sqlite, version)) {
+        if (!exec(sql.toUtf8().constData())) {
+            exec("ROLLBACK");
+            return false;
+        }
+    }
+    if (version > 0) {
+        const QString bump =
+            QStringLiteral("UPDATE schema_info SET version = %1").arg(Schema::kCurrentVersion);
+        if (!exec(bump.toUtf8().constData())) {
+            exec("ROLLBACK");
+            return false;
+        }
+    }
+    return exec("COMMIT");
+}
+
+bool LogStore::begin()
+{
+    return exec("BEGIN IMMEDIATE");
+}
+
+bool LogStore::commit()
+{
+    return exec("COMMIT");
+}
+
+void LogStore::rollback()
+{
+    exec("ROLLBACK");
+}
+
+qint64 LogStore::addSourceFile(const InputFile &file)
+{
+    sqlite3_stmt *statement = nullptr;
+    if (sqlite3_prepare_v2(
+            m_db,
+            "INSERT INTO source_files (path, size_bytes, modified_at, ingested_at, lines, records, "
+            "rejected, duplicates) VALUES (?, ?, ?, ?, 0, 0, 0, 0)",
+            -1, &statement, nullptr) != SQLITE_OK) {
+        setError(QStringLiteral("registering %1").arg(file.path));
+        return -1;
+    }
+    const QByteArray path = file.path.toUtf8();
+    sqlite3_bind_text(statement, 1, path.constData(), int(path.size()), SQLITE_TRANSIENT);
+    if (file.size >= 0)
+        sqlite3_bind_int64(statement, 2, file.size);
+    if (file.modifiedSecs > 0)
+        sqlite3_bind_int64(statement, 3, file.modifiedSecs);
+    sqlite3_bind_int64(statement, 4, QDateTime::currentSecsSinceEpoch());
+    const bool ok = sqlite3_step(statement) == SQLITE_DONE;
+    sqlite3_finalize(statement);
+    if (!ok) {
+        setError(QStringLiteral("registering %1").arg(file.path));
+        return -1;
+    }
+    return sqlite3_last_insert_rowid(m_db);
+}
+
+bool LogStore::finishSourceFile(qint64 sourceId, qint64 lines, qint64 records, qint64 rejected,
+                                qint64 duplicates, const QString &error)
+{
+    sqlite3_stmt *statement = nullptr;
+    if (sqlite3_prepare_v2(
+            m_db,
+            "UPDATE source_files SET lines = ?, records = ?, rejected = ?, duplicates = ?, error = ? "
+            "WHERE id = ?",
+            -1, &statement, nullptr) != SQLITE_OK) {
+        setError(QStringLiteral("updating file statistics"));
+        return false;
+    }
+    sqlite3_bind_int64(statement, 1, lines);
+    sqlite3_bind_int64(statement, 2, records);
+    sqlite3_bind_int64(statement, 3, rejected);
+    sqlite3_bind_int64(statement, 4, duplicates);
+    const QByteArray message = error.toUtf8();
+    if (!error.isEmpty())
+        sqlite3_bind_text(statement, 5, message.constData(), int(message.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(statement, 6, sourceId);
+    const bool ok = sqlite3_step(statement) == SQLITE_DONE;
+    sqlite3_finalize(statement);
+    if (!ok)
+        setError(QStringLiteral("updating file statistics"));
+    return ok;
+}
+
+LogStore::InsertResult LogStore::insert(const S3Record &record, std::string_view line, qint64 sourceId,
+                                        qint64 lineNumber)
+{
+    XXH3_state_t state;
+    XXH3_128bits_reset(&state);
+    hashField(&state, record.bucket);
+    if (S3Record::isNull(record.requestId)) {
+        const char marker = 'L';
+        XXH3_128bits_update(&state, &marker, 1);
+        hashField(&state, trimmedLine(line));
+    } else {
+        hashField(&state, record.requestId);
+    }
+    hashField(&state, record.operation);
+    hashField(&state, record.key);
+    XXH128_canonical_t digest;
+    XXH128_canonicalFromHash(&digest, XXH3_128bits_digest(&state));
+
+    sqlite3_stmt *s = m_insert;
+    int i = 1;
+    sqlite3_bind_blob(s, i++, digest.digest, int(sizeof digest.digest), SQLITE_STATIC);
+    if (sourceId >= 0)
+        sqlite3_bind_int64(s, i++, sourceId);
+    else
+        sqlite3_bind_null(s, i++);
+    sqlite3_bind_int64(s, i++, lineNumber);
+    bindNumber(s, i++, record.time);
+    bindText(s, i++, record.bucketOwner);
+    bindText(s, i++, record.bucket);
+    bindText(s, i++, record.remoteIp);
+    bindText(s, i++, record.requester);
+    bindText(s, i++, record.requestId);
+    bindText(s, i++, record.operation);
+    bindText(s, i++, record.key);
+    bindText(s, i++, record.requestUri);
+    bindNumber(s, i++, record.httpStatus);
+    bindText(s, i++, record.errorCode);
+    bindNumber(s, i++, record.bytesSent);
+    bindNumber(s, i++, record.objectSize);
+    bindNumber(s, i++, record.totalTimeMs);
+    bindNumber(s, i++, record.turnaroundTimeMs);
+    bindText(s, i++, record.referer);
+    bindText(s, i++, record.userAgent);
+    bindText(s, i++, record.versionId);
+    bindText(s, i++, record.hostId);
+    bindText(s, i++, record.signatureVersion);
+    bindText(s, i++, record.cipherSuite);
+    bindText(s, i++, record.authenticationType);
+    bindText(s, i++, record.hostHeader);
+    bindText(s, i++, record.tlsVersion);
+    bindText(s, i++, record.accessPointArn);
+    bindText(s, i++, record.aclRequired);
+    bindText(s, i++, record.sourceRegion);
+    bindText(s, i++, record.extraFields);
+    sqlite3_bind_int(s, i++, record.fieldCount);
+
+    const int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        setError(QStringLiteral("storing a record"));
+        return InsertResult::Failed;
+    }
+    return sqlite3_changes(m_db) > 0 ? InsertResult::Inserted : InsertResult::Duplicate;
+}
+
+bool LogStore::addReject(qint64 sourceId, const QString &file, qint64 lineNumber, const QString &reason,
+                         std::string_view line)
+{
+    sqlite3_stmt *s = m_reject;
+    if (sourceId >= 0)
+        sqlite3_bind_int64(s, 1, sourceId);
+    else
+        sqlite3_bind_null(s, 1);
+    const QByteArray fileUtf8 = file.toUtf8();
+    const QByteArray reasonUtf8 = reason.toUtf8();
+    sqlite3_bind_text(s, 2, fileUtf8.constData(), int(fileUtf8.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, lineNumber);
+    sqlite3_bind_text(s, 4, reasonUtf8.constData(), int(reasonUtf8.size()), SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, line.data(), int(line.size()), SQLITE_STATIC);
+    const int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        setError(QStringLiteral("storing a rejected line"));
+        return false;
+    }
+    return true;
+}
+
+StoreTotals LogStore::totals()
+{
+    StoreTotals totals;
+    sqlite3_stmt *statement = nullptr;
+    const char *sql =
+        "SELECT (SELECT COUNT(*) FROM requests), (SELECT COUNT(*) FROM rejects), "
+        "(SELECT COALESCE(SUM(duplicates), 0) FROM source_files), (SELECT COUNT(*) FROM source_files)";
+    if (sqlite3_prepare_v2(m_db, sql, -1, &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW) {
+        totals.records = sqlite3_column_int64(statement, 0);
+        totals.rejected = sqlite3_column_int64(statement, 1);
+        totals.duplicates = sqlite3_column_int64(statement, 2);
+        totals.files = sqlite3_column_int64(statement, 3);
+    }
+    sqlite3_finalize(statement);
+    return totals;
+}
+
+} // namespace BucketScope

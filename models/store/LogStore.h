@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "input/InputCollector.h"
+#include "parser/S3Record.h"
+
+#include <QString>
+
+#include <memory>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace BucketScope {
+
+struct StoreTotals
+{
+    qint64 records = 0;
+    qint64 rejected = 0;
+    qint64 duplicates = 0;
+    qint64 files = 0;
+};
+
+// The embedded SQLite store: schema migrations, deduplicating inserts and the rejects table. One
+// instance is one connection; use it from one thread at a time (the ingest worker opens its own).
+class LogStore
+{
+public:
+    enum class Durability
+    {
+        Durable,   // WAL journal: a crash loses at most the open transaction, readers see committed data
+        Throwaway, // no journal, no fsync: for a temporary store that is deleted after the command
+    };
+    enum class InsertResult
+    {
+        Inserted,
+        Duplicate,
+        Failed
+    };
+
+    ~LogStore();
+    LogStore(const LogStore &) = delete;
+    LogStore &operator=(const LogStore &) = delete;
+
+    // Opens (creating folders and the file as needed) and migrates the schema to the current version.
+    static std::unique_ptr<LogStore> openSqlite(const QString &path, Durability durability, QString *error);
+
+    QString path() const { return m_path; }
+    sqlite3 *handle() const { return m_db; }
+    QString lastError() const { return m_lastError; }
+
+    bool begin();
+    bool commit();
+    void rollback();
+
+    qint64 addSourceFile(const InputFile &file);
+    bool finishSourceFile(qint64 sourceId, qint64 lines, qint64 records, qint64 rejected, qint64 duplicates,
+                          const QString &error);
+
+    // Two records are the same request when bucket, request id, operation and key are equal; records
+    // without a request id (Ceph journal) are identified by their whole line instead.
+    InsertResult insert(const S3Record &record, std::string_view line, qint64 sourceId, qint64 lineNumber);
+    bool addReject(qint64 sourceId, const QString &file, qint64 lineNumber, const QString &reason,
+                   std::string_view line);
+
+    StoreTotals totals();
+
+private:
+    LogStore() = default;
+    bool exec(const char *sql);
+    bool migrate();
+    bool prepare(sqlite3_stmt **statement, const QString &sql);
+    void setError(const QString &context);
+
+    sqlite3 *m_db = nullptr;
+    sqlite3_stmt *m_insert = nullptr;
+    sqlite3_stmt *m_reject = nullptr;
+    QString m_path;
+    QString m_lastError;
+};
+
+} // namespace BucketScope
