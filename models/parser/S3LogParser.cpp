@@ -168,7 +168,9 @@ private:
 
     bool parseJournal(std::size_t afterTime);
     bool parseRequester();
-    bool parseStatusToTurnaround(std::size_t from, std::string *problem, std::size_t *problemAt);
+    // `fieldsParsed` says how far it got before a problem, to report the most plausible one.
+    bool parseStatusToTurnaround(std::size_t from, std::string *problem, std::size_t *problemAt,
+                                 int *fieldsParsed = nullptr);
     bool parseQuotedRequestUri();
     bool parseRefererAndUserAgent();
     bool parseTrailer();
@@ -373,8 +375,13 @@ bool LineParser::parseRequester()
     return true;
 }
 
-bool LineParser::parseStatusToTurnaround(std::size_t from, std::string *problem, std::size_t *problemAt)
+bool LineParser::parseStatusToTurnaround(std::size_t from, std::string *problem, std::size_t *problemAt,
+                                         int *fieldsParsed)
 {
+    int parsed = 0;
+    if (!fieldsParsed)
+        fieldsParsed = &parsed;
+    *fieldsParsed = 0;
     Cursor cursor(m_cursor.line());
     cursor.setPosition(from);
 
@@ -393,6 +400,7 @@ bool LineParser::parseStatusToTurnaround(std::size_t from, std::string *problem,
         httpStatus = int(value);
     }
     const std::string_view errorCode = cursor.token();
+    *fieldsParsed = 2;
 
     static constexpr std::array<const char *, 4> kNames = {"Bytes Sent", "Object Size", "Total Time",
                                                            "Turn-Around Time"};
@@ -407,6 +415,7 @@ bool LineParser::parseStatusToTurnaround(std::size_t from, std::string *problem,
                            : std::string(kNames[i]) + " '" + std::string(token) + "' is not a number or '-'";
             return false;
         }
+        ++*fieldsParsed;
     }
 
     m_record.httpStatus = httpStatus;
@@ -425,22 +434,28 @@ bool LineParser::parseQuotedRequestUri()
     // quote after which status, error code and four numbers follow.
     const std::string_view line = m_cursor.line();
     const std::size_t open = m_cursor.skipSpaces();
-    std::string problem;
-    std::size_t problemAt = 0;
-    bool sawCandidate = false;
+    std::string problem, bestProblem;
+    std::size_t problemAt = 0, bestProblemAt = 0;
+    int bestProgress = -1;
     for (std::size_t quote = line.find('"', open + 1); quote != std::string_view::npos;
          quote = line.find('"', quote + 1)) {
         if (quote + 1 < line.size() && line[quote + 1] != ' ')
             continue;
-        sawCandidate = true;
-        if (parseStatusToTurnaround(quote + 1, &problem, &problemAt)) {
+        int progress = 0;
+        if (parseStatusToTurnaround(quote + 1, &problem, &problemAt, &progress)) {
             m_record.requestUri = line.substr(open + 1, quote - open - 1);
             return true;
         }
+        // The candidate that got furthest (first on ties) names the field a person should look at.
+        if (progress > bestProgress) {
+            bestProgress = progress;
+            bestProblem = problem;
+            bestProblemAt = problemAt;
+        }
     }
-    if (!sawCandidate)
+    if (bestProgress < 0)
         return fail(Reason::BadQuoting, open, "the quoted Request-URI is never closed");
-    return fail(Reason::BadNumber, problemAt, problem);
+    return fail(Reason::BadNumber, bestProblemAt, bestProblem);
 }
 
 bool LineParser::parseRefererAndUserAgent()
@@ -466,6 +481,9 @@ bool LineParser::parseRefererAndUserAgent()
                 break;
             }
         }
+        if (userAgentAt == std::string_view::npos && line.back() == '"')
+            return fail(Reason::Truncated, line.size(),
+                        "16 fields: the line ends after the Referer, the User-Agent is missing");
         if (userAgentAt == std::string_view::npos)
             return fail(Reason::BadQuoting, refererAt,
                         "the quoted Referer is not followed by a User-Agent field");
@@ -485,6 +503,12 @@ bool LineParser::parseRefererAndUserAgent()
             const std::size_t quote = line.rfind('"', close - 1);
             if (quote == std::string_view::npos || quote <= userAgentAt)
                 break;
+            // A "-" after the User-Agent is a later field written by a tool that quotes dashes.
+            if (quote >= userAgentAt + 3 && line[quote - 1] == '-' && line[quote - 2] == '"' &&
+                line[quote - 3] == ' ' && (quote + 1 == line.size() || line[quote + 1] == ' ')) {
+                close = quote - 2;
+                continue;
+            }
             if (quote + 1 == line.size() || line[quote + 1] == ' ') {
                 m_record.userAgent = line.substr(userAgentAt + 1, quote - userAgentAt - 1);
                 m_cursor.setPosition(quote + 1);
@@ -544,7 +568,20 @@ bool LineParser::parseTrailer()
         }
         known[count++] = hostId;
     }
-    while (count < known.size() && used < tokenCount)
+    // Fields 25-27 have fixed shapes; a token that fits none is the first of fields we do not know yet.
+    auto fitsField = [](std::size_t index, std::string_view token) {
+        if (isDash(token) || index < 7)
+            return true;
+        if (index == 7) // Access Point ARN
+            return token.substr(0, 4) == "arn:";
+        if (index == 8) // aclRequired
+            return token == "Yes";
+        // Source region: us-east-1, eu-west-3, ap-southeast-2, us-gov-west-1
+        return token.size() >= 6 && token.size() <= 20 && isDigit(token.back()) &&
+               token.find('-') != std::string_view::npos &&
+               token.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string_view::npos;
+    };
+    while (count < known.size() && used < tokenCount && fitsField(count, tokens[used]))
         known[count++] = tokens[used++];
 
     std::string_view *const targets[] = {&m_record.versionId,          &m_record.hostId,
