@@ -231,6 +231,17 @@ bool LineParser::run()
             return fail(Reason::Truncated, timeAt,
                         "only 2 fields; an S3 access-log record has at least " +
                             std::to_string(kMinimumFields));
+        if (!isDash(token)) {
+            // A short line of anything: say it is short rather than badly timed.
+            int fields = 0;
+            for (Cursor counter(line); fields < kMinimumFields && !counter.token().empty();)
+                ++fields;
+            if (fields < kMinimumFields)
+                return fail(Reason::Truncated, line.size(),
+                            "only " + std::to_string(fields) +
+                                " fields; an S3 access-log record has at least " +
+                                std::to_string(kMinimumFields));
+        }
         if (!isDash(token))
             return fail(Reason::BadTimestamp, timeAt,
                         "expected the [time] field, found '" + std::string(token) + "'");

@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Ingest end to end on real files: readers (plain, gzip, folders), the store's dedupe and rejects, the
+// worker's signals, cancellation and the accounting identity accepted + rejected + duplicates = lines.
+#include "ingest/IngestWorker.h"
+#include "input/InputCollector.h"
+#include "input/LineReader.h"
+#include "store/LogStore.h"
+#include "store/Schema.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include <zlib.h>
+
+using namespace BucketScope;
+
+namespace {
+
+QByteArray line(int n, const QByteArray &requestId = {},
+                const QByteArray &key = "files/a/castingly-public/x.jpg",
+                const QByteArray &operation = "REST.GET.OBJECT")
+{
+    const QByteArray id = requestId.isEmpty() ? QByteArray::number(0x1000 + n, 16).toUpper() : requestId;
+    return "owner bucket [30/Oct/2025:21:" + QByteArray::number(10 + n % 50) + ":08 +0000] 192.0.2." +
+           QByteArray::number(n % 250) + " - " + id + " " + operation + " " + key + " \"GET /" + key +
+           " HTTP/1.1\" 200 - " + QByteArray::number(1000 + n) + " 5000 " + QByteArray::number(n % 90 + 1) +
+           " 1 \"https://castingly.dailey.dev/\" \"Mozilla/5.0\" - hostid SigV4 ECDHE-RSA-AES128-GCM-SHA256 "
+           "AuthHeader bucket.s3.example.com TLSv1.2 -";
+}
+
+void writeFile(const QString &path, const QByteArray &content)
+{
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    QFile file(path);
+    QVERIFY2(file.open(QIODevice::WriteOnly), qPrintable(path));
+    file.write(content);
+}
+
+void writeGzip(const QString &path, const QByteArray &content)
+{
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    gzFile gz = gzopen(QFile::encodeName(path).constData(), "wb");
+    QVERIFY(gz);
+    QCOMPARE(gzwrite(gz, content.constData(), unsigned(content.size())), int(content.size()));
+    QCOMPARE(gzclose(gz), Z_OK);
+}
+
+QByteArray lines(int from, int to)
+{
+    QByteArray text;
+    for (int n = from; n < to; ++n)
+        text += line(n) + '\n';
+    return text;
+}
+
+IngestResult runIngest(const QStringList &paths, const QString &store, QList<RejectedLine> *rejects = nullptr)
+{
+    IngestWorker worker(IngestRequest{paths, store, LogStore::Durability::Durable});
+    QSignalSpy finished(&worker, &IngestWorker::finished);
+    QSignalSpy rejected(&worker, &IngestWorker::lineRejected);
+    worker.run();
+    if (finished.size() != 1)
+        return IngestResult{};
+    if (rejects) {
+        for (const QList<QVariant> &args : rejected)
+            rejects->append(args.at(0).value<RejectedLine>());
+    }
+    return finished.at(0).at(0).value<IngestResult>();
+}
+
+qint64 scalar(const QString &store, const QString &sql)
+{
+    const QString name = QStringLiteral("scalar-%1").arg(quintptr(&store));
+    qint64 value = -1;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(store);
+        if (db.open()) {
+            QSqlQuery query(sql, db);
+            if (query.next())
+                value = query.value(0).toLongLong();
+        }
+    }
+    QSqlDatabase::removeDatabase(name);
+    return value;
+}
+
+} // namespace
+
+class TstIngest : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void lineReaderSplitsLinesAcrossBuffers_data();
+    void lineReaderSplitsLinesAcrossBuffers();
+    void gzipAndPlainGiveTheSameRecords();
+    void concatenatedGzipMembersAreOneStream();
+    void truncatedGzipKeepsLinesBeforeTheCutAndNamesTheFile();
+    void reingestAddsNothing();
+    void dedupeKeyIsBucketRequestIdOperationAndKey();
+    void rejectsCarryFileLineAndReasonAndTheRestLoads();
+    void accountingIdentityHoldsOnTheCorpus();
+    void folderIsReadRecursivelyInOrderSkippingHiddenFiles();
+    void folderOfTwentyThousandObjects();
+    void missingAndBinaryInputsAreReportedByName();
+    void cancelStopsWithinAHundredMilliseconds();
+    void storeRefusesNewerSchemaAndForeignDatabases();
+    void schemaHasNoSqliteOnlyTypesForMySql();
+    void largeSizesSurviveTheStore();
+};
+
+void TstIngest::lineReaderSplitsLinesAcrossBuffers_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QList<QByteArray>>("expected");
+    QTest::newRow("lf") << QByteArray("a\nb\n") << QList<QByteArray>{"a", "b"};
+    QTest::newRow("no final newline") << QByteArray("a\nb") << QList<QByteArray>{"a", "b"};
+    QTest::newRow("crlf kept for the parser") << QByteArray("a\r\nb\r\n") << QList<QByteArray>{"a\r", "b\r"};
+    QTest::newRow("blank lines") << QByteArray("\n\na\n\n") << QList<QByteArray>{"", "", "a", ""};
+    const QByteArray longLine(3 << 20, 'x'); // longer than the reader's first buffer
+    QTest::newRow("line longer than the buffer")
+        << (QByteArray("a\n") + longLine + "\nb\n") << QList<QByteArray>{"a", longLine, "b"};
+    QTest::newRow("empty file") << QByteArray() << QList<QByteArray>{};
+}
+
+void TstIngest::lineReaderSplitsLinesAcrossBuffers()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QList<QByteArray>, expected);
+    QTemporaryDir dir;
+    for (bool compressed : {false, true}) {
+        const QString path = dir.filePath(compressed ? QStringLiteral("f.gz") : QStringLiteral("f.log"));
+        compressed ? writeGzip(path, content) : writeFile(path, content);
+        LineReader reader;
+        QVERIFY(reader.open(path));
+        QList<QByteArray> got;
+        std::string_view text;
+        while (reader.readLine(text))
+            got.append(QByteArray(text.data(), qsizetype(text.size())));
+        QVERIFY2(!reader.hasError(), qPrintable(reader.errorString()));
+        QCOMPARE(got, expected);
+        QCOMPARE(reader.isCompressed(), compressed);
+        QCOMPARE(reader.lineNumber(), qint64(expected.size()));
+    }
+}
+
+void TstIngest::gzipAndPlainGiveTheSameRecords()
+{
+    QTemporaryDir dir;
+    writeFile(dir.filePath(QStringLiteral("plain.log")), lines(0, 500));
+    writeGzip(dir.filePath(QStringLiteral("packed.log.gz")), lines(0, 500));
+    const IngestResult plain =
+        runIngest({dir.filePath(QStringLiteral("plain.log"))}, dir.filePath(QStringLiteral("a.sqlite")));
+    const IngestResult packed =
+        runIngest({dir.filePath(QStringLiteral("packed.log.gz"))}, dir.filePath(QStringLiteral("b.sqlite")));
+    QCOMPARE(plain.records, 500);
+    QCOMPARE(packed.records, 500);
+    QCOMPARE(packed.bytesSent, plain.bytesSent);
+    const QString sum = QStringLiteral("SELECT SUM(bytes_sent) + SUM(total_time_ms) FROM requests");
+    QCOMPARE(scalar(dir.filePath(QStringLiteral("b.sqlite")), sum),
+             scalar(dir.filePath(QStringLiteral("a.sqlite")), sum));
+}
+
+void TstIngest::concatenatedGzipMembersAreOneStream()
+{
+    QTemporaryDir dir;
+    writeGzip(dir.filePath(QStringLiteral("one.gz")), lines(0, 100));
+    writeGzip(dir.filePath(QStringLiteral("two.gz")), lines(100, 250));
+    QFile one(dir.filePath(QStringLiteral("one.gz"))), two(dir.filePath(QStringLiteral("two.gz")));
+    QVERIFY(one.open(QIODevice::ReadOnly) && two.open(QIODevice::ReadOnly));
+    writeFile(dir.filePath(QStringLiteral("both.gz")), one.readAll() + two.readAll());
+    const IngestResult result =
+        runIngest({dir.filePath(QStringLiteral("both.gz"))}, dir.filePath(QStringLiteral("s.sqlite")));
+    QCOMPARE(result.records, 250);
+    QCOMPARE(result.filesFailed, 0);
+}
+
+void TstIngest::truncatedGzipKeepsLinesBeforeTheCutAndNamesTheFile()
+{
+    QTemporaryDir dir;
+    const QString whole = dir.filePath(QStringLiteral("whole.gz"));
+    writeGzip(whole, lines(0, 5000));
+    QFile file(whole);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray bytes = file.readAll();
+    const QString cut = dir.filePath(QStringLiteral("cut.log.gz"));
+    writeFile(cut, bytes.left(bytes.size() / 2));
+    writeFile(dir.filePath(QStringLiteral("good.log")), lines(9000, 9010));
+
+    const IngestResult result =
+        runIngest({cut, dir.filePath(QStringLiteral("good.log"))}, dir.filePath(QStringLiteral("s.sqlite")));
+    QCOMPARE(result.filesFailed, 1);
+    QCOMPARE(result.problems.size(), 1);
+    QVERIFY2(result.problems.first().contains(QStringLiteral("cut.log.gz")),
+             qPrintable(result.problems.first()));
+    QVERIFY2(result.problems.first().contains(QStringLiteral("truncated")),
+             qPrintable(result.problems.first()));
+    // Some but not all of the first file, and every line of the second.
+    QVERIFY(result.records > 10 + 100);
+    QVERIFY(result.records < 10 + 5000);
+    QCOMPARE(result.records + result.rejected + result.duplicates, result.lines);
+}
+
+void TstIngest::reingestAddsNothing()
+{
+    QTemporaryDir dir;
+    writeFile(dir.filePath(QStringLiteral("a.log")), lines(0, 300));
+    writeFile(dir.filePath(QStringLiteral("overlap.log")), lines(200, 400)); // 100 lines overlap a.log
+    const QString store = dir.filePath(QStringLiteral("s.sqlite"));
+    const IngestResult first = runIngest({dir.filePath(QStringLiteral("a.log"))}, store);
+    QCOMPARE(first.records, 300);
+    QCOMPARE(first.duplicates, 0);
+    const IngestResult again = runIngest({dir.filePath(QStringLiteral("a.log"))}, store);
+    QCOMPARE(again.records, 0);
+    QCOMPARE(again.duplicates, 300);
+    QCOMPARE(again.bytesSent, 0);
+    const IngestResult overlap = runIngest({dir.filePath(QStringLiteral("overlap.log"))}, store);
+    QCOMPARE(overlap.records, 100);
+    QCOMPARE(overlap.duplicates, 100);
+    QCOMPARE(scalar(store, QStringLiteral("SELECT COUNT(*) FROM requests")), 400);
+    QCOMPARE(scalar(store, QStringLiteral("SELECT SUM(duplicates) FROM source_files")), 400);
+}
+
+void TstIngest::dedupeKeyIsBucketRequestIdOperationAndKey()
+{
+    QTemporaryDir dir;
+    // One request id, several records that are all distinct requests: a copy writes COPY.OBJECT and
+    // COPY.OBJECT_GET, a multi-object delete one record per key.
+    QByteArray content;
+    content += line(1, "SAMEID", "dst.jpg", "REST.COPY.OBJECT") + '\n';
+    content += line(1, "SAMEID", "src.jpg", "REST.COPY.OBJECT_GET") + '\n';
+    content += line(1, "SAMEID", "a.jpg", "BATCH.DELETE.OBJECT") + '\n';
+    content += line(1, "SAMEID", "b.jpg", "BATCH.DELETE.OBJECT") + '\n';
+    content += line(1, "SAMEID", "b.jpg", "BATCH.DELETE.OBJECT") + '\n'; // the same request logged twice
+    QByteArray otherBucket = line(1, "SAMEID", "b.jpg", "BATCH.DELETE.OBJECT");
+    otherBucket.replace("owner bucket ", "owner bucket2 ");
+    content += otherBucket + '\n';
+    writeFile(dir.filePath(QStringLiteral("copy.log")), content);
+    const IngestResult result =
+        runIngest({dir.filePath(QStringLiteral("copy.log"))}, dir.filePath(QStringLiteral("s.sqlite")));
+    QCOMPARE(result.records, 5);
+    QCOMPARE(result.duplicates, 1);
+}
+
+void TstIngest::rejectsCarryFileLineAndReasonAndTheRestLoads()
+{
+    QTemporaryDir dir;
+    QByteArray content = lines(0, 3);
+    content += "this is not a log line\n";             // line 4
+    content += "\n";                                   // blank: not counted
+    content += lines(3, 5);                            // lines 6-7
+    content += line(99).left(120) + '\n';              // line 8: truncated
+    content += line(100).left(200) + line(101) + "\n"; // line 9: two records spliced
+    content += lines(5, 6);                            // line 10
+    const QString path = dir.filePath(QStringLiteral("mixed.log"));
+    writeFile(path, content);
+    QList<RejectedLine> rejects;
+    const QString store = dir.filePath(QStringLiteral("s.sqlite"));
+    const IngestResult result = runIngest({path}, store, &rejects);
+    QCOMPARE(result.records, 6);
+    QCOMPARE(result.rejected, 3);
+    QCOMPARE(result.lines, 9);
+    QCOMPARE(rejects.size(), 3);
+    QCOMPARE(rejects.at(0).line, 4);
+    QCOMPARE(rejects.at(1).line, 8);
+    QCOMPARE(rejects.at(2).line, 9);
+    for (const RejectedLine &reject : rejects) {
+        QCOMPARE(reject.file, path);
+        QVERIFY(!reject.reason.isEmpty());
+    }
+    QVERIFY2(rejects.at(0).reason.startsWith(QStringLiteral("truncated")), qPrintable(rejects.at(0).reason));
+    QVERIFY2(rejects.at(2).reason.contains(QStringLiteral("two records")), qPrintable(rejects.at(2).reason));
+    QCOMPARE(rejects.at(0).text, QStringLiteral("this is not a log line"));
+    QCOMPARE(scalar(store, QStringLiteral("SELECT line_no FROM rejects ORDER BY id LIMIT 1 OFFSET 1")), 8);
+    QCOMPARE(scalar(store, QStringLiteral("SELECT COUNT(*) FROM rejects")), 3);
+}
+
+void TstIngest::accountingIdentityHoldsOnTheCorpus()
+{
+    QTemporaryDir dir;
+    const QString store = dir.filePath(QStringLiteral("s.sqlite"));
+    const QString corpus = QStringLiteral(BUCKETSCOPE_CORPUS_DIR);
+    qint64 nonBlank = 0;
+    QStringList logs;
+    for (const QString &name : QDir(corpus).entryList({QStringLiteral("*.log")})) {
+        logs << corpus + QLatin1Char('/') + name;
+        QFile file(logs.last());
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        for (const QByteArray &text : file.readAll().split('\n'))
+            nonBlank += text.trimmed().isEmpty() ? 0 : 1;
+    }
+    const IngestResult first = runIngest(logs, store);
+    QCOMPARE(first.lines, nonBlank);
+    QCOMPARE(first.records + first.rejected + first.duplicates, nonBlank);
+    QVERIFY(first.records > 60);
+    QVERIFY(first.rejected >= 1); // NCBI's `line1 blah`
+    const IngestResult second = runIngest(logs, store);
+    QCOMPARE(second.records, 0);
+    QCOMPARE(second.records + second.rejected + second.duplicates, nonBlank);
+    QCOMPARE(second.duplicates, first.records + first.duplicates);
+}
+
+void TstIngest::folderIsReadRecursivelyInOrderSkippingHiddenFiles()
+{
+    QTemporaryDir dir;
+    const QString root = dir.filePath(QStringLiteral("logs"));
+    writeFile(root + QStringLiteral("/2025/10/30/2025-10-30-22-00-00-B"), lines(10, 20));
+    writeFile(root + QStringLiteral("/2025/10/30/2025-10-30-21-00-00-A"), lines(0, 10));
+    writeGzip(root + QStringLiteral("/2025/10/31/2025-10-31-00-00-00-C.gz"), lines(20, 35));
+    writeFile(root + QStringLiteral("/.DS_Store"), QByteArray("\0\1binary", 8));
+    QVERIFY(QFile::link(root, root + QStringLiteral("/2025/loop"))); // a symlink loop must not trap the walk
+
+    QStringList problems;
+    const QList<InputFile> files = InputCollector::collect({root}, &problems);
+    QCOMPARE(problems, QStringList());
+    QCOMPARE(files.size(), 3);
+    QVERIFY(files.at(0).path.endsWith(QStringLiteral("21-00-00-A")));
+    QVERIFY(files.at(1).path.endsWith(QStringLiteral("22-00-00-B")));
+    const IngestResult result = runIngest({root}, dir.filePath(QStringLiteral("s.sqlite")));
+    QCOMPARE(result.files, 3);
+    QCOMPARE(result.records, 35);
+}
+
+void TstIngest::folderOfTwentyThousandObjects()
+{
+    QTemporaryDir dir;
+    const QString root = dir.filePath(QStringLiteral("day"));
+    QDir().mkpath(root);
+    for (int i = 0; i < 20000; ++i) {
+        QFile file(root + QStringLiteral("/2025-10-30-%1-%2")
+                              .arg(i / 1000, 2, 10, QLatin1Char('0'))
+                              .arg(i, 16, 16, QLatin1Char('0')));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(line(i) + '\n');
+    }
+    const IngestResult result = runIngest({root}, dir.filePath(QStringLiteral("s.sqlite")));
+    QCOMPARE(result.files, 20000);
+    QCOMPARE(result.filesFailed, 0);
+    QCOMPARE(result.records, 20000);
+}
+
+void TstIngest::missingAndBinaryInputsAreReportedByName()
+{
+    QTemporaryDir dir;
+    writeFile(dir.filePath(QStringLiteral("good.log")), lines(0, 5));
+    QByteArray binary(8192, '\0');
+    binary[10] = 'E';
+    writeFile(dir.filePath(QStringLiteral("image.png")), binary);
+    writeFile(dir.filePath(QStringLiteral("empty.log")), QByteArray());
+    const IngestResult result =
+        runIngest({dir.filePath(QStringLiteral("nope.log")), dir.filePath(QStringLiteral("image.png")),
+                   dir.filePath(QStringLiteral("empty.log")), dir.filePath(QStringLiteral("good.log"))},
+                  dir.filePath(QStringLiteral("s.sqlite")));
+    QCOMPARE(result.records, 5);
+    QCOMPARE(result.rejected, 0);
+    QCOMPARE(result.filesFailed, 2);
+    QCOMPARE(result.problems.size(), 2);
+    QVERIFY(result.problems.at(0).contains(QStringLiteral("nope.log")));
+    QVERIFY(result.problems.at(1).contains(QStringLiteral("image.png")));
+    QVERIFY(result.problems.at(1).contains(QStringLiteral("binary")));
+}
+
+void TstIngest::cancelStopsWithinAHundredMilliseconds()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("big.log"));
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        for (int chunk = 0; chunk < 100; ++chunk)
+            file.write(lines(chunk * 3000, chunk * 3000 + 3000)); // 300,000 lines: seconds of work
+    }
+    auto *worker = new IngestWorker(IngestRequest{{path}, dir.filePath(QStringLiteral("s.sqlite"))});
+    QThread thread;
+    worker->moveToThread(&thread);
+    connect(&thread, &QThread::started, worker, &IngestWorker::run);
+    connect(&thread, &QThread::finished, worker, &QObject::deleteLater);
+    QSignalSpy progress(worker, &IngestWorker::progress);
+    QSignalSpy finished(worker, &IngestWorker::finished);
+    thread.start();
+    QVERIFY(progress.wait(10000)); // it is under way
+    QElapsedTimer clock;
+    clock.start();
+    worker->requestCancel();
+    QVERIFY(finished.wait(5000));
+    const qint64 elapsed = clock.elapsed();
+    thread.quit();
+    thread.wait();
+    const IngestResult result = finished.at(0).at(0).value<IngestResult>();
+    QVERIFY(result.cancelled);
+    QVERIFY(result.records < 300000);
+    QVERIFY2(elapsed < 100, qPrintable(QStringLiteral("cancel took %1 ms").arg(elapsed)));
+    // What was committed before the cancel is whole: the store opens and re-ingest completes the rest.
+    const IngestResult rest = runIngest({path}, dir.filePath(QStringLiteral("s.sqlite")));
+    QCOMPARE(rest.records + rest.duplicates, 300000);
+    QCOMPARE(
+        scalar(dir.filePath(QStringLiteral("s.sqlite")), QStringLiteral("SELECT COUNT(*) FROM requests")),
+        300000);
+}
+
+void TstIngest::storeRefusesNewerSchemaAndForeignDatabases()
+{
+    QTemporaryDir dir;
+    QString error;
+    const QString newer = dir.filePath(QStringLiteral("newer.sqlite"));
+    QVERIFY(LogStore::openSqlite(newer, LogStore::Durability::Durable, &error));
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("bump"));
+        db.setDatabaseName(newer);
+        QVERIFY(db.open());
+        QVERIFY(QSqlQuery(QStringLiteral("UPDATE schema_info SET version = 99"), db).isActive());
+        const QString foreign = dir.filePath(QStringLiteral("foreign.sqlite"));
+        QSqlDatabase other = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("foreign"));
+        other.setDatabaseName(foreign);
+        QVERIFY(other.open());
+        QVERIFY(QSqlQuery(QStringLiteral("CREATE TABLE invoices (id INTEGER)"), other).isActive());
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("bump"));
+    QSqlDatabase::removeDatabase(QStringLiteral("foreign"));
+    QVERIFY(!LogStore::openSqlite(newer, LogStore::Durability::Durable, &error));
+    QVERIFY2(error.contains(QStringLiteral("newer BucketScope")), qPrintable(error));
+    QVERIFY(!LogStore::openSqlite(dir.filePath(QStringLiteral("foreign.sqlite")),
+                                  LogStore::Durability::Durable, &error));
+    QVERIFY2(error.contains(QStringLiteral("another program")), qPrintable(error));
+    // Reopening a current store is a no-op migration.
+    QVERIFY(LogStore::openSqlite(dir.filePath(QStringLiteral("fresh.sqlite")), LogStore::Durability::Durable,
+                                 &error));
+    QVERIFY(LogStore::openSqlite(dir.filePath(QStringLiteral("fresh.sqlite")), LogStore::Durability::Durable,
+                                 &error));
+    QCOMPARE(scalar(dir.filePath(QStringLiteral("fresh.sqlite")),
+                    QStringLiteral("SELECT COUNT(*) FROM schema_info")),
+             1);
+}
+
+void TstIngest::schemaHasNoSqliteOnlyTypesForMySql()
+{
+    const QStringList mysql = Schema::migrationStatements(SqlDialect::MySql, 0);
+    QVERIFY(!mysql.isEmpty());
+    for (const QString &statement : mysql) {
+        QVERIFY2(!statement.contains(QStringLiteral("INTEGER PRIMARY KEY")), qPrintable(statement));
+        QVERIFY2(!statement.contains(QStringLiteral(" BLOB")), qPrintable(statement));
+        QVERIFY2(!statement.contains(QStringLiteral("OR IGNORE")), qPrintable(statement));
+        QVERIFY2(!statement.contains(QStringLiteral("AUTOINCREMENT")), qPrintable(statement));
+    }
+    QVERIFY(mysql.join(QLatin1Char('\n')).contains(QStringLiteral("BINARY(16)")));
+    // Indexed text columns are bounded so MySQL can index them without a prefix length.
+    QVERIFY(mysql.join(QLatin1Char('\n')).contains(QStringLiteral("remote_ip VARCHAR(255)")));
+}
+
+void TstIngest::largeSizesSurviveTheStore()
+{
+    QTemporaryDir dir;
+    QByteArray big = line(1);
+    big.replace(" 200 - 1001 5000 ", " 200 - 5368709120 5368709120 ");
+    writeFile(dir.filePath(QStringLiteral("big.log")), big + '\n');
+    const QString store = dir.filePath(QStringLiteral("s.sqlite"));
+    const IngestResult result = runIngest({dir.filePath(QStringLiteral("big.log"))}, store);
+    QCOMPARE(result.records, 1);
+    QCOMPARE(result.bytesSent, Q_INT64_C(5368709120));
+    QCOMPARE(scalar(store, QStringLiteral("SELECT bytes_sent FROM requests")), Q_INT64_C(5368709120));
+}
+
+QTEST_GUILESS_MAIN(TstIngest)
+#include "tst_ingest.moc"
