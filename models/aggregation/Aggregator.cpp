@@ -196,7 +196,9 @@ std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &
     std::map<qint64, BucketAccumulator> hours;
     StringMap<quint32> ipIds;
     StringMap<Counter> keys, referers, ips, userAgents, errorCodes, applications;
-    std::map<std::pair<qint64, std::string>, Counter> applicationDays;
+    StringMap<int> applicationIds; // interned so the per-day map needs no string per row
+    std::vector<std::string> applicationNames;
+    std::map<std::pair<qint64, int>, Counter> applicationDays;
     StringMap<OperationStats> operations;
     std::vector<qint64> latencies;
     std::vector<quint32> allIps;
@@ -264,7 +266,12 @@ std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &
                 if (ipId)
                     accumulator.ips.push_back(*ipId);
             }
-            Counter &appDay = applicationDays[{day, std::string(application)}];
+            auto id = applicationIds.find(application);
+            if (id == applicationIds.end()) {
+                id = applicationIds.emplace(std::string(application), int(applicationNames.size())).first;
+                applicationNames.emplace_back(application);
+            }
+            Counter &appDay = applicationDays[{day, id->second}];
             ++appDay.requests;
             appDay.bytesSent += bytes;
         }
@@ -288,7 +295,7 @@ std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &
     summary.applications = top(applications, int(applications.size()), true);
     for (const auto &[dayAndApp, counter] : applicationDays)
         summary.applicationDays.append(
-            ApplicationDay{dayAndApp.first, QString::fromStdString(dayAndApp.second), counter.requests,
+            ApplicationDay{dayAndApp.first, QString::fromStdString(applicationNames[std::size_t(dayAndApp.second)]), counter.requests,
                            counter.bytesSent, summary.costFor(counter.bytesSent)});
     for (auto &[name, stats] : operations) {
         stats.operation = QString::fromStdString(name);

@@ -7,6 +7,7 @@
 #include <QString>
 
 #include <memory>
+#include <unordered_set>
 #include <string_view>
 
 struct sqlite3;
@@ -30,7 +31,9 @@ public:
     enum class Durability
     {
         Durable,   // WAL journal: a crash loses at most the open transaction, readers see committed data
-        Throwaway, // no journal, no fsync: for a temporary store that is deleted after the command
+        // No journal, no fsync and no indexes, with duplicates found in memory: for a temporary store
+        // that is filled once and deleted after the command.
+        Throwaway,
     };
     enum class InsertResult
     {
@@ -78,6 +81,12 @@ private:
     sqlite3_stmt *m_reject = nullptr;
     QString m_path;
     QString m_lastError;
+    bool m_dedupeInMemory = false;
+    struct KeyHash
+    {
+        std::size_t operator()(const std::pair<quint64, quint64> &key) const { return std::size_t(key.first ^ key.second); }
+    };
+    std::unordered_set<std::pair<quint64, quint64>, KeyHash> m_seenKeys;
 };
 
 } // namespace BucketScope

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Installs what BucketScope needs to build and test on Debian 12 (run as root).
+#   tools/install-deps.sh          build and test dependencies
+#   tools/install-deps.sh --bench  also lnav, GoAccess and GNU time, the benchmark's anchors
+set -euo pipefail
+
+packages=(
+    g++ cmake ninja-build pkg-config
+    qt6-base-dev libqt6sql6-sqlite
+    libsqlite3-dev zlib1g-dev libxxhash-dev
+    gzip
+)
+if [[ ${1:-} == --bench ]]; then
+    packages+=(lnav goaccess time)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if (( ${#missing[@]} == 0 )); then
+    echo "install-deps: all ${#packages[@]} packages already installed"
+    exit 0
+fi
+if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: missing ${missing[*]}; run this script as root (sudo $0)" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
