@@ -98,11 +98,13 @@ int exitCodeFor(const IngestResult &result)
 {
     if (!result.fatalError.isEmpty())
         return CommandLine::Fatal;
-    if (result.filesFailed > 0)
-        return result.files > result.filesFailed || result.records + result.duplicates > 0
-                   ? CommandLine::PartialFailure
-                   : CommandLine::Fatal;
-    return CommandLine::Success;
+    if (result.filesFailed == 0)
+        return CommandLine::Success;
+    // Some inputs failed: partial success if anything else was read, even an empty file or only
+    // the part of a truncated .gz before the cut.
+    const bool somethingLoaded =
+        result.filesComplete > 0 || result.records + result.duplicates + result.rejected > 0;
+    return somethingLoaded ? CommandLine::PartialFailure : CommandLine::Fatal;
 }
 
 struct Context

@@ -46,26 +46,35 @@ constexpr Bucket kBuckets[] = {
 };
 
 constexpr std::string_view kFirstNames[] = {
-    "james", "mary",  "olivia", "liam",  "emma",   "noah",  "ava",     "sophia", "lucas", "mia",
-    "ethan", "zoe",   "maya",   "jack",  "chloe",  "leo",   "grace",   "henry",  "nora",  "owen",
-    "aria",  "mateo", "layla",  "kai",   "isabel", "theo",  "hannah",  "diego",  "priya", "wei"};
+    "james", "mary",  "olivia", "liam", "emma",   "noah", "ava",    "sophia", "lucas", "mia",
+    "ethan", "zoe",   "maya",   "jack", "chloe",  "leo",  "grace",  "henry",  "nora",  "owen",
+    "aria",  "mateo", "layla",  "kai",  "isabel", "theo", "hannah", "diego",  "priya", "wei"};
 constexpr std::string_view kLastNames[] = {
-    "smith",  "johnson", "garcia", "brown",  "nguyen",  "martinez", "lee",   "walker", "patel", "kim",
-    "lopez",  "clark",   "lewis",  "young",  "hernandez", "king",   "wright", "scott", "green", "baker",
-    "adams",  "nelson",  "hill",   "rivera", "campbell", "mitchell", "roberts", "carter", "ortiz", "chen"};
+    "smith", "johnson", "garcia", "brown",  "nguyen",    "martinez", "lee",     "walker", "patel", "kim",
+    "lopez", "clark",   "lewis",  "young",  "hernandez", "king",     "wright",  "scott",  "green", "baker",
+    "adams", "nelson",  "hill",   "rivera", "campbell",  "mitchell", "roberts", "carter", "ortiz", "chen"};
 
 constexpr std::string_view kBrowserUAs[] = {
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0.1 Safari/605.1.15",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0.1 Mobile/15E148 Safari/604.1",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1",
-    "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 "
+    "Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 "
+    "Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 "
+    "Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0.1 "
+    "Safari/605.1.15",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/18.0.1 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.6 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile "
+    "Safari/537.36",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0",
     "Mozilla/5.0 (X11; Linux x86_64; rv:131.0) Gecko/20100101 Firefox/131.0",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 Edg/130.0.0.0",
-    "Mozilla/5.0 (iPad; CPU OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/130.0.6723.37 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 "
+    "Safari/537.36 Edg/130.0.0.0",
+    "Mozilla/5.0 (iPad; CPU OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "CriOS/130.0.6723.37 Mobile/15E148 Safari/604.1",
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
 };
 constexpr std::string_view kBotUAs[] = {
@@ -77,8 +86,8 @@ constexpr std::string_view kBotUAs[] = {
     "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
 };
 // Ranges matching kBotUAs (first three octets; last octet is hashed).
-constexpr std::string_view kBotNets[] = {"66.249.66.", "66.249.68.", "157.55.39.", "69.171.230.", "54.36.148.",
-                                         "3.83.174."};
+constexpr std::string_view kBotNets[] = {"66.249.66.",  "66.249.68.", "157.55.39.",
+                                         "69.171.230.", "54.36.148.", "3.83.174."};
 constexpr std::string_view kToolUAs[] = {
     "curl/8.4.0",
     "curl/7.88.1",
@@ -93,9 +102,11 @@ constexpr std::string_view kToolUAs[] = {
 constexpr std::string_view kBackendUAs[] = {
     "aws-sdk-js/3.637.0 ua/2.0 os/linux#6.1.0-25-cloud-amd64 lang/js md/nodejs#20.17.0 api/s3#3.637.0",
     "aws-sdk-js/3.637.0 ua/2.0 os/linux#6.1.0-25-cloud-amd64 lang/js md/nodejs#20.17.0 api/s3#3.637.0",
-    "Boto3/1.35.10 md/Botocore#1.35.10 ua/2.0 os/linux#6.1.0-25-cloud-amd64 md/arch#x86_64 lang/python#3.11.2 "
+    "Boto3/1.35.10 md/Botocore#1.35.10 ua/2.0 os/linux#6.1.0-25-cloud-amd64 md/arch#x86_64 "
+    "lang/python#3.11.2 "
     "md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.35.10",
-    "aws-cli/2.17.20 Python/3.11.9 Linux/6.1.0-23-cloud-amd64 exe/x86_64.debian.12 prompt/off command/s3.sync",
+    "aws-cli/2.17.20 Python/3.11.9 Linux/6.1.0-23-cloud-amd64 exe/x86_64.debian.12 prompt/off "
+    "command/s3.sync",
     "rclone/v1.68.1",
 };
 constexpr std::string_view kBackendIPs[] = {"51.75.142.18", "51.210.98.131", "141.94.77.204", "57.128.20.9",
@@ -104,26 +115,34 @@ constexpr std::string_view kBackendIPs[] = {"51.75.142.18", "51.210.98.131", "14
 constexpr std::string_view kCdnNets[] = {"162.158.", "172.68.", "172.70.", "172.71.", "104.23.", "141.101."};
 
 constexpr std::string_view kExternalReferers[] = {
-    "https://www.google.com/", "https://www.facebook.com/", "https://l.instagram.com/", "https://t.co/",
-    "https://www.bing.com/",   "https://duckduckgo.com/",   "https://www.linkedin.com/", "https://www.backstage.com/",
+    "https://www.google.com/",   "https://www.facebook.com/",
+    "https://l.instagram.com/",  "https://t.co/",
+    "https://www.bing.com/",     "https://duckduckgo.com/",
+    "https://www.linkedin.com/", "https://www.backstage.com/",
 };
 
 constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 constexpr std::uint8_t kIpv4FirstOctets[] = {
-    24,  31,  37,  45,  46,  47,  50,  62,  66,  67,  68,  69,  70,  71,  72,  73,  74,  75,  76,  77,  78,
-    79,  80,  81,  82,  83,  84,  85,  86,  87,  88,  89,  90,  91,  92,  93,  94,  95,  96,  97,  98,  99,
-    100, 107, 108, 109, 114, 121, 124, 141, 151, 174, 176, 178, 185, 187, 188, 189, 190, 193, 194, 195, 196,
-    197, 200, 201, 212, 213, 217};
+    24,  31,  37,  45,  46,  47,  50,  62,  66,  67,  68,  69,  70,  71,  72,  73,  74,  75,
+    76,  77,  78,  79,  80,  81,  82,  83,  84,  85,  86,  87,  88,  89,  90,  91,  92,  93,
+    94,  95,  96,  97,  98,  99,  100, 107, 108, 109, 114, 121, 124, 141, 151, 174, 176, 178,
+    185, 187, 188, 189, 190, 193, 194, 195, 196, 197, 200, 201, 212, 213, 217};
 
 constexpr char kHexUpper[] = "0123456789ABCDEF";
 constexpr char kHexLower[] = "0123456789abcdef";
 constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-template <std::size_t N, typename T> constexpr std::size_t countOf(const T (&)[N]) { return N; }
+template <std::size_t N, typename T> constexpr std::size_t countOf(const T (&)[N])
+{
+    return N;
+}
 
-template <typename T, std::size_t N> const T &pick(const T (&arr)[N], u64 h) { return arr[h % N]; }
+template <typename T, std::size_t N> const T &pick(const T (&arr)[N], u64 h)
+{
+    return arr[h % N];
+}
 
 void appendInt(std::string &s, i64 v)
 {
@@ -170,8 +189,8 @@ std::string urlEncodeKey(std::string_view key)
     std::string out;
     out.reserve(key.size() + 8);
     for (unsigned char c : key) {
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-            c == '.' || c == '~' || c == '/') {
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+            c == '_' || c == '.' || c == '~' || c == '/') {
             out.push_back(static_cast<char>(c));
         } else {
             out.push_back('%');
@@ -197,12 +216,30 @@ i64 clampI(double v, i64 lo, i64 hi)
 double diurnal(double hourOfDay)
 {
     const double phase = 2.0 * kPi * (hourOfDay - 15.0) / 24.0; // peak 15:00 UTC
-    const double base = 0.5 + 0.5 * std::cos(phase);             // 0..1
+    const double base = 0.5 + 0.5 * std::cos(phase);            // 0..1
     return 0.12 + 0.88 * base * base;
 }
 
-enum class KeyKind : std::uint8_t { Image, Thumb, Video, Doc, Csv, Dump, Huge, Static, Media };
-enum class ClientKind : std::uint8_t { Browser, Cdn, Bot, Tool, Backend };
+enum class KeyKind : std::uint8_t
+{
+    Image,
+    Thumb,
+    Video,
+    Doc,
+    Csv,
+    Dump,
+    Huge,
+    Static,
+    Media
+};
+enum class ClientKind : std::uint8_t
+{
+    Browser,
+    Cdn,
+    Bot,
+    Tool,
+    Backend
+};
 
 } // namespace
 
@@ -236,11 +273,13 @@ std::optional<std::vector<LayoutShare>> LogGenOptions::parseMix(const QString &s
         bool okW = true;
         const int fields = kv.value(0).trimmed().toInt(&okL);
         const double w = kv.size() > 1 ? kv.value(1).trimmed().toDouble(&okW) : 1.0;
-        if (!okL || !okW || kv.size() > 2 || w < 0 || !(fields == 18 || fields == 24 || fields == 25 || fields == 26)) {
+        if (!okL || !okW || kv.size() > 2 || w < 0 ||
+            !(fields == 18 || fields == 24 || fields == 25 || fields == 26)) {
             if (error)
-                *error = QStringLiteral("bad --mix element '%1' (want FIELDS[:WEIGHT], FIELDS in 18,24,25,26, "
-                                        "or a preset: aws24, ovh, realistic)")
-                             .arg(part);
+                *error =
+                    QStringLiteral("bad --mix element '%1' (want FIELDS[:WEIGHT], FIELDS in 18,24,25,26, "
+                                   "or a preset: aws24, ovh, realistic)")
+                        .arg(part);
             return std::nullopt;
         }
         out.push_back({static_cast<Layout>(fields), w});
@@ -269,14 +308,14 @@ struct LogGenerator::Client
 
 struct LogGenerator::KeyInfo
 {
-    std::string key;        // raw key
-    std::string encoded;    // percent-encoded
-    int app;                // 0 castingly, 1 dailey-core, 2 admin, 3 none
-    int bucket;             // index into kBuckets
+    std::string key;     // raw key
+    std::string encoded; // percent-encoded
+    int app;             // 0 castingly, 1 dailey-core, 2 admin, 3 none
+    int bucket;          // index into kBuckets
     KeyKind kind;
     i64 size;
-    std::string referer;    // typical in-app referer for this key
-    bool presigned;         // private content served through presigned URLs
+    std::string referer; // typical in-app referer for this key
+    bool presigned;      // private content served through presigned URLs
 };
 
 LogGenerator::LogGenerator(LogGenOptions options) : m_opt(std::move(options)), m_rng(0)
@@ -393,8 +432,8 @@ LogGenerator::Client LogGenerator::client(std::uint64_t index) const
         c.ua = pick(kBrowserUAs, h >> 36);
     }
     if ((h2 >> 20) % 100 < 6) { // IPv6 client
-        static constexpr std::string_view prefixes[] = {"2a01:cb00:", "2600:1700:", "2a02:8428:", "2001:861:",
-                                                        "2a01:e0a:", "2607:fb91:"};
+        static constexpr std::string_view prefixes[] = {
+            "2a01:cb00:", "2600:1700:", "2a02:8428:", "2001:861:", "2a01:e0a:", "2607:fb91:"};
         c.ip = std::string(pick(prefixes, h2 >> 30));
         const u64 r = SplitMix64::mix(h2);
         auto grp = [&](int shift) {
@@ -463,8 +502,8 @@ LogGenerator::KeyInfo LogGenerator::key(std::uint64_t rank) const
             sigma = 0.6;
             k.referer = "https://castingly.dailey.dev/actors/" + uid;
         } else if (t < 70) {
-            k.key = base + "public/actors/" + uid + "/reels/" + person(r) + "-reel-" + std::to_string(1 + r.below(3)) +
-                    ".mp4";
+            k.key = base + "public/actors/" + uid + "/reels/" + person(r) + "-reel-" +
+                    std::to_string(1 + r.below(3)) + ".mp4";
             k.kind = KeyKind::Video;
             median = 18e6;
             sigma = 0.55;
@@ -493,8 +532,8 @@ LogGenerator::KeyInfo LogGenerator::key(std::uint64_t rank) const
         const std::string base = "files/" + tenant + "/dailey-core/";
         if (t < 60) {
             static constexpr std::string_view exts[] = {".webp", ".jpg", ".png"};
-            k.key = base + "media/2025/" + std::to_string(1 + r.below(9) + 1) + '/' + uuidFrom(r.next(), r.next()) +
-                    std::string(pick(exts, r.next()));
+            k.key = base + "media/2025/" + std::to_string(1 + r.below(9) + 1) + '/' +
+                    uuidFrom(r.next(), r.next()) + std::string(pick(exts, r.next()));
             k.kind = KeyKind::Media;
             median = 240e3;
             sigma = 1.0;
@@ -504,7 +543,8 @@ LogGenerator::KeyInfo LogGenerator::key(std::uint64_t rank) const
             median = 35e3;
             sigma = 0.5;
         } else {
-            k.key = base + "documents/" + person(r) + "-contract-" + std::to_string(100 + r.below(900)) + ".pdf";
+            k.key =
+                base + "documents/" + person(r) + "-contract-" + std::to_string(100 + r.below(900)) + ".pdf";
             k.kind = KeyKind::Doc;
             median = 400e3;
             sigma = 0.8;
@@ -516,8 +556,8 @@ LogGenerator::KeyInfo LogGenerator::key(std::uint64_t rank) const
     case 2: { // admin
         const u64 t = r.below(100);
         const std::string base = "files/" + tenant + "/admin/";
-        const std::string day = "2025-" + std::string(r.below(2) ? "10-" : "09-") +
-                                (r.below(3) ? "1" : "2") + std::to_string(r.below(9) + 1);
+        const std::string day = "2025-" + std::string(r.below(2) ? "10-" : "09-") + (r.below(3) ? "1" : "2") +
+                                std::to_string(r.below(9) + 1);
         if (t < 45) {
             k.key = base + "exports/users-" + day + ".csv";
             k.kind = KeyKind::Csv;
@@ -569,7 +609,8 @@ LogGenerator::KeyInfo LogGenerator::key(std::uint64_t rank) const
     if (k.kind == KeyKind::Huge)
         k.size = static_cast<i64>(4.2e9 + r.uniform() * 5.0e9); // > 4 GiB
     else
-        k.size = clampI(median * std::exp(sigma * r.normal()), 180, k.kind == KeyKind::Dump ? 3'000'000'000 : 52'000'000);
+        k.size = clampI(median * std::exp(sigma * r.normal()), 180,
+                        k.kind == KeyKind::Dump ? 3'000'000'000 : 52'000'000);
     k.encoded = urlEncodeKey(k.key);
     return k;
 }
@@ -627,17 +668,26 @@ void LogGenerator::push(std::string &&line, std::int64_t epoch, Layout layout)
         }
     }
     if (bad) {
-        const std::size_t cut = static_cast<std::size_t>(static_cast<double>(line.size()) * (0.15 + 0.7 * m_rng.uniform()));
+        const std::size_t cut =
+            static_cast<std::size_t>(static_cast<double>(line.size()) * (0.15 + 0.7 * m_rng.uniform()));
         line.resize(std::max<std::size_t>(cut, 10));
         while (!line.empty() && line.back() == ' ')
             line.pop_back();
         ++m_stats.bad;
     } else {
         switch (layout) {
-        case Layout::Classic18: ++m_stats.byLayout[0]; break;
-        case Layout::Aws24: ++m_stats.byLayout[1]; break;
-        case Layout::Ovh25: ++m_stats.byLayout[2]; break;
-        case Layout::Acl26: ++m_stats.byLayout[3]; break;
+        case Layout::Classic18:
+            ++m_stats.byLayout[0];
+            break;
+        case Layout::Aws24:
+            ++m_stats.byLayout[1];
+            break;
+        case Layout::Ovh25:
+            ++m_stats.byLayout[2];
+            break;
+        case Layout::Acl26:
+            ++m_stats.byLayout[3];
+            break;
         }
     }
     m_pending.push_back({std::move(line), epoch});
@@ -731,7 +781,17 @@ void LogGenerator::generateEvent()
     // --- who ------------------------------------------------------------------------------
     const double opRoll = m_rng.uniform();
     const bool hostile = m_opt.hostileShare > 0 && m_rng.chance(m_opt.hostileShare);
-    enum class Op { Get, Head, Options, Put, List, Delete, Copy, Batch } op;
+    enum class Op
+    {
+        Get,
+        Head,
+        Options,
+        Put,
+        List,
+        Delete,
+        Copy,
+        Batch
+    } op;
     if (opRoll < 0.815)
         op = Op::Get;
     else if (opRoll < 0.885)
@@ -753,10 +813,12 @@ void LogGenerator::generateEvent()
 
     KeyInfo k = key(zipf(50000.0, 0.9));
     // Database dumps and multi-GiB archives exist but are rarely fetched: re-draw most hits on them.
-    for (int tries = 0; tries < 4 && (k.kind == KeyKind::Dump || k.kind == KeyKind::Huge) && m_rng.chance(0.95); ++tries)
+    for (int tries = 0;
+         tries < 4 && (k.kind == KeyKind::Dump || k.kind == KeyKind::Huge) && m_rng.chance(0.95); ++tries)
         k = key(zipf(50000.0, 0.9));
     const Bucket &bucket = kBuckets[k.bucket];
-    const bool writeOp = op == Op::Put || op == Op::List || op == Op::Delete || op == Op::Copy || op == Op::Batch;
+    const bool writeOp =
+        op == Op::Put || op == Op::List || op == Op::Delete || op == Op::Copy || op == Op::Batch;
     const bool backend = writeOp || k.kind == KeyKind::Dump || k.kind == KeyKind::Huge || m_rng.chance(0.03);
 
     Client c;
@@ -764,8 +826,8 @@ void LogGenerator::generateEvent()
         c.kind = ClientKind::Tool;
         c.plainHttp = m_rng.chance(0.3);
         c.tls13 = false;
-        static constexpr std::string_view scanNets[] = {"45.148.10.", "193.41.206.", "185.224.128.", "80.94.95.",
-                                                        "2.57.122."};
+        static constexpr std::string_view scanNets[] = {"45.148.10.", "193.41.206.", "185.224.128.",
+                                                        "80.94.95.", "2.57.122."};
         c.ip = std::string(pick(scanNets, m_rng.next()));
         appendInt(c.ip, static_cast<i64>(1 + m_rng.below(254)));
     } else if (backend) {
@@ -806,7 +868,8 @@ void LogGenerator::generateEvent()
         if (rr < 0.70)
             f.referer = quoted(k.referer);
         else if (rr < 0.80)
-            f.referer = k.app == 0 ? "\"https://castingly.dailey.dev/\"" : "\"https://dailey-core.dailey.dev/\"";
+            f.referer =
+                k.app == 0 ? "\"https://castingly.dailey.dev/\"" : "\"https://dailey-core.dailey.dev/\"";
         else if (rr < 0.90)
             f.referer = quoted(pick(kExternalReferers, m_rng.next()));
         else
@@ -847,13 +910,26 @@ void LogGenerator::generateEvent()
     auto finishErrorLine = [&](int status) {
         f.status = status;
         switch (status) {
-        case 403: f.err = "AccessDenied"; f.bytes = 243; break;
-        case 404: f.err = "NoSuchKey"; f.bytes = 232 + static_cast<i64>(k.encoded.size()); break;
-        case 500: f.err = "InternalError"; f.bytes = 282; break;
-        default: f.err = "SlowDown"; f.bytes = 248; break;
+        case 403:
+            f.err = "AccessDenied";
+            f.bytes = 243;
+            break;
+        case 404:
+            f.err = "NoSuchKey";
+            f.bytes = 232 + static_cast<i64>(k.encoded.size());
+            break;
+        case 500:
+            f.err = "InternalError";
+            f.bytes = 282;
+            break;
+        default:
+            f.err = "SlowDown";
+            f.bytes = 248;
+            break;
         }
         f.objSize = -1;
-        f.total = status == 503 ? 1 + static_cast<i64>(m_rng.below(6)) : 2 + static_cast<i64>(m_rng.below(30));
+        f.total =
+            status == 503 ? 1 + static_cast<i64>(m_rng.below(6)) : 2 + static_cast<i64>(m_rng.below(30));
         if (status == 500)
             f.total += static_cast<i64>(m_rng.below(2000));
         f.turn = std::max<i64>(f.total - static_cast<i64>(m_rng.below(3)), 0);
@@ -892,7 +968,8 @@ void LogGenerator::generateEvent()
         if (hostile) {
             static constexpr std::string_view probes[] = {
                 "/<?php system($_GET[\"cmd\"]);?>.php",
-                "/index.php?s=/index/\\think\\app/invokefunction&function=call_user_func_array&vars[0]=md5&vars[1][]=<?php",
+                "/index.php?s=/index/\\think\\app/"
+                "invokefunction&function=call_user_func_array&vars[0]=md5&vars[1][]=<?php",
                 "/files/x\".jpg",
                 "/wp-login.php?redirect_to=\"><script>alert(1)</script>",
                 "/.env",
@@ -905,8 +982,10 @@ void LogGenerator::generateEvent()
                 "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)",
             };
             static constexpr std::string_view hostileRefs[] = {
-                "https://evil.example/?q=\"><script>alert(1)</script>", "-",
-                "http://localhost/\"onmouseover=\"alert(1)", "https://castingly.dailey.dev/\"",
+                "https://evil.example/?q=\"><script>alert(1)</script>",
+                "-",
+                "http://localhost/\"onmouseover=\"alert(1)",
+                "https://castingly.dailey.dev/\"",
             };
             const std::string_view probe = pick(probes, m_rng.next());
             const std::string enc = urlEncodeKey(probe.substr(1));
@@ -924,9 +1003,11 @@ void LogGenerator::generateEvent()
         std::string query;
         if (presignedReq) {
             query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" +
-                    std::string(k.bucket == 2 ? "AKIAXZ3EXAMPLE7Q2R4M" : "e1c4f9a2b87d45c3a0f6") + "%2F20251030%2F" +
-                    std::string(k.bucket == 2 ? "us-east-1" : "gra") + "%2Fs3%2Faws4_request&X-Amz-Date=20251030T" +
-                    std::to_string(100000 + m_rng.below(130000)) + "Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&"
+                    std::string(k.bucket == 2 ? "AKIAXZ3EXAMPLE7Q2R4M" : "e1c4f9a2b87d45c3a0f6") +
+                    "%2F20251030%2F" + std::string(k.bucket == 2 ? "us-east-1" : "gra") +
+                    "%2Fs3%2Faws4_request&X-Amz-Date=20251030T" +
+                    std::to_string(100000 + m_rng.below(130000)) +
+                    "Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&"
                     "X-Amz-Signature=";
             for (int i = 0; i < 4; ++i)
                 appendHex(query, m_rng.next(), 16, kHexLower);
@@ -945,7 +1026,9 @@ void LogGenerator::generateEvent()
         if (browserish && k.kind == KeyKind::Video && m_rng.chance(0.85)) {
             f.status = 206;
             const i64 chunk = std::min<i64>(k.size, 65536 + static_cast<i64>(m_rng.below(4'000'000)));
-            f.bytes = m_rng.chance(0.3) ? k.size - static_cast<i64>(m_rng.below(static_cast<u64>(k.size / 2) + 1)) : chunk;
+            f.bytes = m_rng.chance(0.3)
+                          ? k.size - static_cast<i64>(m_rng.below(static_cast<u64>(k.size / 2) + 1))
+                          : chunk;
         } else if (browserish && !presignedReq && m_rng.chance(0.12)) {
             f.status = 304;
             f.bytes = -1;
@@ -954,8 +1037,9 @@ void LogGenerator::generateEvent()
             f.bytes = std::min<i64>(k.size, 8'388'608);
         } else {
             f.status = 200;
-            f.bytes = m_rng.chance(0.01) ? static_cast<i64>(m_rng.below(static_cast<u64>(k.size) + 1)) // aborted
-                                         : k.size;
+            f.bytes = m_rng.chance(0.01)
+                          ? static_cast<i64>(m_rng.below(static_cast<u64>(k.size) + 1)) // aborted
+                          : k.size;
         }
         const double xfer = f.bytes > 0 ? transferMs(f.bytes) : 0.0;
         f.total = clampI(proc + xfer, 1, 1'000'000'000);
@@ -1021,7 +1105,8 @@ void LogGenerator::generateEvent()
             else
                 encPrefix.push_back(ch);
         }
-        f.uri = "\"GET " + uriPrefix + "?list-type=2&prefix=" + encPrefix + "&max-keys=1000&encoding-type=url" + httpVer;
+        f.uri = "\"GET " + uriPrefix + "?list-type=2&prefix=" + encPrefix +
+                "&max-keys=1000&encoding-type=url" + httpVer;
         if (const int err = pickError(0.003, 0.0)) {
             finishErrorLine(err == 404 ? 403 : err);
             break;

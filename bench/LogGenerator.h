@@ -50,7 +50,8 @@ private:
 };
 
 // Line layouts by field count (the timestamp "[dd/Mon/yyyy:hh:mm:ss +0000]" counts as one field).
-enum class Layout : std::uint8_t {
+enum class Layout : std::uint8_t
+{
     Classic18 = 18, // ... "referer" "user-agent" version-id
     Aws24 = 24,     // ... host-id sigv cipher auth host tls-version    (lnav 0.11 "std-v2")
     Ovh25 = 25,     // ... tls-version access-point-arn                  (OVHcloud / AWS 2020+)
@@ -135,8 +136,8 @@ private:
     std::uint64_t m_seedKey;
     std::int64_t m_startEpoch = 0;
     std::int64_t m_span = 86400;
-    std::vector<double> m_cdf; // cumulative diurnal load per minute, normalised to 1
-    std::uint64_t m_produced = 0; // lines handed out
+    std::vector<double> m_cdf;     // cumulative diurnal load per minute, normalised to 1
+    std::uint64_t m_produced = 0;  // lines handed out
     std::uint64_t m_scheduled = 0; // lines generated (including pending)
     std::uint64_t m_requestCounter = 0;
     std::vector<Pending> m_pending;

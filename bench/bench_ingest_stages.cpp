@@ -51,7 +51,8 @@ int main(int argc, char *argv[])
     QFile::remove(storePath);
     QString error;
     const bool throwaway = qEnvironmentVariableIsSet("BENCH_THROWAWAY");
-    auto store = LogStore::openSqlite(storePath, throwaway ? LogStore::Durability::Throwaway : LogStore::Durability::Durable, &error);
+    auto store = LogStore::openSqlite(
+        storePath, throwaway ? LogStore::Durability::Throwaway : LogStore::Durability::Durable, &error);
     if (!store) {
         std::fprintf(stderr, "%s\n", qPrintable(error));
         return 2;

@@ -67,7 +67,10 @@ public:
     }
 
 protected:
-    bool writeRaw(const char *data, std::size_t size) override { return std::fwrite(data, 1, size, m_f) == size; }
+    bool writeRaw(const char *data, std::size_t size) override
+    {
+        return std::fwrite(data, 1, size, m_f) == size;
+    }
 
 private:
     FILE *m_f;
@@ -138,39 +141,45 @@ int main(int argc, char *argv[])
         "Writes deterministic synthetic S3 server access logs (same seed + options => identical bytes)."));
     p.addHelpOption();
     p.addVersionOption();
-    const QCommandLineOption optLines(QStringLiteral("lines"), QStringLiteral("Number of lines (default 1000)."),
-                                      QStringLiteral("N"), QStringLiteral("1000"));
+    const QCommandLineOption optLines(QStringLiteral("lines"),
+                                      QStringLiteral("Number of lines (default 1000)."), QStringLiteral("N"),
+                                      QStringLiteral("1000"));
     const QCommandLineOption optSeed(QStringLiteral("seed"), QStringLiteral("PRNG seed (default 1)."),
                                      QStringLiteral("S"), QStringLiteral("1"));
-    const QCommandLineOption optStart(QStringLiteral("start"), QStringLiteral("First day, UTC (default 2025-10-30)."),
+    const QCommandLineOption optStart(QStringLiteral("start"),
+                                      QStringLiteral("First day, UTC (default 2025-10-30)."),
                                       QStringLiteral("YYYY-MM-DD"), QStringLiteral("2025-10-30"));
-    const QCommandLineOption optDays(QStringLiteral("days"), QStringLiteral("Number of days covered (default 1)."),
+    const QCommandLineOption optDays(QStringLiteral("days"),
+                                     QStringLiteral("Number of days covered (default 1)."),
                                      QStringLiteral("D"), QStringLiteral("1"));
     const QCommandLineOption optOut(QStringLiteral("out"), QStringLiteral("Output file (default stdout)."),
                                     QStringLiteral("FILE"));
-    const QCommandLineOption optSplitDir(QStringLiteral("split-dir"),
-                                         QStringLiteral("Write K S3-style log objects into DIR instead of one file."),
-                                         QStringLiteral("DIR"));
+    const QCommandLineOption optSplitDir(
+        QStringLiteral("split-dir"),
+        QStringLiteral("Write K S3-style log objects into DIR instead of one file."), QStringLiteral("DIR"));
     const QCommandLineOption optObjects(QStringLiteral("objects"),
                                         QStringLiteral("Number of log objects for --split-dir (default 24)."),
                                         QStringLiteral("K"), QStringLiteral("24"));
     const QCommandLineOption optGzip(QStringLiteral("gzip"), QStringLiteral("gzip the output and add .gz."));
     const QCommandLineOption optMix(
         QStringLiteral("mix"),
-        QStringLiteral("Line layouts: FIELDS[:WEIGHT],... with FIELDS in 18,24,25,26, or a preset: aws24 (default; the "
-                       "only length lnav 0.11 matches), ovh (all 25), realistic (25:0.90,24:0.05,18:0.03,26:0.02)."),
+        QStringLiteral(
+            "Line layouts: FIELDS[:WEIGHT],... with FIELDS in 18,24,25,26, or a preset: aws24 (default; the "
+            "only length lnav 0.11 matches), ovh (all 25), realistic (25:0.90,24:0.05,18:0.03,26:0.02)."),
         QStringLiteral("SPEC"), QStringLiteral("aws24"));
-    const QCommandLineOption optHostile(QStringLiteral("hostile-share"),
-                                        QStringLiteral("Share of lines with unescaped quotes and <?php probes (0..1)."),
-                                        QStringLiteral("F"), QStringLiteral("0"));
+    const QCommandLineOption optHostile(
+        QStringLiteral("hostile-share"),
+        QStringLiteral("Share of lines with unescaped quotes and <?php probes (0..1)."), QStringLiteral("F"),
+        QStringLiteral("0"));
     const QCommandLineOption optBad(QStringLiteral("bad-share"),
                                     QStringLiteral("Share of truncated lines, for reject tests (0..1)."),
                                     QStringLiteral("F"), QStringLiteral("0"));
-    const QCommandLineOption optNoBatch(QStringLiteral("no-batch-delete"),
-                                        QStringLiteral("Omit DeleteObjects groups (their BATCH.DELETE.OBJECT lines "
-                                                       "have an unquoted '-' Request-URI that lnav/goaccess skip)."));
-    p.addOptions({optLines, optSeed, optStart, optDays, optOut, optSplitDir, optObjects, optGzip, optMix, optHostile,
-                  optBad, optNoBatch});
+    const QCommandLineOption optNoBatch(
+        QStringLiteral("no-batch-delete"),
+        QStringLiteral("Omit DeleteObjects groups (their BATCH.DELETE.OBJECT lines "
+                       "have an unquoted '-' Request-URI that lnav/goaccess skip)."));
+    p.addOptions({optLines, optSeed, optStart, optDays, optOut, optSplitDir, optObjects, optGzip, optMix,
+                  optHostile, optBad, optNoBatch});
     p.process(app);
 
     if (!p.positionalArguments().isEmpty())
@@ -260,8 +269,9 @@ int main(int argc, char *argv[])
             const std::int64_t delivered = sliceEnd + 60 + static_cast<std::int64_t>(nameRng.below(1800));
             const QDateTime dt = QDateTime::fromSecsSinceEpoch(delivered, QTimeZone::utc());
             char suffix[17];
-            std::snprintf(suffix, sizeof suffix, "%016llX",
-                          static_cast<unsigned long long>(SplitMix64::mix(nameRng.next() + static_cast<unsigned>(i))));
+            std::snprintf(
+                suffix, sizeof suffix, "%016llX",
+                static_cast<unsigned long long>(SplitMix64::mix(nameRng.next() + static_cast<unsigned>(i))));
             QString path = dir + QLatin1Char('/') + dt.toString(QStringLiteral("yyyy-MM-dd-HH-mm-ss-")) +
                            QLatin1String(suffix);
             if (gzip)
@@ -307,15 +317,16 @@ int main(int argc, char *argv[])
     const auto fmt = [](std::int64_t e) {
         return QDateTime::fromSecsSinceEpoch(e, QTimeZone::utc()).toString(Qt::ISODate);
     };
-    std::fprintf(stderr,
-                 "bucketscope-loggen: %llu lines, %llu bytes (avg %.1f B/line), layouts 18/24/25/26 = "
-                 "%llu/%llu/%llu/%llu, hostile %llu, bad %llu, %s .. %s, seed %llu -> %s (%d object%s)\n",
-                 static_cast<unsigned long long>(s.lines), static_cast<unsigned long long>(s.bytes),
-                 s.lines ? static_cast<double>(s.bytes) / static_cast<double>(s.lines) : 0.0,
-                 static_cast<unsigned long long>(s.byLayout[0]), static_cast<unsigned long long>(s.byLayout[1]),
-                 static_cast<unsigned long long>(s.byLayout[2]), static_cast<unsigned long long>(s.byLayout[3]),
-                 static_cast<unsigned long long>(s.hostile), static_cast<unsigned long long>(s.bad),
-                 qPrintable(fmt(s.firstEpoch)), qPrintable(fmt(s.lastEpoch)),
-                 static_cast<unsigned long long>(o.seed), qPrintable(where), written, written == 1 ? "" : "s");
+    std::fprintf(
+        stderr,
+        "bucketscope-loggen: %llu lines, %llu bytes (avg %.1f B/line), layouts 18/24/25/26 = "
+        "%llu/%llu/%llu/%llu, hostile %llu, bad %llu, %s .. %s, seed %llu -> %s (%d object%s)\n",
+        static_cast<unsigned long long>(s.lines), static_cast<unsigned long long>(s.bytes),
+        s.lines ? static_cast<double>(s.bytes) / static_cast<double>(s.lines) : 0.0,
+        static_cast<unsigned long long>(s.byLayout[0]), static_cast<unsigned long long>(s.byLayout[1]),
+        static_cast<unsigned long long>(s.byLayout[2]), static_cast<unsigned long long>(s.byLayout[3]),
+        static_cast<unsigned long long>(s.hostile), static_cast<unsigned long long>(s.bad),
+        qPrintable(fmt(s.firstEpoch)), qPrintable(fmt(s.lastEpoch)), static_cast<unsigned long long>(o.seed),
+        qPrintable(where), written, written == 1 ? "" : "s");
     return 0;
 }

@@ -28,13 +28,41 @@ struct Counter
 template <typename Value>
 using StringMap = std::unordered_map<std::string, Value, TransparentHash, std::equal_to<>>;
 
-template <typename Value> Value &entry(StringMap<Value> &map, std::string_view key)
+template <typename Value> using IdMap = std::unordered_map<qint64, Value>;
+
+// Text of `strings` ids, each looked up once.
+class StringResolver
 {
-    auto it = map.find(key);
-    if (it == map.end())
-        it = map.emplace(std::string(key), Value{}).first;
-    return it->second;
-}
+public:
+    explicit StringResolver(sqlite3 *db)
+    {
+        sqlite3_prepare_v2(db, "SELECT value FROM strings WHERE id = ?", -1, &m_lookup, nullptr);
+    }
+    ~StringResolver() { sqlite3_finalize(m_lookup); }
+    StringResolver(const StringResolver &) = delete;
+    StringResolver &operator=(const StringResolver &) = delete;
+
+    const std::string &text(qint64 id)
+    {
+        auto it = m_cache.find(id);
+        if (it != m_cache.end())
+            return it->second;
+        std::string value;
+        if (m_lookup) {
+            sqlite3_bind_int64(m_lookup, 1, id);
+            if (sqlite3_step(m_lookup) == SQLITE_ROW) {
+                const auto *data = static_cast<const char *>(sqlite3_column_blob(m_lookup, 0));
+                value.assign(data ? data : "", std::size_t(sqlite3_column_bytes(m_lookup, 0)));
+            }
+            sqlite3_reset(m_lookup);
+        }
+        return m_cache.emplace(id, std::move(value)).first->second;
+    }
+
+private:
+    sqlite3_stmt *m_lookup = nullptr;
+    std::unordered_map<qint64, std::string> m_cache;
+};
 
 struct BucketAccumulator
 {
@@ -42,7 +70,7 @@ struct BucketAccumulator
     qint64 bytesSent = 0;
     StatusCounts status;
     std::vector<qint64> latencies;
-    std::vector<quint32> ips;
+    std::vector<qint64> ips;
 };
 
 void countStatus(StatusCounts &counts, std::optional<int> status)
@@ -91,7 +119,7 @@ LatencyStats latencyOf(std::vector<qint64> &values)
     return stats;
 }
 
-qint64 countUnique(std::vector<quint32> &ids)
+qint64 countUnique(std::vector<qint64> &ids)
 {
     std::sort(ids.begin(), ids.end());
     return qint64(std::unique(ids.begin(), ids.end()) - ids.begin());
@@ -127,6 +155,26 @@ QList<RankedItem> top(const StringMap<Counter> &map, int count, bool byBytes)
     return result;
 }
 
+// The top `count` by requests or bytes, ties broken by name: only the items that can make the list
+// (everything above the cut and everything tied with it) have their names looked up.
+QList<RankedItem> top(const IdMap<Counter> &map, int count, bool byBytes, StringResolver &names)
+{
+    auto value = [byBytes](const Counter &counter) { return byBytes ? counter.bytesSent : counter.requests; };
+    std::vector<std::pair<qint64, Counter>> items(map.begin(), map.end());
+    const std::size_t n = std::min<std::size_t>(std::size_t(std::max(count, 0)), items.size());
+    if (n == 0)
+        return {};
+    std::nth_element(items.begin(), items.begin() + std::ptrdiff_t(n - 1), items.end(),
+                     [&](const auto &a, const auto &b) { return value(a.second) > value(b.second); });
+    const qint64 cut = value(items[n - 1].second);
+    StringMap<Counter> candidates;
+    for (const auto &[id, counter] : items) {
+        if (value(counter) >= cut)
+            candidates[names.text(id)] = counter;
+    }
+    return top(candidates, count, byBytes);
+}
+
 TimeBucket finish(qint64 start, BucketAccumulator &accumulator, const Summary &summary)
 {
     TimeBucket bucket;
@@ -139,14 +187,6 @@ TimeBucket finish(qint64 start, BucketAccumulator &accumulator, const Summary &s
     bucket.uniqueIps = countUnique(accumulator.ips);
     accumulator = BucketAccumulator{}; // release the memory as soon as the bucket is done
     return bucket;
-}
-
-std::string_view columnText(sqlite3_stmt *statement, int column)
-{
-    const auto *text = reinterpret_cast<const char *>(sqlite3_column_text(statement, column));
-    if (!text)
-        return {};
-    return std::string_view(text, std::size_t(sqlite3_column_bytes(statement, column)));
 }
 
 template <typename T> std::optional<T> columnNumber(sqlite3_stmt *statement, int column)
@@ -175,11 +215,11 @@ std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &
     summary.pricePerGiB = query.pricePerGiB;
     summary.store = store.totals();
 
-    // Only bound values reach the statement; the SQL text itself is fixed.
-    const char *sql =
-        "SELECT request_time, remote_ip, operation, object_key, http_status, error_code, bytes_sent, "
-        "total_time_ms, referer, user_agent FROM requests "
-        "WHERE (?1 IS NULL OR request_time >= ?1) AND (?2 IS NULL OR request_time < ?2)";
+    // Only bound values reach the statement; the SQL text itself is fixed. Dictionary columns come
+    // back as ids: counting integers is what makes one pass over millions of rows cheap.
+    const char *sql = "SELECT request_time, remote_ip_ref, operation_ref, object_key_ref, http_status, "
+                      "error_code_ref, bytes_sent, total_time_ms, referer_ref, user_agent_ref FROM requests "
+                      "WHERE (?1 IS NULL OR request_time >= ?1) AND (?2 IS NULL OR request_time < ?2)";
     sqlite3_stmt *statement = nullptr;
     if (sqlite3_prepare_v2(store.handle(), sql, -1, &statement, nullptr) != SQLITE_OK) {
         if (error)
@@ -192,62 +232,87 @@ std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &
     if (query.to)
         sqlite3_bind_int64(statement, 2, *query.to);
 
+    StringResolver names(store.handle());
     std::map<qint64, BucketAccumulator> days;
     std::map<qint64, BucketAccumulator> hours;
-    StringMap<quint32> ipIds;
-    StringMap<Counter> keys, referers, ips, userAgents, errorCodes, applications;
-    StringMap<int> applicationIds; // interned so the per-day map needs no string per row
+    IdMap<Counter> keys, referers, ips, userAgents, errorCodes;
+    IdMap<OperationStats> operations;
     std::vector<std::string> applicationNames;
+    StringMap<int> applicationIndex;
+    auto applicationId = [&](std::string_view name) {
+        auto it = applicationIndex.find(name);
+        if (it == applicationIndex.end()) {
+            it = applicationIndex.emplace(std::string(name), int(applicationNames.size())).first;
+            applicationNames.emplace_back(name);
+        }
+        return it->second;
+    };
+    const int unattributed = applicationId(Attribution::kUnattributed);
+    // Attribution is decided once per distinct key and referer, not once per row.
+    std::unordered_map<qint64, Attribution::Match> keyMatches, refererMatches;
+    auto matchOf = [&](std::unordered_map<qint64, Attribution::Match> &cache, qint64 id, bool isKey) {
+        auto it = cache.find(id);
+        if (it == cache.end()) {
+            const std::string &text = names.text(id);
+            it = cache
+                     .emplace(id,
+                              isKey ? query.attribution.matchKey(text) : query.attribution.matchReferer(text))
+                     .first;
+            if (it->second.rule != Attribution::Match::kNone)
+                it->second.applicationIndex = applicationId(it->second.application);
+        }
+        return it->second;
+    };
+    std::vector<Counter> applications;
     std::map<std::pair<qint64, int>, Counter> applicationDays;
-    StringMap<OperationStats> operations;
     std::vector<qint64> latencies;
-    std::vector<quint32> allIps;
+    std::vector<qint64> allIps;
 
     int rc;
     while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
         const std::optional<qint64> time = columnNumber<qint64>(statement, 0);
-        const std::string_view ip = columnText(statement, 1);
-        const std::string_view operation = columnText(statement, 2);
-        const std::string_view key = columnText(statement, 3);
+        const std::optional<qint64> ip = columnNumber<qint64>(statement, 1);
+        const qint64 operation = columnNumber<qint64>(statement, 2).value_or(-1);
+        const std::optional<qint64> key = columnNumber<qint64>(statement, 3);
         const std::optional<int> status = columnNumber<int>(statement, 4);
-        const std::string_view errorCode = columnText(statement, 5);
+        const std::optional<qint64> errorCode = columnNumber<qint64>(statement, 5);
         const qint64 bytes = columnNumber<qint64>(statement, 6).value_or(0);
         const std::optional<qint64> totalTime = columnNumber<qint64>(statement, 7);
-        const std::string_view referer = columnText(statement, 8);
-        const std::string_view userAgent = columnText(statement, 9);
+        const std::optional<qint64> referer = columnNumber<qint64>(statement, 8);
+        const std::optional<qint64> userAgent = columnNumber<qint64>(statement, 9);
 
         ++summary.requests;
         summary.bytesSent += bytes;
         countStatus(summary.status, status);
         if (totalTime)
             latencies.push_back(*totalTime);
-
-        std::optional<quint32> ipId;
-        if (ip.data()) {
-            auto it = ipIds.find(ip);
-            if (it == ipIds.end())
-                it = ipIds.emplace(std::string(ip), quint32(ipIds.size())).first;
-            ipId = it->second;
-            allIps.push_back(*ipId);
-            Counter &counter = entry(ips, ip);
-            ++counter.requests;
-            counter.bytesSent += bytes;
-        }
-        auto count = [bytes](StringMap<Counter> &map, std::string_view name) {
-            if (!name.data())
+        auto count = [bytes](IdMap<Counter> &map, std::optional<qint64> id) {
+            if (!id)
                 return;
-            Counter &counter = entry(map, name);
+            Counter &counter = map[*id];
             ++counter.requests;
             counter.bytesSent += bytes;
         };
+        count(ips, ip);
         count(keys, key);
         count(referers, referer);
         count(userAgents, userAgent);
         count(errorCodes, errorCode);
-        const std::string_view application = query.attribution.applicationFor(referer, key);
-        count(applications, application);
+        if (ip)
+            allIps.push_back(*ip);
 
-        OperationStats &op = entry(operations, operation.data() ? operation : std::string_view("-"));
+        const Attribution::Match byKey = key ? matchOf(keyMatches, *key, true) : Attribution::Match{};
+        const Attribution::Match byReferer =
+            referer ? matchOf(refererMatches, *referer, false) : Attribution::Match{};
+        const Attribution::Match &first = byKey.rule <= byReferer.rule ? byKey : byReferer;
+        const int application =
+            first.rule == Attribution::Match::kNone ? unattributed : first.applicationIndex;
+        if (std::size_t(application) >= applications.size())
+            applications.resize(std::size_t(application) + 1);
+        ++applications[std::size_t(application)].requests;
+        applications[std::size_t(application)].bytesSent += bytes;
+
+        OperationStats &op = operations[operation];
         ++op.requests;
         op.bytesSent += bytes;
         countStatus(op.status, status);
@@ -263,15 +328,10 @@ std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &
                 countStatus(accumulator.status, status);
                 if (totalTime)
                     accumulator.latencies.push_back(*totalTime);
-                if (ipId)
-                    accumulator.ips.push_back(*ipId);
+                if (ip)
+                    accumulator.ips.push_back(*ip);
             }
-            auto id = applicationIds.find(application);
-            if (id == applicationIds.end()) {
-                id = applicationIds.emplace(std::string(application), int(applicationNames.size())).first;
-                applicationNames.emplace_back(application);
-            }
-            Counter &appDay = applicationDays[{day, id->second}];
+            Counter &appDay = applicationDays[{day, application}];
             ++appDay.requests;
             appDay.bytesSent += bytes;
         }
@@ -292,29 +352,38 @@ std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &
     for (auto &[start, accumulator] : hours)
         summary.hours.append(finish(start, accumulator, summary));
 
-    summary.applications = top(applications, int(applications.size()), true);
+    StringMap<Counter> applicationTotals;
+    for (std::size_t i = 0; i < applications.size(); ++i) {
+        if (applications[i].requests > 0)
+            applicationTotals[applicationNames[i]] = applications[i];
+    }
+    summary.applications = top(applicationTotals, int(applicationTotals.size()), true);
     for (const auto &[dayAndApp, counter] : applicationDays)
-        summary.applicationDays.append(
-            ApplicationDay{dayAndApp.first, QString::fromStdString(applicationNames[std::size_t(dayAndApp.second)]), counter.requests,
-                           counter.bytesSent, summary.costFor(counter.bytesSent)});
-    for (auto &[name, stats] : operations) {
-        stats.operation = QString::fromStdString(name);
+        summary.applicationDays.append(ApplicationDay{
+            dayAndApp.first, QString::fromStdString(applicationNames[std::size_t(dayAndApp.second)]),
+            counter.requests, counter.bytesSent, summary.costFor(counter.bytesSent)});
+    for (auto &[id, stats] : operations) {
+        stats.operation = id < 0 ? QStringLiteral("-") : QString::fromStdString(names.text(id));
         summary.operations.append(stats);
     }
+    std::sort(summary.applicationDays.begin(), summary.applicationDays.end(),
+              [](const auto &a, const auto &b) {
+                  return a.day != b.day ? a.day < b.day : a.application < b.application;
+              });
     std::sort(summary.operations.begin(), summary.operations.end(), [](const auto &a, const auto &b) {
         return a.requests != b.requests ? a.requests > b.requests : a.operation < b.operation;
     });
 
     const int n = query.topCount;
-    summary.topKeys = top(keys, n, false);
-    summary.topKeysByBytes = top(keys, n, true);
-    summary.topReferers = top(referers, n, false);
-    summary.topReferersByBytes = top(referers, n, true);
-    summary.topIps = top(ips, n, false);
-    summary.topIpsByBytes = top(ips, n, true);
-    summary.topUserAgents = top(userAgents, n, false);
-    summary.topUserAgentsByBytes = top(userAgents, n, true);
-    summary.topErrorCodes = top(errorCodes, n, false);
+    summary.topKeys = top(keys, n, false, names);
+    summary.topKeysByBytes = top(keys, n, true, names);
+    summary.topReferers = top(referers, n, false, names);
+    summary.topReferersByBytes = top(referers, n, true, names);
+    summary.topIps = top(ips, n, false, names);
+    summary.topIpsByBytes = top(ips, n, true, names);
+    summary.topUserAgents = top(userAgents, n, false, names);
+    summary.topUserAgentsByBytes = top(userAgents, n, true, names);
+    summary.topErrorCodes = top(errorCodes, n, false, names);
     return summary;
 }
 

@@ -100,51 +100,108 @@ bool Attribution::fromJson(const QByteArray &json, Attribution &attribution, QSt
     return true;
 }
 
+namespace {
+
+std::string_view keySegmentApplication(std::string_view key, const QList<std::string> &suffixes)
+{
+    std::size_t start = 0;
+    while (start < key.size()) {
+        std::size_t end = key.find('/', start);
+        if (end == std::string_view::npos)
+            end = key.size();
+        const std::string_view segment = key.substr(start, end - start);
+        for (const std::string &suffix : suffixes) {
+            if (segment.size() > suffix.size() && segment.substr(segment.size() - suffix.size()) == suffix)
+                return segment.substr(0, segment.size() - suffix.size());
+        }
+        start = end + 1;
+    }
+    return {};
+}
+
+std::string_view refererFirstLabel(std::string_view referer)
+{
+    std::string_view host = refererHost(referer);
+    if (host.substr(0, 4) == "www.")
+        host.remove_prefix(4);
+    const std::size_t dot = host.find('.');
+    // A bare host ("localhost") or an IP address (v4 dotted digits, v6 in brackets) names no application.
+    const bool ipv4 = host.find_first_not_of("0123456789.") == std::string_view::npos;
+    if (dot == std::string_view::npos || dot == 0 || ipv4 || host.front() == '[')
+        return {};
+    return host.substr(0, dot);
+}
+
+bool hostMatches(std::string_view host, const std::string &pattern)
+{
+    return host == pattern ||
+           (host.size() > pattern.size() && host.substr(host.size() - pattern.size()) == pattern &&
+            host[host.size() - pattern.size() - 1] == '.');
+}
+
+} // namespace
+
+Attribution::Match Attribution::matchKey(std::string_view key) const
+{
+    if (!key.data())
+        return {};
+    for (qsizetype i = 0; i < m_rules.size(); ++i) {
+        const Rule &rule = m_rules.at(i);
+        if (rule.kind == Rule::Kind::KeyPrefix && key.substr(0, rule.pattern.size()) == rule.pattern)
+            return Match{int(i), rule.application};
+        if (rule.kind == Rule::Kind::KeySegmentSuffix) {
+            const std::string_view application = keySegmentApplication(key, rule.suffixes);
+            if (!application.empty())
+                return Match{int(i), std::string(application)};
+        }
+    }
+    return {};
+}
+
+Attribution::Match Attribution::matchReferer(std::string_view referer) const
+{
+    if (!referer.data())
+        return {};
+    for (qsizetype i = 0; i < m_rules.size(); ++i) {
+        const Rule &rule = m_rules.at(i);
+        if (rule.kind == Rule::Kind::RefererHost && hostMatches(refererHost(referer), rule.pattern))
+            return Match{int(i), rule.application};
+        if (rule.kind == Rule::Kind::RefererFirstLabel) {
+            const std::string_view label = refererFirstLabel(referer);
+            if (!label.empty())
+                return Match{int(i), std::string(label)};
+        }
+    }
+    return {};
+}
+
 std::string_view Attribution::applicationFor(std::string_view referer, std::string_view key) const
 {
+    // Views into the rules or the inputs stay valid; the Match strings do not outlive this call.
     for (const Rule &rule : m_rules) {
         switch (rule.kind) {
         case Rule::Kind::KeyPrefix:
             if (key.data() && key.substr(0, rule.pattern.size()) == rule.pattern)
                 return rule.application;
             break;
-        case Rule::Kind::RefererHost: {
-            const std::string_view host = refererHost(referer);
-            if (host == rule.pattern || (host.size() > rule.pattern.size() &&
-                                         host.substr(host.size() - rule.pattern.size()) == rule.pattern &&
-                                         host[host.size() - rule.pattern.size() - 1] == '.'))
+        case Rule::Kind::RefererHost:
+            if (referer.data() && hostMatches(refererHost(referer), rule.pattern))
                 return rule.application;
             break;
-        }
-        case Rule::Kind::KeySegmentSuffix: {
-            if (!key.data())
-                break;
-            std::size_t start = 0;
-            while (start < key.size()) {
-                std::size_t end = key.find('/', start);
-                if (end == std::string_view::npos)
-                    end = key.size();
-                const std::string_view segment = key.substr(start, end - start);
-                for (const std::string &suffix : rule.suffixes) {
-                    if (segment.size() > suffix.size() &&
-                        segment.substr(segment.size() - suffix.size()) == suffix)
-                        return segment.substr(0, segment.size() - suffix.size());
-                }
-                start = end + 1;
+        case Rule::Kind::KeySegmentSuffix:
+            if (key.data()) {
+                const std::string_view application = keySegmentApplication(key, rule.suffixes);
+                if (!application.empty())
+                    return application;
             }
             break;
-        }
-        case Rule::Kind::RefererFirstLabel: {
-            std::string_view host = refererHost(referer);
-            if (host.substr(0, 4) == "www.")
-                host.remove_prefix(4);
-            const std::size_t dot = host.find('.');
-            // A bare host ("localhost") or an IP address names no application.
-            if (dot == std::string_view::npos || dot == 0 || (host.front() >= '0' && host.front() <= '9') ||
-                host.front() == '[')
-                break;
-            return host.substr(0, dot);
-        }
+        case Rule::Kind::RefererFirstLabel:
+            if (referer.data()) {
+                const std::string_view label = refererFirstLabel(referer);
+                if (!label.empty())
+                    return label;
+            }
+            break;
         }
     }
     return kUnattributed;

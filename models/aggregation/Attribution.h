@@ -43,6 +43,18 @@ public:
     //            {"type": "referer_first_label"}]}
     static bool fromJson(const QByteArray &json, Attribution &attribution, QString *error);
 
+    // The first rule that looks at one field and matches it. applicationFor() is the earlier of the key's
+    // and the referer's match, so callers can decide once per distinct key and referer.
+    struct Match
+    {
+        static constexpr int kNone = 1 << 30;
+        int rule = kNone; // index in rules(), kNone when nothing matched
+        std::string application;
+        int applicationIndex = -1; // free for the caller's interning
+    };
+    Match matchKey(std::string_view key) const;
+    Match matchReferer(std::string_view referer) const;
+
     // Null views mean the field was "-".
     std::string_view applicationFor(std::string_view referer, std::string_view key) const;
 

@@ -2,6 +2,7 @@
 #include "RecordExporter.h"
 
 #include "aggregation/SummaryJson.h"
+#include "store/Schema.h"
 
 #include <sqlite3.h>
 
@@ -18,11 +19,51 @@ enum class Kind
     Time
 };
 
+// Length of the valid UTF-8 sequence starting at `at`, or 0 when the bytes there are not one.
+std::size_t utf8SequenceLength(std::string_view text, std::size_t at)
+{
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    const unsigned char lead = byte(at);
+    std::size_t length = 0;
+    unsigned int minimum = 0, codePoint = 0;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2, minimum = 0x80, codePoint = lead & 0x1F;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3, minimum = 0x800, codePoint = lead & 0x0F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4, minimum = 0x10000, codePoint = lead & 0x07;
+    } else {
+        return 0;
+    }
+    if (at + length > text.size())
+        return 0;
+    for (std::size_t i = 1; i < length; ++i) {
+        if ((byte(at + i) & 0xC0) != 0x80)
+            return 0;
+        codePoint = (codePoint << 6) | (byte(at + i) & 0x3F);
+    }
+    if (codePoint < minimum || codePoint > 0x10FFFF || (codePoint >= 0xD800 && codePoint <= 0xDFFF))
+        return 0;
+    return length;
+}
+
+// JSON text must be UTF-8 (RFC 8259): bytes that are not are written as U+FFFD. CSV keeps them as they are.
 void appendJsonString(std::string &out, std::string_view text)
 {
     static const char hex[] = "0123456789abcdef";
     out += '"';
-    for (unsigned char c : text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x80) {
+            const std::size_t length = utf8SequenceLength(text, i);
+            if (length == 0) {
+                out += "\xEF\xBF\xBD";
+            } else {
+                out.append(text.data() + i, length);
+                i += length - 1;
+            }
+            continue;
+        }
         switch (c) {
         case '"':
             out += "\\\"";
@@ -161,35 +202,16 @@ qint64 exportQuery(LogStore &store, const char *sql, const std::vector<Field> &f
 
 const std::vector<Field> &recordFieldList()
 {
-    static const std::vector<Field> fields = {
-        {"bucket_owner", "bucket_owner", Kind::Text},
-        {"bucket", "bucket", Kind::Text},
-        {"time", "request_time", Kind::Time},
-        {"remote_ip", "remote_ip", Kind::Text},
-        {"requester", "requester", Kind::Text},
-        {"request_id", "request_id", Kind::Text},
-        {"operation", "operation", Kind::Text},
-        {"key", "object_key", Kind::Text},
-        {"request_uri", "request_uri", Kind::Text},
-        {"http_status", "http_status", Kind::Number},
-        {"error_code", "error_code", Kind::Text},
-        {"bytes_sent", "bytes_sent", Kind::Number},
-        {"object_size", "object_size", Kind::Number},
-        {"total_time_ms", "total_time_ms", Kind::Number},
-        {"turnaround_time_ms", "turnaround_time_ms", Kind::Number},
-        {"referer", "referer", Kind::Text},
-        {"user_agent", "user_agent", Kind::Text},
-        {"version_id", "version_id", Kind::Text},
-        {"host_id", "host_id", Kind::Text},
-        {"signature_version", "signature_version", Kind::Text},
-        {"cipher_suite", "cipher_suite", Kind::Text},
-        {"authentication_type", "authentication_type", Kind::Text},
-        {"host_header", "host_header", Kind::Text},
-        {"tls_version", "tls_version", Kind::Text},
-        {"access_point_arn", "access_point_arn", Kind::Text},
-        {"acl_required", "acl_required", Kind::Text},
-        {"source_region", "source_region", Kind::Text},
-    };
+    static const std::vector<Field> fields = [] {
+        std::vector<Field> list;
+        for (const RecordField &field : Schema::recordFields()) {
+            const Kind kind = field.storage == RecordField::Storage::Time     ? Kind::Time
+                              : field.storage == RecordField::Storage::Number ? Kind::Number
+                                                                              : Kind::Text;
+            list.push_back(Field{field.name, field.name, kind});
+        }
+        return list;
+    }();
     return fields;
 }
 
@@ -236,7 +258,8 @@ const QStringList &RecordExporter::rejectFields()
 
 qint64 RecordExporter::exportRecords(LogStore &store, Format format, QIODevice &out, QString *error)
 {
-    static const std::string sql = selectOf(recordFieldList(), "requests", "request_time, id");
+    static const std::string sql =
+        QString(Schema::selectRecords() + QStringLiteral(" ORDER BY r.request_time, r.id")).toStdString();
     return exportQuery(store, sql.c_str(), recordFieldList(), format, out, error);
 }
 

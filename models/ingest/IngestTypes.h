@@ -32,10 +32,11 @@ struct RejectedLine
 
 struct IngestResult
 {
-    int files = 0;       // inputs read (fully or partly)
-    int filesFailed = 0; // inputs that could not be read, or only partly
-    qint64 lines = 0;    // non-blank lines
-    qint64 records = 0;  // new records stored
+    int files = 0;         // inputs read (fully or partly)
+    int filesFailed = 0;   // inputs that could not be read, or only partly
+    int filesComplete = 0; // inputs read to the end without a problem (an empty file counts)
+    qint64 lines = 0;      // non-blank lines
+    qint64 records = 0;    // new records stored
     qint64 rejected = 0;
     qint64 duplicates = 0;
     qint64 bytesSent = 0; // sum of Bytes Sent over the new records

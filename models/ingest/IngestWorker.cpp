@@ -167,6 +167,8 @@ void IngestWorker::run()
             result.problems << fileError;
             ++result.filesFailed;
             emit inputFailed(input.path, fileError);
+        } else if (!m_cancel.load(std::memory_order_relaxed)) {
+            ++result.filesComplete;
         }
         if (!inTransaction) {
             if (!store->begin()) {

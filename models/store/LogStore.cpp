@@ -60,6 +60,8 @@ LogStore::~LogStore()
 {
     sqlite3_finalize(m_insert);
     sqlite3_finalize(m_reject);
+    sqlite3_finalize(m_findString);
+    sqlite3_finalize(m_addString);
     if (m_db)
         sqlite3_close(m_db);
 }
@@ -86,7 +88,8 @@ std::unique_ptr<LogStore> LogStore::openSqlite(const QString &path, Durability d
     sqlite3_busy_timeout(store->m_db, 10000);
     const bool pragmas =
         durability == Durability::Durable
-            ? store->exec("PRAGMA journal_mode=WAL") && store->exec("PRAGMA synchronous=NORMAL")
+            ? store->exec("PRAGMA journal_mode=WAL") && store->exec("PRAGMA synchronous=NORMAL") &&
+                  store->exec("PRAGMA wal_autocheckpoint=100000")
             : store->exec("PRAGMA journal_mode=OFF") && store->exec("PRAGMA synchronous=OFF");
     if (!pragmas || !store->exec("PRAGMA cache_size=-65536") || !store->exec("PRAGMA temp_store=MEMORY") ||
         !store->migrate()) {
@@ -98,7 +101,8 @@ std::unique_ptr<LogStore> LogStore::openSqlite(const QString &path, Durability d
     if (durability == Durability::Throwaway) {
         // Maintaining two indexes costs more than half of the insert time; a store filled once and then
         // scanned needs neither, and a hash set in memory finds the duplicates.
-        if (!store->exec("DROP INDEX IF EXISTS requests_dedupe") || !store->exec("DROP INDEX IF EXISTS requests_time")) {
+        if (!store->exec("DROP INDEX IF EXISTS requests_dedupe") ||
+            !store->exec("DROP INDEX IF EXISTS requests_time")) {
             if (error)
                 *error = QStringLiteral("cannot prepare the store %1: %2").arg(path, store->m_lastError);
             return nullptr;
@@ -106,15 +110,32 @@ std::unique_ptr<LogStore> LogStore::openSqlite(const QString &path, Durability d
         store->m_dedupeInMemory = true;
     }
 
+    {
+        sqlite3_stmt *count = nullptr;
+        if (sqlite3_prepare_v2(store->m_db, "SELECT EXISTS (SELECT 1 FROM strings)", -1, &count, nullptr) ==
+                SQLITE_OK &&
+            sqlite3_step(count) == SQLITE_ROW)
+            store->m_cacheHoldsAllStrings = sqlite3_column_int(count, 0) == 0;
+        sqlite3_finalize(count);
+        store->m_dataVersion = store->dataVersion();
+    }
+
+    QStringList columns = {QStringLiteral("dedupe_key"), QStringLiteral("source_id"),
+                           QStringLiteral("line_no")};
+    for (const RecordField &field : Schema::recordFields())
+        columns << QLatin1String(field.column);
+    columns << QStringLiteral("extra_fields") << QStringLiteral("field_count");
     QStringList placeholders;
-    const QStringList &columns = Schema::recordColumns();
-    for (int i = 0; i < columns.size() + 3; ++i)
+    for (qsizetype i = 0; i < columns.size(); ++i)
         placeholders << QStringLiteral("?");
     const QString insertSql =
-        QStringLiteral("INSERT OR IGNORE INTO requests (dedupe_key, source_id, line_no, %1) "
-                       "VALUES (%2)")
+        QStringLiteral("INSERT OR IGNORE INTO requests (%1) VALUES (%2)")
             .arg(columns.join(QStringLiteral(", ")), placeholders.join(QStringLiteral(",")));
     if (!store->prepare(&store->m_insert, insertSql) ||
+        !store->prepare(&store->m_findString,
+                        QStringLiteral("SELECT id, value FROM strings WHERE value_hash = ?")) ||
+        !store->prepare(&store->m_addString,
+                        QStringLiteral("INSERT INTO strings (value_hash, value) VALUES (?, ?)")) ||
         !store->prepare(&store->m_reject,
                         QStringLiteral("INSERT INTO rejects (source_id, file, line_no, reason, line_text) "
                                        "VALUES (?, ?, ?, ?, ?)"))) {
@@ -214,7 +235,26 @@ bool LogStore::migrate()
 
 bool LogStore::begin()
 {
-    return exec("BEGIN IMMEDIATE");
+    if (!exec("BEGIN IMMEDIATE"))
+        return false;
+    // Another connection that committed since we last looked may have added strings we do not know.
+    const qint64 version = dataVersion();
+    if (version != m_dataVersion) {
+        m_dataVersion = version;
+        m_cacheHoldsAllStrings = false;
+    }
+    return true;
+}
+
+qint64 LogStore::dataVersion()
+{
+    sqlite3_stmt *statement = nullptr;
+    qint64 version = -1;
+    if (sqlite3_prepare_v2(m_db, "PRAGMA data_version", -1, &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW)
+        version = sqlite3_column_int64(statement, 0);
+    sqlite3_finalize(statement);
+    return version;
 }
 
 bool LogStore::commit()
@@ -225,6 +265,49 @@ bool LogStore::commit()
 void LogStore::rollback()
 {
     exec("ROLLBACK");
+    // Ids handed out in the rolled-back transaction no longer exist.
+    m_stringIds.clear();
+    m_seenKeys.clear();
+    m_cacheHoldsAllStrings = false;
+}
+
+qint64 LogStore::stringId(std::string_view value)
+{
+    if (auto it = m_stringIds.find(value); it != m_stringIds.end())
+        return it->second;
+    // Bounded so memory stays flat however many distinct values a month of logs holds; a miss only
+    // costs an indexed lookup.
+    if (m_stringIds.size() >= kStringCacheLimit) {
+        m_stringIds.clear();
+        m_cacheHoldsAllStrings = false;
+    }
+
+    const sqlite3_int64 hash = sqlite3_int64(XXH3_64bits(value.data(), value.size()));
+    qint64 id = -1;
+    sqlite3_bind_int64(m_findString, 1, hash);
+    // When the cache has seen every string the store holds, a miss is a new string: skip the lookup.
+    while (!m_cacheHoldsAllStrings && sqlite3_step(m_findString) == SQLITE_ROW) {
+        const auto *text = static_cast<const char *>(sqlite3_column_blob(m_findString, 1));
+        const std::string_view stored(text ? text : "", std::size_t(sqlite3_column_bytes(m_findString, 1)));
+        if (stored == value) {
+            id = sqlite3_column_int64(m_findString, 0);
+            break;
+        }
+    }
+    sqlite3_reset(m_findString);
+    if (id < 0) {
+        sqlite3_bind_int64(m_addString, 1, hash);
+        sqlite3_bind_text(m_addString, 2, value.data(), int(value.size()), SQLITE_STATIC);
+        const int rc = sqlite3_step(m_addString);
+        sqlite3_reset(m_addString);
+        if (rc != SQLITE_DONE) {
+            setError(QStringLiteral("storing a string"));
+            return -1;
+        }
+        id = sqlite3_last_insert_rowid(m_db);
+    }
+    m_stringIds.emplace(std::string(value), id);
+    return id;
 }
 
 qint64 LogStore::addSourceFile(const InputFile &file)
@@ -296,47 +379,98 @@ LogStore::InsertResult LogStore::insert(const S3Record &record, std::string_view
     }
     hashField(&state, record.operation);
     hashField(&state, record.key);
-    const XXH128_hash_t hash = XXH3_128bits_digest(&state);
-    if (m_dedupeInMemory && !m_seenKeys.insert({hash.low64, hash.high64}).second)
+    // The key leads with the request time so that, logs being written in time order, the unique index
+    // grows at its right edge instead of at random places (random inserts cost more than the row).
+    // The time is part of the request, so this changes no identity; two different requests collide
+    // only if they share a second and a 64-bit hash.
+    const quint64 hash = XXH3_128bits_digest(&state).low64;
+    const quint64 timeKey = record.time ? quint64(*record.time) ^ (quint64(1) << 63) : 0;
+    if (m_dedupeInMemory && !m_seenKeys.insert({timeKey, hash}).second)
         return InsertResult::Duplicate;
-    XXH128_canonical_t digest;
-    XXH128_canonicalFromHash(&digest, hash);
+    unsigned char digest[16];
+    for (int byte = 0; byte < 8; ++byte) {
+        digest[byte] = static_cast<unsigned char>(timeKey >> (56 - 8 * byte));
+        digest[8 + byte] = static_cast<unsigned char>(hash >> (56 - 8 * byte));
+    }
 
     sqlite3_stmt *s = m_insert;
     int i = 1;
-    sqlite3_bind_blob(s, i++, digest.digest, int(sizeof digest.digest), SQLITE_STATIC);
+    sqlite3_bind_blob(s, i++, digest, int(sizeof digest), SQLITE_STATIC);
     if (sourceId >= 0)
         sqlite3_bind_int64(s, i++, sourceId);
     else
         sqlite3_bind_null(s, i++);
     sqlite3_bind_int64(s, i++, lineNumber);
-    bindNumber(s, i++, record.time);
-    bindText(s, i++, record.bucketOwner);
-    bindText(s, i++, record.bucket);
-    bindText(s, i++, record.remoteIp);
-    bindText(s, i++, record.requester);
-    bindText(s, i++, record.requestId);
-    bindText(s, i++, record.operation);
-    bindText(s, i++, record.key);
-    bindText(s, i++, record.requestUri);
-    bindNumber(s, i++, record.httpStatus);
-    bindText(s, i++, record.errorCode);
-    bindNumber(s, i++, record.bytesSent);
-    bindNumber(s, i++, record.objectSize);
-    bindNumber(s, i++, record.totalTimeMs);
-    bindNumber(s, i++, record.turnaroundTimeMs);
-    bindText(s, i++, record.referer);
-    bindText(s, i++, record.userAgent);
-    bindText(s, i++, record.versionId);
-    bindText(s, i++, record.hostId);
-    bindText(s, i++, record.signatureVersion);
-    bindText(s, i++, record.cipherSuite);
-    bindText(s, i++, record.authenticationType);
-    bindText(s, i++, record.hostHeader);
-    bindText(s, i++, record.tlsVersion);
-    bindText(s, i++, record.accessPointArn);
-    bindText(s, i++, record.aclRequired);
-    bindText(s, i++, record.sourceRegion);
+
+    // In Schema::recordFields() order.
+    const std::string_view *const texts[] = {&record.bucketOwner,
+                                             &record.bucket,
+                                             nullptr,
+                                             &record.remoteIp,
+                                             &record.requester,
+                                             &record.requestId,
+                                             &record.operation,
+                                             &record.key,
+                                             &record.requestUri,
+                                             nullptr,
+                                             &record.errorCode,
+                                             nullptr,
+                                             nullptr,
+                                             nullptr,
+                                             nullptr,
+                                             &record.referer,
+                                             &record.userAgent,
+                                             &record.versionId,
+                                             &record.hostId,
+                                             &record.signatureVersion,
+                                             &record.cipherSuite,
+                                             &record.authenticationType,
+                                             &record.hostHeader,
+                                             &record.tlsVersion,
+                                             &record.accessPointArn,
+                                             &record.aclRequired,
+                                             &record.sourceRegion};
+    const std::optional<std::int64_t> numbers[] = {
+        {},
+        {},
+        record.time,
+        {},
+        {},
+        {},
+        {},
+        {},
+        {},
+        record.httpStatus ? std::optional<std::int64_t>(*record.httpStatus) : std::nullopt,
+        {},
+        record.bytesSent,
+        record.objectSize,
+        record.totalTimeMs,
+        record.turnaroundTimeMs};
+    const std::vector<RecordField> &fields = Schema::recordFields();
+    static_assert(std::size(texts) == 27);
+    for (std::size_t f = 0; f < fields.size(); ++f, ++i) {
+        switch (fields[f].storage) {
+        case RecordField::Storage::Time:
+        case RecordField::Storage::Number:
+            bindNumber(s, i, f < std::size(numbers) ? numbers[f] : std::nullopt);
+            break;
+        case RecordField::Storage::Text:
+            bindText(s, i, *texts[f]);
+            break;
+        case RecordField::Storage::Dictionary: {
+            const std::string_view text = *texts[f];
+            if (S3Record::isNull(text)) {
+                sqlite3_bind_null(s, i);
+                break;
+            }
+            const qint64 id = stringId(text);
+            if (id < 0)
+                return InsertResult::Failed;
+            sqlite3_bind_int64(s, i, id);
+            break;
+        }
+        }
+    }
     bindText(s, i++, record.extraFields);
     sqlite3_bind_int(s, i++, record.fieldCount);
 

@@ -7,8 +7,10 @@
 #include <QString>
 
 #include <memory>
-#include <unordered_set>
+#include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -30,7 +32,7 @@ class LogStore
 public:
     enum class Durability
     {
-        Durable,   // WAL journal: a crash loses at most the open transaction, readers see committed data
+        Durable, // WAL journal: a crash loses at most the open transaction, readers see committed data
         // No journal, no fsync and no indexes, with duplicates found in memory: for a temporary store
         // that is filled once and deleted after the command.
         Throwaway,
@@ -79,12 +81,29 @@ private:
     sqlite3 *m_db = nullptr;
     sqlite3_stmt *m_insert = nullptr;
     sqlite3_stmt *m_reject = nullptr;
+    sqlite3_stmt *m_findString = nullptr;
+    sqlite3_stmt *m_addString = nullptr;
     QString m_path;
     QString m_lastError;
+    qint64 stringId(std::string_view value); // -1 on a database error
+    static constexpr std::size_t kStringCacheLimit = 1'000'000;
+    struct TransparentHash
+    {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+    };
+    std::unordered_map<std::string, qint64, TransparentHash, std::equal_to<>> m_stringIds;
     bool m_dedupeInMemory = false;
+    // True while every row of `strings` is in m_stringIds (a store that started empty, cache not evicted).
+    bool m_cacheHoldsAllStrings = false;
+    qint64 dataVersion();
+    qint64 m_dataVersion = -1;
     struct KeyHash
     {
-        std::size_t operator()(const std::pair<quint64, quint64> &key) const { return std::size_t(key.first ^ key.second); }
+        std::size_t operator()(const std::pair<quint64, quint64> &key) const
+        {
+            return std::size_t(key.first ^ key.second);
+        }
     };
     std::unordered_set<std::pair<quint64, quint64>, KeyHash> m_seenKeys;
 };

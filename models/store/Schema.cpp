@@ -9,15 +9,14 @@ enum class Type
 {
     Id,
     Text,
-    IndexedText,
     BigInt,
     Int,
-    Hash
+    Key16
 };
 
 struct Column
 {
-    const char *name;
+    QString name;
     Type type;
     bool notNull = false;
 };
@@ -30,24 +29,22 @@ QString typeName(Type type, SqlDialect dialect)
         return sqlite ? QStringLiteral("INTEGER PRIMARY KEY")
                       : QStringLiteral("BIGINT AUTO_INCREMENT PRIMARY KEY");
     case Type::Text:
-        return sqlite ? QStringLiteral("TEXT") : QStringLiteral("TEXT");
-    case Type::IndexedText: // MySQL cannot index TEXT without a prefix length
-        return sqlite ? QStringLiteral("TEXT") : QStringLiteral("VARCHAR(255)");
+        return QStringLiteral("TEXT");
     case Type::BigInt:
         return QStringLiteral("BIGINT");
     case Type::Int:
         return QStringLiteral("INTEGER");
-    case Type::Hash:
+    case Type::Key16:
         return sqlite ? QStringLiteral("BLOB") : QStringLiteral("BINARY(16)");
     }
     return {};
 }
 
-QString createTable(const char *table, std::initializer_list<Column> columns, SqlDialect dialect)
+QString createTable(const char *table, const QList<Column> &columns, SqlDialect dialect)
 {
     QStringList parts;
     for (const Column &column : columns) {
-        QString part = QLatin1String(column.name) + QLatin1Char(' ') + typeName(column.type, dialect);
+        QString part = column.name + QLatin1Char(' ') + typeName(column.type, dialect);
         if (column.notNull)
             part += QStringLiteral(" NOT NULL");
         parts.append(part);
@@ -62,64 +59,52 @@ QString createTable(const char *table, std::initializer_list<Column> columns, Sq
 QStringList version1(SqlDialect dialect)
 {
     QStringList sql;
-    sql << createTable("schema_info", {{"version", Type::Int, true}}, dialect);
+    sql << createTable("schema_info", {{QStringLiteral("version"), Type::Int, true}}, dialect);
     sql << QStringLiteral("INSERT INTO schema_info (version) VALUES (1)");
     sql << createTable("source_files",
-                       {{"id", Type::Id},
-                        {"path", Type::Text, true},
-                        {"size_bytes", Type::BigInt},
-                        {"modified_at", Type::BigInt},
-                        {"ingested_at", Type::BigInt, true},
-                        {"lines", Type::BigInt, true},
-                        {"records", Type::BigInt, true},
-                        {"rejected", Type::BigInt, true},
-                        {"duplicates", Type::BigInt, true},
-                        {"error", Type::Text}},
+                       {{QStringLiteral("id"), Type::Id},
+                        {QStringLiteral("path"), Type::Text, true},
+                        {QStringLiteral("size_bytes"), Type::BigInt},
+                        {QStringLiteral("modified_at"), Type::BigInt},
+                        {QStringLiteral("ingested_at"), Type::BigInt, true},
+                        {QStringLiteral("lines"), Type::BigInt, true},
+                        {QStringLiteral("records"), Type::BigInt, true},
+                        {QStringLiteral("rejected"), Type::BigInt, true},
+                        {QStringLiteral("duplicates"), Type::BigInt, true},
+                        {QStringLiteral("error"), Type::Text}},
                        dialect);
-    sql << createTable("requests",
-                       {{"id", Type::Id},
-                        {"dedupe_key", Type::Hash, true},
-                        {"source_id", Type::BigInt},
-                        {"line_no", Type::BigInt},
-                        {"request_time", Type::BigInt},
-                        {"bucket_owner", Type::Text},
-                        {"bucket", Type::IndexedText},
-                        {"remote_ip", Type::IndexedText},
-                        {"requester", Type::Text},
-                        {"request_id", Type::Text},
-                        {"operation", Type::IndexedText},
-                        {"object_key", Type::Text},
-                        {"request_uri", Type::Text},
-                        {"http_status", Type::Int},
-                        {"error_code", Type::IndexedText},
-                        {"bytes_sent", Type::BigInt},
-                        {"object_size", Type::BigInt},
-                        {"total_time_ms", Type::BigInt},
-                        {"turnaround_time_ms", Type::BigInt},
-                        {"referer", Type::Text},
-                        {"user_agent", Type::Text},
-                        {"version_id", Type::Text},
-                        {"host_id", Type::Text},
-                        {"signature_version", Type::Text},
-                        {"cipher_suite", Type::Text},
-                        {"authentication_type", Type::Text},
-                        {"host_header", Type::Text},
-                        {"tls_version", Type::Text},
-                        {"access_point_arn", Type::Text},
-                        {"acl_required", Type::Text},
-                        {"source_region", Type::Text},
-                        {"extra_fields", Type::Text},
-                        {"field_count", Type::Int}},
+    // Repeating values are stored once. Lookups go through a 64-bit hash index and then compare the
+    // value itself, so a hash collision can never merge two strings (and MySQL needs no TEXT index).
+    sql << createTable("strings",
+                       {{QStringLiteral("id"), Type::Id},
+                        {QStringLiteral("value_hash"), Type::BigInt, true},
+                        {QStringLiteral("value"), Type::Text, true}},
                        dialect);
+    sql << QStringLiteral("CREATE INDEX strings_hash ON strings (value_hash)");
+
+    QList<Column> requests = {{QStringLiteral("id"), Type::Id},
+                              {QStringLiteral("dedupe_key"), Type::Key16, true},
+                              {QStringLiteral("source_id"), Type::BigInt},
+                              {QStringLiteral("line_no"), Type::BigInt}};
+    for (const RecordField &field : Schema::recordFields()) {
+        const Type type = field.storage == RecordField::Storage::Text ? Type::Text : Type::BigInt;
+        requests.append({QLatin1String(field.column), type});
+    }
+    requests.append({QStringLiteral("extra_fields"), Type::Text});
+    requests.append({QStringLiteral("field_count"), Type::Int});
+    sql << createTable("requests", requests, dialect);
     sql << QStringLiteral("CREATE UNIQUE INDEX requests_dedupe ON requests (dedupe_key)");
     sql << QStringLiteral("CREATE INDEX requests_time ON requests (request_time)");
+    sql << QStringLiteral("CREATE VIEW request_rows AS ") +
+               Schema::selectRecords(QStringLiteral("r.id AS id"));
+
     sql << createTable("rejects",
-                       {{"id", Type::Id},
-                        {"source_id", Type::BigInt},
-                        {"file", Type::Text, true},
-                        {"line_no", Type::BigInt, true},
-                        {"reason", Type::Text, true},
-                        {"line_text", Type::Text}},
+                       {{QStringLiteral("id"), Type::Id},
+                        {QStringLiteral("source_id"), Type::BigInt},
+                        {QStringLiteral("file"), Type::Text, true},
+                        {QStringLiteral("line_no"), Type::BigInt, true},
+                        {QStringLiteral("reason"), Type::Text, true},
+                        {QStringLiteral("line_text"), Type::Text}},
                        dialect);
     sql << QStringLiteral("CREATE INDEX rejects_source ON rejects (source_id, line_no)");
     return sql;
@@ -136,38 +121,61 @@ QStringList Schema::migrationStatements(SqlDialect dialect, int fromVersion)
     return statements;
 }
 
-const QStringList &Schema::recordColumns()
+const std::vector<RecordField> &Schema::recordFields()
 {
-    static const QStringList columns = {QStringLiteral("request_time"),
-                                        QStringLiteral("bucket_owner"),
-                                        QStringLiteral("bucket"),
-                                        QStringLiteral("remote_ip"),
-                                        QStringLiteral("requester"),
-                                        QStringLiteral("request_id"),
-                                        QStringLiteral("operation"),
-                                        QStringLiteral("object_key"),
-                                        QStringLiteral("request_uri"),
-                                        QStringLiteral("http_status"),
-                                        QStringLiteral("error_code"),
-                                        QStringLiteral("bytes_sent"),
-                                        QStringLiteral("object_size"),
-                                        QStringLiteral("total_time_ms"),
-                                        QStringLiteral("turnaround_time_ms"),
-                                        QStringLiteral("referer"),
-                                        QStringLiteral("user_agent"),
-                                        QStringLiteral("version_id"),
-                                        QStringLiteral("host_id"),
-                                        QStringLiteral("signature_version"),
-                                        QStringLiteral("cipher_suite"),
-                                        QStringLiteral("authentication_type"),
-                                        QStringLiteral("host_header"),
-                                        QStringLiteral("tls_version"),
-                                        QStringLiteral("access_point_arn"),
-                                        QStringLiteral("acl_required"),
-                                        QStringLiteral("source_region"),
-                                        QStringLiteral("extra_fields"),
-                                        QStringLiteral("field_count")};
-    return columns;
+    using S = RecordField::Storage;
+    static const std::vector<RecordField> fields = {
+        {"bucket_owner", "bucket_owner_ref", S::Dictionary},
+        {"bucket", "bucket_ref", S::Dictionary},
+        {"time", "request_time", S::Time},
+        {"remote_ip", "remote_ip_ref", S::Dictionary},
+        {"requester", "requester_ref", S::Dictionary},
+        {"request_id", "request_id", S::Text},
+        {"operation", "operation_ref", S::Dictionary},
+        {"key", "object_key_ref", S::Dictionary},
+        {"request_uri", "request_uri_ref", S::Dictionary},
+        {"http_status", "http_status", S::Number},
+        {"error_code", "error_code_ref", S::Dictionary},
+        {"bytes_sent", "bytes_sent", S::Number},
+        {"object_size", "object_size", S::Number},
+        {"total_time_ms", "total_time_ms", S::Number},
+        {"turnaround_time_ms", "turnaround_time_ms", S::Number},
+        {"referer", "referer_ref", S::Dictionary},
+        {"user_agent", "user_agent_ref", S::Dictionary},
+        {"version_id", "version_id", S::Text},
+        {"host_id", "host_id", S::Text},
+        {"signature_version", "signature_version_ref", S::Dictionary},
+        {"cipher_suite", "cipher_suite_ref", S::Dictionary},
+        {"authentication_type", "authentication_type_ref", S::Dictionary},
+        {"host_header", "host_header_ref", S::Dictionary},
+        {"tls_version", "tls_version_ref", S::Dictionary},
+        {"access_point_arn", "access_point_arn_ref", S::Dictionary},
+        {"acl_required", "acl_required_ref", S::Dictionary},
+        {"source_region", "source_region_ref", S::Dictionary},
+    };
+    return fields;
+}
+
+QString Schema::selectRecords(const QString &extraColumns)
+{
+    QStringList columns;
+    if (!extraColumns.isEmpty())
+        columns << extraColumns;
+    QStringList joins;
+    int join = 0;
+    for (const RecordField &field : recordFields()) {
+        const QString name = QLatin1String(field.name);
+        if (field.storage == RecordField::Storage::Dictionary) {
+            const QString alias = QStringLiteral("s%1").arg(join++);
+            columns << QStringLiteral("%1.value AS `%2`").arg(alias, name);
+            joins << QStringLiteral("LEFT JOIN strings %1 ON %1.id = r.%2")
+                         .arg(alias, QLatin1String(field.column));
+        } else {
+            columns << QStringLiteral("r.%1 AS `%2`").arg(QLatin1String(field.column), name);
+        }
+    }
+    return QStringLiteral("SELECT %1 FROM requests r %2")
+        .arg(columns.join(QStringLiteral(", ")), joins.join(QLatin1Char(' ')));
 }
 
 } // namespace BucketScope

@@ -4,12 +4,29 @@
 #include <QString>
 #include <QStringList>
 
+#include <vector>
+
 namespace BucketScope {
 
 enum class SqlDialect
 {
     Sqlite,
     MySql
+};
+
+// One S3 log field as the store keeps it.
+struct RecordField
+{
+    enum class Storage
+    {
+        Time,       // BIGINT seconds since the epoch, UTC
+        Number,     // BIGINT
+        Text,       // TEXT in the row: values that are nearly unique per request
+        Dictionary, // BIGINT id into `strings`: values that repeat (buckets, keys, agents...)
+    };
+    const char *name;   // the public name: export field and column of the request_rows view
+    const char *column; // the column in `requests`
+    Storage storage;
 };
 
 // The store's tables, written once and rendered for each SQL dialect so nothing in the schema can
@@ -22,9 +39,13 @@ public:
     // Statements that take a store from `fromVersion` (0 = empty) to kCurrentVersion, in order.
     static QStringList migrationStatements(SqlDialect dialect, int fromVersion);
 
-    // Columns of the requests table that hold one log field each, in S3 field order. The ingest
-    // INSERT and the export both use this list.
-    static const QStringList &recordColumns();
+    // The 27 log fields in S3 order: bucket_owner, bucket, time, remote_ip, ... source_region. The
+    // ingest INSERT, the request_rows view and the export are all generated from this list.
+    static const std::vector<RecordField> &recordFields();
+
+    // "SELECT <fields> FROM requests r LEFT JOIN strings ..." resolving dictionary ids to text;
+    // `extraColumns` are prepended as they are (e.g. "r.id").
+    static QString selectRecords(const QString &extraColumns = QString());
 };
 
 } // namespace BucketScope
