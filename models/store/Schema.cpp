@@ -133,7 +133,7 @@ const std::vector<RecordField> &Schema::recordFields()
         {"request_id", "request_id", S::Text},
         {"operation", "operation_ref", S::Dictionary},
         {"key", "object_key_ref", S::Dictionary},
-        {"request_uri", "request_uri_ref", S::Dictionary},
+        {"request_uri", "request_uri", S::Text}, // often unique: signed URLs carry a signature
         {"http_status", "http_status", S::Number},
         {"error_code", "error_code_ref", S::Dictionary},
         {"bytes_sent", "bytes_sent", S::Number},
