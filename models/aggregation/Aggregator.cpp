@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "Aggregator.h"
 
+#include "CountedValues.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -70,8 +72,8 @@ struct BucketAccumulator
     qint64 requests = 0;
     qint64 bytesSent = 0;
     StatusCounts status;
-    std::vector<qint64> latencies;
-    std::vector<qint64> ips;
+    CountedValues latencies;
+    CountedValues ips;
 };
 
 void countStatus(StatusCounts &counts, std::optional<int> status)
@@ -102,43 +104,18 @@ void countStatus(StatusCounts &counts, std::optional<int> status)
     }
 }
 
-// PERCENTILE_CONT at `fraction` of unsorted values, partially reordering them: O(n) instead of a sort.
-double percentileOfUnsorted(std::vector<qint64> &values, double fraction)
-{
-    const double rank = fraction * double(values.size() - 1);
-    const std::size_t lower = std::size_t(rank);
-    std::nth_element(values.begin(), values.begin() + std::ptrdiff_t(lower), values.end());
-    const qint64 low = values[lower];
-    if (lower + 1 >= values.size())
-        return double(low);
-    const qint64 high = *std::min_element(values.begin() + std::ptrdiff_t(lower) + 1, values.end());
-    return double(low) + (rank - double(lower)) * double(high - low);
-}
-
-LatencyStats latencyOf(std::vector<qint64> &values)
+LatencyStats latencyOf(CountedValues &values)
 {
     LatencyStats stats;
-    stats.count = qint64(values.size());
-    if (values.empty())
+    stats.count = values.count();
+    if (stats.count == 0)
         return stats;
-    long double sum = 0;
-    qint64 max = values.front();
-    for (qint64 value : values) {
-        sum += value;
-        max = std::max(max, value);
-    }
-    stats.avg = double(sum / values.size());
-    stats.max = max;
-    stats.p50 = percentileOfUnsorted(values, 0.50);
-    stats.p95 = percentileOfUnsorted(values, 0.95);
-    stats.p99 = percentileOfUnsorted(values, 0.99);
+    stats.avg = double(values.sum() / stats.count);
+    stats.max = values.max();
+    stats.p50 = values.percentile(0.50);
+    stats.p95 = values.percentile(0.95);
+    stats.p99 = values.percentile(0.99);
     return stats;
-}
-
-qint64 countUnique(std::vector<qint64> &ids)
-{
-    std::sort(ids.begin(), ids.end());
-    return qint64(std::unique(ids.begin(), ids.end()) - ids.begin());
 }
 
 qint64 floorTo(qint64 time, qint64 step)
@@ -200,7 +177,7 @@ TimeBucket finish(qint64 start, BucketAccumulator &accumulator, const Summary &s
     bucket.costUsd = summary.costFor(accumulator.bytesSent);
     bucket.status = accumulator.status;
     bucket.latency = latencyOf(accumulator.latencies);
-    bucket.uniqueIps = countUnique(accumulator.ips);
+    bucket.uniqueIps = accumulator.ips.distinct();
     accumulator = BucketAccumulator{}; // release the memory as soon as the bucket is done
     return bucket;
 }
@@ -287,8 +264,8 @@ std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &
     };
     std::vector<Counter> applications;
     std::map<std::pair<qint64, int>, Counter> applicationDays;
-    std::vector<qint64> latencies;
-    std::vector<qint64> allIps;
+    CountedValues latencies;
+    CountedValues allIps;
 
     int rc;
     while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
@@ -307,7 +284,7 @@ std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &
         summary.bytesSent += bytes;
         countStatus(summary.status, status);
         if (totalTime)
-            latencies.push_back(*totalTime);
+            latencies.add(*totalTime);
         auto count = [bytes](IdMap<Counter> &map, std::optional<qint64> id) {
             if (!id)
                 return;
@@ -321,7 +298,7 @@ std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &
         count(userAgents, userAgent);
         count(errorCodes, errorCode);
         if (ip)
-            allIps.push_back(*ip);
+            allIps.add(*ip);
 
         const Attribution::Match byKey = key ? matchOf(keyMatches, *key, true) : Attribution::Match{};
         const Attribution::Match byReferer =
@@ -349,9 +326,9 @@ std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &
                 accumulator.bytesSent += bytes;
                 countStatus(accumulator.status, status);
                 if (totalTime)
-                    accumulator.latencies.push_back(*totalTime);
+                    accumulator.latencies.add(*totalTime);
                 if (ip)
-                    accumulator.ips.push_back(*ip);
+                    accumulator.ips.add(*ip);
             }
             Counter &appDay = applicationDays[{day, application}];
             ++appDay.requests;
@@ -367,7 +344,7 @@ std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &
     }
 
     summary.costUsd = summary.costFor(summary.bytesSent);
-    summary.uniqueIps = countUnique(allIps);
+    summary.uniqueIps = allIps.distinct();
     summary.latency = latencyOf(latencies);
     for (auto &[start, accumulator] : days)
         summary.days.append(finish(start, accumulator, summary));

@@ -1,24 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "IngestWorker.h"
 
+#include "ParsePipeline.h"
 #include "input/InputCollector.h"
-#include "input/LineReader.h"
-#include "parser/S3LogParser.h"
 
 #include <QElapsedTimer>
 
 namespace BucketScope {
-
-namespace {
-bool isBlank(std::string_view line)
-{
-    for (char c : line) {
-        if (c != ' ' && c != '\r' && c != '\t')
-            return false;
-    }
-    return true;
-}
-} // namespace
 
 IngestWorker::IngestWorker(IngestRequest request, QObject *parent)
     : QObject(parent), m_request(std::move(request))
@@ -53,8 +41,6 @@ void IngestWorker::run()
         return;
     }
 
-    S3Record record;
-    ParseError parseError;
     int rejectSignals = 0;
     qint64 bytesBeforeFile = 0;
     qint64 lastProgressAt = 0;
@@ -64,105 +50,30 @@ void IngestWorker::run()
     auto fatal = [&](const QString &message) {
         if (inTransaction)
             store->rollback();
+        inTransaction = false;
         result.fatalError = message;
     };
+    auto ensureTransaction = [&] {
+        if (!inTransaction) {
+            if (!store->begin()) {
+                fatal(store->lastError());
+                return false;
+            }
+            inTransaction = true;
+        }
+        return true;
+    };
 
-    for (const InputFile &input : inputs) {
-        if (m_cancel.load(std::memory_order_relaxed) || !result.fatalError.isEmpty())
-            break;
-        report.currentFile = input.path;
-        LineReader reader;
-        if (!reader.open(input.path)) {
-            result.problems << reader.errorString();
-            ++result.filesFailed;
-            emit inputFailed(input.path, reader.errorString());
-            continue;
-        }
-        const qint64 sourceId = store->addSourceFile(input);
-        if (sourceId < 0) {
-            fatal(store->lastError());
-            break;
-        }
-        qint64 fileLines = 0, fileRecords = 0, fileRejected = 0, fileDuplicates = 0;
-        std::string_view line;
-        bool checkedBinary = false;
-        QString fileError;
+    // Reading and parsing run one block ahead on another thread; this thread stores.
+    ParsePipeline pipeline(inputs, m_cancel);
+    qint64 sourceId = -1;
+    qint64 fileLines = 0, fileRecords = 0, fileRejected = 0, fileDuplicates = 0;
+    bool fileOpen = false;
+    int currentFile = -1;
 
-        while (reader.readLine(line)) {
-            if (!checkedBinary) {
-                checkedBinary = true;
-                if (reader.looksBinary()) {
-                    fileError = QStringLiteral(
-                                    "%1: binary data (NUL bytes in the first block), not an S3 access log; "
-                                    "skipped")
-                                    .arg(input.path);
-                    break;
-                }
-            }
-            if (isBlank(line))
-                continue;
-            ++fileLines;
-            if (!inTransaction) {
-                if (!store->begin()) {
-                    fatal(store->lastError());
-                    break;
-                }
-                inTransaction = true;
-            }
-            if (S3LogParser::parse(line, record, &parseError)) {
-                switch (store->insert(record, line, sourceId, reader.lineNumber())) {
-                case LogStore::InsertResult::Inserted:
-                    ++fileRecords;
-                    result.bytesSent += record.bytesSent.value_or(0);
-                    break;
-                case LogStore::InsertResult::Duplicate:
-                    ++fileDuplicates;
-                    break;
-                case LogStore::InsertResult::Failed:
-                    fatal(store->lastError());
-                    break;
-                }
-            } else {
-                ++fileRejected;
-                const QString reason = QString::fromStdString(parseError.message());
-                if (!store->addReject(sourceId, input.path, reader.lineNumber(), reason, line)) {
-                    fatal(store->lastError());
-                    break;
-                }
-                if (rejectSignals < kRejectSignalLimit) {
-                    ++rejectSignals;
-                    emit lineRejected(RejectedLine{input.path, reader.lineNumber(), reason,
-                                                   QString::fromUtf8(line.data(), qsizetype(line.size()))});
-                }
-            }
-            if (!result.fatalError.isEmpty())
-                break;
-            if (++inBatch >= kBatchRecords) {
-                if (!store->commit()) {
-                    fatal(store->lastError());
-                    break;
-                }
-                inTransaction = false;
-                inBatch = 0;
-            }
-            if (m_cancel.load(std::memory_order_relaxed))
-                break;
-            if ((fileLines & 4095) == 0 && clock.elapsed() - lastProgressAt >= 100) {
-                lastProgressAt = clock.elapsed();
-                report.bytesDone = bytesBeforeFile + reader.inputBytesRead();
-                report.lines = result.lines + fileLines;
-                report.records = result.records + fileRecords;
-                report.rejected = result.rejected + fileRejected;
-                report.duplicates = result.duplicates + fileDuplicates;
-                report.elapsedSeconds = clock.nsecsElapsed() / 1e9;
-                report.recordsPerSecond = report.lines / std::max(report.elapsedSeconds, 1e-9);
-                emit progress(report);
-            }
-        }
-        if (!result.fatalError.isEmpty())
-            break;
-        if (reader.hasError() && fileError.isEmpty())
-            fileError = reader.errorString();
+    // Records the file's statistics in the same transaction as its last records, so they always agree.
+    auto finishFile = [&](const InputFile &input, const QString &fileError, qint64 inputBytesRead) {
+        fileOpen = false;
         if (!fileError.isEmpty()) {
             result.problems << fileError;
             ++result.filesFailed;
@@ -170,19 +81,13 @@ void IngestWorker::run()
         } else if (!m_cancel.load(std::memory_order_relaxed)) {
             ++result.filesComplete;
         }
-        if (!inTransaction) {
-            if (!store->begin()) {
-                fatal(store->lastError());
-                break;
-            }
-            inTransaction = true;
-        }
-        // The file's statistics are committed with its last records, so they always agree.
+        if (!ensureTransaction())
+            return;
         if (!store->finishSourceFile(sourceId, fileLines, fileRecords, fileRejected, fileDuplicates,
                                      fileError) ||
             !store->commit()) {
             fatal(store->lastError());
-            break;
+            return;
         }
         inTransaction = false;
         inBatch = 0;
@@ -191,9 +96,101 @@ void IngestWorker::run()
         result.records += fileRecords;
         result.rejected += fileRejected;
         result.duplicates += fileDuplicates;
-        bytesBeforeFile += std::max<qint64>(input.size, 0);
+        bytesBeforeFile += input.size >= 0 ? input.size : inputBytesRead;
         ++report.filesDone;
+    };
+
+    for (std::unique_ptr<ParsedBlock> block = pipeline.next(); block->kind != ParsedBlock::Kind::Done;
+         block = pipeline.next()) {
+        if (!result.fatalError.isEmpty() || m_cancel.load(std::memory_order_relaxed))
+            break;
+        const InputFile &input = inputs.at(block->fileIndex);
+        switch (block->kind) {
+        case ParsedBlock::Kind::FileStart:
+            report.currentFile = input.path;
+            if (!block->error.isEmpty()) {
+                result.problems << block->error;
+                ++result.filesFailed;
+                emit inputFailed(input.path, block->error);
+                break;
+            }
+            sourceId = store->addSourceFile(input);
+            if (sourceId < 0) {
+                fatal(store->lastError());
+                break;
+            }
+            fileOpen = true;
+            currentFile = block->fileIndex;
+            fileLines = fileRecords = fileRejected = fileDuplicates = 0;
+            break;
+        case ParsedBlock::Kind::Lines:
+            for (const ParsedBlock::Line &line : block->lines) {
+                ++fileLines;
+                if (!ensureTransaction())
+                    break;
+                if (line.parsed) {
+                    switch (store->insert(line.record, line.text, sourceId, line.number)) {
+                    case LogStore::InsertResult::Inserted:
+                        ++fileRecords;
+                        result.bytesSent += line.record.bytesSent.value_or(0);
+                        break;
+                    case LogStore::InsertResult::Duplicate:
+                        ++fileDuplicates;
+                        break;
+                    case LogStore::InsertResult::Failed:
+                        fatal(store->lastError());
+                        break;
+                    }
+                } else {
+                    ++fileRejected;
+                    if (!store->addReject(sourceId, input.path, line.number, line.rejectReason, line.text)) {
+                        fatal(store->lastError());
+                        break;
+                    }
+                    if (rejectSignals < kRejectSignalLimit) {
+                        ++rejectSignals;
+                        emit lineRejected(
+                            RejectedLine{input.path, line.number, line.rejectReason,
+                                         QString::fromUtf8(line.text.data(), qsizetype(line.text.size()))});
+                    }
+                }
+                if (!result.fatalError.isEmpty())
+                    break;
+                if (++inBatch >= kBatchRecords) {
+                    if (!store->commit()) {
+                        fatal(store->lastError());
+                        break;
+                    }
+                    inTransaction = false;
+                    inBatch = 0;
+                }
+                if (m_cancel.load(std::memory_order_relaxed))
+                    break;
+            }
+            if (clock.elapsed() - lastProgressAt >= 100) {
+                lastProgressAt = clock.elapsed();
+                report.bytesDone = bytesBeforeFile + block->inputBytesRead;
+                report.lines = result.lines + fileLines;
+                report.records = result.records + fileRecords;
+                report.rejected = result.rejected + fileRejected;
+                report.duplicates = result.duplicates + fileDuplicates;
+                report.elapsedSeconds = clock.nsecsElapsed() / 1e9;
+                report.recordsPerSecond = report.lines / std::max(report.elapsedSeconds, 1e-9);
+                emit progress(report);
+            }
+            break;
+        case ParsedBlock::Kind::FileEnd:
+            if (fileOpen)
+                finishFile(input, block->error, block->inputBytesRead);
+            break;
+        case ParsedBlock::Kind::Done:
+            break;
+        }
     }
+    pipeline.stop();
+    // Cancelled in the middle of a file: what was stored so far is kept and counted.
+    if (fileOpen && result.fatalError.isEmpty())
+        finishFile(inputs.at(currentFile), QString(), 0);
     if (inTransaction && result.fatalError.isEmpty())
         store->commit();
 

@@ -389,8 +389,20 @@ LogStore::InsertResult LogStore::insert(const S3Record &record, std::string_view
     // only if they share a second and a 64-bit hash.
     const quint64 hash = XXH3_128bits_digest(&state).low64;
     const quint64 timeKey = record.time ? quint64(*record.time) ^ (quint64(1) << 63) : 0;
-    if (m_dedupeInMemory && !m_seenKeys.insert({timeKey, hash}).second)
-        return InsertResult::Duplicate;
+    if (m_dedupeInMemory) {
+        if (!m_seenKeys.insert({timeKey, hash}).second)
+            return InsertResult::Duplicate;
+        // Past this many records the set would cost more memory than the index costs time: build the
+        // unique index over what is stored (all distinct so far) and let it find duplicates from here.
+        if (m_seenKeys.size() >= m_inMemoryDedupeLimit) {
+            if (!exec("CREATE UNIQUE INDEX IF NOT EXISTS requests_dedupe ON requests (dedupe_key)")) {
+                setError(QStringLiteral("indexing the store"));
+                return InsertResult::Failed;
+            }
+            m_dedupeInMemory = false;
+            decltype(m_seenKeys)().swap(m_seenKeys);
+        }
+    }
     unsigned char digest[16];
     for (int byte = 0; byte < 8; ++byte) {
         digest[byte] = static_cast<unsigned char>(timeKey >> (56 - 8 * byte));

@@ -71,6 +71,10 @@ public:
 
     StoreTotals totals();
 
+    // Throwaway stores find duplicates in a hash set until it holds this many keys, then build the
+    // unique index instead, so memory stays bounded however large the input.
+    void setInMemoryDedupeLimit(std::size_t keys) { m_inMemoryDedupeLimit = keys; }
+
 private:
     LogStore() = default;
     bool exec(const char *sql);
@@ -86,7 +90,8 @@ private:
     QString m_path;
     QString m_lastError;
     qint64 stringId(std::string_view value); // -1 on a database error
-    static constexpr std::size_t kStringCacheLimit = 1'000'000;
+    static constexpr std::size_t kStringCacheLimit = 250'000;
+    std::size_t m_inMemoryDedupeLimit = 2'000'000;
     struct TransparentHash
     {
         using is_transparent = void;

@@ -4,6 +4,7 @@
 #include "ingest/IngestWorker.h"
 #include "input/InputCollector.h"
 #include "input/LineReader.h"
+#include "parser/S3LogParser.h"
 #include "store/LogStore.h"
 #include "store/Schema.h"
 
@@ -116,6 +117,7 @@ private slots:
     void schemaHasNoSqliteOnlyTypesForMySql();
     void largeSizesSurviveTheStore();
     void repeatedValuesAreStoredOnceAndTheViewShowsText();
+    void throwawayStoreSwitchesFromMemoryToIndexDedupe();
 };
 
 void TstIngest::lineReaderSplitsLinesAcrossBuffers_data()
@@ -495,6 +497,43 @@ void TstIngest::repeatedValuesAreStoredOnceAndTheViewShowsText()
     QCOMPARE(runIngest({dir.filePath(QStringLiteral("b.log"))}, store).records, 100);
     QCOMPARE(scalar(store, QStringLiteral("SELECT COUNT(*) FROM strings WHERE value = 'Mozilla/5.0'")), 1);
     QVERIFY(scalar(store, QStringLiteral("SELECT COUNT(*) FROM strings")) <= before + 100);
+}
+
+void TstIngest::throwawayStoreSwitchesFromMemoryToIndexDedupe()
+{
+    QTemporaryDir dir;
+    QString error;
+    auto store = LogStore::openSqlite(dir.filePath(QStringLiteral("t.sqlite")),
+                                      LogStore::Durability::Throwaway, &error);
+    QVERIFY2(store, qPrintable(error));
+    store->setInMemoryDedupeLimit(100);
+    QVERIFY(store->begin());
+    int inserted = 0, duplicates = 0;
+    // 0..149 then 50..249: duplicates both before (50..99) and after (100..149) the switch at 100 keys.
+    QList<int> order;
+    for (int n = 0; n < 150; ++n)
+        order << n;
+    for (int n = 50; n < 250; ++n)
+        order << n;
+    for (int n : std::as_const(order)) {
+        const QByteArray text = line(n);
+        S3Record record;
+        QVERIFY(S3LogParser::parse(std::string_view(text.constData(), std::size_t(text.size())), record));
+        switch (store->insert(record, std::string_view(text.constData(), std::size_t(text.size())), -1, n)) {
+        case LogStore::InsertResult::Inserted:
+            ++inserted;
+            break;
+        case LogStore::InsertResult::Duplicate:
+            ++duplicates;
+            break;
+        case LogStore::InsertResult::Failed:
+            QFAIL(qPrintable(store->lastError()));
+        }
+    }
+    QVERIFY(store->commit());
+    QCOMPARE(inserted, 250);
+    QCOMPARE(duplicates, 100);
+    QCOMPARE(store->totals().records, 250);
 }
 
 QTEST_GUILESS_MAIN(TstIngest)

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "CountedValues.h"
+
+#include <algorithm>
+
+namespace BucketScope {
+
+void CountedValues::fold()
+{
+    if (m_buffer.empty())
+        return;
+    std::sort(m_buffer.begin(), m_buffer.end());
+    std::vector<std::pair<qint64, qint64>> runs;
+    for (qint64 value : m_buffer) {
+        if (!runs.empty() && runs.back().first == value)
+            ++runs.back().second;
+        else
+            runs.emplace_back(value, 1);
+    }
+    m_buffer.clear();
+    if (m_runs.empty()) {
+        m_runs = std::move(runs);
+        return;
+    }
+    std::vector<std::pair<qint64, qint64>> merged;
+    merged.reserve(m_runs.size() + runs.size());
+    auto a = m_runs.begin(), b = runs.begin();
+    while (a != m_runs.end() || b != runs.end()) {
+        if (b == runs.end() || (a != m_runs.end() && a->first < b->first)) {
+            merged.push_back(*a++);
+        } else if (a == m_runs.end() || b->first < a->first) {
+            merged.push_back(*b++);
+        } else {
+            merged.emplace_back(a->first, a->second + b->second);
+            ++a, ++b;
+        }
+    }
+    m_runs = std::move(merged);
+}
+
+qint64 CountedValues::distinct()
+{
+    fold();
+    return qint64(m_runs.size());
+}
+
+qint64 CountedValues::max()
+{
+    fold();
+    return m_runs.empty() ? 0 : m_runs.back().first;
+}
+
+qint64 CountedValues::valueAtRank(qint64 rank) const
+{
+    qint64 seen = 0;
+    for (const auto &[value, count] : m_runs) {
+        seen += count;
+        if (rank < seen)
+            return value;
+    }
+    return m_runs.empty() ? 0 : m_runs.back().first;
+}
+
+double CountedValues::percentile(double fraction)
+{
+    fold();
+    if (m_count == 0)
+        return 0;
+    const double rank = fraction * double(m_count - 1);
+    const qint64 lower = qint64(rank);
+    const qint64 low = valueAtRank(lower);
+    const qint64 high = lower + 1 < m_count ? valueAtRank(lower + 1) : low;
+    return double(low) + (rank - double(lower)) * double(high - low);
+}
+
+} // namespace BucketScope

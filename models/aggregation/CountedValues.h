@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QtGlobal>
+
+#include <utility>
+#include <vector>
+
+namespace BucketScope {
+
+// An exact multiset of integers that needs memory for its distinct values, not for every value:
+// values are buffered and folded into sorted (value, count) runs. Latencies in milliseconds and
+// client ids repeat heavily, so a month of requests stays small, and percentiles stay exact.
+class CountedValues
+{
+public:
+    void add(qint64 value)
+    {
+        m_buffer.push_back(value);
+        ++m_count;
+        m_sum += value;
+        if (m_buffer.size() >= kBufferSize)
+            fold();
+    }
+
+    qint64 count() const { return m_count; }
+    long double sum() const { return m_sum; }
+    qint64 distinct();
+    qint64 max();
+    // PERCENTILE_CONT: linear interpolation between the values at the two nearest ranks.
+    double percentile(double fraction);
+
+private:
+    static constexpr std::size_t kBufferSize = 1 << 16;
+    void fold();
+    qint64 valueAtRank(qint64 rank) const; // 0-based, after fold()
+
+    std::vector<qint64> m_buffer;
+    std::vector<std::pair<qint64, qint64>> m_runs; // sorted by value
+    qint64 m_count = 0;
+    long double m_sum = 0;
+};
+
+} // namespace BucketScope

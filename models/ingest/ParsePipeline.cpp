@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ParsePipeline.h"
+
+#include "input/LineReader.h"
+
+#include <cstring>
+
+namespace BucketScope {
+
+namespace {
+
+bool isBlank(std::string_view line)
+{
+    for (char c : line) {
+        if (c != ' ' && c != '\r' && c != '\t')
+            return false;
+    }
+    return true;
+}
+
+std::unique_ptr<ParsedBlock> block(ParsedBlock::Kind kind, int fileIndex, QString error = {})
+{
+    auto result = std::make_unique<ParsedBlock>();
+    result->kind = kind;
+    result->fileIndex = fileIndex;
+    result->error = std::move(error);
+    return result;
+}
+
+} // namespace
+
+ParsePipeline::ParsePipeline(const QList<InputFile> &inputs, const std::atomic<bool> &cancel)
+    : m_inputs(inputs), m_cancel(cancel)
+{
+    m_thread = std::thread([this] { produce(); });
+}
+
+ParsePipeline::~ParsePipeline()
+{
+    stop();
+    if (m_thread.joinable())
+        m_thread.join();
+}
+
+void ParsePipeline::stop()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopped = true;
+    }
+    m_changed.notify_all();
+}
+
+bool ParsePipeline::push(std::unique_ptr<ParsedBlock> item)
+{
+    std::unique_lock lock(m_mutex);
+    m_changed.wait(lock, [this] { return m_queue.size() < kQueuedBlocks || m_stopped; });
+    if (m_stopped)
+        return false;
+    m_queue.push_back(std::move(item));
+    m_changed.notify_all();
+    return true;
+}
+
+std::unique_ptr<ParsedBlock> ParsePipeline::next()
+{
+    std::unique_lock lock(m_mutex);
+    m_changed.wait(lock, [this] { return !m_queue.empty() || m_stopped; });
+    if (m_queue.empty())
+        return block(ParsedBlock::Kind::Done, -1);
+    std::unique_ptr<ParsedBlock> item = std::move(m_queue.front());
+    m_queue.pop_front();
+    m_changed.notify_all();
+    return item;
+}
+
+void ParsePipeline::produce()
+{
+    auto stopping = [this] { return m_stopped.load() || m_cancel.load(std::memory_order_relaxed); };
+    for (int index = 0; index < int(m_inputs.size()) && !stopping(); ++index) {
+        LineReader reader;
+        if (!reader.open(m_inputs.at(index).path)) {
+            if (!push(block(ParsedBlock::Kind::FileStart, index, reader.errorString())))
+                return;
+            continue;
+        }
+        if (!push(block(ParsedBlock::Kind::FileStart, index)))
+            return;
+
+        QString fileError;
+        std::vector<std::pair<std::size_t, std::size_t>> spans; // offset, length in the block's text
+        std::vector<qint64> numbers;
+        std::unique_ptr<ParsedBlock> current = block(ParsedBlock::Kind::Lines, index);
+        current->text.reserve(kBlockBytes + 4096);
+
+        // Parsing happens only once a block's text is complete, so the records' views stay valid.
+        auto flush = [&]() {
+            ParsedBlock &b = *current;
+            b.lines.resize(spans.size());
+            ParseError error;
+            for (std::size_t i = 0; i < spans.size(); ++i) {
+                ParsedBlock::Line &line = b.lines[i];
+                line.text = std::string_view(b.text.data() + spans[i].first, spans[i].second);
+                line.number = numbers[i];
+                line.parsed = S3LogParser::parse(line.text, line.record, &error);
+                if (!line.parsed)
+                    line.rejectReason = QString::fromStdString(error.message());
+            }
+            b.inputBytesRead = reader.inputBytesRead();
+            spans.clear();
+            numbers.clear();
+            const bool pushed = push(std::move(current));
+            current = block(ParsedBlock::Kind::Lines, index);
+            current->text.reserve(kBlockBytes + 4096);
+            return pushed;
+        };
+
+        std::string_view line;
+        bool first = true;
+        while (reader.readLine(line)) {
+            if (first) {
+                first = false;
+                if (reader.looksBinary()) {
+                    fileError =
+                        QStringLiteral("%1: binary data (NUL bytes in the first block), not an S3 access "
+                                       "log; skipped")
+                            .arg(m_inputs.at(index).path);
+                    break;
+                }
+            }
+            if (isBlank(line))
+                continue;
+            spans.emplace_back(current->text.size(), line.size());
+            numbers.push_back(reader.lineNumber());
+            current->text.insert(current->text.end(), line.begin(), line.end());
+            if ((current->text.size() >= kBlockBytes || spans.size() >= kBlockLines) && !flush())
+                return;
+            if (stopping())
+                break;
+        }
+        if (!spans.empty() && !flush())
+            return;
+        if (fileError.isEmpty() && reader.hasError())
+            fileError = reader.errorString();
+        auto end = block(ParsedBlock::Kind::FileEnd, index, fileError);
+        end->inputBytesRead = reader.inputBytesRead();
+        if (!push(std::move(end)))
+            return;
+    }
+    push(block(ParsedBlock::Kind::Done, -1));
+}
+
+} // namespace BucketScope

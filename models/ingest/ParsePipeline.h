@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "input/InputCollector.h"
+#include "parser/S3LogParser.h"
+
+#include <QString>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace BucketScope {
+
+// What the reading thread hands to the storing thread: a file starting or ending, or a block of parsed
+// lines whose records point into the block's own copy of the text.
+struct ParsedBlock
+{
+    enum class Kind
+    {
+        FileStart, // `error` set when the file could not be opened
+        Lines,
+        FileEnd, // `error` set when the file was cut short (truncated .gz, binary, read error)
+        Done,
+    };
+    struct Line
+    {
+        std::string_view text;
+        qint64 number = 0;
+        bool parsed = false;
+        S3Record record;
+        QString rejectReason;
+    };
+
+    Kind kind = Kind::Lines;
+    int fileIndex = -1;
+    QString error;
+    qint64 inputBytesRead = 0; // of the current file, for progress
+    std::vector<char> text;
+    std::vector<Line> lines;
+};
+
+// Reads and parses the inputs on its own thread, one block ahead of the consumer, so reading and
+// parsing overlap with storing on the other core. The queue is bounded: memory stays flat whatever
+// the input size.
+class ParsePipeline
+{
+public:
+    ParsePipeline(const QList<InputFile> &inputs, const std::atomic<bool> &cancel);
+    ~ParsePipeline();
+    ParsePipeline(const ParsePipeline &) = delete;
+    ParsePipeline &operator=(const ParsePipeline &) = delete;
+
+    // Blocks until the next block is ready; the last one has Kind::Done.
+    std::unique_ptr<ParsedBlock> next();
+    // Stops the reading thread early (cancel, or the store failed).
+    void stop();
+
+    static constexpr std::size_t kBlockBytes = 2u << 20;
+    static constexpr std::size_t kBlockLines = 8192;
+    static constexpr std::size_t kQueuedBlocks = 4;
+
+private:
+    void produce();
+    bool push(std::unique_ptr<ParsedBlock> block);
+
+    QList<InputFile> m_inputs;
+    const std::atomic<bool> &m_cancel;
+    std::atomic<bool> m_stopped{false};
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::deque<std::unique_ptr<ParsedBlock>> m_queue;
+    std::thread m_thread;
+};
+
+} // namespace BucketScope
