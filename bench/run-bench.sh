@@ -198,6 +198,9 @@ if (( MEMORY_SCALING )); then
                 R_NOTE[-1]="${R_NOTE[-1]}peak RSS x$(awk -v a="$LAST_KB" -v b="$INGEST_KB" \
                     'BEGIN { printf "%.2f", a / b }') vs $(name_for "$LINES") ingest (flat ~ x1)"
             fi
+            measure BucketScope "bucketscope summary --db sqlite://$DB10 (10M records)" \
+                "$BUCKETSCOPE" summary --db "sqlite://$DB10"
+            measure BucketScope "bucketscope summary 10m.log (throwaway store)" "$BUCKETSCOPE" summary "$BIG"
         fi
     fi
 fi

@@ -7,9 +7,10 @@ set -euo pipefail
 
 packages=(
     g++ cmake ninja-build pkg-config
-    qt6-base-dev libqt6sql6-sqlite
+    qt6-base-dev libqt6sql6-sqlite libqt6sql6-mysql
     libsqlite3-dev zlib1g-dev libxxhash-dev
     gzip
+    mariadb-server mariadb-client
 )
 if [[ ${1:-} == --bench ]]; then
     packages+=(lnav goaccess time)

@@ -319,7 +319,7 @@ qint64 LogStore::addSourceFile(const InputFile &file)
     sqlite3_stmt *statement = nullptr;
     if (sqlite3_prepare_v2(
             m_db,
-            "INSERT INTO source_files (path, size_bytes, modified_at, ingested_at, lines, records, "
+            "INSERT INTO source_files (path, size_bytes, modified_at, ingested_at, line_count, records, "
             "rejected, duplicates) VALUES (?, ?, ?, ?, 0, 0, 0, 0)",
             -1, &statement, nullptr) != SQLITE_OK) {
         setError(QStringLiteral("registering %1").arg(file.path));
@@ -347,7 +347,7 @@ bool LogStore::finishSourceFile(qint64 sourceId, qint64 lines, qint64 records, q
     sqlite3_stmt *statement = nullptr;
     if (sqlite3_prepare_v2(
             m_db,
-            "UPDATE source_files SET lines = ?, records = ?, rejected = ?, duplicates = ?, error = ? "
+            "UPDATE source_files SET line_count = ?, records = ?, rejected = ?, duplicates = ?, error = ? "
             "WHERE id = ?",
             -1, &statement, nullptr) != SQLITE_OK) {
         setError(QStringLiteral("updating file statistics"));

@@ -91,7 +91,7 @@ private:
     QString m_lastError;
     qint64 stringId(std::string_view value); // -1 on a database error
     static constexpr std::size_t kStringCacheLimit = 250'000;
-    std::size_t m_inMemoryDedupeLimit = 2'000'000;
+    std::size_t m_inMemoryDedupeLimit = 1'000'000;
     struct TransparentHash
     {
         using is_transparent = void;

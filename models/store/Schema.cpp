@@ -67,7 +67,7 @@ QStringList version1(SqlDialect dialect)
                         {QStringLiteral("size_bytes"), Type::BigInt},
                         {QStringLiteral("modified_at"), Type::BigInt},
                         {QStringLiteral("ingested_at"), Type::BigInt, true},
-                        {QStringLiteral("lines"), Type::BigInt, true},
+                        {QStringLiteral("line_count"), Type::BigInt, true}, // "lines" is reserved in MySQL
                         {QStringLiteral("records"), Type::BigInt, true},
                         {QStringLiteral("rejected"), Type::BigInt, true},
                         {QStringLiteral("duplicates"), Type::BigInt, true},

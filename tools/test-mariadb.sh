@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Starts a throwaway MariaDB server on 127.0.0.1 for the test suite and prints the environment the
+# tests read. Run as root (the server runs as root in its own data directory).
+#   eval "$(tools/test-mariadb.sh start)"   # exports BUCKETSCOPE_TEST_MYSQL_* and the server's pid
+#   tools/test-mariadb.sh stop              # stops the server started from this data directory
+set -euo pipefail
+
+DATADIR=${BUCKETSCOPE_TEST_MYSQL_DATADIR:-/tmp/bucketscope-test-mariadb}
+PORT=${BUCKETSCOPE_TEST_MYSQL_PORT:-33061}
+SOCKET=$DATADIR/mysqld.sock
+
+find_binary() {
+    for name in "$@"; do
+        if command -v "$name" >/dev/null 2>&1; then command -v "$name"; return 0; fi
+        if [[ -x /usr/sbin/$name ]]; then echo "/usr/sbin/$name"; return 0; fi
+    done
+    return 1
+}
+
+stop() {
+    if [[ -f $DATADIR/mysqld.pid ]]; then
+        kill "$(cat "$DATADIR/mysqld.pid")" 2>/dev/null || true
+        for _ in $(seq 50); do [[ -f $DATADIR/mysqld.pid ]] || break; sleep 0.1; done
+    fi
+}
+
+start() {
+    local server install client
+    server=$(find_binary mariadbd mysqld) || { echo "test-mariadb: mariadb-server is not installed" >&2; exit 1; }
+    install=$(find_binary mariadb-install-db mysql_install_db) || { echo "test-mariadb: mariadb-install-db missing" >&2; exit 1; }
+    client=$(find_binary mariadb mysql) || { echo "test-mariadb: the mariadb client is missing" >&2; exit 1; }
+    stop
+    rm -rf "$DATADIR"
+    mkdir -p "$DATADIR"
+    "$install" --user=root --datadir="$DATADIR" --auth-root-authentication-method=socket >"$DATADIR/install.log" 2>&1 ||
+        { echo "test-mariadb: initialising $DATADIR failed:" >&2; cat "$DATADIR/install.log" >&2; exit 1; }
+    "$server" --user=root --datadir="$DATADIR" --socket="$SOCKET" --pid-file="$DATADIR/mysqld.pid" \
+        --port="$PORT" --bind-address=127.0.0.1 --skip-name-resolve --innodb-buffer-pool-size=128M \
+        --log-error="$DATADIR/error.log" >/dev/null 2>&1 &
+    for _ in $(seq 100); do
+        "$client" --socket="$SOCKET" -u root -e "SELECT 1" >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+    "$client" --socket="$SOCKET" -u root -e "SELECT 1" >/dev/null 2>&1 ||
+        { echo "test-mariadb: the server did not start; see $DATADIR/error.log:" >&2; tail -20 "$DATADIR/error.log" >&2; exit 1; }
+    "$client" --socket="$SOCKET" -u root <<'SQL'
+CREATE DATABASE bucketscope_test CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+CREATE USER 'bucketscope'@'127.0.0.1' IDENTIFIED BY 'bucketscope-test';
+GRANT ALL PRIVILEGES ON bucketscope_test.* TO 'bucketscope'@'127.0.0.1';
+SQL
+    echo "export BUCKETSCOPE_TEST_MYSQL_HOST=127.0.0.1"
+    echo "export BUCKETSCOPE_TEST_MYSQL_PORT=$PORT"
+    echo "export BUCKETSCOPE_TEST_MYSQL_DATABASE=bucketscope_test"
+    echo "export BUCKETSCOPE_TEST_MYSQL_USER=bucketscope"
+    echo "export BUCKETSCOPE_TEST_MYSQL_PASSWORD=bucketscope-test"
+}
+
+case ${1:-} in
+    start) start ;;
+    stop) stop ;;
+    *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac
