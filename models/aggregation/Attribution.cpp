@@ -83,6 +83,7 @@ bool Attribution::fromJson(const QByteArray &json, Attribution &attribution, QSt
             }
         } else if (type == QLatin1String("referer_first_label")) {
             rule.kind = Rule::Kind::RefererFirstLabel;
+            rule.pattern = object.value(QStringLiteral("domain")).toString().toStdString(); // optional
         } else {
             if (error)
                 *error = QStringLiteral("rule %1 has unknown type \"%2\"; use key_prefix, referer_host, "
@@ -119,9 +120,14 @@ std::string_view keySegmentApplication(std::string_view key, const QList<std::st
     return {};
 }
 
-std::string_view refererFirstLabel(std::string_view referer)
+bool hostMatches(std::string_view host, const std::string &pattern);
+
+// `domain` empty: any host; otherwise only hosts below it (castingly.dailey.dev for dailey.dev).
+std::string_view refererFirstLabel(std::string_view referer, const std::string &domain)
 {
     std::string_view host = refererHost(referer);
+    if (!domain.empty() && (host.size() <= domain.size() || !hostMatches(host, domain)))
+        return {};
     if (host.substr(0, 4) == "www.")
         host.remove_prefix(4);
     const std::size_t dot = host.find('.');
@@ -167,7 +173,7 @@ Attribution::Match Attribution::matchReferer(std::string_view referer) const
         if (rule.kind == Rule::Kind::RefererHost && hostMatches(refererHost(referer), rule.pattern))
             return Match{int(i), rule.application};
         if (rule.kind == Rule::Kind::RefererFirstLabel) {
-            const std::string_view label = refererFirstLabel(referer);
+            const std::string_view label = refererFirstLabel(referer, rule.pattern);
             if (!label.empty())
                 return Match{int(i), std::string(label)};
         }
@@ -197,7 +203,7 @@ std::string_view Attribution::applicationFor(std::string_view referer, std::stri
             break;
         case Rule::Kind::RefererFirstLabel:
             if (referer.data()) {
-                const std::string_view label = refererFirstLabel(referer);
+                const std::string_view label = refererFirstLabel(referer, rule.pattern);
                 if (!label.empty())
                     return label;
             }

@@ -23,7 +23,8 @@ public:
             KeyPrefix,        // object key starts with `pattern` -> `application`
             RefererHost,      // referer host equals `pattern` or ends with "." + pattern -> `application`
             KeySegmentSuffix, // a key segment "<app><suffix>" (suffix in `suffixes`) -> <app>
-            RefererFirstLabel // first label of the referer host ("www." skipped) -> that label
+            RefererFirstLabel // first label of the referer host ("www." skipped) -> that label; with a
+                              // `pattern` (domain) only for hosts below that domain
         };
         Kind kind = Kind::KeySegmentSuffix;
         std::string pattern;
@@ -40,7 +41,7 @@ public:
     // {"rules": [{"type": "key_prefix", "prefix": "...", "application": "..."},
     //            {"type": "referer_host", "host": "...", "application": "..."},
     //            {"type": "key_segment_suffix", "suffixes": ["-public", "-private"]},
-    //            {"type": "referer_first_label"}]}
+    //            {"type": "referer_first_label", "domain": "dailey.dev"}]}  (domain optional)
     static bool fromJson(const QByteArray &json, Attribution &attribution, QString *error);
 
     // The first rule that looks at one field and matches it. applicationFor() is the earlier of the key's

@@ -228,6 +228,8 @@ private slots:
     void customAttributionRules_data();
     void customAttributionRules();
     void customRulesInSummary();
+    void refererFirstLabelWithinDomain_data();
+    void refererFirstLabelWithinDomain();
     void attributionFromJsonRejects_data();
     void attributionFromJsonRejects();
     void emptyStore();
@@ -917,6 +919,39 @@ void TestAggregator::customRulesInSummary()
     QVERIFY(s);
     QCOMPARE(names(s->applications), QStringList{QStringLiteral("unattributed")});
     QCOMPARE(s->applications[0].requests, 5);
+}
+
+void TestAggregator::refererFirstLabelWithinDomain_data()
+{
+    QTest::addColumn<QByteArray>("referer");
+    QTest::addColumn<QString>("application");
+    QTest::newRow("below the domain")
+        << QByteArray("https://castingly.dailey.dev/a") << QStringLiteral("castingly");
+    QTest::newRow("www below the domain")
+        << QByteArray("https://www.admin.dailey.dev/") << QStringLiteral("admin");
+    QTest::newRow("the domain itself") << QByteArray("https://dailey.dev/") << QStringLiteral("unattributed");
+    QTest::newRow("outside the domain")
+        << QByteArray("https://www.google.com/") << QStringLiteral("unattributed");
+    QTest::newRow("ends with the name but not below it")
+        << QByteArray("https://evildailey.dev/") << QStringLiteral("unattributed");
+}
+
+void TestAggregator::refererFirstLabelWithinDomain()
+{
+    QFETCH(QByteArray, referer);
+    QFETCH(QString, application);
+    Attribution attribution;
+    QString error;
+    QVERIFY2(Attribution::fromJson(R"({"rules":[{"type":"referer_first_label","domain":"dailey.dev"}]})",
+                                   attribution, &error),
+             qPrintable(error));
+    const std::string_view result = attribution.applicationFor(viewOf(referer), viewOf("files/x/y.jpg"));
+    QCOMPARE(QString::fromUtf8(result.data(), qsizetype(result.size())), application);
+    // The per-field match the aggregator uses agrees with applicationFor.
+    const Attribution::Match match = attribution.matchReferer(viewOf(referer));
+    QCOMPARE(match.rule == Attribution::Match::kNone ? QStringLiteral("unattributed")
+                                                     : QString::fromStdString(match.application),
+             application);
 }
 
 void TestAggregator::attributionFromJsonRejects_data()
