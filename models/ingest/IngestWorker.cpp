@@ -23,10 +23,11 @@ void IngestWorker::run()
     IngestResult result;
     IngestProgress report;
 
-    const QList<InputFile> inputs = InputCollector::collect(m_request.paths, &result.problems);
+    QStringList problemPaths;
+    const QList<InputFile> inputs = InputCollector::collect(m_request.paths, &result.problems, &problemPaths);
     result.filesFailed = int(result.problems.size());
-    for (const QString &problem : std::as_const(result.problems))
-        emit inputFailed(problem.section(QLatin1Char(':'), 0, 0), problem);
+    for (qsizetype i = 0; i < result.problems.size(); ++i)
+        emit inputFailed(problemPaths.at(i), result.problems.at(i));
     for (const InputFile &input : inputs)
         report.bytesTotal = (input.size < 0 || report.bytesTotal < 0) ? -1 : report.bytesTotal + input.size;
     report.filesTotal = int(inputs.size());
@@ -37,6 +38,7 @@ void IngestWorker::run()
     if (!store) {
         result.fatalError = error;
         result.seconds = clock.nsecsElapsed() / 1e9;
+        emit failed(error);
         emit finished(result);
         return;
     }
@@ -204,6 +206,8 @@ void IngestWorker::run()
     report.elapsedSeconds = result.seconds;
     report.recordsPerSecond = result.lines / std::max(result.seconds, 1e-9);
     emit progress(report);
+    if (!result.fatalError.isEmpty())
+        emit failed(result.fatalError);
     emit finished(result);
 }
 

@@ -40,6 +40,9 @@ signals:
     void progress(const BucketScope::IngestProgress &progress);
     void lineRejected(const BucketScope::RejectedLine &line);
     void inputFailed(const QString &path, const QString &message);
+    // The store failed (cannot open, disk full, read-only): nothing after this point was stored.
+    // finished() still follows, with the same message in IngestResult::fatalError.
+    void failed(const QString &message);
     void finished(const BucketScope::IngestResult &result);
 
 private:

@@ -15,8 +15,15 @@ InputFile describe(const QFileInfo &info)
 }
 } // namespace
 
-QList<InputFile> InputCollector::collect(const QStringList &paths, QStringList *problems)
+QList<InputFile> InputCollector::collect(const QStringList &paths, QStringList *problems,
+                                         QStringList *problemPaths)
 {
+    auto report = [&](const QString &path, const QString &message) {
+        if (problems)
+            problems->append(message);
+        if (problemPaths)
+            problemPaths->append(path);
+    };
     QList<InputFile> files;
     for (const QString &path : paths) {
         if (path == QLatin1String("-")) {
@@ -25,20 +32,18 @@ QList<InputFile> InputCollector::collect(const QStringList &paths, QStringList *
         }
         const QFileInfo info(path);
         if (!info.exists()) {
-            if (problems)
-                problems->append(QStringLiteral("%1: no such file or folder").arg(path));
+            report(path, QStringLiteral("%1: no such file or folder").arg(path));
             continue;
         }
         if (!info.isDir()) {
-            if (!info.isReadable() && problems)
-                problems->append(QStringLiteral("%1: permission denied").arg(path));
+            if (!info.isReadable())
+                report(path, QStringLiteral("%1: permission denied").arg(path));
             else
                 files.append(describe(info));
             continue;
         }
         if (!info.isReadable() || !info.isExecutable()) {
-            if (problems)
-                problems->append(QStringLiteral("%1: cannot list the folder (permission denied)").arg(path));
+            report(path, QStringLiteral("%1: cannot list the folder (permission denied)").arg(path));
             continue;
         }
         QList<InputFile> found;
@@ -49,16 +54,15 @@ QList<InputFile> InputCollector::collect(const QStringList &paths, QStringList *
             if (entry.fileName().startsWith(QLatin1Char('.')))
                 continue;
             if (!entry.isReadable()) {
-                if (problems)
-                    problems->append(QStringLiteral("%1: permission denied").arg(entry.filePath()));
+                report(entry.filePath(), QStringLiteral("%1: permission denied").arg(entry.filePath()));
                 continue;
             }
             found.append(describe(entry));
         }
         std::sort(found.begin(), found.end(),
                   [](const InputFile &a, const InputFile &b) { return a.path < b.path; });
-        if (found.isEmpty() && problems)
-            problems->append(QStringLiteral("%1: the folder holds no readable files").arg(path));
+        if (found.isEmpty())
+            report(path, QStringLiteral("%1: the folder holds no readable files").arg(path));
         files.append(found);
     }
     return files;

@@ -21,7 +21,9 @@ struct InputFile
 class InputCollector
 {
 public:
-    static QList<InputFile> collect(const QStringList &paths, QStringList *problems);
+    // `problemPaths`, when given, receives the path each problem is about, in the same order.
+    static QList<InputFile> collect(const QStringList &paths, QStringList *problems,
+                                    QStringList *problemPaths = nullptr);
 };
 
 } // namespace BucketScope

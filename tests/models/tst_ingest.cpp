@@ -118,6 +118,8 @@ private slots:
     void largeSizesSurviveTheStore();
     void repeatedValuesAreStoredOnceAndTheViewShowsText();
     void throwawayStoreSwitchesFromMemoryToIndexDedupe();
+    void storeThatCannotBeOpenedFailsWithAMessage();
+    void inputFailedNamesThePathEvenWithAColon();
 };
 
 void TstIngest::lineReaderSplitsLinesAcrossBuffers_data()
@@ -534,6 +536,39 @@ void TstIngest::throwawayStoreSwitchesFromMemoryToIndexDedupe()
     QCOMPARE(inserted, 250);
     QCOMPARE(duplicates, 100);
     QCOMPARE(store->totals().records, 250);
+}
+
+void TstIngest::storeThatCannotBeOpenedFailsWithAMessage()
+{
+    QTemporaryDir dir;
+    writeFile(dir.filePath(QStringLiteral("a.log")), lines(0, 5));
+    writeFile(dir.filePath(QStringLiteral("not-a-folder")), "x");
+    // The store's folder would have to be created inside a regular file.
+    IngestWorker worker(IngestRequest{{dir.filePath(QStringLiteral("a.log"))},
+                                      dir.filePath(QStringLiteral("not-a-folder/store.sqlite"))});
+    QSignalSpy failed(&worker, &IngestWorker::failed);
+    QSignalSpy finished(&worker, &IngestWorker::finished);
+    worker.run();
+    QCOMPARE(failed.size(), 1);
+    QCOMPARE(finished.size(), 1);
+    const QString message = failed.at(0).at(0).toString();
+    QVERIFY2(message.contains(QStringLiteral("not-a-folder")), qPrintable(message));
+    QCOMPARE(finished.at(0).at(0).value<IngestResult>().fatalError, message);
+    QCOMPARE(finished.at(0).at(0).value<IngestResult>().records, 0);
+}
+
+void TstIngest::inputFailedNamesThePathEvenWithAColon()
+{
+    QTemporaryDir dir;
+    writeFile(dir.filePath(QStringLiteral("good.log")), lines(0, 2));
+    const QString missing = dir.filePath(QStringLiteral("logs:2025-10-30.log"));
+    IngestWorker worker(IngestRequest{{missing, dir.filePath(QStringLiteral("good.log"))},
+                                      dir.filePath(QStringLiteral("s.sqlite"))});
+    QSignalSpy inputFailed(&worker, &IngestWorker::inputFailed);
+    worker.run();
+    QCOMPARE(inputFailed.size(), 1);
+    QCOMPARE(inputFailed.at(0).at(0).toString(), missing);
+    QVERIFY(inputFailed.at(0).at(1).toString().contains(QStringLiteral("no such file")));
 }
 
 QTEST_GUILESS_MAIN(TstIngest)
