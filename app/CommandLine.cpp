@@ -63,7 +63,8 @@ IngestResult ingest(const QStringList &paths, const QString &storePath, LogStore
     const bool interactive = ::isatty(STDERR_FILENO);
     QObject::connect(worker, &IngestWorker::lineRejected, &loop, [&](const RejectedLine &line) {
         if (rejectsShown++ < kRejectsShownOnStderr)
-            printErr(QStringLiteral("%1:%2: rejected: %3").arg(line.file).arg(line.line).arg(line.reason));
+            printErr(QStringLiteral("%1:%2: rejected: %3")
+                         .arg(line.file, QString::number(line.line), line.reason));
     });
     QObject::connect(worker, &IngestWorker::inputFailed, &loop, [](const QString &, const QString &message) {
         printErr(QStringLiteral("error: ") + message);

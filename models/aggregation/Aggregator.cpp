@@ -5,10 +5,13 @@
 
 #include <sqlite3.h>
 
+#include <QFile>
+
 #include <algorithm>
 #include <limits>
 #include <map>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -72,8 +75,9 @@ struct BucketAccumulator
     qint64 requests = 0;
     qint64 bytesSent = 0;
     StatusCounts status;
-    CountedValues latencies;
-    CountedValues ips;
+    // Many buckets live at once (every hour of a month): small buffers keep them cheap.
+    CountedValues latencies{CountedValues::kSmallBuffer};
+    CountedValues ips{CountedValues::kSmallBuffer};
 };
 
 void countStatus(StatusCounts &counts, std::optional<int> status)
@@ -162,8 +166,11 @@ QList<RankedItem> top(const IdMap<Counter> &map, int count, bool byBytes, String
     const qint64 cut = value(items[n - 1].second);
     StringMap<Counter> candidates;
     for (const auto &[id, counter] : items) {
-        if (value(counter) >= cut)
-            candidates[names.text(id)] = counter;
+        if (value(counter) >= cut) {
+            Counter &candidate = candidates[names.text(id)]; // one text under two ids adds up
+            candidate.requests += counter.requests;
+            candidate.bytesSent += counter.bytesSent;
+        }
     }
     return top(candidates, count, byBytes);
 }
@@ -202,40 +209,111 @@ double Aggregator::percentile(const std::vector<qint64> &sorted, double fraction
     return double(sorted[lower]) + weight * double(sorted[upper] - sorted[lower]);
 }
 
-std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &query, QString *error)
-{
-    Summary summary;
-    summary.pricePerGiB = query.pricePerGiB;
-    summary.store = store.totals();
+namespace {
 
+// Everything one scan over a range of rows accumulates. Dictionary ids are the store's, so two scans
+// of the same store merge by id; applications are merged by name.
+struct Partial
+{
+    qint64 requests = 0;
+    qint64 bytesSent = 0;
+    StatusCounts status;
+    std::optional<qint64> firstTime, lastTime;
+    std::map<qint64, BucketAccumulator> days, hours;
+    IdMap<Counter> keys, referers, ips, userAgents, errorCodes;
+    IdMap<OperationStats> operations;
+    StringMap<Counter> applications;
+    std::map<std::pair<qint64, std::string>, Counter> applicationDays;
+    CountedValues latencies, allIps;
+};
+
+void add(Counter &into, const Counter &from)
+{
+    into.requests += from.requests;
+    into.bytesSent += from.bytesSent;
+}
+
+void add(StatusCounts &into, const StatusCounts &from)
+{
+    into.informational += from.informational;
+    into.success += from.success;
+    into.redirect += from.redirect;
+    into.clientError += from.clientError;
+    into.serverError += from.serverError;
+    into.none += from.none;
+}
+
+void merge(Partial &into, Partial &from)
+{
+    into.requests += from.requests;
+    into.bytesSent += from.bytesSent;
+    add(into.status, from.status);
+    for (const std::optional<qint64> &time : {from.firstTime, from.lastTime}) {
+        if (!time)
+            continue;
+        into.firstTime = into.firstTime ? std::min(*into.firstTime, *time) : *time;
+        into.lastTime = into.lastTime ? std::max(*into.lastTime, *time) : *time;
+    }
+    for (auto [target, source] : {std::pair{&into.days, &from.days}, std::pair{&into.hours, &from.hours}}) {
+        for (auto &[start, accumulator] : *source) {
+            BucketAccumulator &bucket = (*target)[start];
+            bucket.requests += accumulator.requests;
+            bucket.bytesSent += accumulator.bytesSent;
+            add(bucket.status, accumulator.status);
+            bucket.latencies.merge(accumulator.latencies);
+            bucket.ips.merge(accumulator.ips);
+        }
+    }
+    for (auto [target, source] :
+         {std::pair{&into.keys, &from.keys}, std::pair{&into.referers, &from.referers},
+          std::pair{&into.ips, &from.ips}, std::pair{&into.userAgents, &from.userAgents},
+          std::pair{&into.errorCodes, &from.errorCodes}}) {
+        for (const auto &[id, counter] : *source)
+            add((*target)[id], counter);
+    }
+    for (const auto &[id, stats] : from.operations) {
+        OperationStats &op = into.operations[id];
+        op.requests += stats.requests;
+        op.bytesSent += stats.bytesSent;
+        add(op.status, stats.status);
+    }
+    for (const auto &[name, counter] : from.applications)
+        add(into.applications[name], counter);
+    for (const auto &[dayAndApp, counter] : from.applicationDays)
+        add(into.applicationDays[dayAndApp], counter);
+    into.latencies.merge(from.latencies);
+    into.allIps.merge(from.allIps);
+}
+
+// One pass over the rows with ids in [firstId, endId) that match the query.
+bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, Partial &out, QString *error)
+{
     // Only bound values reach the statement; the SQL text itself is fixed. Dictionary columns come
-    // back as ids: counting integers is what makes one pass over millions of rows cheap.
-    // Without a range the whole table is read in storage order; going through the time index would
-    // add a lookup per row.
+    // back as ids: counting integers is what makes one pass over millions of rows cheap. Without a
+    // time range the rows are read in storage order; the time index would add a lookup per row.
     const bool ranged = query.from || query.to;
     const char *sql =
         ranged ? "SELECT request_time, remote_ip_ref, operation_ref, object_key_ref, http_status, "
                  "error_code_ref, bytes_sent, total_time_ms, referer_ref, user_agent_ref FROM requests "
-                 "WHERE request_time >= ?1 AND request_time < ?2"
+                 "WHERE id >= ?3 AND id < ?4 AND request_time >= ?1 AND request_time < ?2"
                : "SELECT request_time, remote_ip_ref, operation_ref, object_key_ref, http_status, "
-                 "error_code_ref, bytes_sent, total_time_ms, referer_ref, user_agent_ref FROM requests";
+                 "error_code_ref, bytes_sent, total_time_ms, referer_ref, user_agent_ref FROM requests "
+                 "WHERE id >= ?3 AND id < ?4";
     sqlite3_stmt *statement = nullptr;
-    if (sqlite3_prepare_v2(store.handle(), sql, -1, &statement, nullptr) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) != SQLITE_OK) {
         if (error)
-            *error = QStringLiteral("cannot query the store: %1")
-                         .arg(QString::fromUtf8(sqlite3_errmsg(store.handle())));
-        return std::nullopt;
+            *error = QStringLiteral("cannot query the store: %1").arg(QString::fromUtf8(sqlite3_errmsg(db)));
+        sqlite3_finalize(statement);
+        return false;
     }
     if (ranged) {
         sqlite3_bind_int64(statement, 1, query.from.value_or(std::numeric_limits<qint64>::min()));
         sqlite3_bind_int64(statement, 2, query.to.value_or(std::numeric_limits<qint64>::max()));
     }
+    sqlite3_bind_int64(statement, 3, firstId);
+    sqlite3_bind_int64(statement, 4, endId);
 
-    StringResolver names(store.handle());
-    std::map<qint64, BucketAccumulator> days;
-    std::map<qint64, BucketAccumulator> hours;
-    IdMap<Counter> keys, referers, ips, userAgents, errorCodes;
-    IdMap<OperationStats> operations;
+    StringResolver names(db);
     std::vector<std::string> applicationNames;
     StringMap<int> applicationIndex;
     auto applicationId = [&](std::string_view name) {
@@ -264,8 +342,6 @@ std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &
     };
     std::vector<Counter> applications;
     std::map<std::pair<qint64, int>, Counter> applicationDays;
-    CountedValues latencies;
-    CountedValues allIps;
 
     int rc;
     while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
@@ -280,11 +356,11 @@ std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &
         const std::optional<qint64> referer = columnNumber<qint64>(statement, 8);
         const std::optional<qint64> userAgent = columnNumber<qint64>(statement, 9);
 
-        ++summary.requests;
-        summary.bytesSent += bytes;
-        countStatus(summary.status, status);
+        ++out.requests;
+        out.bytesSent += bytes;
+        countStatus(out.status, status);
         if (totalTime)
-            latencies.add(*totalTime);
+            out.latencies.add(*totalTime);
         auto count = [bytes](IdMap<Counter> &map, std::optional<qint64> id) {
             if (!id)
                 return;
@@ -292,13 +368,13 @@ std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &
             ++counter.requests;
             counter.bytesSent += bytes;
         };
-        count(ips, ip);
-        count(keys, key);
-        count(referers, referer);
-        count(userAgents, userAgent);
-        count(errorCodes, errorCode);
+        count(out.ips, ip);
+        count(out.keys, key);
+        count(out.referers, referer);
+        count(out.userAgents, userAgent);
+        count(out.errorCodes, errorCode);
         if (ip)
-            allIps.add(*ip);
+            out.allIps.add(*ip);
 
         const Attribution::Match byKey = key ? matchOf(keyMatches, *key, true) : Attribution::Match{};
         const Attribution::Match byReferer =
@@ -311,16 +387,17 @@ std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &
         ++applications[std::size_t(application)].requests;
         applications[std::size_t(application)].bytesSent += bytes;
 
-        OperationStats &op = operations[operation];
+        OperationStats &op = out.operations[operation];
         ++op.requests;
         op.bytesSent += bytes;
         countStatus(op.status, status);
 
         if (time) {
-            summary.firstTime = summary.firstTime ? std::min(*summary.firstTime, *time) : *time;
-            summary.lastTime = summary.lastTime ? std::max(*summary.lastTime, *time) : *time;
+            out.firstTime = out.firstTime ? std::min(*out.firstTime, *time) : *time;
+            out.lastTime = out.lastTime ? std::max(*out.lastTime, *time) : *time;
             const qint64 day = floorTo(*time, 86400);
-            for (auto [bucket, map] : {std::pair{day, &days}, std::pair{floorTo(*time, 3600), &hours}}) {
+            for (auto [bucket, map] :
+                 {std::pair{day, &out.days}, std::pair{floorTo(*time, 3600), &out.hours}}) {
                 BucketAccumulator &accumulator = (*map)[bucket];
                 ++accumulator.requests;
                 accumulator.bytesSent += bytes;
@@ -340,49 +417,110 @@ std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &
         if (error)
             *error =
                 QStringLiteral("reading the store failed: %1").arg(QString::fromUtf8(sqlite3_errstr(rc)));
-        return std::nullopt;
+        return false;
     }
-
-    summary.costUsd = summary.costFor(summary.bytesSent);
-    summary.uniqueIps = allIps.distinct();
-    summary.latency = latencyOf(latencies);
-    for (auto &[start, accumulator] : days)
-        summary.days.append(finish(start, accumulator, summary));
-    for (auto &[start, accumulator] : hours)
-        summary.hours.append(finish(start, accumulator, summary));
-
-    StringMap<Counter> applicationTotals;
     for (std::size_t i = 0; i < applications.size(); ++i) {
         if (applications[i].requests > 0)
-            applicationTotals[applicationNames[i]] = applications[i];
+            add(out.applications[applicationNames[i]], applications[i]);
     }
-    summary.applications = top(applicationTotals, int(applicationTotals.size()), true);
     for (const auto &[dayAndApp, counter] : applicationDays)
-        summary.applicationDays.append(ApplicationDay{
-            dayAndApp.first, QString::fromStdString(applicationNames[std::size_t(dayAndApp.second)]),
-            counter.requests, counter.bytesSent, summary.costFor(counter.bytesSent)});
-    for (auto &[id, stats] : operations) {
+        add(out.applicationDays[{dayAndApp.first, applicationNames[std::size_t(dayAndApp.second)]}], counter);
+    return true;
+}
+
+} // namespace
+
+std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &query, QString *error)
+{
+    Summary summary;
+    summary.pricePerGiB = query.pricePerGiB;
+    summary.store = store.totals();
+
+    qint64 minId = 0, maxId = -1;
+    {
+        sqlite3_stmt *bounds = nullptr;
+        if (sqlite3_prepare_v2(store.handle(), "SELECT MIN(id), MAX(id) FROM requests", -1, &bounds,
+                               nullptr) == SQLITE_OK &&
+            sqlite3_step(bounds) == SQLITE_ROW && sqlite3_column_type(bounds, 0) != SQLITE_NULL) {
+            minId = sqlite3_column_int64(bounds, 0);
+            maxId = sqlite3_column_int64(bounds, 1);
+        }
+        sqlite3_finalize(bounds);
+    }
+
+    // The table is split in two id ranges scanned at once, one on a second read-only connection:
+    // the scan is CPU-bound and the machine has two cores.
+    Partial partial;
+    const qint64 middle =
+        maxId - minId + 1 >= query.parallelScanFromRows ? minId + (maxId - minId + 1) / 2 : maxId + 1;
+    Partial secondHalf;
+    bool secondOk = true;
+    QString secondError;
+    std::thread second;
+    if (middle <= maxId) {
+        second = std::thread([&] {
+            sqlite3 *db = nullptr;
+            if (sqlite3_open_v2(QFile::encodeName(store.path()).constData(), &db,
+                                SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+                secondOk = false;
+                secondError = QStringLiteral("cannot open a second connection to %1: %2")
+                                  .arg(store.path(), QString::fromUtf8(sqlite3_errmsg(db)));
+            } else {
+                sqlite3_busy_timeout(db, 10000);
+                secondOk = scan(db, query, middle, maxId + 1, secondHalf, &secondError);
+            }
+            sqlite3_close(db);
+        });
+    }
+    const bool firstOk = scan(store.handle(), query, minId, middle, partial, error);
+    if (second.joinable())
+        second.join();
+    if (!firstOk)
+        return std::nullopt;
+    if (!secondOk) {
+        if (error)
+            *error = secondError;
+        return std::nullopt;
+    }
+    merge(partial, secondHalf);
+
+    StringResolver names(store.handle());
+    summary.requests = partial.requests;
+    summary.bytesSent = partial.bytesSent;
+    summary.status = partial.status;
+    summary.firstTime = partial.firstTime;
+    summary.lastTime = partial.lastTime;
+    summary.costUsd = summary.costFor(summary.bytesSent);
+    summary.uniqueIps = partial.allIps.distinct();
+    summary.latency = latencyOf(partial.latencies);
+    for (auto &[start, accumulator] : partial.days)
+        summary.days.append(finish(start, accumulator, summary));
+    for (auto &[start, accumulator] : partial.hours)
+        summary.hours.append(finish(start, accumulator, summary));
+
+    summary.applications = top(partial.applications, int(partial.applications.size()), true);
+    for (const auto &[dayAndApp, counter] : partial.applicationDays)
+        summary.applicationDays.append(
+            ApplicationDay{dayAndApp.first, QString::fromStdString(dayAndApp.second), counter.requests,
+                           counter.bytesSent, summary.costFor(counter.bytesSent)});
+    for (auto &[id, stats] : partial.operations) {
         stats.operation = id < 0 ? QStringLiteral("-") : QString::fromStdString(names.text(id));
         summary.operations.append(stats);
     }
-    std::sort(summary.applicationDays.begin(), summary.applicationDays.end(),
-              [](const auto &a, const auto &b) {
-                  return a.day != b.day ? a.day < b.day : a.application < b.application;
-              });
     std::sort(summary.operations.begin(), summary.operations.end(), [](const auto &a, const auto &b) {
         return a.requests != b.requests ? a.requests > b.requests : a.operation < b.operation;
     });
 
     const int n = query.topCount;
-    summary.topKeys = top(keys, n, false, names);
-    summary.topKeysByBytes = top(keys, n, true, names);
-    summary.topReferers = top(referers, n, false, names);
-    summary.topReferersByBytes = top(referers, n, true, names);
-    summary.topIps = top(ips, n, false, names);
-    summary.topIpsByBytes = top(ips, n, true, names);
-    summary.topUserAgents = top(userAgents, n, false, names);
-    summary.topUserAgentsByBytes = top(userAgents, n, true, names);
-    summary.topErrorCodes = top(errorCodes, n, false, names);
+    summary.topKeys = top(partial.keys, n, false, names);
+    summary.topKeysByBytes = top(partial.keys, n, true, names);
+    summary.topReferers = top(partial.referers, n, false, names);
+    summary.topReferersByBytes = top(partial.referers, n, true, names);
+    summary.topIps = top(partial.ips, n, false, names);
+    summary.topIpsByBytes = top(partial.ips, n, true, names);
+    summary.topUserAgents = top(partial.userAgents, n, false, names);
+    summary.topUserAgentsByBytes = top(partial.userAgents, n, true, names);
+    summary.topErrorCodes = top(partial.errorCodes, n, false, names);
     return summary;
 }
 

@@ -15,6 +15,8 @@ struct SummaryQuery
     double pricePerGiB = 0.011; // the seed's OVHcloud egress price
     int topCount = 10;
     Attribution attribution = Attribution::defaults();
+    // From this many rows on, the table is scanned in two halves at once (two cores).
+    qint64 parallelScanFromRows = 200000;
 };
 
 // Computes every number the views and the command line show, in one pass over the matching rows, so

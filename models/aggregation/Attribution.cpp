@@ -14,12 +14,14 @@ std::string_view refererHost(std::string_view referer)
     const std::size_t scheme = referer.find("://");
     if (scheme == std::string_view::npos)
         return {};
+    // scheme://user:password@host:port/path?query#fragment
     std::string_view rest = referer.substr(scheme + 3);
-    const std::size_t end = rest.find_first_of("/?#:");
-    rest = rest.substr(0, end);
+    rest = rest.substr(0, rest.find_first_of("/?#"));
     if (const std::size_t at = rest.rfind('@'); at != std::string_view::npos)
         rest = rest.substr(at + 1);
-    return rest;
+    if (!rest.empty() && rest.front() == '[') // IPv6 literal: keep the brackets, drop the port
+        return rest.substr(0, rest.find(']') + 1);
+    return rest.substr(0, rest.find(':'));
 }
 
 Attribution Attribution::defaults()

@@ -38,6 +38,29 @@ void CountedValues::fold()
     m_runs = std::move(merged);
 }
 
+void CountedValues::merge(CountedValues &other)
+{
+    other.fold();
+    // Feeding the other's runs through the buffer would expand them; merge the runs directly.
+    fold();
+    std::vector<std::pair<qint64, qint64>> merged;
+    merged.reserve(m_runs.size() + other.m_runs.size());
+    auto a = m_runs.begin(), b = other.m_runs.begin();
+    while (a != m_runs.end() || b != other.m_runs.end()) {
+        if (b == other.m_runs.end() || (a != m_runs.end() && a->first < b->first)) {
+            merged.push_back(*a++);
+        } else if (a == m_runs.end() || b->first < a->first) {
+            merged.push_back(*b++);
+        } else {
+            merged.emplace_back(a->first, a->second + b->second);
+            ++a, ++b;
+        }
+    }
+    m_runs = std::move(merged);
+    m_count += other.m_count;
+    m_sum += other.m_sum;
+}
+
 qint64 CountedValues::distinct()
 {
     fold();

@@ -14,14 +14,21 @@ namespace BucketScope {
 class CountedValues
 {
 public:
+    static constexpr std::size_t kLargeBuffer = 1 << 16;
+    static constexpr std::size_t kSmallBuffer = 1 << 10;
+    explicit CountedValues(std::size_t bufferSize = kLargeBuffer) : m_bufferSize(bufferSize) {}
+
     void add(qint64 value)
     {
         m_buffer.push_back(value);
         ++m_count;
         m_sum += value;
-        if (m_buffer.size() >= kBufferSize)
+        if (m_buffer.size() >= m_bufferSize)
             fold();
     }
+
+    // Adds everything `other` holds (used to combine scans of parts of a table).
+    void merge(CountedValues &other);
 
     qint64 count() const { return m_count; }
     long double sum() const { return m_sum; }
@@ -31,10 +38,10 @@ public:
     double percentile(double fraction);
 
 private:
-    static constexpr std::size_t kBufferSize = 1 << 16;
     void fold();
     qint64 valueAtRank(qint64 rank) const; // 0-based, after fold()
 
+    std::size_t m_bufferSize;
     std::vector<qint64> m_buffer;
     std::vector<std::pair<qint64, qint64>> m_runs; // sorted by value
     qint64 m_count = 0;

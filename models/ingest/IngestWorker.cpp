@@ -74,7 +74,9 @@ void IngestWorker::run()
     int currentFile = -1;
 
     // Records the file's statistics in the same transaction as its last records, so they always agree.
-    auto finishFile = [&](const InputFile &input, const QString &fileError, qint64 inputBytesRead) {
+    // `note` is stored for the file when it has no error of its own (e.g. that the ingest was cancelled).
+    auto finishFile = [&](const InputFile &input, const QString &fileError, qint64 inputBytesRead,
+                          const QString &note = QString()) {
         fileOpen = false;
         if (!fileError.isEmpty()) {
             result.problems << fileError;
@@ -86,7 +88,7 @@ void IngestWorker::run()
         if (!ensureTransaction())
             return;
         if (!store->finishSourceFile(sourceId, fileLines, fileRecords, fileRejected, fileDuplicates,
-                                     fileError) ||
+                                     fileError.isEmpty() ? note : fileError) ||
             !store->commit()) {
             fatal(store->lastError());
             return;
@@ -116,6 +118,9 @@ void IngestWorker::run()
                 emit inputFailed(input.path, block->error);
                 break;
             }
+            // Registered in the same transaction as the file's first records: a crash leaves neither.
+            if (!ensureTransaction())
+                break;
             sourceId = store->addSourceFile(input);
             if (sourceId < 0) {
                 fatal(store->lastError());
@@ -192,7 +197,9 @@ void IngestWorker::run()
     pipeline.stop();
     // Cancelled in the middle of a file: what was stored so far is kept and counted.
     if (fileOpen && result.fatalError.isEmpty())
-        finishFile(inputs.at(currentFile), QString(), 0);
+        finishFile(
+            inputs.at(currentFile), QString(), 0,
+            QStringLiteral("cancelled after %1 lines; ingest it again to read the rest").arg(fileLines));
     if (inTransaction && result.fatalError.isEmpty())
         store->commit();
 

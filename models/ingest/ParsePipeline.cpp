@@ -90,6 +90,7 @@ void ParsePipeline::produce()
         QString fileError;
         std::vector<std::pair<std::size_t, std::size_t>> spans; // offset, length in the block's text
         std::vector<qint64> numbers;
+        std::vector<bool> cut;
         std::unique_ptr<ParsedBlock> current = block(ParsedBlock::Kind::Lines, index);
         current->text.reserve(kBlockBytes + 4096);
 
@@ -102,6 +103,12 @@ void ParsePipeline::produce()
                 ParsedBlock::Line &line = b.lines[i];
                 line.text = std::string_view(b.text.data() + spans[i].first, spans[i].second);
                 line.number = numbers[i];
+                if (cut[i]) {
+                    line.parsed = false;
+                    line.rejectReason =
+                        QStringLiteral("cut off: the compressed file ends in the middle of this line");
+                    continue;
+                }
                 line.parsed = S3LogParser::parse(line.text, line.record, &error);
                 if (!line.parsed)
                     line.rejectReason = QString::fromStdString(error.message());
@@ -109,6 +116,7 @@ void ParsePipeline::produce()
             b.inputBytesRead = reader.inputBytesRead();
             spans.clear();
             numbers.clear();
+            cut.clear();
             const bool pushed = push(std::move(current));
             current = block(ParsedBlock::Kind::Lines, index);
             current->text.reserve(kBlockBytes + 4096);
@@ -132,6 +140,7 @@ void ParsePipeline::produce()
                 continue;
             spans.emplace_back(current->text.size(), line.size());
             numbers.push_back(reader.lineNumber());
+            cut.push_back(reader.lastLineCut());
             current->text.insert(current->text.end(), line.begin(), line.end());
             if ((current->text.size() >= kBlockBytes || spans.size() >= kBlockLines) && !flush())
                 return;

@@ -38,6 +38,7 @@ bool LineReader::open(const QString &path)
     m_eof = false;
     m_firstFill = true;
     m_looksBinary = false;
+    m_lastLineCut = false;
     m_lineNumber = 0;
     m_buffer.resize(kInitialBuffer);
 
@@ -89,10 +90,9 @@ bool LineReader::fill()
     }
     if (m_end == m_buffer.size()) {
         if (m_buffer.size() >= kMaximumLine) {
-            m_error = QStringLiteral("%1: line %2 is longer than %3 MiB; is this a log file?")
-                          .arg(m_path)
-                          .arg(m_lineNumber + 1)
-                          .arg(kMaximumLine >> 20);
+            m_error =
+                QStringLiteral("%1: line %2 is longer than %3 MiB; is this a log file?")
+                    .arg(m_path, QString::number(m_lineNumber + 1), QString::number(kMaximumLine >> 20));
             return false;
         }
         m_buffer.resize(m_buffer.size() * 2);
@@ -152,6 +152,7 @@ bool LineReader::readLine(std::string_view &line)
                 line = std::string_view(m_buffer.data() + m_begin, m_end - m_begin);
                 m_begin = m_end;
                 ++m_lineNumber;
+                m_lastLineCut = hasError();
                 return true;
             }
             return false;

@@ -32,6 +32,9 @@ public:
     bool isCompressed() const { return m_compressed; }
     // True when the first block read holds NUL bytes: a binary file, not a text log.
     bool looksBinary() const { return m_looksBinary; }
+    // True when the line just returned is the unterminated tail of a truncated compressed file: it
+    // stops where the data stops, so it must not be taken for a whole record.
+    bool lastLineCut() const { return m_lastLineCut; }
 
     bool hasError() const { return !m_error.isEmpty(); }
     QString errorString() const { return m_error; }
@@ -47,6 +50,7 @@ private:
     bool m_compressed = false;
     bool m_looksBinary = false;
     bool m_firstFill = true;
+    bool m_lastLineCut = false;
     std::int64_t m_lineNumber = 0;
     QString m_path;
     QString m_error;

@@ -95,8 +95,7 @@ std::unique_ptr<LogStore> LogStore::openSqlite(const QString &path, Durability d
              ? store->exec("PRAGMA journal_mode=WAL") && store->exec("PRAGMA synchronous=NORMAL") &&
                    store->exec("PRAGMA wal_autocheckpoint=4096")
              : store->exec("PRAGMA journal_mode=OFF") && store->exec("PRAGMA synchronous=OFF"));
-    if (!pragmas || !store->exec("PRAGMA cache_size=-65536") || !store->exec("PRAGMA temp_store=MEMORY") ||
-        !store->migrate()) {
+    if (!pragmas || !store->exec("PRAGMA cache_size=-65536") || !store->migrate()) {
         if (error)
             *error = QStringLiteral("cannot use %1 as a BucketScope store: %2").arg(path, store->m_lastError);
         return nullptr;
@@ -115,13 +114,15 @@ std::unique_ptr<LogStore> LogStore::openSqlite(const QString &path, Durability d
     }
 
     {
+        // Read the data version first: a commit by another connection after this point changes it,
+        // and begin() then stops trusting the cache.
+        store->m_dataVersion = store->dataVersion();
         sqlite3_stmt *count = nullptr;
         if (sqlite3_prepare_v2(store->m_db, "SELECT EXISTS (SELECT 1 FROM strings)", -1, &count, nullptr) ==
                 SQLITE_OK &&
             sqlite3_step(count) == SQLITE_ROW)
             store->m_cacheHoldsAllStrings = sqlite3_column_int(count, 0) == 0;
         sqlite3_finalize(count);
-        store->m_dataVersion = store->dataVersion();
     }
 
     QStringList columns = {QStringLiteral("dedupe_key"), QStringLiteral("source_id"),

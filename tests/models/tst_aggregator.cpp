@@ -2,6 +2,7 @@
 #include "aggregation/Aggregator.h"
 #include "aggregation/Attribution.h"
 #include "aggregation/Summary.h"
+#include "aggregation/SummaryJson.h"
 #include "ingest/IngestWorker.h"
 #include "store/LogStore.h"
 
@@ -9,6 +10,7 @@
 #include <QDate>
 #include <QDateTime>
 #include <QFile>
+#include <QJsonDocument>
 #include <QMap>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -228,6 +230,7 @@ private slots:
     void customAttributionRules_data();
     void customAttributionRules();
     void customRulesInSummary();
+    void parallelScanGivesTheSameSummary();
     void refererFirstLabelWithinDomain_data();
     void refererFirstLabelWithinDomain();
     void attributionFromJsonRejects_data();
@@ -765,6 +768,9 @@ void TestAggregator::defaultAttribution_data()
                                 << QStringLiteral("unattributed");
     QTest::newRow("localhost referer")
         << QByteArray("http://localhost:3000/") << QByteArray("k") << QStringLiteral("unattributed");
+    QTest::newRow("user and password before the host")
+        << QByteArray("https://user:pw@castingly.dailey.dev:8443/x") << QByteArray("k")
+        << QStringLiteral("castingly");
     QTest::newRow("host starting with a digit")
         << QByteArray("https://9gag.com/gag/1") << QByteArray("k") << QStringLiteral("9gag");
     QTest::newRow("referer without scheme")
@@ -919,6 +925,39 @@ void TestAggregator::customRulesInSummary()
     QVERIFY(s);
     QCOMPARE(names(s->applications), QStringList{QStringLiteral("unattributed")});
     QCOMPARE(s->applications[0].requests, 5);
+}
+
+void TestAggregator::parallelScanGivesTheSameSummary()
+{
+    // The bundled sample (two days, several applications, errors, rejects) in one store, summarised
+    // by one scan and by two half-table scans on two connections: every figure must agree.
+    QTemporaryDir dir;
+    const QString storePath = dir.filePath(QStringLiteral("s.sqlite"));
+    IngestWorker worker(IngestRequest{{QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)}, storePath});
+    QSignalSpy finished(&worker, &IngestWorker::finished);
+    worker.run();
+    QCOMPARE(finished.size(), 1);
+    QVERIFY(finished.at(0).at(0).value<IngestResult>().records > 2000);
+    QString error;
+    auto store = LogStore::openSqlite(storePath, LogStore::Durability::Durable, &error);
+    QVERIFY2(store, qPrintable(error));
+    for (bool ranged : {false, true}) {
+        SummaryQuery single, parallel;
+        single.parallelScanFromRows = std::numeric_limits<qint64>::max();
+        parallel.parallelScanFromRows = 0;
+        if (ranged) {
+            single.from = parallel.from =
+                QDateTime(QDate(2025, 10, 30), QTime(12, 0), Qt::UTC).toSecsSinceEpoch();
+            single.to = parallel.to =
+                QDateTime(QDate(2025, 10, 31), QTime(12, 0), Qt::UTC).toSecsSinceEpoch();
+        }
+        const std::optional<Summary> one = Aggregator::compute(*store, single, &error);
+        const std::optional<Summary> two = Aggregator::compute(*store, parallel, &error);
+        QVERIFY2(one && two, qPrintable(error));
+        QVERIFY(one->requests > 1000);
+        QCOMPARE(QJsonDocument(SummaryJson::toJson(*two)).toJson(),
+                 QJsonDocument(SummaryJson::toJson(*one)).toJson());
+    }
 }
 
 void TestAggregator::refererFirstLabelWithinDomain_data()

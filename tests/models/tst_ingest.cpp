@@ -212,6 +212,11 @@ void TstIngest::truncatedGzipKeepsLinesBeforeTheCutAndNamesTheFile()
     QVERIFY(result.records > 10 + 100);
     QVERIFY(result.records < 10 + 5000);
     QCOMPARE(result.records + result.rejected + result.duplicates, result.lines);
+    // The line the cut runs through is rejected, never stored as a record with truncated fields.
+    QCOMPARE(result.rejected, 1);
+    QCOMPARE(scalar(dir.filePath(QStringLiteral("s.sqlite")),
+                    QStringLiteral("SELECT COUNT(*) FROM rejects WHERE reason LIKE 'cut off%'")),
+             1);
 }
 
 void TstIngest::reingestAddsNothing()
@@ -409,6 +414,10 @@ void TstIngest::cancelStopsWithinAHundredMilliseconds()
     QCOMPARE(
         scalar(dir.filePath(QStringLiteral("s.sqlite")), QStringLiteral("SELECT COUNT(*) FROM requests")),
         300000);
+    // The cancelled run left a note on its file; the complete run none.
+    QCOMPARE(scalar(dir.filePath(QStringLiteral("s.sqlite")),
+                    QStringLiteral("SELECT COUNT(*) FROM source_files WHERE error LIKE 'cancelled after%'")),
+             1);
 }
 
 void TstIngest::storeRefusesNewerSchemaAndForeignDatabases()
