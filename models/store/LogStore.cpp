@@ -272,6 +272,8 @@ void LogStore::rollback()
     exec("ROLLBACK");
     // Ids handed out in the rolled-back transaction no longer exist.
     m_stringIds.clear();
+    for (LastValue &last : m_lastValues)
+        last.id = -1;
     m_seenKeys.clear();
     m_cacheHoldsAllStrings = false;
 }
@@ -480,10 +482,16 @@ LogStore::InsertResult LogStore::insert(const S3Record &record, std::string_view
                 sqlite3_bind_null(s, i);
                 break;
             }
-            const qint64 id = stringId(text);
-            if (id < 0)
-                return InsertResult::Failed;
-            sqlite3_bind_int64(s, i, id);
+            // Most columns repeat the previous row's value (bucket, owner, TLS fields...): compare
+            // with it before hashing.
+            LastValue &last = m_lastValues[f];
+            if (last.id < 0 || last.text != text) {
+                last.id = stringId(text);
+                if (last.id < 0)
+                    return InsertResult::Failed;
+                last.text.assign(text);
+            }
+            sqlite3_bind_int64(s, i, last.id);
             break;
         }
         }

@@ -6,6 +6,7 @@
 
 #include <QString>
 
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -98,6 +99,12 @@ private:
         std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
     };
     std::unordered_map<std::string, qint64, TransparentHash, std::equal_to<>> m_stringIds;
+    struct LastValue
+    {
+        std::string text;
+        qint64 id = -1;
+    };
+    std::array<LastValue, 32> m_lastValues; // by index in Schema::recordFields()
     bool m_dedupeInMemory = false;
     // True while every row of `strings` is in m_stringIds (a store that started empty, cache not evicted).
     bool m_cacheHoldsAllStrings = false;
