@@ -5,6 +5,31 @@
 
 namespace BucketScope {
 
+namespace {
+
+using Runs = std::vector<std::pair<qint64, qint64>>;
+
+// Two sorted (value, count) run lists as one, equal values added.
+Runs mergeRuns(const Runs &left, const Runs &right)
+{
+    Runs merged;
+    merged.reserve(left.size() + right.size());
+    auto a = left.begin(), b = right.begin();
+    while (a != left.end() || b != right.end()) {
+        if (b == right.end() || (a != left.end() && a->first < b->first)) {
+            merged.push_back(*a++);
+        } else if (a == left.end() || b->first < a->first) {
+            merged.push_back(*b++);
+        } else {
+            merged.emplace_back(a->first, a->second + b->second);
+            ++a, ++b;
+        }
+    }
+    return merged;
+}
+
+} // namespace
+
 void CountedValues::fold()
 {
     if (m_buffer.empty())
@@ -22,20 +47,7 @@ void CountedValues::fold()
         m_runs = std::move(runs);
         return;
     }
-    std::vector<std::pair<qint64, qint64>> merged;
-    merged.reserve(m_runs.size() + runs.size());
-    auto a = m_runs.begin(), b = runs.begin();
-    while (a != m_runs.end() || b != runs.end()) {
-        if (b == runs.end() || (a != m_runs.end() && a->first < b->first)) {
-            merged.push_back(*a++);
-        } else if (a == m_runs.end() || b->first < a->first) {
-            merged.push_back(*b++);
-        } else {
-            merged.emplace_back(a->first, a->second + b->second);
-            ++a, ++b;
-        }
-    }
-    m_runs = std::move(merged);
+    m_runs = mergeRuns(m_runs, runs);
 }
 
 void CountedValues::merge(CountedValues &other)
@@ -43,20 +55,7 @@ void CountedValues::merge(CountedValues &other)
     other.fold();
     // Feeding the other's runs through the buffer would expand them; merge the runs directly.
     fold();
-    std::vector<std::pair<qint64, qint64>> merged;
-    merged.reserve(m_runs.size() + other.m_runs.size());
-    auto a = m_runs.begin(), b = other.m_runs.begin();
-    while (a != m_runs.end() || b != other.m_runs.end()) {
-        if (b == other.m_runs.end() || (a != m_runs.end() && a->first < b->first)) {
-            merged.push_back(*a++);
-        } else if (a == m_runs.end() || b->first < a->first) {
-            merged.push_back(*b++);
-        } else {
-            merged.emplace_back(a->first, a->second + b->second);
-            ++a, ++b;
-        }
-    }
-    m_runs = std::move(merged);
+    m_runs = mergeRuns(m_runs, other.m_runs);
     m_count += other.m_count;
     m_sum += other.m_sum;
 }
