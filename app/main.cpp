@@ -1,16 +1,25 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "CommandLine.h"
+#include "MainWindow.h"
 
+#include <QApplication>
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFileInfo>
+#include <QTimer>
 
 #include <cstdio>
+#include <cstdlib>
 
 namespace {
 
-const char *kUsage = R"(Usage: bucketscope COMMAND [OPTIONS] [PATH...]
+const char *kUsage = R"(Usage: bucketscope [--screenshot FILE] [PATH...]
+       bucketscope COMMAND [OPTIONS] [PATH...]
 
 Analytics for Amazon-S3-format server access logs (AWS, OVHcloud, Ceph and other S3-compatible stores).
+
+Without a command, opens the desktop app (on the given logs, if any). --screenshot FILE loads the
+logs, saves a picture of the window to FILE (PNG) and exits; it needs no display.
 
 Commands:
   ingest PATH... [--db URL]            Read logs into a store (the per-user store unless --db);
@@ -33,26 +42,113 @@ Options:
   -v, --version  Show the version.
 )";
 
+bool hasDisplay()
+{
+    // The offscreen and minimal platforms draw nowhere a person can see.
+    const QByteArray platform = qgetenv("QT_QPA_PLATFORM");
+    if (platform.startsWith("offscreen") || platform.startsWith("minimal"))
+        return false;
+    return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") ||
+           !platform.isEmpty();
+}
+
+// The desktop app: bucketscope [--screenshot FILE] [PATH...]
+int runDesktop(int argc, char *argv[])
+{
+    QStringList raw;
+    for (int i = 1; i < argc; ++i)
+        raw << QString::fromLocal8Bit(argv[i]);
+    QString screenshot;
+    QStringList paths;
+    for (qsizetype i = 0; i < raw.size(); ++i) {
+        if (raw.at(i) == QLatin1String("--screenshot")) {
+            if (i + 1 >= raw.size()) {
+                std::fputs("error: --screenshot needs a FILE\n", stderr);
+                return BucketScope::CommandLine::Fatal;
+            }
+            screenshot = raw.at(++i);
+        } else if (raw.at(i).startsWith(QLatin1String("--")) && raw.at(i) != QLatin1String("--")) {
+            std::fprintf(stderr, "error: unknown option %s; try 'bucketscope --help'\n",
+                         qPrintable(raw.at(i)));
+            return BucketScope::CommandLine::Fatal;
+        } else {
+            paths << raw.at(i);
+        }
+    }
+    for (const QString &path : std::as_const(paths)) {
+        if (path != QLatin1String("-") && !QFileInfo::exists(path)) {
+            std::fprintf(
+                stderr,
+                "error: '%s' is neither a command nor an existing file or folder; try 'bucketscope --help'\n",
+                qPrintable(path));
+            return BucketScope::CommandLine::Fatal;
+        }
+    }
+    if (!hasDisplay()) {
+        if (screenshot.isEmpty()) {
+            std::fputs(kUsage, stderr);
+            std::fputs(
+                "error: no display to open the desktop app on; use 'bucketscope summary PATH...' for a "
+                "headless report, or --screenshot FILE\n",
+                stderr);
+            return BucketScope::CommandLine::Fatal;
+        }
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+    }
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("BucketScope"));
+    QApplication::setOrganizationName(QStringLiteral("BucketScope"));
+    QApplication::setApplicationVersion(QStringLiteral(BUCKETSCOPE_VERSION));
+    BucketScope::MainWindow window;
+    window.show();
+    if (!screenshot.isEmpty()) {
+        int code = BucketScope::CommandLine::Success;
+        auto grab = [&] {
+            if (!window.grab().save(screenshot)) {
+                std::fprintf(stderr, "error: cannot write the screenshot %s\n", qPrintable(screenshot));
+                code = BucketScope::CommandLine::Fatal;
+            }
+            app.exit(code);
+        };
+        if (paths.isEmpty()) {
+            QTimer::singleShot(200, &app, grab);
+        } else {
+            // The charts are drawn once the summary is in; give the layout a moment to settle.
+            QObject::connect(&window, &BucketScope::MainWindow::summaryShown, &app,
+                             [&] { QTimer::singleShot(300, &app, grab); });
+            QObject::connect(&window, &BucketScope::MainWindow::loadFailed, &app,
+                             [&](const QString &message) {
+                                 std::fprintf(stderr, "error: %s\n", qPrintable(message));
+                                 code = BucketScope::CommandLine::Fatal;
+                                 app.exit(code);
+                             });
+        }
+    }
+    if (!paths.isEmpty())
+        window.openPaths(paths);
+    return app.exec();
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
 {
-    QCoreApplication app(argc, argv);
-    QCoreApplication::setApplicationName(QStringLiteral("BucketScope"));
-    QCoreApplication::setOrganizationName(QStringLiteral("BucketScope"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(BUCKETSCOPE_VERSION));
-
-    const QStringList arguments = QCoreApplication::arguments();
-    const QString first = arguments.value(1);
-    if (BucketScope::CommandLine::isHeadlessCommand(first))
-        return BucketScope::CommandLine::run(arguments);
+    const QString first = argc > 1 ? QString::fromLocal8Bit(argv[1]) : QString();
     if (first == QLatin1String("--version") || first == QLatin1String("-v")) {
         std::printf("bucketscope %s\n", BUCKETSCOPE_VERSION);
         return 0;
     }
-    if (first == QLatin1String("--help") || first == QLatin1String("-h") || first.isEmpty()) {
-        std::fputs(kUsage, first.isEmpty() ? stderr : stdout);
-        return first.isEmpty() ? BucketScope::CommandLine::Fatal : 0;
+    if (first == QLatin1String("--help") || first == QLatin1String("-h")) {
+        std::fputs(kUsage, stdout);
+        return 0;
     }
-    return BucketScope::CommandLine::run(arguments);
+    if (!BucketScope::CommandLine::isHeadlessCommand(first))
+        return runDesktop(argc, argv);
+
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("BucketScope"));
+    QCoreApplication::setOrganizationName(QStringLiteral("BucketScope"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(BUCKETSCOPE_VERSION));
+    return BucketScope::CommandLine::run(QCoreApplication::arguments());
 }

@@ -7,7 +7,8 @@ set -euo pipefail
 
 packages=(
     g++ cmake ninja-build pkg-config
-    qt6-base-dev libqt6sql6-sqlite libqt6sql6-mysql
+    qt6-base-dev qt6-charts-dev qt6-svg-dev libgl-dev libqt6sql6-sqlite libqt6sql6-mysql
+    fonts-dejavu-core
     libsqlite3-dev zlib1g-dev libxxhash-dev
     gzip
     mariadb-server mariadb-client

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "AnalysisSession.h"
+
+#include "ingest/IngestWorker.h"
+
+#include <QThread>
+
+namespace BucketScope {
+
+AnalysisSession::AnalysisSession(QObject *parent) : QObject(parent)
+{
+    qRegisterMetaType<BucketScope::Summary>();
+}
+
+AnalysisSession::~AnalysisSession()
+{
+    stopIngest();
+    m_pool.waitForDone();
+}
+
+void AnalysisSession::stopIngest()
+{
+    if (!m_ingestThread)
+        return;
+    if (m_ingestWorker)
+        m_ingestWorker->requestCancel();
+    m_ingestThread->quit();
+    m_ingestThread->wait();
+    delete m_ingestThread;
+    m_ingestThread = nullptr;
+}
+
+void AnalysisSession::open(const QStringList &paths)
+{
+    stopIngest();
+    const quint64 generation = ++m_generation;
+    // A fresh store per opening, deleted with the session: what the window shows is what was opened.
+    m_storeDir = std::make_unique<QTemporaryDir>();
+    if (!m_storeDir->isValid()) {
+        emit failed(tr("Cannot create a temporary folder for the store: %1").arg(m_storeDir->errorString()));
+        return;
+    }
+    m_storePath = m_storeDir->filePath(QStringLiteral("session.sqlite"));
+
+    auto *worker = new IngestWorker(IngestRequest{paths, m_storePath, LogStore::Durability::Durable});
+    m_ingestWorker = worker;
+    m_ingestThread = new QThread;
+    worker->moveToThread(m_ingestThread);
+    connect(m_ingestThread, &QThread::started, worker, &IngestWorker::run);
+    connect(m_ingestThread, &QThread::finished, worker, &QObject::deleteLater);
+    auto current = [this, generation] { return generation == m_generation; };
+    connect(worker, &IngestWorker::progress, this, [this, current](const IngestProgress &p) {
+        if (current())
+            emit progress(p);
+    });
+    connect(worker, &IngestWorker::lineRejected, this, [this, current](const RejectedLine &line) {
+        if (current())
+            emit lineRejected(line);
+    });
+    connect(worker, &IngestWorker::inputFailed, this,
+            [this, current](const QString &path, const QString &message) {
+                if (current())
+                    emit inputFailed(path, message);
+            });
+    connect(worker, &IngestWorker::finished, this, [this, current](const IngestResult &result) {
+        if (!current())
+            return;
+        m_ingestThread->quit();
+        m_ingestThread->wait();
+        delete m_ingestThread;
+        m_ingestThread = nullptr;
+        emit loadFinished(result);
+        if (!result.fatalError.isEmpty()) {
+            emit failed(result.fatalError);
+            return;
+        }
+        startSummary();
+    });
+    emit loadStarted(paths);
+    m_ingestThread->start();
+}
+
+void AnalysisSession::cancel()
+{
+    if (m_ingestWorker)
+        m_ingestWorker->requestCancel();
+}
+
+void AnalysisSession::setQuery(const SummaryQuery &query)
+{
+    m_query = query;
+    if (!isLoading() && !m_storePath.isEmpty())
+        startSummary();
+}
+
+void AnalysisSession::startSummary()
+{
+    const quint64 generation = ++m_generation;
+    const QString storePath = m_storePath;
+    const SummaryQuery query = m_query;
+    // Aggregation reads the store on a pool thread with its own connection; the result comes back
+    // through a queued call (dropped by Qt if the session is gone) and is ignored if a newer load or
+    // query started meanwhile.
+    m_pool.start([this, generation, storePath, query] {
+        QString error;
+        std::optional<Summary> summary;
+        if (std::unique_ptr<LogStore> store =
+                LogStore::openSqlite(storePath, LogStore::Durability::Durable, &error))
+            summary = Aggregator::compute(*store, query, &error);
+        QMetaObject::invokeMethod(
+            this,
+            [this, generation, summary, error] {
+                if (generation != m_generation)
+                    return;
+                if (summary)
+                    emit summaryReady(*summary);
+                else
+                    emit failed(error);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+} // namespace BucketScope

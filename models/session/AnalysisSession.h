@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "aggregation/Aggregator.h"
+#include "aggregation/Summary.h"
+#include "ingest/IngestTypes.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QTemporaryDir>
+#include <QThreadPool>
+
+#include <memory>
+
+class QThread;
+
+namespace BucketScope {
+
+class IngestWorker;
+
+// What the desktop app has open: logs loaded into a store of its own, and the summary the views show.
+// Loading and aggregation each run on a worker thread; everything reaches the GUI through queued
+// signals, and results of a superseded load or query are dropped (generation counter).
+class AnalysisSession : public QObject
+{
+    Q_OBJECT
+public:
+    explicit AnalysisSession(QObject *parent = nullptr);
+    ~AnalysisSession() override;
+
+    // The SQLite file the session's records are in (empty before the first open()).
+    QString storePath() const { return m_storePath; }
+    bool isLoading() const { return m_ingestThread != nullptr; }
+    const SummaryQuery &query() const { return m_query; }
+
+public slots:
+    // Replaces what is open: a load in progress is cancelled and its results dropped.
+    void open(const QStringList &paths);
+    void cancel();
+    // Recomputes the summary for a new query (time range, price) over what is loaded.
+    void setQuery(const BucketScope::SummaryQuery &query);
+
+signals:
+    void loadStarted(const QStringList &paths);
+    void progress(const BucketScope::IngestProgress &progress);
+    void lineRejected(const BucketScope::RejectedLine &line);
+    void inputFailed(const QString &path, const QString &message);
+    void loadFinished(const BucketScope::IngestResult &result);
+    void summaryReady(const BucketScope::Summary &summary);
+    void failed(const QString &message);
+
+private:
+    void startSummary();
+    void stopIngest();
+
+    std::unique_ptr<QTemporaryDir> m_storeDir;
+    QString m_storePath;
+    SummaryQuery m_query;
+    QThread *m_ingestThread = nullptr;
+    QPointer<IngestWorker> m_ingestWorker;
+    quint64 m_generation = 0;
+    QThreadPool m_pool; // aggregation; waited for on destruction, so tasks never outlive the session
+};
+
+} // namespace BucketScope

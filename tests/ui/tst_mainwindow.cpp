@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The desktop app on the offscreen platform: loading runs off the GUI thread, the views show the same
+// numbers as `bucketscope summary`, and the request table is a well-behaved model.
+#include "MainWindow.h"
+#include "RequestTableModel.h"
+#include "aggregation/SummaryJson.h"
+#include "session/AnalysisSession.h"
+
+#include <QAbstractItemModelTester>
+#include <QElapsedTimer>
+#include <QImage>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QSqlRecord>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+#include <memory>
+
+using namespace BucketScope;
+
+class TstMainWindow : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void sampleShowsTheSameNumbersAsTheCommandLine();
+    void guiThreadStaysResponsiveWhileLoading();
+    void requestTableIsAWellBehavedModel();
+    void filterMatchesHostileTextLiterally_data();
+    void filterMatchesHostileTextLiterally();
+    void screenshotOptionWritesAPicture();
+
+private:
+    static Summary load(MainWindow &window, const QStringList &paths);
+};
+
+Summary TstMainWindow::load(MainWindow &window, const QStringList &paths)
+{
+    QSignalSpy shown(&window, &MainWindow::summaryShown);
+    window.openPaths(paths);
+    if (!shown.wait(60000))
+        return Summary{};
+    return shown.at(0).at(0).value<Summary>();
+}
+
+void TstMainWindow::sampleShowsTheSameNumbersAsTheCommandLine()
+{
+    MainWindow window;
+    window.show();
+    const Summary summary = load(window, {QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
+    QVERIFY(summary.requests > 2000);
+
+    QProcess cli;
+    cli.start(QStringLiteral(BUCKETSCOPE_BINARY),
+              {QStringLiteral("summary"), QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
+    QVERIFY(cli.waitForFinished(60000));
+    QCOMPARE(cli.exitCode(), 0);
+    const QJsonObject fromCli = QJsonDocument::fromJson(cli.readAllStandardOutput()).object();
+    QVERIFY(!fromCli.isEmpty());
+    // Every figure the window was given is the one the command line prints for the same input.
+    QCOMPARE(SummaryJson::toJson(summary), fromCli);
+    QCOMPARE(window.requestModel()->rowCount() > 0 || window.requestModel()->canFetchMore(), true);
+}
+
+void TstMainWindow::guiThreadStaysResponsiveWhileLoading()
+{
+    // A heartbeat timer on the GUI thread measures the longest gap while a large file loads.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("big.log"));
+    {
+        QFile sample(QStringLiteral(BUCKETSCOPE_SAMPLE_LOG));
+        QVERIFY(sample.open(QIODevice::ReadOnly));
+        const QByteArray text = sample.readAll();
+        QFile out(path);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        for (int i = 0; i < 40; ++i) // 120,000 lines; duplicates after the first copy, which is still work
+            out.write(text);
+    }
+    MainWindow window;
+    window.show();
+    QElapsedTimer clock;
+    qint64 last = 0, worstGap = 0;
+    QTimer heartbeat;
+    heartbeat.setInterval(10);
+    connect(&heartbeat, &QTimer::timeout, this, [&] {
+        const qint64 now = clock.elapsed();
+        worstGap = std::max(worstGap, now - last);
+        last = now;
+    });
+    clock.start();
+    heartbeat.start();
+    const Summary summary = load(window, {path});
+    heartbeat.stop();
+    QVERIFY(summary.requests > 2000);
+    QVERIFY2(worstGap < 250, qPrintable(QStringLiteral("the GUI thread stalled for %1 ms").arg(worstGap)));
+}
+
+void TstMainWindow::requestTableIsAWellBehavedModel()
+{
+    MainWindow window;
+    const Summary summary = load(window, {QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
+    RequestTableModel *model = window.requestModel();
+    while (model->canFetchMore())
+        model->fetchMore();
+    // QSqlTableModel::select() fetches its first rows inside its own model reset when a result is
+    // larger than one fetch block, which the tester rightly flags; so on this 3,000-row model the
+    // tester checks the fully fetched state, and the small hostile-text model below is watched
+    // through filter resets. (Known gap: see the note on issue 3.)
+    auto tester = std::make_unique<QAbstractItemModelTester>(
+        model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QCOMPARE(model->rowCount(), int(summary.requests));
+    const int bytesColumn = model->record().indexOf(QStringLiteral("bytes_sent"));
+    QVERIFY(bytesColumn >= 0);
+    qint64 total = 0;
+    for (int row = 0; row < model->rowCount(); ++row)
+        total += model->data(model->index(row, bytesColumn), Qt::EditRole).toLongLong();
+    QCOMPARE(total, summary.bytesSent);
+    QVERIFY(!(model->flags(model->index(0, 0)) & Qt::ItemIsEditable));
+    tester.reset();
+    model->setTextFilter(QStringLiteral("castingly-public"));
+    while (model->canFetchMore())
+        model->fetchMore();
+    QVERIFY(model->rowCount() > 0);
+    QVERIFY(model->rowCount() < int(summary.requests));
+}
+
+void TstMainWindow::filterMatchesHostileTextLiterally_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<int>("expected");
+    // The log below holds one user agent with each of these characters in it.
+    QTest::newRow("sql comment") << QStringLiteral("' OR 1=1 --") << 1;
+    QTest::newRow("percent") << QStringLiteral("100%") << 1;
+    QTest::newRow("underscore") << QStringLiteral("a_b") << 1;
+    QTest::newRow("underscore is not a wildcard") << QStringLiteral("x_y") << 0;
+    QTest::newRow("backslash") << QStringLiteral("C:\\tmp") << 1;
+    QTest::newRow("percent is not a wildcard") << QStringLiteral("%%%") << 0;
+    QTest::newRow("double quote") << QStringLiteral("\"; DROP TABLE requests; --") << 1;
+}
+
+void TstMainWindow::filterMatchesHostileTextLiterally()
+{
+    QFETCH(QString, text);
+    QFETCH(int, expected);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("hostile.log"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    const QList<QByteArray> agents = {"agent ' OR 1=1 -- end",
+                                      "agent 100% sure",
+                                      "agent a_b",
+                                      "agent C:\\tmp",
+                                      "agent \"; DROP TABLE requests; -- x",
+                                      "plain agent"};
+    for (int i = 0; i < agents.size(); ++i)
+        file.write("owner bucket [30/Oct/2025:21:11:0" + QByteArray::number(i) + " +0000] 192.0.2.1 - REQ" +
+                   QByteArray::number(i) + " REST.GET.OBJECT key" + QByteArray::number(i) +
+                   " \"GET /key HTTP/1.1\" 200 - 10 10 5 4 \"-\" \"" + agents.at(i) +
+                   "\" - - SigV4 - - - - -\n");
+    file.close();
+    MainWindow window;
+    const Summary summary = load(window, {path});
+    QCOMPARE(summary.requests, qint64(agents.size()));
+    RequestTableModel *model = window.requestModel();
+    QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model->setTextFilter(text);
+    QCOMPARE(model->rowCount(), expected);
+    model->setTextFilter(QString());
+    QCOMPARE(model->rowCount(), int(agents.size())); // and the table is still there
+}
+
+void TstMainWindow::screenshotOptionWritesAPicture()
+{
+    QTemporaryDir dir;
+    const QString png = dir.filePath(QStringLiteral("window.png"));
+    QProcess app;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("DISPLAY"));
+    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    env.remove(QStringLiteral("QT_QPA_PLATFORM")); // it must find the offscreen platform by itself
+    app.setProcessEnvironment(env);
+    app.start(QStringLiteral(BUCKETSCOPE_BINARY),
+              {QStringLiteral("--screenshot"), png, QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
+    QVERIFY(app.waitForFinished(120000));
+    QVERIFY2(app.exitCode() == 0, app.readAllStandardError().constData());
+    const QImage image(png);
+    QVERIFY(!image.isNull());
+    QVERIFY(image.width() >= 800);
+    QVERIFY(image.height() >= 600);
+}
+
+QTEST_MAIN(TstMainWindow)
+#include "tst_mainwindow.moc"

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "MainWindow.h"
+
+#include "DashboardTiles.h"
+#include "RequestTableModel.h"
+#include "charts/BandwidthChart.h"
+#include "charts/CostChart.h"
+#include "charts/ErrorRateChart.h"
+#include "charts/LatencyChart.h"
+#include "session/AnalysisSession.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileDialog>
+#include <QGridLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSplitter>
+#include <QSqlRecord>
+#include <QStackedWidget>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace BucketScope {
+
+MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_session(new AnalysisSession(this))
+{
+    setWindowTitle(tr("BucketScope"));
+    m_pages = new QStackedWidget(this);
+    m_pages->addWidget(createStartPage());
+    m_pages->addWidget(createDashboard());
+    setCentralWidget(m_pages);
+    createActions();
+
+    m_status = new QLabel(this);
+    m_status->setTextFormat(Qt::PlainText);
+    m_progress = new QProgressBar(this);
+    m_progress->setMaximumWidth(220);
+    m_progress->setVisible(false);
+    m_cancel = new QToolButton(this);
+    m_cancel->setText(tr("Cancel"));
+    m_cancel->setVisible(false);
+    statusBar()->addWidget(m_status, 1);
+    statusBar()->addPermanentWidget(m_progress);
+    statusBar()->addPermanentWidget(m_cancel);
+    connect(m_cancel, &QToolButton::clicked, m_session, &AnalysisSession::cancel);
+
+    connect(m_session, &AnalysisSession::loadStarted, this, [this](const QStringList &paths) {
+        m_requestModel->closeStore();
+        m_pages->setCurrentIndex(1);
+        m_status->setText(tr("Loading %n input(s)…", nullptr, int(paths.size())));
+        m_progress->setRange(0, 0);
+        m_progress->setVisible(true);
+        m_cancel->setVisible(true);
+    });
+    connect(m_session, &AnalysisSession::progress, this, &MainWindow::showProgress);
+    connect(m_session, &AnalysisSession::loadFinished, this, &MainWindow::showLoadFinished);
+    connect(m_session, &AnalysisSession::summaryReady, this, &MainWindow::showSummary);
+    connect(m_session, &AnalysisSession::failed, this, [this](const QString &message) {
+        m_progress->setVisible(false);
+        m_cancel->setVisible(false);
+        m_status->setText(message);
+        emit loadFailed(message);
+    });
+    resize(1400, 900);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createActions()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *openFiles = file->addAction(tr("&Open File(s)…"));
+    openFiles->setShortcut(QKeySequence::Open);
+    connect(openFiles, &QAction::triggered, this, [this] {
+        const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Open S3 access logs"));
+        if (!paths.isEmpty())
+            openPaths(paths);
+    });
+    QAction *openFolder = file->addAction(tr("Open &Folder…"));
+    openFolder->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    connect(openFolder, &QAction::triggered, this, [this] {
+        const QString path = QFileDialog::getExistingDirectory(this, tr("Open a folder of S3 access logs"));
+        if (!path.isEmpty())
+            openPaths({path});
+    });
+    QAction *sample = file->addAction(tr("Try the &Sample Log"));
+    connect(sample, &QAction::triggered, this, &MainWindow::openSample);
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"));
+    quit->setShortcut(QKeySequence::Quit);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+
+    QAction *findAction = new QAction(tr("Filter Requests"), this);
+    findAction->setShortcut(QKeySequence::Find);
+    connect(findAction, &QAction::triggered, this, [this] { m_filter->setFocus(); });
+    addAction(findAction);
+}
+
+QWidget *MainWindow::createStartPage()
+{
+    auto *page = new QWidget(this);
+    auto *layout = new QVBoxLayout(page);
+    layout->addStretch();
+    auto *title = new QLabel(tr("Open yesterday's S3 access logs"), page);
+    title->setTextFormat(Qt::PlainText);
+    QFont font = title->font();
+    font.setPointSizeF(font.pointSizeF() * 1.6);
+    title->setFont(font);
+    title->setAlignment(Qt::AlignCenter);
+    layout->addWidget(title);
+    auto *hint = new QLabel(tr("A file, a .gz, or a folder of log objects (read recursively)."), page);
+    hint->setTextFormat(Qt::PlainText);
+    hint->setAlignment(Qt::AlignCenter);
+    layout->addWidget(hint);
+    auto *buttons = new QHBoxLayout;
+    buttons->addStretch();
+    for (auto [text, slot] : {std::pair{tr("Open File(s)…"), 0}, std::pair{tr("Open Folder…"), 1},
+                              std::pair{tr("Try the Sample Log"), 2}}) {
+        auto *button = new QPushButton(text, page);
+        buttons->addWidget(button);
+        connect(button, &QPushButton::clicked, this, [this, slot = slot] {
+            if (slot == 2) {
+                openSample();
+                return;
+            }
+            const QStringList paths = slot == 0
+                                          ? QFileDialog::getOpenFileNames(this, tr("Open S3 access logs"))
+                                          : QStringList{QFileDialog::getExistingDirectory(
+                                                this, tr("Open a folder of S3 access logs"))};
+            if (!paths.isEmpty() && !paths.first().isEmpty())
+                openPaths(paths);
+        });
+    }
+    buttons->addStretch();
+    layout->addLayout(buttons);
+    layout->addStretch();
+    return page;
+}
+
+QWidget *MainWindow::createDashboard()
+{
+    auto *page = new QWidget(this);
+    auto *layout = new QVBoxLayout(page);
+    m_tiles = new DashboardTiles(page);
+    layout->addWidget(m_tiles);
+
+    auto *splitter = new QSplitter(Qt::Vertical, page);
+    auto *charts = new QWidget(splitter);
+    auto *grid = new QGridLayout(charts);
+    grid->setContentsMargins(0, 0, 0, 0);
+    m_bandwidth = new BandwidthChart(charts);
+    m_cost = new CostChart(charts);
+    m_errorRate = new ErrorRateChart(charts);
+    m_latency = new LatencyChart(charts);
+    grid->addWidget(m_bandwidth, 0, 0);
+    grid->addWidget(m_cost, 0, 1);
+    grid->addWidget(m_errorRate, 1, 0);
+    grid->addWidget(m_latency, 1, 1);
+    splitter->addWidget(charts);
+
+    auto *tablePane = new QWidget(splitter);
+    auto *tableLayout = new QVBoxLayout(tablePane);
+    tableLayout->setContentsMargins(0, 0, 0, 0);
+    m_filter = new QLineEdit(tablePane);
+    m_filter->setPlaceholderText(tr("Filter requests by key, referer, user agent or IP (Ctrl+F)"));
+    m_filter->setClearButtonEnabled(true);
+    tableLayout->addWidget(m_filter);
+    m_requestModel = new RequestTableModel(this);
+    m_table = new QTableView(tablePane);
+    m_table->setModel(m_requestModel);
+    m_table->setSortingEnabled(true);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setWordWrap(false);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+    m_table->verticalHeader()->setVisible(false);
+    tableLayout->addWidget(m_table);
+    splitter->addWidget(tablePane);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    layout->addWidget(splitter, 1);
+
+    // Typing is debounced: the filter runs once the user pauses, not on every key.
+    m_filterDebounce = new QTimer(this);
+    m_filterDebounce->setSingleShot(true);
+    m_filterDebounce->setInterval(250);
+    connect(m_filter, &QLineEdit::textChanged, m_filterDebounce, qOverload<>(&QTimer::start));
+    connect(m_filterDebounce, &QTimer::timeout, this,
+            [this] { m_requestModel->setTextFilter(m_filter->text()); });
+    return page;
+}
+
+void MainWindow::openPaths(const QStringList &paths)
+{
+    m_session->open(paths);
+}
+
+void MainWindow::openSample()
+{
+    // The sample ships inside the binary; the reader needs a file.
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::TempLocation);
+    m_sampleCopy = dir + QStringLiteral("/bucketscope-sample-%1.log").arg(QCoreApplication::applicationPid());
+    QFile::remove(m_sampleCopy);
+    if (!QFile::copy(QStringLiteral(":/bucketscope/sample.log"), m_sampleCopy)) {
+        m_status->setText(tr("The bundled sample log could not be written to %1").arg(m_sampleCopy));
+        return;
+    }
+    openPaths({m_sampleCopy});
+}
+
+void MainWindow::showProgress(const IngestProgress &progress)
+{
+    if (progress.bytesTotal > 0) {
+        m_progress->setRange(0, 1000);
+        m_progress->setValue(int(1000.0 * double(progress.bytesDone) / double(progress.bytesTotal)));
+    }
+    const double remaining = progress.bytesTotal > 0 && progress.bytesDone > 0
+                                 ? progress.elapsedSeconds *
+                                       double(progress.bytesTotal - progress.bytesDone) /
+                                       double(progress.bytesDone)
+                                 : -1;
+    m_status->setText(tr("%1 of %2 · %3 records · %4 lines/s%5")
+                          .arg(RequestTableModel::humanBytes(progress.bytesDone),
+                               progress.bytesTotal >= 0 ? RequestTableModel::humanBytes(progress.bytesTotal)
+                                                        : tr("unknown"),
+                               QLocale().toString(progress.records),
+                               QLocale().toString(qint64(progress.recordsPerSecond)),
+                               remaining >= 0 ? tr(" · %1 s left").arg(qint64(remaining + 0.5)) : QString()));
+}
+
+void MainWindow::showLoadFinished(const IngestResult &result)
+{
+    m_progress->setVisible(false);
+    m_cancel->setVisible(false);
+    QString text = tr("%1 records from %n file(s) in %2 s", nullptr, result.files)
+                       .arg(QLocale().toString(result.records))
+                       .arg(result.seconds, 0, 'f', 1);
+    if (result.rejected > 0)
+        text += tr(" · %1 rejected lines").arg(QLocale().toString(result.rejected));
+    if (result.duplicates > 0)
+        text += tr(" · %1 duplicates").arg(QLocale().toString(result.duplicates));
+    if (result.filesFailed > 0)
+        text += tr(" · %n input(s) failed: %1", nullptr, result.filesFailed)
+                    .arg(result.problems.join(QStringLiteral("; ")));
+    if (result.cancelled)
+        text += tr(" · cancelled");
+    m_status->setText(text);
+    QString error;
+    if (!m_requestModel->openStore(m_session->storePath(), &error)) {
+        m_status->setText(tr("The request table could not be opened: %1").arg(error));
+        return;
+    }
+    m_table->setColumnHidden(m_requestModel->record().indexOf(QStringLiteral("id")), true);
+}
+
+void MainWindow::showSummary(const Summary &summary)
+{
+    m_tiles->setSummary(summary);
+    m_bandwidth->setSummary(summary);
+    m_cost->setSummary(summary);
+    m_errorRate->setSummary(summary);
+    m_latency->setSummary(summary);
+    emit summaryShown(summary);
+}
+
+} // namespace BucketScope

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "aggregation/Summary.h"
+#include "ingest/IngestTypes.h"
+
+#include <QMainWindow>
+
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QStackedWidget;
+class QTableView;
+class QTimer;
+class QToolButton;
+
+namespace BucketScope {
+
+class AnalysisSession;
+class BandwidthChart;
+class CostChart;
+class DashboardTiles;
+class ErrorRateChart;
+class LatencyChart;
+class RequestTableModel;
+
+// Assembles the views and routes actions; the views themselves live in their own classes.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    void openPaths(const QStringList &paths);
+    void openSample();
+
+    AnalysisSession *session() const { return m_session; }
+    RequestTableModel *requestModel() const { return m_requestModel; }
+    BandwidthChart *bandwidthChart() const { return m_bandwidth; }
+    CostChart *costChart() const { return m_cost; }
+    ErrorRateChart *errorRateChart() const { return m_errorRate; }
+    LatencyChart *latencyChart() const { return m_latency; }
+    DashboardTiles *tiles() const { return m_tiles; }
+
+signals:
+    // The views show the summary of what was opened last.
+    void summaryShown(const BucketScope::Summary &summary);
+    void loadFailed(const QString &message);
+
+private:
+    void createActions();
+    QWidget *createStartPage();
+    QWidget *createDashboard();
+    void showProgress(const IngestProgress &progress);
+    void showSummary(const Summary &summary);
+    void showLoadFinished(const IngestResult &result);
+
+    AnalysisSession *m_session = nullptr;
+    RequestTableModel *m_requestModel = nullptr;
+    QStackedWidget *m_pages = nullptr;
+    DashboardTiles *m_tiles = nullptr;
+    BandwidthChart *m_bandwidth = nullptr;
+    CostChart *m_cost = nullptr;
+    ErrorRateChart *m_errorRate = nullptr;
+    LatencyChart *m_latency = nullptr;
+    QTableView *m_table = nullptr;
+    QLineEdit *m_filter = nullptr;
+    QTimer *m_filterDebounce = nullptr;
+    QLabel *m_status = nullptr;
+    QProgressBar *m_progress = nullptr;
+    QToolButton *m_cancel = nullptr;
+    QString m_sampleCopy;
+};
+
+} // namespace BucketScope

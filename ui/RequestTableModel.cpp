@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "RequestTableModel.h"
+
+#include <QDateTime>
+#include <QSqlDriver>
+#include <QSqlError>
+#include <QSqlField>
+#include <QSqlRecord>
+#include <QTimer>
+#include <QUuid>
+
+namespace BucketScope {
+
+namespace {
+QSqlDatabase connectionFor(const QString &name)
+{
+    return QSqlDatabase::database(name, false);
+}
+} // namespace
+
+RequestTableModel::RequestTableModel(QObject *parent)
+    : QSqlTableModel(parent,
+                     QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"),
+                                               QStringLiteral("requests-") + QUuid::createUuid().toString())),
+      m_connectionName(database().connectionName())
+{
+    setEditStrategy(QSqlTableModel::OnManualSubmit);
+}
+
+RequestTableModel::~RequestTableModel()
+{
+    closeStore();
+    // The base class still holds a handle to the connection until it is destroyed itself, so the
+    // connection is removed once the model is gone.
+    const QString name = m_connectionName;
+    QTimer::singleShot(0, [name] { QSqlDatabase::removeDatabase(name); });
+}
+
+bool RequestTableModel::openStore(const QString &path, QString *error)
+{
+    QSqlDatabase db = connectionFor(m_connectionName);
+    if (db.isOpen())
+        db.close();
+    db.setDatabaseName(path);
+    db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=5000"));
+    if (!db.open()) {
+        if (error)
+            *error = db.lastError().text();
+        return false;
+    }
+    setTable(QStringLiteral("request_rows"));
+    const QSqlRecord columns = record();
+    m_timeColumn = columns.indexOf(QStringLiteral("time"));
+    m_byteColumns = {columns.indexOf(QStringLiteral("bytes_sent")),
+                     columns.indexOf(QStringLiteral("object_size"))};
+    static const QStringList hidden = {QStringLiteral("id")};
+    for (int column = 0; column < columns.count(); ++column) {
+        QString title = columns.fieldName(column);
+        title.replace(QLatin1Char('_'), QLatin1Char(' '));
+        setHeaderData(column, Qt::Horizontal, title);
+    }
+    applyFilter();
+    if (!select()) {
+        if (error)
+            *error = lastError().text();
+        return false;
+    }
+    return true;
+}
+
+void RequestTableModel::closeStore()
+{
+    clear();
+    QSqlDatabase db = connectionFor(m_connectionName);
+    if (db.isOpen())
+        db.close();
+}
+
+void RequestTableModel::setTextFilter(const QString &text)
+{
+    if (text == m_text)
+        return;
+    m_text = text;
+    applyFilter();
+    select();
+}
+
+void RequestTableModel::applyFilter()
+{
+    if (m_text.isEmpty()) {
+        setFilter(QString());
+        return;
+    }
+    // QSqlTableModel takes its filter as SQL text, so the value goes through the driver's own
+    // literal formatting, and LIKE's wildcards are escaped so the text matches literally.
+    QString pattern = m_text;
+    pattern.replace(QLatin1Char('\\'), QStringLiteral("\\\\"));
+    pattern.replace(QLatin1Char('%'), QStringLiteral("\\%"));
+    pattern.replace(QLatin1Char('_'), QStringLiteral("\\_"));
+    QSqlField field(QStringLiteral("pattern"), QMetaType(QMetaType::QString));
+    field.setValue(QString(QLatin1Char('%') + pattern + QLatin1Char('%')));
+    const QString literal = database().driver()->formatValue(field);
+    QStringList clauses;
+    for (const char *column : {"key", "referer", "user_agent", "remote_ip"})
+        clauses << QStringLiteral("`%1` LIKE %2 ESCAPE '\\'").arg(QLatin1String(column), literal);
+    setFilter(clauses.join(QStringLiteral(" OR ")));
+}
+
+QVariant RequestTableModel::data(const QModelIndex &index, int role) const
+{
+    if (role == Qt::DisplayRole && index.isValid()) {
+        const QVariant raw = QSqlTableModel::data(index, Qt::EditRole);
+        if (raw.isNull())
+            return QStringLiteral("-");
+        if (index.column() == m_timeColumn)
+            return QDateTime::fromSecsSinceEpoch(raw.toLongLong(), Qt::UTC).toString(Qt::ISODate);
+        if (m_byteColumns.contains(index.column()))
+            return humanBytes(raw.toLongLong());
+        return raw;
+    }
+    if (role == Qt::TextAlignmentRole && index.isValid() && m_byteColumns.contains(index.column()))
+        return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+    return QSqlTableModel::data(index, role);
+}
+
+Qt::ItemFlags RequestTableModel::flags(const QModelIndex &index) const
+{
+    return QSqlTableModel::flags(index) & ~Qt::ItemIsEditable;
+}
+
+QString RequestTableModel::humanBytes(qint64 bytes)
+{
+    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    double value = double(bytes);
+    int unit = 0;
+    while (value >= 1024 && unit < 5) {
+        value /= 1024;
+        ++unit;
+    }
+    return unit == 0 ? QStringLiteral("%1 B").arg(bytes)
+                     : QStringLiteral("%1 %2").arg(value, 0, 'f', 1).arg(QLatin1String(units[unit]));
+}
+
+} // namespace BucketScope

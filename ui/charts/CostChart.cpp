@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "CostChart.h"
+
+#include "Formatting.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QToolTip>
+#include <QtCharts/QBarCategoryAxis>
+#include <QtCharts/QBarSet>
+#include <QtCharts/QChart>
+#include <QtCharts/QStackedBarSeries>
+#include <QtCharts/QValueAxis>
+
+#include <algorithm>
+
+namespace BucketScope {
+
+namespace {
+
+constexpr qint64 day = 86400;
+
+qint64 dayOf(qint64 epochSeconds)
+{
+    return epochSeconds - ((epochSeconds % day) + day) % day;
+}
+
+} // namespace
+
+CostChart::CostChart(QWidget *parent) : SummaryChartView(QStringLiteral("cost"), parent)
+{
+    setObjectName(QStringLiteral("costChart"));
+    rebuild();
+}
+
+void CostChart::populate(QChart *chart)
+{
+    const Summary &summary = this->summary();
+    chart->setTitle(tr("Estimated egress cost per day"));
+    if (summary.applicationDays.isEmpty())
+        return;
+
+    qint64 firstDay = dayOf(summary.applicationDays.first().day), lastDay = firstDay;
+    for (const ApplicationDay &row : summary.applicationDays) {
+        firstDay = std::min(firstDay, dayOf(row.day));
+        lastDay = std::max(lastDay, dayOf(row.day));
+    }
+    const int dayCount = int((lastDay - firstDay) / day) + 1;
+
+    // Applications in the Summary's order (by bytes sent), then any only found per day, by name.
+    QStringList applications;
+    QHash<QString, int> rowOf;
+    for (const RankedItem &application : summary.applications) {
+        if (!rowOf.contains(application.name)) {
+            rowOf.insert(application.name, -1);
+            applications.append(application.name);
+        }
+    }
+    QStringList others;
+    for (const ApplicationDay &row : summary.applicationDays) {
+        if (!rowOf.contains(row.application)) {
+            rowOf.insert(row.application, -1);
+            others.append(row.application);
+        }
+    }
+    std::sort(others.begin(), others.end());
+    applications += others;
+
+    QList<QList<double>> cost(applications.size(), QList<double>(dayCount, 0.0));
+    QList<QList<qint64>> bytes(applications.size(), QList<qint64>(dayCount, 0));
+    QList<bool> hasTraffic(applications.size(), false);
+    for (int i = 0; i < applications.size(); ++i)
+        rowOf[applications.at(i)] = i;
+    for (const ApplicationDay &row : summary.applicationDays) {
+        const int app = rowOf.value(row.application);
+        const int index = int((dayOf(row.day) - firstDay) / day);
+        cost[app][index] += row.costUsd;
+        bytes[app][index] += row.bytesSent;
+        hasTraffic[app] = true;
+    }
+
+    QStringList categories;
+    for (int i = 0; i < dayCount; ++i)
+        categories.append(
+            QDateTime::fromSecsSinceEpoch(firstDay + i * day, Qt::UTC).date().toString(Qt::ISODate));
+
+    auto *series = new QStackedBarSeries;
+    series->setName(tr("Cost"));
+    QList<double> totals(dayCount, 0.0);
+    for (int app = 0; app < applications.size(); ++app) {
+        if (!hasTraffic.at(app))
+            continue;
+        auto *set = new QBarSet(applications.at(app));
+        for (int i = 0; i < dayCount; ++i) {
+            set->append(cost.at(app).at(i));
+            totals[i] += cost.at(app).at(i);
+        }
+        series->append(set);
+    }
+    chart->addSeries(series);
+
+    const QLocale locale = this->locale();
+    connect(series, &QStackedBarSeries::hovered, this,
+            [this, categories, applications, cost, bytes, locale](bool status, int index, QBarSet *set) {
+                const int app = set ? int(applications.indexOf(set->label())) : -1;
+                if (!status || app < 0 || index < 0 || index >= categories.size()) {
+                    QToolTip::hideText();
+                    return;
+                }
+                //: %1 application, %2 date, %3 cost, %4 bytes
+                showTooltip(tr("%1\n%2: %3 (%4 sent)")
+                                .arg(applications.at(app), categories.at(index),
+                                     Formatting::usd(cost.at(app).at(index), locale),
+                                     Formatting::bytes(bytes.at(app).at(index), locale)));
+            });
+    connect(series, &QStackedBarSeries::clicked, this, [this, firstDay](int index, QBarSet *) {
+        emit bucketClicked(firstDay + index * day, firstDay + (index + 1) * day);
+    });
+
+    auto *dayAxis = new QBarCategoryAxis;
+    dayAxis->setTitleText(tr("Day (UTC)"));
+    dayAxis->append(categories);
+    if (categories.size() > 5)
+        dayAxis->setLabelsAngle(-90); // full dates, not "202..."
+    styleAxis(dayAxis);
+    chart->addAxis(dayAxis, Qt::AlignBottom);
+    addValueAxis(chart, tr("Estimated cost (USD)"), *std::max_element(totals.cbegin(), totals.cend()));
+}
+
+} // namespace BucketScope

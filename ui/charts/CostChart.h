@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "SummaryChartView.h"
+
+namespace BucketScope {
+
+// Estimated egress cost per day, stacked by application: one bar set per application, one category
+// per calendar day (UTC) from the first to the last day with traffic, days without traffic included.
+class CostChart : public SummaryChartView
+{
+    Q_OBJECT
+
+public:
+    explicit CostChart(QWidget *parent = nullptr);
+
+protected:
+    void populate(QChart *chart) override;
+};
+
+} // namespace BucketScope

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QCoreApplication>
+#include <QLocale>
+#include <QString>
+
+namespace BucketScope {
+
+// How the desktop views write bytes, money, rates and times, so tiles, charts and tooltips agree.
+// Numbers follow the given locale; times are always UTC, like the store and the command line.
+class Formatting
+{
+    Q_DECLARE_TR_FUNCTIONS(BucketScope::Formatting)
+
+public:
+    struct ByteUnit
+    {
+        double divisor = 1; // bytes per unit
+        QString symbol;     // "B", "KiB", ..., "TiB"
+    };
+
+    // The largest binary unit (up to TiB) that keeps the value at or above 1.
+    static ByteUnit byteUnitFor(double bytes);
+    // "512 B", "1.5 GiB": one decimal above bytes, like the command line.
+    static QString bytes(qint64 bytes, const QLocale &locale = QLocale());
+    // "$0.0331": two decimals from $1 on, otherwise three significant digits (at most six decimals).
+    static QString usd(double usd, const QLocale &locale = QLocale());
+    // The egress price as written by the user: "$0.011".
+    static QString price(double usd, const QLocale &locale = QLocale());
+    // A fraction as a percentage with two decimals: 0.01234 -> "1.23%".
+    static QString percent(double fraction, const QLocale &locale = QLocale());
+    // "12.5 ms" below 100 ms, "1,234 ms" from there on.
+    static QString milliseconds(double ms, const QLocale &locale = QLocale());
+    // "2025-10-30 14:00 UTC" for an hour, "2025-10-30" for a day.
+    static QString utcBucket(qint64 epochSeconds, bool hourly);
+};
+
+} // namespace BucketScope
