@@ -2,7 +2,9 @@
 #include "MainWindow.h"
 
 #include "DashboardTiles.h"
+#include "RejectedLinesDialog.h"
 #include "RequestTableModel.h"
+#include "TopListsView.h"
 #include "charts/BandwidthChart.h"
 #include "charts/CostChart.h"
 #include "charts/ErrorRateChart.h"
@@ -11,6 +13,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileDialog>
@@ -18,6 +21,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
@@ -78,6 +82,11 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_session(new Ana
 
 MainWindow::~MainWindow() = default;
 
+RejectedLinesDialog *MainWindow::rejectedLinesDialog() const
+{
+    return m_rejectedDialog.data();
+}
+
 void MainWindow::createActions()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
@@ -106,6 +115,10 @@ void MainWindow::createActions()
     findAction->setShortcut(QKeySequence::Find);
     connect(findAction, &QAction::triggered, this, [this] { m_filter->setFocus(); });
     addAction(findAction);
+    QAction *clear = new QAction(tr("Clear Filters"), this);
+    clear->setShortcut(QKeySequence(Qt::Key_Escape));
+    connect(clear, &QAction::triggered, this, &MainWindow::clearFilters);
+    addAction(clear);
 }
 
 QWidget *MainWindow::createStartPage()
@@ -157,22 +170,42 @@ QWidget *MainWindow::createDashboard()
     layout->addWidget(m_tiles);
 
     auto *splitter = new QSplitter(Qt::Vertical, page);
-    auto *charts = new QWidget(splitter);
+    auto *charts = new QWidget(page);
     auto *grid = new QGridLayout(charts);
     grid->setContentsMargins(0, 0, 0, 0);
     m_bandwidth = new BandwidthChart(charts);
     m_cost = new CostChart(charts);
     m_errorRate = new ErrorRateChart(charts);
     m_latency = new LatencyChart(charts);
+    for (SummaryChartView *chart :
+         std::initializer_list<SummaryChartView *>{m_bandwidth, m_cost, m_errorRate, m_latency})
+        connect(chart, &SummaryChartView::bucketClicked, this, &MainWindow::narrowToTime);
+    connect(m_tiles, &DashboardTiles::rejectedLinesClicked, this, &MainWindow::showRejectedLines);
     grid->addWidget(m_bandwidth, 0, 0);
     grid->addWidget(m_cost, 0, 1);
     grid->addWidget(m_errorRate, 1, 0);
     grid->addWidget(m_latency, 1, 1);
-    splitter->addWidget(charts);
+    auto *upper = new QSplitter(Qt::Horizontal, splitter);
+    upper->addWidget(charts);
+    m_topLists = new TopListsView(upper);
+    connect(m_topLists, &TopListsView::itemActivated, this,
+            [this](const QString &dimension, const QString &value) { addDimensionFilter(dimension, value); });
+    upper->addWidget(m_topLists);
+    upper->setStretchFactor(0, 2);
+    upper->setStretchFactor(1, 1);
+    upper->setSizes({880, 480});
+    splitter->addWidget(upper);
 
     auto *tablePane = new QWidget(splitter);
     auto *tableLayout = new QVBoxLayout(tablePane);
     tableLayout->setContentsMargins(0, 0, 0, 0);
+    // Active drill-down filters as removable chips.
+    m_chips = new QWidget(tablePane);
+    auto *chipsLayout = new QHBoxLayout(m_chips);
+    chipsLayout->setContentsMargins(0, 0, 0, 0);
+    chipsLayout->addStretch();
+    m_chips->setVisible(false);
+    tableLayout->addWidget(m_chips);
     m_filter = new QLineEdit(tablePane);
     m_filter->setPlaceholderText(tr("Filter requests by key, referer, user agent or IP (Ctrl+F)"));
     m_filter->setClearButtonEnabled(true);
@@ -183,6 +216,8 @@ QWidget *MainWindow::createDashboard()
     m_table->setSortingEnabled(true);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setWordWrap(false);
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_table, &QWidget::customContextMenuRequested, this, &MainWindow::showTableContextMenu);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
     m_table->verticalHeader()->setVisible(false);
     tableLayout->addWidget(m_table);
@@ -203,7 +238,117 @@ QWidget *MainWindow::createDashboard()
 
 void MainWindow::openPaths(const QStringList &paths)
 {
+    // A new opening starts unfiltered.
+    m_timeRange.reset();
+    m_dimensionFilters.clear();
+    m_filter->clear();
+    applyFilters();
     m_session->open(paths);
+}
+
+void MainWindow::narrowToTime(qint64 fromSecs, qint64 toSecs)
+{
+    m_timeRange = std::pair{fromSecs, toSecs};
+    applyFilters();
+}
+
+void MainWindow::addDimensionFilter(const QString &dimension, const QString &value, bool exclude)
+{
+    if (DimensionFilter::columnFor(dimension).isEmpty())
+        return;
+    const DimensionFilter filter{dimension, value, exclude};
+    if (!m_dimensionFilters.contains(filter))
+        m_dimensionFilters.append(filter);
+    applyFilters();
+}
+
+void MainWindow::clearFilters()
+{
+    m_timeRange.reset();
+    m_dimensionFilters.clear();
+    m_filter->clear();
+    applyFilters();
+}
+
+void MainWindow::applyFilters()
+{
+    SummaryQuery query = m_session->query();
+    query.from = m_timeRange ? std::optional<qint64>(m_timeRange->first) : std::nullopt;
+    query.to = m_timeRange ? std::optional<qint64>(m_timeRange->second) : std::nullopt;
+    query.filters = m_dimensionFilters;
+    m_session->setQuery(query);
+    m_requestModel->setTimeRange(query.from, query.to);
+    m_requestModel->setDimensionFilters(m_dimensionFilters);
+    rebuildChips();
+}
+
+void MainWindow::rebuildChips()
+{
+    QLayout *layout = m_chips->layout();
+    while (layout->count() > 1) { // keep the trailing stretch
+        QLayoutItem *item = layout->takeAt(0);
+        delete item->widget();
+        delete item;
+    }
+    int position = 0;
+    auto addChip = [&](const QString &text, auto remove) {
+        auto *chip = new QToolButton(m_chips);
+        chip->setText(text + QStringLiteral("  ✕"));
+        chip->setToolTip(tr("Remove this filter (Esc clears all)"));
+        connect(chip, &QToolButton::clicked, this, remove);
+        static_cast<QHBoxLayout *>(layout)->insertWidget(position++, chip);
+    };
+    if (m_timeRange) {
+        const auto utc = [](qint64 secs) {
+            return QDateTime::fromSecsSinceEpoch(secs, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+        };
+        addChip(tr("Time: %1 – %2 UTC").arg(utc(m_timeRange->first), utc(m_timeRange->second)), [this] {
+            m_timeRange.reset();
+            applyFilters();
+        });
+    }
+    for (const DimensionFilter &filter : std::as_const(m_dimensionFilters)) {
+        // The value is log content: shown elided, as plain text (QToolButton does not interpret markup).
+        const QString value =
+            filter.value.size() > 60 ? filter.value.left(57) + QStringLiteral("…") : filter.value;
+        addChip(QStringLiteral("%1 %2 %3")
+                    .arg(filter.dimension, filter.exclude ? QStringLiteral("≠") : QStringLiteral("="), value),
+                [this, filter] {
+                    m_dimensionFilters.removeAll(filter);
+                    applyFilters();
+                });
+    }
+    m_chips->setVisible(position > 0);
+}
+
+void MainWindow::showTableContextMenu(const QPoint &position)
+{
+    const QModelIndex index = m_table->indexAt(position);
+    if (!index.isValid())
+        return;
+    const QString dimension = m_requestModel->record().fieldName(index.column());
+    const QVariant raw = m_requestModel->data(index, Qt::EditRole);
+    if (DimensionFilter::columnFor(dimension).isEmpty() || raw.isNull())
+        return;
+    const QString value = raw.toString();
+    QMenu menu(this);
+    menu.addAction(tr("Only This Value"), this,
+                   [this, dimension, value] { addDimensionFilter(dimension, value); });
+    menu.addAction(tr("Exclude This Value"), this,
+                   [this, dimension, value] { addDimensionFilter(dimension, value, true); });
+    menu.exec(m_table->viewport()->mapToGlobal(position));
+}
+
+void MainWindow::showRejectedLines()
+{
+    if (m_session->storePath().isEmpty())
+        return;
+    if (!m_rejectedDialog) {
+        m_rejectedDialog = new RejectedLinesDialog(m_session->storePath(), this);
+        m_rejectedDialog->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_rejectedDialog->show();
+    m_rejectedDialog->raise();
 }
 
 void MainWindow::openSample()
@@ -267,6 +412,7 @@ void MainWindow::showLoadFinished(const IngestResult &result)
 void MainWindow::showSummary(const Summary &summary)
 {
     m_tiles->setSummary(summary);
+    m_topLists->setSummary(summary);
     m_bandwidth->setSummary(summary);
     m_cost->setSummary(summary);
     m_errorRate->setSummary(summary);

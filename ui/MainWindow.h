@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "aggregation/Aggregator.h"
 #include "aggregation/Summary.h"
 #include "ingest/IngestTypes.h"
 
 #include <QMainWindow>
+#include <QPointer>
 
 class QLabel;
 class QLineEdit;
@@ -22,7 +24,9 @@ class CostChart;
 class DashboardTiles;
 class ErrorRateChart;
 class LatencyChart;
+class RejectedLinesDialog;
 class RequestTableModel;
+class TopListsView;
 
 // Assembles the views and routes actions; the views themselves live in their own classes.
 class MainWindow : public QMainWindow
@@ -34,6 +38,12 @@ public:
 
     void openPaths(const QStringList &paths);
     void openSample();
+    // Drill-down: everything (tiles, charts, table) narrows to [fromSecs, toSecs).
+    void narrowToTime(qint64 fromSecs, qint64 toSecs);
+    void clearFilters();
+    // Drill-down on a value: only (or all but) the requests whose dimension equals it.
+    void addDimensionFilter(const QString &dimension, const QString &value, bool exclude = false);
+    void showRejectedLines();
 
     AnalysisSession *session() const { return m_session; }
     RequestTableModel *requestModel() const { return m_requestModel; }
@@ -42,6 +52,8 @@ public:
     ErrorRateChart *errorRateChart() const { return m_errorRate; }
     LatencyChart *latencyChart() const { return m_latency; }
     DashboardTiles *tiles() const { return m_tiles; }
+    TopListsView *topLists() const { return m_topLists; }
+    RejectedLinesDialog *rejectedLinesDialog() const;
 
 signals:
     // The views show the summary of what was opened last.
@@ -55,6 +67,9 @@ private:
     void showProgress(const IngestProgress &progress);
     void showSummary(const Summary &summary);
     void showLoadFinished(const IngestResult &result);
+    void applyFilters();
+    void rebuildChips();
+    void showTableContextMenu(const QPoint &position);
 
     AnalysisSession *m_session = nullptr;
     RequestTableModel *m_requestModel = nullptr;
@@ -71,6 +86,11 @@ private:
     QProgressBar *m_progress = nullptr;
     QToolButton *m_cancel = nullptr;
     QString m_sampleCopy;
+    QWidget *m_chips = nullptr;
+    std::optional<std::pair<qint64, qint64>> m_timeRange;
+    QList<DimensionFilter> m_dimensionFilters;
+    TopListsView *m_topLists = nullptr;
+    QPointer<RejectedLinesDialog> m_rejectedDialog;
 };
 
 } // namespace BucketScope

@@ -85,10 +85,45 @@ void RequestTableModel::setTextFilter(const QString &text)
     select();
 }
 
+void RequestTableModel::setTimeRange(std::optional<qint64> from, std::optional<qint64> to)
+{
+    if (from == m_from && to == m_to)
+        return;
+    m_from = from;
+    m_to = to;
+    applyFilter();
+    select();
+}
+
+void RequestTableModel::setDimensionFilters(const QList<DimensionFilter> &filters)
+{
+    if (filters == m_dimensionFilters)
+        return;
+    m_dimensionFilters = filters;
+    applyFilter();
+    select();
+}
+
 void RequestTableModel::applyFilter()
 {
+    QStringList conditions;
+    // Numbers, not text: formatted from integers, so nothing a user types can reach the SQL here.
+    if (m_from)
+        conditions << QStringLiteral("`time` >= %1").arg(*m_from);
+    if (m_to)
+        conditions << QStringLiteral("`time` < %1").arg(*m_to);
+    for (const DimensionFilter &filter : std::as_const(m_dimensionFilters)) {
+        if (DimensionFilter::columnFor(filter.dimension).isEmpty())
+            continue; // not a column we filter on; the name never reaches the SQL
+        QSqlField field(QStringLiteral("value"), QMetaType(QMetaType::QString));
+        field.setValue(filter.value);
+        const QString literal = database().driver()->formatValue(field);
+        conditions << (filter.exclude ? QStringLiteral("(`%1` IS NULL OR `%1` <> %2)")
+                                      : QStringLiteral("`%1` = %2"))
+                          .arg(filter.dimension, literal);
+    }
     if (m_text.isEmpty()) {
-        setFilter(QString());
+        setFilter(conditions.join(QStringLiteral(" AND ")));
         return;
     }
     // QSqlTableModel takes its filter as SQL text, so the value goes through the driver's own
@@ -103,7 +138,8 @@ void RequestTableModel::applyFilter()
     QStringList clauses;
     for (const char *column : {"key", "referer", "user_agent", "remote_ip"})
         clauses << QStringLiteral("`%1` LIKE %2 ESCAPE '\\'").arg(QLatin1String(column), literal);
-    setFilter(clauses.join(QStringLiteral(" OR ")));
+    conditions << QLatin1Char('(') + clauses.join(QStringLiteral(" OR ")) + QLatin1Char(')');
+    setFilter(conditions.join(QStringLiteral(" AND ")));
 }
 
 QVariant RequestTableModel::data(const QModelIndex &index, int role) const

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "aggregation/Aggregator.h"
+
 #include <QSqlTableModel>
+
+#include <optional>
 
 namespace BucketScope {
 
@@ -23,6 +27,10 @@ public:
     // Rows whose key, referer, user agent or remote IP contain `text` literally (%, _ and \ included).
     void setTextFilter(const QString &text);
     QString textFilter() const { return m_text; }
+    // Rows with from <= time < to (seconds since the epoch, UTC); nullopt on both sides clears it.
+    void setTimeRange(std::optional<qint64> from, std::optional<qint64> to);
+    // Only / all but the rows whose dimension (key, referer, remote_ip, ...) equals the value.
+    void setDimensionFilters(const QList<DimensionFilter> &filters);
 
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     Qt::ItemFlags flags(const QModelIndex &index) const override;
@@ -34,6 +42,8 @@ private:
 
     QString m_connectionName;
     QString m_text;
+    std::optional<qint64> m_from, m_to;
+    QList<DimensionFilter> m_dimensionFilters;
     int m_timeColumn = -1;
     QList<int> m_byteColumns;
 };

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <QFile>
+#include <QHash>
 
 #include <algorithm>
 #include <limits>
@@ -292,15 +293,30 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
     // back as ids: counting integers is what makes one pass over millions of rows cheap. Without a
     // time range the rows are read in storage order; the time index would add a lookup per row.
     const bool ranged = query.from || query.to;
-    const char *sql =
-        ranged ? "SELECT request_time, remote_ip_ref, operation_ref, object_key_ref, http_status, "
-                 "error_code_ref, bytes_sent, total_time_ms, referer_ref, user_agent_ref FROM requests "
-                 "WHERE id >= ?3 AND id < ?4 AND request_time >= ?1 AND request_time < ?2"
-               : "SELECT request_time, remote_ip_ref, operation_ref, object_key_ref, http_status, "
-                 "error_code_ref, bytes_sent, total_time_ms, referer_ref, user_agent_ref FROM requests "
-                 "WHERE id >= ?3 AND id < ?4";
+    QString sql =
+        QStringLiteral("SELECT request_time, remote_ip_ref, operation_ref, object_key_ref, http_status, "
+                       "error_code_ref, bytes_sent, total_time_ms, referer_ref, user_agent_ref "
+                       "FROM requests WHERE id >= ?3 AND id < ?4");
+    if (ranged)
+        sql += QStringLiteral(" AND request_time >= ?1 AND request_time < ?2");
+    // Column names come from a fixed list; the values are bound parameters (?5, ?6, ...).
+    int parameter = 5;
+    for (const DimensionFilter &filter : query.filters) {
+        const QString column = DimensionFilter::columnFor(filter.dimension);
+        if (column.isEmpty()) {
+            if (error)
+                *error = QStringLiteral("cannot filter on '%1'").arg(filter.dimension);
+            return false;
+        }
+        sql +=
+            filter.exclude
+                ? QStringLiteral(" AND (%1 IS NULL OR %1 NOT IN (SELECT id FROM strings WHERE value = ?%2))")
+                : QStringLiteral(" AND %1 IN (SELECT id FROM strings WHERE value = ?%2)");
+        sql = sql.arg(column).arg(parameter++);
+    }
+    const QByteArray sqlUtf8 = sql.toUtf8();
     sqlite3_stmt *statement = nullptr;
-    if (sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, sqlUtf8.constData(), -1, &statement, nullptr) != SQLITE_OK) {
         if (error)
             *error = QStringLiteral("cannot query the store: %1").arg(QString::fromUtf8(sqlite3_errmsg(db)));
         sqlite3_finalize(statement);
@@ -312,6 +328,12 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
     }
     sqlite3_bind_int64(statement, 3, firstId);
     sqlite3_bind_int64(statement, 4, endId);
+    QList<QByteArray> values; // alive until the statement is finalized
+    for (const DimensionFilter &filter : query.filters)
+        values.append(filter.value.toUtf8());
+    for (qsizetype i = 0; i < values.size(); ++i)
+        sqlite3_bind_text(statement, int(5 + i), values.at(i).constData(), int(values.at(i).size()),
+                          SQLITE_STATIC);
 
     StringResolver names(db);
     std::vector<std::string> applicationNames;
@@ -429,6 +451,20 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
 }
 
 } // namespace
+
+QString DimensionFilter::columnFor(const QString &dimension)
+{
+    static const QHash<QString, QString> columns = {
+        {QStringLiteral("key"), QStringLiteral("object_key_ref")},
+        {QStringLiteral("referer"), QStringLiteral("referer_ref")},
+        {QStringLiteral("remote_ip"), QStringLiteral("remote_ip_ref")},
+        {QStringLiteral("user_agent"), QStringLiteral("user_agent_ref")},
+        {QStringLiteral("operation"), QStringLiteral("operation_ref")},
+        {QStringLiteral("error_code"), QStringLiteral("error_code_ref")},
+        {QStringLiteral("bucket"), QStringLiteral("bucket_ref")},
+    };
+    return columns.value(dimension);
+}
 
 std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &query, QString *error)
 {

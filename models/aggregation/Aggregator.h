@@ -8,6 +8,19 @@
 
 namespace BucketScope {
 
+// Only (or all but) the requests whose `dimension` equals `value`. Dimensions are the public field
+// names of the dictionary columns: key, referer, remote_ip, user_agent, operation, error_code, bucket.
+struct DimensionFilter
+{
+    QString dimension;
+    QString value;
+    bool exclude = false;
+
+    bool operator==(const DimensionFilter &other) const = default;
+    // The requests column that holds the dimension's dictionary id; empty for an unknown dimension.
+    static QString columnFor(const QString &dimension);
+};
+
 struct SummaryQuery
 {
     std::optional<qint64> from; // inclusive, epoch seconds UTC
@@ -15,6 +28,7 @@ struct SummaryQuery
     double pricePerGiB = 0.011; // the seed's OVHcloud egress price
     int topCount = 10;
     Attribution attribution = Attribution::defaults();
+    QList<DimensionFilter> filters; // all must hold
     // From this many rows on, the table is scanned in two halves at once (two cores).
     qint64 parallelScanFromRows = 200000;
 };

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The desktop app on the offscreen platform: loading runs off the GUI thread, the views show the same
 // numbers as `bucketscope summary`, and the request table is a well-behaved model.
+#include "DashboardTiles.h"
 #include "MainWindow.h"
+#include "RejectedLinesDialog.h"
 #include "RequestTableModel.h"
 #include "aggregation/SummaryJson.h"
+#include "charts/BandwidthChart.h"
 #include "session/AnalysisSession.h"
 
+#include <QAbstractButton>
 #include <QAbstractItemModelTester>
 #include <QElapsedTimer>
 #include <QImage>
@@ -13,6 +17,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QSqlQueryModel>
 #include <QSqlRecord>
 #include <QTemporaryDir>
 #include <QTest>
@@ -33,6 +38,9 @@ private slots:
     void filterMatchesHostileTextLiterally_data();
     void filterMatchesHostileTextLiterally();
     void screenshotOptionWritesAPicture();
+    void clickingABucketNarrowsEverythingAndEscapeClears();
+    void rejectedTileListsTheRejectedLines();
+    void onlyAndExcludeAValueNarrowEverything();
 
 private:
     static Summary load(MainWindow &window, const QStringList &paths);
@@ -191,6 +199,93 @@ void TstMainWindow::screenshotOptionWritesAPicture()
     QVERIFY(!image.isNull());
     QVERIFY(image.width() >= 800);
     QVERIFY(image.height() >= 600);
+}
+
+void TstMainWindow::clickingABucketNarrowsEverythingAndEscapeClears()
+{
+    MainWindow window;
+    window.show();
+    const Summary full = load(window, {QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
+    QVERIFY(full.hours.size() > 10);
+    // The busiest hour, as the chart's click would report it.
+    TimeBucket busiest = full.hours.first();
+    for (const TimeBucket &hour : full.hours)
+        if (hour.requests > busiest.requests)
+            busiest = hour;
+    QSignalSpy shown(&window, &MainWindow::summaryShown);
+    emit window.bandwidthChart()->bucketClicked(busiest.start, busiest.start + 3600);
+    QVERIFY(shown.wait(30000));
+    const Summary narrowed = shown.last().at(0).value<Summary>();
+    QCOMPARE(narrowed.requests, busiest.requests);
+    QCOMPARE(narrowed.bytesSent, busiest.bytesSent);
+    RequestTableModel *model = window.requestModel();
+    while (model->canFetchMore())
+        model->fetchMore();
+    QCOMPARE(model->rowCount(), int(busiest.requests));
+
+    QTest::keyClick(&window, Qt::Key_Escape);
+    QVERIFY(shown.wait(30000));
+    QCOMPARE(shown.last().at(0).value<Summary>().requests, full.requests);
+    while (model->canFetchMore())
+        model->fetchMore();
+    QCOMPARE(model->rowCount(), int(full.requests));
+}
+
+void TstMainWindow::rejectedTileListsTheRejectedLines()
+{
+    MainWindow window;
+    window.show();
+    const Summary summary = load(window, {QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
+    QVERIFY(summary.store.rejected > 0);
+    auto *tile = window.tiles()->findChild<QAbstractButton *>(QStringLiteral("tileRejected"));
+    QVERIFY(tile);
+    QTest::mouseClick(tile, Qt::LeftButton);
+    QVERIFY(window.rejectedLinesDialog());
+    QSqlQueryModel *rejects = window.rejectedLinesDialog()->model();
+    QCOMPARE(rejects->rowCount(), int(summary.store.rejected));
+    for (int row = 0; row < rejects->rowCount(); ++row) {
+        QVERIFY(rejects->data(rejects->index(row, 0)).toString().endsWith(QStringLiteral("sample.log")));
+        QVERIFY(rejects->data(rejects->index(row, 1)).toLongLong() > 0);
+        QVERIFY(!rejects->data(rejects->index(row, 2)).toString().isEmpty());
+        QVERIFY(!rejects->data(rejects->index(row, 3)).toString().isEmpty());
+    }
+}
+
+void TstMainWindow::onlyAndExcludeAValueNarrowEverything()
+{
+    MainWindow window;
+    window.show();
+    const Summary full = load(window, {QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
+    QVERIFY(!full.topReferers.isEmpty());
+    const RankedItem top = full.topReferers.first();
+    QSignalSpy shown(&window, &MainWindow::summaryShown);
+    RequestTableModel *model = window.requestModel();
+    auto rows = [model] {
+        while (model->canFetchMore())
+            model->fetchMore();
+        return model->rowCount();
+    };
+
+    window.addDimensionFilter(QStringLiteral("referer"), top.name);
+    QVERIFY(shown.wait(30000));
+    QCOMPARE(shown.last().at(0).value<Summary>().requests, top.requests);
+    QCOMPARE(shown.last().at(0).value<Summary>().bytesSent, top.bytesSent);
+    QCOMPARE(rows(), int(top.requests));
+
+    window.clearFilters();
+    QVERIFY(shown.wait(30000));
+    window.addDimensionFilter(QStringLiteral("referer"), top.name, true);
+    QVERIFY(shown.wait(30000));
+    QCOMPARE(shown.last().at(0).value<Summary>().requests, full.requests - top.requests);
+    QCOMPARE(rows(), int(full.requests - top.requests));
+
+    // A value that is SQL matches literally: nothing.
+    window.clearFilters();
+    QVERIFY(shown.wait(30000));
+    window.addDimensionFilter(QStringLiteral("user_agent"), QStringLiteral("' OR 1=1 --"));
+    QVERIFY(shown.wait(30000));
+    QCOMPARE(shown.last().at(0).value<Summary>().requests, 0);
+    QCOMPARE(rows(), 0);
 }
 
 QTEST_MAIN(TstMainWindow)

@@ -35,6 +35,8 @@ CostChart::CostChart(QWidget *parent) : SummaryChartView(QStringLiteral("cost"),
 
 void CostChart::populate(QChart *chart)
 {
+    // One legend entry per application: a column on the right keeps their names readable.
+    chart->legend()->setAlignment(Qt::AlignRight);
     const Summary &summary = this->summary();
     chart->setTitle(tr("Estimated egress cost per day"));
     if (summary.applicationDays.isEmpty())
