@@ -95,7 +95,7 @@ IngestResult ingest(const QStringList &paths, const QString &storePath, LogStore
     return result;
 }
 
-int exitCodeFor(const IngestResult &result)
+int ingestExitCode(const IngestResult &result)
 {
     if (!result.fatalError.isEmpty())
         return CommandLine::Fatal;
@@ -166,7 +166,7 @@ public:
                 printErr(QStringLiteral("error: ") + m_ingest.fatalError);
                 return CommandLine::Fatal;
             }
-            code = exitCodeFor(m_ingest);
+            code = ingestExitCode(m_ingest);
             if (code == CommandLine::Fatal) {
                 printErr(QStringLiteral("error: none of the inputs could be read"));
                 return code;
@@ -248,7 +248,7 @@ int runIngest(const QStringList &arguments)
                            {QStringLiteral("seconds"), std::round(result.seconds * 1000) / 1000},
                            {QStringLiteral("store"), storePath}};
     printOut(QJsonDocument(json).toJson(QJsonDocument::Compact) + '\n');
-    const int code = exitCodeFor(result);
+    const int code = ingestExitCode(result);
     if (code == CommandLine::Fatal)
         printErr(QStringLiteral("error: none of the inputs could be read"));
     return code;
@@ -416,6 +416,11 @@ int runExport(const QStringList &arguments)
 }
 
 } // namespace
+
+int CommandLine::exitCodeFor(const IngestResult &result)
+{
+    return ingestExitCode(result);
+}
 
 bool CommandLine::isHeadlessCommand(const QString &word)
 {

@@ -5,6 +5,8 @@
 
 namespace BucketScope {
 
+struct IngestResult;
+
 // The headless front end: `bucketscope ingest|summary|export ...`. Returns the process exit code:
 // 0 success, 1 some inputs failed but others loaded, 2 usage or fatal error.
 class CommandLine
@@ -18,6 +20,8 @@ public:
     };
 
     static bool isHeadlessCommand(const QString &word);
+    // 0, 1 or 2 for a finished ingest, by the rule above.
+    static int exitCodeFor(const IngestResult &result);
     static int run(const QStringList &arguments);
 };
 

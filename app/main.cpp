@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "CommandLine.h"
 #include "MainWindow.h"
+#include "ReportWriter.h"
+#include "session/AnalysisSession.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDir>
 #include <QFileInfo>
 #include <QTimer>
 
@@ -26,6 +29,8 @@ Commands:
                                        prints {files, records, rejected, duplicates, bytes_sent, seconds}.
   summary [PATH...] [--db URL]         Print totals, cost, error rates, latency percentiles, per-day and
           [--from DATE] [--to DATE]    per-application figures and top lists as JSON.
+  report PATH... --out DIR             Write the dashboard charts (PNG, 2x) and summary.json to DIR;
+                                       needs no display.
   export [PATH...] [--db URL]          Write every record as JSON Lines or CSV;
          [--format jsonl|csv]          --rejected writes the rejected lines (file, line, reason, text).
          [--rejected] [--out FILE]
@@ -130,6 +135,78 @@ int runDesktop(int argc, char *argv[])
     return app.exec();
 }
 
+// bucketscope report PATH... --out DIR: the dashboard's charts and summary.json, without a display.
+int runReport(int argc, char *argv[])
+{
+    QStringList paths;
+    QString out;
+    for (int i = 2; i < argc; ++i) {
+        const QString arg = QString::fromLocal8Bit(argv[i]);
+        if (arg == QLatin1String("--out") && i + 1 < argc) {
+            out = QString::fromLocal8Bit(argv[++i]);
+        } else if (arg == QLatin1String("--help") || arg == QLatin1String("-h")) {
+            std::fputs("Usage: bucketscope report PATH... --out DIR\n\nWrites bandwidth.png, "
+                       "cost-by-application.png, "
+                       "error-rates.png, latency.png (2400x1200) and summary.json (as 'bucketscope summary' "
+                       "prints it)"
+                       " to DIR. Needs no display.\n",
+                       stdout);
+            return BucketScope::CommandLine::Success;
+        } else if (arg.startsWith(QLatin1String("--"))) {
+            std::fprintf(stderr, "error: unknown option %s; try 'bucketscope report --help'\n",
+                         qPrintable(arg));
+            return BucketScope::CommandLine::Fatal;
+        } else {
+            paths << arg;
+        }
+    }
+    if (paths.isEmpty() || out.isEmpty()) {
+        std::fputs("error: report needs log files or folders and --out DIR\n", stderr);
+        return BucketScope::CommandLine::Fatal;
+    }
+    if (!hasDisplay() && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    BucketScope::AnalysisSession session;
+    int code = BucketScope::CommandLine::Success;
+    QObject::connect(&session, &BucketScope::AnalysisSession::inputFailed, &app,
+                     [](const QString &, const QString &message) {
+                         std::fprintf(stderr, "error: %s\n", qPrintable(message));
+                     });
+    QObject::connect(&session, &BucketScope::AnalysisSession::loadFinished, &app,
+                     [&](const BucketScope::IngestResult &result) {
+                         code = BucketScope::CommandLine::exitCodeFor(result);
+                         if (result.rejected > 0)
+                             std::fprintf(stderr, "%lld rejected lines\n",
+                                          static_cast<long long>(result.rejected));
+                         if (code == BucketScope::CommandLine::Fatal) {
+                             std::fputs("error: none of the inputs could be read\n", stderr);
+                             app.exit(code);
+                         }
+                     });
+    QObject::connect(&session, &BucketScope::AnalysisSession::failed, &app, [&](const QString &message) {
+        std::fprintf(stderr, "error: %s\n", qPrintable(message));
+        app.exit(BucketScope::CommandLine::Fatal);
+    });
+    QObject::connect(&session, &BucketScope::AnalysisSession::summaryReady, &app,
+                     [&](const BucketScope::Summary &summary) {
+                         QStringList written;
+                         QString error;
+                         if (!BucketScope::ReportWriter::writeCharts(summary, out, &written, &error) ||
+                             !BucketScope::ReportWriter::writeSummaryJson(summary, out, &error)) {
+                             std::fprintf(stderr, "error: %s\n", qPrintable(error));
+                             app.exit(BucketScope::CommandLine::Fatal);
+                             return;
+                         }
+                         written << QDir(out).filePath(QStringLiteral("summary.json"));
+                         for (const QString &file : std::as_const(written))
+                             std::printf("%s\n", qPrintable(file));
+                         app.exit(code);
+                     });
+    session.open(paths);
+    return app.exec();
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -143,6 +220,8 @@ int main(int argc, char *argv[])
         std::fputs(kUsage, stdout);
         return 0;
     }
+    if (first == QLatin1String("report"))
+        return runReport(argc, argv);
     if (!BucketScope::CommandLine::isHeadlessCommand(first))
         return runDesktop(argc, argv);
 

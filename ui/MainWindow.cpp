@@ -2,7 +2,9 @@
 #include "MainWindow.h"
 
 #include "DashboardTiles.h"
+#include "RecordDetailsDialog.h"
 #include "RejectedLinesDialog.h"
+#include "ReportWriter.h"
 #include "RequestTableModel.h"
 #include "TopListsView.h"
 #include "charts/BandwidthChart.h"
@@ -13,8 +15,11 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCloseEvent>
 #include <QDateTime>
 #include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFile>
 #include <QFileDialog>
 #include <QGridLayout>
@@ -24,8 +29,10 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QSplitter>
 #include <QSqlRecord>
 #include <QStackedWidget>
@@ -78,6 +85,80 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_session(new Ana
         emit loadFailed(message);
     });
     resize(1400, 900);
+    setAcceptDrops(true);
+    const QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+}
+
+RecordDetailsDialog *MainWindow::detailsDialog() const
+{
+    return m_detailsDialog.data();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (event->mimeData()->hasUrls())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    QStringList paths;
+    for (const QUrl &url : event->mimeData()->urls()) {
+        if (url.isLocalFile())
+            paths << url.toLocalFile();
+    }
+    if (!paths.isEmpty()) {
+        event->acceptProposedAction();
+        openPaths(paths);
+    }
+}
+
+void MainWindow::rememberRecent(const QStringList &paths)
+{
+    QSettings settings;
+    QStringList recent = settings.value(QStringLiteral("recent")).toStringList();
+    const QString entry = paths.join(QLatin1Char('\n'));
+    recent.removeAll(entry);
+    recent.prepend(entry);
+    settings.setValue(QStringLiteral("recent"), QStringList(recent.mid(0, 10)));
+}
+
+void MainWindow::reload()
+{
+    if (!m_lastPaths.isEmpty())
+        openPaths(m_lastPaths);
+}
+
+void MainWindow::exportAllCharts(const QString &folder)
+{
+    if (!m_lastSummary)
+        return;
+    QStringList written;
+    QString error;
+    if (ReportWriter::writeCharts(*m_lastSummary, folder, &written, &error))
+        m_status->setText(tr("Wrote %n chart(s) to %1", nullptr, int(written.size())).arg(folder));
+    else
+        QMessageBox::warning(this, tr("Export all charts"), error);
+}
+
+void MainWindow::showDetails(const QModelIndex &index)
+{
+    if (!index.isValid())
+        return;
+    delete m_detailsDialog;
+    m_detailsDialog = new RecordDetailsDialog(m_requestModel->record(index.row()), this);
+    m_detailsDialog->setAttribute(Qt::WA_DeleteOnClose);
+    m_detailsDialog->show();
 }
 
 MainWindow::~MainWindow() = default;
@@ -103,6 +184,27 @@ void MainWindow::createActions()
         const QString path = QFileDialog::getExistingDirectory(this, tr("Open a folder of S3 access logs"));
         if (!path.isEmpty())
             openPaths({path});
+    });
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    connect(m_recentMenu, &QMenu::aboutToShow, this, [this] {
+        m_recentMenu->clear();
+        const QStringList recent = QSettings().value(QStringLiteral("recent")).toStringList();
+        for (const QString &entry : recent) {
+            const QStringList paths = entry.split(QLatin1Char('\n'));
+            m_recentMenu->addAction(paths.join(QStringLiteral(", ")), this,
+                                    [this, paths] { openPaths(paths); });
+        }
+        m_recentMenu->setEnabled(!recent.isEmpty());
+    });
+    QAction *reloadAction = file->addAction(tr("&Reload"));
+    reloadAction->setShortcut(QKeySequence(Qt::Key_F5));
+    connect(reloadAction, &QAction::triggered, this, &MainWindow::reload);
+    QAction *exportCharts = file->addAction(tr("&Export All Charts…"));
+    exportCharts->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    connect(exportCharts, &QAction::triggered, this, [this] {
+        const QString folder = QFileDialog::getExistingDirectory(this, tr("Export all charts to a folder"));
+        if (!folder.isEmpty())
+            exportAllCharts(folder);
     });
     QAction *sample = file->addAction(tr("Try the &Sample Log"));
     connect(sample, &QAction::triggered, this, &MainWindow::openSample);
@@ -218,6 +320,7 @@ QWidget *MainWindow::createDashboard()
     m_table->setWordWrap(false);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(m_table, &QWidget::customContextMenuRequested, this, &MainWindow::showTableContextMenu);
+    connect(m_table, &QAbstractItemView::doubleClicked, this, &MainWindow::showDetails);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
     m_table->verticalHeader()->setVisible(false);
     tableLayout->addWidget(m_table);
@@ -243,6 +346,9 @@ void MainWindow::openPaths(const QStringList &paths)
     m_dimensionFilters.clear();
     m_filter->clear();
     applyFilters();
+    m_lastPaths = paths;
+    if (paths.size() != 1 || paths.first() != m_sampleCopy)
+        rememberRecent(paths);
     m_session->open(paths);
 }
 
@@ -411,6 +517,7 @@ void MainWindow::showLoadFinished(const IngestResult &result)
 
 void MainWindow::showSummary(const Summary &summary)
 {
+    m_lastSummary = summary;
     m_tiles->setSummary(summary);
     m_topLists->setSummary(summary);
     m_bandwidth->setSummary(summary);

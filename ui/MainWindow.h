@@ -9,6 +9,7 @@
 #include <QPointer>
 
 class QLabel;
+class QMenu;
 class QLineEdit;
 class QProgressBar;
 class QStackedWidget;
@@ -24,6 +25,7 @@ class CostChart;
 class DashboardTiles;
 class ErrorRateChart;
 class LatencyChart;
+class RecordDetailsDialog;
 class RejectedLinesDialog;
 class RequestTableModel;
 class TopListsView;
@@ -44,6 +46,10 @@ public:
     // Drill-down on a value: only (or all but) the requests whose dimension equals it.
     void addDimensionFilter(const QString &dimension, const QString &value, bool exclude = false);
     void showRejectedLines();
+    void exportAllCharts(const QString &folder);
+    void reload();
+    void showDetails(const QModelIndex &index);
+    RecordDetailsDialog *detailsDialog() const;
 
     AnalysisSession *session() const { return m_session; }
     RequestTableModel *requestModel() const { return m_requestModel; }
@@ -70,6 +76,10 @@ private:
     void applyFilters();
     void rebuildChips();
     void showTableContextMenu(const QPoint &position);
+    void rememberRecent(const QStringList &paths);
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+    void closeEvent(QCloseEvent *event) override;
 
     AnalysisSession *m_session = nullptr;
     RequestTableModel *m_requestModel = nullptr;
@@ -90,6 +100,10 @@ private:
     std::optional<std::pair<qint64, qint64>> m_timeRange;
     QList<DimensionFilter> m_dimensionFilters;
     TopListsView *m_topLists = nullptr;
+    QMenu *m_recentMenu = nullptr;
+    QStringList m_lastPaths;
+    std::optional<Summary> m_lastSummary;
+    QPointer<RecordDetailsDialog> m_detailsDialog;
     QPointer<RejectedLinesDialog> m_rejectedDialog;
 };
 

@@ -237,6 +237,7 @@ class TestCli : public QObject
     Q_OBJECT
 
 private slots:
+    void reportWritesChartsAndTheSameSummary();
     void initTestCase();
     void ingestPrintsOneJsonObject();
     void ingestIsIdempotent();
@@ -1045,6 +1046,33 @@ void TestCli::version()
     const QString out = QString::fromLocal8Bit(r.out).trimmed();
     QVERIFY2(QRegularExpression(QStringLiteral("^bucketscope \\d+\\.\\d+(\\.\\d+)?")).match(out).hasMatch(),
              qPrintable(out));
+}
+
+void TestCli::reportWritesChartsAndTheSameSummary()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString out = dir.filePath(QStringLiteral("report"));
+    const Result report =
+        run({QStringLiteral("report"), QStringLiteral(BUCKETSCOPE_SAMPLE_LOG), QStringLiteral("--out"), out});
+    QVERIFY2(report.exitCode == 0, report.err.constData());
+    for (const char *name : {"bandwidth.png", "cost-by-application.png", "error-rates.png", "latency.png"}) {
+        QFile png(QDir(out).filePath(QLatin1String(name)));
+        QVERIFY2(png.open(QIODevice::ReadOnly), name);
+        const QByteArray header = png.read(24);
+        QVERIFY(header.startsWith("\x89PNG\r\n\x1a\n"));
+        const auto be32 = [&](int at) {
+            return (quint32(quint8(header[at])) << 24) | (quint32(quint8(header[at + 1])) << 16) |
+                   (quint32(quint8(header[at + 2])) << 8) | quint32(quint8(header[at + 3]));
+        };
+        QCOMPARE(be32(16), 2400u); // IHDR width
+        QCOMPARE(be32(20), 1200u); // IHDR height
+    }
+    QFile json(QDir(out).filePath(QStringLiteral("summary.json")));
+    QVERIFY(json.open(QIODevice::ReadOnly));
+    const Result summary = run({QStringLiteral("summary"), QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
+    QCOMPARE(summary.exitCode, 0);
+    QCOMPARE(QJsonDocument::fromJson(json.readAll()), QJsonDocument::fromJson(summary.out));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -3,6 +3,7 @@
 // numbers as `bucketscope summary`, and the request table is a well-behaved model.
 #include "DashboardTiles.h"
 #include "MainWindow.h"
+#include "RecordDetailsDialog.h"
 #include "RejectedLinesDialog.h"
 #include "RequestTableModel.h"
 #include "aggregation/SummaryJson.h"
@@ -19,6 +20,8 @@
 #include <QSignalSpy>
 #include <QSqlQueryModel>
 #include <QSqlRecord>
+#include <QStandardPaths>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -32,6 +35,7 @@ class TstMainWindow : public QObject
     Q_OBJECT
 
 private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); } // keep QSettings out of the home
     void sampleShowsTheSameNumbersAsTheCommandLine();
     void guiThreadStaysResponsiveWhileLoading();
     void requestTableIsAWellBehavedModel();
@@ -41,6 +45,8 @@ private slots:
     void clickingABucketNarrowsEverythingAndEscapeClears();
     void rejectedTileListsTheRejectedLines();
     void onlyAndExcludeAValueNarrowEverything();
+    void doubleClickShowsEveryFieldOfTheRequest();
+    void exportAllChartsWritesFourPictures();
 
 private:
     static Summary load(MainWindow &window, const QStringList &paths);
@@ -286,6 +292,41 @@ void TstMainWindow::onlyAndExcludeAValueNarrowEverything()
     QVERIFY(shown.wait(30000));
     QCOMPARE(shown.last().at(0).value<Summary>().requests, 0);
     QCOMPARE(rows(), 0);
+}
+
+void TstMainWindow::doubleClickShowsEveryFieldOfTheRequest()
+{
+    MainWindow window;
+    window.show();
+    load(window, {QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
+    RequestTableModel *model = window.requestModel();
+    const QModelIndex index = model->index(3, 0);
+    window.showDetails(index);
+    QVERIFY(window.detailsDialog());
+    QTableWidget *table = window.detailsDialog()->table();
+    const QSqlRecord record = model->record(3);
+    QCOMPARE(table->rowCount(), record.count());
+    QVERIFY(record.count() >= 27);
+    for (int row = 0; row < table->rowCount(); ++row) {
+        const QString name = table->item(row, 0)->text();
+        const QVariant value = record.value(name);
+        if (name == QLatin1String("time") || value.isNull())
+            continue;
+        QCOMPARE(table->item(row, 1)->text(), value.toString());
+    }
+}
+
+void TstMainWindow::exportAllChartsWritesFourPictures()
+{
+    MainWindow window;
+    load(window, {QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
+    QTemporaryDir dir;
+    window.exportAllCharts(dir.path());
+    for (const char *name : {"bandwidth.png", "cost-by-application.png", "error-rates.png", "latency.png"}) {
+        const QImage image(dir.filePath(QLatin1String(name)));
+        QVERIFY2(!image.isNull(), name);
+        QCOMPARE(image.size(), QSize(2400, 1200));
+    }
 }
 
 QTEST_MAIN(TstMainWindow)
