@@ -512,7 +512,8 @@ void MainWindow::showLoadFinished(const IngestResult &result)
         m_status->setText(tr("The request table could not be opened: %1").arg(error));
         return;
     }
-    m_table->setColumnHidden(m_requestModel->record().indexOf(QStringLiteral("id")), true);
+    for (int column = 0; column < m_requestModel->columnCount(); ++column)
+        m_table->setColumnHidden(column, m_requestModel->isInternalColumn(column));
 }
 
 void MainWindow::showSummary(const Summary &summary)

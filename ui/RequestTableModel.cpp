@@ -53,7 +53,6 @@ bool RequestTableModel::openStore(const QString &path, QString *error)
     m_timeColumn = columns.indexOf(QStringLiteral("time"));
     m_byteColumns = {columns.indexOf(QStringLiteral("bytes_sent")),
                      columns.indexOf(QStringLiteral("object_size"))};
-    static const QStringList hidden = {QStringLiteral("id")};
     for (int column = 0; column < columns.count(); ++column) {
         QString title = columns.fieldName(column);
         title.replace(QLatin1Char('_'), QLatin1Char(' '));
@@ -118,8 +117,10 @@ void RequestTableModel::applyFilter()
         QSqlField field(QStringLiteral("value"), QMetaType(QMetaType::QString));
         field.setValue(filter.value);
         const QString literal = database().driver()->formatValue(field);
-        conditions << (filter.exclude ? QStringLiteral("(`%1` IS NULL OR `%1` <> %2)")
-                                      : QStringLiteral("`%1` = %2"))
+        conditions << (filter.exclude
+                           ? QStringLiteral("(`%1_ref` IS NULL OR `%1_ref` NOT IN "
+                                            "(SELECT id FROM strings WHERE value = %2))")
+                           : QStringLiteral("`%1_ref` IN (SELECT id FROM strings WHERE value = %2)"))
                           .arg(filter.dimension, literal);
     }
     if (m_text.isEmpty()) {
@@ -135,9 +136,11 @@ void RequestTableModel::applyFilter()
     QSqlField field(QStringLiteral("pattern"), QMetaType(QMetaType::QString));
     field.setValue(QString(QLatin1Char('%') + pattern + QLatin1Char('%')));
     const QString literal = database().driver()->formatValue(field);
+    // The pattern is matched against the distinct strings once; rows are then compared by id.
     QStringList clauses;
     for (const char *column : {"key", "referer", "user_agent", "remote_ip"})
-        clauses << QStringLiteral("`%1` LIKE %2 ESCAPE '\\'").arg(QLatin1String(column), literal);
+        clauses << QStringLiteral("`%1_ref` IN (SELECT id FROM strings WHERE value LIKE %2 ESCAPE '\\')")
+                       .arg(QLatin1String(column), literal);
     conditions << QLatin1Char('(') + clauses.join(QStringLiteral(" OR ")) + QLatin1Char(')');
     setFilter(conditions.join(QStringLiteral(" AND ")));
 }
@@ -162,6 +165,12 @@ QVariant RequestTableModel::data(const QModelIndex &index, int role) const
 Qt::ItemFlags RequestTableModel::flags(const QModelIndex &index) const
 {
     return QSqlTableModel::flags(index) & ~Qt::ItemIsEditable;
+}
+
+bool RequestTableModel::isInternalColumn(int column) const
+{
+    const QString name = record().fieldName(column);
+    return name == QLatin1String("id") || name.endsWith(QLatin1String("_ref"));
 }
 
 QString RequestTableModel::humanBytes(qint64 bytes)

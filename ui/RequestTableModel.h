@@ -36,6 +36,8 @@ public:
     Qt::ItemFlags flags(const QModelIndex &index) const override;
 
     static QString humanBytes(qint64 bytes);
+    // Columns that exist for filtering and identity (id, *_ref), not for people.
+    bool isInternalColumn(int column) const;
 
 private:
     void applyFilter();

@@ -95,8 +95,14 @@ QStringList version1(SqlDialect dialect)
     sql << createTable("requests", requests, dialect);
     sql << QStringLiteral("CREATE UNIQUE INDEX requests_dedupe ON requests (dedupe_key)");
     sql << QStringLiteral("CREATE INDEX requests_time ON requests (request_time)");
+    // The view also carries the dictionary ids of the filterable fields, so filters can match the
+    // distinct strings once instead of joining and comparing text on every row.
     sql << QStringLiteral("CREATE VIEW request_rows AS ") +
-               Schema::selectRecords(QStringLiteral("r.id AS id"));
+               Schema::selectRecords(
+                   QStringLiteral("r.id AS id, r.object_key_ref AS key_ref, r.referer_ref AS "
+                                  "referer_ref, r.user_agent_ref AS user_agent_ref, r.remote_ip_ref "
+                                  "AS remote_ip_ref, r.operation_ref AS operation_ref, "
+                                  "r.error_code_ref AS error_code_ref, r.bucket_ref AS bucket_ref"));
 
     sql << createTable("rejects",
                        {{QStringLiteral("id"), Type::Id},
