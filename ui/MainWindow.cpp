@@ -217,6 +217,14 @@ void MainWindow::createActions()
     findAction->setShortcut(QKeySequence::Find);
     connect(findAction, &QAction::triggered, this, [this] { m_filter->setFocus(); });
     addAction(findAction);
+    QAction *back = new QAction(tr("Back"), this);
+    back->setShortcut(QKeySequence(Qt::ALT | Qt::Key_Left));
+    connect(back, &QAction::triggered, this, &MainWindow::goBack);
+    addAction(back);
+    QAction *forward = new QAction(tr("Forward"), this);
+    forward->setShortcut(QKeySequence(Qt::ALT | Qt::Key_Right));
+    connect(forward, &QAction::triggered, this, &MainWindow::goForward);
+    addAction(forward);
     QAction *clear = new QAction(tr("Clear Filters"), this);
     clear->setShortcut(QKeySequence(Qt::Key_Escape));
     connect(clear, &QAction::triggered, this, &MainWindow::clearFilters);
@@ -345,6 +353,8 @@ void MainWindow::openPaths(const QStringList &paths)
     m_timeRange.reset();
     m_dimensionFilters.clear();
     m_filter->clear();
+    m_history.clear();
+    m_historyPosition = -1;
     applyFilters();
     m_lastPaths = paths;
     if (paths.size() != 1 || paths.first() != m_sampleCopy)
@@ -376,8 +386,20 @@ void MainWindow::clearFilters()
     applyFilters();
 }
 
-void MainWindow::applyFilters()
+void MainWindow::recordHistory()
 {
+    const FilterState state{m_timeRange, m_dimensionFilters};
+    if (m_historyPosition >= 0 && m_history.at(m_historyPosition) == state)
+        return;
+    m_history.resize(m_historyPosition + 1); // a new step drops the forward part, as in a browser
+    m_history.append(state);
+    m_historyPosition = m_history.size() - 1;
+}
+
+void MainWindow::restore(const FilterState &state)
+{
+    m_timeRange = state.timeRange;
+    m_dimensionFilters = state.dimensions;
     SummaryQuery query = m_session->query();
     query.from = m_timeRange ? std::optional<qint64>(m_timeRange->first) : std::nullopt;
     query.to = m_timeRange ? std::optional<qint64>(m_timeRange->second) : std::nullopt;
@@ -386,6 +408,26 @@ void MainWindow::applyFilters()
     m_requestModel->setTimeRange(query.from, query.to);
     m_requestModel->setDimensionFilters(m_dimensionFilters);
     rebuildChips();
+}
+
+void MainWindow::goBack()
+{
+    if (!canGoBack())
+        return;
+    restore(m_history.at(--m_historyPosition));
+}
+
+void MainWindow::goForward()
+{
+    if (!canGoForward())
+        return;
+    restore(m_history.at(++m_historyPosition));
+}
+
+void MainWindow::applyFilters()
+{
+    recordHistory();
+    restore(FilterState{m_timeRange, m_dimensionFilters});
 }
 
 void MainWindow::rebuildChips()

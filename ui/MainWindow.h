@@ -43,6 +43,11 @@ public:
     // Drill-down: everything (tiles, charts, table) narrows to [fromSecs, toSecs).
     void narrowToTime(qint64 fromSecs, qint64 toSecs);
     void clearFilters();
+    // Drill-down history: Alt+Left / Alt+Right walk back and forward through the filter states.
+    void goBack();
+    void goForward();
+    bool canGoBack() const { return m_historyPosition > 0; }
+    bool canGoForward() const { return m_historyPosition + 1 < m_history.size(); }
     // Drill-down on a value: only (or all but) the requests whose dimension equals it.
     void addDimensionFilter(const QString &dimension, const QString &value, bool exclude = false);
     void showRejectedLines();
@@ -99,6 +104,16 @@ private:
     QWidget *m_chips = nullptr;
     std::optional<std::pair<qint64, qint64>> m_timeRange;
     QList<DimensionFilter> m_dimensionFilters;
+    struct FilterState
+    {
+        std::optional<std::pair<qint64, qint64>> timeRange;
+        QList<DimensionFilter> dimensions;
+        bool operator==(const FilterState &other) const = default;
+    };
+    QList<FilterState> m_history;
+    qsizetype m_historyPosition = -1;
+    void recordHistory();
+    void restore(const FilterState &state);
     TopListsView *m_topLists = nullptr;
     QMenu *m_recentMenu = nullptr;
     QStringList m_lastPaths;

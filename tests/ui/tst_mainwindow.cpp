@@ -47,6 +47,7 @@ private slots:
     void onlyAndExcludeAValueNarrowEverything();
     void doubleClickShowsEveryFieldOfTheRequest();
     void exportAllChartsWritesFourPictures();
+    void backAndForwardWalkTheDrillDownHistory();
 
 private:
     static Summary load(MainWindow &window, const QStringList &paths);
@@ -327,6 +328,35 @@ void TstMainWindow::exportAllChartsWritesFourPictures()
         QVERIFY2(!image.isNull(), name);
         QCOMPARE(image.size(), QSize(2400, 1200));
     }
+}
+
+void TstMainWindow::backAndForwardWalkTheDrillDownHistory()
+{
+    MainWindow window;
+    window.show();
+    const Summary full = load(window, {QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
+    const TimeBucket day = full.days.first();
+    QSignalSpy shown(&window, &MainWindow::summaryShown);
+    auto next = [&] { return shown.wait(30000) ? shown.last().at(0).value<Summary>().requests : qint64(-1); };
+    QVERIFY(!window.canGoBack());
+    window.narrowToTime(day.start, day.start + 86400);
+    QCOMPARE(next(), day.requests);
+    const RankedItem referer = full.topReferers.first();
+    window.addDimensionFilter(QStringLiteral("referer"), referer.name);
+    const qint64 both = next();
+    QVERIFY(both > 0 && both <= referer.requests && both <= day.requests);
+
+    QVERIFY(window.canGoBack());
+    QTest::keyClick(&window, Qt::Key_Left, Qt::AltModifier);
+    QCOMPARE(next(), day.requests);
+    QTest::keyClick(&window, Qt::Key_Left, Qt::AltModifier);
+    QCOMPARE(next(), full.requests);
+    QVERIFY(!window.canGoBack());
+    QTest::keyClick(&window, Qt::Key_Right, Qt::AltModifier);
+    QCOMPARE(next(), day.requests);
+    QTest::keyClick(&window, Qt::Key_Right, Qt::AltModifier);
+    QCOMPARE(next(), both);
+    QVERIFY(!window.canGoForward());
 }
 
 QTEST_MAIN(TstMainWindow)
