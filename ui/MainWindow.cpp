@@ -11,7 +11,9 @@
 #include "charts/CostChart.h"
 #include "charts/ErrorRateChart.h"
 #include "charts/LatencyChart.h"
+#include "export/RecordExporter.h"
 #include "session/AnalysisSession.h"
+#include "store/LogStore.h"
 
 #include <QAction>
 #include <QApplication>
@@ -32,6 +34,7 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSaveFile>
 #include <QSettings>
 #include <QSplitter>
 #include <QSqlRecord>
@@ -39,6 +42,7 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTableView>
+#include <QThreadPool>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -151,6 +155,40 @@ void MainWindow::exportAllCharts(const QString &folder)
         QMessageBox::warning(this, tr("Export all charts"), error);
 }
 
+void MainWindow::exportTableCsv(const QString &path)
+{
+    if (m_session->storePath().isEmpty())
+        return;
+    const QString storePath = m_session->storePath();
+    const QString where = m_requestModel->whereClause();
+    const QString orderBy = m_requestModel->orderByClause();
+    m_status->setText(tr("Exporting the shown requests to %1…").arg(path));
+    // A million rows take seconds: the export reads the store on a pool thread with its own connection.
+    m_exportPool.start([this, storePath, where, orderBy, path] {
+        QString error;
+        qint64 rows = -1;
+        if (std::unique_ptr<LogStore> store =
+                LogStore::openSqlite(storePath, LogStore::Durability::Durable, &error)) {
+            QSaveFile file(path);
+            if (!file.open(QIODevice::WriteOnly)) {
+                error = file.errorString();
+            } else {
+                rows = RecordExporter::exportView(*store, where, orderBy, RecordExporter::Format::Csv, file,
+                                                  &error);
+                if (rows >= 0 && !file.commit()) {
+                    error = file.errorString();
+                    rows = -1;
+                }
+            }
+        }
+        QMetaObject::invokeMethod(this, [this, rows, path, error] {
+            m_status->setText(rows >= 0 ? tr("Exported %1 requests to %2").arg(QLocale().toString(rows), path)
+                                        : tr("The export to %1 failed: %2").arg(path, error));
+            emit tableExported(rows, path, error);
+        });
+    });
+}
+
 void MainWindow::showDetails(const QModelIndex &index)
 {
     if (!index.isValid())
@@ -161,7 +199,10 @@ void MainWindow::showDetails(const QModelIndex &index)
     m_detailsDialog->show();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    m_exportPool.waitForDone();
+}
 
 RejectedLinesDialog *MainWindow::rejectedLinesDialog() const
 {
@@ -205,6 +246,13 @@ void MainWindow::createActions()
         const QString folder = QFileDialog::getExistingDirectory(this, tr("Export all charts to a folder"));
         if (!folder.isEmpty())
             exportAllCharts(folder);
+    });
+    QAction *exportTable = file->addAction(tr("Export &Table as CSV…"));
+    connect(exportTable, &QAction::triggered, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export the shown requests"), QString(),
+                                                          tr("CSV files (*.csv)"));
+        if (!path.isEmpty())
+            exportTableCsv(path);
     });
     QAction *sample = file->addAction(tr("Try the &Sample Log"));
     connect(sample, &QAction::triggered, this, &MainWindow::openSample);

@@ -7,6 +7,7 @@
 
 #include <QMainWindow>
 #include <QPointer>
+#include <QThreadPool>
 
 class QLabel;
 class QMenu;
@@ -52,6 +53,8 @@ public:
     void addDimensionFilter(const QString &dimension, const QString &value, bool exclude = false);
     void showRejectedLines();
     void exportAllCharts(const QString &folder);
+    // Streams the table's current rows (filter and sort as shown) to a CSV file on a worker thread.
+    void exportTableCsv(const QString &path);
     void reload();
     void showDetails(const QModelIndex &index);
     RecordDetailsDialog *detailsDialog() const;
@@ -67,6 +70,7 @@ public:
     RejectedLinesDialog *rejectedLinesDialog() const;
 
 signals:
+    void tableExported(qint64 rows, const QString &path, const QString &error);
     // The views show the summary of what was opened last.
     void summaryShown(const BucketScope::Summary &summary);
     void loadFailed(const QString &message);
@@ -119,6 +123,7 @@ private:
     QStringList m_lastPaths;
     std::optional<Summary> m_lastSummary;
     QPointer<RecordDetailsDialog> m_detailsDialog;
+    QThreadPool m_exportPool; // waited for on destruction, so an export never outlives the window
     QPointer<RejectedLinesDialog> m_rejectedDialog;
 };
 

@@ -38,6 +38,9 @@ public:
     static QString humanBytes(qint64 bytes);
     // Columns that exist for filtering and identity (id, *_ref), not for people.
     bool isInternalColumn(int column) const;
+    // The current filter and sort as SQL clauses, for exporting exactly the rows the table shows.
+    QString whereClause() const { return filter(); }
+    QString orderByClause() const { return QSqlTableModel::orderByClause(); }
 
 private:
     void applyFilter();

@@ -263,6 +263,20 @@ qint64 RecordExporter::exportRecords(LogStore &store, Format format, QIODevice &
     return exportQuery(store, sql.c_str(), recordFieldList(), format, out, error);
 }
 
+qint64 RecordExporter::exportView(LogStore &store, const QString &where, const QString &orderBy,
+                                  Format format, QIODevice &out, QString *error)
+{
+    QStringList columns;
+    for (const Field &field : recordFieldList())
+        columns << QLatin1Char('`') + QLatin1String(field.name) + QLatin1Char('`');
+    QString sql = QStringLiteral("SELECT %1 FROM request_rows").arg(columns.join(QStringLiteral(", ")));
+    if (!where.isEmpty())
+        sql += QStringLiteral(" WHERE ") + where;
+    if (!orderBy.isEmpty())
+        sql += QLatin1Char(' ') + orderBy;
+    return exportQuery(store, sql.toStdString().c_str(), recordFieldList(), format, out, error);
+}
+
 qint64 RecordExporter::exportRejects(LogStore &store, Format format, QIODevice &out, QString *error)
 {
     static const std::string sql = selectOf(rejectFieldList(), "rejects", "id");

@@ -48,6 +48,7 @@ private slots:
     void doubleClickShowsEveryFieldOfTheRequest();
     void exportAllChartsWritesFourPictures();
     void backAndForwardWalkTheDrillDownHistory();
+    void tableExportsTheShownRowsAsCsv();
 
 private:
     static Summary load(MainWindow &window, const QStringList &paths);
@@ -357,6 +358,40 @@ void TstMainWindow::backAndForwardWalkTheDrillDownHistory()
     QTest::keyClick(&window, Qt::Key_Right, Qt::AltModifier);
     QCOMPARE(next(), both);
     QVERIFY(!window.canGoForward());
+}
+
+void TstMainWindow::tableExportsTheShownRowsAsCsv()
+{
+    MainWindow window;
+    const Summary full = load(window, {QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
+    const RankedItem ip = full.topIps.first();
+    QSignalSpy shown(&window, &MainWindow::summaryShown);
+    window.addDimensionFilter(QStringLiteral("remote_ip"), ip.name);
+    QVERIFY(shown.wait(30000));
+    RequestTableModel *model = window.requestModel();
+    model->sort(model->record().indexOf(QStringLiteral("bytes_sent")), Qt::DescendingOrder);
+
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("requests.csv"));
+    QSignalSpy exported(&window, &MainWindow::tableExported);
+    window.exportTableCsv(path);
+    QVERIFY(exported.wait(30000));
+    QCOMPARE(exported.at(0).at(0).toLongLong(), ip.requests);
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = file.readAll().split('\n');
+    QVERIFY(lines.first().startsWith("bucket_owner,bucket,time,remote_ip,"));
+    QCOMPARE(lines.size() - 2, int(ip.requests)); // header + rows + the empty piece after the last CRLF
+    // Rows in the table's order: bytes sent descending.
+    const int bytesColumn = 11; // bucket_owner .. error_code, then bytes_sent
+    qint64 previous = std::numeric_limits<qint64>::max();
+    for (qsizetype i = 1; i + 1 < lines.size(); ++i) {
+        const QList<QByteArray> cells = lines.at(i).trimmed().split(',');
+        QCOMPARE(QString::fromUtf8(cells.at(3)), ip.name);
+        const qint64 bytes = cells.at(bytesColumn).isEmpty() ? -1 : cells.at(bytesColumn).toLongLong();
+        QVERIFY(bytes <= previous);
+        previous = bytes;
+    }
 }
 
 QTEST_MAIN(TstMainWindow)
