@@ -8,6 +8,7 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QSqlRecord>
 #include <QTimer>
 
@@ -74,17 +75,33 @@ int main(int argc, char *argv[])
         filters.push_back(timed([&] { model->setTextFilter(QString::fromLatin1(text)); }));
         filters.push_back(timed([&] { model->setTextFilter(QString()); }));
     }
-    std::vector<double> sorts;
+    // Sorts go through the window: the first sort by a numeric column builds its index on a worker
+    // thread (the GUI keeps running), later ones are instant. Time to the sorted first rows.
+    std::vector<double> firstSorts, sorts;
     const QSqlRecord record = model->record();
-    for (const char *column : {"time", "bytes_sent", "total_time_ms", "key", "remote_ip"}) {
+    auto sortBy = [&](int index, Qt::SortOrder order) {
+        QElapsedTimer t;
+        t.start();
+        QEventLoop loop;
+        QObject::connect(&window, &MainWindow::tableSorted, &loop, &QEventLoop::quit);
+        QTimer::singleShot(0, &window, [&] { window.sortTable(index, order); });
+        loop.exec();
+        model->rowCount();
+        return t.nsecsElapsed() / 1e6;
+    };
+    for (const char *column : {"time", "bytes_sent", "total_time_ms", "http_status", "key"}) {
         const int index = record.indexOf(QLatin1String(column));
-        sorts.push_back(timed([&] { model->sort(index, Qt::DescendingOrder); }));
-        sorts.push_back(timed([&] { model->sort(index, Qt::AscendingOrder); }));
+        firstSorts.push_back(sortBy(index, Qt::DescendingOrder));
+        sorts.push_back(sortBy(index, Qt::AscendingOrder));
+        sorts.push_back(sortBy(index, Qt::DescendingOrder));
     }
     std::printf("text filter change       p50 %.0f ms  p95 %.0f ms  max %.0f ms (%zu changes)\n",
                 percentile(filters, 0.5), percentile(filters, 0.95), percentile(filters, 1.0),
                 filters.size());
-    std::printf("sort change              p50 %.0f ms  p95 %.0f ms  max %.0f ms (%zu changes)\n",
+    std::printf(
+        "first sort by a column   p50 %.0f ms  max %.0f ms (%zu columns; indexes built off the GUI thread)\n",
+        percentile(firstSorts, 0.5), percentile(firstSorts, 1.0), firstSorts.size());
+    std::printf("later sort change        p50 %.0f ms  p95 %.0f ms  max %.0f ms (%zu changes)\n",
                 percentile(sorts, 0.5), percentile(sorts, 0.95), percentile(sorts, 1.0), sorts.size());
     return 0;
 }

@@ -25,6 +25,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QGridLayout>
+#include <QHash>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -185,6 +186,54 @@ void MainWindow::exportTableCsv(const QString &path)
             m_status->setText(rows >= 0 ? tr("Exported %1 requests to %2").arg(QLocale().toString(rows), path)
                                         : tr("The export to %1 failed: %2").arg(path, error));
             emit tableExported(rows, path, error);
+        });
+    });
+}
+
+void MainWindow::sortTable(int column, Qt::SortOrder order)
+{
+    // View column -> requests column that can carry an index; `time` is indexed by the schema.
+    static const QHash<QString, QString> indexable = {
+        {QStringLiteral("bytes_sent"), QStringLiteral("bytes_sent")},
+        {QStringLiteral("object_size"), QStringLiteral("object_size")},
+        {QStringLiteral("total_time_ms"), QStringLiteral("total_time_ms")},
+        {QStringLiteral("turnaround_time_ms"), QStringLiteral("turnaround_time_ms")},
+        {QStringLiteral("http_status"), QStringLiteral("http_status")},
+    };
+    const QString name = m_requestModel->record().fieldName(column);
+    const QString base = indexable.value(name);
+    auto apply = [this, column, order] {
+        m_requestModel->sort(column, order);
+        emit tableSorted(column, order);
+    };
+    if (base.isEmpty() || m_sortIndexes.contains(base) || m_session->storePath().isEmpty() ||
+        m_session->isLoading()) {
+        apply();
+        return;
+    }
+    m_status->setText(tr("Preparing to sort by %1…").arg(name));
+    const QString storePath = m_session->storePath();
+    m_exportPool.start([this, storePath, base, apply] {
+        QString error;
+        bool ok = false;
+        if (std::unique_ptr<LogStore> store =
+                LogStore::openSqlite(storePath, LogStore::Durability::Durable, &error))
+            ok = store->createSortIndex(base, &error);
+        QMetaObject::invokeMethod(this, [this, storePath, base, apply, ok, error] {
+            if (storePath != m_session->storePath())
+                return; // another opening replaced the store meanwhile
+            if (ok) {
+                m_sortIndexes.insert(base);
+                // The table's open query pins the connection to a snapshot taken before the index
+                // existed; a fresh connection lets the sort use it.
+                QString reopenError;
+                if (m_requestModel->openStore(storePath, &reopenError)) {
+                    for (int c = 0; c < m_requestModel->columnCount(); ++c)
+                        m_table->setColumnHidden(c, m_requestModel->isInternalColumn(c));
+                }
+            } else
+                m_status->setText(tr("Sorting without an index: %1").arg(error));
+            apply();
         });
     });
 }
@@ -371,7 +420,10 @@ QWidget *MainWindow::createDashboard()
     m_requestModel = new RequestTableModel(this);
     m_table = new QTableView(tablePane);
     m_table->setModel(m_requestModel);
-    m_table->setSortingEnabled(true);
+    // Sorting goes through sortTable(), which may first build an index off the GUI thread.
+    m_table->horizontalHeader()->setSectionsClickable(true);
+    m_table->horizontalHeader()->setSortIndicatorShown(true);
+    connect(m_table->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this, &MainWindow::sortTable);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setWordWrap(false);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
@@ -404,6 +456,7 @@ void MainWindow::openPaths(const QStringList &paths)
     m_history.clear();
     m_historyPosition = -1;
     applyFilters();
+    m_sortIndexes.clear();
     m_lastPaths = paths;
     if (paths.size() != 1 || paths.first() != m_sampleCopy)
         rememberRecent(paths);

@@ -531,6 +531,26 @@ bool LogStore::addReject(qint64 sourceId, const QString &file, qint64 lineNumber
     return true;
 }
 
+bool LogStore::createSortIndex(const QString &column, QString *error)
+{
+    static const QStringList allowed = {QStringLiteral("bytes_sent"), QStringLiteral("object_size"),
+                                        QStringLiteral("total_time_ms"), QStringLiteral("turnaround_time_ms"),
+                                        QStringLiteral("http_status")};
+    if (!allowed.contains(column)) {
+        if (error)
+            *error = QStringLiteral("no sort index for '%1'").arg(column);
+        return false;
+    }
+    const QByteArray sql =
+        QStringLiteral("CREATE INDEX IF NOT EXISTS requests_sort_%1 ON requests (%1)").arg(column).toUtf8();
+    if (!exec(sql.constData())) {
+        if (error)
+            *error = m_lastError;
+        return false;
+    }
+    return true;
+}
+
 StoreTotals LogStore::totals()
 {
     StoreTotals totals;

@@ -72,6 +72,10 @@ public:
 
     StoreTotals totals();
 
+    // An index for sorting the table by a numeric requests column (bytes_sent, object_size,
+    // total_time_ms, turnaround_time_ms, http_status); other names are refused.
+    bool createSortIndex(const QString &column, QString *error);
+
     // Throwaway stores find duplicates in a hash set until it holds this many keys, then build the
     // unique index instead, so memory stays bounded however large the input.
     void setInMemoryDedupeLimit(std::size_t keys) { m_inMemoryDedupeLimit = keys; }
