@@ -455,12 +455,14 @@ void MainWindow::openPaths(const QStringList &paths)
     m_filter->clear();
     m_history.clear();
     m_historyPosition = -1;
-    applyFilters();
     m_sortIndexes.clear();
     m_lastPaths = paths;
     if (paths.size() != 1 || paths.first() != m_sampleCopy)
         rememberRecent(paths);
+    // Open first: while loading, the session only records the reset query instead of summarising
+    // the store that is being replaced.
     m_session->open(paths);
+    applyFilters();
 }
 
 void MainWindow::narrowToTime(qint64 fromSecs, qint64 toSecs)
