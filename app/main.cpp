@@ -107,15 +107,16 @@ int runDesktop(int argc, char *argv[])
     QApplication::setApplicationVersion(QStringLiteral(BUCKETSCOPE_VERSION));
     BucketScope::MainWindow window;
     window.show();
+    // Function scope, not the if-block below: the connected lambdas use them after that block ends.
+    int code = BucketScope::CommandLine::Success;
+    auto grab = [&] {
+        if (!window.grab().save(screenshot)) {
+            std::fprintf(stderr, "error: cannot write the screenshot %s\n", qPrintable(screenshot));
+            code = BucketScope::CommandLine::Fatal;
+        }
+        app.exit(code);
+    };
     if (!screenshot.isEmpty()) {
-        int code = BucketScope::CommandLine::Success;
-        auto grab = [&] {
-            if (!window.grab().save(screenshot)) {
-                std::fprintf(stderr, "error: cannot write the screenshot %s\n", qPrintable(screenshot));
-                code = BucketScope::CommandLine::Fatal;
-            }
-            app.exit(code);
-        };
         if (paths.isEmpty()) {
             QTimer::singleShot(200, &app, grab);
         } else {
