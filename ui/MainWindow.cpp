@@ -10,6 +10,7 @@
 #include "charts/BandwidthChart.h"
 #include "charts/CostChart.h"
 #include "charts/ErrorRateChart.h"
+#include "charts/Formatting.h"
 #include "charts/LatencyChart.h"
 #include "export/RecordExporter.h"
 #include "session/AnalysisSession.h"
@@ -227,10 +228,7 @@ void MainWindow::sortTable(int column, Qt::SortOrder order)
                 // The table's open query pins the connection to a snapshot taken before the index
                 // existed; a fresh connection lets the sort use it.
                 QString reopenError;
-                if (m_requestModel->openStore(storePath, &reopenError)) {
-                    for (int c = 0; c < m_requestModel->columnCount(); ++c)
-                        m_table->setColumnHidden(c, m_requestModel->isInternalColumn(c));
-                }
+                openRequestTable(&reopenError);
             } else
                 m_status->setText(tr("Sorting without an index: %1").arg(error));
             apply();
@@ -626,13 +624,12 @@ void MainWindow::showProgress(const IngestProgress &progress)
                                        double(progress.bytesTotal - progress.bytesDone) /
                                        double(progress.bytesDone)
                                  : -1;
-    m_status->setText(tr("%1 of %2 · %3 records · %4 lines/s%5")
-                          .arg(RequestTableModel::humanBytes(progress.bytesDone),
-                               progress.bytesTotal >= 0 ? RequestTableModel::humanBytes(progress.bytesTotal)
-                                                        : tr("unknown"),
-                               QLocale().toString(progress.records),
-                               QLocale().toString(qint64(progress.recordsPerSecond)),
-                               remaining >= 0 ? tr(" · %1 s left").arg(qint64(remaining + 0.5)) : QString()));
+    m_status->setText(
+        tr("%1 of %2 · %3 records · %4 lines/s%5")
+            .arg(Formatting::bytes(progress.bytesDone),
+                 progress.bytesTotal >= 0 ? Formatting::bytes(progress.bytesTotal) : tr("unknown"),
+                 QLocale().toString(progress.records), QLocale().toString(qint64(progress.recordsPerSecond)),
+                 remaining >= 0 ? tr(" · %1 s left").arg(qint64(remaining + 0.5)) : QString()));
 }
 
 void MainWindow::showLoadFinished(const IngestResult &result)
@@ -653,12 +650,17 @@ void MainWindow::showLoadFinished(const IngestResult &result)
         text += tr(" · cancelled");
     m_status->setText(text);
     QString error;
-    if (!m_requestModel->openStore(m_session->storePath(), &error)) {
+    if (!openRequestTable(&error))
         m_status->setText(tr("The request table could not be opened: %1").arg(error));
-        return;
-    }
+}
+
+bool MainWindow::openRequestTable(QString *error)
+{
+    if (!m_requestModel->openStore(m_session->storePath(), error))
+        return false;
     for (int column = 0; column < m_requestModel->columnCount(); ++column)
         m_table->setColumnHidden(column, m_requestModel->isInternalColumn(column));
+    return true;
 }
 
 void MainWindow::showSummary(const Summary &summary)

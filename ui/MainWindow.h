@@ -88,6 +88,8 @@ private:
     void showSummary(const Summary &summary);
     void showLoadFinished(const IngestResult &result);
     void applyFilters();
+    // (Re)opens the request table on the session's store and hides the internal id columns.
+    bool openRequestTable(QString *error);
     void rebuildChips();
     void showTableContextMenu(const QPoint &position);
     void rememberRecent(const QStringList &paths);

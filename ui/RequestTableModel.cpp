@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "RequestTableModel.h"
 
+#include "charts/Formatting.h"
+
 #include <QDateTime>
 #include <QSqlDriver>
 #include <QSqlError>
@@ -154,7 +156,7 @@ QVariant RequestTableModel::data(const QModelIndex &index, int role) const
         if (index.column() == m_timeColumn)
             return QDateTime::fromSecsSinceEpoch(raw.toLongLong(), Qt::UTC).toString(Qt::ISODate);
         if (m_byteColumns.contains(index.column()))
-            return humanBytes(raw.toLongLong());
+            return Formatting::bytes(raw.toLongLong());
         return raw;
     }
     if (role == Qt::TextAlignmentRole && index.isValid() && m_byteColumns.contains(index.column()))
@@ -171,19 +173,6 @@ bool RequestTableModel::isInternalColumn(int column) const
 {
     const QString name = record().fieldName(column);
     return name == QLatin1String("id") || name.endsWith(QLatin1String("_ref"));
-}
-
-QString RequestTableModel::humanBytes(qint64 bytes)
-{
-    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-    double value = double(bytes);
-    int unit = 0;
-    while (value >= 1024 && unit < 5) {
-        value /= 1024;
-        ++unit;
-    }
-    return unit == 0 ? QStringLiteral("%1 B").arg(bytes)
-                     : QStringLiteral("%1 %2").arg(value, 0, 'f', 1).arg(QLatin1String(units[unit]));
 }
 
 } // namespace BucketScope

@@ -35,7 +35,6 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     Qt::ItemFlags flags(const QModelIndex &index) const override;
 
-    static QString humanBytes(qint64 bytes);
     // Columns that exist for filtering and identity (id, *_ref), not for people.
     bool isInternalColumn(int column) const;
     // The current filter and sort as SQL clauses, for exporting exactly the rows the table shows.

@@ -65,10 +65,7 @@ void AnalysisSession::open(const QStringList &paths)
     connect(worker, &IngestWorker::finished, this, [this, current](const IngestResult &result) {
         if (!current())
             return;
-        m_ingestThread->quit();
-        m_ingestThread->wait();
-        delete m_ingestThread;
-        m_ingestThread = nullptr;
+        stopIngest(); // the worker is done: this only joins its thread
         emit loadFinished(result);
         if (!result.fatalError.isEmpty()) {
             emit failed(result.fatalError);
