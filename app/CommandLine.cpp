@@ -5,6 +5,7 @@
 #include "aggregation/SummaryJson.h"
 #include "export/RecordExporter.h"
 #include "ingest/IngestWorker.h"
+#include "store/MySqlStore.h"
 #include "store/StoreLocation.h"
 
 #include <QCommandLineParser>
@@ -17,6 +18,7 @@
 #include <QThread>
 
 #include <cstdio>
+#include <termios.h>
 #include <unistd.h>
 
 namespace BucketScope {
@@ -49,9 +51,12 @@ QString humanBytes(double bytes)
 }
 
 // Runs an IngestWorker on its own thread and waits for it, reporting problems on stderr as they come.
-IngestResult ingest(const QStringList &paths, const QString &storePath, LogStore::Durability durability)
+IngestResult ingest(const QStringList &paths, const StoreLocation &location, LogStore::Durability durability)
 {
-    IngestWorker *worker = new IngestWorker(IngestRequest{paths, storePath, durability});
+    IngestRequest request{paths, location.path, durability, std::nullopt};
+    if (location.kind == StoreLocation::Kind::MySql)
+        request.server = location;
+    IngestWorker *worker = new IngestWorker(request);
     QThread thread;
     worker->moveToThread(&thread);
     QObject::connect(&thread, &QThread::started, worker, &IngestWorker::run);
@@ -113,25 +118,54 @@ struct Context
     QCommandLineParser parser;
     QCommandLineOption db{
         QStringLiteral("db"),
-        QStringLiteral("Store to use: sqlite:///path/to/store.sqlite. Default for ingest: the "
-                       "per-user store; for summary/export with PATHs: a throwaway store."),
+        QStringLiteral("Store to use: sqlite:///path/to/store.sqlite or mysql://user@host:port/database "
+                       "(password from %1, or asked on a terminal). Default for ingest: the per-user "
+                       "store; for summary/export with PATHs: a throwaway store.")
+            .arg(QLatin1String(StoreLocation::kPasswordVariable)),
         QStringLiteral("URL")};
 };
 
-// An empty URL means the per-user default store.
-bool resolveStorePath(const QString &dbUrl, QString &storePath)
+// Reads a password from the terminal without echoing it; empty when there is no terminal.
+QString promptPassword(const StoreLocation &location)
+{
+    if (!::isatty(STDIN_FILENO))
+        return {};
+    std::fprintf(stderr, "Password for %s: ", location.displayUrl().toLocal8Bit().constData());
+    std::fflush(stderr);
+    termios saved{};
+    const bool canHide = ::tcgetattr(STDIN_FILENO, &saved) == 0;
+    if (canHide) {
+        termios hidden = saved;
+        hidden.c_lflag &= ~tcflag_t(ECHO);
+        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &hidden);
+    }
+    std::string line;
+    for (int c = std::getchar(); c != EOF && c != '\n'; c = std::getchar())
+        line += char(c);
+    if (canHide)
+        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    std::fputs("\n", stderr);
+    return QString::fromLocal8Bit(line.c_str());
+}
+
+// An empty URL means the per-user default store. A MySQL location gets its password here.
+bool resolveStore(const QString &dbUrl, StoreLocation &location)
 {
     if (dbUrl.isEmpty()) {
-        storePath = StoreLocation::defaultLocation().path;
+        location = StoreLocation::defaultLocation();
         return true;
     }
-    StoreLocation location;
     QString error;
     if (!StoreLocation::parse(dbUrl, location, &error)) {
         printErr(QStringLiteral("error: ") + error);
         return false;
     }
-    storePath = location.path;
+    if (location.kind == StoreLocation::Kind::MySql) {
+        if (qEnvironmentVariableIsSet(StoreLocation::kPasswordVariable))
+            location.password = qEnvironmentVariable(StoreLocation::kPasswordVariable);
+        else
+            location.password = promptPassword(location);
+    }
     return true;
 }
 
@@ -142,10 +176,10 @@ public:
     // `dbUrl` empty: no --db given.
     int open(const QStringList &paths, const QString &dbUrl, bool throwawayWithPaths)
     {
-        QString storePath;
+        StoreLocation location;
         LogStore::Durability durability = LogStore::Durability::Durable;
         if (!dbUrl.isEmpty()) {
-            if (!resolveStorePath(dbUrl, storePath))
+            if (!resolveStore(dbUrl, location))
                 return CommandLine::Fatal;
         } else if (throwawayWithPaths && !paths.isEmpty()) {
             if (!m_tempDir.isValid()) {
@@ -153,15 +187,15 @@ public:
                              .arg(m_tempDir.errorString()));
                 return CommandLine::Fatal;
             }
-            storePath = m_tempDir.filePath(QStringLiteral("throwaway.sqlite"));
+            location.path = m_tempDir.filePath(QStringLiteral("throwaway.sqlite"));
             durability = LogStore::Durability::Throwaway;
         } else {
-            storePath = StoreLocation::defaultLocation().path;
+            location = StoreLocation::defaultLocation();
         }
 
         int code = CommandLine::Success;
         if (!paths.isEmpty()) {
-            m_ingest = ingest(paths, storePath, durability);
+            m_ingest = ingest(paths, location, durability);
             if (!m_ingest.fatalError.isEmpty()) {
                 printErr(QStringLiteral("error: ") + m_ingest.fatalError);
                 return CommandLine::Fatal;
@@ -171,13 +205,16 @@ public:
                 printErr(QStringLiteral("error: none of the inputs could be read"));
                 return code;
             }
-        } else if (!QFile::exists(storePath)) {
+        } else if (location.kind == StoreLocation::Kind::Sqlite && !QFile::exists(location.path)) {
             printErr(QStringLiteral("error: there is no store at %1; give log files or folders, or --db")
-                         .arg(storePath));
+                         .arg(location.path));
             return CommandLine::Fatal;
         }
         QString error;
-        m_store = LogStore::openSqlite(storePath, durability, &error);
+        if (location.kind == StoreLocation::Kind::MySql)
+            m_store = MySqlStore::open(location, MySqlStore::Open::ExistingTables, &error);
+        else
+            m_store = LogStore::openSqlite(location.path, durability, &error);
         if (!m_store) {
             printErr(QStringLiteral("error: ") + error);
             return CommandLine::Fatal;
@@ -185,12 +222,12 @@ public:
         return code;
     }
 
-    LogStore &store() { return *m_store; }
+    RecordStore &store() { return *m_store; }
     const IngestResult &ingestResult() const { return m_ingest; }
 
 private:
     QTemporaryDir m_tempDir;
-    std::unique_ptr<LogStore> m_store;
+    std::unique_ptr<RecordStore> m_store;
     IngestResult m_ingest;
 };
 
@@ -230,10 +267,10 @@ int runIngest(const QStringList &arguments)
         printErr(QStringLiteral("error: ingest needs at least one log file or folder"));
         return CommandLine::Fatal;
     }
-    QString storePath;
-    if (!resolveStorePath(parser.value(context.db), storePath))
+    StoreLocation location;
+    if (!resolveStore(parser.value(context.db), location))
         return CommandLine::Fatal;
-    const IngestResult result = ingest(paths, storePath, LogStore::Durability::Durable);
+    const IngestResult result = ingest(paths, location, LogStore::Durability::Durable);
     if (!result.fatalError.isEmpty()) {
         printErr(QStringLiteral("error: ") + result.fatalError);
         return CommandLine::Fatal;
@@ -246,7 +283,7 @@ int runIngest(const QStringList &arguments)
                            {QStringLiteral("duplicates"), result.duplicates},
                            {QStringLiteral("bytes_sent"), result.bytesSent},
                            {QStringLiteral("seconds"), std::round(result.seconds * 1000) / 1000},
-                           {QStringLiteral("store"), storePath}};
+                           {QStringLiteral("store"), location.displayUrl()}};
     printOut(QJsonDocument(json).toJson(QJsonDocument::Compact) + '\n');
     const int code = ingestExitCode(result);
     if (code == CommandLine::Fatal)

@@ -48,12 +48,19 @@ start() {
 CREATE DATABASE bucketscope_test CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
 CREATE USER 'bucketscope'@'127.0.0.1' IDENTIFIED BY 'bucketscope-test';
 GRANT ALL PRIVILEGES ON bucketscope_test.* TO 'bucketscope'@'127.0.0.1';
+-- Tests make a database of their own each, named bucketscope_<something>.
+GRANT ALL PRIVILEGES ON `bucketscope\_%`.* TO 'bucketscope'@'127.0.0.1';
+-- A user who may only read, for the missing-privilege errors.
+CREATE USER 'bucketscope_reader'@'127.0.0.1' IDENTIFIED BY 'reader-test';
+GRANT SELECT ON `bucketscope\_%`.* TO 'bucketscope_reader'@'127.0.0.1';
 SQL
     echo "export BUCKETSCOPE_TEST_MYSQL_HOST=127.0.0.1"
     echo "export BUCKETSCOPE_TEST_MYSQL_PORT=$PORT"
     echo "export BUCKETSCOPE_TEST_MYSQL_DATABASE=bucketscope_test"
     echo "export BUCKETSCOPE_TEST_MYSQL_USER=bucketscope"
     echo "export BUCKETSCOPE_TEST_MYSQL_PASSWORD=bucketscope-test"
+    echo "export BUCKETSCOPE_TEST_MYSQL_READER=bucketscope_reader"
+    echo "export BUCKETSCOPE_TEST_MYSQL_READER_PASSWORD=reader-test"
 }
 
 case ${1:-} in

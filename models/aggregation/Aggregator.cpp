@@ -2,6 +2,8 @@
 #include "Aggregator.h"
 
 #include "CountedValues.h"
+#include "ServerAggregator.h"
+#include "store/MySqlStore.h"
 
 #include <sqlite3.h>
 
@@ -466,8 +468,18 @@ QString DimensionFilter::columnFor(const QString &dimension)
     return columns.value(dimension);
 }
 
-std::optional<Summary> Aggregator::compute(LogStore &store, const SummaryQuery &query, QString *error)
+std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const SummaryQuery &query,
+                                           QString *error)
 {
+    if (auto *server = dynamic_cast<MySqlStore *>(&recordStore))
+        return ServerAggregator::compute(*server, query, error);
+    auto *embedded = dynamic_cast<LogStore *>(&recordStore);
+    if (!embedded) {
+        if (error)
+            *error = QStringLiteral("this kind of store cannot be summarised");
+        return std::nullopt;
+    }
+    LogStore &store = *embedded;
     Summary summary;
     summary.pricePerGiB = query.pricePerGiB;
     summary.store = store.totals();

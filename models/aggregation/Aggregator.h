@@ -38,7 +38,9 @@ struct SummaryQuery
 class Aggregator
 {
 public:
-    static std::optional<Summary> compute(LogStore &store, const SummaryQuery &query, QString *error);
+    // Scans the rows of an embedded store here; on a MySQL/MariaDB store the server groups them
+    // (ServerAggregator) and the numbers are the same.
+    static std::optional<Summary> compute(RecordStore &store, const SummaryQuery &query, QString *error);
 
     // PERCENTILE_CONT over sorted values: linear interpolation between the two nearest ranks.
     static double percentile(const std::vector<qint64> &sorted, double fraction);

@@ -32,7 +32,7 @@ Runs mergeRuns(const Runs &left, const Runs &right)
 
 void CountedValues::fold()
 {
-    if (m_buffer.empty())
+    if (m_buffer.empty() && m_counted.empty())
         return;
     std::sort(m_buffer.begin(), m_buffer.end());
     std::vector<std::pair<qint64, qint64>> runs;
@@ -43,6 +43,18 @@ void CountedValues::fold()
             runs.emplace_back(value, 1);
     }
     m_buffer.clear();
+    if (!m_counted.empty()) {
+        std::sort(m_counted.begin(), m_counted.end());
+        Runs counted;
+        for (const auto &[value, count] : m_counted) {
+            if (!counted.empty() && counted.back().first == value)
+                counted.back().second += count;
+            else
+                counted.emplace_back(value, count);
+        }
+        m_counted.clear();
+        runs = mergeRuns(runs, counted);
+    }
     if (m_runs.empty()) {
         m_runs = std::move(runs);
         return;

@@ -27,6 +27,18 @@ public:
             fold();
     }
 
+    // Adds `count` occurrences of `value` (for counts a database grouped already).
+    void add(qint64 value, qint64 count)
+    {
+        if (count <= 0)
+            return;
+        m_counted.emplace_back(value, count);
+        m_count += count;
+        m_sum += static_cast<long double>(value) * count;
+        if (m_counted.size() >= m_bufferSize)
+            fold();
+    }
+
     // Adds everything `other` holds (used to combine scans of parts of a table).
     void merge(CountedValues &other);
 
@@ -43,7 +55,8 @@ private:
 
     std::size_t m_bufferSize;
     std::vector<qint64> m_buffer;
-    std::vector<std::pair<qint64, qint64>> m_runs; // sorted by value
+    std::vector<std::pair<qint64, qint64>> m_counted; // (value, count) in arrival order
+    std::vector<std::pair<qint64, qint64>> m_runs;    // sorted by value
     qint64 m_count = 0;
     long double m_sum = 0;
 };

@@ -2,10 +2,17 @@
 #include "RecordExporter.h"
 
 #include "aggregation/SummaryJson.h"
+#include "store/LogStore.h"
+#include "store/MySqlConnection.h"
+#include "store/MySqlStore.h"
 #include "store/Schema.h"
+
+#include <QSqlError>
+#include <QSqlQuery>
 
 #include <sqlite3.h>
 
+#include <memory>
 #include <string>
 
 namespace BucketScope {
@@ -115,14 +122,98 @@ struct Field
     Kind kind;
 };
 
-qint64 exportQuery(LogStore &store, const char *sql, const std::vector<Field> &fields,
+// One row at a time from either kind of store.
+class Cursor
+{
+public:
+    virtual ~Cursor() = default;
+    virtual bool next() = 0;
+    virtual bool isNull(int column) = 0;
+    virtual qint64 integer(int column) = 0;
+    virtual std::string_view text(int column) = 0;
+    // Set when next() returned false because reading failed.
+    QString error;
+};
+
+class SqliteCursor : public Cursor
+{
+public:
+    SqliteCursor(sqlite3 *db, const std::string &sql)
+    {
+        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &m_statement, nullptr) != SQLITE_OK)
+            error = QStringLiteral("cannot read the store: %1").arg(QString::fromUtf8(sqlite3_errmsg(db)));
+    }
+    ~SqliteCursor() override { sqlite3_finalize(m_statement); }
+    bool next() override
+    {
+        if (!m_statement)
+            return false;
+        const int rc = sqlite3_step(m_statement);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            error = QStringLiteral("reading the store failed: %1").arg(QString::fromUtf8(sqlite3_errstr(rc)));
+        return rc == SQLITE_ROW;
+    }
+    bool isNull(int column) override { return sqlite3_column_type(m_statement, column) == SQLITE_NULL; }
+    qint64 integer(int column) override { return sqlite3_column_int64(m_statement, column); }
+    std::string_view text(int column) override
+    {
+        const auto *data = reinterpret_cast<const char *>(sqlite3_column_text(m_statement, column));
+        return {data, std::size_t(sqlite3_column_bytes(m_statement, column))};
+    }
+
+private:
+    sqlite3_stmt *m_statement = nullptr;
+};
+
+class ServerCursor : public Cursor
+{
+public:
+    ServerCursor(MySqlStore &store, const std::string &sql) : m_query(store.database())
+    {
+        // Rows are streamed from the server as they are read, not fetched all at once.
+        m_query.setForwardOnly(true);
+        if (!m_query.exec(QString::fromStdString(sql)))
+            error =
+                MySqlConnection::describe(m_query.lastError(), store.location(), QStringLiteral("exporting"));
+    }
+    bool next() override
+    {
+        if (!m_query.isActive())
+            return false;
+        const bool more = m_query.next();
+        if (!more && m_query.lastError().isValid())
+            error = m_query.lastError().text();
+        return more;
+    }
+    bool isNull(int column) override { return m_query.isNull(column); }
+    qint64 integer(int column) override { return m_query.value(column).toLongLong(); }
+    std::string_view text(int column) override
+    {
+        m_text = m_query.value(column).toString().toUtf8();
+        return {m_text.constData(), std::size_t(m_text.size())};
+    }
+
+private:
+    QSqlQuery m_query;
+    QByteArray m_text;
+};
+
+std::unique_ptr<Cursor> cursorFor(RecordStore &store, const std::string &sql)
+{
+    if (auto *server = dynamic_cast<MySqlStore *>(&store))
+        return std::make_unique<ServerCursor>(*server, sql);
+    if (auto *embedded = dynamic_cast<LogStore *>(&store))
+        return std::make_unique<SqliteCursor>(embedded->handle(), sql);
+    return nullptr;
+}
+
+qint64 exportQuery(RecordStore &store, const std::string &sql, const std::vector<Field> &fields,
                    RecordExporter::Format format, QIODevice &out, QString *error)
 {
-    sqlite3_stmt *statement = nullptr;
-    if (sqlite3_prepare_v2(store.handle(), sql, -1, &statement, nullptr) != SQLITE_OK) {
+    const std::unique_ptr<Cursor> cursor = cursorFor(store, sql);
+    if (!cursor || !cursor->error.isEmpty()) {
         if (error)
-            *error = QStringLiteral("cannot read the store: %1")
-                         .arg(QString::fromUtf8(sqlite3_errmsg(store.handle())));
+            *error = cursor ? cursor->error : QStringLiteral("this kind of store cannot be exported");
         return -1;
     }
     const bool csv = format == RecordExporter::Format::Csv;
@@ -135,8 +226,7 @@ qint64 exportQuery(LogStore &store, const char *sql, const std::vector<Field> &f
         buffer += "\r\n";
     }
     qint64 rows = 0;
-    int rc;
-    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
+    while (cursor->next()) {
         if (!csv)
             buffer += '{';
         for (std::size_t i = 0; i < fields.size(); ++i) {
@@ -150,24 +240,23 @@ qint64 exportQuery(LogStore &store, const char *sql, const std::vector<Field> &f
                 appendJsonString(buffer, fields[i].name);
                 buffer += ':';
             }
-            if (sqlite3_column_type(statement, column) == SQLITE_NULL) {
+            if (cursor->isNull(column)) {
                 if (!csv)
                     buffer += "null";
                 continue;
             }
             switch (fields[i].kind) {
             case Kind::Number:
-                buffer += std::to_string(sqlite3_column_int64(statement, column));
+                buffer += std::to_string(cursor->integer(column));
                 break;
             case Kind::Time: {
-                const QByteArray iso = SummaryJson::isoTime(sqlite3_column_int64(statement, column)).toUtf8();
+                const QByteArray iso = SummaryJson::isoTime(cursor->integer(column)).toUtf8();
                 const std::string_view text(iso.constData(), std::size_t(iso.size()));
                 csv ? appendCsvCell(buffer, text) : appendJsonString(buffer, text);
                 break;
             }
             case Kind::Text: {
-                const auto *data = reinterpret_cast<const char *>(sqlite3_column_text(statement, column));
-                const std::string_view text(data, std::size_t(sqlite3_column_bytes(statement, column)));
+                const std::string_view text = cursor->text(column);
                 csv ? appendCsvCell(buffer, text) : appendJsonString(buffer, text);
                 break;
             }
@@ -177,7 +266,6 @@ qint64 exportQuery(LogStore &store, const char *sql, const std::vector<Field> &f
         ++rows;
         if (buffer.size() > (1u << 20)) {
             if (out.write(buffer.data(), qint64(buffer.size())) != qint64(buffer.size())) {
-                sqlite3_finalize(statement);
                 if (error)
                     *error = QStringLiteral("cannot write the export: %1").arg(out.errorString());
                 return -1;
@@ -185,11 +273,9 @@ qint64 exportQuery(LogStore &store, const char *sql, const std::vector<Field> &f
             buffer.clear();
         }
     }
-    sqlite3_finalize(statement);
-    if (rc != SQLITE_DONE) {
+    if (!cursor->error.isEmpty()) {
         if (error)
-            *error =
-                QStringLiteral("reading the store failed: %1").arg(QString::fromUtf8(sqlite3_errstr(rc)));
+            *error = cursor->error;
         return -1;
     }
     if (!buffer.empty() && out.write(buffer.data(), qint64(buffer.size())) != qint64(buffer.size())) {
@@ -256,14 +342,14 @@ const QStringList &RecordExporter::rejectFields()
     return names;
 }
 
-qint64 RecordExporter::exportRecords(LogStore &store, Format format, QIODevice &out, QString *error)
+qint64 RecordExporter::exportRecords(RecordStore &store, Format format, QIODevice &out, QString *error)
 {
     static const std::string sql =
         QString(Schema::selectRecords() + QStringLiteral(" ORDER BY r.request_time, r.id")).toStdString();
-    return exportQuery(store, sql.c_str(), recordFieldList(), format, out, error);
+    return exportQuery(store, sql, recordFieldList(), format, out, error);
 }
 
-qint64 RecordExporter::exportView(LogStore &store, const QString &where, const QString &orderBy,
+qint64 RecordExporter::exportView(RecordStore &store, const QString &where, const QString &orderBy,
                                   Format format, QIODevice &out, QString *error)
 {
     QStringList columns;
@@ -274,13 +360,13 @@ qint64 RecordExporter::exportView(LogStore &store, const QString &where, const Q
         sql += QStringLiteral(" WHERE ") + where;
     if (!orderBy.isEmpty())
         sql += QLatin1Char(' ') + orderBy;
-    return exportQuery(store, sql.toStdString().c_str(), recordFieldList(), format, out, error);
+    return exportQuery(store, sql.toStdString(), recordFieldList(), format, out, error);
 }
 
-qint64 RecordExporter::exportRejects(LogStore &store, Format format, QIODevice &out, QString *error)
+qint64 RecordExporter::exportRejects(RecordStore &store, Format format, QIODevice &out, QString *error)
 {
     static const std::string sql = selectOf(rejectFieldList(), "rejects", "id");
-    return exportQuery(store, sql.c_str(), rejectFieldList(), format, out, error);
+    return exportQuery(store, sql, rejectFieldList(), format, out, error);
 }
 
 } // namespace BucketScope

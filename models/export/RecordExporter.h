@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "store/LogStore.h"
+#include "store/RecordStore.h"
 
 #include <QIODevice>
 #include <QStringList>
@@ -24,13 +24,13 @@ public:
     static const QStringList &rejectFields();
 
     // Returns the number of rows written, or -1 with `error` set.
-    static qint64 exportRecords(LogStore &store, Format format, QIODevice &out, QString *error);
+    static qint64 exportRecords(RecordStore &store, Format format, QIODevice &out, QString *error);
     // The rows of the request_rows view that match `where` (SQL built by the caller from escaped
     // literals, e.g. the request table's filter; empty for all) in `orderBy` order (e.g. "ORDER BY
     // `time` DESC"; empty for storage order), with the same fields as exportRecords.
-    static qint64 exportView(LogStore &store, const QString &where, const QString &orderBy, Format format,
+    static qint64 exportView(RecordStore &store, const QString &where, const QString &orderBy, Format format,
                              QIODevice &out, QString *error);
-    static qint64 exportRejects(LogStore &store, Format format, QIODevice &out, QString *error);
+    static qint64 exportRejects(RecordStore &store, Format format, QIODevice &out, QString *error);
 };
 
 } // namespace BucketScope

@@ -3,6 +3,7 @@
 
 #include "ParsePipeline.h"
 #include "input/InputCollector.h"
+#include "store/MySqlStore.h"
 
 #include <QElapsedTimer>
 
@@ -34,7 +35,11 @@ void IngestWorker::run()
     emit started(report.bytesTotal, report.filesTotal);
 
     QString error;
-    std::unique_ptr<LogStore> store = LogStore::openSqlite(m_request.storePath, m_request.durability, &error);
+    std::unique_ptr<RecordStore> store;
+    if (m_request.server)
+        store = MySqlStore::open(*m_request.server, MySqlStore::Open::CreateTables, &error);
+    else
+        store = LogStore::openSqlite(m_request.storePath, m_request.durability, &error);
     if (!store) {
         result.fatalError = error;
         result.seconds = clock.nsecsElapsed() / 1e9;
@@ -66,6 +71,20 @@ void IngestWorker::run()
         return true;
     };
 
+    // Stores that send records in batches report their outcome later; count them then.
+    qint64 fileRecordsSettled = 0, fileDuplicatesSettled = 0;
+    auto settle = [&] {
+        RecordStore::Settled settled;
+        if (!store->settle(settled)) {
+            fatal(store->lastError());
+            return false;
+        }
+        fileRecordsSettled += settled.records;
+        fileDuplicatesSettled += settled.duplicates;
+        result.bytesSent += settled.bytesSent;
+        return true;
+    };
+
     // Reading and parsing run one block ahead on another thread; this thread stores.
     ParsePipeline pipeline(inputs, m_cancel);
     qint64 sourceId = -1;
@@ -85,8 +104,11 @@ void IngestWorker::run()
         } else if (!m_cancel.load(std::memory_order_relaxed)) {
             ++result.filesComplete;
         }
-        if (!ensureTransaction())
+        if (!ensureTransaction() || !settle())
             return;
+        fileRecords += fileRecordsSettled;
+        fileDuplicates += fileDuplicatesSettled;
+        fileRecordsSettled = fileDuplicatesSettled = 0;
         if (!store->finishSourceFile(sourceId, fileLines, fileRecords, fileRejected, fileDuplicates,
                                      fileError.isEmpty() ? note : fileError) ||
             !store->commit()) {
@@ -129,6 +151,7 @@ void IngestWorker::run()
             fileOpen = true;
             currentFile = block->fileIndex;
             fileLines = fileRecords = fileRejected = fileDuplicates = 0;
+            fileRecordsSettled = fileDuplicatesSettled = 0;
             break;
         case ParsedBlock::Kind::Lines:
             for (const ParsedBlock::Line &line : block->lines) {
@@ -137,14 +160,16 @@ void IngestWorker::run()
                     break;
                 if (line.parsed) {
                     switch (store->insert(line.record, line.text, sourceId, line.number)) {
-                    case LogStore::InsertResult::Inserted:
+                    case RecordStore::InsertResult::Inserted:
                         ++fileRecords;
                         result.bytesSent += line.record.bytesSent.value_or(0);
                         break;
-                    case LogStore::InsertResult::Duplicate:
+                    case RecordStore::InsertResult::Duplicate:
                         ++fileDuplicates;
                         break;
-                    case LogStore::InsertResult::Failed:
+                    case RecordStore::InsertResult::Pending:
+                        break;
+                    case RecordStore::InsertResult::Failed:
                         fatal(store->lastError());
                         break;
                     }
@@ -164,7 +189,7 @@ void IngestWorker::run()
                 if (!result.fatalError.isEmpty())
                     break;
                 if (++inBatch >= kBatchRecords) {
-                    if (!store->commit()) {
+                    if (!settle() || !store->commit()) {
                         fatal(store->lastError());
                         break;
                     }
@@ -178,9 +203,9 @@ void IngestWorker::run()
                 lastProgressAt = clock.elapsed();
                 report.bytesDone = bytesBeforeFile + block->inputBytesRead;
                 report.lines = result.lines + fileLines;
-                report.records = result.records + fileRecords;
+                report.records = result.records + fileRecords + fileRecordsSettled;
                 report.rejected = result.rejected + fileRejected;
-                report.duplicates = result.duplicates + fileDuplicates;
+                report.duplicates = result.duplicates + fileDuplicates + fileDuplicatesSettled;
                 report.elapsedSeconds = clock.nsecsElapsed() / 1e9;
                 report.recordsPerSecond = report.lines / std::max(report.elapsedSeconds, 1e-9);
                 emit progress(report);

@@ -3,10 +3,12 @@
 
 #include "IngestTypes.h"
 #include "store/LogStore.h"
+#include "store/StoreLocation.h"
 
 #include <QObject>
 
 #include <atomic>
+#include <optional>
 
 namespace BucketScope {
 
@@ -15,6 +17,8 @@ struct IngestRequest
     QStringList paths; // files, folders, "-"
     QString storePath; // SQLite file; the worker opens its own connection to it
     LogStore::Durability durability = LogStore::Durability::Durable;
+    // Set for a MySQL/MariaDB store: used instead of storePath (the worker opens its own connection).
+    std::optional<StoreLocation> server = std::nullopt;
 };
 
 // Reads, parses and stores logs. Lives on its own QThread: its signals are its whole API and reach the

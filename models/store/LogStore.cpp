@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "LogStore.h"
 
+#include "RecordValues.h"
 #include "Schema.h"
 
 #include <QDateTime>
@@ -16,27 +17,6 @@
 namespace BucketScope {
 
 namespace {
-
-constexpr char kNullMarker = '\x01';
-
-// Feeds one field into the dedupe hash, keeping null and "" apart and fields from running together.
-void hashField(XXH3_state_t *state, std::string_view field)
-{
-    if (S3Record::isNull(field)) {
-        XXH3_128bits_update(state, &kNullMarker, 1);
-    } else {
-        XXH3_128bits_update(state, field.data(), field.size());
-    }
-    const char separator = '\0';
-    XXH3_128bits_update(state, &separator, 1);
-}
-
-std::string_view trimmedLine(std::string_view line)
-{
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\n'))
-        line.remove_suffix(1);
-    return line;
-}
 
 void bindText(sqlite3_stmt *statement, int index, std::string_view text)
 {
@@ -374,26 +354,9 @@ bool LogStore::finishSourceFile(qint64 sourceId, qint64 lines, qint64 records, q
 LogStore::InsertResult LogStore::insert(const S3Record &record, std::string_view line, qint64 sourceId,
                                         qint64 lineNumber)
 {
-    XXH3_state_t state;
-    XXH3_128bits_reset(&state);
-    hashField(&state, record.bucket);
-    if (S3Record::isNull(record.requestId)) {
-        const char marker = 'L';
-        XXH3_128bits_update(&state, &marker, 1);
-        hashField(&state, trimmedLine(line));
-    } else {
-        hashField(&state, record.requestId);
-    }
-    hashField(&state, record.operation);
-    hashField(&state, record.key);
-    // The key leads with the request time so that, logs being written in time order, the unique index
-    // grows at its right edge instead of at random places (random inserts cost more than the row).
-    // The time is part of the request, so this changes no identity; two different requests collide
-    // only if they share a second and a 64-bit hash.
-    const quint64 hash = XXH3_128bits_digest(&state).low64;
-    const quint64 timeKey = record.time ? quint64(*record.time) ^ (quint64(1) << 63) : 0;
+    const RecordValues::Key key = RecordValues::key(record, line);
     if (m_dedupeInMemory) {
-        if (!m_seenKeys.insert({timeKey, hash}).second)
+        if (!m_seenKeys.insert({key.timePart, key.hashPart}).second)
             return InsertResult::Duplicate;
         // Past this many records the set would cost more memory than the index costs time: build the
         // unique index over what is stored (all distinct so far) and let it find duplicates from here.
@@ -406,78 +369,30 @@ LogStore::InsertResult LogStore::insert(const S3Record &record, std::string_view
             decltype(m_seenKeys)().swap(m_seenKeys);
         }
     }
-    unsigned char digest[16];
-    for (int byte = 0; byte < 8; ++byte) {
-        digest[byte] = static_cast<unsigned char>(timeKey >> (56 - 8 * byte));
-        digest[8 + byte] = static_cast<unsigned char>(hash >> (56 - 8 * byte));
-    }
+    const std::array<unsigned char, 16> digest = key.bytes();
 
     sqlite3_stmt *s = m_insert;
     int i = 1;
-    sqlite3_bind_blob(s, i++, digest, int(sizeof digest), SQLITE_STATIC);
+    sqlite3_bind_blob(s, i++, digest.data(), int(digest.size()), SQLITE_STATIC);
     if (sourceId >= 0)
         sqlite3_bind_int64(s, i++, sourceId);
     else
         sqlite3_bind_null(s, i++);
     sqlite3_bind_int64(s, i++, lineNumber);
 
-    // In Schema::recordFields() order.
-    const std::string_view *const texts[] = {&record.bucketOwner,
-                                             &record.bucket,
-                                             nullptr,
-                                             &record.remoteIp,
-                                             &record.requester,
-                                             &record.requestId,
-                                             &record.operation,
-                                             &record.key,
-                                             &record.requestUri,
-                                             nullptr,
-                                             &record.errorCode,
-                                             nullptr,
-                                             nullptr,
-                                             nullptr,
-                                             nullptr,
-                                             &record.referer,
-                                             &record.userAgent,
-                                             &record.versionId,
-                                             &record.hostId,
-                                             &record.signatureVersion,
-                                             &record.cipherSuite,
-                                             &record.authenticationType,
-                                             &record.hostHeader,
-                                             &record.tlsVersion,
-                                             &record.accessPointArn,
-                                             &record.aclRequired,
-                                             &record.sourceRegion};
-    const std::optional<std::int64_t> numbers[] = {
-        {},
-        {},
-        record.time,
-        {},
-        {},
-        {},
-        {},
-        {},
-        {},
-        record.httpStatus ? std::optional<std::int64_t>(*record.httpStatus) : std::nullopt,
-        {},
-        record.bytesSent,
-        record.objectSize,
-        record.totalTimeMs,
-        record.turnaroundTimeMs};
+    const RecordValues values(record);
     const std::vector<RecordField> &fields = Schema::recordFields();
-    static_assert(std::size(texts) == 27);
     for (std::size_t f = 0; f < fields.size(); ++f, ++i) {
         switch (fields[f].storage) {
         case RecordField::Storage::Time:
         case RecordField::Storage::Number:
-            bindNumber(s, i, f < std::size(numbers) ? numbers[f] : std::nullopt);
+            bindNumber(s, i, values.number(f));
             break;
         case RecordField::Storage::Text:
-            bindText(s, i, *texts[f]);
+            bindText(s, i, values.text(f));
             break;
         case RecordField::Storage::Dictionary: {
-            const std::string_view text = *texts[f];
+            const std::string_view text = values.text(f);
             if (S3Record::isNull(text)) {
                 sqlite3_bind_null(s, i);
                 break;

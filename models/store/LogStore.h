@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "input/InputCollector.h"
-#include "parser/S3Record.h"
+#include "RecordStore.h"
 
 #include <QString>
 
@@ -18,17 +17,9 @@ struct sqlite3_stmt;
 
 namespace BucketScope {
 
-struct StoreTotals
-{
-    qint64 records = 0;
-    qint64 rejected = 0;
-    qint64 duplicates = 0;
-    qint64 files = 0;
-};
-
 // The embedded SQLite store: schema migrations, deduplicating inserts and the rejects table. One
 // instance is one connection; use it from one thread at a time (the ingest worker opens its own).
-class LogStore
+class LogStore : public RecordStore
 {
 public:
     enum class Durability
@@ -38,39 +29,30 @@ public:
         // that is filled once and deleted after the command.
         Throwaway,
     };
-    enum class InsertResult
-    {
-        Inserted,
-        Duplicate,
-        Failed
-    };
-
-    ~LogStore();
-    LogStore(const LogStore &) = delete;
-    LogStore &operator=(const LogStore &) = delete;
+    ~LogStore() override;
 
     // Opens (creating folders and the file as needed) and migrates the schema to the current version.
     static std::unique_ptr<LogStore> openSqlite(const QString &path, Durability durability, QString *error);
 
     QString path() const { return m_path; }
     sqlite3 *handle() const { return m_db; }
-    QString lastError() const { return m_lastError; }
+    QString lastError() const override { return m_lastError; }
+    QString displayName() const override { return m_path; }
 
-    bool begin();
-    bool commit();
-    void rollback();
+    bool begin() override;
+    bool commit() override;
+    void rollback() override;
 
-    qint64 addSourceFile(const InputFile &file);
+    qint64 addSourceFile(const InputFile &file) override;
     bool finishSourceFile(qint64 sourceId, qint64 lines, qint64 records, qint64 rejected, qint64 duplicates,
-                          const QString &error);
+                          const QString &error) override;
 
-    // Two records are the same request when bucket, request id, operation and key are equal; records
-    // without a request id (Ceph journal) are identified by their whole line instead.
-    InsertResult insert(const S3Record &record, std::string_view line, qint64 sourceId, qint64 lineNumber);
+    InsertResult insert(const S3Record &record, std::string_view line, qint64 sourceId,
+                        qint64 lineNumber) override;
     bool addReject(qint64 sourceId, const QString &file, qint64 lineNumber, const QString &reason,
-                   std::string_view line);
+                   std::string_view line) override;
 
-    StoreTotals totals();
+    StoreTotals totals() override;
 
     // An index for sorting the table by a numeric requests column (bytes_sent, object_size,
     // total_time_ms, turnaround_time_ms, http_status); other names are refused.

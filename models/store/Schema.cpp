@@ -80,7 +80,11 @@ QStringList version1(SqlDialect dialect)
                         {QStringLiteral("value_hash"), Type::BigInt, true},
                         {QStringLiteral("value"), Type::Text, true}},
                        dialect);
-    sql << QStringLiteral("CREATE INDEX strings_hash ON strings (value_hash)");
+    // On MySQL/MariaDB several processes may write at once, so the hash is unique there and a value
+    // whose hash is taken moves to the next free one (MySqlStore); SQLite has one writer at a time.
+    sql << (dialect == SqlDialect::MySql
+                ? QStringLiteral("CREATE UNIQUE INDEX strings_hash ON strings (value_hash)")
+                : QStringLiteral("CREATE INDEX strings_hash ON strings (value_hash)"));
 
     QList<Column> requests = {{QStringLiteral("id"), Type::Id},
                               {QStringLiteral("dedupe_key"), Type::Key16, true},

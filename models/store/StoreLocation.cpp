@@ -3,8 +3,74 @@
 
 #include <QDir>
 #include <QStandardPaths>
+#include <QUrl>
+#include <QUrlQuery>
 
 namespace BucketScope {
+
+namespace {
+
+bool parseMySql(const QString &url, StoreLocation &location, QString *error)
+{
+    auto fail = [error](const QString &message) {
+        if (error)
+            *error = message;
+        return false;
+    };
+    const QUrl parsed(url, QUrl::StrictMode);
+    // Checked first, on the raw text too, so that no message below can repeat a password.
+    const QString authority = url.section(QStringLiteral("://"), 1).section(QLatin1Char('/'), 0, 0);
+    const bool userInfoHasColon = authority.contains(QLatin1Char('@')) &&
+                                  authority.section(QLatin1Char('@'), 0, -2).contains(QLatin1Char(':'));
+    if (!parsed.password().isEmpty() || userInfoHasColon)
+        return fail(
+            QStringLiteral("--db URLs must not contain a password (it would be visible in the process "
+                           "list and shell history); give mysql://user@host/database and put the "
+                           "password in the %1 environment variable, or type it when asked")
+                .arg(QLatin1String(StoreLocation::kPasswordVariable)));
+    const QString hint = QStringLiteral("use mysql://user@host:port/database");
+    if (!parsed.isValid())
+        return fail(QStringLiteral("--db is not a valid URL (%1); %2").arg(parsed.errorString(), hint));
+    location.kind = StoreLocation::Kind::MySql;
+    location.host = parsed.host();
+    location.port = parsed.port(3306);
+    location.user = parsed.userName();
+    location.database = parsed.path().mid(1);
+    if (location.host.isEmpty())
+        return fail(QStringLiteral("--db names no server; %1").arg(hint));
+    if (location.user.isEmpty())
+        return fail(QStringLiteral("--db names no user; %1").arg(hint));
+    if (location.database.isEmpty() || location.database.contains(QLatin1Char('/')))
+        return fail(QStringLiteral("--db names no database; %1").arg(hint));
+    const QUrlQuery query(parsed);
+    for (const auto &[name, value] : query.queryItems(QUrl::FullyDecoded)) {
+        if (name == QLatin1String("ssl-mode")) {
+            const QString mode = value.toLower();
+            if (mode != QLatin1String("disabled") && mode != QLatin1String("preferred") &&
+                mode != QLatin1String("required"))
+                return fail(
+                    QStringLiteral("ssl-mode '%1' is not one of disabled, preferred, required").arg(value));
+            location.sslMode = mode;
+        } else if (name == QLatin1String("ssl-ca")) {
+            location.sslCa = value;
+        } else if (name == QLatin1String("connect-timeout")) {
+            bool ok = false;
+            location.connectTimeoutSeconds = value.toInt(&ok);
+            if (!ok || location.connectTimeoutSeconds <= 0)
+                return fail(QStringLiteral("connect-timeout '%1' is not a number of seconds").arg(value));
+        } else {
+            return fail(
+                QStringLiteral("--db option '%1' is unknown; known: ssl-mode, ssl-ca, connect-timeout")
+                    .arg(name));
+        }
+    }
+    if (location.sslMode == QLatin1String("required") && location.sslCa.isEmpty())
+        return fail(QStringLiteral("ssl-mode=required needs ssl-ca=FILE, the CA certificate that signed the "
+                                   "server's certificate"));
+    return true;
+}
+
+} // namespace
 
 bool StoreLocation::parse(const QString &url, StoreLocation &location, QString *error)
 {
@@ -19,14 +85,12 @@ bool StoreLocation::parse(const QString &url, StoreLocation &location, QString *
         }
         return true;
     }
-    if (url.startsWith(QStringLiteral("mysql://"))) {
-        if (error)
-            *error = QStringLiteral(
-                "MySQL/MariaDB stores are not supported by this build yet; use sqlite:///path");
-        return false;
-    }
+    if (url.startsWith(QStringLiteral("mysql://")) || url.startsWith(QStringLiteral("mariadb://")))
+        return parseMySql(url, location, error);
     if (error)
-        *error = QStringLiteral("--db '%1' is not a store URL; use sqlite:///path/to/store.sqlite").arg(url);
+        *error = QStringLiteral("--db '%1' is not a store URL; use sqlite:///path/to/store.sqlite or "
+                                "mysql://user@host:port/database")
+                     .arg(url.section(QLatin1Char('@'), -1)); // never echo what may be a password
     return false;
 }
 
@@ -35,7 +99,16 @@ StoreLocation StoreLocation::defaultLocation()
     QString dir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation);
     if (dir.isEmpty())
         dir = QDir::homePath() + QStringLiteral("/.local/share");
-    return StoreLocation{Kind::Sqlite, dir + QStringLiteral("/BucketScope/bucketscope.sqlite")};
+    StoreLocation location;
+    location.path = dir + QStringLiteral("/BucketScope/bucketscope.sqlite");
+    return location;
+}
+
+QString StoreLocation::displayUrl() const
+{
+    if (kind == Kind::Sqlite)
+        return path;
+    return QStringLiteral("mysql://%1@%2:%3/%4").arg(user, host, QString::number(port), database);
 }
 
 } // namespace BucketScope

@@ -5,7 +5,11 @@
 
 namespace BucketScope {
 
-// Where a store lives, parsed from a --db URL: sqlite:///absolute/path or sqlite://relative/path.
+// Where a store lives, parsed from a --db URL:
+//   sqlite:///absolute/path or sqlite://relative/path
+//   mysql://user@host[:port]/database[?ssl-mode=disabled|preferred|required&ssl-ca=/path/ca.pem]
+// A MySQL password is never part of the URL: it comes from BUCKETSCOPE_DB_PASSWORD, a prompt or the
+// keychain, and is kept only in `password`, which nothing prints.
 struct StoreLocation
 {
     enum class Kind
@@ -14,12 +18,26 @@ struct StoreLocation
         MySql
     };
     Kind kind = Kind::Sqlite;
-    QString path;
+    QString path; // SQLite file
+
+    QString host;
+    int port = 3306;
+    QString database;
+    QString user;
+    QString password;
+    QString sslMode; // "", "disabled", "preferred" or "required"
+    QString sslCa;   // CA certificate file (PEM)
+    int connectTimeoutSeconds = 10;
 
     // Returns false with a message a person can act on when the URL is not one we understand.
     static bool parse(const QString &url, StoreLocation &location, QString *error);
     // The per-user embedded store (…/share/BucketScope/bucketscope.sqlite on Linux).
     static StoreLocation defaultLocation();
+
+    // The URL again, never with a password: for messages and JSON output.
+    QString displayUrl() const;
+    // The environment variable the command line reads a MySQL password from.
+    static constexpr const char *kPasswordVariable = "BUCKETSCOPE_DB_PASSWORD";
 };
 
 } // namespace BucketScope

@@ -469,7 +469,7 @@ void TstIngest::schemaHasNoSqliteOnlyTypesForMySql()
     // index TEXT without a prefix length, so no TEXT column is indexed.
     QVERIFY(mysql.join(QLatin1Char('\n')).contains(QStringLiteral("remote_ip_ref BIGINT")));
     QVERIFY(mysql.join(QLatin1Char('\n'))
-                .contains(QStringLiteral("CREATE INDEX strings_hash ON strings (value_hash)")));
+                .contains(QStringLiteral("CREATE UNIQUE INDEX strings_hash ON strings (value_hash)")));
     // Aliases that are reserved words in MySQL (key) are quoted in a way both dialects accept.
     QVERIFY(mysql.join(QLatin1Char('\n')).contains(QStringLiteral("AS `key`")));
 }
@@ -537,6 +537,7 @@ void TstIngest::throwawayStoreSwitchesFromMemoryToIndexDedupe()
         case LogStore::InsertResult::Duplicate:
             ++duplicates;
             break;
+        case LogStore::InsertResult::Pending: // only batching stores answer this
         case LogStore::InsertResult::Failed:
             QFAIL(qPrintable(store->lastError()));
         }

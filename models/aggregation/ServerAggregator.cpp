@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ServerAggregator.h"
+
+#include "CountedValues.h"
+#include "store/MySqlConnection.h"
+#include "store/MySqlStore.h"
+
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QVariantList>
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace BucketScope {
+
+namespace {
+
+// The WHERE clause every query shares: fixed SQL text, values bound.
+struct Condition
+{
+    QString sql;
+    QVariantList values;
+};
+
+bool conditionFor(const SummaryQuery &query, Condition &condition, QString *error)
+{
+    QStringList parts = {QStringLiteral("1 = 1")};
+    if (query.from) {
+        parts << QStringLiteral("request_time >= ?");
+        condition.values << QVariant(*query.from);
+    }
+    if (query.to) {
+        parts << QStringLiteral("request_time < ?");
+        condition.values << QVariant(*query.to);
+    }
+    for (const DimensionFilter &filter : query.filters) {
+        const QString column = DimensionFilter::columnFor(filter.dimension);
+        if (column.isEmpty()) {
+            if (error)
+                *error = QStringLiteral("cannot filter on '%1'").arg(filter.dimension);
+            return false;
+        }
+        // Compared as bytes: the column's collation would also match values with other trailing spaces.
+        const QString match =
+            QStringLiteral("SELECT id FROM strings WHERE CAST(value AS BINARY) = CAST(? AS BINARY)");
+        parts << (filter.exclude ? QStringLiteral("(%1 IS NULL OR %1 NOT IN (%2))")
+                                 : QStringLiteral("%1 IN (%2)"))
+                     .arg(column, match);
+        condition.values << QVariant(filter.value);
+    }
+    condition.sql = parts.join(QStringLiteral(" AND "));
+    return true;
+}
+
+const QString kStatusColumns =
+    QStringLiteral("SUM(CASE WHEN http_status BETWEEN 100 AND 199 THEN 1 ELSE 0 END), "
+                   "SUM(CASE WHEN http_status BETWEEN 200 AND 299 THEN 1 ELSE 0 END), "
+                   "SUM(CASE WHEN http_status BETWEEN 300 AND 399 THEN 1 ELSE 0 END), "
+                   "SUM(CASE WHEN http_status BETWEEN 400 AND 499 THEN 1 ELSE 0 END), "
+                   "SUM(CASE WHEN http_status BETWEEN 500 AND 599 THEN 1 ELSE 0 END)");
+
+// Reads the five status columns starting at `column`; requests without a 1xx-5xx status are "none".
+StatusCounts statusFrom(const QSqlQuery &row, int column, qint64 requests)
+{
+    StatusCounts status;
+    status.informational = row.value(column).toLongLong();
+    status.success = row.value(column + 1).toLongLong();
+    status.redirect = row.value(column + 2).toLongLong();
+    status.clientError = row.value(column + 3).toLongLong();
+    status.serverError = row.value(column + 4).toLongLong();
+    status.none = requests - status.withStatus();
+    return status;
+}
+
+LatencyStats latencyOf(CountedValues &values)
+{
+    LatencyStats stats;
+    stats.count = values.count();
+    if (stats.count == 0)
+        return stats;
+    stats.avg = double(values.sum() / stats.count);
+    stats.max = values.max();
+    stats.p50 = values.percentile(0.50);
+    stats.p95 = values.percentile(0.95);
+    stats.p99 = values.percentile(0.99);
+    return stats;
+}
+
+class Queries
+{
+public:
+    Queries(MySqlStore &store, Condition condition) : m_store(store), m_condition(std::move(condition)) {}
+
+    // Runs `select` with the shared condition; "%WHERE%" in it stands for the condition.
+    bool run(QSqlQuery &query, QString select, const QVariantList &extraValues = {})
+    {
+        query = QSqlQuery(m_store.database());
+        query.setForwardOnly(true);
+        select.replace(QStringLiteral("%WHERE%"), m_condition.sql);
+        if (!query.prepare(select))
+            return fail(query);
+        for (const QVariant &value : m_condition.values)
+            query.addBindValue(value);
+        for (const QVariant &value : extraValues)
+            query.addBindValue(value);
+        if (!query.exec())
+            return fail(query);
+        return true;
+    }
+
+    // Texts of `strings` ids, fetched in batches.
+    bool resolve(const std::unordered_set<qint64> &ids, std::unordered_map<qint64, QString> &names)
+    {
+        std::vector<qint64> missing;
+        for (qint64 id : ids)
+            if (!names.count(id))
+                missing.push_back(id);
+        constexpr std::size_t kChunk = 1000;
+        for (std::size_t start = 0; start < missing.size(); start += kChunk) {
+            const std::size_t end = std::min(missing.size(), start + kChunk);
+            QStringList marks;
+            QVariantList values;
+            for (std::size_t i = start; i < end; ++i) {
+                marks << QStringLiteral("?");
+                values << QVariant(missing[i]);
+            }
+            QSqlQuery query(m_store.database());
+            query.setForwardOnly(true);
+            query.prepare(QStringLiteral("SELECT id, value FROM strings WHERE id IN (%1)")
+                              .arg(marks.join(QLatin1Char(','))));
+            for (const QVariant &value : values)
+                query.addBindValue(value);
+            if (!query.exec())
+                return fail(query);
+            while (query.next())
+                names[query.value(0).toLongLong()] = query.value(1).toString();
+        }
+        return true;
+    }
+
+    QString error() const { return m_error; }
+
+private:
+    bool fail(const QSqlQuery &query)
+    {
+        m_error =
+            MySqlConnection::describe(query.lastError(), m_store.location(), QStringLiteral("summarising"));
+        return false;
+    }
+
+    MySqlStore &m_store;
+    Condition m_condition;
+    QString m_error;
+};
+
+struct Ranked
+{
+    qint64 id;
+    qint64 requests;
+    qint64 bytesSent;
+};
+
+// The top `count` by requests or bytes, ties by name as bytes (as the embedded aggregator orders them).
+QList<RankedItem> topOf(const std::vector<Ranked> &items, const std::unordered_map<qint64, QString> &names,
+                        int count, bool byBytes)
+{
+    struct Named
+    {
+        QByteArray sortName;
+        RankedItem item;
+    };
+    std::vector<Named> named;
+    for (const Ranked &ranked : items) {
+        const QString name = names.count(ranked.id) ? names.at(ranked.id) : QString();
+        named.push_back({name.toUtf8(), RankedItem{name, ranked.requests, ranked.bytesSent}});
+    }
+    std::sort(named.begin(), named.end(), [byBytes](const Named &a, const Named &b) {
+        const qint64 left = byBytes ? a.item.bytesSent : a.item.requests;
+        const qint64 right = byBytes ? b.item.bytesSent : b.item.requests;
+        if (left != right)
+            return left > right;
+        return a.sortName < b.sortName;
+    });
+    QList<RankedItem> result;
+    for (std::size_t i = 0; i < named.size() && int(i) < count; ++i)
+        result.append(named[i].item);
+    return result;
+}
+
+} // namespace
+
+std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const SummaryQuery &query, QString *error)
+{
+    Condition condition;
+    if (!conditionFor(query, condition, error))
+        return std::nullopt;
+    Queries queries(store, condition);
+    auto failed = [&]() -> std::optional<Summary> {
+        if (error)
+            *error = queries.error();
+        return std::nullopt;
+    };
+
+    Summary summary;
+    summary.pricePerGiB = query.pricePerGiB;
+    summary.store = store.totals();
+
+    QSqlQuery row;
+    if (!queries.run(row, QStringLiteral("SELECT COUNT(*), COALESCE(SUM(bytes_sent), 0), MIN(request_time), "
+                                         "MAX(request_time), COUNT(DISTINCT remote_ip_ref), ") +
+                              kStatusColumns + QStringLiteral(" FROM requests WHERE %WHERE%")))
+        return failed();
+    if (row.next()) {
+        summary.requests = row.value(0).toLongLong();
+        summary.bytesSent = row.value(1).toLongLong();
+        if (!row.isNull(2)) {
+            summary.firstTime = row.value(2).toLongLong();
+            summary.lastTime = row.value(3).toLongLong();
+        }
+        summary.uniqueIps = row.value(4).toLongLong();
+        summary.status = statusFrom(row, 5, summary.requests);
+    }
+    summary.costUsd = summary.costFor(summary.bytesSent);
+
+    // Per hour and per day; latency histograms per hour, folded into days and the total.
+    std::map<qint64, CountedValues> hourLatencies, dayLatencies;
+    CountedValues allLatencies;
+    if (!queries.run(
+            row, QStringLiteral("SELECT FLOOR(request_time / 3600), total_time_ms, COUNT(*) FROM requests "
+                                "WHERE %WHERE% AND total_time_ms IS NOT NULL GROUP BY 1, 2")))
+        return failed();
+    while (row.next()) {
+        const qint64 value = row.value(1).toLongLong();
+        const qint64 count = row.value(2).toLongLong();
+        allLatencies.add(value, count);
+        if (row.isNull(0))
+            continue;
+        const qint64 hour = row.value(0).toLongLong();
+        auto &forHour = hourLatencies.try_emplace(hour, CountedValues::kSmallBuffer).first->second;
+        forHour.add(value, count);
+        const qint64 day = hour >= 0 ? hour / 24 : (hour - 23) / 24;
+        dayLatencies.try_emplace(day, CountedValues::kSmallBuffer).first->second.add(value, count);
+    }
+    summary.latency = latencyOf(allLatencies);
+
+    for (const auto &[step, buckets, latencies] :
+         {std::tuple{qint64(86400), &summary.days, &dayLatencies},
+          std::tuple{qint64(3600), &summary.hours, &hourLatencies}}) {
+        if (!queries.run(row, QStringLiteral(
+                                  "SELECT FLOOR(request_time / %1), COUNT(*), COALESCE(SUM(bytes_sent), 0), "
+                                  "COUNT(DISTINCT remote_ip_ref), ")
+                                      .arg(step) +
+                                  kStatusColumns +
+                                  QStringLiteral(" FROM requests WHERE %WHERE% AND request_time IS NOT NULL "
+                                                 "GROUP BY 1 ORDER BY 1")))
+            return failed();
+        while (row.next()) {
+            TimeBucket bucket;
+            const qint64 index = row.value(0).toLongLong();
+            bucket.start = index * step;
+            bucket.requests = row.value(1).toLongLong();
+            bucket.bytesSent = row.value(2).toLongLong();
+            bucket.costUsd = summary.costFor(bucket.bytesSent);
+            bucket.uniqueIps = row.value(3).toLongLong();
+            bucket.status = statusFrom(row, 4, bucket.requests);
+            const auto found = latencies->find(index);
+            if (found != latencies->end())
+                bucket.latency = latencyOf(found->second);
+            buckets->append(bucket);
+        }
+    }
+
+    std::unordered_map<qint64, QString> names;
+
+    // Operations.
+    std::vector<std::pair<std::optional<qint64>, OperationStats>> operations;
+    if (!queries.run(row, QStringLiteral("SELECT operation_ref, COUNT(*), COALESCE(SUM(bytes_sent), 0), ") +
+                              kStatusColumns +
+                              QStringLiteral(" FROM requests WHERE %WHERE% GROUP BY operation_ref")))
+        return failed();
+    std::unordered_set<qint64> ids;
+    while (row.next()) {
+        OperationStats stats;
+        stats.requests = row.value(1).toLongLong();
+        stats.bytesSent = row.value(2).toLongLong();
+        stats.status = statusFrom(row, 3, stats.requests);
+        std::optional<qint64> id;
+        if (!row.isNull(0)) {
+            id = row.value(0).toLongLong();
+            ids.insert(*id);
+        }
+        operations.emplace_back(id, stats);
+    }
+    if (!queries.resolve(ids, names))
+        return failed();
+    for (auto &[id, stats] : operations) {
+        stats.operation = id ? names[*id] : QStringLiteral("-");
+        summary.operations.append(stats);
+    }
+    std::sort(summary.operations.begin(), summary.operations.end(), [](const auto &a, const auto &b) {
+        return a.requests != b.requests ? a.requests > b.requests : a.operation < b.operation;
+    });
+
+    // Top lists: RANK() keeps every item tied with the last place, so ties can be broken by name here.
+    const int n = std::max(query.topCount, 0);
+    struct Dimension
+    {
+        const char *column;
+        QList<RankedItem> *byRequests;
+        QList<RankedItem> *byBytes;
+    };
+    const Dimension dimensions[] = {
+        {"object_key_ref", &summary.topKeys, &summary.topKeysByBytes},
+        {"referer_ref", &summary.topReferers, &summary.topReferersByBytes},
+        {"remote_ip_ref", &summary.topIps, &summary.topIpsByBytes},
+        {"user_agent_ref", &summary.topUserAgents, &summary.topUserAgentsByBytes},
+        {"error_code_ref", &summary.topErrorCodes, nullptr},
+    };
+    for (const Dimension &dimension : dimensions) {
+        if (n == 0)
+            break;
+        if (!queries.run(
+                row,
+                QStringLiteral("SELECT ref, requests, bytes FROM (SELECT %1 AS ref, COUNT(*) AS requests, "
+                               "COALESCE(SUM(bytes_sent), 0) AS bytes, RANK() OVER (ORDER BY COUNT(*) "
+                               "DESC) AS by_requests, RANK() OVER (ORDER BY COALESCE(SUM(bytes_sent), 0) "
+                               "DESC) AS by_bytes FROM requests WHERE %WHERE% AND %1 IS NOT NULL GROUP BY "
+                               "%1) ranked WHERE by_requests <= ? OR by_bytes <= ?")
+                    .arg(QLatin1String(dimension.column)),
+                {QVariant(n), QVariant(n)}))
+            return failed();
+        std::vector<Ranked> items;
+        ids.clear();
+        while (row.next()) {
+            items.push_back(
+                {row.value(0).toLongLong(), row.value(1).toLongLong(), row.value(2).toLongLong()});
+            ids.insert(items.back().id);
+        }
+        if (!queries.resolve(ids, names))
+            return failed();
+        *dimension.byRequests = topOf(items, names, n, false);
+        if (dimension.byBytes)
+            *dimension.byBytes = topOf(items, names, n, true);
+    }
+
+    // Applications: attribution is decided once per distinct key and referer, on groups of them.
+    if (!queries.run(
+            row, QStringLiteral("SELECT FLOOR(request_time / 86400), referer_ref, object_key_ref, COUNT(*), "
+                                "COALESCE(SUM(bytes_sent), 0) FROM requests WHERE %WHERE% GROUP BY 1, 2, 3")))
+        return failed();
+    struct Group
+    {
+        std::optional<qint64> day, referer, key;
+        qint64 requests, bytesSent;
+    };
+    std::vector<Group> groups;
+    ids.clear();
+    auto optionalId = [&](int column) -> std::optional<qint64> {
+        if (row.isNull(column))
+            return std::nullopt;
+        return row.value(column).toLongLong();
+    };
+    while (row.next()) {
+        Group group{optionalId(0), optionalId(1), optionalId(2), row.value(3).toLongLong(),
+                    row.value(4).toLongLong()};
+        for (const std::optional<qint64> &id : {group.referer, group.key})
+            if (id)
+                ids.insert(*id);
+        groups.push_back(group);
+    }
+    if (!queries.resolve(ids, names))
+        return failed();
+    std::unordered_map<qint64, Attribution::Match> keyMatches, refererMatches;
+    auto matchOf = [&](std::unordered_map<qint64, Attribution::Match> &cache, qint64 id, bool isKey) {
+        auto it = cache.find(id);
+        if (it == cache.end()) {
+            const std::string text = names[id].toStdString();
+            it = cache
+                     .emplace(id,
+                              isKey ? query.attribution.matchKey(text) : query.attribution.matchReferer(text))
+                     .first;
+        }
+        return it->second;
+    };
+    std::map<std::string, RankedItem> applications;
+    std::map<std::pair<qint64, std::string>, ApplicationDay> applicationDays;
+    for (const Group &group : groups) {
+        const Attribution::Match byKey =
+            group.key ? matchOf(keyMatches, *group.key, true) : Attribution::Match{};
+        const Attribution::Match byReferer =
+            group.referer ? matchOf(refererMatches, *group.referer, false) : Attribution::Match{};
+        const Attribution::Match &first = byKey.rule <= byReferer.rule ? byKey : byReferer;
+        const std::string application = first.rule == Attribution::Match::kNone
+                                            ? std::string(Attribution::kUnattributed)
+                                            : first.application;
+        RankedItem &total = applications[application];
+        total.name = QString::fromStdString(application);
+        total.requests += group.requests;
+        total.bytesSent += group.bytesSent;
+        if (group.day) {
+            ApplicationDay &day = applicationDays[{*group.day * 86400, application}];
+            day.day = *group.day * 86400;
+            day.application = total.name;
+            day.requests += group.requests;
+            day.bytesSent += group.bytesSent;
+        }
+    }
+    for (const auto &[name, item] : applications)
+        if (item.requests > 0)
+            summary.applications.append(item);
+    std::stable_sort(summary.applications.begin(), summary.applications.end(),
+                     [](const RankedItem &a, const RankedItem &b) { return a.bytesSent > b.bytesSent; });
+    for (auto &[key, day] : applicationDays) {
+        day.costUsd = summary.costFor(day.bytesSent);
+        summary.applicationDays.append(day);
+    }
+    return summary;
+}
+
+} // namespace BucketScope

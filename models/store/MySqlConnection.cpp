@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "MySqlConnection.h"
+
+#include <QAtomicInteger>
+#include <QFileInfo>
+#include <QSqlQuery>
+#include <QStringList>
+
+namespace BucketScope {
+
+namespace {
+
+QString serverName(const StoreLocation &location)
+{
+    return QStringLiteral("%1:%2").arg(location.host).arg(location.port);
+}
+
+} // namespace
+
+QSqlDatabase MySqlConnection::open(const StoreLocation &location, QString *error)
+{
+    static QAtomicInteger<quint64> counter;
+    const QString name = QStringLiteral("bucketscope-mysql-%1").arg(counter.fetchAndAddRelaxed(1));
+    if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QMYSQL"))) {
+        if (error)
+            *error =
+                QStringLiteral("the Qt MySQL driver is not installed (Debian: apt install libqt6sql6-mysql)");
+        return {};
+    }
+    if (!location.sslCa.isEmpty() && !QFileInfo(location.sslCa).isReadable()) {
+        if (error)
+            *error = QStringLiteral("TLS: cannot read the CA certificate %1").arg(location.sslCa);
+        return {};
+    }
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), name);
+    db.setHostName(location.host);
+    db.setPort(location.port);
+    db.setDatabaseName(location.database);
+    db.setUserName(location.user);
+    db.setPassword(location.password);
+    // The connect timeout bounds an unreachable or silent server; reads and writes get a longer
+    // bound so a stalled server cannot hang the program, while long aggregate queries still finish.
+    QStringList options = {QStringLiteral("MYSQL_OPT_CONNECT_TIMEOUT=%1").arg(location.connectTimeoutSeconds),
+                           QStringLiteral("MYSQL_OPT_READ_TIMEOUT=%1").arg(600),
+                           QStringLiteral("MYSQL_OPT_WRITE_TIMEOUT=%1").arg(600)};
+    // Qt's driver turns TLS on when a certificate option is given (CLIENT_SSL alone does nothing).
+    if (!location.sslCa.isEmpty() && location.sslMode != QLatin1String("disabled"))
+        options << QStringLiteral("SSL_CA=%1").arg(location.sslCa);
+    db.setConnectOptions(options.join(QLatin1Char(';')));
+    if (!db.open()) {
+        if (error)
+            *error = describe(db.lastError(), location, QStringLiteral("connecting"));
+        close(db);
+        return {};
+    }
+    if (location.sslMode == QLatin1String("required")) {
+        QSqlQuery cipher(db);
+        if (!cipher.exec(QStringLiteral("SHOW SESSION STATUS LIKE 'Ssl_cipher'")) || !cipher.next() ||
+            cipher.value(1).toString().isEmpty()) {
+            if (error)
+                *error =
+                    QStringLiteral("TLS: %1 did not set up an encrypted connection, and ssl-mode=required; "
+                                   "enable TLS on the server or drop ssl-mode=required")
+                        .arg(serverName(location));
+            close(db);
+            return {};
+        }
+    }
+    return db;
+}
+
+void MySqlConnection::close(QSqlDatabase &database)
+{
+    const QString name = database.connectionName();
+    database.close();
+    database = QSqlDatabase();
+    if (!name.isEmpty())
+        QSqlDatabase::removeDatabase(name);
+}
+
+QString MySqlConnection::describe(const QSqlError &error, const StoreLocation &location,
+                                  const QString &context)
+{
+    const QString server = serverName(location);
+    const int code = nativeCode(error);
+    const QString detail = error.databaseText().isEmpty() ? error.driverText() : error.databaseText();
+    switch (code) {
+    case kAccessDenied:
+        return QStringLiteral("%1 %2: access denied for user '%3': wrong user or password (give the password "
+                              "in %4 or type it when asked)")
+            .arg(context, server, location.user, QLatin1String(StoreLocation::kPasswordVariable));
+    case kDatabaseAccessDenied:
+        return QStringLiteral("%1 %2: user '%3' may not use database '%4'; grant it: GRANT ALL ON %4.* TO "
+                              "'%3'@'<client host>'")
+            .arg(context, server, location.user, location.database);
+    case kUnknownDatabase:
+        return QStringLiteral("%1 %2: there is no database '%3'; create it first: CREATE DATABASE %3 "
+                              "CHARACTER SET utf8mb4")
+            .arg(context, server, location.database);
+    case kTableMissing:
+        return QStringLiteral("%1: database '%2' on %3 has no BucketScope tables (%4); run 'bucketscope "
+                              "ingest --db ...' once, or apply docs/mysql-schema.sql")
+            .arg(context, location.database, server, detail);
+    case kCommandDenied:
+    case kColumnDenied:
+        return QStringLiteral("%1: user '%2' lacks a privilege on %3/%4: %5")
+            .arg(context, location.user, server, location.database, detail);
+    case 2002: // no socket / refused
+    case 2003: // cannot connect (refused, no route, timeout)
+        return QStringLiteral("%1 %2: the server cannot be reached (%3); check the host and port, that the "
+                              "server runs and that no firewall is in the way")
+            .arg(context, server, detail);
+    case 2005:
+        return QStringLiteral("%1: the host name '%2' is unknown (%3)").arg(context, location.host, detail);
+    case 2006:
+    case 2013:
+        return QStringLiteral("%1 %2: the server did not answer in time or closed the connection (%3); "
+                              "is it a MySQL/MariaDB server, and is it running?")
+            .arg(context, server, detail);
+    case 2026:
+        return QStringLiteral("%1 %2: TLS failed (%3); check ssl-ca and the server's certificate")
+            .arg(context, server, detail);
+    default:
+        break;
+    }
+    if (detail.contains(QLatin1String("SSL"), Qt::CaseInsensitive) ||
+        detail.contains(QLatin1String("TLS"), Qt::CaseInsensitive))
+        return QStringLiteral("%1 %2: TLS failed (%3)").arg(context, server, detail);
+    return QStringLiteral("%1 %2 failed: %3").arg(context, server, detail.isEmpty() ? error.text() : detail);
+}
+
+} // namespace BucketScope

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "StoreLocation.h"
+
+#include <QSqlDatabase>
+#include <QSqlError>
+
+namespace BucketScope {
+
+// Opens QMYSQL connections with timeouts and TLS as the location asks, and turns the server's
+// errors into messages that say what is wrong and what to do. Never puts the password in a message.
+class MySqlConnection
+{
+public:
+    // Opens a new connection under a name of its own (QSqlDatabase connections belong to the thread
+    // that opens them). On failure returns an invalid QSqlDatabase and sets `error`.
+    static QSqlDatabase open(const StoreLocation &location, QString *error);
+    // Closes and removes a connection made by open().
+    static void close(QSqlDatabase &database);
+
+    // "what failed: why, and what to do" for an error from this location's server.
+    static QString describe(const QSqlError &error, const StoreLocation &location, const QString &context);
+    static int nativeCode(const QSqlError &error) { return error.nativeErrorCode().toInt(); }
+
+    // Server error numbers this program reacts to.
+    static constexpr int kAccessDenied = 1045;
+    static constexpr int kDatabaseAccessDenied = 1044;
+    static constexpr int kUnknownDatabase = 1049;
+    static constexpr int kTableMissing = 1146;
+    static constexpr int kCommandDenied = 1142;
+    static constexpr int kColumnDenied = 1143;
+};
+
+} // namespace BucketScope

@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "MySqlStore.h"
+
+#include "MySqlConnection.h"
+#include "RecordValues.h"
+#include "Schema.h"
+
+#include <QDateTime>
+#include <QSqlError>
+#include <QSqlQuery>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+namespace BucketScope {
+
+namespace {
+
+const QVariant kNullNumber{QMetaType::fromType<qint64>()};
+const QVariant kNullText{QMetaType::fromType<QString>()};
+
+QString insertStatement(int rows)
+{
+    QStringList columns = {QStringLiteral("dedupe_key"), QStringLiteral("source_id"),
+                           QStringLiteral("line_no")};
+    for (const RecordField &field : Schema::recordFields())
+        columns << QLatin1String(field.column);
+    columns << QStringLiteral("extra_fields") << QStringLiteral("field_count");
+    QStringList marks;
+    marks.fill(QStringLiteral("?"), columns.size());
+    const QString row = QLatin1Char('(') + marks.join(QLatin1Char(',')) + QLatin1Char(')');
+    QStringList values;
+    values.fill(row, rows);
+    return QStringLiteral("INSERT IGNORE INTO requests (%1) VALUES %2")
+        .arg(columns.join(QLatin1Char(',')), values.join(QLatin1Char(',')));
+}
+
+// MySQL's utf8mb4 columns refuse invalid UTF-8, so text is stored as Unicode text: an invalid byte
+// becomes U+FFFD, as in the JSON and CSV exports.
+QString textOf(std::string_view text)
+{
+    return QString::fromUtf8(text.data(), qsizetype(text.size()));
+}
+
+} // namespace
+
+MySqlStore::~MySqlStore()
+{
+    m_insertFull.reset();
+    if (m_db.isValid())
+        MySqlConnection::close(m_db);
+}
+
+std::unique_ptr<MySqlStore> MySqlStore::open(const StoreLocation &location, Open mode, QString *error)
+{
+    std::unique_ptr<MySqlStore> store(new MySqlStore);
+    store->m_location = location;
+    store->m_db = MySqlConnection::open(location, error);
+    if (!store->m_db.isValid())
+        return nullptr;
+    if (!store->migrate(mode)) {
+        if (error)
+            *error = store->m_lastError;
+        return nullptr;
+    }
+    return store;
+}
+
+bool MySqlStore::failWith(const QSqlQuery &query, const QString &context)
+{
+    m_lastError = MySqlConnection::describe(query.lastError(), m_location, context);
+    return false;
+}
+
+bool MySqlStore::exec(const QString &sql, const QString &context)
+{
+    QSqlQuery query(m_db);
+    if (!query.exec(sql))
+        return failWith(query, context);
+    return true;
+}
+
+bool MySqlStore::migrate(Open mode)
+{
+    QSqlQuery version(m_db);
+    if (version.exec(QStringLiteral("SELECT MAX(version) FROM schema_info")) && version.next()) {
+        const int found = version.value(0).toInt();
+        if (found > Schema::kCurrentVersion) {
+            m_lastError =
+                QStringLiteral("database '%1' was written by a newer BucketScope (schema %2; this one "
+                               "knows %3); update BucketScope")
+                    .arg(m_location.database)
+                    .arg(found)
+                    .arg(Schema::kCurrentVersion);
+            return false;
+        }
+        if (found == Schema::kCurrentVersion)
+            return true;
+    } else if (MySqlConnection::nativeCode(version.lastError()) != MySqlConnection::kTableMissing) {
+        return failWith(version, QStringLiteral("reading the schema version"));
+    } else if (mode == Open::ExistingTables) {
+        return failWith(version, QStringLiteral("opening the store"));
+    }
+    // Two ingests starting at once must not both create the tables.
+    QSqlQuery lock(m_db);
+    if (!lock.exec(QStringLiteral("SELECT GET_LOCK(CONCAT('bucketscope_schema:', DATABASE()), 60)")) ||
+        !lock.next() || lock.value(0).toInt() != 1)
+        return failWith(lock, QStringLiteral("waiting for another BucketScope to create the tables"));
+    int from = 0;
+    QSqlQuery again(m_db);
+    if (again.exec(QStringLiteral("SELECT MAX(version) FROM schema_info")) && again.next())
+        from = again.value(0).toInt();
+    bool ok = true;
+    for (const QString &statement : Schema::migrationStatements(SqlDialect::MySql, from)) {
+        if (!exec(statement, QStringLiteral("creating the BucketScope tables"))) {
+            ok = false;
+            break;
+        }
+    }
+    exec(QStringLiteral("SELECT RELEASE_LOCK(CONCAT('bucketscope_schema:', DATABASE()))"), QString());
+    return ok;
+}
+
+bool MySqlStore::begin()
+{
+    // Writers take turns per transaction: InnoDB would otherwise deadlock two ingests inserting the
+    // same keys in different orders. Readers are not affected; the lock ends with the connection.
+    QSqlQuery lock(m_db);
+    if (!lock.exec(QStringLiteral("SELECT GET_LOCK(CONCAT('bucketscope_ingest:', DATABASE()), 600)")) ||
+        !lock.next())
+        return failWith(lock, QStringLiteral("starting a transaction"));
+    if (lock.value(0).toInt() != 1) {
+        m_lastError =
+            QStringLiteral("another ingest into %1 held the database for 10 minutes").arg(displayName());
+        return false;
+    }
+    if (!m_db.transaction()) {
+        m_lastError =
+            MySqlConnection::describe(m_db.lastError(), m_location, QStringLiteral("starting a transaction"));
+        return false;
+    }
+    return true;
+}
+
+bool MySqlStore::commit()
+{
+    if (!flush())
+        return false;
+    if (!m_db.commit()) {
+        m_lastError = MySqlConnection::describe(m_db.lastError(), m_location, QStringLiteral("committing"));
+        return false;
+    }
+    exec(QStringLiteral("SELECT RELEASE_LOCK(CONCAT('bucketscope_ingest:', DATABASE()))"), QString());
+    return true;
+}
+
+void MySqlStore::rollback()
+{
+    m_rows.clear();
+    m_unresolved.clear();
+    m_settled = {};
+    // Strings added in the transaction are gone with it.
+    m_stringIds.clear();
+    m_db.rollback();
+    exec(QStringLiteral("SELECT RELEASE_LOCK(CONCAT('bucketscope_ingest:', DATABASE()))"), QString());
+}
+
+qint64 MySqlStore::addSourceFile(const InputFile &file)
+{
+    if (!flush())
+        return -1;
+    QSqlQuery query(m_db);
+    query.prepare(
+        QStringLiteral("INSERT INTO source_files (path, size_bytes, modified_at, ingested_at, line_count, "
+                       "records, rejected, duplicates) VALUES (?, ?, ?, ?, 0, 0, 0, 0)"));
+    query.addBindValue(file.path);
+    query.addBindValue(file.size >= 0 ? QVariant(file.size) : kNullNumber);
+    query.addBindValue(file.modifiedSecs > 0 ? QVariant(file.modifiedSecs) : kNullNumber);
+    query.addBindValue(QDateTime::currentSecsSinceEpoch());
+    if (!query.exec()) {
+        failWith(query, QStringLiteral("registering %1").arg(file.path));
+        return -1;
+    }
+    return query.lastInsertId().toLongLong();
+}
+
+bool MySqlStore::finishSourceFile(qint64 sourceId, qint64 lines, qint64 records, qint64 rejected,
+                                  qint64 duplicates, const QString &error)
+{
+    QSqlQuery query(m_db);
+    query.prepare(
+        QStringLiteral("UPDATE source_files SET line_count = ?, records = ?, rejected = ?, duplicates = ?, "
+                       "error = ? WHERE id = ?"));
+    query.addBindValue(lines);
+    query.addBindValue(records);
+    query.addBindValue(rejected);
+    query.addBindValue(duplicates);
+    query.addBindValue(error.isEmpty() ? kNullText : QVariant(error));
+    query.addBindValue(sourceId);
+    if (!query.exec())
+        return failWith(query, QStringLiteral("updating file statistics"));
+    return true;
+}
+
+RecordStore::InsertResult MySqlStore::insert(const S3Record &record, std::string_view line, qint64 sourceId,
+                                             qint64 lineNumber)
+{
+    if (!m_rows.empty() && m_rows.back().sourceId != sourceId && !flush())
+        return InsertResult::Failed;
+    const std::array<unsigned char, 16> key = RecordValues::key(record, line).bytes();
+    const RecordValues values(record);
+    const std::vector<RecordField> &fields = Schema::recordFields();
+    Row row;
+    row.key = QByteArray(reinterpret_cast<const char *>(key.data()), qsizetype(key.size()));
+    row.sourceId = sourceId;
+    row.lineNumber = lineNumber;
+    row.bytesSent = record.bytesSent.value_or(0);
+    row.values.resize(fields.size());
+    for (std::size_t f = 0; f < fields.size(); ++f) {
+        switch (fields[f].storage) {
+        case RecordField::Storage::Time:
+        case RecordField::Storage::Number: {
+            const std::optional<qint64> number = values.number(f);
+            row.values[f] = number ? QVariant(*number) : kNullNumber;
+            break;
+        }
+        case RecordField::Storage::Text: {
+            const std::string_view text = values.text(f);
+            row.values[f] = S3Record::isNull(text) ? kNullText : QVariant(textOf(text));
+            break;
+        }
+        case RecordField::Storage::Dictionary: {
+            const std::string_view text = values.text(f);
+            if (S3Record::isNull(text)) {
+                row.values[f] = kNullNumber;
+                break;
+            }
+            std::string value(text);
+            const auto known = m_stringIds.find(value);
+            if (known != m_stringIds.end())
+                row.values[f] = known->second;
+            else
+                m_unresolved[std::move(value)].push_back(Slot{m_rows.size(), f});
+            break;
+        }
+        }
+    }
+    row.extraFields = S3Record::isNull(record.extraFields) ? kNullText : QVariant(textOf(record.extraFields));
+    row.fieldCount = record.fieldCount;
+    m_rows.push_back(std::move(row));
+    if (m_rows.size() >= std::size_t(kRowsPerStatement) && !flush())
+        return InsertResult::Failed;
+    return InsertResult::Pending;
+}
+
+bool MySqlStore::resolveStrings()
+{
+    struct Wanted
+    {
+        const std::string *raw;
+        QString text;
+        qint64 hash;
+    };
+    std::vector<Wanted> wanted;
+    wanted.reserve(m_unresolved.size());
+    for (const auto &[raw, waiting] : m_unresolved) {
+        QString text = textOf(raw);
+        const QByteArray utf8 = text.toUtf8();
+        wanted.push_back(
+            {&raw, std::move(text), qint64(XXH3_64bits(utf8.constData(), std::size_t(utf8.size())))});
+    }
+    constexpr int kChunk = 500;
+    // A value's id is found through its 64-bit hash, which is unique in the table. Should two values
+    // ever share a hash, the later one moves to the next free hash (open addressing), so no two strings
+    // are ever merged and every writer finds the same id.
+    for (int round = 0; !wanted.empty(); ++round) {
+        if (round > 64) {
+            m_lastError =
+                QStringLiteral("could not find a free hash slot for a string in %1").arg(displayName());
+            return false;
+        }
+        // Inserted in hash order so that concurrent writers lock index entries in the same order.
+        std::sort(wanted.begin(), wanted.end(),
+                  [](const Wanted &a, const Wanted &b) { return a.hash < b.hash; });
+        std::unordered_map<qint64, std::pair<qint64, QString>> stored;
+        for (std::size_t start = 0; start < wanted.size(); start += kChunk) {
+            const std::size_t end = std::min(wanted.size(), start + kChunk);
+            QStringList marks, hashes;
+            QSqlQuery add(m_db);
+            for (std::size_t i = start; i < end; ++i)
+                marks << QStringLiteral("(?,?)");
+            add.prepare(QStringLiteral("INSERT IGNORE INTO strings (value_hash, value) VALUES ") +
+                        marks.join(QLatin1Char(',')));
+            for (std::size_t i = start; i < end; ++i) {
+                add.addBindValue(wanted[i].hash);
+                add.addBindValue(wanted[i].text);
+            }
+            if (!add.exec())
+                return failWith(add, QStringLiteral("storing strings"));
+            QSqlQuery find(m_db);
+            QStringList questions;
+            for (std::size_t i = start; i < end; ++i)
+                questions << QStringLiteral("?");
+            find.prepare(QStringLiteral("SELECT value_hash, id, value FROM strings WHERE value_hash IN (%1)")
+                             .arg(questions.join(QLatin1Char(','))));
+            for (std::size_t i = start; i < end; ++i)
+                find.addBindValue(wanted[i].hash);
+            if (!find.exec())
+                return failWith(find, QStringLiteral("looking up strings"));
+            while (find.next())
+                stored[find.value(0).toLongLong()] = {find.value(1).toLongLong(), find.value(2).toString()};
+        }
+        std::vector<Wanted> collided;
+        for (Wanted &item : wanted) {
+            const auto found = stored.find(item.hash);
+            if (found != stored.end() && found->second.second == item.text) {
+                const qint64 id = found->second.first;
+                for (const Slot &slot : m_unresolved[*item.raw])
+                    m_rows[slot.row].values[slot.field] = id;
+                if (m_stringIds.size() >= kStringCacheLimit)
+                    m_stringIds.clear();
+                m_stringIds.emplace(*item.raw, id);
+            } else {
+                ++item.hash; // taken by another value
+                collided.push_back(std::move(item));
+            }
+        }
+        wanted = std::move(collided);
+    }
+    m_unresolved.clear();
+    return true;
+}
+
+bool MySqlStore::flush()
+{
+    if (m_rows.empty())
+        return true;
+    if (!resolveStrings())
+        return false;
+    const int rows = int(m_rows.size());
+    std::unique_ptr<QSqlQuery> partial;
+    QSqlQuery *query = nullptr;
+    if (rows == kRowsPerStatement) {
+        if (!m_insertFull) {
+            m_insertFull = std::make_unique<QSqlQuery>(m_db);
+            if (!m_insertFull->prepare(insertStatement(kRowsPerStatement))) {
+                failWith(*m_insertFull, QStringLiteral("preparing the insert"));
+                m_insertFull.reset();
+                return false;
+            }
+        }
+        query = m_insertFull.get();
+    } else {
+        partial = std::make_unique<QSqlQuery>(m_db);
+        if (!partial->prepare(insertStatement(rows)))
+            return failWith(*partial, QStringLiteral("preparing the insert"));
+        query = partial.get();
+    }
+    int position = 0;
+    qint64 bytes = 0;
+    for (const Row &row : m_rows) {
+        query->bindValue(position++, row.key);
+        query->bindValue(position++, row.sourceId >= 0 ? QVariant(row.sourceId) : kNullNumber);
+        query->bindValue(position++, row.lineNumber);
+        for (const QVariant &value : row.values)
+            query->bindValue(position++, value);
+        query->bindValue(position++, row.extraFields);
+        query->bindValue(position++, row.fieldCount);
+        bytes += row.bytesSent;
+    }
+    if (!query->exec())
+        return failWith(*query, QStringLiteral("storing records"));
+    const int inserted = query->numRowsAffected();
+    if (inserted == rows) {
+        m_settled.records += rows;
+        m_settled.bytesSent += bytes;
+    } else {
+        // Some were already stored (an earlier ingest, or the same request twice in this batch): ask
+        // which of these lines are ours, so the counts and the bytes are exact.
+        const Row &first = m_rows.front();
+        QSqlQuery ours(m_db);
+        ours.prepare(
+            QStringLiteral("SELECT line_no FROM requests WHERE source_id = ? AND line_no BETWEEN ? AND ?"));
+        ours.addBindValue(first.sourceId >= 0 ? QVariant(first.sourceId) : kNullNumber);
+        ours.addBindValue(first.lineNumber);
+        ours.addBindValue(m_rows.back().lineNumber);
+        if (!ours.exec())
+            return failWith(ours, QStringLiteral("counting stored records"));
+        std::unordered_set<qint64> stored;
+        while (ours.next())
+            stored.insert(ours.value(0).toLongLong());
+        for (const Row &row : m_rows) {
+            if (stored.count(row.lineNumber)) {
+                ++m_settled.records;
+                m_settled.bytesSent += row.bytesSent;
+            } else {
+                ++m_settled.duplicates;
+            }
+        }
+    }
+    m_rows.clear();
+    return true;
+}
+
+bool MySqlStore::settle(Settled &settled)
+{
+    if (!flush())
+        return false;
+    settled = m_settled;
+    m_settled = {};
+    return true;
+}
+
+bool MySqlStore::addReject(qint64 sourceId, const QString &file, qint64 lineNumber, const QString &reason,
+                           std::string_view line)
+{
+    QSqlQuery query(m_db);
+    query.prepare(QStringLiteral(
+        "INSERT INTO rejects (source_id, file, line_no, reason, line_text) VALUES (?, ?, ?, ?, ?)"));
+    query.addBindValue(sourceId >= 0 ? QVariant(sourceId) : kNullNumber);
+    query.addBindValue(file);
+    query.addBindValue(lineNumber);
+    query.addBindValue(reason);
+    query.addBindValue(textOf(line));
+    if (!query.exec())
+        return failWith(query, QStringLiteral("storing a rejected line"));
+    return true;
+}
+
+StoreTotals MySqlStore::totals()
+{
+    StoreTotals totals;
+    QSqlQuery query(m_db);
+    if (query.exec(QStringLiteral("SELECT (SELECT COUNT(*) FROM requests), (SELECT COUNT(*) FROM rejects), "
+                                  "(SELECT COALESCE(SUM(duplicates), 0) FROM source_files), (SELECT COUNT(*) "
+                                  "FROM source_files)")) &&
+        query.next()) {
+        totals.records = query.value(0).toLongLong();
+        totals.rejected = query.value(1).toLongLong();
+        totals.duplicates = query.value(2).toLongLong();
+        totals.files = query.value(3).toLongLong();
+    }
+    return totals;
+}
+
+} // namespace BucketScope

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "RecordStore.h"
+#include "StoreLocation.h"
+
+#include <QSqlDatabase>
+#include <QVariant>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+class QSqlQuery;
+
+namespace BucketScope {
+
+// A store on a MySQL/MariaDB server, with the same tables as the embedded one (docs/schema.md).
+// Records are buffered and sent as multi-row INSERT IGNOREs with bound values; the unique dedupe key
+// makes a re-run add nothing, also when two ingests feed the database at once.
+class MySqlStore : public RecordStore
+{
+public:
+    enum class Open
+    {
+        CreateTables,   // ingest: create the schema when the database has none
+        ExistingTables, // browsing: a database without our tables is an error
+    };
+
+    ~MySqlStore() override;
+
+    static std::unique_ptr<MySqlStore> open(const StoreLocation &location, Open mode, QString *error);
+
+    QSqlDatabase database() const { return m_db; }
+    const StoreLocation &location() const { return m_location; }
+
+    QString lastError() const override { return m_lastError; }
+    QString displayName() const override { return m_location.displayUrl(); }
+
+    bool begin() override;
+    bool commit() override;
+    void rollback() override;
+
+    qint64 addSourceFile(const InputFile &file) override;
+    bool finishSourceFile(qint64 sourceId, qint64 lines, qint64 records, qint64 rejected, qint64 duplicates,
+                          const QString &error) override;
+    InsertResult insert(const S3Record &record, std::string_view line, qint64 sourceId,
+                        qint64 lineNumber) override;
+    bool settle(Settled &settled) override;
+    bool addReject(qint64 sourceId, const QString &file, qint64 lineNumber, const QString &reason,
+                   std::string_view line) override;
+    StoreTotals totals() override;
+
+    // Rows per INSERT statement (each row binds 34 values; the protocol allows 65,535 per statement).
+    static constexpr int kRowsPerStatement = 1000;
+
+private:
+    MySqlStore() = default;
+    bool migrate(Open mode);
+    bool exec(const QString &sql, const QString &context);
+    bool failWith(const QSqlQuery &query, const QString &context);
+    bool flush();
+    bool resolveStrings();
+
+    struct Row
+    {
+        QByteArray key;
+        qint64 sourceId = -1;
+        qint64 lineNumber = 0;
+        qint64 bytesSent = 0;
+        std::vector<QVariant> values; // Schema::recordFields() order; dictionary slots filled at flush
+        QVariant extraFields;
+        int fieldCount = 0;
+    };
+    struct Slot
+    {
+        std::size_t row;
+        std::size_t field;
+    };
+
+    QSqlDatabase m_db;
+    StoreLocation m_location;
+    QString m_lastError;
+    std::unique_ptr<QSqlQuery> m_insertFull;
+    std::vector<Row> m_rows;
+    // Strings the rows need that have no id yet, with the row slots waiting for them.
+    std::unordered_map<std::string, std::vector<Slot>> m_unresolved;
+    std::unordered_map<std::string, qint64> m_stringIds; // bounded cache
+    Settled m_settled;
+    static constexpr std::size_t kStringCacheLimit = 500'000;
+};
+
+} // namespace BucketScope

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "input/InputCollector.h"
+#include "parser/S3Record.h"
+
+#include <QString>
+
+#include <string_view>
+
+namespace BucketScope {
+
+struct StoreTotals
+{
+    qint64 records = 0;
+    qint64 rejected = 0;
+    qint64 duplicates = 0;
+    qint64 files = 0;
+};
+
+// What the ingest needs from a store, whichever database holds it: the embedded SQLite file
+// (LogStore) or a MySQL/MariaDB server (MySqlStore). One instance is one connection, used from one
+// thread at a time.
+class RecordStore
+{
+public:
+    enum class InsertResult
+    {
+        Inserted,
+        Duplicate,
+        // Buffered to be sent with others; its outcome is counted by settle().
+        Pending,
+        Failed
+    };
+    // Outcomes of the records that were Pending, counted once they reached the database.
+    struct Settled
+    {
+        qint64 records = 0;
+        qint64 duplicates = 0;
+        qint64 bytesSent = 0;
+    };
+
+    virtual ~RecordStore() = default;
+
+    virtual QString lastError() const = 0;
+    // A description for people: a file path, or a URL without the password.
+    virtual QString displayName() const = 0;
+
+    virtual bool begin() = 0;
+    virtual bool commit() = 0;
+    virtual void rollback() = 0;
+
+    virtual qint64 addSourceFile(const InputFile &file) = 0;
+    virtual bool finishSourceFile(qint64 sourceId, qint64 lines, qint64 records, qint64 rejected,
+                                  qint64 duplicates, const QString &error) = 0;
+
+    // Two records are the same request when bucket, request id, operation and key are equal; records
+    // without a request id (Ceph journal) are identified by their whole line instead.
+    virtual InsertResult insert(const S3Record &record, std::string_view line, qint64 sourceId,
+                                qint64 lineNumber) = 0;
+    // Sends what is buffered and returns the outcomes not yet reported (all zero for stores that
+    // decide each insert at once). Returns false on a database error.
+    virtual bool settle(Settled &settled)
+    {
+        settled = {};
+        return true;
+    }
+    virtual bool addReject(qint64 sourceId, const QString &file, qint64 lineNumber, const QString &reason,
+                           std::string_view line) = 0;
+
+    virtual StoreTotals totals() = 0;
+
+protected:
+    RecordStore() = default;
+    RecordStore(const RecordStore &) = delete;
+    RecordStore &operator=(const RecordStore &) = delete;
+};
+
+} // namespace BucketScope
