@@ -2,10 +2,12 @@
 #include "CommandLine.h"
 
 #include "aggregation/Aggregator.h"
+#include "aggregation/CombinedView.h"
 #include "aggregation/SummaryJson.h"
 #include "export/RecordExporter.h"
 #include "ingest/IngestWorker.h"
 #include "store/MySqlStore.h"
+#include "store/Schema.h"
 #include "store/StoreLocation.h"
 
 #include <QCommandLineParser>
@@ -51,9 +53,10 @@ QString humanBytes(double bytes)
 }
 
 // Runs an IngestWorker on its own thread and waits for it, reporting problems on stderr as they come.
-IngestResult ingest(const QStringList &paths, const StoreLocation &location, LogStore::Durability durability)
+IngestResult ingest(const QStringList &paths, const StoreLocation &location, LogStore::Durability durability,
+                    const std::optional<DmapiOptions> &dmapi = std::nullopt)
 {
-    IngestRequest request{paths, location.path, durability, std::nullopt};
+    IngestRequest request{paths, location.path, durability, std::nullopt, dmapi};
     if (location.kind == StoreLocation::Kind::MySql)
         request.server = location;
     IngestWorker *worker = new IngestWorker(request);
@@ -245,6 +248,21 @@ bool parseOrFail(QCommandLineParser &parser, const QStringList &arguments)
     return true;
 }
 
+bool readAttribution(const QString &path, Attribution &attribution)
+{
+    QFile file(path);
+    QString error;
+    if (!file.open(QIODevice::ReadOnly)) {
+        printErr(QStringLiteral("error: cannot read %1: %2").arg(file.fileName(), file.errorString()));
+        return false;
+    }
+    if (!Attribution::fromJson(file.readAll(), attribution, &error)) {
+        printErr(QStringLiteral("error: %1: %2").arg(file.fileName(), error));
+        return false;
+    }
+    return true;
+}
+
 int runIngest(const QStringList &arguments)
 {
     Context context;
@@ -254,6 +272,27 @@ int runIngest(const QStringList &arguments)
         "JSON object: files, records, rejected, duplicates, bytes_sent, seconds."));
     parser.addHelpOption();
     parser.addOption(context.db);
+    const QCommandLineOption dmapi(
+        QStringLiteral("dmapi"),
+        QStringLiteral(
+            "Also write each new record to the DMAPI media_analytics table, with metadata "
+            "{source: ovh_logs, bytes, status, response_time} (mysql:// stores only; see docs/mysql.md)."));
+    const QCommandLineOption dmapiAnalytics(QStringLiteral("dmapi-analytics-table"),
+                                            QStringLiteral("The analytics table (default media_analytics)."),
+                                            QStringLiteral("NAME"), QStringLiteral("media_analytics"));
+    const QCommandLineOption dmapiFiles(QStringLiteral("dmapi-files-table"),
+                                        QStringLiteral("The media files table (default media_files)."),
+                                        QStringLiteral("NAME"), QStringLiteral("media_files"));
+    const QCommandLineOption dmapiKey(
+        QStringLiteral("dmapi-key-column"),
+        QStringLiteral(
+            "The media files column holding the S3 key a file is stored under (default storage_key)."),
+        QStringLiteral("NAME"), QStringLiteral("storage_key"));
+    const QCommandLineOption attribution(
+        QStringLiteral("attribution"),
+        QStringLiteral("JSON file of application attribution rules for --dmapi's application_id."),
+        QStringLiteral("FILE"));
+    parser.addOptions({dmapi, dmapiAnalytics, dmapiFiles, dmapiKey, attribution});
     parser.addPositionalArgument(QStringLiteral("ingest"), QStringLiteral("The command."));
     parser.addPositionalArgument(
         QStringLiteral("PATH"),
@@ -267,10 +306,25 @@ int runIngest(const QStringList &arguments)
         printErr(QStringLiteral("error: ingest needs at least one log file or folder"));
         return CommandLine::Fatal;
     }
+    std::optional<DmapiOptions> dmapiOptions;
+    if (parser.isSet(dmapi)) {
+        DmapiOptions options;
+        options.analyticsTable = parser.value(dmapiAnalytics);
+        options.filesTable = parser.value(dmapiFiles);
+        options.keyColumn = parser.value(dmapiKey);
+        QString error;
+        if (!options.valid(&error)) {
+            printErr(QStringLiteral("error: ") + error);
+            return CommandLine::Fatal;
+        }
+        if (parser.isSet(attribution) && !readAttribution(parser.value(attribution), options.attribution))
+            return CommandLine::Fatal;
+        dmapiOptions = options;
+    }
     StoreLocation location;
     if (!resolveStore(parser.value(context.db), location))
         return CommandLine::Fatal;
-    const IngestResult result = ingest(paths, location, LogStore::Durability::Durable);
+    const IngestResult result = ingest(paths, location, LogStore::Durability::Durable, dmapiOptions);
     if (!result.fatalError.isEmpty()) {
         printErr(QStringLiteral("error: ") + result.fatalError);
         return CommandLine::Fatal;
@@ -364,18 +418,8 @@ int runSummary(const QStringList &arguments)
                      .arg(parser.value(topCount)));
         return CommandLine::Fatal;
     }
-    if (parser.isSet(attribution)) {
-        QFile file(parser.value(attribution));
-        QString error;
-        if (!file.open(QIODevice::ReadOnly)) {
-            printErr(QStringLiteral("error: cannot read %1: %2").arg(file.fileName(), file.errorString()));
-            return CommandLine::Fatal;
-        }
-        if (!Attribution::fromJson(file.readAll(), query.attribution, &error)) {
-            printErr(QStringLiteral("error: %1: %2").arg(file.fileName(), error));
-            return CommandLine::Fatal;
-        }
-    }
+    if (parser.isSet(attribution) && !readAttribution(parser.value(attribution), query.attribution))
+        return CommandLine::Fatal;
 
     StoreSession session;
     const int code = session.open(parser.positionalArguments().mid(1), parser.value(context.db), true);
@@ -452,6 +496,149 @@ int runExport(const QStringList &arguments)
     return code;
 }
 
+int runCombined(const QStringList &arguments)
+{
+    Context context;
+    QCommandLineParser &parser = context.parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Joins the S3 log records in a MySQL/MariaDB store to the DMAPI tables (media_files, "
+        "media_analytics) "
+        "and prints JSON: top_files (original filename, mime type, requests, bytes, unique IPs and users, "
+        "last "
+        "access), application_days (bandwidth and cost per application and day) and reconciliation (requests "
+        "the application tracked against requests S3 logged, per day and application, and the gap)."));
+    parser.addHelpOption();
+    parser.addOption(context.db);
+    const QCommandLineOption from(QStringLiteral("from"), QStringLiteral("First day to include (UTC)."),
+                                  QStringLiteral("YYYY-MM-DD"));
+    const QCommandLineOption to(QStringLiteral("to"), QStringLiteral("Last day to include (UTC)."),
+                                QStringLiteral("YYYY-MM-DD"));
+    const QCommandLineOption application(QStringLiteral("application"),
+                                         QStringLiteral("Only this application's requests (e.g. castingly)."),
+                                         QStringLiteral("NAME"));
+    const QCommandLineOption topCount(QStringLiteral("top"),
+                                      QStringLiteral("Number of top files (default 20)."),
+                                      QStringLiteral("N"), QStringLiteral("20"));
+    const QCommandLineOption price(
+        QStringLiteral("price-per-gib"),
+        QStringLiteral("Egress price in USD per GiB of bytes sent (default 0.011)."), QStringLiteral("USD"),
+        QStringLiteral("0.011"));
+    const QCommandLineOption analytics(QStringLiteral("dmapi-analytics-table"),
+                                       QStringLiteral("The analytics table (default media_analytics)."),
+                                       QStringLiteral("NAME"), QStringLiteral("media_analytics"));
+    const QCommandLineOption files(QStringLiteral("dmapi-files-table"),
+                                   QStringLiteral("The media files table (default media_files)."),
+                                   QStringLiteral("NAME"), QStringLiteral("media_files"));
+    const QCommandLineOption keyColumn(
+        QStringLiteral("dmapi-key-column"),
+        QStringLiteral("The media files column holding the S3 key (default storage_key)."),
+        QStringLiteral("NAME"), QStringLiteral("storage_key"));
+    const QCommandLineOption attribution(QStringLiteral("attribution"),
+                                         QStringLiteral("JSON file of application attribution rules."),
+                                         QStringLiteral("FILE"));
+    parser.addOptions({from, to, application, topCount, price, analytics, files, keyColumn, attribution});
+    parser.addPositionalArgument(QStringLiteral("combined"), QStringLiteral("The command."));
+    if (!parseOrFail(parser, arguments))
+        return parser.isSet(QStringLiteral("help")) ? CommandLine::Success : CommandLine::Fatal;
+
+    CombinedQuery query;
+    qint64 epoch = 0;
+    if (parser.isSet(from)) {
+        if (!parseDate(parser.value(from), epoch)) {
+            printErr(
+                QStringLiteral("error: --from '%1' is not a date like 2025-10-30").arg(parser.value(from)));
+            return CommandLine::Fatal;
+        }
+        query.from = epoch;
+    }
+    if (parser.isSet(to)) {
+        if (!parseDate(parser.value(to), epoch)) {
+            printErr(QStringLiteral("error: --to '%1' is not a date like 2025-10-30").arg(parser.value(to)));
+            return CommandLine::Fatal;
+        }
+        query.to = epoch + 86400;
+    }
+    bool ok = false;
+    query.topCount = parser.value(topCount).toInt(&ok);
+    if (!ok || query.topCount < 0) {
+        printErr(QStringLiteral("error: --top '%1' is not a non-negative whole number")
+                     .arg(parser.value(topCount)));
+        return CommandLine::Fatal;
+    }
+    query.pricePerGiB = parser.value(price).toDouble(&ok);
+    if (!ok || query.pricePerGiB < 0) {
+        printErr(QStringLiteral("error: --price-per-gib '%1' is not a non-negative number")
+                     .arg(parser.value(price)));
+        return CommandLine::Fatal;
+    }
+    query.application = parser.value(application);
+    query.tables.analyticsTable = parser.value(analytics);
+    query.tables.filesTable = parser.value(files);
+    query.tables.keyColumn = parser.value(keyColumn);
+    QString error;
+    if (!query.tables.valid(&error)) {
+        printErr(QStringLiteral("error: ") + error);
+        return CommandLine::Fatal;
+    }
+    if (parser.isSet(attribution) && !readAttribution(parser.value(attribution), query.tables.attribution))
+        return CommandLine::Fatal;
+    if (!parser.isSet(context.db)) {
+        printErr(QStringLiteral(
+            "error: combined reads a MySQL/MariaDB store: give --db mysql://user@host/database"));
+        return CommandLine::Fatal;
+    }
+    StoreLocation location;
+    if (!resolveStore(parser.value(context.db), location))
+        return CommandLine::Fatal;
+    if (location.kind != StoreLocation::Kind::MySql) {
+        printErr(
+            QStringLiteral("error: combined needs the DMAPI tables, which live in MySQL/MariaDB: give --db "
+                           "mysql://user@host/database"));
+        return CommandLine::Fatal;
+    }
+    std::unique_ptr<MySqlStore> store = MySqlStore::open(location, MySqlStore::Open::ExistingTables, &error);
+    if (!store) {
+        printErr(QStringLiteral("error: ") + error);
+        return CommandLine::Fatal;
+    }
+    const std::optional<CombinedView> view = CombinedViews::compute(*store, query, &error);
+    if (!view) {
+        printErr(QStringLiteral("error: ") + error);
+        return CommandLine::Fatal;
+    }
+    printOut(QJsonDocument(view->toJson()).toJson(QJsonDocument::Indented));
+    return CommandLine::Success;
+}
+
+int runSchema(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Prints the statements that create BucketScope's tables, for a DBA to review or apply by hand. "
+        "BucketScope creates them itself on the first ingest."));
+    parser.addHelpOption();
+    const QCommandLineOption dialect(QStringLiteral("dialect"), QStringLiteral("mysql (default) or sqlite."),
+                                     QStringLiteral("NAME"), QStringLiteral("mysql"));
+    parser.addOption(dialect);
+    parser.addPositionalArgument(QStringLiteral("schema"), QStringLiteral("The command."));
+    if (!parseOrFail(parser, arguments))
+        return parser.isSet(QStringLiteral("help")) ? CommandLine::Success : CommandLine::Fatal;
+    const QString name = parser.value(dialect);
+    if (name != QLatin1String("mysql") && name != QLatin1String("sqlite")) {
+        printErr(QStringLiteral("error: --dialect '%1' is not one of mysql, sqlite").arg(name));
+        return CommandLine::Fatal;
+    }
+    QByteArray text =
+        "-- BucketScope store schema, version " + QByteArray::number(Schema::kCurrentVersion) + " (" +
+        name.toUtf8() + "). Generated by: bucketscope schema --dialect " + name.toUtf8() +
+        "\n-- BucketScope creates these tables itself on the first ingest; see docs/schema.md.\n";
+    for (const QString &statement : Schema::migrationStatements(
+             name == QLatin1String("mysql") ? SqlDialect::MySql : SqlDialect::Sqlite, 0))
+        text += statement.toUtf8() + ";\n";
+    printOut(text);
+    return CommandLine::Success;
+}
+
 } // namespace
 
 int CommandLine::exitCodeFor(const IngestResult &result)
@@ -462,7 +649,8 @@ int CommandLine::exitCodeFor(const IngestResult &result)
 bool CommandLine::isHeadlessCommand(const QString &word)
 {
     return word == QLatin1String("ingest") || word == QLatin1String("summary") ||
-           word == QLatin1String("export");
+           word == QLatin1String("export") || word == QLatin1String("schema") ||
+           word == QLatin1String("combined");
 }
 
 int CommandLine::run(const QStringList &arguments)
@@ -474,6 +662,10 @@ int CommandLine::run(const QStringList &arguments)
         return runSummary(arguments);
     if (command == QLatin1String("export"))
         return runExport(arguments);
+    if (command == QLatin1String("schema"))
+        return runSchema(arguments);
+    if (command == QLatin1String("combined"))
+        return runCombined(arguments);
     printErr(QStringLiteral("error: unknown command '%1'; try 'bucketscope --help'").arg(command));
     return Fatal;
 }

@@ -25,8 +25,9 @@ Without a command, opens the desktop app (on the given logs, if any). --screensh
 logs, saves a picture of the window to FILE (PNG) and exits; it needs no display.
 
 Commands:
-  ingest PATH... [--db URL]            Read logs into a store (the per-user store unless --db);
+  ingest PATH... [--db URL] [--dmapi]  Read logs into a store (the per-user store unless --db);
                                        prints {files, records, rejected, duplicates, bytes_sent, seconds}.
+                                       --dmapi also writes media_analytics rows (MySQL).
   summary [PATH...] [--db URL]         Print totals, cost, error rates, latency percentiles, per-day and
           [--from DATE] [--to DATE]    per-application figures and top lists as JSON.
   report PATH... --out DIR             Write the dashboard charts (PNG, 2x) and summary.json to DIR;
@@ -34,10 +35,14 @@ Commands:
   export [PATH...] [--db URL]          Write every record as JSON Lines or CSV;
          [--format jsonl|csv]          --rejected writes the rejected lines (file, line, reason, text).
          [--rejected] [--out FILE]
+  combined --db mysql://… [--from DATE] S3 records joined to the DMAPI tables: top files, bandwidth and
+           [--to DATE] [--application APP] cost per application and day, app-tracked vs S3-logged requests.
+  schema [--dialect mysql|sqlite]      Print the store's tables as SQL (docs/mysql-schema.sql is this).
 
 PATH is a log file (plain or gzip), a folder (read recursively) or - for standard input.
 With PATHs and no --db, summary and export load the logs into a throwaway store.
-URL is sqlite:///path/to/store.sqlite.
+URL is sqlite:///path/to/store.sqlite or mysql://user@host:port/database (MySQL 8 / MariaDB 10.11;
+the password comes from BUCKETSCOPE_DB_PASSWORD or is asked for on a terminal, never from the URL).
 
 Exit status: 0 success, 1 some inputs failed but others loaded, 2 usage or fatal error.
 Run 'bucketscope COMMAND --help' for the options of one command.

@@ -36,10 +36,19 @@ void IngestWorker::run()
 
     QString error;
     std::unique_ptr<RecordStore> store;
-    if (m_request.server)
-        store = MySqlStore::open(*m_request.server, MySqlStore::Open::CreateTables, &error);
-    else
+    if (m_request.server) {
+        std::unique_ptr<MySqlStore> server =
+            MySqlStore::open(*m_request.server, MySqlStore::Open::CreateTables, &error);
+        if (server && m_request.dmapi && !server->enableDmapi(*m_request.dmapi)) {
+            error = server->lastError();
+            server.reset();
+        }
+        store = std::move(server);
+    } else if (m_request.dmapi) {
+        error = QStringLiteral("--dmapi writes to the DMAPI tables in MySQL/MariaDB: give --db mysql://...");
+    } else {
         store = LogStore::openSqlite(m_request.storePath, m_request.durability, &error);
+    }
     if (!store) {
         result.fatalError = error;
         result.seconds = clock.nsecsElapsed() / 1e9;

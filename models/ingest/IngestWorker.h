@@ -2,6 +2,7 @@
 #pragma once
 
 #include "IngestTypes.h"
+#include "store/DmapiOptions.h"
 #include "store/LogStore.h"
 #include "store/StoreLocation.h"
 
@@ -19,6 +20,8 @@ struct IngestRequest
     LogStore::Durability durability = LogStore::Durability::Durable;
     // Set for a MySQL/MariaDB store: used instead of storePath (the worker opens its own connection).
     std::optional<StoreLocation> server = std::nullopt;
+    // Also write media_analytics rows (MySQL stores only).
+    std::optional<DmapiOptions> dmapi = std::nullopt;
 };
 
 // Reads, parses and stores logs. Lives on its own QThread: its signals are its whole API and reach the

@@ -6,6 +6,8 @@
 #include "Schema.h"
 
 #include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSqlError>
 #include <QSqlQuery>
 
@@ -249,6 +251,13 @@ RecordStore::InsertResult MySqlStore::insert(const S3Record &record, std::string
         }
     }
     row.extraFields = S3Record::isNull(record.extraFields) ? kNullText : QVariant(textOf(record.extraFields));
+    if (m_dmapi) {
+        row.hasKey = !S3Record::isNull(record.key);
+        row.hasReferer = !S3Record::isNull(record.referer);
+        row.keyText.assign(record.key);
+        row.referer.assign(record.referer);
+        row.ip.assign(record.remoteIp);
+    }
     row.fieldCount = record.fieldCount;
     m_rows.push_back(std::move(row));
     if (m_rows.size() >= std::size_t(kRowsPerStatement) && !flush())
@@ -374,9 +383,13 @@ bool MySqlStore::flush()
     if (!query->exec())
         return failWith(*query, QStringLiteral("storing records"));
     const int inserted = query->numRowsAffected();
+    std::vector<const Row *> added;
     if (inserted == rows) {
         m_settled.records += rows;
         m_settled.bytesSent += bytes;
+        if (m_dmapi)
+            for (const Row &row : m_rows)
+                added.push_back(&row);
     } else {
         // Some were already stored (an earlier ingest, or the same request twice in this batch): ask
         // which of these lines are ours, so the counts and the bytes are exact.
@@ -396,12 +409,92 @@ bool MySqlStore::flush()
             if (stored.count(row.lineNumber)) {
                 ++m_settled.records;
                 m_settled.bytesSent += row.bytesSent;
+                added.push_back(&row);
             } else {
                 ++m_settled.duplicates;
             }
         }
     }
+    // In the same transaction as the records, so a crash or a re-run never writes a record twice.
+    if (m_dmapi && !writeDmapi(added))
+        return false;
     m_rows.clear();
+    return true;
+}
+
+bool MySqlStore::dmapiTableProblem(const QSqlQuery &probe, const QString &table, const QString &columns)
+{
+    const int code = MySqlConnection::nativeCode(probe.lastError());
+    if (code == MySqlConnection::kTableMissing || code == 1054 /* unknown column */) {
+        m_lastError =
+            QStringLiteral("--dmapi: database '%1' has no table %2 with the columns %3 (%4); name the DMAPI "
+                           "tables with --dmapi-analytics-table, --dmapi-files-table and --dmapi-key-column")
+                .arg(m_location.database, table, columns, probe.lastError().databaseText());
+        return false;
+    }
+    return failWith(probe, QStringLiteral("--dmapi: reading %1").arg(table));
+}
+
+bool MySqlStore::enableDmapi(const DmapiOptions &options)
+{
+    if (!options.valid(&m_lastError))
+        return false;
+    QSqlQuery probe(m_db);
+    if (!probe.exec(
+            QStringLiteral("SELECT media_file_id, user_id, application_id, ip_address, `timestamp`, metadata "
+                           "FROM `%1` LIMIT 0")
+                .arg(options.analyticsTable)))
+        return dmapiTableProblem(
+            probe, options.analyticsTable,
+            QStringLiteral("media_file_id, user_id, application_id, ip_address, timestamp, metadata"));
+    if (!probe.exec(
+            QStringLiteral("SELECT id, `%1` FROM `%2` LIMIT 0").arg(options.keyColumn, options.filesTable)))
+        return dmapiTableProblem(probe, options.filesTable, QStringLiteral("id, ") + options.keyColumn);
+    m_dmapi = options;
+    return true;
+}
+
+bool MySqlStore::writeDmapi(const std::vector<const Row *> &rows)
+{
+    constexpr std::size_t kChunk = 500;
+    const std::size_t timeField = 2, statusField = 9, totalTimeField = 13;
+    for (std::size_t start = 0; start < rows.size(); start += kChunk) {
+        const std::size_t end = std::min(rows.size(), start + kChunk);
+        QStringList values;
+        for (std::size_t i = start; i < end; ++i)
+            values << QStringLiteral("((SELECT id FROM `%1` WHERE `%2` = ? LIMIT 1), NULL, ?, ?, ?, ?)")
+                          .arg(m_dmapi->filesTable, m_dmapi->keyColumn);
+        QSqlQuery insert(m_db);
+        insert.prepare(QStringLiteral("INSERT INTO `%1` (media_file_id, user_id, application_id, ip_address, "
+                                      "`timestamp`, metadata) VALUES %2")
+                           .arg(m_dmapi->analyticsTable, values.join(QLatin1Char(','))));
+        for (std::size_t i = start; i < end; ++i) {
+            const Row &row = *rows[i];
+            insert.addBindValue(row.hasKey ? QVariant(textOf(row.keyText)) : kNullText);
+            const std::string_view referer =
+                row.hasReferer ? std::string_view(row.referer) : std::string_view();
+            const std::string_view key = row.hasKey ? std::string_view(row.keyText) : std::string_view();
+            insert.addBindValue(textOf(m_dmapi->attribution.applicationFor(referer, key)));
+            insert.addBindValue(row.ip.empty() ? kNullText : QVariant(textOf(row.ip)));
+            const QVariant &time = row.values[timeField];
+            insert.addBindValue(time.isNull()
+                                    ? kNullText
+                                    : QVariant(QDateTime::fromSecsSinceEpoch(time.toLongLong(), Qt::UTC)
+                                                   .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))));
+            // The fields the seed's processing script wrote, read back by its queries.
+            QJsonObject metadata{{QStringLiteral("source"), QStringLiteral("ovh_logs")},
+                                 {QStringLiteral("bytes"), row.bytesSent}};
+            const QVariant &status = row.values[statusField];
+            const QVariant &totalTime = row.values[totalTimeField];
+            metadata.insert(QStringLiteral("status"),
+                            status.isNull() ? QJsonValue() : QJsonValue(status.toLongLong()));
+            metadata.insert(QStringLiteral("response_time"),
+                            totalTime.isNull() ? QJsonValue() : QJsonValue(totalTime.toLongLong()));
+            insert.addBindValue(QString::fromUtf8(QJsonDocument(metadata).toJson(QJsonDocument::Compact)));
+        }
+        if (!insert.exec())
+            return failWith(insert, QStringLiteral("--dmapi: writing %1").arg(m_dmapi->analyticsTable));
+    }
     return true;
 }
 

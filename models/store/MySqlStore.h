@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "DmapiOptions.h"
 #include "RecordStore.h"
 #include "StoreLocation.h"
 
@@ -8,6 +9,7 @@
 #include <QVariant>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -31,6 +33,10 @@ public:
     ~MySqlStore() override;
 
     static std::unique_ptr<MySqlStore> open(const StoreLocation &location, Open mode, QString *error);
+
+    // Also write each new record to the user's media_analytics table (checked here: false with
+    // lastError() when the tables are missing or unreadable).
+    bool enableDmapi(const DmapiOptions &options);
 
     QSqlDatabase database() const { return m_db; }
     const StoreLocation &location() const { return m_location; }
@@ -60,6 +66,7 @@ private:
     bool migrate(Open mode);
     bool exec(const QString &sql, const QString &context);
     bool failWith(const QSqlQuery &query, const QString &context);
+    bool dmapiTableProblem(const QSqlQuery &probe, const QString &table, const QString &columns);
     bool flush();
     bool resolveStrings();
 
@@ -72,12 +79,16 @@ private:
         std::vector<QVariant> values; // Schema::recordFields() order; dictionary slots filled at flush
         QVariant extraFields;
         int fieldCount = 0;
+        // Only with --dmapi: what a media_analytics row needs.
+        std::string keyText, referer, ip;
+        bool hasKey = false, hasReferer = false;
     };
     struct Slot
     {
         std::size_t row;
         std::size_t field;
     };
+    bool writeDmapi(const std::vector<const Row *> &rows);
 
     QSqlDatabase m_db;
     StoreLocation m_location;
@@ -88,6 +99,7 @@ private:
     std::unordered_map<std::string, std::vector<Slot>> m_unresolved;
     std::unordered_map<std::string, qint64> m_stringIds; // bounded cache
     Settled m_settled;
+    std::optional<DmapiOptions> m_dmapi;
     static constexpr std::size_t kStringCacheLimit = 500'000;
 };
 

@@ -4,6 +4,8 @@
 // fails rather than skips when it is missing.
 #include "store/Schema.h"
 
+#include <QFile>
+#include <QProcess>
 #include <QProcessEnvironment>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -22,6 +24,7 @@ private slots:
     void migrationRunsOnMariaDb();
     void viewResolvesDictionaryColumns();
     void dedupeKeyIsUnique();
+    void docsSchemaFileIsTheGeneratedOne();
 
 private:
     bool exec(const QString &sql);
@@ -140,6 +143,24 @@ void TstSchemaMySql::dedupeKeyIsUnique()
     ignored.addBindValue(QByteArray(16, '\x01'));
     QVERIFY(ignored.exec());
     QCOMPARE(ignored.numRowsAffected(), 0);
+}
+
+// docs/mysql-schema.sql is what `bucketscope schema` prints, i.e. the statements run above.
+void TstSchemaMySql::docsSchemaFileIsTheGeneratedOne()
+{
+    QProcess schema;
+    schema.start(QStringLiteral(BUCKETSCOPE_BINARY),
+                 {QStringLiteral("schema"), QStringLiteral("--dialect"), QStringLiteral("mysql")});
+    QVERIFY(schema.waitForFinished(30000));
+    QCOMPARE(schema.exitCode(), 0);
+    const QByteArray generated = schema.readAllStandardOutput();
+    for (const QString &statement : Schema::migrationStatements(SqlDialect::MySql, 0))
+        QVERIFY(generated.contains(QByteArray(statement.toUtf8() + ";\n")));
+    QFile docs(QStringLiteral(BUCKETSCOPE_SOURCE_DIR "/docs/mysql-schema.sql"));
+    QVERIFY(docs.open(QIODevice::ReadOnly));
+    QVERIFY2(
+        docs.readAll() == generated,
+        "docs/mysql-schema.sql is out of date: bucketscope schema --dialect mysql > docs/mysql-schema.sql");
 }
 
 QTEST_GUILESS_MAIN(TstSchemaMySql)
