@@ -61,7 +61,6 @@ set(BUCKETSCOPE_PACKAGE_MAINTAINER "BucketScope maintainers <maintainers@buckets
     CACHE STRING "Maintainer field of the .deb")
 set(CPACK_PACKAGE_CONTACT "${BUCKETSCOPE_PACKAGE_MAINTAINER}")
 set(CPACK_GENERATOR DEB)
-set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
@@ -75,13 +74,14 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6sql6-sqlite")
 
 set(CPACK_SOURCE_GENERATOR TGZ)
 set(CPACK_SOURCE_PACKAGE_FILE_NAME "bucketscope-${PROJECT_VERSION}")
-string(REGEX REPLACE "([][+.*()^$?|\\\\])" "\\\\\\1" _source_regex "${PROJECT_SOURCE_DIR}")
+# Regular expressions; CPack writes them into CPackSourceConfig.cmake, hence the doubled backslashes.
+string(REGEX REPLACE "([][+.*()^$?|\\\\])" "\\\\\\\\\\1" _source_regex "${PROJECT_SOURCE_DIR}")
 set(CPACK_SOURCE_IGNORE_FILES
     "^${_source_regex}/build/"
-    "^${_source_regex}/\\.cache/"
-    "/\\.git/"
-    "/\\.git$"
-    "compile_commands\\.json$"
-    "\\.swp$")
+    "^${_source_regex}/\\\\.cache/"
+    "/\\\\.git/"
+    "/\\\\.git$"
+    "compile_commands\\\\.json$"
+    "\\\\.swp$")
 
 include(CPack)

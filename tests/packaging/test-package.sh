@@ -3,13 +3,14 @@
 # Builds the .deb and the source tarball with CPack from an already built tree, unpacks the .deb into a
 # scratch root and runs the packaged binary from there (Qt comes from the system), then checks the
 # package's metadata, its desktop files, icons and man page.
-#   test-package.sh SOURCE_DIR BUILD_DIR VERSION CPACK
+#   test-package.sh SOURCE_DIR BUILD_DIR VERSION CMAKE CPACK
 set -euo pipefail
 
 source_dir=$1
 build_dir=$2
 version=$3
-cpack=$4
+cmake=$4
+cpack=$5
 app_id=io.github.bucketscope.BucketScope
 sample="$source_dir/resources/sample.log"
 checks=0
@@ -36,6 +37,10 @@ done
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/bucketscope-package.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
+
+# cpack packages what the build tree holds; bring what ships up to date (a no-op after the build step).
+"$cmake" --build "$build_dir" --target bucketscope bucketscope_package_files >"$scratch/build.log" 2>&1 ||
+    { cat "$scratch/build.log" >&2; fail "building bucketscope and its package files failed (log above)"; }
 
 # --- the .deb -----------------------------------------------------------------------------------
 if ! "$cpack" -G DEB --config "$build_dir/CPackConfig.cmake" -B "$scratch/deb" >"$scratch/cpack.log" 2>&1; then
@@ -116,7 +121,19 @@ QT_DEBUG_PLUGINS=1 "$binary" --screenshot "$scratch/window.png" "$sample" >/dev/
 pass "packaged desktop window drawn offscreen ($(png_size "$scratch/window.png"))"
 
 # --- Depends covers what the binary links and the Qt plugins it loaded ----------------------------
-owner() { dpkg -S "$(readlink -f "$1")" 2>/dev/null | head -1 | cut -d: -f1; }
+# The Debian package that owns a file; with merged /usr the file may be registered under /lib or /usr/lib.
+owner() {
+    local real candidate
+    real=$(readlink -f "$1")
+    for candidate in "$1" "$real" "${1#/usr}" "${real#/usr}" "/usr${1#/usr}" "/usr${real#/usr}"; do
+        if dpkg -S "$candidate" >"$scratch/owner" 2>/dev/null; then
+            head -1 "$scratch/owner" | cut -d: -f1
+            rm -f "$scratch/owner"
+            return 0
+        fi
+    done
+    rm -f "$scratch/owner"
+}
 needed=$(readelf -d "$binary" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 [[ -n $needed ]] || fail "readelf shows no NEEDED libraries"
 for library in $needed; do
@@ -126,7 +143,7 @@ for library in $needed; do
     [[ -n $package ]] || fail "no Debian package owns $path"
     depends_on "$package" || fail "the binary links $library from $package, which Depends does not list"
 done
-plugins=$(sed -n 's/.*loaded library "\(.*\)".*/\1/p' "$scratch/report.err" "$scratch/window.err" | sort -u)
+plugins=$(sed -n 's/.*"\(.*\)" loaded library$/\1/p' "$scratch/report.err" "$scratch/window.err" | sort -u)
 grep -q 'sqldrivers/libqsqlite' <<<"$plugins" || fail "the window did not load the Qt SQLite driver: $plugins"
 for plugin in $plugins; do
     package=$(owner "$plugin")
@@ -171,7 +188,8 @@ warnings=$(groff -man -ww -z "$scratch/bucketscope.1" 2>&1)
 grep -q "^\.TH BUCKETSCOPE 1 .*\"BucketScope $version\"" "$scratch/bucketscope.1" ||
     fail "the man page's .TH line does not name BucketScope $version"
 
-long_options() { grep -o -- '--[a-z][a-z-]*[a-z]' | sort -u; }
+# --help-all is QCommandLineParser's own (Qt's generic options), not a BucketScope option to document.
+long_options() { grep -o -- '--[a-z][a-z-]*[a-z]' | grep -vx -- --help-all | sort -u; }
 man_options() { sed 's/\\-/-/g; s/\\f[BIRP]//g' | long_options; }
 # One command's section of the man page: from '.SS "COMMAND' to the next .SS or .SH.
 man_section() { awk -v cmd="$1" '/^\.S[SH]/ { inside = ($0 ~ "^\\.SS \"" cmd " ") } inside' "$scratch/bucketscope.1"; }
