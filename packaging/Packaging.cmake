@@ -45,7 +45,7 @@ install(FILES "${_packaging_source}/${BUCKETSCOPE_APP_ID}.metainfo.xml" DESTINAT
 install(FILES "${_icon_svg}" DESTINATION share/icons/hicolor/scalable/apps)
 install(DIRECTORY "${_packaging_binary}/icons/" DESTINATION share/icons/hicolor)
 install(FILES "${_man_page_gz}" DESTINATION share/man/man1)
-install(FILES "${_packaging_source}/copyright" DESTINATION share/doc/bucketscope)
+install(FILES "${_packaging_source}/copyright" "${PROJECT_SOURCE_DIR}/docs/cli.md" DESTINATION share/doc/bucketscope)
 
 # CPack: a .deb of the binary and these files, and a source tarball.
 set(CPACK_PACKAGE_NAME bucketscope)

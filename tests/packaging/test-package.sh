@@ -121,34 +121,36 @@ QT_DEBUG_PLUGINS=1 "$binary" --screenshot "$scratch/window.png" "$sample" >/dev/
 pass "packaged desktop window drawn offscreen ($(png_size "$scratch/window.png"))"
 
 # --- Depends covers what the binary links and the Qt plugins it loaded ----------------------------
-# The Debian package that owns a file; with merged /usr the file may be registered under /lib or /usr/lib.
-owner() {
-    local real candidate
+# Spellings under which dpkg may have registered a file: with merged /usr, /lib and /usr/lib are one.
+spellings() {
+    local real
     real=$(readlink -f "$1")
-    for candidate in "$1" "$real" "${1#/usr}" "${real#/usr}" "/usr${1#/usr}" "/usr${real#/usr}"; do
-        if dpkg -S "$candidate" >"$scratch/owner" 2>/dev/null; then
-            head -1 "$scratch/owner" | cut -d: -f1
-            rm -f "$scratch/owner"
-            return 0
-        fi
-    done
-    rm -f "$scratch/owner"
+    printf '%s\n' "$1" "$real" "${1#/usr}" "${real#/usr}" "/usr${1#/usr}" "/usr${real#/usr}"
 }
 needed=$(readelf -d "$binary" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 [[ -n $needed ]] || fail "readelf shows no NEEDED libraries"
+declare -A what # file -> "the binary links LIB" or "bucketscope loads PLUGIN"
 for library in $needed; do
     path=$(ldd "$binary" | awk -v lib="$library" '$1 == lib { print $3 }')
     [[ -n $path ]] || fail "ldd cannot resolve $library"
-    package=$(owner "$path")
-    [[ -n $package ]] || fail "no Debian package owns $path"
-    depends_on "$package" || fail "the binary links $library from $package, which Depends does not list"
+    what[$path]="the binary links $library"
 done
 plugins=$(sed -n 's/.*"\(.*\)" loaded library$/\1/p' "$scratch/report.err" "$scratch/window.err" | sort -u)
 grep -q 'sqldrivers/libqsqlite' <<<"$plugins" || fail "the window did not load the Qt SQLite driver: $plugins"
-for plugin in $plugins; do
-    package=$(owner "$plugin")
-    [[ -n $package ]] || fail "no Debian package owns the Qt plugin $plugin"
-    depends_on "$package" || fail "bucketscope loads $plugin from $package, which Depends does not list"
+for plugin in $plugins; do what[$plugin]="bucketscope loads the Qt plugin $plugin"; done
+# One dpkg -S for every file: each call reads the whole package database.
+declare -A owner_of
+while IFS= read -r line; do
+    [[ $line == *': /'* ]] && owner_of[${line#*: }]=${line%%:*}
+done < <(for file in "${!what[@]}"; do spellings "$file"; done | sort -u | xargs dpkg -S 2>/dev/null || true)
+for file in "${!what[@]}"; do
+    package=
+    while read -r spelling; do
+        package=${owner_of[$spelling]:-}
+        [[ -n $package ]] && break
+    done < <(spellings "$file")
+    [[ -n $package ]] || fail "${what[$file]} ($file), which no Debian package owns"
+    depends_on "$package" || fail "${what[$file]} from $package, which Depends does not list"
 done
 for qt in libqt6core6 libqt6gui6 libqt6widgets6 libqt6sql6 libqt6sql6-sqlite libqt6charts6 libqt6svg6; do
     depends_on "$qt" || fail "Depends does not list $qt"
@@ -177,7 +179,9 @@ for size in 16 22 24 32 48 64 128 256; do
 done
 pass "hicolor icons: SVG and 8 PNG sizes of the right dimensions"
 
-[[ -f $root/usr/share/doc/bucketscope/copyright ]] || fail "usr/share/doc/bucketscope/copyright is missing"
+for doc in copyright cli.md; do
+    [[ -f $root/usr/share/doc/bucketscope/$doc ]] || fail "usr/share/doc/bucketscope/$doc is missing"
+done
 
 # --- man page against --help -------------------------------------------------------------------
 manpage="$root/usr/share/man/man1/bucketscope.1.gz"
