@@ -21,7 +21,7 @@ fail() {
 }
 pass() {
     checks=$((checks + 1))
-    echo "ok $checks - $*"
+    echo "ok $checks - $* [${SECONDS}s]"
 }
 
 # Tools from Debian packages that tools/install-deps.sh installs.
@@ -130,8 +130,9 @@ spellings() {
 needed=$(readelf -d "$binary" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 [[ -n $needed ]] || fail "readelf shows no NEEDED libraries"
 declare -A what # file -> "the binary links LIB" or "bucketscope loads PLUGIN"
+ldd "$binary" >"$scratch/ldd.txt"
 for library in $needed; do
-    path=$(ldd "$binary" | awk -v lib="$library" '$1 == lib { print $3 }')
+    path=$(awk -v lib="$library" '$1 == lib { print $3 }' "$scratch/ldd.txt")
     [[ -n $path ]] || fail "ldd cannot resolve $library"
     what[$path]="the binary links $library"
 done
