@@ -9,6 +9,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QIcon>
 #include <QTimer>
 
 #include <cstdio>
@@ -110,6 +111,9 @@ int runDesktop(int argc, char *argv[])
     QApplication::setApplicationName(QStringLiteral("BucketScope"));
     QApplication::setOrganizationName(QStringLiteral("BucketScope"));
     QApplication::setApplicationVersion(QStringLiteral(BUCKETSCOPE_VERSION));
+    // Lets the desktop match the window to the installed .desktop file and icon (packaging/).
+    QApplication::setDesktopFileName(QStringLiteral("io.github.bucketscope.BucketScope"));
+    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("io.github.bucketscope.BucketScope")));
     BucketScope::MainWindow window;
     window.show();
     // Function scope, not the if-block below: the connected lambdas use them after that block ends.

@@ -11,6 +11,7 @@ packages=(
     fonts-dejavu-core
     libsqlite3-dev zlib1g-dev libxxhash-dev
     gzip
+    dpkg-dev desktop-file-utils appstream groff-base binutils  # tests/packaging: cpack .deb, validators, man page
     mariadb-server mariadb-client
 )
 if [[ ${1:-} == --bench ]]; then
