@@ -70,7 +70,8 @@ set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
 # zlib...). The Qt SQLite driver is a plugin the desktop's request table loads at run time, which no
 # linker entry shows, so it is named here.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6sql6-sqlite")
+# --db mysql:// loads the Qt MySQL driver plugin, which no linker sees either.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6sql6-sqlite, libqt6sql6-mysql")
 
 set(CPACK_SOURCE_GENERATOR TGZ)
 set(CPACK_SOURCE_PACKAGE_FILE_NAME "bucketscope-${PROJECT_VERSION}")

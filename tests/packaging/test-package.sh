@@ -153,7 +153,7 @@ for file in "${!what[@]}"; do
     [[ -n $package ]] || fail "${what[$file]} ($file), which no Debian package owns"
     depends_on "$package" || fail "${what[$file]} from $package, which Depends does not list"
 done
-for qt in libqt6core6 libqt6gui6 libqt6widgets6 libqt6sql6 libqt6sql6-sqlite libqt6charts6 libqt6svg6; do
+for qt in libqt6core6 libqt6gui6 libqt6widgets6 libqt6sql6 libqt6sql6-sqlite libqt6sql6-mysql libqt6charts6 libqt6svg6; do
     depends_on "$qt" || fail "Depends does not list $qt"
 done
 pass "Depends lists the packages of all $(wc -w <<<"$needed") linked libraries and $(wc -w <<<"$plugins") loaded Qt plugins"
@@ -201,7 +201,7 @@ man_section() { awk -v cmd="$1" '/^\.S[SH]/ { inside = ($0 ~ "^\\.SS \"" cmd " "
 
 "$binary" --help >"$scratch/help.txt" || fail "bucketscope --help exited non-zero"
 cp "$scratch/help.txt" "$scratch/all-help.txt"
-for command in ingest summary export report; do
+for command in ingest summary export report combined schema; do
     grep -Eq "^  $command " "$scratch/help.txt" || fail "bucketscope --help does not list the $command command"
     "$binary" "$command" --help >"$scratch/help-$command.txt" 2>&1 ||
         fail "'bucketscope $command --help' exited non-zero: $(cat "$scratch/help-$command.txt")"
