@@ -6,9 +6,12 @@
 #include "Schema.h"
 
 #include <QDateTime>
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSqlDriver>
 #include <QSqlError>
+#include <QSqlField>
 #include <QSqlQuery>
 
 #define XXH_INLINE_ALL
@@ -47,6 +50,63 @@ QString textOf(std::string_view text)
     return QString::fromUtf8(text.data(), qsizetype(text.size()));
 }
 
+// Text as MySQL's utf8mb4 columns accept it: invalid UTF-8 bytes become U+FFFD.
+std::string validUtf8(const std::string &text)
+{
+    if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+        return text;
+    return QString::fromUtf8(text.data(), qsizetype(text.size())).toUtf8().toStdString();
+}
+
+template <typename Value> QVariant variantOf(const Value &value)
+{
+    switch (value.kind) {
+    case Value::Kind::Number:
+        return QVariant(value.number);
+    case Value::Kind::Text:
+        return QVariant(QString::fromStdString(validUtf8(value.text)));
+    case Value::Kind::Null:
+        break;
+    }
+    return kNullNumber;
+}
+
+// One field of a LOAD DATA file: \N for NULL; tab, newline, backslash and NUL escaped.
+template <typename Value> void appendTsv(std::string &out, const Value &value)
+{
+    switch (value.kind) {
+    case Value::Kind::Null:
+        out += "\\N";
+        return;
+    case Value::Kind::Number:
+        out += std::to_string(value.number);
+        return;
+    case Value::Kind::Text:
+        for (char c : validUtf8(value.text)) {
+            switch (c) {
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\0':
+                out += "\\0";
+                break;
+            default:
+                out += c;
+            }
+        }
+        return;
+    }
+}
+
 } // namespace
 
 MySqlStore::~MySqlStore()
@@ -60,6 +120,7 @@ std::unique_ptr<MySqlStore> MySqlStore::open(const StoreLocation &location, Open
 {
     std::unique_ptr<MySqlStore> store(new MySqlStore);
     store->m_location = location;
+    store->m_loadData = location.localInfile;
     store->m_db = MySqlConnection::open(location, error);
     if (!store->m_db.isValid())
         return nullptr;
@@ -212,45 +273,53 @@ RecordStore::InsertResult MySqlStore::insert(const S3Record &record, std::string
 {
     if (!m_rows.empty() && m_rows.back().sourceId != sourceId && !flush())
         return InsertResult::Failed;
-    const std::array<unsigned char, 16> key = RecordValues::key(record, line).bytes();
     const RecordValues values(record);
     const std::vector<RecordField> &fields = Schema::recordFields();
     Row row;
-    row.key = QByteArray(reinterpret_cast<const char *>(key.data()), qsizetype(key.size()));
+    row.key = RecordValues::key(record, line).bytes();
     row.sourceId = sourceId;
     row.lineNumber = lineNumber;
     row.bytesSent = record.bytesSent.value_or(0);
     row.values.resize(fields.size());
     for (std::size_t f = 0; f < fields.size(); ++f) {
+        Value &value = row.values[f];
         switch (fields[f].storage) {
         case RecordField::Storage::Time:
         case RecordField::Storage::Number: {
             const std::optional<qint64> number = values.number(f);
-            row.values[f] = number ? QVariant(*number) : kNullNumber;
+            if (number) {
+                value.kind = Value::Kind::Number;
+                value.number = *number;
+            }
             break;
         }
         case RecordField::Storage::Text: {
             const std::string_view text = values.text(f);
-            row.values[f] = S3Record::isNull(text) ? kNullText : QVariant(textOf(text));
+            if (!S3Record::isNull(text)) {
+                value.kind = Value::Kind::Text;
+                value.text.assign(text);
+            }
             break;
         }
         case RecordField::Storage::Dictionary: {
             const std::string_view text = values.text(f);
-            if (S3Record::isNull(text)) {
-                row.values[f] = kNullNumber;
+            if (S3Record::isNull(text))
                 break;
-            }
-            std::string value(text);
-            const auto known = m_stringIds.find(value);
+            value.kind = Value::Kind::Number;
+            std::string key(text);
+            const auto known = m_stringIds.find(key);
             if (known != m_stringIds.end())
-                row.values[f] = known->second;
+                value.number = known->second;
             else
-                m_unresolved[std::move(value)].push_back(Slot{m_rows.size(), f});
+                m_unresolved[std::move(key)].push_back(Slot{m_rows.size(), f});
             break;
         }
         }
     }
-    row.extraFields = S3Record::isNull(record.extraFields) ? kNullText : QVariant(textOf(record.extraFields));
+    if (!S3Record::isNull(record.extraFields)) {
+        row.extraFields.kind = Value::Kind::Text;
+        row.extraFields.text.assign(record.extraFields);
+    }
     if (m_dmapi) {
         row.hasKey = !S3Record::isNull(record.key);
         row.hasReferer = !S3Record::isNull(record.referer);
@@ -260,7 +329,7 @@ RecordStore::InsertResult MySqlStore::insert(const S3Record &record, std::string
     }
     row.fieldCount = record.fieldCount;
     m_rows.push_back(std::move(row));
-    if (m_rows.size() >= std::size_t(kRowsPerStatement) && !flush())
+    if (m_rows.size() >= std::size_t(kRowsPerFlush) && !flush())
         return InsertResult::Failed;
     return InsertResult::Pending;
 }
@@ -328,7 +397,7 @@ bool MySqlStore::resolveStrings()
             if (found != stored.end() && found->second.second == item.text) {
                 const qint64 id = found->second.first;
                 for (const Slot &slot : m_unresolved[*item.raw])
-                    m_rows[slot.row].values[slot.field] = id;
+                    m_rows[slot.row].values[slot.field].number = id;
                 if (m_stringIds.size() >= kStringCacheLimit)
                     m_stringIds.clear();
                 m_stringIds.emplace(*item.raw, id);
@@ -343,6 +412,117 @@ bool MySqlStore::resolveStrings()
     return true;
 }
 
+bool MySqlStore::insertRows(qint64 &inserted)
+{
+    inserted = 0;
+    const std::size_t total = m_rows.size();
+    for (std::size_t start = 0; start < total; start += kRowsPerStatement) {
+        const int rows = int(std::min<std::size_t>(kRowsPerStatement, total - start));
+        std::unique_ptr<QSqlQuery> partial;
+        QSqlQuery *query = nullptr;
+        if (rows == kRowsPerStatement) {
+            if (!m_insertFull) {
+                m_insertFull = std::make_unique<QSqlQuery>(m_db);
+                if (!m_insertFull->prepare(insertStatement(kRowsPerStatement))) {
+                    failWith(*m_insertFull, QStringLiteral("preparing the insert"));
+                    m_insertFull.reset();
+                    return false;
+                }
+            }
+            query = m_insertFull.get();
+        } else {
+            partial = std::make_unique<QSqlQuery>(m_db);
+            if (!partial->prepare(insertStatement(rows)))
+                return failWith(*partial, QStringLiteral("preparing the insert"));
+            query = partial.get();
+        }
+        int position = 0;
+        for (std::size_t r = start; r < start + std::size_t(rows); ++r) {
+            const Row &row = m_rows[r];
+            query->bindValue(position++, QByteArray(reinterpret_cast<const char *>(row.key.data()),
+                                                    qsizetype(row.key.size())));
+            query->bindValue(position++, row.sourceId >= 0 ? QVariant(row.sourceId) : kNullNumber);
+            query->bindValue(position++, row.lineNumber);
+            for (const Value &value : row.values)
+                query->bindValue(position++, variantOf(value));
+            query->bindValue(position++, variantOf(row.extraFields));
+            query->bindValue(position++, row.fieldCount);
+        }
+        if (!query->exec())
+            return failWith(*query, QStringLiteral("storing records"));
+        inserted += query->numRowsAffected();
+    }
+    return true;
+}
+
+bool MySqlStore::loadRows(qint64 &inserted, bool &refused)
+{
+    inserted = 0;
+    refused = false;
+    if (!m_batchDir) {
+        m_batchDir = std::make_unique<QTemporaryDir>();
+        if (!m_batchDir->isValid()) {
+            m_lastError = QStringLiteral("cannot create a temporary folder for batches: %1")
+                              .arg(m_batchDir->errorString());
+            return false;
+        }
+    }
+    const QString path = m_batchDir->filePath(QStringLiteral("batch.tsv"));
+    std::string text;
+    text.reserve(m_rows.size() * 400);
+    static const char hex[] = "0123456789abcdef";
+    for (const Row &row : m_rows) {
+        for (unsigned char byte : row.key) {
+            text += hex[byte >> 4];
+            text += hex[byte & 15];
+        }
+        text += '\t';
+        appendTsv(text, row.sourceId >= 0 ? Value{Value::Kind::Number, row.sourceId, {}} : Value{});
+        text += '\t';
+        appendTsv(text, Value{Value::Kind::Number, row.lineNumber, {}});
+        for (const Value &value : row.values) {
+            text += '\t';
+            appendTsv(text, value);
+        }
+        text += '\t';
+        appendTsv(text, row.extraFields);
+        text += '\t';
+        appendTsv(text, Value{Value::Kind::Number, row.fieldCount, {}});
+        text += '\n';
+    }
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
+        file.write(text.data(), qint64(text.size())) != qint64(text.size()) || !file.flush()) {
+        m_lastError = QStringLiteral("cannot write the batch file %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    file.close();
+    static const QString columns = [] {
+        QStringList names = {QStringLiteral("@dedupe_key"), QStringLiteral("source_id"),
+                             QStringLiteral("line_no")};
+        for (const RecordField &field : Schema::recordFields())
+            names << QLatin1String(field.column);
+        names << QStringLiteral("extra_fields") << QStringLiteral("field_count");
+        return names.join(QLatin1Char(','));
+    }();
+    // The file name is ours (a temporary folder), quoted by the driver all the same.
+    QSqlField name(QStringLiteral("path"), QMetaType::fromType<QString>());
+    name.setValue(path);
+    QSqlQuery load(m_db);
+    if (!load.exec(
+            QStringLiteral("LOAD DATA LOCAL INFILE %1 IGNORE INTO TABLE requests CHARACTER SET utf8mb4 "
+                           "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (%2) "
+                           "SET dedupe_key = UNHEX(@dedupe_key)")
+                .arg(m_db.driver()->formatValue(name), columns))) {
+        // Servers and client libraries may forbid local files (MySQL 8 does by default).
+        const int code = MySqlConnection::nativeCode(load.lastError());
+        refused = code == 1148 || code == 3948 || code == 3950 || code == 2068 || code == 1290;
+        return failWith(load, QStringLiteral("loading records"));
+    }
+    inserted = load.numRowsAffected();
+    return true;
+}
+
 bool MySqlStore::flush()
 {
     if (m_rows.empty())
@@ -350,39 +530,21 @@ bool MySqlStore::flush()
     if (!resolveStrings())
         return false;
     const int rows = int(m_rows.size());
-    std::unique_ptr<QSqlQuery> partial;
-    QSqlQuery *query = nullptr;
-    if (rows == kRowsPerStatement) {
-        if (!m_insertFull) {
-            m_insertFull = std::make_unique<QSqlQuery>(m_db);
-            if (!m_insertFull->prepare(insertStatement(kRowsPerStatement))) {
-                failWith(*m_insertFull, QStringLiteral("preparing the insert"));
-                m_insertFull.reset();
-                return false;
-            }
-        }
-        query = m_insertFull.get();
-    } else {
-        partial = std::make_unique<QSqlQuery>(m_db);
-        if (!partial->prepare(insertStatement(rows)))
-            return failWith(*partial, QStringLiteral("preparing the insert"));
-        query = partial.get();
-    }
-    int position = 0;
     qint64 bytes = 0;
-    for (const Row &row : m_rows) {
-        query->bindValue(position++, row.key);
-        query->bindValue(position++, row.sourceId >= 0 ? QVariant(row.sourceId) : kNullNumber);
-        query->bindValue(position++, row.lineNumber);
-        for (const QVariant &value : row.values)
-            query->bindValue(position++, value);
-        query->bindValue(position++, row.extraFields);
-        query->bindValue(position++, row.fieldCount);
+    for (const Row &row : m_rows)
         bytes += row.bytesSent;
+    qint64 inserted = 0;
+    bool sent = false;
+    if (m_loadData) {
+        bool refused = false;
+        sent = loadRows(inserted, refused);
+        if (!sent && !refused)
+            return false;
+        if (!sent)
+            m_loadData = false; // and send these rows as INSERTs instead
     }
-    if (!query->exec())
-        return failWith(*query, QStringLiteral("storing records"));
-    const int inserted = query->numRowsAffected();
+    if (!sent && !insertRows(inserted))
+        return false;
     std::vector<const Row *> added;
     if (inserted == rows) {
         m_settled.records += rows;
@@ -476,20 +638,21 @@ bool MySqlStore::writeDmapi(const std::vector<const Row *> &rows)
             const std::string_view key = row.hasKey ? std::string_view(row.keyText) : std::string_view();
             insert.addBindValue(textOf(m_dmapi->attribution.applicationFor(referer, key)));
             insert.addBindValue(row.ip.empty() ? kNullText : QVariant(textOf(row.ip)));
-            const QVariant &time = row.values[timeField];
-            insert.addBindValue(time.isNull()
+            const Value &time = row.values[timeField];
+            insert.addBindValue(time.kind != Value::Kind::Number
                                     ? kNullText
-                                    : QVariant(QDateTime::fromSecsSinceEpoch(time.toLongLong(), Qt::UTC)
+                                    : QVariant(QDateTime::fromSecsSinceEpoch(time.number, Qt::UTC)
                                                    .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))));
             // The fields the seed's processing script wrote, read back by its queries.
             QJsonObject metadata{{QStringLiteral("source"), QStringLiteral("ovh_logs")},
                                  {QStringLiteral("bytes"), row.bytesSent}};
-            const QVariant &status = row.values[statusField];
-            const QVariant &totalTime = row.values[totalTimeField];
+            const Value &status = row.values[statusField];
+            const Value &totalTime = row.values[totalTimeField];
             metadata.insert(QStringLiteral("status"),
-                            status.isNull() ? QJsonValue() : QJsonValue(status.toLongLong()));
-            metadata.insert(QStringLiteral("response_time"),
-                            totalTime.isNull() ? QJsonValue() : QJsonValue(totalTime.toLongLong()));
+                            status.kind == Value::Kind::Number ? QJsonValue(status.number) : QJsonValue());
+            metadata.insert(QStringLiteral("response_time"), totalTime.kind == Value::Kind::Number
+                                                                 ? QJsonValue(totalTime.number)
+                                                                 : QJsonValue());
             insert.addBindValue(QString::fromUtf8(QJsonDocument(metadata).toJson(QJsonDocument::Compact)));
         }
         if (!insert.exec())

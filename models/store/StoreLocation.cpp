@@ -58,9 +58,14 @@ bool parseMySql(const QString &url, StoreLocation &location, QString *error)
             location.connectTimeoutSeconds = value.toInt(&ok);
             if (!ok || location.connectTimeoutSeconds <= 0)
                 return fail(QStringLiteral("connect-timeout '%1' is not a number of seconds").arg(value));
+        } else if (name == QLatin1String("local-infile")) {
+            if (value != QLatin1String("0") && value != QLatin1String("1"))
+                return fail(QStringLiteral("local-infile '%1' is not 0 or 1").arg(value));
+            location.localInfile = value == QLatin1String("1");
         } else {
             return fail(
-                QStringLiteral("--db option '%1' is unknown; known: ssl-mode, ssl-ca, connect-timeout")
+                QStringLiteral(
+                    "--db option '%1' is unknown; known: ssl-mode, ssl-ca, connect-timeout, local-infile")
                     .arg(name));
         }
     }

@@ -7,7 +7,8 @@ namespace BucketScope {
 
 // Where a store lives, parsed from a --db URL:
 //   sqlite:///absolute/path or sqlite://relative/path
-//   mysql://user@host[:port]/database[?ssl-mode=disabled|preferred|required&ssl-ca=/path/ca.pem]
+//   mysql://user@host[:port]/database[?ssl-mode=disabled|preferred|required&ssl-ca=/path/ca.pem
+//                                     &connect-timeout=SECONDS&local-infile=0|1]
 // A MySQL password is never part of the URL: it comes from BUCKETSCOPE_DB_PASSWORD, a prompt or the
 // keychain, and is kept only in `password`, which nothing prints.
 struct StoreLocation
@@ -28,6 +29,9 @@ struct StoreLocation
     QString sslMode; // "", "disabled", "preferred" or "required"
     QString sslCa;   // CA certificate file (PEM)
     int connectTimeoutSeconds = 10;
+    // Send records with LOAD DATA LOCAL INFILE (fastest; BucketScope falls back to INSERTs by itself
+    // when the server refuses local files). local-infile=0 in the URL always uses INSERTs.
+    bool localInfile = true;
 
     // Returns false with a message a person can act on when the URL is not one we understand.
     static bool parse(const QString &url, StoreLocation &location, QString *error);

@@ -213,6 +213,9 @@ void TstMySqlStore::urlsAreParsed_data()
     QTest::newRow("mariadb scheme") << "mariadb://ops@localhost/a" << true << "mysql://ops@localhost:3306/a";
     QTest::newRow("tls options") << "mysql://ops@h/d?ssl-mode=required&ssl-ca=/etc/ca.pem" << true
                                  << "mysql://ops@h:3306/d";
+    QTest::newRow("inserts instead of load data")
+        << "mysql://ops@h/d?local-infile=0" << true << "mysql://ops@h:3306/d";
+    QTest::newRow("bad local-infile") << "mysql://ops@h/d?local-infile=yes" << false << "local-infile 'yes'";
     QTest::newRow("tls required without ca")
         << "mysql://ops@h/d?ssl-mode=required" << false << "needs ssl-ca";
     QTest::newRow("password refused") << "mysql://ops:s3cret@h/d" << false << "must not contain a password";
@@ -248,14 +251,20 @@ void TstMySqlStore::urlsAreParsed()
 void TstMySqlStore::summaryEqualsSqlite_data()
 {
     QTest::addColumn<QStringList>("paths");
+    QTest::addColumn<bool>(
+        "localInfile"); // LOAD DATA LOCAL INFILE, or the INSERT path servers without it use
     const QString corpus = QStringLiteral(BUCKETSCOPE_CORPUS_DIR);
-    QTest::newRow("sample log") << QStringList{QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)};
+    const QStringList sample{QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)};
+    QTest::newRow("sample log, load data") << sample << true;
+    QTest::newRow("sample log, inserts") << sample << false;
     QStringList all;
     for (const QString &name : QDir(corpus).entryList({QStringLiteral("*.log")}, QDir::Files, QDir::Name))
         all << corpus + QLatin1Char('/') + name;
-    QTest::newRow("whole corpus") << all;
+    QTest::newRow("whole corpus, load data") << all << true;
+    QTest::newRow("whole corpus, inserts") << all << false;
     QTest::newRow("gzip") << QStringList{writeGzip(m_dir.filePath(QStringLiteral("sample.log.gz")),
-                                                   readAll(QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)))};
+                                                   readAll(QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)))}
+                          << true;
 }
 
 void TstMySqlStore::summaryEqualsSqlite()
@@ -263,10 +272,12 @@ void TstMySqlStore::summaryEqualsSqlite()
     if (!m_haveServer)
         QSKIP("no test MariaDB server");
     QFETCH(QStringList, paths);
+    QFETCH(bool, localInfile);
     const QString sqlitePath =
         m_dir.filePath(QStringLiteral("%1.sqlite").arg(QString::fromLatin1(QTest::currentDataTag())));
     QFile::remove(sqlitePath);
-    const StoreLocation server = serverLocation(freshDatabase(QString::fromLatin1(QTest::currentDataTag())));
+    StoreLocation server = serverLocation(freshDatabase(QString::fromLatin1(QTest::currentDataTag())));
+    server.localInfile = localInfile;
 
     const IngestResult local = ingestInto(paths, sqliteRequest(sqlitePath));
     const IngestResult remote = ingestInto(paths, serverRequest(server));
