@@ -11,6 +11,7 @@ packages=(
     fonts-dejavu-core
     libsqlite3-dev zlib1g-dev libxxhash-dev
     gzip
+    clang libclang-rt-14-dev
     mariadb-server mariadb-client
 )
 if [[ ${1:-} == --bench ]]; then

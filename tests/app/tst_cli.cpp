@@ -758,11 +758,10 @@ void TestCli::hostileContentThroughIngestSummaryAndExport()
         log += awsLine(request) + '\n';
     }
     // Not records: a NUL byte (after the first block, so the file is not taken for binary) and a
-    // terminal escape where the HTTP status belongs, which the reason quotes.
-    Request escapeStatus = numbered(600);
-    escapeStatus.status = "\x1b[2J";
+    // terminal escape inside the time, which the reason quotes.
+    Request escapeTime = numbered(600, "02/Nov/2025:08:00:00\x1b[2J +0000");
     const QByteArray nulLine = awsLine(numbered(601)).replace("curl", QByteArray("cu\0rl", 5));
-    log += awsLine(escapeStatus) + '\n' + nulLine + '\n';
+    log += awsLine(escapeTime) + '\n' + nulLine + '\n';
     const QString path = dir.filePath(QStringLiteral("cli-hostile.log"));
     QVERIFY(writeFile(path, log));
 

@@ -756,7 +756,8 @@ void TstIngest::fileGrowingWhileReadStoresOnlyWholeLines()
     QCOMPARE(scalar(store, u"SELECT COUNT(*) FROM requests"_s), kLines);
     QCOMPARE(scalar(store, u"SELECT COUNT(*) FROM rejects"_s), 0);
     QCOMPARE(scalar(store, u"SELECT COUNT(*) FROM requests WHERE field_count <> 25"_s), 0);
-    qInfo("%d ingests ran while the file grew; %d of them left an unfinished last line out", ingests, leftOut);
+    qInfo("%d ingests ran while the file grew; %d of them left an unfinished last line out", ingests,
+          leftOut);
 }
 
 QTEST_GUILESS_MAIN(TstIngest)
