@@ -12,6 +12,7 @@ packages=(
     libsqlite3-dev zlib1g-dev libxxhash-dev
     gzip
     dpkg-dev desktop-file-utils appstream groff-base binutils  # tests/packaging: cpack .deb, validators, man page
+    clang libclang-rt-14-dev
     mariadb-server mariadb-client
 )
 if [[ ${1:-} == --bench ]]; then

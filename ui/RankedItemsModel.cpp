@@ -108,12 +108,10 @@ QVariant RankedItemsModel::toolTipData(const Row &row, int column) const
 {
     switch (column) {
     case NameColumn:
-        // Tooltips guess the text format, so the name goes in as escaped text of an explicit rich-text
-        // paragraph that keeps its line breaks: the tip shows the name verbatim, never its markup.
+        // The name is log text: shown verbatim, never as markup.
         if (row.name.isEmpty())
             return QVariant();
-        return QString(QStringLiteral("<p style=\"white-space:pre-wrap\">") + row.name.toHtmlEscaped() +
-                       QStringLiteral("</p>"));
+        return Formatting::plainTextToolTip(row.name);
     case BandwidthColumn:
         return tr("%1 bytes sent").arg(m_locale.toString(row.bytesSent));
     case ErrorRateColumn:

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "RecordDetailsDialog.h"
 
+#include "charts/Formatting.h"
+
 #include <QDateTime>
 #include <QDialogButtonBox>
 #include <QHeaderView>
@@ -29,7 +31,7 @@ RecordDetailsDialog::RecordDetailsDialog(const QSqlRecord &record, QWidget *pare
             text = QDateTime::fromSecsSinceEpoch(value.toLongLong(), Qt::UTC).toString(Qt::ISODate);
         m_table->setItem(i, 0, new QTableWidgetItem(name));
         auto *item = new QTableWidgetItem(text);
-        item->setToolTip(text.toHtmlEscaped()); // tooltips guess rich text: escape so it shows verbatim
+        item->setToolTip(Formatting::plainTextToolTip(text)); // log text: verbatim, never markup
         m_table->setItem(i, 1, item);
     }
     m_table->resizeColumnToContents(0);

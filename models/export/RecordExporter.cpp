@@ -115,6 +115,40 @@ void appendCsvCell(std::string &out, std::string_view text)
     out += '"';
 }
 
+// A spreadsheet runs a cell that starts with = + - @ (or TAB / CR before one) as a formula, and log text
+// is written by whoever sent the request: "=HYPERLINK(...)" in a User-Agent must stay text. The OWASP
+// remedy: a leading apostrophe, which spreadsheets hide and treat as "this is text". A lone "-" cannot
+// be a formula and is the name of standard input, so it is left alone.
+bool startsLikeAFormula(std::string_view text)
+{
+    if (text.empty() || text == "-")
+        return false;
+    switch (text.front()) {
+    case '=':
+    case '+':
+    case '-':
+    case '@':
+    case '\t':
+    case '\r':
+        return true;
+    default:
+        return false;
+    }
+}
+
+void appendCsvTextCell(std::string &out, std::string_view text)
+{
+    if (!startsLikeAFormula(text)) {
+        appendCsvCell(out, text);
+        return;
+    }
+    std::string neutralised;
+    neutralised.reserve(text.size() + 1);
+    neutralised += '\'';
+    neutralised += text;
+    appendCsvCell(out, neutralised);
+}
+
 struct Field
 {
     const char *name;
@@ -257,7 +291,7 @@ qint64 exportQuery(RecordStore &store, const std::string &sql, const std::vector
             }
             case Kind::Text: {
                 const std::string_view text = cursor->text(column);
-                csv ? appendCsvCell(buffer, text) : appendJsonString(buffer, text);
+                csv ? appendCsvTextCell(buffer, text) : appendJsonString(buffer, text);
                 break;
             }
             }

@@ -3,6 +3,8 @@
 
 #include "input/LineReader.h"
 
+#include <QFileInfo>
+
 #include <cstring>
 
 namespace BucketScope {
@@ -29,8 +31,9 @@ std::unique_ptr<ParsedBlock> block(ParsedBlock::Kind kind, int fileIndex, QStrin
 
 } // namespace
 
-ParsePipeline::ParsePipeline(const QList<InputFile> &inputs, const std::atomic<bool> &cancel)
-    : m_inputs(inputs), m_cancel(cancel)
+ParsePipeline::ParsePipeline(const QList<InputFile> &inputs, const std::atomic<bool> &cancel,
+                             std::size_t readBufferBytes)
+    : m_inputs(inputs), m_cancel(cancel), m_readBufferBytes(readBufferBytes)
 {
     m_thread = std::thread([this] { produce(); });
 }
@@ -78,7 +81,7 @@ void ParsePipeline::produce()
 {
     auto stopping = [this] { return m_stopped.load() || m_cancel.load(std::memory_order_relaxed); };
     for (int index = 0; index < int(m_inputs.size()) && !stopping(); ++index) {
-        LineReader reader;
+        LineReader reader(m_readBufferBytes);
         if (!reader.open(m_inputs.at(index).path)) {
             if (!push(block(ParsedBlock::Kind::FileStart, index, reader.errorString())))
                 return;
@@ -135,6 +138,17 @@ void ParsePipeline::produce()
                             .arg(m_inputs.at(index).path);
                     break;
                 }
+            }
+            // A file that grew since it was listed (a log still being written) may end in a line whose
+            // rest is not written yet: storing it would keep a cut record (or reject a good one) for
+            // good, as the whole line would later be a duplicate. Leave it for the next ingest.
+            if (reader.lastLineUnterminated() && !reader.isCompressed() && m_inputs.at(index).size >= 0 &&
+                QFileInfo(m_inputs.at(index).path).size() != m_inputs.at(index).size) {
+                fileError = QStringLiteral("%1: the file grew while it was read; its last line (%2) was "
+                                           "still being written and was left out: ingest the file again "
+                                           "to read the rest")
+                                .arg(m_inputs.at(index).path, QString::number(reader.lineNumber()));
+                break;
             }
             if (isBlank(line))
                 continue;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "input/InputCollector.h"
+#include "input/LineReader.h"
 #include "parser/S3LogParser.h"
 
 #include <QString>
@@ -50,7 +51,9 @@ struct ParsedBlock
 class ParsePipeline
 {
 public:
-    ParsePipeline(const QList<InputFile> &inputs, const std::atomic<bool> &cancel);
+    // `readBufferBytes`: each file's LineReader buffer (small ones are for tests and fuzzing).
+    ParsePipeline(const QList<InputFile> &inputs, const std::atomic<bool> &cancel,
+                  std::size_t readBufferBytes = LineReader::kDefaultBufferBytes);
     ~ParsePipeline();
     ParsePipeline(const ParsePipeline &) = delete;
     ParsePipeline &operator=(const ParsePipeline &) = delete;
@@ -70,6 +73,7 @@ private:
 
     QList<InputFile> m_inputs;
     const std::atomic<bool> &m_cancel;
+    std::size_t m_readBufferBytes;
     std::atomic<bool> m_stopped{false};
     std::mutex m_mutex;
     std::condition_variable m_changed;

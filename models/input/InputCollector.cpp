@@ -47,12 +47,27 @@ QList<InputFile> InputCollector::collect(const QStringList &paths, QStringList *
             continue;
         }
         QList<InputFile> found;
-        QDirIterator it(path, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+        // QDir::System too, so that broken links, FIFOs, sockets and devices are seen and reported rather
+        // than silently missing (a FIFO would also block the reader forever).
+        QDirIterator it(path, QDir::Files | QDir::System | QDir::Hidden, QDirIterator::Subdirectories);
         while (it.hasNext()) {
             it.next();
             const QFileInfo entry = it.fileInfo();
             if (entry.fileName().startsWith(QLatin1Char('.')))
                 continue;
+            if (entry.isSymLink() && !entry.exists()) {
+                report(
+                    entry.filePath(),
+                    QStringLiteral("%1: broken symbolic link (to %2, which does not exist or loops); skipped")
+                        .arg(entry.filePath(), entry.symLinkTarget()));
+                continue;
+            }
+            if (!entry.isFile()) {
+                report(entry.filePath(),
+                       QStringLiteral("%1: not a regular file (a FIFO, socket or device); skipped")
+                           .arg(entry.filePath()));
+                continue;
+            }
             if (!entry.isReadable()) {
                 report(entry.filePath(), QStringLiteral("%1: permission denied").arg(entry.filePath()));
                 continue;

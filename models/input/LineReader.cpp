@@ -3,6 +3,7 @@
 
 #include <QFileInfo>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -12,7 +13,6 @@
 namespace BucketScope {
 
 namespace {
-constexpr std::size_t kInitialBuffer = 1 << 20;
 // A single line longer than this is not an access-log record; refuse rather than exhaust memory.
 constexpr std::size_t kMaximumLine = 64u << 20;
 
@@ -22,7 +22,10 @@ gzFile asGz(void *handle)
 }
 } // namespace
 
-LineReader::LineReader() = default;
+LineReader::LineReader(std::size_t initialBufferBytes)
+    : m_initialBufferBytes(std::max<std::size_t>(initialBufferBytes, 1))
+{
+}
 
 LineReader::~LineReader()
 {
@@ -39,8 +42,9 @@ bool LineReader::open(const QString &path)
     m_firstFill = true;
     m_looksBinary = false;
     m_lastLineCut = false;
+    m_lastLineUnterminated = false;
     m_lineNumber = 0;
-    m_buffer.resize(kInitialBuffer);
+    m_buffer.resize(m_initialBufferBytes);
 
     int fd = -1;
     if (path == QLatin1String("-")) {
@@ -153,6 +157,7 @@ bool LineReader::readLine(std::string_view &line)
                 m_begin = m_end;
                 ++m_lineNumber;
                 m_lastLineCut = hasError();
+                m_lastLineUnterminated = true;
                 return true;
             }
             return false;

@@ -14,7 +14,11 @@ namespace BucketScope {
 class LineReader
 {
 public:
-    LineReader();
+    static constexpr std::size_t kDefaultBufferBytes = 1u << 20;
+
+    // The buffer grows (doubling) for longer lines. A small one is for tests and fuzzing, where it
+    // makes every line cross the buffer's end.
+    explicit LineReader(std::size_t initialBufferBytes = kDefaultBufferBytes);
     ~LineReader();
     LineReader(const LineReader &) = delete;
     LineReader &operator=(const LineReader &) = delete;
@@ -35,6 +39,9 @@ public:
     // True when the line just returned is the unterminated tail of a truncated compressed file: it
     // stops where the data stops, so it must not be taken for a whole record.
     bool lastLineCut() const { return m_lastLineCut; }
+    // True when the line just returned is the last one and has no '\n': complete in a finished file,
+    // but possibly still being written in a file that grows while it is read.
+    bool lastLineUnterminated() const { return m_lastLineUnterminated; }
 
     bool hasError() const { return !m_error.isEmpty(); }
     QString errorString() const { return m_error; }
@@ -43,6 +50,7 @@ private:
     bool fill();
 
     void *m_gz = nullptr; // gzFile; void* keeps zlib.h out of this header
+    std::size_t m_initialBufferBytes;
     std::vector<char> m_buffer;
     std::size_t m_begin = 0;
     std::size_t m_end = 0;
@@ -51,6 +59,7 @@ private:
     bool m_looksBinary = false;
     bool m_firstFill = true;
     bool m_lastLineCut = false;
+    bool m_lastLineUnterminated = false;
     std::int64_t m_lineNumber = 0;
     QString m_path;
     QString m_error;

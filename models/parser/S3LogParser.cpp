@@ -43,6 +43,30 @@ bool parseUnsigned(std::string_view text, std::int64_t &value)
     return true;
 }
 
+// A token quoted in a reject reason: reasons are printed on terminals and shown in the GUI, and the
+// token is whatever the log holds, so control characters, escape sequences and bytes outside printable
+// ASCII are written as \xNN, and a long token is cut (the whole line is kept with the reject anyway).
+std::string quotedExcerpt(std::string_view token)
+{
+    constexpr std::size_t kShown = 64;
+    static const char hex[] = "0123456789abcdef";
+    std::string out = "'";
+    for (std::size_t i = 0; i < token.size() && i < kShown; ++i) {
+        const auto c = static_cast<unsigned char>(token[i]);
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            out += char(c);
+        } else {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    out += '\'';
+    if (token.size() > kShown)
+        out += " (" + std::to_string(token.size()) + " bytes, cut)";
+    return out;
+}
+
 // Walks a line token by token. Tokens are separated by runs of spaces.
 class Cursor
 {
@@ -220,8 +244,8 @@ bool LineParser::run()
         std::int64_t epoch = 0;
         if (!S3LogParser::parseTimestamp(line.substr(timeAt + 1, close - timeAt - 1), epoch))
             return fail(Reason::BadTimestamp, timeAt,
-                        "the time '" + std::string(line.substr(timeAt, close - timeAt + 1)) +
-                            "' is not of the form [06/Feb/2019:00:00:38 +0000]");
+                        "the time " + quotedExcerpt(line.substr(timeAt, close - timeAt + 1)) +
+                            " is not of the form [06/Feb/2019:00:00:38 +0000]");
         m_record.time = epoch;
         afterTime = close + 1;
         m_cursor.setPosition(afterTime);
@@ -244,7 +268,7 @@ bool LineParser::run()
         }
         if (!isDash(token))
             return fail(Reason::BadTimestamp, timeAt,
-                        "expected the [time] field, found '" + std::string(token) + "'");
+                        "expected the [time] field, found " + quotedExcerpt(token));
         afterTime = m_cursor.position();
     }
 
@@ -405,7 +429,7 @@ bool LineParser::parseStatusToTurnaround(std::size_t from, std::string *problem,
             *problemAt = statusAt;
             *problem = status.empty()
                            ? std::string("the line ends before the HTTP status")
-                           : "HTTP status '" + std::string(status) + "' is not a 3-digit number or '-'";
+                           : "HTTP status " + quotedExcerpt(status) + " is not a 3-digit number or '-'";
             return false;
         }
         httpStatus = int(value);
@@ -423,7 +447,7 @@ bool LineParser::parseStatusToTurnaround(std::size_t from, std::string *problem,
             *problemAt = at;
             *problem = token.empty()
                            ? std::string("the line ends before ") + kNames[i]
-                           : std::string(kNames[i]) + " '" + std::string(token) + "' is not a number or '-'";
+                           : std::string(kNames[i]) + " " + quotedExcerpt(token) + " is not a number or '-'";
             return false;
         }
         ++*fieldsParsed;
@@ -573,8 +597,8 @@ bool LineParser::parseTrailer()
                 ++used;
             } else {
                 return fail(Reason::BadTrailer, std::size_t(tokens[2].data() - line.data()),
-                            "expected a Signature Version (SigV2, SigV4 or -) after the Host Id, found '" +
-                                std::string(tokens[2]) + "'");
+                            "expected a Signature Version (SigV2, SigV4 or -) after the Host Id, found " +
+                                quotedExcerpt(tokens[2]));
             }
         }
         known[count++] = hostId;

@@ -13,6 +13,8 @@
 #include <xxhash.h>
 
 #include <array>
+#include <cerrno>
+#include <unistd.h>
 
 namespace BucketScope {
 
@@ -133,14 +135,39 @@ std::unique_ptr<LogStore> LogStore::openSqlite(const QString &path, Durability d
 
 void LogStore::setError(const QString &context)
 {
-    m_lastError = context + QStringLiteral(": ") + QString::fromUtf8(sqlite3_errmsg(m_db));
+    m_lastError = context + QStringLiteral(": ") + QString::fromUtf8(sqlite3_errmsg(m_db)) + diagnosis();
+}
+
+QString LogStore::diagnosis() const
+{
+    const int code = sqlite3_errcode(m_db);
+    if (code == SQLITE_FULL)
+        return QStringLiteral(" (the disk holding the store %1 is full: free space and run the same ingest "
+                              "again; what was committed before is kept, the rest is read again)")
+            .arg(m_path);
+    if (code != SQLITE_READONLY && code != SQLITE_CANTOPEN && code != SQLITE_IOERR && code != SQLITE_PERM)
+        return QString();
+    // SQLite says "unable to open database file" when it cannot create the journal beside the store:
+    // name the real cause. The file and its folder must both be writable (WAL keeps two files there).
+    const QByteArray file = QFile::encodeName(m_path);
+    const QByteArray folder = QFile::encodeName(QFileInfo(m_path).absolutePath());
+    for (const QByteArray &path : {file, folder}) {
+        if (::access(path.constData(), F_OK) == 0 && ::access(path.constData(), W_OK) != 0) {
+            if (errno == EROFS)
+                return QStringLiteral(" (the store %1 is read-only: it is on a read-only file system)")
+                    .arg(m_path);
+            return QStringLiteral(" (the store %1 is read-only: no permission to write %2)")
+                .arg(m_path, QFile::decodeName(path));
+        }
+    }
+    return QString();
 }
 
 bool LogStore::exec(const char *sql)
 {
     char *message = nullptr;
     if (sqlite3_exec(m_db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-        m_lastError = QString::fromUtf8(message ? message : sqlite3_errmsg(m_db));
+        m_lastError = QString::fromUtf8(message ? message : sqlite3_errmsg(m_db)) + diagnosis();
         sqlite3_free(message);
         return false;
     }

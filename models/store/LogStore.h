@@ -68,6 +68,8 @@ private:
     bool migrate();
     bool prepare(sqlite3_stmt **statement, const QString &sql);
     void setError(const QString &context);
+    // Why SQLite failed, when it can be told better than its message does (read-only, disk full).
+    QString diagnosis() const;
 
     sqlite3 *m_db = nullptr;
     sqlite3_stmt *m_insert = nullptr;

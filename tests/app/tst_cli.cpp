@@ -247,6 +247,9 @@ private slots:
     void summaryDateRange();
     void exportJsonLines();
     void exportCsv();
+    void exportCsvNeutralisesFormulas_data();
+    void exportCsvNeutralisesFormulas();
+    void hostileContentThroughIngestSummaryAndExport();
     void exportRejected();
     void exportKeepsEmptyApartFromNull();
     void exportJsonLinesIsUtf8();
@@ -670,6 +673,147 @@ void TestCli::exportCsv()
     QCOMPARE(rows[3][ip], QString());
     QCOMPARE(rows[3][key], QString());
     QCOMPARE(rows[5][time], QStringLiteral("2025-10-31T22:30:00Z"));
+}
+
+void TestCli::exportCsvNeutralisesFormulas_data()
+{
+    QTest::addColumn<QByteArray>("field"); // user_agent or key
+    QTest::addColumn<QByteArray>("logged");
+    QTest::addColumn<QString>("cell");  // the CSV cell
+    QTest::addColumn<QVariant>("json"); // the JSON Lines value: exactly as logged (null for '-')
+
+    auto row = [](const char *name, const QByteArray &field, const QByteArray &logged, const QString &cell) {
+        QTest::newRow(name) << field << logged << cell << QVariant(QString::fromUtf8(logged));
+    };
+    row("equals", "user_agent", "=1+2", QStringLiteral("'=1+2"));
+    row("plus", "user_agent", "+1", QStringLiteral("'+1"));
+    row("minus", "user_agent", "-1+2", QStringLiteral("'-1+2"));
+    row("at", "user_agent", "@SUM(A1:A2)", QStringLiteral("'@SUM(A1:A2)"));
+    row("tab", "user_agent", "\t=1", QStringLiteral("'\t=1"));
+    row("carriage return", "user_agent", "\r=1", QStringLiteral("'\r=1"));
+    row("hyperlink with quotes and commas", "user_agent", "=HYPERLINK(\"http://x.invalid/?a,b\",\"click\")",
+        QStringLiteral("'=HYPERLINK(\"http://x.invalid/?a,b\",\"click\")"));
+    row("DDE payload", "user_agent", "=cmd|' /C calc'!A0", QStringLiteral("'=cmd|' /C calc'!A0"));
+    row("formula sign later in the text", "user_agent", "a=1+2", QStringLiteral("a=1+2"));
+    row("ordinary agent", "user_agent", "curl/8.0", QStringLiteral("curl/8.0"));
+    row("empty agent", "user_agent", "", QString());
+    QTest::newRow("dash is null") << QByteArray("user_agent") << QByteArray("-") << QString() << QVariant();
+    row("key starting with minus", "key", "-5.jpg", QStringLiteral("'-5.jpg"));
+    row("key starting with at", "key", "@home/x.jpg", QStringLiteral("'@home/x.jpg"));
+    row("ordinary key", "key", "files/a.jpg", QStringLiteral("files/a.jpg"));
+}
+
+void TestCli::exportCsvNeutralisesFormulas()
+{
+    QFETCH(QByteArray, field);
+    QFETCH(QByteArray, logged);
+    QFETCH(QString, cell);
+    QFETCH(QVariant, json);
+
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    Request request = goodRequests().at(1); // 404, 300 bytes, total time 5
+    (field == "key" ? request.key : request.userAgent) = logged;
+    const QString path = dir.filePath(QStringLiteral("cli-formula.log"));
+    QVERIFY(writeFile(path, logOf({request})));
+
+    const Result csv =
+        run({QStringLiteral("export"), path, QStringLiteral("--format"), QStringLiteral("csv")});
+    QCOMPARE(csv.exitCode, 0);
+    const QList<QStringList> rows = parseCsv(csv.out);
+    QCOMPARE(rows.size(), 2);
+    QCOMPARE(rows[1].size(), kRecordFields.size());
+    QCOMPARE(rows[1][int(kRecordFields.indexOf(QString::fromLatin1(field)))], cell);
+    // Numbers are numbers: never prefixed, whatever the text cells hold.
+    QCOMPARE(rows[1][int(kRecordFields.indexOf(QStringLiteral("http_status")))], QStringLiteral("404"));
+    QCOMPARE(rows[1][int(kRecordFields.indexOf(QStringLiteral("bytes_sent")))], QStringLiteral("300"));
+    QCOMPARE(rows[1][int(kRecordFields.indexOf(QStringLiteral("total_time_ms")))], QStringLiteral("5"));
+
+    // JSON Lines is data for programs: the value exactly as logged.
+    const Result jsonl = run({QStringLiteral("export"), path});
+    QCOMPARE(jsonl.exitCode, 0);
+    const QJsonValue value = parseObject(jsonl.out.trimmed()).value(QString::fromLatin1(field));
+    if (json.isNull())
+        QVERIFY(value.isNull());
+    else
+        QCOMPARE(value.toString(), json.toString());
+}
+
+void TestCli::hostileContentThroughIngestSummaryAndExport()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QList<QByteArray> agents = {
+        QByteArray(1 << 20, 'x') + "<b>1 MiB</b>",
+        "<script>alert(1)</script><b>bold</b>",
+        "\x1b[2J\x1b[31mred\x1b]0;title\x07\x1b[0m",
+        "ctl\x01\x02\x7f",
+        "caf\xe9 \xff",
+    };
+    QByteArray log;
+    for (int i = 0; i < agents.size(); ++i) {
+        Request request = numbered(500 + i);
+        request.userAgent = agents.at(i);
+        request.referer = "https://evil.example/<img src=x onerror=alert(1)>";
+        log += awsLine(request) + '\n';
+    }
+    // Not records: a NUL byte (after the first block, so the file is not taken for binary) and a
+    // terminal escape inside the time, which the reason quotes.
+    Request escapeTime = numbered(600, "02/Nov/2025:08:00:00\x1b[2J +0000");
+    const QByteArray nulLine = awsLine(numbered(601)).replace("curl", QByteArray("cu\0rl", 5));
+    log += awsLine(escapeTime) + '\n' + nulLine + '\n';
+    const QString path = dir.filePath(QStringLiteral("cli-hostile.log"));
+    QVERIFY(writeFile(path, log));
+
+    const Result ingest = run({QStringLiteral("ingest"), path, QStringLiteral("--db"), dbUrl(dir)});
+    QVERIFY(ingest.finished);
+    QCOMPARE(ingest.exitCode, 0);
+    const QJsonObject counts = parseObject(ingest.out);
+    QCOMPARE(counts.value(QStringLiteral("records")).toInt(), agents.size());
+    QCOMPARE(counts.value(QStringLiteral("rejected")).toInt(), 2);
+    // The rejections are reported by file and line, and nothing from the log reaches the terminal raw.
+    QVERIFY2(ingest.err.contains(
+                 QByteArray(path.toUtf8() + ":" + QByteArray::number(agents.size() + 1) + ": rejected")),
+             ingest.err.constData());
+    QVERIFY2(ingest.err.contains(
+                 QByteArray(path.toUtf8() + ":" + QByteArray::number(agents.size() + 2) + ": rejected")),
+             ingest.err.constData());
+    QVERIFY2(!ingest.err.contains('\x1b') && !ingest.err.contains('\0'), ingest.err.constData());
+    QVERIFY2(ingest.err.contains("\\x1b[2J"), ingest.err.constData());
+
+    const Result summary = run({QStringLiteral("summary"), QStringLiteral("--db"), dbUrl(dir)});
+    QCOMPARE(summary.exitCode, 0);
+    QVERIFY(QUtf8StringView(summary.out).isValidUtf8());
+    QCOMPARE(parseObject(summary.out).value(QStringLiteral("records")).toInt(), agents.size());
+
+    // JSON Lines: every value exactly, bytes that are not UTF-8 as U+FFFD.
+    const Result jsonl = run({QStringLiteral("export"), QStringLiteral("--db"), dbUrl(dir)});
+    QCOMPARE(jsonl.exitCode, 0);
+    QVERIFY(QUtf8StringView(jsonl.out).isValidUtf8());
+    const QList<QByteArray> lines = jsonl.out.trimmed().split('\n');
+    QCOMPARE(lines.size(), agents.size());
+    for (int i = 0; i < agents.size(); ++i) {
+        const QJsonObject record = parseObject(lines.at(i));
+        const QString expected =
+            i == 4 ? QStringLiteral("caf\uFFFD \uFFFD") : QString::fromUtf8(agents.at(i));
+        QCOMPARE(record.value(QStringLiteral("user_agent")).toString(), expected);
+        QCOMPARE(record.value(QStringLiteral("referer")).toString(),
+                 QStringLiteral("https://evil.example/<img src=x onerror=alert(1)>"));
+    }
+    // CSV keeps the bytes as logged (it is not bound to UTF-8).
+    const Result csv = run({QStringLiteral("export"), QStringLiteral("--db"), dbUrl(dir),
+                            QStringLiteral("--format"), QStringLiteral("csv")});
+    QCOMPARE(csv.exitCode, 0);
+    for (const QByteArray &agent : agents)
+        QVERIFY(csv.out.contains(agent));
+    // The rejected lines come back whole, the NUL byte included.
+    const Result rejects =
+        run({QStringLiteral("export"), QStringLiteral("--db"), dbUrl(dir), QStringLiteral("--rejected")});
+    QCOMPARE(rejects.exitCode, 0);
+    const QList<QByteArray> rejected = rejects.out.trimmed().split('\n');
+    QCOMPARE(rejected.size(), 2);
+    QCOMPARE(parseObject(rejected.at(1)).value(QStringLiteral("text")).toString(),
+             QString::fromUtf8(nulLine));
 }
 
 void TestCli::exportRejected()

@@ -2,6 +2,7 @@
 // Ingest end to end on real files: readers (plain, gzip, folders), the store's dedupe and rejects, the
 // worker's signals, cancellation and the accounting identity accepted + rejected + duplicates = lines.
 #include "ingest/IngestWorker.h"
+#include "ingest/ParsePipeline.h"
 #include "input/InputCollector.h"
 #include "input/LineReader.h"
 #include "parser/S3LogParser.h"
@@ -11,6 +12,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -18,9 +20,14 @@
 #include <QTest>
 #include <QThread>
 
+#include <atomic>
+#include <thread>
+
+#include <sys/stat.h>
 #include <zlib.h>
 
 using namespace BucketScope;
+using namespace Qt::StringLiterals;
 
 namespace {
 
@@ -120,6 +127,11 @@ private slots:
     void throwawayStoreSwitchesFromMemoryToIndexDedupe();
     void storeThatCannotBeOpenedFailsWithAMessage();
     void inputFailedNamesThePathEvenWithAColon();
+    void badInputsAreReportedOnceByNameAndTheRestLoads_data();
+    void badInputsAreReportedOnceByNameAndTheRestLoads();
+    void brokenSymbolicLinksInFoldersAreReportedByName();
+    void fileThatGrewSinceListedLeavesItsUnfinishedLine();
+    void fileGrowingWhileReadStoresOnlyWholeLines();
 };
 
 void TstIngest::lineReaderSplitsLinesAcrossBuffers_data()
@@ -579,6 +591,174 @@ void TstIngest::inputFailedNamesThePathEvenWithAColon()
     QCOMPARE(inputFailed.size(), 1);
     QCOMPARE(inputFailed.at(0).at(0).toString(), missing);
     QVERIFY(inputFailed.at(0).at(1).toString().contains(QStringLiteral("no such file")));
+}
+
+void TstIngest::badInputsAreReportedOnceByNameAndTheRestLoads_data()
+{
+    QTest::addColumn<QString>("name");     // file name of the bad input, "" for `source` itself
+    QTest::addColumn<QString>("source");   // copied from, or ":random" / ":utf16" / ":gzip-garbage"
+    QTest::addColumn<QString>("mentions"); // what the one problem reported for it says
+
+    QTest::newRow("program given by mistake") << u"ls"_s << u"/bin/ls"_s << u"binary"_s;
+    QTest::newRow("random bytes") << u"photo.jpg"_s << u":random"_s << u"binary"_s;
+    QTest::newRow("UTF-16 text") << u"notes.txt"_s << u":utf16"_s << u"binary"_s;
+    QTest::newRow("gzip header then garbage") << u"cut.log.gz"_s << u":gzip-garbage"_s << u"compressed"_s;
+    // Root reads through file permissions, so a real read error comes from a file that fails on read:
+    // reading this process's own memory at offset 0 is EIO.
+    QTest::newRow("read error") << QString() << u"/proc/self/mem"_s << u"read error"_s;
+}
+
+void TstIngest::badInputsAreReportedOnceByNameAndTheRestLoads()
+{
+    QFETCH(QString, name);
+    QFETCH(QString, source);
+    QFETCH(QString, mentions);
+
+    QTemporaryDir dir;
+    writeFile(dir.filePath(u"a-good.log"_s), lines(0, 20));
+    writeFile(dir.filePath(u"z-good.log"_s), lines(20, 30));
+    QString bad = source;
+    if (!name.isEmpty()) {
+        bad = dir.filePath(name);
+        if (source == u":random"_s) {
+            QRandomGenerator random(42);
+            QByteArray bytes(256 * 1024, Qt::Uninitialized);
+            random.fillRange(reinterpret_cast<quint32 *>(bytes.data()), bytes.size() / 4);
+            writeFile(bad, bytes);
+        } else if (source == u":utf16"_s) {
+            const QString text = QString::fromUtf8(lines(0, 3));
+            writeFile(bad, QByteArray(reinterpret_cast<const char *>(text.utf16()), text.size() * 2));
+        } else if (source == u":gzip-garbage"_s) {
+            writeFile(bad,
+                      QByteArray("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10) + QByteArray(4096, 'z'));
+        } else {
+            QVERIFY(QFile::copy(source, bad));
+        }
+    }
+    const QStringList inputs{dir.filePath(u"a-good.log"_s), bad, dir.filePath(u"z-good.log"_s)};
+    IngestWorker worker(IngestRequest{inputs, dir.filePath(u"s.sqlite"_s)});
+    QSignalSpy inputFailed(&worker, &IngestWorker::inputFailed);
+    QSignalSpy finished(&worker, &IngestWorker::finished);
+    worker.run();
+    QCOMPARE(finished.size(), 1);
+    const IngestResult result = finished.at(0).at(0).value<IngestResult>();
+    // Reported once, by name, with what is wrong; not as thousands of rejected lines.
+    QCOMPARE(inputFailed.size(), 1);
+    QCOMPARE(inputFailed.at(0).at(0).toString(), bad);
+    const QString message = inputFailed.at(0).at(1).toString();
+    QVERIFY2(message.contains(bad) && message.contains(mentions, Qt::CaseInsensitive), qPrintable(message));
+    QVERIFY2(result.rejected <= 1, qPrintable(QString::number(result.rejected))); // at most a cut tail
+    // The rest loads.
+    QCOMPARE(result.records, 30);
+    QCOMPARE(result.filesFailed, 1);
+}
+
+void TstIngest::brokenSymbolicLinksInFoldersAreReportedByName()
+{
+    QTemporaryDir dir;
+    const QString root = dir.filePath(u"logs"_s);
+    writeFile(root + u"/a.log"_s, lines(0, 10));
+    QDir().mkpath(root + u"/sub"_s);
+    writeFile(root + u"/sub/b.log"_s, lines(10, 15));
+    QVERIFY(QFile::link(root + u"/self"_s, root + u"/self"_s));         // a link to itself
+    QVERIFY(QFile::link(root + u"/gone.log"_s, root + u"/dangling"_s)); // to nothing
+    QVERIFY(QFile::link(root + u"/sub/back"_s, root + u"/sub/ping"_s)); // ping -> back -> ping
+    QVERIFY(QFile::link(root + u"/sub/ping"_s, root + u"/sub/back"_s));
+
+    QStringList problems, problemPaths;
+    const QList<InputFile> files = InputCollector::collect({root}, &problems, &problemPaths);
+    QCOMPARE(files.size(), 2);
+    // The links are named, and the reason is the link, not a made-up permission problem.
+    QCOMPARE(problems.size(), 4);
+    for (const QString &problem : problems) {
+        QVERIFY2(problem.contains(u"symbolic link"_s), qPrintable(problem));
+        QVERIFY2(!problem.contains(u"permission"_s), qPrintable(problem));
+    }
+    QVERIFY(problemPaths.contains(root + u"/self"_s));
+    QVERIFY(problemPaths.contains(root + u"/dangling"_s));
+    // A FIFO in a log folder would block the reader forever: named and skipped, never opened.
+    QVERIFY(::mkfifo(QFile::encodeName(root + u"/pipe"_s).constData(), 0600) == 0);
+    problems.clear();
+    problemPaths.clear();
+    QCOMPARE(InputCollector::collect({root}, &problems, &problemPaths).size(), 2);
+    QCOMPARE(problems.size(), 5);
+    QVERIFY(problemPaths.contains(root + u"/pipe"_s));
+    QVERIFY2(problems.at(problemPaths.indexOf(root + u"/pipe"_s)).contains(u"not a regular file"_s),
+             qPrintable(problems.join(u'\n')));
+    const IngestResult result = runIngest({root}, dir.filePath(u"s.sqlite"_s));
+    QCOMPARE(result.records, 15);
+    QCOMPARE(result.filesFailed, 5);
+}
+
+void TstIngest::fileThatGrewSinceListedLeavesItsUnfinishedLine()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"growing.log"_s);
+    const QByteArray whole = lines(0, 100);
+    const QByteArray next = line(100);
+    writeFile(path, whole + next.left(next.size() / 2)); // the writer is in the middle of line 101
+
+    auto readAll = [&](qint64 listedSize, QList<QByteArray> &texts, QString &fileError) {
+        const std::atomic<bool> cancel{false};
+        ParsePipeline pipeline({InputFile{path, listedSize, 0}}, cancel);
+        for (auto block = pipeline.next(); block->kind != ParsedBlock::Kind::Done; block = pipeline.next()) {
+            for (const ParsedBlock::Line &l : block->lines)
+                texts << QByteArray(l.text.data(), qsizetype(l.text.size()));
+            if (block->kind == ParsedBlock::Kind::FileEnd)
+                fileError = block->error;
+        }
+    };
+    // Listed before the half line was written: the file grew since, so the half line is left out and
+    // the file is reported by name.
+    QList<QByteArray> texts;
+    QString error;
+    readAll(whole.size(), texts, error);
+    QCOMPARE(texts.size(), 100);
+    QCOMPARE(texts.last(), line(99));
+    QVERIFY2(error.contains(path) && error.contains(u"grew"_s), qPrintable(error));
+    // A file that did not change since it was listed simply ends without a newline: its last line is read.
+    texts.clear();
+    error.clear();
+    readAll(QFileInfo(path).size(), texts, error);
+    QCOMPARE(texts.size(), 101);
+    QCOMPARE(error, QString());
+}
+
+void TstIngest::fileGrowingWhileReadStoresOnlyWholeLines()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"live.log"_s);
+    const QString store = dir.filePath(u"s.sqlite"_s);
+    constexpr int kLines = 60000;
+    writeFile(path, lines(0, 1000));
+    // A writer appends the rest, one write() per line as a logging process does, while ingests run.
+    std::atomic<bool> writing{true};
+    std::thread writer([&] {
+        QFile file(path);
+        if (file.open(QIODevice::Append | QIODevice::Unbuffered)) {
+            for (int n = 1000; n < kLines; ++n) {
+                file.write(line(n) + '\n');
+                if (n % 200 == 0)
+                    QThread::msleep(2); // a live log: in bursts, so several ingests overlap the writes
+            }
+        }
+        writing = false;
+    });
+    int ingests = 0, leftOut = 0;
+    while (writing) {
+        const IngestResult during = runIngest({path}, store);
+        ++ingests;
+        leftOut += during.problems.filter(u"grew"_s).size();
+    }
+    writer.join();
+    const IngestResult last = runIngest({path}, store);
+    QCOMPARE(last.filesFailed, 0);
+    // Every line once, none cut: no rejects, and every record has all of its 25 fields.
+    QCOMPARE(scalar(store, u"SELECT COUNT(*) FROM requests"_s), kLines);
+    QCOMPARE(scalar(store, u"SELECT COUNT(*) FROM rejects"_s), 0);
+    QCOMPARE(scalar(store, u"SELECT COUNT(*) FROM requests WHERE field_count <> 25"_s), 0);
+    qInfo("%d ingests ran while the file grew; %d of them left an unfinished last line out", ingests,
+          leftOut);
 }
 
 QTEST_GUILESS_MAIN(TstIngest)

@@ -15,6 +15,7 @@
 #include <QTime>
 #include <QTimeZone>
 
+#include <algorithm>
 #include <array>
 
 using namespace BucketScope;
@@ -423,6 +424,10 @@ private slots:
     void edgeCases();
     void rejects_data();
     void rejects();
+    void hostileFieldsAreKeptExactly_data();
+    void hostileFieldsAreKeptExactly();
+    void rejectReasonsAreSafeToPrint_data();
+    void rejectReasonsAreSafeToPrint();
     void parseTimestamp_data();
     void parseTimestamp();
     void looksLikeOperation_data();
@@ -1355,6 +1360,98 @@ void TstS3LogParser::rejects()
         QVERIFY2(found,
                  qPrintable(u"message \"%1\" mentions none of: %2"_s.arg(message, mentions.join(u", "_s))));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logs are attacker-controlled: whatever a client puts in a field that S3 logs verbatim must come out
+// byte for byte (it is shown as plain text and exported as data), however large or strange.
+
+void TstS3LogParser::hostileFieldsAreKeptExactly_data()
+{
+    QTest::addColumn<QString>("field");
+    QTest::addColumn<QByteArray>("value"); // the field's bytes as they must come out
+    QTest::addColumn<QByteArray>("token"); // as written in the line (quoted fields with their quotes)
+
+    auto quotedField = [](const char *name, const char *field, const QByteArray &value) {
+        QTest::newRow(name) << QString::fromLatin1(field) << value << QByteArray('"' + value + '"');
+    };
+    quotedField("script in User-Agent", "userAgent", "<script>alert(document.cookie)</script>");
+    quotedField("rich text in Referer", "referer", "<b>bold</b><img src=x onerror=alert(1)>");
+    quotedField("ANSI escapes in User-Agent", "userAgent", "\x1b[2J\x1b[31mred\x1b]0;title\x07\x1b[0m");
+    quotedField("control characters in Referer", "referer",
+                "a\x01"
+                "b\x08"
+                "c\x7f\x1f");
+    quotedField("invalid UTF-8 in User-Agent", "userAgent", "caf\xe9 \xff\xfe \xc3\x28 \xed\xa0\x80");
+    quotedField("formula in User-Agent", "userAgent", "=HYPERLINK(\"http://x.invalid\",\"y\")");
+    quotedField("webshell probe in Request-URI", "requestUri",
+                "GET /wp-content/plugins/x/shell.php?cmd=;cat%20/etc/passwd;' OR 1=1 -- HTTP/1.1");
+    quotedField("1 MiB User-Agent", "userAgent", QByteArray(1 << 20, 'A'));
+    QTest::newRow("key with SQL and wildcards") << u"key"_s << QByteArray("';DROP_TABLE%25requests;--\\x")
+                                                << QByteArray("';DROP_TABLE%25requests;--\\x");
+    QTest::newRow("key with a formula") << u"key"_s << QByteArray("-2+3") << QByteArray("-2+3");
+}
+
+void TstS3LogParser::hostileFieldsAreKeptExactly()
+{
+    QFETCH(QString, field);
+    QFETCH(QByteArray, value);
+    QFETCH(QByteArray, token);
+
+    const QByteArray line = makeLine({{field, token}});
+    S3Record r;
+    PARSE_OK(line, r);
+    const auto member = std::find_if(viewFields.begin(), viewFields.end(),
+                                     [&](const ViewField &f) { return QLatin1String(f.name) == field; });
+    QVERIFY(member != viewFields.end());
+    const std::string_view got = r.*(member->member);
+    QCOMPARE(QByteArray(got.data(), qsizetype(got.size())), value);
+    // The fields around it are untouched.
+    QCOMPARE(r.httpStatus, std::optional<int>(200));
+    QCOMPARE(r.bytesSent, std::optional<std::int64_t>(113));
+    QCOMPARE(r.signatureVersion, std::string_view("SigV2"));
+    QCOMPARE(r.tlsVersion, std::string_view("TLSV1.1")); // the last field: nothing shifted
+}
+
+void TstS3LogParser::rejectReasonsAreSafeToPrint_data()
+{
+    QTest::addColumn<QByteArray>("line");
+    QTest::addColumn<QString>("mentions"); // how the offending token appears in the reason
+
+    QTest::newRow("terminal escape as the status")
+        << makeLine({{u"httpStatus"_s, "\x1b[2J"}}) << u"\\x1b[2J"_s;
+    QTest::newRow("escape sequence in the time")
+        << makeLine({{u"time"_s, "[06/Feb/2019:00:00:38\x1b]0;pwned\x07]"}}) << u"00:38\\x1b]'"_s;
+    QTest::newRow("invalid UTF-8 as the bytes sent") << makeLine({{u"requestUri"_s, "-"},
+                                                                  {u"referer"_s, "-"},
+                                                                  {u"userAgent"_s, "-"},
+                                                                  {u"bytesSent"_s, "\xff\xfe"}})
+                                                     << u"\\xff\\xfe"_s;
+    QTest::newRow("1 MiB token as the bytes sent")
+        << makeLine({{u"requestUri"_s, "-"},
+                     {u"referer"_s, "-"},
+                     {u"userAgent"_s, "-"},
+                     {u"bytesSent"_s, QByteArray(1 << 20, '9') + 'x'}})
+        << u"1048577 bytes, cut"_s;
+    QTest::newRow("HTML as the signature version")
+        << makeLine({{u"signatureVersion"_s, "<b>x</b>"}, {u"cipherSuite"_s, "<i>y</i>"}}) << u"'<b>x</b>'"_s;
+}
+
+void TstS3LogParser::rejectReasonsAreSafeToPrint()
+{
+    QFETCH(QByteArray, line);
+    QFETCH(QString, mentions);
+
+    S3Record r;
+    ParseError e;
+    QVERIFY2(!parseLine(line, r, e), "a hostile line was accepted");
+    const std::string message = e.message();
+    // Reasons reach terminals (stderr) and dialogs: printable ASCII only, and short whatever the line.
+    QVERIFY2(message.size() < 400, message.substr(0, 400).c_str());
+    for (char c : message)
+        QVERIFY2(c >= 0x20 && c < 0x7f, qPrintable(u"unprintable byte in: "_s + errorText(e)));
+    if (!mentions.isEmpty())
+        QVERIFY2(errorText(e).contains(mentions), message.c_str());
 }
 
 // ---------------------------------------------------------------------------------------------

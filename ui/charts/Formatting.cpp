@@ -68,4 +68,13 @@ QString Formatting::utcBucket(qint64 epochSeconds, bool hourly)
         .arg(time.date().toString(Qt::ISODate), time.time().toString(QStringLiteral("HH:mm")));
 }
 
+QString Formatting::plainTextToolTip(const QString &text)
+{
+    if (text.isEmpty())
+        return QString();
+    const QString shown = text.size() > kToolTipChars ? text.left(kToolTipChars) + QChar(0x2026) : text;
+    return QStringLiteral("<p style=\"white-space:pre-wrap\">") + shown.toHtmlEscaped() +
+           QStringLiteral("</p>");
+}
+
 } // namespace BucketScope

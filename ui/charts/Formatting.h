@@ -34,6 +34,13 @@ public:
     static QString milliseconds(double ms, const QLocale &locale = QLocale());
     // "2025-10-30 14:00 UTC" for an hour, "2025-10-30" for a day.
     static QString utcBucket(qint64 epochSeconds, bool hourly);
+
+    // Log text for a tooltip. Tooltips guess whether text is rich (Qt::mightBeRichText), so plain text
+    // that looks like markup would be rendered and escaped text that does not would show its entities:
+    // the text goes in escaped, inside an explicit rich-text paragraph that keeps its spaces and line
+    // breaks, so the tip shows it verbatim. Cut after kToolTipChars: the full value is in the table.
+    static QString plainTextToolTip(const QString &text);
+    static constexpr qsizetype kToolTipChars = 2000;
 };
 
 } // namespace BucketScope
