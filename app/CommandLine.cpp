@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "CommandLine.h"
 
+#include "CheckCommand.h"
 #include "aggregation/Aggregator.h"
 #include "aggregation/CombinedView.h"
 #include "aggregation/SummaryJson.h"
+#include "cost/CostModel.h"
 #include "export/RecordExporter.h"
 #include "ingest/IngestWorker.h"
 #include "store/MySqlStore.h"
@@ -379,7 +381,12 @@ int runSummary(const QStringList &arguments)
         QStringLiteral("attribution"),
         QStringLiteral("JSON file of application attribution rules (see docs/cli.md)."),
         QStringLiteral("FILE"));
-    parser.addOptions({from, to, price, topCount, attribution});
+    const QCommandLineOption pricing(
+        QStringLiteral("pricing"),
+        QStringLiteral("JSON pricing profile (OVHcloud, AWS S3 Standard or custom; see docs/alerts.md); "
+                       "replaces --price-per-gib."),
+        QStringLiteral("FILE"));
+    parser.addOptions({from, to, price, topCount, attribution, pricing});
     parser.addPositionalArgument(QStringLiteral("summary"), QStringLiteral("The command."));
     parser.addPositionalArgument(
         QStringLiteral("PATH"),
@@ -421,17 +428,29 @@ int runSummary(const QStringList &arguments)
     if (parser.isSet(attribution) && !readAttribution(parser.value(attribution), query.attribution))
         return CommandLine::Fatal;
 
+    std::optional<PricingProfile> profile;
+    if (parser.isSet(pricing)) {
+        QString error;
+        profile.emplace();
+        if (!PricingProfile::load(parser.value(pricing), *profile, &error)) {
+            printErr(QStringLiteral("error: ") + error);
+            return CommandLine::Fatal;
+        }
+    }
+
     StoreSession session;
     const int code = session.open(parser.positionalArguments().mid(1), parser.value(context.db), true);
     if (code == CommandLine::Fatal)
         return code;
 
     QString error;
-    const std::optional<Summary> summary = Aggregator::compute(session.store(), query, &error);
+    std::optional<Summary> summary = Aggregator::compute(session.store(), query, &error);
     if (!summary) {
         printErr(QStringLiteral("error: ") + error);
         return CommandLine::Fatal;
     }
+    if (profile)
+        CostModel::apply(*summary, *profile);
     printOut(QJsonDocument(SummaryJson::toJson(*summary)).toJson(QJsonDocument::Indented));
     return code;
 }
@@ -650,7 +669,7 @@ bool CommandLine::isHeadlessCommand(const QString &word)
 {
     return word == QLatin1String("ingest") || word == QLatin1String("summary") ||
            word == QLatin1String("export") || word == QLatin1String("schema") ||
-           word == QLatin1String("combined");
+           word == QLatin1String("combined") || word == QLatin1String("check");
 }
 
 int CommandLine::run(const QStringList &arguments)
@@ -666,6 +685,14 @@ int CommandLine::run(const QStringList &arguments)
         return runSchema(arguments);
     if (command == QLatin1String("combined"))
         return runCombined(arguments);
+    if (command == QLatin1String("check")) {
+        StoreSession session;
+        return CheckCommand::run(arguments,
+                                 [&session](const QStringList &paths, const QString &dbUrl, int &code) {
+                                     code = session.open(paths, dbUrl, true);
+                                     return code == Fatal ? nullptr : &session.store();
+                                 });
+    }
     printErr(QStringLiteral("error: unknown command '%1'; try 'bucketscope --help'").arg(command));
     return Fatal;
 }

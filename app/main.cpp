@@ -31,6 +31,10 @@ Commands:
                                        --dmapi also writes media_analytics rows (MySQL).
   summary [PATH...] [--db URL]         Print totals, cost, error rates, latency percentiles, per-day and
           [--from DATE] [--to DATE]    per-application figures and top lists as JSON.
+  check [PATH...] [--db URL]           Check the alert rules (bandwidth, errors, latency, abuse, cost)
+        [--rules FILE] [--date DATE]   for one day; prints {"alerts": [...]}; exit 0 none fired,
+        [--notify-url URL]             1 some fired, 2 error. --notify-url POSTs the alerts as JSON,
+        [--notify-command CMD]         --notify-command pipes them to CMD.
   report PATH... --out DIR             Write the dashboard charts (PNG, 2x) and summary.json to DIR;
                                        needs no display.
   export [PATH...] [--db URL]          Write every record as JSON Lines or CSV;
@@ -45,7 +49,8 @@ With PATHs and no --db, summary and export load the logs into a throwaway store.
 URL is sqlite:///path/to/store.sqlite or mysql://user@host:port/database (MySQL 8 / MariaDB 10.11;
 the password comes from BUCKETSCOPE_DB_PASSWORD or is asked for on a terminal, never from the URL).
 
-Exit status: 0 success, 1 some inputs failed but others loaded, 2 usage or fatal error.
+Exit status: 0 success, 1 some inputs failed but others loaded, 2 usage or fatal error
+(check: 0 no alert fired, 1 some fired, 2 error).
 Run 'bucketscope COMMAND --help' for the options of one command.
 
 Options:

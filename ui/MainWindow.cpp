@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "MainWindow.h"
 
+#include "AlertsPanel.h"
 #include "DashboardTiles.h"
 #include "RecordDetailsDialog.h"
 #include "RejectedLinesDialog.h"
@@ -21,6 +22,7 @@
 #include <QCloseEvent>
 #include <QDateTime>
 #include <QDir>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFile>
@@ -75,6 +77,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_session(new Ana
 
     connect(m_session, &AnalysisSession::loadStarted, this, [this](const QStringList &paths) {
         m_requestModel->closeStore();
+        m_alertsPanel->setAlerts({}, {});
+        m_alertBanner->setVisible(false);
         m_pages->setCurrentIndex(1);
         m_status->setText(tr("Loading %n input(s)…", nullptr, int(paths.size())));
         m_progress->setRange(0, 0);
@@ -84,6 +88,23 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_session(new Ana
     connect(m_session, &AnalysisSession::progress, this, &MainWindow::showProgress);
     connect(m_session, &AnalysisSession::loadFinished, this, &MainWindow::showLoadFinished);
     connect(m_session, &AnalysisSession::summaryReady, this, &MainWindow::showSummary);
+    m_alertsPanel = new AlertsPanel(this);
+    auto *alertsDock = new QDockWidget(tr("Alerts and Cost"), this);
+    alertsDock->setObjectName(QStringLiteral("alertsDock"));
+    alertsDock->setWidget(m_alertsPanel);
+    addDockWidget(Qt::RightDockWidgetArea, alertsDock);
+    connect(m_alertsPanel, &AlertsPanel::showRequests, this, &MainWindow::showAlertRequests);
+    connect(m_session, &AnalysisSession::summaryReady, m_alertsPanel, &AlertsPanel::setCost);
+    connect(m_session, &AnalysisSession::alertsReady, this,
+            [this, alertsDock](const QList<Alert> &alerts, const QStringList &notes) {
+                m_alertsPanel->setAlerts(alerts, notes);
+                m_alertBanner->setText(
+                    tr("%n alert(s) fired for %1 – see Alerts and Cost", nullptr, int(alerts.size()))
+                        .arg(alerts.isEmpty() ? QString() : alerts.first().date()));
+                m_alertBanner->setVisible(!alerts.isEmpty());
+                if (!alerts.isEmpty())
+                    alertsDock->show();
+            });
     connect(m_session, &AnalysisSession::failed, this, [this](const QString &message) {
         m_progress->setVisible(false);
         m_cancel->setVisible(false);
@@ -371,6 +392,12 @@ QWidget *MainWindow::createDashboard()
 {
     auto *page = new QWidget(this);
     auto *layout = new QVBoxLayout(page);
+    m_alertBanner = new QLabel(page);
+    m_alertBanner->setTextFormat(Qt::PlainText);
+    m_alertBanner->setStyleSheet(
+        QStringLiteral("background: #fdecea; color: #8a1c14; padding: 6px; font-weight: bold;"));
+    m_alertBanner->setVisible(false);
+    layout->addWidget(m_alertBanner);
     m_tiles = new DashboardTiles(page);
     layout->addWidget(m_tiles);
 
@@ -457,9 +484,39 @@ void MainWindow::openPaths(const QStringList &paths)
     m_lastPaths = paths;
     if (paths.size() != 1 || paths.first() != m_sampleCopy)
         rememberRecent(paths);
+    applyAlertSettings();
     // Open first: while loading, the session only records the reset query instead of summarising
     // the store that is being replaced.
     m_session->open(paths);
+    applyFilters();
+}
+
+void MainWindow::applyAlertSettings()
+{
+    const QSettings settings;
+    AlertRules rules = AlertRules::defaults();
+    PricingProfile pricing = PricingProfile::ovh(m_session->query().pricePerGiB);
+    QStringList problems;
+    QString error;
+    const QString rulesFile = settings.value(QStringLiteral("alerts/rulesFile")).toString();
+    if (!rulesFile.isEmpty() && !AlertRules::load(rulesFile, rules, &error))
+        problems << error;
+    const QString pricingFile = settings.value(QStringLiteral("cost/pricingFile")).toString();
+    if (!pricingFile.isEmpty() && !PricingProfile::load(pricingFile, pricing, &error))
+        problems << error;
+    if (!problems.isEmpty())
+        QMessageBox::warning(this, tr("Alert settings"),
+                             tr("Using the defaults instead of:\n%1").arg(problems.join(QLatin1Char('\n'))));
+    m_session->setAlertConfiguration(rules, pricing);
+}
+
+void MainWindow::showAlertRequests(const Alert &alert)
+{
+    m_timeRange =
+        alert.hour ? std::pair{*alert.hour, *alert.hour + 3600} : std::pair{alert.day, alert.day + 86400};
+    m_dimensionFilters.clear();
+    if (!alert.ip.isEmpty())
+        m_dimensionFilters.append(DimensionFilter{QStringLiteral("remote_ip"), alert.ip, false});
     applyFilters();
 }
 

@@ -3,6 +3,7 @@
 
 #include "aggregation/Aggregator.h"
 #include "aggregation/Summary.h"
+#include "alerts/Alert.h"
 #include "ingest/IngestTypes.h"
 
 #include <QMainWindow>
@@ -21,6 +22,7 @@ class QToolButton;
 
 namespace BucketScope {
 
+class AlertsPanel;
 class AnalysisSession;
 class BandwidthChart;
 class CostChart;
@@ -61,6 +63,10 @@ public:
     void sortTable(int column, Qt::SortOrder order);
     void reload();
     void showDetails(const QModelIndex &index);
+    // Narrows everything to the requests behind an alert: its day (or hour) and its IP, if any.
+    void showAlertRequests(const BucketScope::Alert &alert);
+    AlertsPanel *alertsPanel() const { return m_alertsPanel; }
+    QLabel *alertBanner() const { return m_alertBanner; }
     RecordDetailsDialog *detailsDialog() const;
 
     AnalysisSession *session() const { return m_session; }
@@ -93,6 +99,8 @@ private:
     void rebuildChips();
     void showTableContextMenu(const QPoint &position);
     void rememberRecent(const QStringList &paths);
+    // The rules and pricing files named by the settings alerts/rulesFile and cost/pricingFile.
+    void applyAlertSettings();
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
     void closeEvent(QCloseEvent *event) override;
@@ -126,6 +134,8 @@ private:
     void recordHistory();
     void restore(const FilterState &state);
     TopListsView *m_topLists = nullptr;
+    AlertsPanel *m_alertsPanel = nullptr;
+    QLabel *m_alertBanner = nullptr;
     QMenu *m_recentMenu = nullptr;
     QStringList m_lastPaths;
     std::optional<Summary> m_lastSummary;

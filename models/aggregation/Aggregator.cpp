@@ -3,6 +3,8 @@
 
 #include "CountedValues.h"
 #include "ServerAggregator.h"
+#include "cost/CostModel.h"
+#include "cost/RequestClass.h"
 #include "store/MySqlStore.h"
 
 #include <sqlite3.h>
@@ -77,6 +79,8 @@ struct BucketAccumulator
 {
     qint64 requests = 0;
     qint64 bytesSent = 0;
+    qint64 getClassRequests = 0;
+    qint64 putClassRequests = 0;
     StatusCounts status;
     // Many buckets live at once (every hour of a month): small buffers keep them cheap.
     CountedValues latencies{CountedValues::kSmallBuffer};
@@ -178,13 +182,14 @@ QList<RankedItem> top(const IdMap<Counter> &map, int count, bool byBytes, String
     return top(candidates, count, byBytes);
 }
 
-TimeBucket finish(qint64 start, BucketAccumulator &accumulator, const Summary &summary)
+TimeBucket finish(qint64 start, BucketAccumulator &accumulator)
 {
     TimeBucket bucket;
     bucket.start = start;
     bucket.requests = accumulator.requests;
     bucket.bytesSent = accumulator.bytesSent;
-    bucket.costUsd = summary.costFor(accumulator.bytesSent);
+    bucket.getClassRequests = accumulator.getClassRequests;
+    bucket.putClassRequests = accumulator.putClassRequests;
     bucket.status = accumulator.status;
     bucket.latency = latencyOf(accumulator.latencies);
     bucket.uniqueIps = accumulator.ips.distinct();
@@ -214,6 +219,31 @@ double Aggregator::percentile(const std::vector<qint64> &sorted, double fraction
 
 namespace {
 
+// An application's day: what CostModel prices.
+struct ApplicationDayCounter
+{
+    qint64 requests = 0;
+    qint64 bytesSent = 0;
+    qint64 getClassRequests = 0;
+    qint64 putClassRequests = 0;
+
+    void add(const ApplicationDayCounter &from)
+    {
+        requests += from.requests;
+        bytesSent += from.bytesSent;
+        getClassRequests += from.getClassRequests;
+        putClassRequests += from.putClassRequests;
+    }
+};
+
+void countClass(qint64 &get, qint64 &put, RequestClass::Kind kind)
+{
+    if (kind == RequestClass::Get)
+        ++get;
+    else if (kind == RequestClass::Put)
+        ++put;
+}
+
 // Everything one scan over a range of rows accumulates. Dictionary ids are the store's, so two scans
 // of the same store merge by id; applications are merged by name.
 struct Partial
@@ -226,7 +256,7 @@ struct Partial
     IdMap<Counter> keys, referers, ips, userAgents, errorCodes;
     IdMap<OperationStats> operations;
     StringMap<Counter> applications;
-    std::map<std::pair<qint64, std::string>, Counter> applicationDays;
+    std::map<std::pair<qint64, std::string>, ApplicationDayCounter> applicationDays;
     CountedValues latencies, allIps;
 };
 
@@ -262,6 +292,8 @@ void merge(Partial &into, Partial &from)
             BucketAccumulator &bucket = (*target)[start];
             bucket.requests += accumulator.requests;
             bucket.bytesSent += accumulator.bytesSent;
+            bucket.getClassRequests += accumulator.getClassRequests;
+            bucket.putClassRequests += accumulator.putClassRequests;
             add(bucket.status, accumulator.status);
             bucket.latencies.merge(accumulator.latencies);
             bucket.ips.merge(accumulator.ips);
@@ -283,7 +315,7 @@ void merge(Partial &into, Partial &from)
     for (const auto &[name, counter] : from.applications)
         add(into.applications[name], counter);
     for (const auto &[dayAndApp, counter] : from.applicationDays)
-        add(into.applicationDays[dayAndApp], counter);
+        into.applicationDays[dayAndApp].add(counter);
     into.latencies.merge(from.latencies);
     into.allIps.merge(from.allIps);
 }
@@ -365,7 +397,21 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
         return it->second;
     };
     std::vector<Counter> applications;
-    std::map<std::pair<qint64, int>, Counter> applicationDays;
+    std::map<std::pair<qint64, int>, ApplicationDayCounter> applicationDays;
+    // Only one application's requests: compared by interned index, not by name, per row.
+    const int onlyApplication = query.application ? applicationId(query.application->toStdString()) : -1;
+    // The billing class is decided once per distinct operation.
+    std::unordered_map<qint64, RequestClass::Kind> requestClasses;
+    auto requestClassOf = [&](qint64 operation) {
+        auto it = requestClasses.find(operation);
+        if (it == requestClasses.end())
+            it = requestClasses
+                     .emplace(operation,
+                              RequestClass::of(operation < 0 ? std::string_view()
+                                                             : std::string_view(names.text(operation))))
+                     .first;
+        return it->second;
+    };
 
     int rc;
     while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
@@ -379,6 +425,16 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
         const std::optional<qint64> totalTime = columnNumber<qint64>(statement, 7);
         const std::optional<qint64> referer = columnNumber<qint64>(statement, 8);
         const std::optional<qint64> userAgent = columnNumber<qint64>(statement, 9);
+
+        const Attribution::Match byKey = key ? matchOf(keyMatches, *key, true) : Attribution::Match{};
+        const Attribution::Match byReferer =
+            referer ? matchOf(refererMatches, *referer, false) : Attribution::Match{};
+        const Attribution::Match &first = byKey.rule <= byReferer.rule ? byKey : byReferer;
+        const int application =
+            first.rule == Attribution::Match::kNone ? unattributed : first.applicationIndex;
+        if (onlyApplication >= 0 && application != onlyApplication)
+            continue;
+        const RequestClass::Kind requestClass = requestClassOf(operation);
 
         ++out.requests;
         out.bytesSent += bytes;
@@ -400,12 +456,6 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
         if (ip)
             out.allIps.add(*ip);
 
-        const Attribution::Match byKey = key ? matchOf(keyMatches, *key, true) : Attribution::Match{};
-        const Attribution::Match byReferer =
-            referer ? matchOf(refererMatches, *referer, false) : Attribution::Match{};
-        const Attribution::Match &first = byKey.rule <= byReferer.rule ? byKey : byReferer;
-        const int application =
-            first.rule == Attribution::Match::kNone ? unattributed : first.applicationIndex;
         if (std::size_t(application) >= applications.size())
             applications.resize(std::size_t(application) + 1);
         ++applications[std::size_t(application)].requests;
@@ -426,14 +476,16 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
                 ++accumulator.requests;
                 accumulator.bytesSent += bytes;
                 countStatus(accumulator.status, status);
+                countClass(accumulator.getClassRequests, accumulator.putClassRequests, requestClass);
                 if (totalTime)
                     accumulator.latencies.add(*totalTime);
                 if (ip)
                     accumulator.ips.add(*ip);
             }
-            Counter &appDay = applicationDays[{day, application}];
+            ApplicationDayCounter &appDay = applicationDays[{day, application}];
             ++appDay.requests;
             appDay.bytesSent += bytes;
+            countClass(appDay.getClassRequests, appDay.putClassRequests, requestClass);
         }
     }
     sqlite3_finalize(statement);
@@ -448,7 +500,7 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
             add(out.applications[applicationNames[i]], applications[i]);
     }
     for (const auto &[dayAndApp, counter] : applicationDays)
-        add(out.applicationDays[{dayAndApp.first, applicationNames[std::size_t(dayAndApp.second)]}], counter);
+        out.applicationDays[{dayAndApp.first, applicationNames[std::size_t(dayAndApp.second)]}].add(counter);
     return true;
 }
 
@@ -481,7 +533,6 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
     }
     LogStore &store = *embedded;
     Summary summary;
-    summary.pricePerGiB = query.pricePerGiB;
     summary.store = store.totals();
 
     qint64 minId = 0, maxId = -1;
@@ -538,19 +589,18 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
     summary.status = partial.status;
     summary.firstTime = partial.firstTime;
     summary.lastTime = partial.lastTime;
-    summary.costUsd = summary.costFor(summary.bytesSent);
     summary.uniqueIps = partial.allIps.distinct();
     summary.latency = latencyOf(partial.latencies);
     for (auto &[start, accumulator] : partial.days)
-        summary.days.append(finish(start, accumulator, summary));
+        summary.days.append(finish(start, accumulator));
     for (auto &[start, accumulator] : partial.hours)
-        summary.hours.append(finish(start, accumulator, summary));
+        summary.hours.append(finish(start, accumulator));
 
     summary.applications = top(partial.applications, int(partial.applications.size()), true);
     for (const auto &[dayAndApp, counter] : partial.applicationDays)
         summary.applicationDays.append(
             ApplicationDay{dayAndApp.first, QString::fromStdString(dayAndApp.second), counter.requests,
-                           counter.bytesSent, summary.costFor(counter.bytesSent)});
+                           counter.bytesSent, 0.0, counter.getClassRequests, counter.putClassRequests});
     for (auto &[id, stats] : partial.operations) {
         stats.operation = id < 0 ? QStringLiteral("-") : QString::fromStdString(names.text(id));
         summary.operations.append(stats);
@@ -569,6 +619,8 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
     summary.topUserAgents = top(partial.userAgents, n, false, names);
     summary.topUserAgentsByBytes = top(partial.userAgents, n, true, names);
     summary.topErrorCodes = top(partial.errorCodes, n, false, names);
+    // The price per GiB is the OVHcloud profile; callers with another profile apply theirs over it.
+    CostModel::apply(summary, PricingProfile::ovh(query.pricePerGiB));
     return summary;
 }
 

@@ -29,6 +29,8 @@ struct SummaryQuery
     int topCount = 10;
     Attribution attribution = Attribution::defaults();
     QList<DimensionFilter> filters; // all must hold
+    // Only the requests attributed to this application (Attribution), e.g. for application-scoped alerts.
+    std::optional<QString> application;
     // From this many rows on, the table is scanned in two halves at once (two cores).
     qint64 parallelScanFromRows = 200000;
 };

@@ -107,7 +107,9 @@ QJsonObject CombinedView::toJson() const
                                 {QStringLiteral("application"), day.application},
                                 {QStringLiteral("requests"), day.requests},
                                 {QStringLiteral("bytes_sent"), day.bytesSent},
-                                {QStringLiteral("cost_usd"), std::round(day.costUsd * 1e6) / 1e6}});
+                                {QStringLiteral("cost_usd"), std::round(day.costUsd * 1e6) / 1e6},
+                                {QStringLiteral("get_class_requests"), day.getClassRequests},
+                                {QStringLiteral("put_class_requests"), day.putClassRequests}});
     QJsonArray gaps;
     for (const Reconciliation &row : reconciliation)
         gaps.append(QJsonObject{{QStringLiteral("date"), dateOf(row.day)},

@@ -2,6 +2,8 @@
 #include "ServerAggregator.h"
 
 #include "CountedValues.h"
+#include "cost/CostModel.h"
+#include "cost/RequestClass.h"
 #include "store/MySqlConnection.h"
 #include "store/MySqlStore.h"
 
@@ -194,6 +196,16 @@ QList<RankedItem> topOf(const std::vector<Ranked> &items, const std::unordered_m
 
 std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const SummaryQuery &query, QString *error)
 {
+    if (query.application) {
+        // Attribution is decided per distinct key and referer on the client; restricting every
+        // server-side GROUP BY to one application needs those decisions on the server first.
+        if (error)
+            *error = QStringLiteral(
+                "summaries of one application (application-scoped alert rules) are not "
+                "available for MySQL/MariaDB stores yet; scope the rule to all applications or "
+                "check a SQLite store");
+        return std::nullopt;
+    }
     Condition condition;
     if (!conditionFor(query, condition, error))
         return std::nullopt;
@@ -223,7 +235,6 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
         summary.uniqueIps = row.value(4).toLongLong();
         summary.status = statusFrom(row, 5, summary.requests);
     }
-    summary.costUsd = summary.costFor(summary.bytesSent);
 
     // Per hour and per day; latency histograms per hour, folded into days and the total.
     std::map<qint64, CountedValues> hourLatencies, dayLatencies;
@@ -263,7 +274,6 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
             bucket.start = index * step;
             bucket.requests = row.value(1).toLongLong();
             bucket.bytesSent = row.value(2).toLongLong();
-            bucket.costUsd = summary.costFor(bucket.bytesSent);
             bucket.uniqueIps = row.value(3).toLongLong();
             bucket.status = statusFrom(row, 4, bucket.requests);
             const auto found = latencies->find(index);
@@ -274,6 +284,21 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
     }
 
     std::unordered_map<qint64, QString> names;
+    std::unordered_map<qint64, RequestClass::Kind> classes; // by operation id; no id: "other" (GET class)
+    auto classOf = [&](const std::optional<qint64> &operation) {
+        if (!operation)
+            return RequestClass::of(std::string_view());
+        const auto known = classes.find(*operation);
+        if (known != classes.end())
+            return known->second;
+        return classes.emplace(*operation, RequestClass::of(names[*operation].toStdString())).first->second;
+    };
+    auto countClass = [](qint64 &get, qint64 &put, RequestClass::Kind kind, qint64 count) {
+        if (kind == RequestClass::Get)
+            get += count;
+        else if (kind == RequestClass::Put)
+            put += count;
+    };
 
     // Operations.
     std::vector<std::pair<std::optional<qint64>, OperationStats>> operations;
@@ -303,6 +328,34 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
     std::sort(summary.operations.begin(), summary.operations.end(), [](const auto &a, const auto &b) {
         return a.requests != b.requests ? a.requests > b.requests : a.operation < b.operation;
     });
+
+    // Requests per billing class, per hour (and so per day).
+    if (!queries.run(
+            row, QStringLiteral("SELECT FLOOR(request_time / 3600), operation_ref, COUNT(*) FROM requests "
+                                "WHERE %WHERE% AND request_time IS NOT NULL GROUP BY 1, 2")))
+        return failed();
+    std::map<qint64, std::pair<qint64, qint64>> hourClasses, dayClasses;
+    while (row.next()) {
+        const qint64 hour = row.value(0).toLongLong();
+        const std::optional<qint64> operation =
+            row.isNull(1) ? std::nullopt : std::optional<qint64>(row.value(1).toLongLong());
+        const RequestClass::Kind kind = classOf(operation);
+        const qint64 count = row.value(2).toLongLong();
+        auto &forHour = hourClasses[hour * 3600];
+        countClass(forHour.first, forHour.second, kind, count);
+        auto &forDay = dayClasses[(hour >= 0 ? hour / 24 : (hour - 23) / 24) * 86400];
+        countClass(forDay.first, forDay.second, kind, count);
+    }
+    for (auto [buckets, counts] :
+         {std::pair{&summary.hours, &hourClasses}, std::pair{&summary.days, &dayClasses}}) {
+        for (TimeBucket &bucket : *buckets) {
+            const auto found = counts->find(bucket.start);
+            if (found != counts->end()) {
+                bucket.getClassRequests = found->second.first;
+                bucket.putClassRequests = found->second.second;
+            }
+        }
+    }
 
     // Top lists: RANK() keeps every item tied with the last place, so ties can be broken by name here.
     const int n = std::max(query.topCount, 0);
@@ -349,12 +402,14 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
     // Applications: attribution is decided once per distinct key and referer, on groups of them.
     if (!queries.run(
             row, QStringLiteral("SELECT FLOOR(request_time / 86400), referer_ref, object_key_ref, COUNT(*), "
-                                "COALESCE(SUM(bytes_sent), 0) FROM requests WHERE %WHERE% GROUP BY 1, 2, 3")))
+                                "COALESCE(SUM(bytes_sent), 0), operation_ref FROM requests WHERE %WHERE% "
+                                "GROUP BY 1, 2, 3, 6")))
         return failed();
     struct Group
     {
         std::optional<qint64> day, referer, key;
         qint64 requests, bytesSent;
+        std::optional<qint64> operation;
     };
     std::vector<Group> groups;
     ids.clear();
@@ -364,8 +419,9 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
         return row.value(column).toLongLong();
     };
     while (row.next()) {
-        Group group{optionalId(0), optionalId(1), optionalId(2), row.value(3).toLongLong(),
-                    row.value(4).toLongLong()};
+        Group group{
+            optionalId(0), optionalId(1), optionalId(2), row.value(3).toLongLong(), row.value(4).toLongLong(),
+            optionalId(5)};
         for (const std::optional<qint64> &id : {group.referer, group.key})
             if (id)
                 ids.insert(*id);
@@ -406,6 +462,7 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
             day.application = total.name;
             day.requests += group.requests;
             day.bytesSent += group.bytesSent;
+            countClass(day.getClassRequests, day.putClassRequests, classOf(group.operation), group.requests);
         }
     }
     for (const auto &[name, item] : applications)
@@ -413,10 +470,10 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
             summary.applications.append(item);
     std::stable_sort(summary.applications.begin(), summary.applications.end(),
                      [](const RankedItem &a, const RankedItem &b) { return a.bytesSent > b.bytesSent; });
-    for (auto &[key, day] : applicationDays) {
-        day.costUsd = summary.costFor(day.bytesSent);
+    for (auto &[key, day] : applicationDays)
         summary.applicationDays.append(day);
-    }
+    // Costs are priced in one place for every store.
+    CostModel::apply(summary, PricingProfile::ovh(query.pricePerGiB));
     return summary;
 }
 

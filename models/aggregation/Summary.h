@@ -45,6 +45,9 @@ struct TimeBucket
     StatusCounts status;
     LatencyStats latency;
     qint64 uniqueIps = 0;
+    // Requests by AWS billing class (OperationClass); the rest (DELETE, cancel) are free.
+    qint64 getClassRequests = 0;
+    qint64 putClassRequests = 0;
 };
 
 struct RankedItem
@@ -52,6 +55,7 @@ struct RankedItem
     QString name;
     qint64 requests = 0;
     qint64 bytesSent = 0;
+    double costUsd = 0; // applications only (CostModel::apply); 0 in the top lists
 };
 
 struct ApplicationDay
@@ -61,6 +65,8 @@ struct ApplicationDay
     qint64 requests = 0;
     qint64 bytesSent = 0;
     double costUsd = 0;
+    qint64 getClassRequests = 0;
+    qint64 putClassRequests = 0;
 };
 
 struct OperationStats
@@ -71,10 +77,25 @@ struct OperationStats
     StatusCounts status;
 };
 
+// Month to date and the projected month end of the month of one day, as CostModel computes them.
+struct MonthCost
+{
+    qint64 monthStart = 0; // epoch seconds of the 1st, 00:00 UTC
+    qint64 throughDay = 0; // the last day counted (epoch seconds of 00:00 UTC)
+    double monthToDateUsd = 0;
+    int daysWithData = 0; // days of the month up to throughDay that have requests
+    int daysInMonth = 0;
+    double projectedMonthUsd = 0; // monthToDateUsd / daysWithData * daysInMonth
+    std::optional<double> budgetUsd;
+};
+
 struct Summary
 {
     StoreTotals store;
+    // Egress price of the first paid tier of the pricing profile (the only price for OVHcloud).
     double pricePerGiB = 0;
+    QString pricingProfile;         // name of the profile the costs below were computed with
+    std::optional<MonthCost> month; // of the last day with data
     qint64 requests = 0;
     qint64 bytesSent = 0;
     double costUsd = 0;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "SummaryJson.h"
 
+#include "cost/CostModel.h"
+
 #include <QDateTime>
 #include <QJsonArray>
 
@@ -39,8 +41,7 @@ QJsonObject latencyJson(const LatencyStats &latency)
                        {QStringLiteral("avg"), rounded(latency.avg, 3)}};
 }
 
-QJsonArray rankedJson(const QList<RankedItem> &items, const QString &nameField, const Summary &summary,
-                      bool withCost = false)
+QJsonArray rankedJson(const QList<RankedItem> &items, const QString &nameField, bool withCost = false)
 {
     QJsonArray array;
     for (const RankedItem &item : items) {
@@ -48,13 +49,13 @@ QJsonArray rankedJson(const QList<RankedItem> &items, const QString &nameField, 
                            {QStringLiteral("requests"), item.requests},
                            {QStringLiteral("bytes_sent"), item.bytesSent}};
         if (withCost)
-            object.insert(QStringLiteral("cost_usd"), rounded(summary.costFor(item.bytesSent), 6));
+            object.insert(QStringLiteral("cost_usd"), rounded(item.costUsd, 6));
         array.append(object);
     }
     return array;
 }
 
-QJsonObject bucketJson(const TimeBucket &bucket, const Summary &summary, bool day)
+QJsonObject bucketJson(const TimeBucket &bucket, bool day)
 {
     QJsonObject object;
     if (day)
@@ -64,15 +65,45 @@ QJsonObject bucketJson(const TimeBucket &bucket, const Summary &summary, bool da
         object.insert(QStringLiteral("hour"), SummaryJson::isoTime(bucket.start));
     object.insert(QStringLiteral("requests"), bucket.requests);
     object.insert(QStringLiteral("bytes_sent"), bucket.bytesSent);
-    object.insert(QStringLiteral("cost_usd"), rounded(summary.costFor(bucket.bytesSent), 6));
+    object.insert(QStringLiteral("cost_usd"), rounded(bucket.costUsd, 6));
     object.insert(QStringLiteral("error_rate"), rounded(bucket.status.errorRate(), 6));
     object.insert(QStringLiteral("status"), statusJson(bucket.status));
     object.insert(QStringLiteral("latency_ms"), latencyJson(bucket.latency));
     object.insert(QStringLiteral("unique_ips"), bucket.uniqueIps);
+    object.insert(QStringLiteral("get_class_requests"), bucket.getClassRequests);
+    object.insert(QStringLiteral("put_class_requests"), bucket.putClassRequests);
     return object;
 }
 
+QString isoDate(qint64 epochSeconds)
+{
+    return QDateTime::fromSecsSinceEpoch(epochSeconds, Qt::UTC).date().toString(Qt::ISODate);
+}
+
 } // namespace
+
+QJsonObject SummaryJson::costJson(const Summary &summary)
+{
+    QJsonObject cost{{QStringLiteral("profile"), summary.pricingProfile},
+                     {QStringLiteral("billed_as_egress"), QStringLiteral("bytes_sent")}};
+    if (!summary.month) {
+        for (const char *key : {"month", "through", "month_to_date_usd", "days_with_data", "days_in_month",
+                                "projected_month_usd", "projection_method"})
+            cost.insert(QLatin1String(key), QJsonValue());
+    } else {
+        const MonthCost &month = *summary.month;
+        cost.insert(QStringLiteral("month"), isoDate(month.monthStart).left(7));
+        cost.insert(QStringLiteral("through"), isoDate(month.throughDay));
+        cost.insert(QStringLiteral("month_to_date_usd"), rounded(month.monthToDateUsd, 6));
+        cost.insert(QStringLiteral("days_with_data"), month.daysWithData);
+        cost.insert(QStringLiteral("days_in_month"), month.daysInMonth);
+        cost.insert(QStringLiteral("projected_month_usd"), rounded(month.projectedMonthUsd, 6));
+        cost.insert(QStringLiteral("projection_method"), CostModel::projectionMethod(month));
+    }
+    const std::optional<double> budget = summary.month ? summary.month->budgetUsd : std::nullopt;
+    cost.insert(QStringLiteral("budget_usd"), budget ? QJsonValue(*budget) : QJsonValue());
+    return cost;
+}
 
 QString SummaryJson::isoTime(qint64 epochSeconds)
 {
@@ -89,6 +120,7 @@ QJsonObject SummaryJson::toJson(const Summary &summary)
     json.insert(QStringLiteral("bytes_sent"), summary.bytesSent);
     json.insert(QStringLiteral("price_per_gib_usd"), summary.pricePerGiB);
     json.insert(QStringLiteral("cost_usd"), rounded(summary.costUsd, 6));
+    json.insert(QStringLiteral("cost"), costJson(summary));
     json.insert(QStringLiteral("unique_ips"), summary.uniqueIps);
     json.insert(QStringLiteral("error_rate"), rounded(summary.status.errorRate(), 6));
     json.insert(QStringLiteral("first_time"),
@@ -100,15 +132,15 @@ QJsonObject SummaryJson::toJson(const Summary &summary)
 
     QJsonArray days;
     for (const TimeBucket &day : summary.days)
-        days.append(bucketJson(day, summary, true));
+        days.append(bucketJson(day, true));
     json.insert(QStringLiteral("days"), days);
     QJsonArray hours;
     for (const TimeBucket &hour : summary.hours)
-        hours.append(bucketJson(hour, summary, false));
+        hours.append(bucketJson(hour, false));
     json.insert(QStringLiteral("hours"), hours);
 
     json.insert(QStringLiteral("applications"),
-                rankedJson(summary.applications, QStringLiteral("application"), summary, true));
+                rankedJson(summary.applications, QStringLiteral("application"), true));
     QJsonArray applicationDays;
     for (const ApplicationDay &row : summary.applicationDays)
         applicationDays.append(
@@ -117,25 +149,25 @@ QJsonObject SummaryJson::toJson(const Summary &summary)
                         {QStringLiteral("application"), row.application},
                         {QStringLiteral("requests"), row.requests},
                         {QStringLiteral("bytes_sent"), row.bytesSent},
-                        {QStringLiteral("cost_usd"), rounded(row.costUsd, 6)}});
+                        {QStringLiteral("cost_usd"), rounded(row.costUsd, 6)},
+                        {QStringLiteral("get_class_requests"), row.getClassRequests},
+                        {QStringLiteral("put_class_requests"), row.putClassRequests}});
     json.insert(QStringLiteral("application_days"), applicationDays);
 
-    json.insert(QStringLiteral("top_keys"), rankedJson(summary.topKeys, QStringLiteral("key"), summary));
+    json.insert(QStringLiteral("top_keys"), rankedJson(summary.topKeys, QStringLiteral("key")));
     json.insert(QStringLiteral("top_keys_by_bytes"),
-                rankedJson(summary.topKeysByBytes, QStringLiteral("key"), summary));
-    json.insert(QStringLiteral("top_referers"),
-                rankedJson(summary.topReferers, QStringLiteral("referer"), summary));
+                rankedJson(summary.topKeysByBytes, QStringLiteral("key")));
+    json.insert(QStringLiteral("top_referers"), rankedJson(summary.topReferers, QStringLiteral("referer")));
     json.insert(QStringLiteral("top_referers_by_bytes"),
-                rankedJson(summary.topReferersByBytes, QStringLiteral("referer"), summary));
-    json.insert(QStringLiteral("top_ips"), rankedJson(summary.topIps, QStringLiteral("ip"), summary));
-    json.insert(QStringLiteral("top_ips_by_bytes"),
-                rankedJson(summary.topIpsByBytes, QStringLiteral("ip"), summary));
+                rankedJson(summary.topReferersByBytes, QStringLiteral("referer")));
+    json.insert(QStringLiteral("top_ips"), rankedJson(summary.topIps, QStringLiteral("ip")));
+    json.insert(QStringLiteral("top_ips_by_bytes"), rankedJson(summary.topIpsByBytes, QStringLiteral("ip")));
     json.insert(QStringLiteral("top_user_agents"),
-                rankedJson(summary.topUserAgents, QStringLiteral("user_agent"), summary));
+                rankedJson(summary.topUserAgents, QStringLiteral("user_agent")));
     json.insert(QStringLiteral("top_user_agents_by_bytes"),
-                rankedJson(summary.topUserAgentsByBytes, QStringLiteral("user_agent"), summary));
+                rankedJson(summary.topUserAgentsByBytes, QStringLiteral("user_agent")));
     json.insert(QStringLiteral("top_error_codes"),
-                rankedJson(summary.topErrorCodes, QStringLiteral("error_code"), summary));
+                rankedJson(summary.topErrorCodes, QStringLiteral("error_code")));
 
     QJsonArray operations;
     for (const OperationStats &op : summary.operations)

@@ -12,6 +12,9 @@ class SummaryJson
 {
 public:
     static QJsonObject toJson(const Summary &summary);
+    // {profile, billed_as_egress, month, through, month_to_date_usd, days_with_data, days_in_month,
+    //  projected_month_usd, projection_method, budget_usd}
+    static QJsonObject costJson(const Summary &summary);
     static QString isoTime(qint64 epochSeconds);
 };
 

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "AnalysisSession.h"
 
+#include "alerts/AbuseQueries.h"
+#include "alerts/AlertEvaluator.h"
+#include "cost/CostModel.h"
 #include "ingest/IngestWorker.h"
+
+#include <QSqlDatabase>
 
 #include <QThread>
 
@@ -10,6 +15,13 @@ namespace BucketScope {
 AnalysisSession::AnalysisSession(QObject *parent) : QObject(parent)
 {
     qRegisterMetaType<BucketScope::Summary>();
+    qRegisterMetaType<QList<BucketScope::Alert>>();
+}
+
+void AnalysisSession::setAlertConfiguration(const AlertRules &rules, const PricingProfile &pricing)
+{
+    m_rules = rules;
+    m_pricing = pricing;
 }
 
 AnalysisSession::~AnalysisSession()
@@ -34,6 +46,7 @@ void AnalysisSession::open(const QStringList &paths)
 {
     stopIngest();
     const quint64 generation = ++m_generation;
+    ++m_loadGeneration;
     // A fresh store per opening, deleted with the session: what the window shows is what was opened.
     m_storeDir = std::make_unique<QTemporaryDir>();
     if (!m_storeDir->isValid()) {
@@ -72,6 +85,7 @@ void AnalysisSession::open(const QStringList &paths)
             return;
         }
         startSummary();
+        startAlertCheck();
     });
     emit loadStarted(paths);
     m_ingestThread->start();
@@ -95,15 +109,18 @@ void AnalysisSession::startSummary()
     const quint64 generation = ++m_generation;
     const QString storePath = m_storePath;
     const SummaryQuery query = m_query;
+    const std::optional<PricingProfile> pricing = m_pricing;
     // Aggregation reads the store on a pool thread with its own connection; the result comes back
     // through a queued call (dropped by Qt if the session is gone) and is ignored if a newer load or
     // query started meanwhile.
-    m_pool.start([this, generation, storePath, query] {
+    m_pool.start([this, generation, storePath, query, pricing] {
         QString error;
         std::optional<Summary> summary;
         if (std::unique_ptr<LogStore> store =
                 LogStore::openSqlite(storePath, LogStore::Durability::Durable, &error))
             summary = Aggregator::compute(*store, query, &error);
+        if (summary && pricing)
+            CostModel::apply(*summary, *pricing);
         QMetaObject::invokeMethod(
             this,
             [this, generation, summary, error] {
@@ -113,6 +130,56 @@ void AnalysisSession::startSummary()
                     emit summaryReady(*summary);
                 else
                     emit failed(error);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void AnalysisSession::startAlertCheck()
+{
+    const quint64 load = m_loadGeneration;
+    const QString storePath = m_storePath;
+    const AlertRules rules = m_rules;
+    const PricingProfile pricing = m_pricing.value_or(PricingProfile::ovh(m_query.pricePerGiB));
+    const Attribution attribution = m_query.attribution;
+    m_pool.start([this, load, storePath, rules, pricing, attribution] {
+        QString error;
+        std::optional<AlertEvaluator::Result> result;
+        // Connections belong to the thread that opened them: this one is opened and removed here.
+        const QString connection =
+            QStringLiteral("bucketscope-alerts-%1").arg(quintptr(QThread::currentThreadId()));
+        {
+            std::unique_ptr<LogStore> store =
+                LogStore::openSqlite(storePath, LogStore::Durability::Durable, &error);
+            QSqlDatabase database =
+                store ? AbuseQueries::openSqlite(storePath, connection, &error) : QSqlDatabase();
+            const AbuseQueries abuse(database);
+            std::optional<qint64> last = database.isOpen() ? abuse.lastRequestTime(&error) : std::nullopt;
+            if (last) {
+                const auto summaries = [&](std::pair<qint64, qint64> range, const QString &application,
+                                           QString *summaryError) {
+                    SummaryQuery query;
+                    query.from = range.first;
+                    query.to = range.second;
+                    query.topCount = 0;
+                    query.attribution = attribution;
+                    if (!application.isEmpty())
+                        query.application = application;
+                    return Aggregator::compute(*store, query, summaryError);
+                };
+                const qint64 day = *last - ((*last % 86400) + 86400) % 86400;
+                result = AlertEvaluator::evaluate(rules, pricing, day, summaries, &abuse, &error);
+            }
+        }
+        QSqlDatabase::removeDatabase(connection);
+        if (!result)
+            return; // an empty or unreadable store has nothing to alert about; the summary reports failures
+        QMetaObject::invokeMethod(
+            this,
+            [this, load, result] {
+                if (load != m_loadGeneration)
+                    return; // another load replaced this one
+                emit alertsReady(result->alerts, result->notes);
             },
             Qt::QueuedConnection);
     });

@@ -3,6 +3,9 @@
 
 #include "aggregation/Aggregator.h"
 #include "aggregation/Summary.h"
+#include "alerts/Alert.h"
+#include "alerts/AlertRules.h"
+#include "cost/PricingProfile.h"
 #include "ingest/IngestTypes.h"
 
 #include <QObject>
@@ -33,6 +36,10 @@ public:
     bool isLoading() const { return m_ingestThread != nullptr; }
     const SummaryQuery &query() const { return m_query; }
 
+    // Rules checked against the last day of each load, and the profile costs are computed with.
+    // Takes effect from the next open().
+    void setAlertConfiguration(const AlertRules &rules, const PricingProfile &pricing);
+
 public slots:
     // Replaces what is open: a load in progress is cancelled and its results dropped.
     void open(const QStringList &paths);
@@ -47,18 +54,24 @@ signals:
     void inputFailed(const QString &path, const QString &message);
     void loadFinished(const BucketScope::IngestResult &result);
     void summaryReady(const BucketScope::Summary &summary);
+    // The rules checked against the last day of what was loaded (unfiltered), once per load.
+    void alertsReady(const QList<BucketScope::Alert> &alerts, const QStringList &notes);
     void failed(const QString &message);
 
 private:
     void startSummary();
+    void startAlertCheck();
     void stopIngest();
 
     std::unique_ptr<QTemporaryDir> m_storeDir;
     QString m_storePath;
     SummaryQuery m_query;
+    AlertRules m_rules = AlertRules::defaults();
+    std::optional<PricingProfile> m_pricing; // none: the query's price per GiB
     QThread *m_ingestThread = nullptr;
     QPointer<IngestWorker> m_ingestWorker;
     quint64 m_generation = 0;
+    quint64 m_loadGeneration = 0; // alerts belong to a load, not to a query
     QThreadPool m_pool; // aggregation; waited for on destruction, so tasks never outlive the session
 };
 

@@ -201,7 +201,7 @@ man_section() { awk -v cmd="$1" '/^\.S[SH]/ { inside = ($0 ~ "^\\.SS \"" cmd " "
 
 "$binary" --help >"$scratch/help.txt" || fail "bucketscope --help exited non-zero"
 cp "$scratch/help.txt" "$scratch/all-help.txt"
-for command in ingest summary export report combined schema; do
+for command in ingest summary export report combined check schema; do
     grep -Eq "^  $command " "$scratch/help.txt" || fail "bucketscope --help does not list the $command command"
     "$binary" "$command" --help >"$scratch/help-$command.txt" 2>&1 ||
         fail "'bucketscope $command --help' exited non-zero: $(cat "$scratch/help-$command.txt")"

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QList>
+#include <QSqlDatabase>
+#include <QString>
+
+#include <optional>
+
+namespace BucketScope {
+
+// The per-IP figures the Summary does not hold, read from the `requests` table with plain SQL that
+// runs the same on SQLite and MySQL/MariaDB (GROUP BY, COUNT(DISTINCT), bound values, no dialect
+// functions), through a connection the caller opened.
+class AbuseQueries
+{
+public:
+    explicit AbuseQueries(const QSqlDatabase &database);
+
+    struct IpHourKeys
+    {
+        QString ip;
+        qint64 hourStart = 0; // epoch seconds UTC
+        qint64 distinctKeys = 0;
+    };
+    struct IpBytes
+    {
+        QString ip;
+        qint64 bytesSent = 0;
+    };
+
+    // For each IP that fetched more than `threshold` distinct keys in one clock hour (UTC) of
+    // [from, to): its worst hour. Most keys first (ties by IP), at most `limit` IPs.
+    std::optional<QList<IpHourKeys>> distinctKeysPerHourAbove(qint64 from, qint64 to, qint64 threshold,
+                                                              int limit, QString *error) const;
+    // The IPs that sent at least `minimumBytes` in [from, to), most bytes first (ties by IP), at most
+    // `limit`.
+    std::optional<QList<IpBytes>> bytesPerIpFrom(qint64 from, qint64 to, qint64 minimumBytes, int limit,
+                                                 QString *error) const;
+    // The time of the newest request; none in an empty store.
+    std::optional<qint64> lastRequestTime(QString *error) const;
+
+    // A read-only connection to an SQLite store file, under `connectionName` (remove it with
+    // QSqlDatabase::removeDatabase once every copy is gone).
+    static QSqlDatabase openSqlite(const QString &path, const QString &connectionName, QString *error);
+
+private:
+    QSqlDatabase m_database;
+};
+
+} // namespace BucketScope

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "AlertEvaluator.h"
+
+#include "AbuseQueries.h"
+#include "cost/CostModel.h"
+
+#include <QDateTime>
+#include <QHash>
+
+#include <algorithm>
+#include <cmath>
+
+namespace BucketScope {
+
+namespace {
+
+constexpr qint64 kDay = 86400;
+constexpr double kBytesPerGiB = 1073741824.0;
+
+const TimeBucket *bucketOf(const Summary &summary, qint64 day)
+{
+    for (const TimeBucket &bucket : summary.days) {
+        if (bucket.start == day)
+            return &bucket;
+    }
+    return nullptr;
+}
+
+QString isoDate(qint64 day)
+{
+    return QDateTime::fromSecsSinceEpoch(day, Qt::UTC).date().toString(Qt::ISODate);
+}
+
+} // namespace
+
+std::pair<qint64, qint64> AlertEvaluator::rangeFor(const AlertRules &rules, qint64 day)
+{
+    qint64 from = CostModel::monthStartOf(day);
+    for (const AlertRules::Rule &rule : rules.rules()) {
+        if (rule.type == AlertRules::Type::UniqueIpSpike)
+            from = std::min(from, day - qint64(rule.trailingDays) * kDay);
+    }
+    return {from, day + kDay};
+}
+
+std::optional<AlertEvaluator::Result> AlertEvaluator::evaluate(const AlertRules &rules,
+                                                               const PricingProfile &pricing, qint64 day,
+                                                               const SummaryProvider &summaries,
+                                                               const AbuseQueries *abuse, QString *error)
+{
+    const std::pair<qint64, qint64> range = rangeFor(rules, day);
+    QHash<QString, Summary> byScope; // "" is the whole store
+    auto summaryFor = [&](const QString &application) -> const Summary * {
+        auto it = byScope.find(application);
+        if (it == byScope.end()) {
+            std::optional<Summary> summary = summaries(range, application, error);
+            if (!summary)
+                return nullptr;
+            CostModel::apply(*summary, pricing);
+            it = byScope.insert(application, *summary);
+        }
+        return &it.value();
+    };
+
+    Result result;
+    result.day = day;
+    const Summary *all = summaryFor(QString());
+    if (!all)
+        return std::nullopt;
+    const TimeBucket *allDay = bucketOf(*all, day);
+    if (!allDay) {
+        if (error)
+            *error = QStringLiteral("the store holds no requests on %1").arg(isoDate(day));
+        return std::nullopt;
+    }
+
+    for (const AlertRules::Rule &rule : rules.rules()) {
+        const QString name = AlertRules::typeName(rule.type);
+        const std::optional<double> threshold = rule.threshold ? rule.threshold
+                                                : rule.type == AlertRules::Type::MonthlyCostProjection
+                                                    ? pricing.monthlyBudgetUsd
+                                                    : AlertRules::defaultThreshold(rule.type);
+        const QString scopeName = rule.application.isEmpty()
+                                      ? QStringLiteral("all")
+                                      : QStringLiteral("application:") + rule.application;
+        if (!threshold) {
+            result.notes << QStringLiteral("%1 (%2) skipped: no threshold and no monthly_budget_usd in the "
+                                           "pricing profile")
+                                .arg(name, scopeName);
+            continue;
+        }
+        auto fire = [&](double value, double limit) {
+            Alert alert;
+            alert.rule = name;
+            alert.value = value;
+            alert.threshold = limit;
+            alert.unit = AlertRules::unitOf(rule.type);
+            alert.application = rule.application;
+            alert.day = day;
+            result.alerts.append(alert);
+            return &result.alerts.last();
+        };
+
+        if (AlertRules::isPerIp(rule.type)) {
+            if (!abuse) {
+                if (error)
+                    *error = QStringLiteral("%1 needs the store's requests table; no connection was given")
+                                 .arg(name);
+                return std::nullopt;
+            }
+            if (rule.type == AlertRules::Type::IpDistinctKeysPerHour) {
+                // Distinct keys are whole numbers: "more than 1000.5" is "at least 1001".
+                const auto ips = abuse->distinctKeysPerHourAbove(
+                    day, day + kDay, qint64(std::floor(*threshold)), kMaxIpAlertsPerRule, error);
+                if (!ips)
+                    return std::nullopt;
+                for (const AbuseQueries::IpHourKeys &ip : *ips) {
+                    Alert *alert = fire(double(ip.distinctKeys), *threshold);
+                    alert->ip = ip.ip;
+                    alert->hour = ip.hourStart;
+                }
+            } else {
+                if (double(allDay->bytesSent) < rule.minDayGiB * kBytesPerGiB) {
+                    result.notes << QStringLiteral("%1 skipped: %2 sent less than min_day_gib %3 GiB")
+                                        .arg(name, isoDate(day))
+                                        .arg(rule.minDayGiB);
+                    continue;
+                }
+                // The query narrows to candidates; the strict comparison is made here on exact counts.
+                const qint64 candidateBytes = std::max<qint64>(
+                    0, qint64(std::floor(*threshold / 100.0 * double(allDay->bytesSent))) - 1);
+                const auto ips =
+                    abuse->bytesPerIpFrom(day, day + kDay, candidateBytes, kMaxIpAlertsPerRule, error);
+                if (!ips)
+                    return std::nullopt;
+                for (const AbuseQueries::IpBytes &ip : *ips) {
+                    if (double(ip.bytesSent) * 100.0 > *threshold * double(allDay->bytesSent))
+                        fire(100.0 * double(ip.bytesSent) / double(allDay->bytesSent), *threshold)->ip =
+                            ip.ip;
+                }
+            }
+            continue;
+        }
+
+        const Summary *scoped = summaryFor(rule.application);
+        if (!scoped)
+            return std::nullopt;
+        const TimeBucket *bucket = bucketOf(*scoped, day);
+        switch (rule.type) {
+        case AlertRules::Type::DailyBandwidth:
+            if (bucket && double(bucket->bytesSent) > *threshold * kBytesPerGiB)
+                fire(double(bucket->bytesSent) / kBytesPerGiB, *threshold);
+            break;
+        case AlertRules::Type::ErrorRate: {
+            if (!bucket || bucket->status.withStatus() == 0)
+                break;
+            // Cross-multiplied so 100 errors in 10,000 is exactly 1 %, not a rounded quotient.
+            const double errors = double(bucket->status.clientError + bucket->status.serverError);
+            const double withStatus = double(bucket->status.withStatus());
+            if (errors * 100.0 > *threshold * withStatus)
+                fire(errors * 100.0 / withStatus, *threshold);
+            break;
+        }
+        case AlertRules::Type::P95Latency:
+            if (bucket && bucket->latency.count > 0 && bucket->latency.p95 > *threshold)
+                fire(bucket->latency.p95, *threshold);
+            break;
+        case AlertRules::Type::UniqueIpSpike: {
+            if (!bucket)
+                break;
+            qint64 total = 0;
+            int days = 0;
+            for (const TimeBucket &earlier : scoped->days) {
+                if (earlier.start >= day - qint64(rule.trailingDays) * kDay && earlier.start < day &&
+                    earlier.requests > 0) {
+                    total += earlier.uniqueIps;
+                    ++days;
+                }
+            }
+            if (days < rule.minHistoryDays) {
+                result.notes << QStringLiteral(
+                                    "%1 (%2) skipped: %3 of the %4 days before %5 have data, %6 needed")
+                                    .arg(name, scopeName)
+                                    .arg(days)
+                                    .arg(rule.trailingDays)
+                                    .arg(isoDate(day))
+                                    .arg(rule.minHistoryDays);
+                break;
+            }
+            // uniqueIps > multiplier * total / days, compared without dividing.
+            if (double(bucket->uniqueIps) * days > *threshold * double(total))
+                fire(double(bucket->uniqueIps), *threshold * double(total) / days);
+            break;
+        }
+        case AlertRules::Type::MonthlyCostProjection: {
+            const MonthCost month = CostModel::month(*scoped, day, pricing.monthlyBudgetUsd);
+            if (month.daysWithData > 0 && month.projectedMonthUsd > *threshold)
+                fire(month.projectedMonthUsd, *threshold);
+            break;
+        }
+        case AlertRules::Type::IpDistinctKeysPerHour:
+        case AlertRules::Type::IpBandwidthShare:
+            break; // handled above
+        }
+    }
+    return result;
+}
+
+} // namespace BucketScope
