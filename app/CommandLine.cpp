@@ -356,6 +356,60 @@ bool parseDate(const QString &text, qint64 &epoch)
     return true;
 }
 
+// --from, --to, --price-per-gib and --top: the time range and figures summary and combined share.
+struct RangeOptions
+{
+    RangeOptions(const QString &topHelp, const QString &topDefault)
+        : top(QStringLiteral("top"), topHelp, QStringLiteral("N"), topDefault)
+    {
+    }
+    QCommandLineOption from{QStringLiteral("from"), QStringLiteral("First day to include (UTC)."),
+                            QStringLiteral("YYYY-MM-DD")};
+    QCommandLineOption to{QStringLiteral("to"), QStringLiteral("Last day to include (UTC)."),
+                          QStringLiteral("YYYY-MM-DD")};
+    QCommandLineOption price{QStringLiteral("price-per-gib"),
+                             QStringLiteral("Egress price in USD per GiB of bytes sent (default 0.011)."),
+                             QStringLiteral("USD"), QStringLiteral("0.011")};
+    QCommandLineOption top;
+
+    // False after printing what is wrong with a value.
+    bool read(const QCommandLineParser &parser, std::optional<qint64> &first, std::optional<qint64> &end,
+              double &pricePerGiB, int &topCount) const
+    {
+        qint64 epoch = 0;
+        if (parser.isSet(from)) {
+            if (!parseDate(parser.value(from), epoch)) {
+                printErr(QStringLiteral("error: --from '%1' is not a date like 2025-10-30")
+                             .arg(parser.value(from)));
+                return false;
+            }
+            first = epoch;
+        }
+        if (parser.isSet(to)) {
+            if (!parseDate(parser.value(to), epoch)) {
+                printErr(
+                    QStringLiteral("error: --to '%1' is not a date like 2025-10-30").arg(parser.value(to)));
+                return false;
+            }
+            end = epoch + 86400;
+        }
+        bool ok = false;
+        pricePerGiB = parser.value(price).toDouble(&ok);
+        if (!ok || pricePerGiB < 0) {
+            printErr(QStringLiteral("error: --price-per-gib '%1' is not a non-negative number")
+                         .arg(parser.value(price)));
+            return false;
+        }
+        topCount = parser.value(top).toInt(&ok);
+        if (!ok || topCount < 0) {
+            printErr(QStringLiteral("error: --top '%1' is not a non-negative whole number")
+                         .arg(parser.value(top)));
+            return false;
+        }
+        return true;
+    }
+};
+
 int runSummary(const QStringList &arguments)
 {
     Context context;
@@ -366,17 +420,7 @@ int runSummary(const QStringList &arguments)
         "user agents."));
     parser.addHelpOption();
     parser.addOption(context.db);
-    const QCommandLineOption from(QStringLiteral("from"), QStringLiteral("First day to include (UTC)."),
-                                  QStringLiteral("YYYY-MM-DD"));
-    const QCommandLineOption to(QStringLiteral("to"), QStringLiteral("Last day to include (UTC)."),
-                                QStringLiteral("YYYY-MM-DD"));
-    const QCommandLineOption price(
-        QStringLiteral("price-per-gib"),
-        QStringLiteral("Egress price in USD per GiB of bytes sent (default 0.011)."), QStringLiteral("USD"),
-        QStringLiteral("0.011"));
-    const QCommandLineOption topCount(QStringLiteral("top"),
-                                      QStringLiteral("Length of the top lists (default 10)."),
-                                      QStringLiteral("N"), QStringLiteral("10"));
+    const RangeOptions range(QStringLiteral("Length of the top lists (default 10)."), QStringLiteral("10"));
     const QCommandLineOption attribution(
         QStringLiteral("attribution"),
         QStringLiteral("JSON file of application attribution rules (see docs/cli.md)."),
@@ -386,7 +430,7 @@ int runSummary(const QStringList &arguments)
         QStringLiteral("JSON pricing profile (OVHcloud, AWS S3 Standard or custom; see docs/alerts.md); "
                        "replaces --price-per-gib."),
         QStringLiteral("FILE"));
-    parser.addOptions({from, to, price, topCount, attribution, pricing});
+    parser.addOptions({range.from, range.to, range.price, range.top, attribution, pricing});
     parser.addPositionalArgument(QStringLiteral("summary"), QStringLiteral("The command."));
     parser.addPositionalArgument(
         QStringLiteral("PATH"),
@@ -396,35 +440,8 @@ int runSummary(const QStringList &arguments)
         return parser.isSet(QStringLiteral("help")) ? CommandLine::Success : CommandLine::Fatal;
 
     SummaryQuery query;
-    qint64 epoch = 0;
-    if (parser.isSet(from)) {
-        if (!parseDate(parser.value(from), epoch)) {
-            printErr(
-                QStringLiteral("error: --from '%1' is not a date like 2025-10-30").arg(parser.value(from)));
-            return CommandLine::Fatal;
-        }
-        query.from = epoch;
-    }
-    if (parser.isSet(to)) {
-        if (!parseDate(parser.value(to), epoch)) {
-            printErr(QStringLiteral("error: --to '%1' is not a date like 2025-10-30").arg(parser.value(to)));
-            return CommandLine::Fatal;
-        }
-        query.to = epoch + 86400;
-    }
-    bool ok = false;
-    query.pricePerGiB = parser.value(price).toDouble(&ok);
-    if (!ok || query.pricePerGiB < 0) {
-        printErr(QStringLiteral("error: --price-per-gib '%1' is not a non-negative number")
-                     .arg(parser.value(price)));
+    if (!range.read(parser, query.from, query.to, query.pricePerGiB, query.topCount))
         return CommandLine::Fatal;
-    }
-    query.topCount = parser.value(topCount).toInt(&ok);
-    if (!ok || query.topCount < 0) {
-        printErr(QStringLiteral("error: --top '%1' is not a non-negative whole number")
-                     .arg(parser.value(topCount)));
-        return CommandLine::Fatal;
-    }
     if (parser.isSet(attribution) && !readAttribution(parser.value(attribution), query.attribution))
         return CommandLine::Fatal;
 
@@ -528,20 +545,10 @@ int runCombined(const QStringList &arguments)
         "the application tracked against requests S3 logged, per day and application, and the gap)."));
     parser.addHelpOption();
     parser.addOption(context.db);
-    const QCommandLineOption from(QStringLiteral("from"), QStringLiteral("First day to include (UTC)."),
-                                  QStringLiteral("YYYY-MM-DD"));
-    const QCommandLineOption to(QStringLiteral("to"), QStringLiteral("Last day to include (UTC)."),
-                                QStringLiteral("YYYY-MM-DD"));
+    const RangeOptions range(QStringLiteral("Number of top files (default 20)."), QStringLiteral("20"));
     const QCommandLineOption application(QStringLiteral("application"),
                                          QStringLiteral("Only this application's requests (e.g. castingly)."),
                                          QStringLiteral("NAME"));
-    const QCommandLineOption topCount(QStringLiteral("top"),
-                                      QStringLiteral("Number of top files (default 20)."),
-                                      QStringLiteral("N"), QStringLiteral("20"));
-    const QCommandLineOption price(
-        QStringLiteral("price-per-gib"),
-        QStringLiteral("Egress price in USD per GiB of bytes sent (default 0.011)."), QStringLiteral("USD"),
-        QStringLiteral("0.011"));
     const QCommandLineOption analytics(QStringLiteral("dmapi-analytics-table"),
                                        QStringLiteral("The analytics table (default media_analytics)."),
                                        QStringLiteral("NAME"), QStringLiteral("media_analytics"));
@@ -555,41 +562,15 @@ int runCombined(const QStringList &arguments)
     const QCommandLineOption attribution(QStringLiteral("attribution"),
                                          QStringLiteral("JSON file of application attribution rules."),
                                          QStringLiteral("FILE"));
-    parser.addOptions({from, to, application, topCount, price, analytics, files, keyColumn, attribution});
+    parser.addOptions({range.from, range.to, application, range.top, range.price, analytics, files, keyColumn,
+                       attribution});
     parser.addPositionalArgument(QStringLiteral("combined"), QStringLiteral("The command."));
     if (!parseOrFail(parser, arguments))
         return parser.isSet(QStringLiteral("help")) ? CommandLine::Success : CommandLine::Fatal;
 
     CombinedQuery query;
-    qint64 epoch = 0;
-    if (parser.isSet(from)) {
-        if (!parseDate(parser.value(from), epoch)) {
-            printErr(
-                QStringLiteral("error: --from '%1' is not a date like 2025-10-30").arg(parser.value(from)));
-            return CommandLine::Fatal;
-        }
-        query.from = epoch;
-    }
-    if (parser.isSet(to)) {
-        if (!parseDate(parser.value(to), epoch)) {
-            printErr(QStringLiteral("error: --to '%1' is not a date like 2025-10-30").arg(parser.value(to)));
-            return CommandLine::Fatal;
-        }
-        query.to = epoch + 86400;
-    }
-    bool ok = false;
-    query.topCount = parser.value(topCount).toInt(&ok);
-    if (!ok || query.topCount < 0) {
-        printErr(QStringLiteral("error: --top '%1' is not a non-negative whole number")
-                     .arg(parser.value(topCount)));
+    if (!range.read(parser, query.from, query.to, query.pricePerGiB, query.topCount))
         return CommandLine::Fatal;
-    }
-    query.pricePerGiB = parser.value(price).toDouble(&ok);
-    if (!ok || query.pricePerGiB < 0) {
-        printErr(QStringLiteral("error: --price-per-gib '%1' is not a non-negative number")
-                     .arg(parser.value(price)));
-        return CommandLine::Fatal;
-    }
     query.application = parser.value(application);
     query.tables.analyticsTable = parser.value(analytics);
     query.tables.filesTable = parser.value(files);

@@ -115,20 +115,6 @@ void countStatus(StatusCounts &counts, std::optional<int> status)
     }
 }
 
-LatencyStats latencyOf(CountedValues &values)
-{
-    LatencyStats stats;
-    stats.count = values.count();
-    if (stats.count == 0)
-        return stats;
-    stats.avg = double(values.sum() / stats.count);
-    stats.max = values.max();
-    stats.p50 = values.percentile(0.50);
-    stats.p95 = values.percentile(0.95);
-    stats.p99 = values.percentile(0.99);
-    return stats;
-}
-
 qint64 floorTo(qint64 time, qint64 step)
 {
     qint64 quotient = time / step;
@@ -191,7 +177,7 @@ TimeBucket finish(qint64 start, BucketAccumulator &accumulator)
     bucket.getClassRequests = accumulator.getClassRequests;
     bucket.putClassRequests = accumulator.putClassRequests;
     bucket.status = accumulator.status;
-    bucket.latency = latencyOf(accumulator.latencies);
+    bucket.latency = Aggregator::latencyOf(accumulator.latencies);
     bucket.uniqueIps = accumulator.ips.distinct();
     accumulator = BucketAccumulator{}; // release the memory as soon as the bucket is done
     return bucket;
@@ -205,6 +191,20 @@ template <typename T> std::optional<T> columnNumber(sqlite3_stmt *statement, int
 }
 
 } // namespace
+
+LatencyStats Aggregator::latencyOf(CountedValues &values)
+{
+    LatencyStats stats;
+    stats.count = values.count();
+    if (stats.count == 0)
+        return stats;
+    stats.avg = double(values.sum() / stats.count);
+    stats.max = values.max();
+    stats.p50 = values.percentile(0.50);
+    stats.p95 = values.percentile(0.95);
+    stats.p99 = values.percentile(0.99);
+    return stats;
+}
 
 double Aggregator::percentile(const std::vector<qint64> &sorted, double fraction)
 {

@@ -8,6 +8,8 @@
 
 namespace BucketScope {
 
+class CountedValues;
+
 // Only (or all but) the requests whose `dimension` equals `value`. Dimensions are the public field
 // names of the dictionary columns: key, referer, remote_ip, user_agent, operation, error_code, bucket.
 struct DimensionFilter
@@ -43,6 +45,9 @@ public:
     // Scans the rows of an embedded store here; on a MySQL/MariaDB store the server groups them
     // (ServerAggregator) and the numbers are the same.
     static std::optional<Summary> compute(RecordStore &store, const SummaryQuery &query, QString *error);
+
+    // Count, average, maximum and exact p50/p95/p99 of a set of total times.
+    static LatencyStats latencyOf(CountedValues &values);
 
     // PERCENTILE_CONT over sorted values: linear interpolation between the two nearest ranks.
     static double percentile(const std::vector<qint64> &sorted, double fraction);

@@ -77,20 +77,6 @@ StatusCounts statusFrom(const QSqlQuery &row, int column, qint64 requests)
     return status;
 }
 
-LatencyStats latencyOf(CountedValues &values)
-{
-    LatencyStats stats;
-    stats.count = values.count();
-    if (stats.count == 0)
-        return stats;
-    stats.avg = double(values.sum() / stats.count);
-    stats.max = values.max();
-    stats.p50 = values.percentile(0.50);
-    stats.p95 = values.percentile(0.95);
-    stats.p99 = values.percentile(0.99);
-    return stats;
-}
-
 class Queries
 {
 public:
@@ -255,7 +241,7 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
         const qint64 day = hour >= 0 ? hour / 24 : (hour - 23) / 24;
         dayLatencies.try_emplace(day, CountedValues::kSmallBuffer).first->second.add(value, count);
     }
-    summary.latency = latencyOf(allLatencies);
+    summary.latency = Aggregator::latencyOf(allLatencies);
 
     for (const auto &[step, buckets, latencies] :
          {std::tuple{qint64(86400), &summary.days, &dayLatencies},
@@ -278,7 +264,7 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
             bucket.status = statusFrom(row, 4, bucket.requests);
             const auto found = latencies->find(index);
             if (found != latencies->end())
-                bucket.latency = latencyOf(found->second);
+                bucket.latency = Aggregator::latencyOf(found->second);
             buckets->append(bucket);
         }
     }
