@@ -5,6 +5,8 @@
 #include "LogGenerator.h"
 #include "ingest/IngestWorker.h"
 #include "store/LogStore.h"
+#include "store/MySqlStore.h"
+#include "store/StoreLocation.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -22,6 +24,7 @@
 #include <QThread>
 
 #include <csignal>
+#include <functional>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -82,13 +85,27 @@ Run runBucketscope(const QStringList &arguments, int killAfterMs = -1)
 class StoreReader
 {
 public:
-    explicit StoreReader(const QString &path)
+    // `store` is a SQLite file, or a mysql:// URL (the password from BUCKETSCOPE_DB_PASSWORD).
+    explicit StoreReader(const QString &store)
         : m_name(QStringLiteral("crashsafe-%1").arg(QRandomGenerator::global()->generate64()))
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
-        db.setDatabaseName(path);
-        m_open = db.open();
+        if (isServer(store)) {
+            StoreLocation location;
+            StoreLocation::parse(store, location, nullptr);
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), m_name);
+            db.setHostName(location.host);
+            db.setPort(location.port);
+            db.setDatabaseName(location.database);
+            db.setUserName(location.user);
+            db.setPassword(qEnvironmentVariable("BUCKETSCOPE_DB_PASSWORD"));
+            m_open = db.open();
+        } else {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
+            db.setDatabaseName(store);
+            m_open = db.open();
+        }
     }
+    static bool isServer(const QString &store) { return store.startsWith(QLatin1String("mysql://")); }
     ~StoreReader() { QSqlDatabase::removeDatabase(m_name); }
 
     bool isOpen() const { return m_open; }
@@ -145,6 +162,20 @@ QString integrity(const QString &store)
     StoreReader reader(store);
     if (!reader.isOpen())
         return QStringLiteral("cannot open");
+    if (StoreReader::isServer(store)) {
+        // CHECK TABLE answers (table, op, type, text); the last row says "OK" when InnoDB is content.
+        QSqlQuery check(reader.db());
+        QString status = QStringLiteral("no answer");
+        if (check.exec(QStringLiteral("CHECK TABLE requests, strings, source_files"))) {
+            while (check.next()) {
+                if (check.value(2).toString() == QLatin1String("status") &&
+                    check.value(3).toString() != QLatin1String("OK"))
+                    return check.value(0).toString() + QLatin1String(": ") + check.value(3).toString();
+                status = QStringLiteral("ok");
+            }
+        }
+        return status;
+    }
     const QVariantList row = reader.row(QStringLiteral("PRAGMA integrity_check"));
     return row.isEmpty() ? QStringLiteral("no answer") : row.at(0).toString();
 }
@@ -165,6 +196,7 @@ class TestCrashSafe : public QObject
 private slots:
     void initTestCase();
     void killedIngestLosesAndDoublesNothing();
+    void killedIngestIntoMariaDbLosesAndDoublesNothing();
     void fullDiskGivesAClearErrorAndKeepsTheStore();
     void readOnlyStoreGivesAClearErrorAndKeepsTheStore();
 
@@ -174,9 +206,13 @@ private:
     QStringList ingestArguments(const QString &store) const
     {
         return QStringList{QStringLiteral("ingest"), QStringLiteral("--db"),
-                           QStringLiteral("sqlite://") + store} +
+                           StoreReader::isServer(store) ? store : QStringLiteral("sqlite://") + store} +
                m_files;
     }
+    // A new, empty database on the test server, as a --db URL; empty without a server.
+    QString freshServerStore(int n);
+    void killAndResume(const QString &firstStore, const std::function<QString(int)> &nextStore,
+                       int defaultKills);
 
     // Stored line numbers of each file, ascending.
     QList<qint64> storedLines(const QString &store, const QString &path);
@@ -188,6 +224,7 @@ private:
     QList<QList<qint64>> m_referenceLines;
     qint64 m_expected = 0;
     int m_wholeMs = 0; // how long the uninterrupted ingest took in this build, on this machine
+    QStringList m_serverDatabases;
 };
 
 void TestCrashSafe::initTestCase()
@@ -258,7 +295,16 @@ qint64 TestCrashSafe::checkConsistent(const QString &store)
         return -1;
     }
     // The program's own way in: opening (and migrating) must work on what the kill left.
-    {
+    if (StoreReader::isServer(store)) {
+        StoreLocation location;
+        StoreLocation::parse(store, location, nullptr);
+        location.password = qEnvironmentVariable("BUCKETSCOPE_DB_PASSWORD");
+        QString error;
+        if (!MySqlStore::open(location, MySqlStore::Open::CreateTables, &error)) {
+            qWarning("the store does not open: %s", qPrintable(error));
+            return -1;
+        }
+    } else {
         QString error;
         if (!LogStore::openSqlite(store, LogStore::Durability::Durable, &error)) {
             qWarning("the store does not open: %s", qPrintable(error));
@@ -322,14 +368,76 @@ qint64 TestCrashSafe::checkConsistent(const QString &store)
 
 void TestCrashSafe::killedIngestLosesAndDoublesNothing()
 {
+    killAndResume(
+        m_dir.filePath(QStringLiteral("killed-0.sqlite")),
+        [this](int n) { return m_dir.filePath(QStringLiteral("killed-%1.sqlite").arg(n)); }, 8);
+}
+
+QString TestCrashSafe::freshServerStore(int n)
+{
+    const QString database = QStringLiteral("bucketscope_crash_%1").arg(n);
+    QSqlDatabase admin = QSqlDatabase::database(QStringLiteral("crashsafe-admin"), false);
+    QSqlQuery query(admin);
+    if (!query.exec(QStringLiteral("DROP DATABASE IF EXISTS %1").arg(database)) ||
+        !query.exec(
+            QStringLiteral("CREATE DATABASE %1 CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").arg(database))) {
+        qWarning("%s", qPrintable(query.lastError().text()));
+        return {};
+    }
+    m_serverDatabases << database;
+    return QStringLiteral("mysql://%1@%2:%3/%4")
+        .arg(qEnvironmentVariable("BUCKETSCOPE_TEST_MYSQL_USER"),
+             qEnvironmentVariable("BUCKETSCOPE_TEST_MYSQL_HOST"),
+             qEnvironmentVariable("BUCKETSCOPE_TEST_MYSQL_PORT"), database);
+}
+
+// The same kills against MariaDB: InnoDB transactions instead of SQLite's, LOAD DATA batches of 10,000
+// records inside the 50,000-record transactions, and the store's own tables checked with CHECK TABLE.
+void TestCrashSafe::killedIngestIntoMariaDbLosesAndDoublesNothing()
+{
+    if (!qEnvironmentVariableIsSet("BUCKETSCOPE_TEST_MYSQL_HOST")) {
+        if (qEnvironmentVariableIsSet("CI"))
+            QFAIL("CI must provide a MariaDB server: eval \"$(tools/test-mariadb.sh start)\"");
+        QSKIP("no test MariaDB server; start one with: eval \"$(tools/test-mariadb.sh start)\"");
+    }
+    qputenv("BUCKETSCOPE_DB_PASSWORD", qgetenv("BUCKETSCOPE_TEST_MYSQL_PASSWORD"));
+    {
+        QSqlDatabase admin =
+            QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), QStringLiteral("crashsafe-admin"));
+        admin.setHostName(qEnvironmentVariable("BUCKETSCOPE_TEST_MYSQL_HOST"));
+        admin.setPort(qEnvironmentVariableIntValue("BUCKETSCOPE_TEST_MYSQL_PORT"));
+        admin.setUserName(qEnvironmentVariable("BUCKETSCOPE_TEST_MYSQL_USER"));
+        admin.setPassword(qEnvironmentVariable("BUCKETSCOPE_TEST_MYSQL_PASSWORD"));
+        QVERIFY2(admin.open(), qPrintable(admin.lastError().text()));
+    }
+    const QString first = freshServerStore(0);
+    QVERIFY(!first.isEmpty());
+    // The server ingest takes longer than SQLite's: time an uninterrupted one to spread the kills.
+    const QString timing = freshServerStore(99);
+    const Run whole = runBucketscope(ingestArguments(timing));
+    QVERIFY2(whole.finished && whole.exitCode == 0, whole.err.constData());
+    QCOMPARE(checkConsistent(timing), m_expected);
+    const int sqliteMs = m_wholeMs;
+    m_wholeMs = int(whole.elapsedMs);
+    killAndResume(
+        first, [this](int n) { return freshServerStore(n); }, 4);
+    m_wholeMs = sqliteMs;
+    QSqlDatabase admin = QSqlDatabase::database(QStringLiteral("crashsafe-admin"), false);
+    for (const QString &database : std::as_const(m_serverDatabases))
+        QSqlQuery(QStringLiteral("DROP DATABASE IF EXISTS %1").arg(database), admin);
+}
+
+void TestCrashSafe::killAndResume(const QString &firstStore, const std::function<QString(int)> &nextStore,
+                                  int defaultKills)
+{
     const qint64 expected = m_expected;
     const int wholeMs = m_wholeMs;
 
-    const int kills = environmentNumber("BUCKETSCOPE_CRASH_KILLS", 8);
+    const int kills = environmentNumber("BUCKETSCOPE_CRASH_KILLS", defaultKills);
     const quint32 seed = quint32(environmentNumber("BUCKETSCOPE_CRASH_SEED", 7));
     QRandomGenerator random(seed);
     int killed = 0, finishedFirst = 0;
-    QString store = m_dir.filePath(QStringLiteral("killed-0.sqlite"));
+    QString store = firstStore;
     for (int i = 0; i < kills; ++i) {
         // Kill points spread over the run, from start-up to well before its end (a later run may be quicker).
         const int delay = wholeMs / 20 + int(random.bounded(wholeMs * 3 / 4 - wholeMs / 20 + 1));
@@ -347,7 +455,7 @@ void TestCrashSafe::killedIngestLosesAndDoublesNothing()
             QVERIFY2(complete.finished && complete.exitCode == 0, complete.err.constData());
             QCOMPARE(checkConsistent(store), expected);
             QCOMPARE(recordCount(store), expected);
-            store = m_dir.filePath(QStringLiteral("killed-%1.sqlite").arg(i + 1));
+            store = nextStore(i + 1);
         }
     }
     qInfo("%d kill points: %d killed mid-ingest, %d finished before the kill; whole ingest %d ms", kills,
