@@ -175,7 +175,7 @@ void MainWindow::exportAllCharts(const QString &folder)
     if (ReportWriter::writeCharts(*m_lastSummary, folder, &written, &error))
         m_status->setText(tr("Wrote %n chart(s) to %1", nullptr, int(written.size())).arg(folder));
     else
-        QMessageBox::warning(this, tr("Export all charts"), error);
+        showPlainWarning(tr("Export all charts"), error);
 }
 
 void MainWindow::exportTableCsv(const QString &path)
@@ -505,8 +505,8 @@ void MainWindow::applyAlertSettings()
     if (!pricingFile.isEmpty() && !PricingProfile::load(pricingFile, pricing, &error))
         problems << error;
     if (!problems.isEmpty())
-        QMessageBox::warning(this, tr("Alert settings"),
-                             tr("Using the defaults instead of:\n%1").arg(problems.join(QLatin1Char('\n'))));
+        showPlainWarning(tr("Alert settings"),
+                         tr("Using the defaults instead of:\n%1").arg(problems.join(QLatin1Char('\n'))));
     m_session->setAlertConfiguration(rules, pricing);
 }
 
@@ -599,7 +599,10 @@ void MainWindow::rebuildChips()
     int position = 0;
     auto addChip = [&](const QString &text, auto remove) {
         auto *chip = new QToolButton(m_chips);
-        chip->setText(text + QStringLiteral("  ✕"));
+        // A button reads '&' as a shortcut marker: doubled, a value like "R&D" shows as it is.
+        QString label = text;
+        label.replace(QLatin1Char('&'), QStringLiteral("&&"));
+        chip->setText(label + QStringLiteral("  ✕"));
         chip->setToolTip(tr("Remove this filter (Esc clears all)"));
         connect(chip, &QToolButton::clicked, this, remove);
         static_cast<QHBoxLayout *>(layout)->insertWidget(position++, chip);
@@ -730,6 +733,14 @@ void MainWindow::showSummary(const Summary &summary)
     m_errorRate->setSummary(summary);
     m_latency->setSummary(summary);
     emit summaryShown(summary);
+}
+
+// Messages can quote file names and log text: never let QMessageBox guess they are rich text.
+void MainWindow::showPlainWarning(const QString &title, const QString &text)
+{
+    QMessageBox box(QMessageBox::Warning, title, text, QMessageBox::Ok, this);
+    box.setTextFormat(Qt::PlainText);
+    box.exec();
 }
 
 } // namespace BucketScope

@@ -87,6 +87,7 @@ signals:
     void loadFailed(const QString &message);
 
 private:
+    void showPlainWarning(const QString &title, const QString &text);
     void createActions();
     QWidget *createStartPage();
     QWidget *createDashboard();

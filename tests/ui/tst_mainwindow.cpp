@@ -25,6 +25,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QToolButton>
 
 #include <memory>
 
@@ -294,6 +295,17 @@ void TstMainWindow::onlyAndExcludeAValueNarrowEverything()
     QVERIFY(shown.wait(30000));
     QCOMPARE(shown.last().at(0).value<Summary>().requests, 0);
     QCOMPARE(rows(), 0);
+
+    // A chip shows the value as it is: '&' is not taken as a shortcut marker ("R&D", not "RD").
+    window.clearFilters();
+    QVERIFY(shown.wait(30000));
+    window.addDimensionFilter(QStringLiteral("referer"), QStringLiteral("https://r&d.example/<b>x</b>"));
+    QVERIFY(shown.wait(30000));
+    QStringList chips;
+    for (const QToolButton *chip : window.findChildren<QToolButton *>())
+        chips << chip->text();
+    QVERIFY2(chips.filter(QStringLiteral("https://r&&d.example/<b>x</b>")).size() == 1,
+             qPrintable(chips.join(QStringLiteral(" | "))));
 }
 
 void TstMainWindow::doubleClickShowsEveryFieldOfTheRequest()
