@@ -32,7 +32,7 @@ root_sql() { mariadb --socket="$SOCKET" -u root "$@"; }
 mkdir -p "$BENCH_DIR"
 LOG=$BENCH_DIR/bench-$LINES.log
 [[ -f $LOG ]] || "$LOGGEN" --lines "$LINES" --out "$LOG" >&2
-echo "file: $LOG ($(stat -c %s "$LOG") bytes, $LINES lines); $(nproc) cores; $(mariadbd --version | head -1)" >&2
+echo "file: $LOG ($(stat -L -c %s "$LOG") bytes, $LINES lines); $(nproc) cores; $(mariadbd --version | head -1)" >&2
 
 fresh() { root_sql -e "DROP DATABASE IF EXISTS $DB; CREATE DATABASE $DB CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"; }
 timed() { /usr/bin/time -f '%e %M' -o "$BENCH_DIR/time" "$@" >"$BENCH_DIR/out" 2>"$BENCH_DIR/err"; cat "$BENCH_DIR/time"; }
