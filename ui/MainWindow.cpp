@@ -3,6 +3,7 @@
 
 #include "AlertsPanel.h"
 #include "DashboardTiles.h"
+#include "PreferencesDialog.h"
 #include "RecordDetailsDialog.h"
 #include "RejectedLinesDialog.h"
 #include "ReportWriter.h"
@@ -329,6 +330,12 @@ void MainWindow::createActions()
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    QAction *preferences = edit->addAction(tr("&Preferences…"));
+    preferences->setShortcut(QKeySequence::Preferences);
+    preferences->setMenuRole(QAction::PreferencesRole);
+    connect(preferences, &QAction::triggered, this, &MainWindow::showPreferences);
+
     QAction *findAction = new QAction(tr("Filter Requests"), this);
     findAction->setShortcut(QKeySequence::Find);
     connect(findAction, &QAction::triggered, this, [this] { m_filter->setFocus(); });
@@ -508,6 +515,17 @@ void MainWindow::applyAlertSettings()
         showPlainWarning(tr("Alert settings"),
                          tr("Using the defaults instead of:\n%1").arg(problems.join(QLatin1Char('\n'))));
     m_session->setAlertConfiguration(rules, pricing);
+}
+
+void MainWindow::showPreferences()
+{
+    auto *dialog = new PreferencesDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this] {
+        applyAlertSettings();
+        m_session->recheck();
+    });
+    dialog->open();
 }
 
 void MainWindow::showAlertRequests(const Alert &alert)

@@ -55,6 +55,9 @@ public:
     // Drill-down on a value: only (or all but) the requests whose dimension equals it.
     void addDimensionFilter(const QString &dimension, const QString &value, bool exclude = false);
     void showRejectedLines();
+    // Opens the Preferences dialog (window-modal); OK re-applies the pricing and the alert rules to
+    // what is loaded.
+    void showPreferences();
     void exportAllCharts(const QString &folder);
     // Streams the table's current rows (filter and sort as shown) to a CSV file on a worker thread.
     void exportTableCsv(const QString &path);

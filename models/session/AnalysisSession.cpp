@@ -97,6 +97,14 @@ void AnalysisSession::cancel()
         m_ingestWorker->requestCancel();
 }
 
+void AnalysisSession::recheck()
+{
+    if (isLoading() || m_storePath.isEmpty())
+        return;
+    startSummary();
+    startAlertCheck();
+}
+
 void AnalysisSession::setQuery(const SummaryQuery &query)
 {
     m_query = query;
@@ -138,11 +146,12 @@ void AnalysisSession::startSummary()
 void AnalysisSession::startAlertCheck()
 {
     const quint64 load = m_loadGeneration;
+    const quint64 check = ++m_alertGeneration;
     const QString storePath = m_storePath;
     const AlertRules rules = m_rules;
     const PricingProfile pricing = m_pricing.value_or(PricingProfile::ovh(m_query.pricePerGiB));
     const Attribution attribution = m_query.attribution;
-    m_pool.start([this, load, storePath, rules, pricing, attribution] {
+    m_pool.start([this, load, check, storePath, rules, pricing, attribution] {
         QString error;
         std::optional<AlertEvaluator::Result> result;
         // Connections belong to the thread that opened them: this one is opened and removed here.
@@ -176,9 +185,9 @@ void AnalysisSession::startAlertCheck()
             return; // an empty or unreadable store has nothing to alert about; the summary reports failures
         QMetaObject::invokeMethod(
             this,
-            [this, load, result] {
-                if (load != m_loadGeneration)
-                    return; // another load replaced this one
+            [this, load, check, result] {
+                if (load != m_loadGeneration || check != m_alertGeneration)
+                    return; // another load or check replaced this one
                 emit alertsReady(result->alerts, result->notes);
             },
             Qt::QueuedConnection);

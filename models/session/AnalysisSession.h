@@ -37,8 +37,11 @@ public:
     const SummaryQuery &query() const { return m_query; }
 
     // Rules checked against the last day of each load, and the profile costs are computed with.
-    // Takes effect from the next open().
+    // Takes effect from the next open(), or at once with recheck().
     void setAlertConfiguration(const AlertRules &rules, const PricingProfile &pricing);
+    // Recomputes the summary (its costs) and the alert check over what is loaded, e.g. after new
+    // preferences; does nothing while loading or before anything was loaded.
+    void recheck();
 
 public slots:
     // Replaces what is open: a load in progress is cancelled and its results dropped.
@@ -71,7 +74,8 @@ private:
     QThread *m_ingestThread = nullptr;
     QPointer<IngestWorker> m_ingestWorker;
     quint64 m_generation = 0;
-    quint64 m_loadGeneration = 0; // alerts belong to a load, not to a query
+    quint64 m_loadGeneration = 0;  // alerts belong to a load, not to a query
+    quint64 m_alertGeneration = 0; // a recheck supersedes an earlier check of the same load
     QThreadPool m_pool; // aggregation; waited for on destruction, so tasks never outlive the session
 };
 

@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "PreferencesDialog.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QScrollArea>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+namespace BucketScope {
+
+namespace {
+
+constexpr double kMaxAmount = 1e12;
+
+QLabel *plainLabel(const QString &text, QWidget *parent)
+{
+    auto *label = new QLabel(text, parent);
+    label->setTextFormat(Qt::PlainText);
+    label->setWordWrap(true);
+    return label;
+}
+
+} // namespace
+
+QString PreferencesDialog::pricingFileSetting()
+{
+    return QStringLiteral("cost/pricingFile");
+}
+
+QString PreferencesDialog::rulesFileSetting()
+{
+    return QStringLiteral("alerts/rulesFile");
+}
+
+PreferencesDialog::PreferencesDialog(QWidget *parent) : QDialog(parent)
+{
+    setWindowTitle(tr("Preferences"));
+    const QSettings settings;
+    QStringList problems;
+    QString error;
+    m_loadedPricing = PricingProfile::ovh();
+    const QString pricingFile = settings.value(pricingFileSetting()).toString();
+    if (!pricingFile.isEmpty() && QFileInfo::exists(pricingFile) &&
+        !PricingProfile::load(pricingFile, m_loadedPricing, &error)) {
+        m_loadedPricing = PricingProfile::ovh();
+        problems << error;
+    }
+    m_loadedRules = AlertRules::defaults();
+    const QString rulesFile = settings.value(rulesFileSetting()).toString();
+    if (!rulesFile.isEmpty() && QFileInfo::exists(rulesFile) &&
+        !AlertRules::load(rulesFile, m_loadedRules, &error)) {
+        m_loadedRules = AlertRules::defaults();
+        problems << error;
+    }
+
+    auto *tabs = new QTabWidget(this);
+    tabs->addTab(createCostTab(m_loadedPricing), tr("Cost"));
+    tabs->addTab(createAlertsTab(), tr("Alerts"));
+    m_error = plainLabel(QString(), this);
+    m_error->setStyleSheet(QStringLiteral("color: #b00020"));
+    if (!problems.isEmpty())
+        m_error->setText(tr("Showing the defaults instead of:\n%1").arg(problems.join(QLatin1Char('\n'))));
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    connect(buttons, &QDialogButtonBox::accepted, this, &PreferencesDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &PreferencesDialog::reject);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(tabs);
+    layout->addWidget(m_error);
+    layout->addWidget(buttons);
+}
+
+QDoubleSpinBox *PreferencesDialog::createPriceBox(double value, QWidget *parent) const
+{
+    auto *box = new QDoubleSpinBox(parent);
+    box->setDecimals(6);
+    box->setRange(0, kMaxAmount);
+    box->setPrefix(tr("$ "));
+    box->setValue(value);
+    return box;
+}
+
+QWidget *PreferencesDialog::createCostTab(const PricingProfile &loaded)
+{
+    auto *tab = new QWidget(this);
+    auto *layout = new QVBoxLayout(tab);
+    auto *kindForm = new QFormLayout;
+    m_kind = new QComboBox(tab);
+    m_kind->addItem(tr("OVHcloud"), int(PricingProfile::Kind::Ovh));
+    m_kind->addItem(tr("AWS S3 Standard"), int(PricingProfile::Kind::AwsS3Standard));
+    m_kind->addItem(tr("Custom"), int(PricingProfile::Kind::Custom));
+    kindForm->addRow(tr("Profile:"), m_kind);
+    layout->addLayout(kindForm);
+
+    m_kindPages = new QStackedWidget(tab);
+    const double loadedPrice = loaded.firstPaidUsdPerGiB();
+
+    auto *ovhPage = new QWidget(m_kindPages);
+    auto *ovhForm = new QFormLayout(ovhPage);
+    m_ovhEgress = createPriceBox(
+        loaded.kind == PricingProfile::Kind::Ovh ? loadedPrice : PricingProfile::ovh().firstPaidUsdPerGiB(),
+        ovhPage);
+    m_ovhEgress->setSuffix(tr(" per GiB"));
+    ovhForm->addRow(tr("Egress:"), m_ovhEgress);
+    ovhForm->addRow(plainLabel(tr("Requests are free."), ovhPage));
+    m_kindPages->addWidget(ovhPage);
+
+    // The AWS prices are AWS's; the file can override them, but the dialog only shows them.
+    const PricingProfile aws =
+        loaded.kind == PricingProfile::Kind::AwsS3Standard ? loaded : PricingProfile::awsS3Standard();
+    QStringList tiers;
+    double from = 0;
+    for (const PricingProfile::EgressTier &tier : aws.egressTiers) {
+        tiers << (tier.upToGiB ? tr("%1 to %2 GiB of the month: $%3 per GiB")
+                                     .arg(from)
+                                     .arg(*tier.upToGiB)
+                                     .arg(tier.usdPerGiB)
+                               : tr("above %1 GiB: $%2 per GiB").arg(from).arg(tier.usdPerGiB));
+        from = tier.upToGiB.value_or(from);
+    }
+    tiers << tr("GET class: $%1 per 1,000 requests; PUT/COPY/POST/LIST class: $%2 per 1,000")
+                 .arg(aws.getClassUsdPer1000)
+                 .arg(aws.putClassUsdPer1000);
+    tiers << tr("Source: S3 Standard in us-east-1, data transfer out to the internet, as listed at "
+                "https://aws.amazon.com/s3/pricing/ in 2025.");
+    auto *awsLabel = plainLabel(tiers.join(QLatin1Char('\n')), m_kindPages);
+    awsLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_kindPages->addWidget(awsLabel);
+
+    auto *customPage = new QWidget(m_kindPages);
+    auto *customForm = new QFormLayout(customPage);
+    const bool custom = loaded.kind == PricingProfile::Kind::Custom;
+    m_customEgress = createPriceBox(custom ? loadedPrice : 0, customPage);
+    m_customEgress->setSuffix(tr(" per GiB"));
+    m_customGet = createPriceBox(custom ? loaded.getClassUsdPer1000 : 0, customPage);
+    m_customGet->setSuffix(tr(" per 1,000"));
+    m_customPut = createPriceBox(custom ? loaded.putClassUsdPer1000 : 0, customPage);
+    m_customPut->setSuffix(tr(" per 1,000"));
+    customForm->addRow(tr("Egress:"), m_customEgress);
+    customForm->addRow(tr("GET-class requests:"), m_customGet);
+    customForm->addRow(tr("PUT-class requests:"), m_customPut);
+    if (custom && loaded.egressTiers.size() > 1)
+        customForm->addRow(plainLabel(tr("The profile file has %n egress tier(s); OK replaces them with "
+                                         "the one price above.",
+                                         nullptr, int(loaded.egressTiers.size())),
+                                      customPage));
+    m_kindPages->addWidget(customPage);
+    layout->addWidget(m_kindPages);
+
+    connect(m_kind, &QComboBox::currentIndexChanged, m_kindPages, &QStackedWidget::setCurrentIndex);
+    m_kind->setCurrentIndex(m_kind->findData(int(loaded.kind)));
+    m_kindPages->setCurrentIndex(m_kind->currentIndex());
+
+    auto *budgetRow = new QHBoxLayout;
+    m_hasBudget = new QCheckBox(tr("Monthly budget:"), tab);
+    m_budget = createPriceBox(loaded.monthlyBudgetUsd.value_or(0), tab);
+    m_hasBudget->setChecked(loaded.monthlyBudgetUsd.has_value());
+    m_budget->setEnabled(m_hasBudget->isChecked());
+    connect(m_hasBudget, &QCheckBox::toggled, m_budget, &QWidget::setEnabled);
+    budgetRow->addWidget(m_hasBudget);
+    budgetRow->addWidget(m_budget, 1);
+    layout->addLayout(budgetRow);
+    layout->addWidget(plainLabel(tr("Bytes sent are billed as egress."), tab));
+    layout->addStretch();
+    return tab;
+}
+
+QString PreferencesDialog::ruleTitle(const AlertRules::Rule &rule) const
+{
+    switch (rule.type) {
+    case AlertRules::Type::DailyBandwidth:
+        return tr("Bytes sent in a day");
+    case AlertRules::Type::ErrorRate:
+        return tr("Error rate (4xx and 5xx)");
+    case AlertRules::Type::P95Latency:
+        return tr("95th percentile of total time");
+    case AlertRules::Type::UniqueIpSpike:
+        return tr("Unique IPs against the trailing average");
+    case AlertRules::Type::IpDistinctKeysPerHour:
+        return tr("Distinct keys one IP fetches in an hour");
+    case AlertRules::Type::IpBandwidthShare:
+        return tr("One IP's share of the day's bytes sent");
+    case AlertRules::Type::MonthlyCostProjection:
+        break;
+    }
+    return tr("Projected month-end cost");
+}
+
+QWidget *PreferencesDialog::createAlertsTab()
+{
+    auto *scroll = new QScrollArea(this);
+    scroll->setWidgetResizable(true);
+    auto *tab = new QWidget(scroll);
+    auto *grid = new QGridLayout(tab);
+    grid->addWidget(plainLabel(tr("A rule fires when the measured value is above its threshold. "
+                                  "An application scope limits a rule to that application's requests "
+                                  "(empty: all requests)."),
+                               tab),
+                    0, 0, 1, 3);
+    grid->addWidget(plainLabel(tr("Rule"), tab), 1, 0);
+    grid->addWidget(plainLabel(tr("Threshold"), tab), 1, 1);
+    grid->addWidget(plainLabel(tr("Application"), tab), 1, 2);
+    int row = 2;
+    for (const AlertRules::Rule &rule : m_loadedRules.rules()) {
+        auto *title = plainLabel(ruleTitle(rule), tab);
+        title->setToolTip(AlertRules::typeName(rule.type));
+        RuleRow ruleRow;
+        ruleRow.threshold = new QDoubleSpinBox(tab);
+        ruleRow.threshold->setDecimals(3);
+        ruleRow.threshold->setRange(0, kMaxAmount);
+        const QString unit = AlertRules::unitOf(rule.type);
+        if (rule.type == AlertRules::Type::UniqueIpSpike)
+            ruleRow.threshold->setSuffix(tr(" × the average"));
+        else if (rule.type == AlertRules::Type::MonthlyCostProjection)
+            ruleRow.threshold->setPrefix(tr("$ "));
+        else
+            ruleRow.threshold->setSuffix(QLatin1Char(' ') + unit);
+        // Without a threshold the cost rule follows the profile's budget; 0 stands for that.
+        if (rule.type == AlertRules::Type::MonthlyCostProjection)
+            ruleRow.threshold->setSpecialValueText(tr("the monthly budget"));
+        ruleRow.threshold->setValue(
+            rule.threshold.value_or(AlertRules::defaultThreshold(rule.type).value_or(0)));
+        ruleRow.application = new QLineEdit(rule.application, tab);
+        ruleRow.application->setPlaceholderText(tr("all"));
+        if (AlertRules::isPerIp(rule.type)) {
+            ruleRow.application->setEnabled(false);
+            ruleRow.application->setToolTip(tr("The per-IP rules always look at the whole store."));
+        }
+        grid->addWidget(title, row, 0);
+        grid->addWidget(ruleRow.threshold, row, 1);
+        grid->addWidget(ruleRow.application, row, 2);
+        m_ruleRows.append(ruleRow);
+        ++row;
+    }
+    grid->setRowStretch(row, 1);
+    scroll->setWidget(tab);
+    return scroll;
+}
+
+PricingProfile PreferencesDialog::pricing() const
+{
+    const auto kind = PricingProfile::Kind(m_kind->currentData().toInt());
+    PricingProfile profile;
+    switch (kind) {
+    case PricingProfile::Kind::Ovh:
+        profile = PricingProfile::ovh(m_ovhEgress->value());
+        break;
+    case PricingProfile::Kind::AwsS3Standard:
+        profile = m_loadedPricing.kind == kind ? m_loadedPricing : PricingProfile::awsS3Standard();
+        break;
+    case PricingProfile::Kind::Custom:
+        profile.kind = kind;
+        profile.name = m_loadedPricing.kind == kind ? m_loadedPricing.name : QStringLiteral("custom");
+        profile.egressTiers = {PricingProfile::EgressTier{std::nullopt, m_customEgress->value()}};
+        profile.getClassUsdPer1000 = m_customGet->value();
+        profile.putClassUsdPer1000 = m_customPut->value();
+        break;
+    }
+    profile.monthlyBudgetUsd = m_hasBudget->isChecked() ? std::optional(m_budget->value()) : std::nullopt;
+    return profile;
+}
+
+AlertRules PreferencesDialog::rules() const
+{
+    AlertRules rules = m_loadedRules;
+    for (qsizetype i = 0; i < m_ruleRows.size(); ++i) {
+        AlertRules::Rule &rule = rules.rules()[i];
+        const double value = m_ruleRows.at(i).threshold->value();
+        const bool followsBudget = rule.type == AlertRules::Type::MonthlyCostProjection && value == 0;
+        rule.threshold = followsBudget ? std::nullopt : std::optional(value);
+        rule.application = m_ruleRows.at(i).application->text().trimmed();
+    }
+    return rules;
+}
+
+QString PreferencesDialog::errorText() const
+{
+    return m_error->text();
+}
+
+QString PreferencesDialog::targetPath(const QString &setting, const QString &fileName)
+{
+    const QString named = QSettings().value(setting).toString();
+    if (!named.isEmpty())
+        return named;
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation)).filePath(fileName);
+}
+
+bool PreferencesDialog::save(QString *error)
+{
+    const auto fail = [error](const QString &message) {
+        *error = message;
+        return false;
+    };
+    // A spin box keeps its last good value while its text is not a number; refuse rather than save
+    // a value the user no longer sees.
+    QList<std::pair<QDoubleSpinBox *, QString>> prices;
+    const auto kind = PricingProfile::Kind(m_kind->currentData().toInt());
+    if (kind == PricingProfile::Kind::Ovh)
+        prices << std::pair{m_ovhEgress, tr("OVHcloud egress price")};
+    if (kind == PricingProfile::Kind::Custom)
+        prices << std::pair{m_customEgress, tr("Custom egress price")}
+               << std::pair{m_customGet, tr("Custom GET-class price")}
+               << std::pair{m_customPut, tr("Custom PUT-class price")};
+    if (m_hasBudget->isChecked())
+        prices << std::pair{m_budget, tr("Monthly budget")};
+    for (const auto &[box, name] : prices) {
+        if (!box->hasAcceptableInput())
+            return fail(tr("%1: '%2' is not an amount of at least 0.").arg(name, box->text()));
+    }
+    for (qsizetype i = 0; i < m_ruleRows.size(); ++i) {
+        const AlertRules::Rule &rule = m_loadedRules.rules().at(i);
+        const RuleRow &row = m_ruleRows.at(i);
+        if (!row.threshold->hasAcceptableInput())
+            return fail(tr("%1: the threshold '%2' is not a number of at least 0.")
+                            .arg(ruleTitle(rule), row.threshold->text()));
+        const QString application = row.application->text().trimmed();
+        if (!application.isEmpty() && AlertRules::isPerIp(rule.type))
+            return fail(tr("%1: the per-IP rules look at the whole store and cannot be limited to an "
+                           "application.")
+                            .arg(ruleTitle(rule)));
+        if (application.contains(QLatin1Char('\n')) || application.contains(QLatin1Char('\r')))
+            return fail(tr("%1: the application name must be one line.").arg(ruleTitle(rule)));
+    }
+    // Both files are checked by their own readers before either is written, so a refused value
+    // never leaves one file changed and the other not.
+    const PricingProfile profile = pricing();
+    const AlertRules alertRules = rules();
+    QString reason;
+    PricingProfile reread;
+    if (!PricingProfile::fromJson(profile.toJson(), reread, &reason))
+        return fail(tr("The pricing profile is not valid: %1").arg(reason));
+    AlertRules rereadRules;
+    if (!AlertRules::fromJson(alertRules.toJson(), rereadRules, &reason))
+        return fail(tr("The alert rules are not valid: %1").arg(reason));
+
+    const QString pricingPath = targetPath(pricingFileSetting(), QStringLiteral("pricing.json"));
+    const QString rulesPath = targetPath(rulesFileSetting(), QStringLiteral("alert-rules.json"));
+    for (const QString &path : {pricingPath, rulesPath}) {
+        if (!QDir().mkpath(QFileInfo(path).absolutePath()))
+            return fail(tr("Cannot create the folder %1.").arg(QFileInfo(path).absolutePath()));
+    }
+    if (!profile.save(pricingPath, &reason) || !alertRules.save(rulesPath, &reason))
+        return fail(reason);
+    QSettings settings;
+    settings.setValue(pricingFileSetting(), pricingPath);
+    settings.setValue(rulesFileSetting(), rulesPath);
+    return true;
+}
+
+void PreferencesDialog::accept()
+{
+    QString error;
+    if (!save(&error)) {
+        m_error->setText(error);
+        return;
+    }
+    QDialog::accept();
+}
+
+} // namespace BucketScope

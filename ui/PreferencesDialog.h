@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "alerts/AlertRules.h"
+#include "cost/PricingProfile.h"
+
+#include <QDialog>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QStackedWidget;
+
+namespace BucketScope {
+
+// Edits the pricing profile and the alert thresholds. They live in the JSON files named by the
+// settings cost/pricingFile and alerts/rulesFile (the same files `bucketscope check` reads), so OK
+// writes those files, creating pricing.json and alert-rules.json in the app's config folder when the
+// settings name none yet, and points the settings at them.
+class PreferencesDialog : public QDialog
+{
+    Q_OBJECT
+public:
+    explicit PreferencesDialog(QWidget *parent = nullptr);
+
+    // Checks every field and writes both files; on a problem writes nothing and returns false with
+    // a message naming the field.
+    bool save(QString *error);
+    // Stays open with the message shown when save() fails.
+    void accept() override;
+
+    // What the fields describe now.
+    PricingProfile pricing() const;
+    AlertRules rules() const;
+    QString errorText() const;
+
+    // The fields, for keyboard-free use by tests.
+    QComboBox *kindBox() const { return m_kind; }
+    QDoubleSpinBox *ovhEgressBox() const { return m_ovhEgress; }
+    QDoubleSpinBox *customEgressBox() const { return m_customEgress; }
+    QDoubleSpinBox *customGetBox() const { return m_customGet; }
+    QDoubleSpinBox *customPutBox() const { return m_customPut; }
+    QCheckBox *budgetCheck() const { return m_hasBudget; }
+    QDoubleSpinBox *budgetBox() const { return m_budget; }
+    qsizetype ruleCount() const { return m_ruleRows.size(); }
+    QDoubleSpinBox *thresholdBox(qsizetype rule) const { return m_ruleRows.at(rule).threshold; }
+    QLineEdit *applicationEdit(qsizetype rule) const { return m_ruleRows.at(rule).application; }
+
+    static QString pricingFileSetting();
+    static QString rulesFileSetting();
+
+private:
+    struct RuleRow
+    {
+        QDoubleSpinBox *threshold = nullptr;
+        QLineEdit *application = nullptr;
+    };
+    QWidget *createCostTab(const PricingProfile &loaded);
+    QWidget *createAlertsTab();
+    QDoubleSpinBox *createPriceBox(double value, QWidget *parent) const;
+    QString ruleTitle(const AlertRules::Rule &rule) const;
+    // The file a setting names, or `fileName` in the app's config folder when it names none.
+    static QString targetPath(const QString &setting, const QString &fileName);
+
+    PricingProfile m_loadedPricing;
+    AlertRules m_loadedRules;
+    QComboBox *m_kind = nullptr;
+    QStackedWidget *m_kindPages = nullptr;
+    QDoubleSpinBox *m_ovhEgress = nullptr;
+    QDoubleSpinBox *m_customEgress = nullptr;
+    QDoubleSpinBox *m_customGet = nullptr;
+    QDoubleSpinBox *m_customPut = nullptr;
+    QCheckBox *m_hasBudget = nullptr;
+    QDoubleSpinBox *m_budget = nullptr;
+    QList<RuleRow> m_ruleRows;
+    QLabel *m_error = nullptr;
+};
+
+} // namespace BucketScope
