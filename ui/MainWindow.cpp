@@ -521,8 +521,14 @@ void MainWindow::openServer(const StoreLocation &location)
     m_progress->setVisible(false); // a load in progress is cancelled by the session
     m_cancel->setVisible(false);
     m_status->setText(tr("Connecting to %1…").arg(location.displayUrl()));
-    m_session->openServer(location);
-    applyFilters();
+    // The new store starts unfiltered; its summary is computed once, with that query.
+    recordHistory();
+    SummaryQuery query = m_session->query();
+    query.from.reset();
+    query.to.reset();
+    query.filters.clear();
+    m_session->openServer(location, query);
+    rebuildChips();
 }
 
 void MainWindow::openServerTable(const StoreLocation &location)

@@ -93,8 +93,9 @@ void AnalysisSession::open(const QStringList &paths)
     m_ingestThread->start();
 }
 
-void AnalysisSession::openServer(const StoreLocation &location)
+void AnalysisSession::openServer(const StoreLocation &location, const SummaryQuery &query)
 {
+    m_query = query;
     stopIngest();
     ++m_generation;
     ++m_loadGeneration;

@@ -48,8 +48,9 @@ public slots:
     void open(const QStringList &paths);
     // Browses a store on a MySQL/MariaDB server instead: nothing is loaded, the summaries are computed by
     // the server (GROUP BY) on a worker thread. serverOpened() follows the first successful summary;
-    // failed() reports a server that cannot be reached or has no BucketScope tables.
-    void openServer(const BucketScope::StoreLocation &location);
+    // failed() reports a server that cannot be reached or has no BucketScope tables. `query` replaces
+    // the current one (a new store usually starts unfiltered) without summarising twice.
+    void openServer(const BucketScope::StoreLocation &location, const BucketScope::SummaryQuery &query);
     void cancel();
     // Recomputes the summary for a new query (time range, price) over what is loaded.
     void setQuery(const BucketScope::SummaryQuery &query);

@@ -85,6 +85,8 @@ private slots:
     void serverTableIsAWellBehavedModel();
     void textFilterFindsTheSameRowsAsSqlite_data();
     void textFilterFindsTheSameRowsAsSqlite();
+    void dimensionFiltersFindTheSameRowsAsSqlite_data();
+    void dimensionFiltersFindTheSameRowsAsSqlite();
     void databaseWithoutTablesIsExplainedAndTheWindowStaysUsable();
 
 private:
@@ -455,6 +457,45 @@ void TstConnect::textFilterFindsTheSameRowsAsSqlite()
     const qint64 rows = fetchAll(embedded);
     QCOMPARE(fetchAll(server), rows);
     QVERIFY(rows < m_records || text == QStringLiteral("/"));
+}
+
+void TstConnect::dimensionFiltersFindTheSameRowsAsSqlite_data()
+{
+    QTest::addColumn<QString>("dimension");
+    QTest::addColumn<QString>("value");
+    QTest::newRow("ip") << QStringLiteral("remote_ip") << QString();
+    QTest::newRow("key") << QStringLiteral("key") << QString();
+    QTest::newRow("hostile key") << QStringLiteral("key") << QStringLiteral("x' OR '1'='1");
+}
+
+void TstConnect::dimensionFiltersFindTheSameRowsAsSqlite()
+{
+    if (!needServer())
+        QSKIP("no test MariaDB server");
+    QFETCH(QString, dimension);
+    QFETCH(QString, value);
+    QString error;
+    QSqlDatabase connection = MySqlConnection::open(serverLocation(m_filled), &error);
+    QVERIFY2(connection.isValid(), qPrintable(error));
+    RequestTableModel server(connection, nullptr);
+    QVERIFY2(server.selectView(&error), qPrintable(error));
+    RequestTableModel embedded;
+    QVERIFY2(embedded.openStore(m_sqlitePath, &error), qPrintable(error));
+    if (value.isEmpty()) { // the value of the first row: one that certainly occurs
+        const int column = embedded.record().indexOf(dimension);
+        QVERIFY(column >= 0);
+        value = embedded.data(embedded.index(0, column), Qt::EditRole).toString();
+        QVERIFY(!value.isEmpty());
+    }
+    server.setDimensionFilters({DimensionFilter{dimension, value, false}});
+    embedded.setDimensionFilters({DimensionFilter{dimension, value, false}});
+    const qint64 only = fetchAll(embedded);
+    QCOMPARE(fetchAll(server), only);
+    server.setDimensionFilters({DimensionFilter{dimension, value, true}});
+    embedded.setDimensionFilters({DimensionFilter{dimension, value, true}});
+    const qint64 others = fetchAll(embedded);
+    QCOMPARE(fetchAll(server), others);
+    QCOMPARE(only + others, m_records);
 }
 
 void TstConnect::databaseWithoutTablesIsExplainedAndTheWindowStaysUsable()
