@@ -2,6 +2,7 @@
 #include "MainWindow.h"
 
 #include "AlertsPanel.h"
+#include "ConnectDialog.h"
 #include "DashboardTiles.h"
 #include "PreferencesDialog.h"
 #include "RecordDetailsDialog.h"
@@ -17,6 +18,7 @@
 #include "export/RecordExporter.h"
 #include "session/AnalysisSession.h"
 #include "store/LogStore.h"
+#include "store/MySqlConnection.h"
 
 #include <QAction>
 #include <QApplication>
@@ -77,6 +79,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_session(new Ana
     connect(m_cancel, &QToolButton::clicked, m_session, &AnalysisSession::cancel);
 
     connect(m_session, &AnalysisSession::loadStarted, this, [this](const QStringList &paths) {
+        if (m_requestModel->database().driverName() != QLatin1String("QSQLITE"))
+            replaceRequestModel(new RequestTableModel(this)); // back from browsing a server
         m_requestModel->closeStore();
         m_alertsPanel->setAlerts({}, {});
         m_alertBanner->setVisible(false);
@@ -89,6 +93,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_session(new Ana
     connect(m_session, &AnalysisSession::progress, this, &MainWindow::showProgress);
     connect(m_session, &AnalysisSession::loadFinished, this, &MainWindow::showLoadFinished);
     connect(m_session, &AnalysisSession::summaryReady, this, &MainWindow::showSummary);
+    connect(m_session, &AnalysisSession::serverOpened, this, &MainWindow::openServerTable);
     m_alertsPanel = new AlertsPanel(this);
     auto *alertsDock = new QDockWidget(tr("Alerts and Cost"), this);
     alertsDock->setObjectName(QStringLiteral("alertsDock"));
@@ -306,6 +311,8 @@ void MainWindow::createActions()
         }
         m_recentMenu->setEnabled(!recent.isEmpty());
     });
+    QAction *connectAction = file->addAction(tr("&Connect to Database…"));
+    connect(connectAction, &QAction::triggered, this, &MainWindow::connectToDatabase);
     QAction *reloadAction = file->addAction(tr("&Reload"));
     reloadAction->setShortcut(QKeySequence(Qt::Key_F5));
     connect(reloadAction, &QAction::triggered, this, &MainWindow::reload);
@@ -496,6 +503,67 @@ void MainWindow::openPaths(const QStringList &paths)
     // the store that is being replaced.
     m_session->open(paths);
     applyFilters();
+}
+
+void MainWindow::connectToDatabase()
+{
+    ConnectDialog dialog(this);
+    if (dialog.exec() == QDialog::Accepted)
+        openServer(dialog.location());
+}
+
+void MainWindow::openServer(const StoreLocation &location)
+{
+    m_timeRange.reset();
+    m_dimensionFilters.clear();
+    m_filter->clear();
+    m_history.clear();
+    m_historyPosition = -1;
+    m_sortIndexes.clear();
+    m_lastPaths.clear();
+    m_requestModel->closeStore();
+    m_alertsPanel->setAlerts({}, {});
+    m_alertBanner->setVisible(false);
+    m_pages->setCurrentIndex(1);
+    m_progress->setVisible(false); // a load in progress is cancelled by the session
+    m_cancel->setVisible(false);
+    m_status->setText(tr("Connecting to %1…").arg(location.displayUrl()));
+    // The new store starts unfiltered; its summary is computed once, with that query.
+    recordHistory();
+    SummaryQuery query = m_session->query();
+    query.from.reset();
+    query.to.reset();
+    query.filters.clear();
+    m_session->openServer(location, query);
+    rebuildChips();
+}
+
+void MainWindow::openServerTable(const StoreLocation &location)
+{
+    QString error;
+    QSqlDatabase connection = MySqlConnection::open(location, &error);
+    if (!connection.isValid()) {
+        m_status->setText(tr("The request table could not be opened: %1").arg(error));
+        return;
+    }
+    // QSqlTableModel keeps the connection it was made with, so a server store gets a model of its own.
+    replaceRequestModel(new RequestTableModel(connection, this));
+    m_requestModel->setTimeRange(m_session->query().from, m_session->query().to);
+    m_requestModel->setDimensionFilters(m_dimensionFilters);
+    m_requestModel->setTextFilter(m_filter->text());
+    if (!openRequestTable(&error)) {
+        m_status->setText(tr("The request table could not be opened: %1").arg(error));
+        return;
+    }
+    m_status->setText(tr("Browsing %1 · the table lists at most %2 requests at a time; filters narrow it")
+                          .arg(location.displayUrl(), QLocale().toString(m_requestModel->serverRowLimit())));
+}
+
+void MainWindow::replaceRequestModel(RequestTableModel *model)
+{
+    m_table->setModel(model);
+    delete m_requestModel;
+    m_requestModel = model;
 }
 
 void MainWindow::applyAlertSettings()
@@ -734,7 +802,8 @@ void MainWindow::showLoadFinished(const IngestResult &result)
 
 bool MainWindow::openRequestTable(QString *error)
 {
-    if (!m_requestModel->openStore(m_session->storePath(), error))
+    if (m_session->server() ? !m_requestModel->selectView(error)
+                            : !m_requestModel->openStore(m_session->storePath(), error))
         return false;
     for (int column = 0; column < m_requestModel->columnCount(); ++column)
         m_table->setColumnHidden(column, m_requestModel->isInternalColumn(column));

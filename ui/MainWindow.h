@@ -5,6 +5,7 @@
 #include "aggregation/Summary.h"
 #include "alerts/Alert.h"
 #include "ingest/IngestTypes.h"
+#include "store/StoreLocation.h"
 
 #include <QMainWindow>
 #include <QPointer>
@@ -43,6 +44,11 @@ public:
     ~MainWindow() override;
 
     void openPaths(const QStringList &paths);
+    // Browses a store on a MySQL/MariaDB server: the same dashboard, summarised by the server, and the
+    // request table over its request_rows view. Errors show in the status bar (and loadFailed()).
+    void openServer(const BucketScope::StoreLocation &location);
+    // File ▸ Connect to Database…
+    void connectToDatabase();
     void openSample();
     // Drill-down: everything (tiles, charts, table) narrows to [fromSecs, toSecs).
     void narrowToTime(qint64 fromSecs, qint64 toSecs);
@@ -100,6 +106,9 @@ private:
     void applyFilters();
     // (Re)opens the request table on the session's store and hides the internal id columns.
     bool openRequestTable(QString *error);
+    // Shows the server's request_rows view in the table (on a QMYSQL connection of the table's own).
+    void openServerTable(const BucketScope::StoreLocation &location);
+    void replaceRequestModel(RequestTableModel *model);
     void rebuildChips();
     void showTableContextMenu(const QPoint &position);
     void rememberRecent(const QStringList &paths);

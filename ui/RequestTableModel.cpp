@@ -29,6 +29,12 @@ RequestTableModel::RequestTableModel(QObject *parent)
     setEditStrategy(QSqlTableModel::OnManualSubmit);
 }
 
+RequestTableModel::RequestTableModel(const QSqlDatabase &serverConnection, QObject *parent)
+    : QSqlTableModel(parent, serverConnection), m_connectionName(serverConnection.connectionName())
+{
+    setEditStrategy(QSqlTableModel::OnManualSubmit);
+}
+
 RequestTableModel::~RequestTableModel()
 {
     closeStore();
@@ -50,6 +56,11 @@ bool RequestTableModel::openStore(const QString &path, QString *error)
             *error = db.lastError().text();
         return false;
     }
+    return selectView(error);
+}
+
+bool RequestTableModel::selectView(QString *error)
+{
     setTable(QStringLiteral("request_rows"));
     const QSqlRecord columns = record();
     m_timeColumn = columns.indexOf(QStringLiteral("time"));
@@ -131,20 +142,35 @@ void RequestTableModel::applyFilter()
     }
     // QSqlTableModel takes its filter as SQL text, so the value goes through the driver's own
     // literal formatting, and LIKE's wildcards are escaped so the text matches literally.
+    // '!' is the escape character because a backslash would need escaping itself inside a MySQL
+    // string literal but not inside an SQLite one.
     QString pattern = m_text;
-    pattern.replace(QLatin1Char('\\'), QStringLiteral("\\\\"));
-    pattern.replace(QLatin1Char('%'), QStringLiteral("\\%"));
-    pattern.replace(QLatin1Char('_'), QStringLiteral("\\_"));
+    pattern.replace(QLatin1Char('!'), QStringLiteral("!!"));
+    pattern.replace(QLatin1Char('%'), QStringLiteral("!%"));
+    pattern.replace(QLatin1Char('_'), QStringLiteral("!_"));
     QSqlField field(QStringLiteral("pattern"), QMetaType(QMetaType::QString));
     field.setValue(QString(QLatin1Char('%') + pattern + QLatin1Char('%')));
     const QString literal = database().driver()->formatValue(field);
+    // SQLite's LIKE ignores ASCII case by itself; the server's strings are utf8mb4_bin (exact), so
+    // there both sides are lowered to find the same rows.
+    const bool sqlite = database().driverName() == QLatin1String("QSQLITE");
+    const QString match = sqlite ? QStringLiteral("value LIKE %1 ESCAPE '!'").arg(literal)
+                                 : QStringLiteral("LOWER(value) LIKE LOWER(%1) ESCAPE '!'").arg(literal);
     // The pattern is matched against the distinct strings once; rows are then compared by id.
     QStringList clauses;
     for (const char *column : {"key", "referer", "user_agent", "remote_ip"})
-        clauses << QStringLiteral("`%1_ref` IN (SELECT id FROM strings WHERE value LIKE %2 ESCAPE '\\')")
-                       .arg(QLatin1String(column), literal);
+        clauses << QStringLiteral("`%1_ref` IN (SELECT id FROM strings WHERE %2)")
+                       .arg(QLatin1String(column), match);
     conditions << QLatin1Char('(') + clauses.join(QStringLiteral(" OR ")) + QLatin1Char(')');
     setFilter(conditions.join(QStringLiteral(" AND ")));
+}
+
+QString RequestTableModel::selectStatement() const
+{
+    QString statement = QSqlTableModel::selectStatement();
+    if (m_serverRowLimit > 0 && !statement.isEmpty() && database().driverName() != QLatin1String("QSQLITE"))
+        statement += QStringLiteral(" LIMIT %1").arg(m_serverRowLimit);
+    return statement;
 }
 
 QVariant RequestTableModel::data(const QModelIndex &index, int role) const

@@ -18,13 +18,19 @@ class RequestTableModel : public QSqlTableModel
     Q_OBJECT
 public:
     explicit RequestTableModel(QObject *parent = nullptr);
+    // Over an open connection to a store on a server (MySqlConnection::open), which the model then
+    // owns and removes. Call selectView() to show its rows.
+    RequestTableModel(const QSqlDatabase &serverConnection, QObject *parent);
     ~RequestTableModel() override;
 
     // Opens the store read-only and selects its rows. Returns false with a message on failure.
     bool openStore(const QString &path, QString *error = nullptr);
+    // Selects the rows of the connection's request_rows view (rows are fetched as they are shown).
+    bool selectView(QString *error = nullptr);
     void closeStore();
 
-    // Rows whose key, referer, user agent or remote IP contain `text` literally (%, _ and \ included).
+    // Rows whose key, referer, user agent or remote IP contain `text` literally (%, _ and \ included),
+    // ignoring ASCII case on every database.
     void setTextFilter(const QString &text);
     QString textFilter() const { return m_text; }
     // Rows with from <= time < to (seconds since the epoch, UTC); nullopt on both sides clears it.
@@ -35,11 +41,21 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     Qt::ItemFlags flags(const QModelIndex &index) const override;
 
+    // Rows a server store sends at most for one selection (0: no cap; SQLite stores are never capped).
+    // Qt's MySQL driver buffers a whole result on the client before the model reads its first row,
+    // so the cap is what keeps a table over millions of server rows from being pulled at once.
+    void setServerRowLimit(int rows) { m_serverRowLimit = rows; }
+    int serverRowLimit() const { return m_serverRowLimit; }
+    static constexpr int kDefaultServerRowLimit = 50000;
+
     // Columns that exist for filtering and identity (id, *_ref), not for people.
     bool isInternalColumn(int column) const;
     // The current filter and sort as SQL clauses, for exporting exactly the rows the table shows.
     QString whereClause() const { return filter(); }
     QString orderByClause() const { return QSqlTableModel::orderByClause(); }
+
+protected:
+    QString selectStatement() const override;
 
 private:
     void applyFilter();
@@ -50,6 +66,7 @@ private:
     QList<DimensionFilter> m_dimensionFilters;
     int m_timeColumn = -1;
     QList<int> m_byteColumns;
+    int m_serverRowLimit = kDefaultServerRowLimit;
 };
 
 } // namespace BucketScope

@@ -5,6 +5,7 @@
 #include "alerts/AlertEvaluator.h"
 #include "cost/CostModel.h"
 #include "ingest/IngestWorker.h"
+#include "store/MySqlStore.h"
 
 #include <QSqlDatabase>
 
@@ -47,6 +48,7 @@ void AnalysisSession::open(const QStringList &paths)
     stopIngest();
     const quint64 generation = ++m_generation;
     ++m_loadGeneration;
+    m_server.reset();
     // A fresh store per opening, deleted with the session: what the window shows is what was opened.
     m_storeDir = std::make_unique<QTemporaryDir>();
     if (!m_storeDir->isValid()) {
@@ -91,6 +93,19 @@ void AnalysisSession::open(const QStringList &paths)
     m_ingestThread->start();
 }
 
+void AnalysisSession::openServer(const StoreLocation &location, const SummaryQuery &query)
+{
+    m_query = query;
+    stopIngest();
+    ++m_generation;
+    ++m_loadGeneration;
+    m_storeDir.reset();
+    m_storePath.clear();
+    m_server = location;
+    m_serverAnnounced = false;
+    startSummary();
+}
+
 void AnalysisSession::cancel()
 {
     if (m_ingestWorker)
@@ -108,7 +123,7 @@ void AnalysisSession::recheck()
 void AnalysisSession::setQuery(const SummaryQuery &query)
 {
     m_query = query;
-    if (!isLoading() && !m_storePath.isEmpty())
+    if (!isLoading() && (!m_storePath.isEmpty() || m_server))
         startSummary();
 }
 
@@ -116,17 +131,25 @@ void AnalysisSession::startSummary()
 {
     const quint64 generation = ++m_generation;
     const QString storePath = m_storePath;
+    const std::optional<StoreLocation> server = m_server;
     const SummaryQuery query = m_query;
     const std::optional<PricingProfile> pricing = m_pricing;
     // Aggregation reads the store on a pool thread with its own connection; the result comes back
     // through a queued call (dropped by Qt if the session is gone) and is ignored if a newer load or
     // query started meanwhile.
-    m_pool.start([this, generation, storePath, query, pricing] {
+    m_pool.start([this, generation, storePath, server, query, pricing] {
         QString error;
         std::optional<Summary> summary;
-        if (std::unique_ptr<LogStore> store =
-                LogStore::openSqlite(storePath, LogStore::Durability::Durable, &error))
+        if (server) {
+            // The connection is opened, used and closed on this thread (and bounded by the
+            // location's connect timeout), so a slow or unreachable server never blocks the GUI.
+            if (std::unique_ptr<MySqlStore> store =
+                    MySqlStore::open(*server, MySqlStore::Open::ExistingTables, &error))
+                summary = Aggregator::compute(*store, query, &error);
+        } else if (std::unique_ptr<LogStore> store =
+                       LogStore::openSqlite(storePath, LogStore::Durability::Durable, &error)) {
             summary = Aggregator::compute(*store, query, &error);
+        }
         if (summary && pricing)
             CostModel::apply(*summary, *pricing);
         QMetaObject::invokeMethod(
@@ -134,10 +157,15 @@ void AnalysisSession::startSummary()
             [this, generation, summary, error] {
                 if (generation != m_generation)
                     return;
-                if (summary)
-                    emit summaryReady(*summary);
-                else
+                if (!summary) {
                     emit failed(error);
+                    return;
+                }
+                if (m_server && !m_serverAnnounced) {
+                    m_serverAnnounced = true;
+                    emit serverOpened(*m_server);
+                }
+                emit summaryReady(*summary);
             },
             Qt::QueuedConnection);
     });

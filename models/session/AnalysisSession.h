@@ -7,6 +7,7 @@
 #include "alerts/AlertRules.h"
 #include "cost/PricingProfile.h"
 #include "ingest/IngestTypes.h"
+#include "store/StoreLocation.h"
 
 #include <QObject>
 #include <QPointer>
@@ -31,8 +32,10 @@ public:
     explicit AnalysisSession(QObject *parent = nullptr);
     ~AnalysisSession() override;
 
-    // The SQLite file the session's records are in (empty before the first open()).
+    // The SQLite file the session's records are in (empty before the first open() and for a server).
     QString storePath() const { return m_storePath; }
+    // The MySQL/MariaDB store being browsed, if openServer() replaced the loaded logs.
+    const std::optional<StoreLocation> &server() const { return m_server; }
     bool isLoading() const { return m_ingestThread != nullptr; }
     const SummaryQuery &query() const { return m_query; }
 
@@ -46,6 +49,11 @@ public:
 public slots:
     // Replaces what is open: a load in progress is cancelled and its results dropped.
     void open(const QStringList &paths);
+    // Browses a store on a MySQL/MariaDB server instead: nothing is loaded, the summaries are computed by
+    // the server (GROUP BY) on a worker thread. serverOpened() follows the first successful summary;
+    // failed() reports a server that cannot be reached or has no BucketScope tables. `query` replaces
+    // the current one (a new store usually starts unfiltered) without summarising twice.
+    void openServer(const BucketScope::StoreLocation &location, const BucketScope::SummaryQuery &query);
     void cancel();
     // Recomputes the summary for a new query (time range, price) over what is loaded.
     void setQuery(const BucketScope::SummaryQuery &query);
@@ -60,6 +68,8 @@ signals:
     // The rules checked against the last day of what was loaded (unfiltered), once per load.
     void alertsReady(const QList<BucketScope::Alert> &alerts, const QStringList &notes);
     void failed(const QString &message);
+    // The server store answered: it can be browsed (emitted once per openServer(), before summaryReady).
+    void serverOpened(const BucketScope::StoreLocation &location);
 
 private:
     void startSummary();
@@ -68,6 +78,8 @@ private:
 
     std::unique_ptr<QTemporaryDir> m_storeDir;
     QString m_storePath;
+    std::optional<StoreLocation> m_server;
+    bool m_serverAnnounced = false;
     SummaryQuery m_query;
     AlertRules m_rules = AlertRules::defaults();
     std::optional<PricingProfile> m_pricing; // none: the query's price per GiB

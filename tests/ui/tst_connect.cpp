@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// File ▸ Connect to Database… against a real MariaDB server: saved connections never hold the
+// password, Test runs off the GUI thread, and browsing a server store shows the numbers the server's
+// own aggregation gives and every stored row through the request table.
+#include "ConnectDialog.h"
+#include "DashboardTiles.h"
+#include "MainWindow.h"
+#include "RequestTableModel.h"
+#include "ingest/IngestWorker.h"
+#include "session/AnalysisSession.h"
+#include "store/MySqlConnection.h"
+#include "store/MySqlStore.h"
+
+#include <QAbstractItemModelTester>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QLabel>
+#include <QProcessEnvironment>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSqlDriver>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QSqlRecord>
+#include <QStandardPaths>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+#include <memory>
+
+using namespace BucketScope;
+
+namespace {
+
+// Counts event-loop turns and the longest pause between them: a blocked GUI thread shows as a gap.
+class Heartbeat
+{
+public:
+    Heartbeat()
+    {
+        m_timer.setInterval(20);
+        QObject::connect(&m_timer, &QTimer::timeout, [this] {
+            m_longestGap = std::max(m_longestGap, m_sinceLast.restart());
+            ++m_beats;
+        });
+        m_sinceLast.start();
+        m_timer.start();
+    }
+    int beats() const { return m_beats; }
+    qint64 longestGapMs() const { return m_longestGap; }
+
+private:
+    QTimer m_timer;
+    QElapsedTimer m_sinceLast;
+    qint64 m_longestGap = 0;
+    int m_beats = 0;
+};
+
+qint64 fetchAll(QSqlTableModel &model)
+{
+    while (model.canFetchMore())
+        model.fetchMore();
+    return model.rowCount();
+}
+
+} // namespace
+
+class TstConnect : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+
+    void savedConnectionRoundTripsWithoutThePassword();
+    void unreachablePortAnswersWithinTheTimeout();
+    void silentServerNeverFreezesTheWindow();
+    void wrongPasswordShowsAccessDenied();
+    void rightPasswordConnects();
+    void browsingShowsTheServerSummaryAndEveryRow();
+    void serverTableIsAWellBehavedModel();
+    void textFilterFindsTheSameRowsAsSqlite_data();
+    void textFilterFindsTheSameRowsAsSqlite();
+    void dimensionFiltersFindTheSameRowsAsSqlite_data();
+    void dimensionFiltersFindTheSameRowsAsSqlite();
+    void databaseWithoutTablesIsExplainedAndTheWindowStaysUsable();
+
+private:
+    bool needServer();
+    StoreLocation serverLocation(const QString &database) const;
+
+    bool m_haveServer = false;
+    QProcessEnvironment m_env;
+    QString m_filled;     // a database holding the sample log
+    QString m_empty;      // a database without BucketScope tables
+    qint64 m_records = 0; // what the ingest stored in m_filled
+    QTemporaryDir m_dir;
+    QString m_sqlitePath; // the sample in the embedded store, to compare filters with
+};
+
+void TstConnect::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true); // keep QSettings out of the home
+    QSettings().remove(QStringLiteral("connections"));
+    QVERIFY(m_dir.isValid());
+    m_env = QProcessEnvironment::systemEnvironment();
+    if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QMYSQL")))
+        QFAIL("the Qt MySQL driver is missing: install libqt6sql6-mysql (tools/install-deps.sh)");
+    if (!m_env.contains(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_HOST"))) {
+        if (!m_env.value(QStringLiteral("CI")).isEmpty())
+            QFAIL("CI must provide a MariaDB server: eval \"$(tools/test-mariadb.sh start)\"");
+        qWarning(
+            "no test MariaDB server: the server tests skip; start one with: eval \"$(tools/test-mariadb.sh "
+            "start)\"");
+        return;
+    }
+    QString error;
+    QSqlDatabase admin = MySqlConnection::open(serverLocation(QString()), &error);
+    QVERIFY2(admin.isValid(), qPrintable(error));
+    const QString suffix = QString::number(QCoreApplication::applicationPid());
+    m_filled = QStringLiteral("bucketscope_conn_filled_") + suffix;
+    m_empty = QStringLiteral("bucketscope_conn_empty_") + suffix;
+    for (const QString &name : {m_filled, m_empty}) {
+        QSqlQuery query(admin);
+        // Names are made here from a number, not from input.
+        QVERIFY2(query.exec(QStringLiteral("DROP DATABASE IF EXISTS `%1`").arg(name)),
+                 qPrintable(query.lastError().text()));
+        QVERIFY2(
+            query.exec(
+                QStringLiteral("CREATE DATABASE `%1` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").arg(name)),
+            qPrintable(query.lastError().text()));
+    }
+    MySqlConnection::close(admin);
+    m_haveServer = true;
+
+    IngestRequest request;
+    request.paths = {QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)};
+    request.server = serverLocation(m_filled);
+    IngestWorker toServer(request);
+    QSignalSpy serverDone(&toServer, &IngestWorker::finished);
+    toServer.run();
+    QCOMPARE(serverDone.size(), 1);
+    const auto serverResult = serverDone.at(0).at(0).value<IngestResult>();
+    QVERIFY2(serverResult.fatalError.isEmpty(), qPrintable(serverResult.fatalError));
+    m_records = serverResult.records;
+    QVERIFY(m_records > 2000);
+
+    m_sqlitePath = m_dir.filePath(QStringLiteral("sample.sqlite"));
+    IngestWorker toSqlite(IngestRequest{{QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)}, m_sqlitePath});
+    QSignalSpy sqliteDone(&toSqlite, &IngestWorker::finished);
+    toSqlite.run();
+    QCOMPARE(sqliteDone.size(), 1);
+    QCOMPARE(sqliteDone.at(0).at(0).value<IngestResult>().records, m_records);
+}
+
+void TstConnect::cleanupTestCase()
+{
+    if (!m_haveServer)
+        return;
+    QString error;
+    QSqlDatabase admin = MySqlConnection::open(serverLocation(QString()), &error);
+    if (!admin.isValid())
+        return;
+    for (const QString &name : {m_filled, m_empty})
+        QSqlQuery(admin).exec(QStringLiteral("DROP DATABASE IF EXISTS `%1`").arg(name));
+    MySqlConnection::close(admin);
+}
+
+bool TstConnect::needServer()
+{
+    return m_haveServer;
+}
+
+StoreLocation TstConnect::serverLocation(const QString &database) const
+{
+    StoreLocation location;
+    location.kind = StoreLocation::Kind::MySql;
+    location.host = m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_HOST"), QStringLiteral("127.0.0.1"));
+    location.port =
+        m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_PORT"), QStringLiteral("33061")).toInt();
+    location.user = m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_USER"), QStringLiteral("bucketscope"));
+    location.password = m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_PASSWORD"));
+    location.database = database;
+    location.connectTimeoutSeconds = 5;
+    return location;
+}
+
+void TstConnect::savedConnectionRoundTripsWithoutThePassword()
+{
+    const QString password = QStringLiteral("pw-that-must-never-be-stored-7f3a");
+    StoreLocation location;
+    location.kind = StoreLocation::Kind::MySql;
+    location.host = QStringLiteral("db.example.net");
+    location.port = 3307;
+    location.database = QStringLiteral("logs");
+    location.user = QStringLiteral("analyst");
+    location.password = password;
+    location.sslMode = QStringLiteral("required");
+    location.sslCa = QStringLiteral("/etc/ssl/ca.pem");
+    location.connectTimeoutSeconds = 7;
+    {
+        ConnectDialog dialog;
+        dialog.setLocation(location);
+        dialog.saveConnection(QStringLiteral("production"));
+        dialog.setLocation(StoreLocation{});
+        dialog.saveConnection(QStringLiteral("other"));
+    }
+    QSettings settings;
+    settings.sync();
+    QFile file(settings.fileName());
+    QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(settings.fileName()));
+    const QByteArray stored = file.readAll();
+    QVERIFY(stored.contains("db.example.net")); // the file is the one written
+    QVERIFY(!stored.contains(password.toUtf8()));
+    QVERIFY(!stored.contains("password"));
+
+    ConnectDialog reopened;
+    QCOMPARE(reopened.savedConnectionNames(),
+             (QStringList{QStringLiteral("other"), QStringLiteral("production")}));
+    QVERIFY(!reopened.loadConnection(QStringLiteral("missing")));
+    QVERIFY(reopened.loadConnection(QStringLiteral("production")));
+    const StoreLocation loaded = reopened.location();
+    QCOMPARE(loaded.kind, StoreLocation::Kind::MySql);
+    QCOMPARE(loaded.host, location.host);
+    QCOMPARE(loaded.port, location.port);
+    QCOMPARE(loaded.database, location.database);
+    QCOMPARE(loaded.user, location.user);
+    QCOMPARE(loaded.sslMode, location.sslMode);
+    QCOMPARE(loaded.sslCa, location.sslCa);
+    QCOMPARE(loaded.connectTimeoutSeconds, location.connectTimeoutSeconds);
+    QVERIFY(loaded.password.isEmpty());
+
+    // Saving under an existing name replaces it rather than adding a second entry.
+    reopened.saveConnection(QStringLiteral("production"));
+    QCOMPARE(reopened.savedConnectionNames().count(QStringLiteral("production")), 1);
+}
+
+void TstConnect::unreachablePortAnswersWithinTheTimeout()
+{
+    QTcpServer closed;
+    QVERIFY(closed.listen(QHostAddress::LocalHost));
+    StoreLocation location;
+    location.host = QStringLiteral("127.0.0.1");
+    location.port = closed.serverPort();
+    location.database = QStringLiteral("anything");
+    location.user = QStringLiteral("nobody");
+    location.connectTimeoutSeconds = 3;
+    closed.close(); // nothing listens there any more: the connection is refused
+
+    ConnectDialog dialog;
+    dialog.setLocation(location);
+    QSignalSpy finished(&dialog, &ConnectDialog::testFinished);
+    QElapsedTimer clock;
+    clock.start();
+    dialog.test();
+    QVERIFY(dialog.isTesting());
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+    QVERIFY(clock.elapsed() < 3000 + 2000);
+    QCOMPARE(finished.at(0).at(0).toBool(), false);
+    const QString message = finished.at(0).at(1).toString();
+    QVERIFY2(message.contains(QStringLiteral("cannot be reached")), qPrintable(message));
+    QCOMPARE(dialog.resultLabel()->text(), message);
+    QCOMPARE(dialog.resultLabel()->textFormat(), Qt::PlainText);
+    QVERIFY(!dialog.isTesting());
+}
+
+void TstConnect::silentServerNeverFreezesTheWindow()
+{
+    // Accepts the TCP connection and never says a word: the client waits for the connect timeout.
+    QTcpServer silent;
+    QVERIFY(silent.listen(QHostAddress::LocalHost));
+    QList<QTcpSocket *> held;
+    connect(&silent, &QTcpServer::newConnection, this, [&] {
+        while (QTcpSocket *socket = silent.nextPendingConnection())
+            held << socket;
+    });
+    StoreLocation location;
+    location.host = QStringLiteral("127.0.0.1");
+    location.port = silent.serverPort();
+    location.database = QStringLiteral("anything");
+    location.user = QStringLiteral("nobody");
+    location.connectTimeoutSeconds = 2;
+
+    ConnectDialog dialog;
+    dialog.setLocation(location);
+    QSignalSpy finished(&dialog, &ConnectDialog::testFinished);
+    Heartbeat heartbeat;
+    QElapsedTimer clock;
+    clock.start();
+    dialog.test();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 20000);
+    const qint64 waited = clock.elapsed();
+    QVERIFY2(waited >= 1500, qPrintable(QString::number(waited))); // it really waited for the server
+    QVERIFY2(heartbeat.longestGapMs() < 500, qPrintable(QString::number(heartbeat.longestGapMs())));
+    QVERIFY(heartbeat.beats() > 20);
+    QCOMPARE(finished.at(0).at(0).toBool(), false);
+    QVERIFY(!finished.at(0).at(1).toString().isEmpty());
+    qDeleteAll(held);
+}
+
+void TstConnect::wrongPasswordShowsAccessDenied()
+{
+    if (!needServer())
+        QSKIP("no test MariaDB server");
+    StoreLocation location = serverLocation(m_filled);
+    location.password = QStringLiteral("wrong-password-3c1d");
+    ConnectDialog dialog;
+    dialog.setLocation(location);
+    QSignalSpy finished(&dialog, &ConnectDialog::testFinished);
+    Heartbeat heartbeat;
+    dialog.test();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+    QVERIFY2(heartbeat.longestGapMs() < 500, qPrintable(QString::number(heartbeat.longestGapMs())));
+    QCOMPARE(finished.at(0).at(0).toBool(), false);
+    const QString message = dialog.resultLabel()->text();
+    QVERIFY2(message.contains(QStringLiteral("access denied")), qPrintable(message));
+    QVERIFY(message.contains(location.user));
+    QVERIFY(!message.contains(location.password));
+}
+
+void TstConnect::rightPasswordConnects()
+{
+    if (!needServer())
+        QSKIP("no test MariaDB server");
+    ConnectDialog dialog;
+    dialog.setLocation(serverLocation(m_filled));
+    QSignalSpy finished(&dialog, &ConnectDialog::testFinished);
+    dialog.test();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+    QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(finished.at(0).at(1).toString()));
+    QVERIFY(!dialog.resultLabel()->text().contains(serverLocation(QString()).password));
+}
+
+void TstConnect::browsingShowsTheServerSummaryAndEveryRow()
+{
+    if (!needServer())
+        QSKIP("no test MariaDB server");
+    MainWindow window;
+    window.show();
+    QSignalSpy shown(&window, &MainWindow::summaryShown);
+    window.openServer(serverLocation(m_filled));
+    QVERIFY(shown.wait(30000));
+    const Summary summary = shown.at(0).at(0).value<Summary>();
+
+    // The same aggregation, run here on a store of our own, gives the same figures.
+    QString error;
+    std::unique_ptr<MySqlStore> store =
+        MySqlStore::open(serverLocation(m_filled), MySqlStore::Open::ExistingTables, &error);
+    QVERIFY2(store, qPrintable(error));
+    const std::optional<Summary> expected = Aggregator::compute(*store, window.session()->query(), &error);
+    QVERIFY2(expected, qPrintable(error));
+    QCOMPARE(summary.requests, m_records);
+    QCOMPARE(summary.requests, expected->requests);
+    QCOMPARE(summary.bytesSent, expected->bytesSent);
+    QCOMPARE(summary.uniqueIps, expected->uniqueIps);
+    QCOMPARE(summary.days.size(), expected->days.size());
+    QCOMPARE(summary.topKeys.size(), expected->topKeys.size());
+    QVERIFY(!summary.topKeys.isEmpty());
+    QCOMPARE(summary.topKeys.first().name, expected->topKeys.first().name);
+
+    DashboardTiles reference;
+    reference.setSummary(*expected);
+    const auto *requestsTile = window.tiles()->findChild<QLabel *>(QStringLiteral("tileRequests"));
+    QVERIFY(requestsTile);
+    QCOMPARE(requestsTile->text(), reference.findChild<QLabel *>(QStringLiteral("tileRequests"))->text());
+    QVERIFY(!requestsTile->text().isEmpty());
+
+    RequestTableModel *model = window.requestModel();
+    QCOMPARE(model->database().driverName(), QStringLiteral("QMYSQL"));
+    QVERIFY(model->rowCount() > 0);
+    QVERIFY(model->serverRowLimit() > m_records); // the sample is below the cap: every row is listed
+    QCOMPARE(fetchAll(*model), m_records);
+    QCOMPARE(fetchAll(*model), store->totals().records);
+
+    // Narrowing the time range re-queries the server for the table and for the summary.
+    const qint64 from = *summary.firstTime;
+    const qint64 to = from + 3600;
+    shown.clear();
+    window.narrowToTime(from, to);
+    QVERIFY(shown.wait(30000));
+    SummaryQuery narrowed = window.session()->query();
+    QCOMPARE(narrowed.from, std::optional<qint64>(from));
+    const std::optional<Summary> expectedNarrowed = Aggregator::compute(*store, narrowed, &error);
+    QVERIFY2(expectedNarrowed, qPrintable(error));
+    QVERIFY(expectedNarrowed->requests < m_records);
+    QCOMPARE(shown.at(0).at(0).value<Summary>().requests, expectedNarrowed->requests);
+    QCOMPARE(fetchAll(*window.requestModel()), expectedNarrowed->requests);
+
+    // Opening log files afterwards goes back to the embedded store and its own table model.
+    shown.clear();
+    window.openPaths({QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
+    QVERIFY(shown.wait(60000));
+    QTRY_COMPARE(window.requestModel()->database().driverName(), QStringLiteral("QSQLITE"));
+    QTRY_VERIFY(window.requestModel()->rowCount() > 0);
+    QCOMPARE(fetchAll(*window.requestModel()), m_records);
+}
+
+void TstConnect::serverTableIsAWellBehavedModel()
+{
+    if (!needServer())
+        QSKIP("no test MariaDB server");
+    QString error;
+    QSqlDatabase connection = MySqlConnection::open(serverLocation(m_filled), &error);
+    QVERIFY2(connection.isValid(), qPrintable(error));
+    RequestTableModel model(connection, nullptr);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QVERIFY2(model.selectView(&error), qPrintable(error));
+    QCOMPARE(fetchAll(model), m_records);
+    // The server sends no more rows than the cap, whatever the filter and sort.
+    model.setServerRowLimit(100);
+    QVERIFY(model.select());
+    QCOMPARE(fetchAll(model), 100);
+    model.setTextFilter(QStringLiteral("castingly"));
+    model.setTimeRange(0, 4102444800);
+    model.sort(model.record().indexOf(QStringLiteral("bytes_sent")), Qt::DescendingOrder);
+    QCOMPARE(fetchAll(model), 100);
+    model.setTextFilter(QStringLiteral("no-such-text-anywhere-5e2b"));
+    QCOMPARE(fetchAll(model), 0);
+}
+
+void TstConnect::textFilterFindsTheSameRowsAsSqlite_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::newRow("word") << QStringLiteral("castingly-public");
+    QTest::newRow("upper case") << QStringLiteral("CASTINGLY");
+    QTest::newRow("percent") << QStringLiteral("%");
+    QTest::newRow("underscore") << QStringLiteral("_");
+    QTest::newRow("backslash") << QStringLiteral("\\");
+    QTest::newRow("escape character") << QStringLiteral("!");
+    QTest::newRow("quote") << QStringLiteral("'");
+    QTest::newRow("injection") << QStringLiteral("x') OR 1=1 -- ");
+    QTest::newRow("ip prefix") << QStringLiteral("10.");
+    QTest::newRow("slash") << QStringLiteral("/");
+    QTest::newRow("unicode") << QStringLiteral("é");
+}
+
+void TstConnect::textFilterFindsTheSameRowsAsSqlite()
+{
+    if (!needServer())
+        QSKIP("no test MariaDB server");
+    QFETCH(QString, text);
+    QString error;
+    QSqlDatabase connection = MySqlConnection::open(serverLocation(m_filled), &error);
+    QVERIFY2(connection.isValid(), qPrintable(error));
+    RequestTableModel server(connection, nullptr);
+    QVERIFY2(server.selectView(&error), qPrintable(error));
+    RequestTableModel embedded;
+    QVERIFY2(embedded.openStore(m_sqlitePath, &error), qPrintable(error));
+
+    server.setTextFilter(text);
+    embedded.setTextFilter(text);
+    QVERIFY2(!server.lastError().isValid(), qPrintable(server.lastError().text()));
+    const qint64 rows = fetchAll(embedded);
+    QCOMPARE(fetchAll(server), rows);
+    QVERIFY(rows < m_records || text == QStringLiteral("/"));
+}
+
+void TstConnect::dimensionFiltersFindTheSameRowsAsSqlite_data()
+{
+    QTest::addColumn<QString>("dimension");
+    QTest::addColumn<QString>("value");
+    QTest::newRow("ip") << QStringLiteral("remote_ip") << QString();
+    QTest::newRow("key") << QStringLiteral("key") << QString();
+    QTest::newRow("hostile key") << QStringLiteral("key") << QStringLiteral("x' OR '1'='1");
+}
+
+void TstConnect::dimensionFiltersFindTheSameRowsAsSqlite()
+{
+    if (!needServer())
+        QSKIP("no test MariaDB server");
+    QFETCH(QString, dimension);
+    QFETCH(QString, value);
+    QString error;
+    QSqlDatabase connection = MySqlConnection::open(serverLocation(m_filled), &error);
+    QVERIFY2(connection.isValid(), qPrintable(error));
+    RequestTableModel server(connection, nullptr);
+    QVERIFY2(server.selectView(&error), qPrintable(error));
+    RequestTableModel embedded;
+    QVERIFY2(embedded.openStore(m_sqlitePath, &error), qPrintable(error));
+    if (value.isEmpty()) { // the value of the first row: one that certainly occurs
+        const int column = embedded.record().indexOf(dimension);
+        QVERIFY(column >= 0);
+        value = embedded.data(embedded.index(0, column), Qt::EditRole).toString();
+        QVERIFY(!value.isEmpty());
+    }
+    server.setDimensionFilters({DimensionFilter{dimension, value, false}});
+    embedded.setDimensionFilters({DimensionFilter{dimension, value, false}});
+    const qint64 only = fetchAll(embedded);
+    QCOMPARE(fetchAll(server), only);
+    server.setDimensionFilters({DimensionFilter{dimension, value, true}});
+    embedded.setDimensionFilters({DimensionFilter{dimension, value, true}});
+    const qint64 others = fetchAll(embedded);
+    QCOMPARE(fetchAll(server), others);
+    QCOMPARE(only + others, m_records);
+}
+
+void TstConnect::databaseWithoutTablesIsExplainedAndTheWindowStaysUsable()
+{
+    if (!needServer())
+        QSKIP("no test MariaDB server");
+    MainWindow window;
+    window.show();
+    QSignalSpy failed(&window, &MainWindow::loadFailed);
+    StoreLocation location = serverLocation(m_empty);
+    window.openServer(location);
+    QVERIFY(failed.wait(30000));
+    const QString message = failed.at(0).at(0).toString();
+    QVERIFY2(message.contains(m_empty), qPrintable(message));
+    QVERIFY(!message.contains(location.password));
+
+    QSignalSpy shown(&window, &MainWindow::summaryShown);
+    window.openServer(serverLocation(m_filled));
+    QVERIFY(shown.wait(30000));
+    QCOMPARE(shown.at(0).at(0).value<Summary>().requests, m_records);
+}
+
+QTEST_MAIN(TstConnect)
+#include "tst_connect.moc"

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ConnectDialog.h"
+
+#include "store/MySqlConnection.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QFutureWatcher>
+#include <QHBoxLayout>
+#include <QInputDialog>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPromise>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QThreadPool>
+#include <QVBoxLayout>
+
+#include <memory>
+
+namespace BucketScope {
+
+namespace {
+
+struct TestOutcome
+{
+    bool ok = false;
+    QString message;
+};
+
+const QString kGroup = QStringLiteral("connections");
+
+struct SavedConnection
+{
+    QString name, host, database, user, sslMode, sslCa;
+    int port = 3306;
+    int connectTimeoutSeconds = 10;
+};
+
+QList<SavedConnection> readSaved()
+{
+    QSettings settings;
+    QList<SavedConnection> saved;
+    const int count = settings.beginReadArray(kGroup);
+    for (int i = 0; i < count; ++i) {
+        settings.setArrayIndex(i);
+        SavedConnection connection;
+        connection.name = settings.value(QStringLiteral("name")).toString();
+        connection.host = settings.value(QStringLiteral("host")).toString();
+        connection.port = settings.value(QStringLiteral("port"), 3306).toInt();
+        connection.database = settings.value(QStringLiteral("database")).toString();
+        connection.user = settings.value(QStringLiteral("user")).toString();
+        connection.sslMode = settings.value(QStringLiteral("sslMode")).toString();
+        connection.sslCa = settings.value(QStringLiteral("sslCa")).toString();
+        connection.connectTimeoutSeconds = settings.value(QStringLiteral("connectTimeout"), 10).toInt();
+        if (!connection.name.isEmpty())
+            saved << connection;
+    }
+    settings.endArray();
+    return saved;
+}
+
+void writeSaved(const QList<SavedConnection> &saved)
+{
+    QSettings settings;
+    settings.remove(kGroup);
+    settings.beginWriteArray(kGroup, int(saved.size()));
+    for (int i = 0; i < saved.size(); ++i) {
+        settings.setArrayIndex(i);
+        const SavedConnection &connection = saved.at(i);
+        settings.setValue(QStringLiteral("name"), connection.name);
+        settings.setValue(QStringLiteral("host"), connection.host);
+        settings.setValue(QStringLiteral("port"), connection.port);
+        settings.setValue(QStringLiteral("database"), connection.database);
+        settings.setValue(QStringLiteral("user"), connection.user);
+        settings.setValue(QStringLiteral("sslMode"), connection.sslMode);
+        settings.setValue(QStringLiteral("sslCa"), connection.sslCa);
+        settings.setValue(QStringLiteral("connectTimeout"), connection.connectTimeoutSeconds);
+    }
+    settings.endArray();
+}
+
+} // namespace
+
+ConnectDialog::ConnectDialog(QWidget *parent) : QDialog(parent)
+{
+    setWindowTitle(tr("Connect to Database"));
+    auto *layout = new QVBoxLayout(this);
+
+    auto *savedRow = new QHBoxLayout;
+    m_saved = new QComboBox(this);
+    m_saved->setObjectName(QStringLiteral("savedConnections"));
+    auto *saveButton = new QPushButton(tr("Save As…"), this);
+    savedRow->addWidget(new QLabel(tr("Saved connections:"), this));
+    savedRow->addWidget(m_saved, 1);
+    savedRow->addWidget(saveButton);
+    layout->addLayout(savedRow);
+
+    auto *form = new QFormLayout;
+    m_host = new QLineEdit(QStringLiteral("127.0.0.1"), this);
+    m_port = new QSpinBox(this);
+    m_port->setRange(1, 65535);
+    m_port->setValue(3306);
+    m_timeout = new QSpinBox(this);
+    m_timeout->setRange(1, 300);
+    m_timeout->setValue(10);
+    m_timeout->setSuffix(tr(" s"));
+    m_database = new QLineEdit(this);
+    m_user = new QLineEdit(this);
+    m_password = new QLineEdit(this);
+    m_password->setEchoMode(QLineEdit::Password);
+    m_password->setPlaceholderText(tr("asked each time, never saved"));
+    m_requireTls = new QCheckBox(tr("Require TLS"), this);
+    m_ca = new QLineEdit(this);
+    m_ca->setPlaceholderText(tr("CA certificate (PEM), optional"));
+    auto *caRow = new QHBoxLayout;
+    auto *browse = new QPushButton(tr("Browse…"), this);
+    caRow->addWidget(m_ca, 1);
+    caRow->addWidget(browse);
+    form->addRow(tr("Host:"), m_host);
+    form->addRow(tr("Port:"), m_port);
+    form->addRow(tr("Database:"), m_database);
+    form->addRow(tr("User:"), m_user);
+    form->addRow(tr("Password:"), m_password);
+    form->addRow(tr("TLS:"), m_requireTls);
+    form->addRow(tr("CA file:"), caRow);
+    form->addRow(tr("Connect timeout:"), m_timeout);
+    layout->addLayout(form);
+
+    m_result = new QLabel(this);
+    m_result->setTextFormat(Qt::PlainText); // server messages are shown as they are, never as markup
+    m_result->setWordWrap(true);
+    m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_result);
+
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    m_test = buttons->addButton(tr("&Test"), QDialogButtonBox::ActionRole);
+    buttons->button(QDialogButtonBox::Ok)->setText(tr("&Connect"));
+    layout->addWidget(buttons);
+
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(m_test, &QPushButton::clicked, this, &ConnectDialog::test);
+    connect(browse, &QPushButton::clicked, this, &ConnectDialog::browseCa);
+    connect(saveButton, &QPushButton::clicked, this, &ConnectDialog::saveAs);
+    connect(m_saved, &QComboBox::activated, this, [this](int index) {
+        if (index > 0)
+            loadConnection(m_saved->itemText(index));
+    });
+    refreshSaved();
+}
+
+StoreLocation ConnectDialog::location() const
+{
+    StoreLocation location;
+    location.kind = StoreLocation::Kind::MySql;
+    location.host = m_host->text().trimmed();
+    location.port = m_port->value();
+    location.database = m_database->text().trimmed();
+    location.user = m_user->text().trimmed();
+    location.password = m_password->text();
+    location.sslMode = m_requireTls->isChecked() ? QStringLiteral("required") : QString();
+    location.sslCa = m_ca->text().trimmed();
+    location.connectTimeoutSeconds = m_timeout->value();
+    return location;
+}
+
+void ConnectDialog::setLocation(const StoreLocation &location)
+{
+    m_host->setText(location.host);
+    m_port->setValue(location.port);
+    m_database->setText(location.database);
+    m_user->setText(location.user);
+    m_password->setText(location.password);
+    m_requireTls->setChecked(location.sslMode == QLatin1String("required"));
+    m_ca->setText(location.sslCa);
+    m_timeout->setValue(location.connectTimeoutSeconds);
+}
+
+QStringList ConnectDialog::savedConnectionNames() const
+{
+    QStringList names;
+    for (const SavedConnection &connection : readSaved())
+        names << connection.name;
+    return names;
+}
+
+void ConnectDialog::saveConnection(const QString &name)
+{
+    const StoreLocation current = location();
+    QList<SavedConnection> saved = readSaved();
+    saved.removeIf([&name](const SavedConnection &connection) { return connection.name == name; });
+    saved.prepend(SavedConnection{name, current.host, current.database, current.user, current.sslMode,
+                                  current.sslCa, current.port, current.connectTimeoutSeconds});
+    writeSaved(saved);
+    refreshSaved();
+}
+
+bool ConnectDialog::loadConnection(const QString &name)
+{
+    for (const SavedConnection &connection : readSaved()) {
+        if (connection.name != name)
+            continue;
+        StoreLocation location;
+        location.host = connection.host;
+        location.port = connection.port;
+        location.database = connection.database;
+        location.user = connection.user;
+        location.sslMode = connection.sslMode;
+        location.sslCa = connection.sslCa;
+        location.connectTimeoutSeconds = connection.connectTimeoutSeconds;
+        setLocation(location);
+        m_password->setFocus();
+        return true;
+    }
+    return false;
+}
+
+void ConnectDialog::refreshSaved()
+{
+    m_saved->clear();
+    m_saved->addItem(tr("(new connection)"));
+    m_saved->addItems(savedConnectionNames());
+}
+
+void ConnectDialog::saveAs()
+{
+    const QString suggestion =
+        QStringLiteral("%1@%2/%3").arg(m_user->text(), m_host->text(), m_database->text());
+    bool ok = false;
+    const QString name =
+        QInputDialog::getText(this, tr("Save Connection"), tr("Name (the password is not saved):"),
+                              QLineEdit::Normal, suggestion, &ok)
+            .trimmed();
+    if (ok && !name.isEmpty())
+        saveConnection(name);
+}
+
+void ConnectDialog::browseCa()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("CA Certificate"), m_ca->text(),
+                                                      tr("Certificates (*.pem *.crt);;All files (*)"));
+    if (!path.isEmpty())
+        m_ca->setText(path);
+}
+
+void ConnectDialog::test()
+{
+    const quint64 generation = ++m_testGeneration;
+    m_testing = true;
+    m_test->setEnabled(false);
+    m_result->setText(tr("Connecting to %1…").arg(location().displayUrl()));
+
+    // The connection attempt may take up to the connect timeout; it runs on a pool thread and the
+    // outcome comes back through a future, which stays safe if the dialog is closed meanwhile.
+    auto promise = std::make_shared<QPromise<TestOutcome>>();
+    auto *watcher = new QFutureWatcher<TestOutcome>(this);
+    connect(watcher, &QFutureWatcher<TestOutcome>::finished, this, [this, watcher, generation] {
+        watcher->deleteLater();
+        if (generation != m_testGeneration || watcher->future().resultCount() == 0)
+            return;
+        const TestOutcome outcome = watcher->future().result();
+        showTestResult(outcome.ok, outcome.message);
+    });
+    watcher->setFuture(promise->future());
+    promise->start();
+    QThreadPool::globalInstance()->start([promise, location = location()] {
+        TestOutcome outcome;
+        QSqlDatabase db = MySqlConnection::open(location, &outcome.message);
+        outcome.ok = db.isValid() && db.isOpen();
+        if (db.isValid())
+            MySqlConnection::close(db);
+        promise->addResult(outcome);
+        promise->finish();
+    });
+}
+
+void ConnectDialog::showTestResult(bool ok, const QString &message)
+{
+    m_testing = false;
+    m_test->setEnabled(true);
+    m_result->setText(ok ? tr("Connected to %1.").arg(location().displayUrl()) : message);
+    emit testFinished(ok, m_result->text());
+}
+
+} // namespace BucketScope
