@@ -2,6 +2,7 @@
 #include "CheckCommand.h"
 
 #include "AlertNotifier.h"
+#include "CommandLine.h"
 #include "aggregation/Aggregator.h"
 #include "alerts/AbuseQueries.h"
 #include "alerts/AlertEvaluator.h"
@@ -101,7 +102,8 @@ int CheckCommand::run(const QStringList &arguments, const StoreOpener &openStore
         "when no "
         "rule fired, 1 when some did, 2 on an error (a failed notification included; the alerts are still "
         "printed)."));
-    parser.addHelpOption();
+    parser.addOption(
+        QCommandLineOption({QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help.")));
     const QCommandLineOption db(
         QStringLiteral("db"),
         QStringLiteral("Store to check: sqlite:///path/to/store.sqlite or mysql://user@host:port/database "
@@ -146,12 +148,11 @@ int CheckCommand::run(const QStringList &arguments, const StoreOpener &openStore
                                  QStringLiteral("Logs to check in a throwaway store (or add to --db first)."),
                                  QStringLiteral("[PATH...]"));
     if (!parser.parse(arguments)) {
-        printErr(QStringLiteral("error: ") + parser.errorText());
-        printErr(QStringLiteral("Try 'bucketscope check --help'."));
+        printErr(QStringLiteral("error: %1; try 'bucketscope check --help'").arg(parser.errorText()));
         return kError;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        printOut(parser.helpText().toLocal8Bit());
+        printOut(CommandLine::helpText(parser).toLocal8Bit());
         return kNoAlerts;
     }
 

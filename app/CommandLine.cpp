@@ -18,6 +18,7 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QThread>
 
@@ -236,15 +237,24 @@ private:
     IngestResult m_ingest;
 };
 
+// -h/--help only: QCommandLineParser::addHelpOption() also adds --help-all, which the commands would
+// not recognise and would run instead of printing help.
+void addHelp(QCommandLineParser &parser)
+{
+    parser.addOption(
+        QCommandLineOption({QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help.")));
+}
+
 bool parseOrFail(QCommandLineParser &parser, const QStringList &arguments)
 {
     if (!parser.parse(arguments)) {
-        printErr(QStringLiteral("error: ") + parser.errorText());
-        printErr(QStringLiteral("Try '%1 --help'.").arg(arguments.mid(0, 2).join(QLatin1Char(' '))));
+        printErr(QStringLiteral("error: %1; try 'bucketscope %2 --help'")
+                     .arg(parser.errorText(), arguments.value(1)));
         return false;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        printOut(parser.helpText().toLocal8Bit());
+        const QString text = CommandLine::helpText(parser);
+        printOut(text.toLocal8Bit());
         return false;
     }
     return true;
@@ -272,7 +282,7 @@ int runIngest(const QStringList &arguments)
     parser.setApplicationDescription(QStringLiteral(
         "Reads S3 server access logs into a store, skipping records it already holds, and prints one "
         "JSON object: files, records, rejected, duplicates, bytes_sent, seconds."));
-    parser.addHelpOption();
+    addHelp(parser);
     parser.addOption(context.db);
     const QCommandLineOption dmapi(
         QStringLiteral("dmapi"),
@@ -418,7 +428,7 @@ int runSummary(const QStringList &arguments)
         "Prints the numbers every BucketScope view shows, as JSON: totals, cost, error rate, exact latency "
         "percentiles, per day and hour, per application, per operation and the top keys, referers, IPs and "
         "user agents."));
-    parser.addHelpOption();
+    addHelp(parser);
     parser.addOption(context.db);
     const RangeOptions range(QStringLiteral("Length of the top lists (default 10)."), QStringLiteral("10"));
     const QCommandLineOption attribution(
@@ -479,7 +489,7 @@ int runExport(const QStringList &arguments)
     parser.setApplicationDescription(QStringLiteral(
         "Writes every record (or, with --rejected, every rejected line) as JSON Lines or CSV. Fields logged "
         "as '-' are null (empty in CSV); time is ISO 8601 UTC."));
-    parser.addHelpOption();
+    addHelp(parser);
     parser.addOption(context.db);
     const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("jsonl (default) or csv."),
                                     QStringLiteral("FORMAT"), QStringLiteral("jsonl"));
@@ -543,7 +553,7 @@ int runCombined(const QStringList &arguments)
         "last "
         "access), application_days (bandwidth and cost per application and day) and reconciliation (requests "
         "the application tracked against requests S3 logged, per day and application, and the gap)."));
-    parser.addHelpOption();
+    addHelp(parser);
     parser.addOption(context.db);
     const RangeOptions range(QStringLiteral("Number of top files (default 20)."), QStringLiteral("20"));
     const QCommandLineOption application(QStringLiteral("application"),
@@ -616,7 +626,7 @@ int runSchema(const QStringList &arguments)
     parser.setApplicationDescription(QStringLiteral(
         "Prints the statements that create BucketScope's tables, for a DBA to review or apply by hand. "
         "BucketScope creates them itself on the first ingest."));
-    parser.addHelpOption();
+    addHelp(parser);
     const QCommandLineOption dialect(QStringLiteral("dialect"), QStringLiteral("mysql (default) or sqlite."),
                                      QStringLiteral("NAME"), QStringLiteral("mysql"));
     parser.addOption(dialect);
@@ -640,6 +650,16 @@ int runSchema(const QStringList &arguments)
 }
 
 } // namespace
+
+QString CommandLine::helpText(const QCommandLineParser &parser)
+{
+    // "Usage: /usr/bin/bucketscope [options] summary [PATH...]" -> "Usage: bucketscope summary [options]
+    // [PATH...]"
+    static const QRegularExpression usage(QStringLiteral("^Usage: \\S+ \\[options\\] (\\S+)"));
+    QString text = parser.helpText();
+    text.replace(usage, QStringLiteral("Usage: bucketscope \\1 [options]"));
+    return text;
+}
 
 int CommandLine::exitCodeFor(const IngestResult &result)
 {

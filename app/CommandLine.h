@@ -3,6 +3,8 @@
 
 #include <QStringList>
 
+class QCommandLineParser;
+
 namespace BucketScope {
 
 struct IngestResult;
@@ -23,6 +25,8 @@ public:
     // 0, 1 or 2 for a finished ingest, by the rule above.
     static int exitCodeFor(const IngestResult &result);
     static int run(const QStringList &arguments);
+    // A command's --help text, its usage line as "Usage: bucketscope COMMAND [options] ...".
+    static QString helpText(const QCommandLineParser &parser);
 };
 
 } // namespace BucketScope

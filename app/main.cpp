@@ -51,7 +51,7 @@ the password comes from BUCKETSCOPE_DB_PASSWORD or is asked for on a terminal, n
 
 Exit status: 0 success, 1 some inputs failed but others loaded, 2 usage or fatal error
 (check: 0 no alert fired, 1 some fired, 2 error).
-Run 'bucketscope COMMAND --help' for the options of one command.
+Run 'bucketscope COMMAND --help' (or 'bucketscope help COMMAND') for the options of one command.
 
 Options:
   -h, --help     Show this help.
@@ -222,9 +222,7 @@ int runReport(int argc, char *argv[])
     return app.exec();
 }
 
-} // namespace
-
-int main(int argc, char *argv[])
+int dispatch(int argc, char *argv[])
 {
     const QString first = argc > 1 ? QString::fromLocal8Bit(argv[1]) : QString();
     if (first == QLatin1String("--version") || first == QLatin1String("-v")) {
@@ -234,6 +232,17 @@ int main(int argc, char *argv[])
     if (first == QLatin1String("--help") || first == QLatin1String("-h")) {
         std::fputs(kUsage, stdout);
         return 0;
+    }
+    // "bucketscope help [COMMAND]" is "bucketscope [COMMAND] --help".
+    if (first == QLatin1String("help")) {
+        const QByteArray command = argc > 2 ? QByteArray(argv[2]) : QByteArray();
+        if (command.isEmpty()) {
+            std::fputs(kUsage, stdout);
+            return 0;
+        }
+        static char helpFlag[] = "--help";
+        char *forwarded[] = {argv[0], argv[2], helpFlag, nullptr};
+        return dispatch(3, forwarded);
     }
     if (first == QLatin1String("report"))
         return runReport(argc, argv);
@@ -245,4 +254,11 @@ int main(int argc, char *argv[])
     QCoreApplication::setOrganizationName(QStringLiteral("BucketScope"));
     QCoreApplication::setApplicationVersion(QStringLiteral(BUCKETSCOPE_VERSION));
     return BucketScope::CommandLine::run(QCoreApplication::arguments());
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    return dispatch(argc, argv);
 }

@@ -1175,11 +1175,32 @@ void TestCli::help()
     for (const char *word : {"ingest", "summary", "export"})
         QVERIFY2(out.contains(QLatin1String(word)), word);
 
-    for (const char *command : {"ingest", "summary", "export"}) {
+    for (const char *command : {"ingest", "summary", "export", "check", "combined"}) {
         const Result sub = run({QLatin1String(command), QStringLiteral("--help")});
         QCOMPARE(sub.exitCode, 0);
-        QVERIFY2(QString::fromLocal8Bit(sub.out).contains(QStringLiteral("--db")), command);
+        const QString text = QString::fromLocal8Bit(sub.out);
+        QVERIFY2(text.contains(QStringLiteral("--db")), command);
+        // The usage line names the program and the command, not the build path.
+        QVERIFY2(
+            text.startsWith(QStringLiteral("Usage: bucketscope %1 [options]").arg(QLatin1String(command))),
+            qPrintable(text.section(QLatin1Char('\n'), 0, 0)));
+        // "help COMMAND" is the same text.
+        const Result viaHelp = run({QStringLiteral("help"), QLatin1String(command)});
+        QCOMPARE(viaHelp.exitCode, 0);
+        QCOMPARE(viaHelp.out, sub.out);
     }
+    // --help-all is not an option of the commands: refused, never taken as "run the command".
+    QTemporaryDir home;
+    QVERIFY(home.isValid());
+    const Result all = run({QStringLiteral("export"), QStringLiteral("--help-all"), QStringLiteral("--db"),
+                            QStringLiteral("sqlite://") + home.filePath(QStringLiteral("none.sqlite"))});
+    QCOMPARE(all.exitCode, 2);
+    QVERIFY2(all.err.contains("Unknown option 'help-all'") && all.err.contains("bucketscope export --help"),
+             all.err.constData());
+    QVERIFY(all.out.isEmpty());
+    const Result bare = run({QStringLiteral("help")});
+    QCOMPARE(bare.exitCode, 0);
+    QCOMPARE(bare.out, r.out);
 }
 
 void TestCli::version()
