@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <map>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -80,12 +81,15 @@ StatusCounts statusFrom(const QSqlQuery &row, int column, qint64 requests)
 class Queries
 {
 public:
-    Queries(MySqlStore &store, Condition condition) : m_store(store), m_condition(std::move(condition)) {}
+    Queries(QSqlDatabase database, StoreLocation location, Condition condition)
+        : m_database(std::move(database)), m_location(std::move(location)), m_condition(std::move(condition))
+    {
+    }
 
     // Runs `select` with the shared condition; "%WHERE%" in it stands for the condition.
     bool run(QSqlQuery &query, QString select, const QVariantList &extraValues = {})
     {
-        query = QSqlQuery(m_store.database());
+        query = QSqlQuery(m_database);
         query.setForwardOnly(true);
         select.replace(QStringLiteral("%WHERE%"), m_condition.sql);
         if (!query.prepare(select))
@@ -115,7 +119,7 @@ public:
                 marks << QStringLiteral("?");
                 values << QVariant(missing[i]);
             }
-            QSqlQuery query(m_store.database());
+            QSqlQuery query(m_database);
             query.setForwardOnly(true);
             query.prepare(QStringLiteral("SELECT id, value FROM strings WHERE id IN (%1)")
                               .arg(marks.join(QLatin1Char(','))));
@@ -134,12 +138,12 @@ public:
 private:
     bool fail(const QSqlQuery &query)
     {
-        m_error =
-            MySqlConnection::describe(query.lastError(), m_store.location(), QStringLiteral("summarising"));
+        m_error = MySqlConnection::describe(query.lastError(), m_location, QStringLiteral("summarising"));
         return false;
     }
 
-    MySqlStore &m_store;
+    QSqlDatabase m_database;
+    StoreLocation m_location;
     Condition m_condition;
     QString m_error;
 };
@@ -178,6 +182,55 @@ QList<RankedItem> topOf(const std::vector<Ranked> &items, const std::unordered_m
     return result;
 }
 
+// The top lists of `summary`; returns an error message, empty on success.
+QString topLists(Queries &queries, std::unordered_map<qint64, QString> &names,
+                 std::unordered_set<qint64> &ids, QSqlQuery &row, int topCount, Summary &summary)
+{
+    // Top lists: RANK() keeps every item tied with the last place, so ties can be broken by name here.
+    const int n = std::max(topCount, 0);
+    struct Dimension
+    {
+        const char *column;
+        QList<RankedItem> *byRequests;
+        QList<RankedItem> *byBytes;
+    };
+    const Dimension dimensions[] = {
+        {"object_key_ref", &summary.topKeys, &summary.topKeysByBytes},
+        {"referer_ref", &summary.topReferers, &summary.topReferersByBytes},
+        {"remote_ip_ref", &summary.topIps, &summary.topIpsByBytes},
+        {"user_agent_ref", &summary.topUserAgents, &summary.topUserAgentsByBytes},
+        {"error_code_ref", &summary.topErrorCodes, nullptr},
+    };
+    for (const Dimension &dimension : dimensions) {
+        if (n == 0)
+            break;
+        if (!queries.run(
+                row,
+                QStringLiteral("SELECT ref, requests, bytes FROM (SELECT %1 AS ref, COUNT(*) AS requests, "
+                               "COALESCE(SUM(bytes_sent), 0) AS bytes, RANK() OVER (ORDER BY COUNT(*) "
+                               "DESC) AS by_requests, RANK() OVER (ORDER BY COALESCE(SUM(bytes_sent), 0) "
+                               "DESC) AS by_bytes FROM requests WHERE %WHERE% AND %1 IS NOT NULL GROUP BY "
+                               "%1) ranked WHERE by_requests <= ? OR by_bytes <= ?")
+                    .arg(QLatin1String(dimension.column)),
+                {QVariant(n), QVariant(n)}))
+            return queries.error();
+        std::vector<Ranked> items;
+        ids.clear();
+        while (row.next()) {
+            items.push_back(
+                {row.value(0).toLongLong(), row.value(1).toLongLong(), row.value(2).toLongLong()});
+            ids.insert(items.back().id);
+        }
+        if (!queries.resolve(ids, names))
+            return queries.error();
+        *dimension.byRequests = topOf(items, names, n, false);
+        if (dimension.byBytes)
+            *dimension.byBytes = topOf(items, names, n, true);
+    }
+
+    return {};
+}
+
 } // namespace
 
 std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const SummaryQuery &query, QString *error)
@@ -195,7 +248,7 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
     Condition condition;
     if (!conditionFor(query, condition, error))
         return std::nullopt;
-    Queries queries(store, condition);
+    Queries queries(store.database(), store.location(), condition);
     auto failed = [&]() -> std::optional<Summary> {
         if (error)
             *error = queries.error();
@@ -205,6 +258,36 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
     Summary summary;
     summary.pricePerGiB = query.pricePerGiB;
     summary.store = store.totals();
+
+    // The top lists run at the same time on a second connection: each is a scan of its own, and the
+    // server has more than one core.
+    QString topsError;
+    std::thread topThread([&] {
+        QString openError;
+        QSqlDatabase second = MySqlConnection::open(store.location(), &openError);
+        if (!second.isValid()) {
+            topsError = openError;
+            return;
+        }
+        {
+            Queries queries(second, store.location(), condition);
+            std::unordered_map<qint64, QString> names;
+            std::unordered_set<qint64> ids;
+            QSqlQuery row;
+            topsError = topLists(queries, names, ids, row, query.topCount, summary);
+        }
+        MySqlConnection::close(second);
+    });
+    // Joins the thread on every way out of this function.
+    struct Joiner
+    {
+        std::thread &thread;
+        ~Joiner()
+        {
+            if (thread.joinable())
+                thread.join();
+        }
+    } joiner{topThread};
 
     QSqlQuery row;
     if (!queries.run(row, QStringLiteral("SELECT COUNT(*), COALESCE(SUM(bytes_sent), 0), MIN(request_time), "
@@ -343,46 +426,12 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
         }
     }
 
-    // Top lists: RANK() keeps every item tied with the last place, so ties can be broken by name here.
-    const int n = std::max(query.topCount, 0);
-    struct Dimension
-    {
-        const char *column;
-        QList<RankedItem> *byRequests;
-        QList<RankedItem> *byBytes;
-    };
-    const Dimension dimensions[] = {
-        {"object_key_ref", &summary.topKeys, &summary.topKeysByBytes},
-        {"referer_ref", &summary.topReferers, &summary.topReferersByBytes},
-        {"remote_ip_ref", &summary.topIps, &summary.topIpsByBytes},
-        {"user_agent_ref", &summary.topUserAgents, &summary.topUserAgentsByBytes},
-        {"error_code_ref", &summary.topErrorCodes, nullptr},
-    };
-    for (const Dimension &dimension : dimensions) {
-        if (n == 0)
-            break;
-        if (!queries.run(
-                row,
-                QStringLiteral("SELECT ref, requests, bytes FROM (SELECT %1 AS ref, COUNT(*) AS requests, "
-                               "COALESCE(SUM(bytes_sent), 0) AS bytes, RANK() OVER (ORDER BY COUNT(*) "
-                               "DESC) AS by_requests, RANK() OVER (ORDER BY COALESCE(SUM(bytes_sent), 0) "
-                               "DESC) AS by_bytes FROM requests WHERE %WHERE% AND %1 IS NOT NULL GROUP BY "
-                               "%1) ranked WHERE by_requests <= ? OR by_bytes <= ?")
-                    .arg(QLatin1String(dimension.column)),
-                {QVariant(n), QVariant(n)}))
-            return failed();
-        std::vector<Ranked> items;
-        ids.clear();
-        while (row.next()) {
-            items.push_back(
-                {row.value(0).toLongLong(), row.value(1).toLongLong(), row.value(2).toLongLong()});
-            ids.insert(items.back().id);
-        }
-        if (!queries.resolve(ids, names))
-            return failed();
-        *dimension.byRequests = topOf(items, names, n, false);
-        if (dimension.byBytes)
-            *dimension.byBytes = topOf(items, names, n, true);
+    if (topThread.joinable())
+        topThread.join();
+    if (!topsError.isEmpty()) {
+        if (error)
+            *error = topsError;
+        return std::nullopt;
     }
 
     // Applications: attribution is decided once per distinct key and referer, on groups of them.
