@@ -148,7 +148,8 @@ int CheckCommand::run(const QStringList &arguments, const StoreOpener &openStore
                                  QStringLiteral("Logs to check in a throwaway store (or add to --db first)."),
                                  QStringLiteral("[PATH...]"));
     if (!parser.parse(arguments)) {
-        printErr(QStringLiteral("error: %1; try 'bucketscope check --help'").arg(parser.errorText()));
+        printErr(
+            QStringLiteral("error: %1; try 'bucketscope check --help'").arg(CommandLine::errorText(parser)));
         return kError;
     }
     if (parser.isSet(QStringLiteral("help"))) {

@@ -249,7 +249,7 @@ bool parseOrFail(QCommandLineParser &parser, const QStringList &arguments)
 {
     if (!parser.parse(arguments)) {
         printErr(QStringLiteral("error: %1; try 'bucketscope %2 --help'")
-                     .arg(parser.errorText(), arguments.value(1)));
+                     .arg(CommandLine::errorText(parser), arguments.value(1)));
         return false;
     }
     if (parser.isSet(QStringLiteral("help"))) {
@@ -658,6 +658,14 @@ QString CommandLine::helpText(const QCommandLineParser &parser)
     static const QRegularExpression usage(QStringLiteral("^Usage: \\S+ \\[options\\] (\\S+)"));
     QString text = parser.helpText();
     text.replace(usage, QStringLiteral("Usage: bucketscope \\1 [options]"));
+    return text;
+}
+
+QString CommandLine::errorText(const QCommandLineParser &parser)
+{
+    QString text = parser.errorText();
+    if (text.endsWith(QLatin1Char('.')))
+        text.chop(1);
     return text;
 }
 

@@ -27,6 +27,8 @@ public:
     static int run(const QStringList &arguments);
     // A command's --help text, its usage line as "Usage: bucketscope COMMAND [options] ...".
     static QString helpText(const QCommandLineParser &parser);
+    // The parser's error without its final full stop, to be followed by "; try ...".
+    static QString errorText(const QCommandLineParser &parser);
 };
 
 } // namespace BucketScope

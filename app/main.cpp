@@ -153,30 +153,39 @@ int runDesktop(int argc, char *argv[])
 // bucketscope report PATH... --out DIR: the dashboard's charts and summary.json, without a display.
 int runReport(int argc, char *argv[])
 {
-    QStringList paths;
-    QString out;
-    for (int i = 2; i < argc; ++i) {
-        const QString arg = QString::fromLocal8Bit(argv[i]);
-        if (arg == QLatin1String("--out") && i + 1 < argc) {
-            out = QString::fromLocal8Bit(argv[++i]);
-        } else if (arg == QLatin1String("--help") || arg == QLatin1String("-h")) {
-            std::fputs("Usage: bucketscope report PATH... --out DIR\n\nWrites bandwidth.png, "
-                       "cost-by-application.png, "
-                       "error-rates.png, latency.png (2400x1200) and summary.json (as 'bucketscope summary' "
-                       "prints it)"
-                       " to DIR. Needs no display.\n",
-                       stdout);
-            return BucketScope::CommandLine::Success;
-        } else if (arg.startsWith(QLatin1String("--"))) {
-            std::fprintf(stderr, "error: unknown option %s; try 'bucketscope report --help'\n",
-                         qPrintable(arg));
-            return BucketScope::CommandLine::Fatal;
-        } else {
-            paths << arg;
-        }
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments << QString::fromLocal8Bit(argv[i]);
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Writes bandwidth.png, cost-by-application.png, error-rates.png, latency.png (2400x1200) "
+        "and summary.json (as 'bucketscope summary' prints it) to DIR. Needs no display."));
+    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
+                                  QStringLiteral("Show this help."));
+    const QCommandLineOption outOption(QStringLiteral("out"),
+                                       QStringLiteral("The folder to write to; created if missing."),
+                                       QStringLiteral("DIR"));
+    parser.addOptions({help, outOption});
+    parser.addPositionalArgument(QStringLiteral("report"), QStringLiteral("The command."));
+    parser.addPositionalArgument(QStringLiteral("PATH"),
+                                 QStringLiteral("Log files (plain or .gz) or folders (read recursively)."),
+                                 QStringLiteral("PATH..."));
+    if (!parser.parse(arguments)) {
+        std::fprintf(stderr, "error: %s; try 'bucketscope report --help'\n",
+                     qPrintable(BucketScope::CommandLine::errorText(parser)));
+        return BucketScope::CommandLine::Fatal;
     }
+    if (parser.isSet(help)) {
+        QCoreApplication core(argc, argv); // the help text names the program
+        std::fputs(qPrintable(BucketScope::CommandLine::helpText(parser)), stdout);
+        return BucketScope::CommandLine::Success;
+    }
+    const QStringList paths = parser.positionalArguments().mid(1);
+    const QString out = parser.value(outOption);
     if (paths.isEmpty() || out.isEmpty()) {
-        std::fputs("error: report needs log files or folders and --out DIR\n", stderr);
+        std::fputs(
+            "error: report needs log files or folders and --out DIR; try 'bucketscope report --help'\n",
+            stderr);
         return BucketScope::CommandLine::Fatal;
     }
     if (!hasDisplay() && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))

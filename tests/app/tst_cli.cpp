@@ -1238,6 +1238,23 @@ void TestCli::reportWritesChartsAndTheSameSummary()
     const Result summary = run({QStringLiteral("summary"), QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
     QCOMPARE(summary.exitCode, 0);
     QCOMPARE(QJsonDocument::fromJson(json.readAll()), QJsonDocument::fromJson(summary.out));
+
+    // The same options as the other commands: --out=DIR works, a missing value is named.
+    const QString joined = dir.filePath(QStringLiteral("joined"));
+    const Result withEquals = run({QStringLiteral("report"), QStringLiteral(BUCKETSCOPE_SAMPLE_LOG),
+                                   QStringLiteral("--out=") + joined});
+    QVERIFY2(withEquals.exitCode == 0, withEquals.err.constData());
+    QVERIFY(QFile::exists(QDir(joined).filePath(QStringLiteral("latency.png"))));
+    const Result missing =
+        run({QStringLiteral("report"), QStringLiteral(BUCKETSCOPE_SAMPLE_LOG), QStringLiteral("--out")});
+    QCOMPARE(missing.exitCode, 2);
+    QVERIFY2(missing.err.contains("Missing value after '--out'; try 'bucketscope report --help'"),
+             missing.err.constData());
+    const Result help = run({QStringLiteral("report"), QStringLiteral("--help")});
+    QCOMPARE(help.exitCode, 0);
+    QVERIFY2(help.out.startsWith("Usage: bucketscope report [options] PATH...") &&
+                 help.out.contains("--out <DIR>"),
+             help.out.constData());
 }
 
 QTEST_GUILESS_MAIN(TestCli)
