@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "AlertRules.h"
 
-#include <QFile>
+#include "util/JsonFile.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSaveFile>
 #include <QSet>
 
 #include <cmath>
@@ -238,21 +238,12 @@ QByteArray AlertRules::toJson() const
 
 bool AlertRules::load(const QString &path, AlertRules &rules, QString *error)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return fail(error, QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
-    QString reason;
-    if (!fromJson(file.readAll(), rules, &reason))
-        return fail(error, QStringLiteral("%1: %2").arg(path, reason));
-    return true;
+    return JsonFile::load(path, rules, error);
 }
 
 bool AlertRules::save(const QString &path, QString *error) const
 {
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(toJson()) < 0 || !file.commit())
-        return fail(error, QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
-    return true;
+    return JsonFile::write(path, toJson(), error);
 }
 
 } // namespace BucketScope

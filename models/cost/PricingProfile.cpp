@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "PricingProfile.h"
 
-#include <QFile>
+#include "util/JsonFile.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSaveFile>
 #include <QSet>
 
 #include <cmath>
@@ -215,21 +215,12 @@ QByteArray PricingProfile::toJson() const
 
 bool PricingProfile::load(const QString &path, PricingProfile &profile, QString *error)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return fail(error, QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
-    QString reason;
-    if (!fromJson(file.readAll(), profile, &reason))
-        return fail(error, QStringLiteral("%1: %2").arg(path, reason));
-    return true;
+    return JsonFile::load(path, profile, error);
 }
 
 bool PricingProfile::save(const QString &path, QString *error) const
 {
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(toJson()) < 0 || !file.commit())
-        return fail(error, QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
-    return true;
+    return JsonFile::write(path, toJson(), error);
 }
 
 double PricingProfile::egressCost(qint64 monthBytesBefore, qint64 bytes) const
