@@ -245,22 +245,11 @@ int CheckCommand::run(const QStringList &arguments, const StoreOpener &openStore
                      (error.isEmpty() ? QStringLiteral("the store holds no requests to check") : error));
             return kError;
         }
-        day = *last - ((*last % 86400) + 86400) % 86400;
+        day = AlertEvaluator::dayOf(*last);
     }
 
-    const auto summaries = [&](std::pair<qint64, qint64> range, const QString &application,
-                               QString *summaryError) {
-        SummaryQuery query;
-        query.from = range.first;
-        query.to = range.second;
-        query.topCount = 0;
-        query.attribution = attributionRules;
-        if (!application.isEmpty())
-            query.application = application;
-        return Aggregator::compute(*store, query, summaryError);
-    };
-    const std::optional<AlertEvaluator::Result> result =
-        AlertEvaluator::evaluate(rules, pricing, *day, summaries, &abuse, &error);
+    const std::optional<AlertEvaluator::Result> result = AlertEvaluator::evaluate(
+        rules, pricing, *day, AlertEvaluator::summariesOf(*store, attributionRules), &abuse, &error);
     if (!result) {
         printErr(QStringLiteral("error: ") + error);
         return kError;

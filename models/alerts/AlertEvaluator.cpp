@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "AlertEvaluator.h"
 
+#include "aggregation/Aggregator.h"
+
 #include "AbuseQueries.h"
 #include "cost/CostModel.h"
 
@@ -204,6 +206,22 @@ std::optional<AlertEvaluator::Result> AlertEvaluator::evaluate(const AlertRules 
         }
     }
     return result;
+}
+
+AlertEvaluator::SummaryProvider AlertEvaluator::summariesOf(RecordStore &store,
+                                                            const Attribution &attribution)
+{
+    return
+        [&store, attribution](std::pair<qint64, qint64> range, const QString &application, QString *error) {
+            SummaryQuery query;
+            query.from = range.first;
+            query.to = range.second;
+            query.topCount = 0;
+            query.attribution = attribution;
+            if (!application.isEmpty())
+                query.application = application;
+            return Aggregator::compute(store, query, error);
+        };
 }
 
 } // namespace BucketScope

@@ -15,6 +15,9 @@
 
 namespace BucketScope {
 
+class Attribution;
+class RecordStore;
+
 class AbuseQueries;
 
 // Checks the rules against one day. The daily figures come from Summaries (one for the whole store,
@@ -34,6 +37,11 @@ public:
         QList<Alert> alerts;
         QStringList notes; // rules that could not judge this day, and why
     };
+
+    // Summaries of `store` for the evaluator, attributed with `attribution` (no top lists).
+    static SummaryProvider summariesOf(RecordStore &store, const Attribution &attribution);
+    // 00:00 UTC of the day holding `time` (epoch seconds).
+    static qint64 dayOf(qint64 time) { return time - ((time % 86400) + 86400) % 86400; }
 
     // At most this many alerts per per-IP rule and day, the worst first.
     static constexpr int kMaxIpAlertsPerRule = 10;

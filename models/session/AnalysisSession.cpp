@@ -193,19 +193,9 @@ void AnalysisSession::startAlertCheck()
             const AbuseQueries abuse(database);
             std::optional<qint64> last = database.isOpen() ? abuse.lastRequestTime(&error) : std::nullopt;
             if (last) {
-                const auto summaries = [&](std::pair<qint64, qint64> range, const QString &application,
-                                           QString *summaryError) {
-                    SummaryQuery query;
-                    query.from = range.first;
-                    query.to = range.second;
-                    query.topCount = 0;
-                    query.attribution = attribution;
-                    if (!application.isEmpty())
-                        query.application = application;
-                    return Aggregator::compute(*store, query, summaryError);
-                };
-                const qint64 day = *last - ((*last % 86400) + 86400) % 86400;
-                result = AlertEvaluator::evaluate(rules, pricing, day, summaries, &abuse, &error);
+                result = AlertEvaluator::evaluate(rules, pricing, AlertEvaluator::dayOf(*last),
+                                                  AlertEvaluator::summariesOf(*store, attribution), &abuse,
+                                                  &error);
             }
         }
         QSqlDatabase::removeDatabase(connection);
