@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "CheckCommand.h"
 
+#include "Console.h"
+
 #include "AlertNotifier.h"
 #include "CommandLine.h"
 #include "aggregation/Aggregator.h"
@@ -30,18 +32,6 @@ namespace {
 constexpr int kNoAlerts = 0;
 constexpr int kAlerts = 1;
 constexpr int kError = 2;
-
-void printErr(const QString &message)
-{
-    const QByteArray text = message.toLocal8Bit() + '\n';
-    std::fwrite(text.constData(), 1, std::size_t(text.size()), stderr);
-}
-
-void printOut(const QByteArray &text)
-{
-    std::fwrite(text.constData(), 1, std::size_t(text.size()), stdout);
-    std::fflush(stdout);
-}
 
 // Seconds as a positive number of milliseconds, e.g. "0.5" -> 500.
 bool parseSeconds(const QString &text, int &ms)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "CommandLine.h"
 
+#include "Console.h"
+
 #include "CheckCommand.h"
 #include "aggregation/Aggregator.h"
 #include "aggregation/CombinedView.h"
@@ -31,18 +33,6 @@ namespace BucketScope {
 namespace {
 
 constexpr int kRejectsShownOnStderr = 20;
-
-void printErr(const QString &message)
-{
-    const QByteArray text = message.toLocal8Bit() + '\n';
-    std::fwrite(text.constData(), 1, std::size_t(text.size()), stderr);
-}
-
-void printOut(const QByteArray &text)
-{
-    std::fwrite(text.constData(), 1, std::size_t(text.size()), stdout);
-    std::fflush(stdout);
-}
 
 QString humanBytes(double bytes)
 {
