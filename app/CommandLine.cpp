@@ -265,6 +265,42 @@ bool readAttribution(const QString &path, Attribution &attribution)
     return true;
 }
 
+// Where the DMAPI tables are (--dmapi-analytics-table, --dmapi-files-table, --dmapi-key-column) and the
+// attribution rules for their application_id: shared by ingest --dmapi and combined.
+struct DmapiTableOptions
+{
+    explicit DmapiTableOptions(const QString &attributionHelp)
+        : attribution(QStringLiteral("attribution"), attributionHelp, QStringLiteral("FILE"))
+    {
+    }
+    QCommandLineOption analytics{QStringLiteral("dmapi-analytics-table"),
+                                 QStringLiteral("The analytics table (default media_analytics)."),
+                                 QStringLiteral("NAME"), QStringLiteral("media_analytics")};
+    QCommandLineOption files{QStringLiteral("dmapi-files-table"),
+                             QStringLiteral("The media files table (default media_files)."),
+                             QStringLiteral("NAME"), QStringLiteral("media_files")};
+    QCommandLineOption keyColumn{
+        QStringLiteral("dmapi-key-column"),
+        QStringLiteral(
+            "The media files column holding the S3 key a file is stored under (default storage_key)."),
+        QStringLiteral("NAME"), QStringLiteral("storage_key")};
+    QCommandLineOption attribution;
+
+    // False after printing what is wrong.
+    bool read(const QCommandLineParser &parser, DmapiOptions &options) const
+    {
+        options.analyticsTable = parser.value(analytics);
+        options.filesTable = parser.value(files);
+        options.keyColumn = parser.value(keyColumn);
+        QString error;
+        if (!options.valid(&error)) {
+            printErr(QStringLiteral("error: ") + error);
+            return false;
+        }
+        return !parser.isSet(attribution) || readAttribution(parser.value(attribution), options.attribution);
+    }
+};
+
 int runIngest(const QStringList &arguments)
 {
     Context context;
@@ -279,22 +315,9 @@ int runIngest(const QStringList &arguments)
         QStringLiteral(
             "Also write each new record to the DMAPI media_analytics table, with metadata "
             "{source: ovh_logs, bytes, status, response_time} (mysql:// stores only; see docs/mysql.md)."));
-    const QCommandLineOption dmapiAnalytics(QStringLiteral("dmapi-analytics-table"),
-                                            QStringLiteral("The analytics table (default media_analytics)."),
-                                            QStringLiteral("NAME"), QStringLiteral("media_analytics"));
-    const QCommandLineOption dmapiFiles(QStringLiteral("dmapi-files-table"),
-                                        QStringLiteral("The media files table (default media_files)."),
-                                        QStringLiteral("NAME"), QStringLiteral("media_files"));
-    const QCommandLineOption dmapiKey(
-        QStringLiteral("dmapi-key-column"),
-        QStringLiteral(
-            "The media files column holding the S3 key a file is stored under (default storage_key)."),
-        QStringLiteral("NAME"), QStringLiteral("storage_key"));
-    const QCommandLineOption attribution(
-        QStringLiteral("attribution"),
-        QStringLiteral("JSON file of application attribution rules for --dmapi's application_id."),
-        QStringLiteral("FILE"));
-    parser.addOptions({dmapi, dmapiAnalytics, dmapiFiles, dmapiKey, attribution});
+    const DmapiTableOptions tables(
+        QStringLiteral("JSON file of application attribution rules for --dmapi's application_id."));
+    parser.addOptions({dmapi, tables.analytics, tables.files, tables.keyColumn, tables.attribution});
     parser.addPositionalArgument(QStringLiteral("ingest"), QStringLiteral("The command."));
     parser.addPositionalArgument(
         QStringLiteral("PATH"),
@@ -311,15 +334,7 @@ int runIngest(const QStringList &arguments)
     std::optional<DmapiOptions> dmapiOptions;
     if (parser.isSet(dmapi)) {
         DmapiOptions options;
-        options.analyticsTable = parser.value(dmapiAnalytics);
-        options.filesTable = parser.value(dmapiFiles);
-        options.keyColumn = parser.value(dmapiKey);
-        QString error;
-        if (!options.valid(&error)) {
-            printErr(QStringLiteral("error: ") + error);
-            return CommandLine::Fatal;
-        }
-        if (parser.isSet(attribution) && !readAttribution(parser.value(attribution), options.attribution))
+        if (!tables.read(parser, options))
             return CommandLine::Fatal;
         dmapiOptions = options;
     }
@@ -549,21 +564,9 @@ int runCombined(const QStringList &arguments)
     const QCommandLineOption application(QStringLiteral("application"),
                                          QStringLiteral("Only this application's requests (e.g. castingly)."),
                                          QStringLiteral("NAME"));
-    const QCommandLineOption analytics(QStringLiteral("dmapi-analytics-table"),
-                                       QStringLiteral("The analytics table (default media_analytics)."),
-                                       QStringLiteral("NAME"), QStringLiteral("media_analytics"));
-    const QCommandLineOption files(QStringLiteral("dmapi-files-table"),
-                                   QStringLiteral("The media files table (default media_files)."),
-                                   QStringLiteral("NAME"), QStringLiteral("media_files"));
-    const QCommandLineOption keyColumn(
-        QStringLiteral("dmapi-key-column"),
-        QStringLiteral("The media files column holding the S3 key (default storage_key)."),
-        QStringLiteral("NAME"), QStringLiteral("storage_key"));
-    const QCommandLineOption attribution(QStringLiteral("attribution"),
-                                         QStringLiteral("JSON file of application attribution rules."),
-                                         QStringLiteral("FILE"));
-    parser.addOptions({range.from, range.to, application, range.top, range.price, analytics, files, keyColumn,
-                       attribution});
+    const DmapiTableOptions tables(QStringLiteral("JSON file of application attribution rules."));
+    parser.addOptions({range.from, range.to, application, range.top, range.price, tables.analytics,
+                       tables.files, tables.keyColumn, tables.attribution});
     parser.addPositionalArgument(QStringLiteral("combined"), QStringLiteral("The command."));
     if (!parseOrFail(parser, arguments))
         return parser.isSet(QStringLiteral("help")) ? CommandLine::Success : CommandLine::Fatal;
@@ -572,16 +575,9 @@ int runCombined(const QStringList &arguments)
     if (!range.read(parser, query.from, query.to, query.pricePerGiB, query.topCount))
         return CommandLine::Fatal;
     query.application = parser.value(application);
-    query.tables.analyticsTable = parser.value(analytics);
-    query.tables.filesTable = parser.value(files);
-    query.tables.keyColumn = parser.value(keyColumn);
+    if (!tables.read(parser, query.tables))
+        return CommandLine::Fatal;
     QString error;
-    if (!query.tables.valid(&error)) {
-        printErr(QStringLiteral("error: ") + error);
-        return CommandLine::Fatal;
-    }
-    if (parser.isSet(attribution) && !readAttribution(parser.value(attribution), query.tables.attribution))
-        return CommandLine::Fatal;
     if (!parser.isSet(context.db)) {
         printErr(QStringLiteral(
             "error: combined reads a MySQL/MariaDB store: give --db mysql://user@host/database"));
