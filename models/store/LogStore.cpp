@@ -234,14 +234,6 @@ bool LogStore::migrate()
             return false;
         }
     }
-    if (version > 0) {
-        const QString bump =
-            QStringLiteral("UPDATE schema_info SET version = %1").arg(Schema::kCurrentVersion);
-        if (!exec(bump.toUtf8().constData())) {
-            exec("ROLLBACK");
-            return false;
-        }
-    }
     return exec("COMMIT");
 }
 

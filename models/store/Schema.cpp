@@ -60,7 +60,6 @@ QStringList version1(SqlDialect dialect)
 {
     QStringList sql;
     sql << createTable("schema_info", {{QStringLiteral("version"), Type::Int, true}}, dialect);
-    sql << QStringLiteral("INSERT INTO schema_info (version) VALUES (1)");
     sql << createTable("source_files",
                        {{QStringLiteral("id"), Type::Id},
                         {QStringLiteral("path"), Type::Text, true},
@@ -131,7 +130,11 @@ QStringList Schema::migrationStatements(SqlDialect dialect, int fromVersion)
     QStringList statements;
     if (fromVersion < 1)
         statements += version1(dialect);
-    // Later versions append their ALTER/CREATE statements here and bump the schema_info row.
+    // Later versions append their ALTER/CREATE statements here.
+    // The version row goes in last: MySQL commits each DDL statement at once, and a second ingest
+    // that sees the current version starts writing, so every table must exist by then.
+    if (fromVersion < kCurrentVersion)
+        statements << QStringLiteral("INSERT INTO schema_info (version) VALUES (%1)").arg(kCurrentVersion);
     return statements;
 }
 

@@ -17,6 +17,7 @@
 #include <QJsonDocument>
 #include <QProcess>
 #include <QProcessEnvironment>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -489,24 +490,25 @@ void TstMySqlStore::twoIngestsAtOnceLoseAndDoubleNothing()
     workerB->moveToThread(&threadB);
     connect(&threadA, &QThread::started, workerA, &IngestWorker::run);
     connect(&threadB, &QThread::started, workerB, &IngestWorker::run);
-    connect(
-        workerA, &IngestWorker::finished, this, [&](const IngestResult &r) { a = r; }, Qt::QueuedConnection);
-    connect(
-        workerB, &IngestWorker::finished, this, [&](const IngestResult &r) { b = r; }, Qt::QueuedConnection);
     connect(&threadA, &QThread::finished, workerA, &QObject::deleteLater);
     connect(&threadB, &QThread::finished, workerB, &QObject::deleteLater);
     QSignalSpy doneA(workerA, &IngestWorker::finished);
     QSignalSpy doneB(workerB, &IngestWorker::finished);
+    // A failed check below must not leave the threads running (QThread aborts when destroyed so).
+    const auto stopThreads = qScopeGuard([&] {
+        threadA.quit();
+        threadB.quit();
+        threadA.wait();
+        threadB.wait();
+    });
     threadA.start();
     threadB.start();
     QTRY_VERIFY_WITH_TIMEOUT(doneA.size() == 1 && doneB.size() == 1, 120000);
-    QTRY_VERIFY(a.lines > 0 && b.lines > 0);
-    threadA.quit();
-    threadB.quit();
-    threadA.wait();
-    threadB.wait();
+    a = doneA.first().first().value<IngestResult>();
+    b = doneB.first().first().value<IngestResult>();
     QVERIFY2(a.fatalError.isEmpty(), qPrintable(a.fatalError));
     QVERIFY2(b.fatalError.isEmpty(), qPrintable(b.fatalError));
+    QVERIFY(a.lines > 0 && b.lines > 0);
 
     const QString sqlitePath = m_dir.filePath(QStringLiteral("concurrent.sqlite"));
     const IngestResult reference = ingestInto({whole}, sqliteRequest(sqlitePath));
