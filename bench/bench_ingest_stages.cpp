@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Times each ingest stage on one file so a regression can be pinned to reading, parsing or storing:
+// Times each ingest stage on one file so a regression can be pinned to reading, parsing or storing,
+// then how long the ingest worker takes to stop after Cancel at different points of the file:
 //   bucketscope-bench-stages FILE [STORE]
+#include "ingest/IngestWorker.h"
 #include "input/LineReader.h"
 #include "parser/S3LogParser.h"
 #include "store/LogStore.h"
@@ -8,9 +10,12 @@
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QThread>
 
+#include <algorithm>
 #include <cstdio>
 #include <sqlite3.h>
+#include <vector>
 
 using namespace BucketScope;
 
@@ -89,5 +94,45 @@ int main(int argc, char *argv[])
                 static_cast<long long>(parsed));
     std::printf("read+parse+store %.3f s  %.0f lines/s (%lld stored)\n", storeSeconds, lines / storeSeconds,
                 static_cast<long long>(stored));
+
+    // The ingest worker (parsing on a second thread) from start to finished, then how long it takes to
+    // stop after requestCancel() (its last commit included), cancelling at 10 points of such a run.
+    auto runWorker = [&](double cancelAfterSeconds) {
+        QFile::remove(storePath);
+        auto *worker = new IngestWorker(IngestRequest{{path}, storePath});
+        QThread thread;
+        worker->moveToThread(&thread);
+        QObject::connect(&thread, &QThread::started, worker, &IngestWorker::run);
+        QObject::connect(&thread, &QThread::finished, worker, &QObject::deleteLater);
+        QElapsedTimer sinceStart, sinceCancel;
+        double finishedAfter = -1;
+        QObject::connect(
+            worker, &IngestWorker::finished, worker,
+            [&] { finishedAfter = (sinceCancel.isValid() ? sinceCancel : sinceStart).nsecsElapsed() / 1e9; },
+            Qt::DirectConnection);
+        sinceStart.start();
+        thread.start();
+        if (cancelAfterSeconds > 0) {
+            QThread::usleep(static_cast<unsigned long>(cancelAfterSeconds * 1e6));
+            sinceCancel.start();
+            worker->requestCancel();
+        }
+        thread.quit();
+        thread.wait();
+        return finishedAfter;
+    };
+    const double workerSeconds = runWorker(0);
+    std::printf("ingest worker    %.3f s  %.0f lines/s\n", workerSeconds, lines / workerSeconds);
+    std::vector<double> cancelMs;
+    for (int i = 1; i <= 10; ++i)
+        cancelMs.push_back(runWorker(workerSeconds * i / 11) * 1000);
+    QFile::remove(storePath);
+    if (qEnvironmentVariableIsSet("BENCH_VERBOSE"))
+        for (double ms : cancelMs)
+            std::printf("  cancel %.1f ms\n", ms);
+    std::sort(cancelMs.begin(), cancelMs.end());
+    if (!cancelMs.empty())
+        std::printf("cancel latency   median %.1f ms  max %.1f ms (%zu cancels)\n",
+                    cancelMs[cancelMs.size() / 2], cancelMs.back(), cancelMs.size());
     return 0;
 }

@@ -57,6 +57,8 @@ void IngestWorker::run()
         return;
     }
 
+    store->setCancelFlag(&m_cancel);
+
     int rejectSignals = 0;
     qint64 bytesBeforeFile = 0;
     qint64 lastProgressAt = 0;

@@ -3,6 +3,7 @@
 
 #include "RecordValues.h"
 #include "Schema.h"
+#include "WalCheckpointer.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -40,6 +41,7 @@ template <typename T> void bindNumber(sqlite3_stmt *statement, int index, const 
 
 LogStore::~LogStore()
 {
+    m_checkpointer.reset(); // before the connection it checkpoints for closes
     sqlite3_finalize(m_insert);
     sqlite3_finalize(m_reject);
     sqlite3_finalize(m_findString);
@@ -69,18 +71,33 @@ std::unique_ptr<LogStore> LogStore::openSqlite(const QString &path, Durability d
     }
     sqlite3_busy_timeout(store->m_db, 10000);
     // 16 KiB pages (set before the first table exists) hold more rows per page than SQLite's 4 KiB
-    // default; WAL lets readers see committed data while an ingest writes; checkpointing every 4096
-    // pages (64 MiB) instead of every 1000 saves most of the fsyncs of a bulk load.
+    // default; WAL lets readers see committed data while an ingest writes.
     const bool pragmas =
         store->exec("PRAGMA page_size=16384") &&
         (durability == Durability::Durable
-             ? store->exec("PRAGMA journal_mode=WAL") && store->exec("PRAGMA synchronous=NORMAL") &&
-                   store->exec("PRAGMA wal_autocheckpoint=4096")
+             ? store->exec("PRAGMA journal_mode=WAL") && store->exec("PRAGMA synchronous=NORMAL")
              : store->exec("PRAGMA journal_mode=OFF") && store->exec("PRAGMA synchronous=OFF"));
     if (!pragmas || !store->exec("PRAGMA cache_size=-65536") || !store->migrate()) {
         if (error)
             *error = QStringLiteral("cannot use %1 as a BucketScope store: %2").arg(path, store->m_lastError);
         return nullptr;
+    }
+
+    if (durability == Durability::Durable) {
+        // Checkpoints run beside the ingest instead of inside its commits (WalCheckpointer.h), once
+        // the log holds 64 MiB (m_checkpointPages): fewer, larger checkpoints save most of a bulk
+        // load's fsyncs.
+        store->m_checkpointer = std::make_unique<WalCheckpointer>(path);
+        sqlite3_wal_hook(
+            store->m_db,
+            [](void *self, sqlite3 *, const char *, int pages) {
+                auto *logStore = static_cast<LogStore *>(self);
+                logStore->m_walPages = pages;
+                if (pages >= logStore->m_checkpointPages)
+                    logStore->m_checkpointer->request();
+                return SQLITE_OK;
+            },
+            store.get());
     }
 
     if (durability == Durability::Throwaway) {
@@ -237,8 +254,19 @@ bool LogStore::migrate()
     return exec("COMMIT");
 }
 
+int LogStore::checkpointsCompleted() const
+{
+    return m_checkpointer ? m_checkpointer->completed() : 0;
+}
+
 bool LogStore::begin()
 {
+    // Caught up, the log starts over with this transaction instead of growing (WalCheckpointer.h).
+    // This waits for the last batch's pages only: the checkpoints since m_checkpointPages copied the rest.
+    if (m_checkpointer && m_walPages >= 2 * m_checkpointPages) {
+        m_checkpointer->waitUntilCaughtUp(m_cancel);
+        m_walPages = 0;
+    }
     if (!exec("BEGIN IMMEDIATE"))
         return false;
     // Another connection that committed since we last looked may have added strings we do not know.

@@ -17,6 +17,8 @@ struct sqlite3_stmt;
 
 namespace BucketScope {
 
+class WalCheckpointer;
+
 // The embedded SQLite store: schema migrations, deduplicating inserts and the rejects table. One
 // instance is one connection; use it from one thread at a time (the ingest worker opens its own).
 class LogStore : public RecordStore
@@ -62,6 +64,12 @@ public:
     // unique index instead, so memory stays bounded however large the input.
     void setInMemoryDedupeLimit(std::size_t keys) { m_inMemoryDedupeLimit = keys; }
 
+    // Durable stores checkpoint beside the writer once the write-ahead log holds this many pages and
+    // start it over at twice as many (default 4096 pages of 16 KiB). For tests and tuning.
+    void setCheckpointPages(int pages) { m_checkpointPages = pages; }
+    // Checkpoints that copied the whole log so far (0 for throwaway stores).
+    int checkpointsCompleted() const;
+
 private:
     LogStore() = default;
     bool exec(const char *sql);
@@ -72,6 +80,9 @@ private:
     QString diagnosis() const;
 
     sqlite3 *m_db = nullptr;
+    std::unique_ptr<WalCheckpointer> m_checkpointer; // durable stores only
+    int m_walPages = 0;                              // after the last commit
+    int m_checkpointPages = 4096;
     sqlite3_stmt *m_insert = nullptr;
     sqlite3_stmt *m_reject = nullptr;
     sqlite3_stmt *m_findString = nullptr;

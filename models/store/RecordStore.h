@@ -6,6 +6,8 @@
 
 #include <QString>
 
+#include <atomic>
+
 #include <string_view>
 
 namespace BucketScope {
@@ -46,6 +48,10 @@ public:
     // A description for people: a file path, or a URL without the password.
     virtual QString displayName() const = 0;
 
+    // Housekeeping a store may do between transactions (waiting for a checkpoint) stops early once
+    // *cancel is true, so Cancel is never held up by it. The flag must outlive the store's use.
+    virtual void setCancelFlag(const std::atomic<bool> *cancel) { m_cancel = cancel; }
+
     virtual bool begin() = 0;
     virtual bool commit() = 0;
     virtual void rollback() = 0;
@@ -72,6 +78,7 @@ public:
 
 protected:
     RecordStore() = default;
+    const std::atomic<bool> *m_cancel = nullptr;
     RecordStore(const RecordStore &) = delete;
     RecordStore &operator=(const RecordStore &) = delete;
 };
