@@ -10,6 +10,7 @@ packages=(
     qt6-base-dev qt6-charts-dev qt6-svg-dev libgl-dev libqt6sql6-sqlite libqt6sql6-mysql
     fonts-dejavu-core
     libsqlite3-dev zlib1g-dev libxxhash-dev
+    libloc-dev libloc-database libmaxminddb-dev  # models/geo: offline country and network lookups
     gzip
     dpkg-dev desktop-file-utils appstream groff-base binutils  # tests/packaging: cpack .deb, validators, man page
     clang libclang-rt-14-dev

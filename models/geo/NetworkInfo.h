@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QString>
+
+namespace BucketScope {
+
+// What an offline geo database says about one client address. Every field is empty (or 0) when the
+// database does not know: private and reserved ranges, malformed text, "-" in the log.
+struct NetworkInfo
+{
+    QString country; // ISO 3166-1 alpha-2, upper case ("US"); empty when unknown
+    quint32 asn = 0; // autonomous system number; 0 when unknown
+    QString asName;  // the AS's name as the database gives it ("GOOGLE"); empty when unknown
+    QString cdn;     // "Cloudflare", "Fastly", "Akamai", ... when asn is a known CDN network (CdnNetworks)
+
+    bool isEmpty() const { return country.isEmpty() && asn == 0 && asName.isEmpty(); }
+    bool operator==(const NetworkInfo &) const = default;
+};
+
+} // namespace BucketScope
