@@ -109,6 +109,13 @@ constexpr std::string_view kBackendUAs[] = {
     "command/s3.sync",
     "rclone/v1.68.1",
 };
+// The scanners behind the hostile probe lines.
+constexpr std::string_view kHostileUAs[] = {
+    "Mozilla/5.0 \"Hello, World\" (compatible; zgrab/0.x)",
+    "() { :; }; echo; /bin/bash -c \"cat /etc/passwd\"",
+    "python-requests/2.25.1",
+    "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)",
+};
 constexpr std::string_view kBackendIPs[] = {"51.75.142.18", "51.210.98.131", "141.94.77.204", "57.128.20.9",
                                             "2001:41d0:304:200::9c1d"};
 // Cloudflare-looking edge ranges: the heaviest "clients" are CDN edges in front of the bucket.
@@ -975,12 +982,6 @@ void LogGenerator::generateEvent()
                 "/.env",
                 "/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php?<?php echo md5(\"hi\");?>",
             };
-            static constexpr std::string_view hostileUAs[] = {
-                "Mozilla/5.0 \"Hello, World\" (compatible; zgrab/0.x)",
-                "() { :; }; echo; /bin/bash -c \"cat /etc/passwd\"",
-                "python-requests/2.25.1",
-                "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)",
-            };
             static constexpr std::string_view hostileRefs[] = {
                 "https://evil.example/?q=\"><script>alert(1)</script>",
                 "-",
@@ -991,7 +992,7 @@ void LogGenerator::generateEvent()
             const std::string enc = urlEncodeKey(probe.substr(1));
             k.encoded = enc;
             f.uri = std::string("\"GET ") + std::string(probe) + httpVer;
-            f.ua = quoted(pick(hostileUAs, m_rng.next()));
+            f.ua = quoted(pick(kHostileUAs, m_rng.next()));
             f.referer = quoted(pick(hostileRefs, m_rng.next()));
             f.key = k.encoded;
             finishErrorLine(m_rng.chance(0.5) ? 403 : 404);
@@ -1205,6 +1206,17 @@ bool LogGenerator::next(std::string &line)
     ++m_stats.lines;
     m_stats.bytes += line.size() + 1;
     return true;
+}
+
+std::vector<std::string_view> LogGenerator::userAgents()
+{
+    std::vector<std::string_view> all{"-"}; // the batch-delete lines log a bare "-"
+    all.insert(all.end(), std::begin(kBrowserUAs), std::end(kBrowserUAs));
+    all.insert(all.end(), std::begin(kBotUAs), std::end(kBotUAs));
+    all.insert(all.end(), std::begin(kToolUAs), std::end(kToolUAs));
+    all.insert(all.end(), std::begin(kBackendUAs), std::end(kBackendUAs));
+    all.insert(all.end(), std::begin(kHostileUAs), std::end(kHostileUAs));
+    return all;
 }
 
 QByteArray LogGenerator::generateAll()

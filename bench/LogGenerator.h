@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace bucketscope::bench {
@@ -110,6 +111,8 @@ public:
 
     // Convenience for tests: all lines, newline-terminated.
     QByteArray generateAll();
+    // Every user agent a line can carry, as logged without the quotes ("-" included), with repeats.
+    static std::vector<std::string_view> userAgents();
 
 private:
     struct Pending

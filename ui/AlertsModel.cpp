@@ -59,6 +59,10 @@ QVariant AlertsModel::data(const QModelIndex &index, int role) const
             parts << tr("hour %1 UTC")
                          .arg(QDateTime::fromSecsSinceEpoch(*alert.hour, Qt::UTC)
                                   .toString(QStringLiteral("HH:mm")));
+        if (alert.minute)
+            parts << tr("minute %1 UTC")
+                         .arg(QDateTime::fromSecsSinceEpoch(*alert.minute, Qt::UTC)
+                                  .toString(QStringLiteral("HH:mm")));
         return parts.join(QStringLiteral(", "));
     }
     default:

@@ -598,8 +598,9 @@ void MainWindow::showPreferences()
 
 void MainWindow::showAlertRequests(const Alert &alert)
 {
-    m_timeRange =
-        alert.hour ? std::pair{*alert.hour, *alert.hour + 3600} : std::pair{alert.day, alert.day + 86400};
+    m_timeRange = alert.minute ? std::pair{*alert.minute, *alert.minute + 60}
+                  : alert.hour ? std::pair{*alert.hour, *alert.hour + 3600}
+                               : std::pair{alert.day, alert.day + 86400};
     m_dimensionFilters.clear();
     if (!alert.ip.isEmpty())
         m_dimensionFilters.append(DimensionFilter{QStringLiteral("remote_ip"), alert.ip, false});

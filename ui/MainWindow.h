@@ -72,7 +72,7 @@ public:
     void sortTable(int column, Qt::SortOrder order);
     void reload();
     void showDetails(const QModelIndex &index);
-    // Narrows everything to the requests behind an alert: its day (or hour) and its IP, if any.
+    // Narrows everything to the requests behind an alert: its day (or hour, or minute) and its IP, if any.
     void showAlertRequests(const BucketScope::Alert &alert);
     AlertsPanel *alertsPanel() const { return m_alertsPanel; }
     QLabel *alertBanner() const { return m_alertBanner; }

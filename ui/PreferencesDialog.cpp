@@ -191,6 +191,8 @@ QString PreferencesDialog::ruleTitle(const AlertRules::Rule &rule) const
         return tr("Distinct keys one IP fetches in an hour");
     case AlertRules::Type::IpBandwidthShare:
         return tr("One IP's share of the day's bytes sent");
+    case AlertRules::Type::IpProbingPerMinute:
+        return tr("403/404 responses to one IP in a minute (probing)");
     case AlertRules::Type::MonthlyCostProjection:
         break;
     }

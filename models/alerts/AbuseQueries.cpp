@@ -71,6 +71,42 @@ std::optional<QList<AbuseQueries::IpHourKeys>> AbuseQueries::distinctKeysPerHour
     return result;
 }
 
+std::optional<QList<AbuseQueries::IpErrorBurst>>
+AbuseQueries::errorBurstsAbove(qint64 from, qint64 to, qint64 threshold, int limit, QString *error) const
+{
+    // The minute's start the way distinctKeysPerHourAbove finds the hour's; 403 (denied) and 404 (no
+    // such key) are what probing for files gets back, other errors are the server's or the client's
+    // own trouble.
+    QSqlQuery query(m_database);
+    query.setForwardOnly(true);
+    query.prepare(
+        QStringLiteral("SELECT s.value, g.minute_start, g.errors, g.distinct_keys FROM ("
+                       "SELECT remote_ip_ref AS ip_ref, request_time - request_time % 60 AS minute_start, "
+                       "COUNT(*) AS errors, COUNT(DISTINCT object_key_ref) AS distinct_keys FROM requests "
+                       "WHERE request_time >= ? AND request_time < ? AND remote_ip_ref IS NOT NULL "
+                       "AND http_status IN (403, 404) "
+                       "GROUP BY remote_ip_ref, request_time - request_time % 60 "
+                       "HAVING COUNT(*) >= ?) g "
+                       "JOIN strings s ON s.id = g.ip_ref "
+                       "ORDER BY g.errors DESC, s.value, g.minute_start"));
+    query.addBindValue(from);
+    query.addBindValue(to);
+    query.addBindValue(threshold);
+    if (!run(query, QStringLiteral("403/404 responses per IP and minute"), error))
+        return std::nullopt;
+    QList<IpErrorBurst> result;
+    QSet<QString> seen; // rows come worst first: the first row of an IP is its worst minute
+    while (query.next() && result.size() < limit) {
+        const QString ip = textOf(query.value(0));
+        if (seen.contains(ip))
+            continue;
+        seen.insert(ip);
+        result.append(IpErrorBurst{ip, query.value(1).toLongLong(), query.value(2).toLongLong(),
+                                   query.value(3).toLongLong()});
+    }
+    return result;
+}
+
 std::optional<QList<AbuseQueries::IpBytes>>
 AbuseQueries::bytesPerIpFrom(qint64 from, qint64 to, qint64 minimumBytes, int limit, QString *error) const
 {

@@ -23,6 +23,13 @@ public:
         qint64 hourStart = 0; // epoch seconds UTC
         qint64 distinctKeys = 0;
     };
+    struct IpErrorBurst
+    {
+        QString ip;
+        qint64 minuteStart = 0;  // epoch seconds UTC
+        qint64 errors = 0;       // 403 and 404 responses in that minute
+        qint64 distinctKeys = 0; // distinct keys among them
+    };
     struct IpBytes
     {
         QString ip;
@@ -33,6 +40,11 @@ public:
     // [from, to): its worst hour. Most keys first (ties by IP), at most `limit` IPs.
     std::optional<QList<IpHourKeys>> distinctKeysPerHourAbove(qint64 from, qint64 to, qint64 threshold,
                                                               int limit, QString *error) const;
+    // For each IP with at least `threshold` 403/404 responses in one clock minute (UTC) of [from, to):
+    // its worst minute (the earliest of equal ones). Most errors first (ties by IP), at most `limit` IPs.
+    // A scanner probing for files that are not there ("/<?php ...", "/.env") shows up as such a burst.
+    std::optional<QList<IpErrorBurst>> errorBurstsAbove(qint64 from, qint64 to, qint64 threshold, int limit,
+                                                        QString *error) const;
     // The IPs that sent at least `minimumBytes` in [from, to), most bytes first (ties by IP), at most
     // `limit`.
     std::optional<QList<IpBytes>> bytesPerIpFrom(qint64 from, qint64 to, qint64 minimumBytes, int limit,

@@ -44,6 +44,9 @@ QJsonObject Alert::toJson() const
     if (hour)
         json.insert(QStringLiteral("hour"),
                     QDateTime::fromSecsSinceEpoch(*hour, Qt::UTC).toString(Qt::ISODate));
+    if (minute)
+        json.insert(QStringLiteral("minute"),
+                    QDateTime::fromSecsSinceEpoch(*minute, Qt::UTC).toString(Qt::ISODate));
     return json;
 }
 
@@ -55,6 +58,9 @@ QString Alert::message() const
     if (hour)
         subject += QStringLiteral(", hour ") +
                    QDateTime::fromSecsSinceEpoch(*hour, Qt::UTC).toString(QStringLiteral("HH:mm 'UTC'"));
+    if (minute)
+        subject += QStringLiteral(", minute ") +
+                   QDateTime::fromSecsSinceEpoch(*minute, Qt::UTC).toString(QStringLiteral("HH:mm 'UTC'"));
     return QStringLiteral("%1 (%2) on %3: %4 %5 > %6 %5")
         .arg(rule, subject, date(), number(value), unit, number(threshold));
 }

@@ -15,17 +15,18 @@ struct Alert
     QString rule;     // the rule's type, e.g. "error_rate" (AlertRules::typeName)
     double value = 0; // measured, in the rule's unit
     double threshold = 0;
-    QString unit;               // "GiB", "%", "ms", "unique IPs", "distinct keys", "USD"
-    QString application;        // empty: the whole store
-    qint64 day = 0;             // epoch seconds of 00:00 UTC
-    QString ip;                 // the per-IP rules: the IP
-    std::optional<qint64> hour; // ip_distinct_keys_per_hour: start of the worst hour
+    QString unit;                 // "GiB", "%", "ms", "unique IPs", "distinct keys", "USD"
+    QString application;          // empty: the whole store
+    qint64 day = 0;               // epoch seconds of 00:00 UTC
+    QString ip;                   // the per-IP rules: the IP
+    std::optional<qint64> hour;   // ip_distinct_keys_per_hour: start of the worst hour
+    std::optional<qint64> minute; // ip_probing_per_minute: start of the worst minute
 
     bool operator==(const Alert &) const = default;
 
     QString scope() const; // "all" or "application:<name>"
     QString date() const;  // YYYY-MM-DD
-    // {rule, value, threshold, unit, scope, date[, ip][, hour]}
+    // {rule, value, threshold, unit, scope, date[, ip][, hour][, minute]}
     QJsonObject toJson() const;
     // One line for people: "error_rate (all) on 2025-10-30: 1.01 % > 1 %".
     QString message() const;

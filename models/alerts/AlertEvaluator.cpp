@@ -121,6 +121,17 @@ std::optional<AlertEvaluator::Result> AlertEvaluator::evaluate(const AlertRules 
                     alert->ip = ip.ip;
                     alert->hour = ip.hourStart;
                 }
+            } else if (rule.type == AlertRules::Type::IpProbingPerMinute) {
+                // Whole responses, strict: "more than 30" is "at least 31".
+                const auto bursts = abuse->errorBurstsAbove(
+                    day, day + kDay, qint64(std::floor(*threshold)) + 1, kMaxIpAlertsPerRule, error);
+                if (!bursts)
+                    return std::nullopt;
+                for (const AbuseQueries::IpErrorBurst &burst : *bursts) {
+                    Alert *alert = fire(double(burst.errors), *threshold);
+                    alert->ip = burst.ip;
+                    alert->minute = burst.minuteStart;
+                }
             } else {
                 if (double(allDay->bytesSent) < rule.minDayGiB * kBytesPerGiB) {
                     result.notes << QStringLiteral("%1 skipped: %2 sent less than min_day_gib %3 GiB")
@@ -202,6 +213,7 @@ std::optional<AlertEvaluator::Result> AlertEvaluator::evaluate(const AlertRules 
         }
         case AlertRules::Type::IpDistinctKeysPerHour:
         case AlertRules::Type::IpBandwidthShare:
+        case AlertRules::Type::IpProbingPerMinute:
             break; // handled above
         }
     }

@@ -21,6 +21,7 @@ constexpr AlertRules::Type kAllTypes[] = {
     AlertRules::Type::UniqueIpSpike,
     AlertRules::Type::IpDistinctKeysPerHour,
     AlertRules::Type::IpBandwidthShare,
+    AlertRules::Type::IpProbingPerMinute,
     AlertRules::Type::MonthlyCostProjection,
 };
 
@@ -61,6 +62,8 @@ QString AlertRules::typeName(Type type)
         return QStringLiteral("ip_distinct_keys_per_hour");
     case Type::IpBandwidthShare:
         return QStringLiteral("ip_bandwidth_share");
+    case Type::IpProbingPerMinute:
+        return QStringLiteral("ip_probing_per_minute");
     case Type::MonthlyCostProjection:
         break;
     }
@@ -90,6 +93,8 @@ QString AlertRules::unitOf(Type type)
         return QStringLiteral("unique IPs");
     case Type::IpDistinctKeysPerHour:
         return QStringLiteral("distinct keys");
+    case Type::IpProbingPerMinute:
+        return QStringLiteral("403/404 responses");
     case Type::MonthlyCostProjection:
         break;
     }
@@ -111,6 +116,10 @@ std::optional<double> AlertRules::defaultThreshold(Type type)
         return 1000.0;
     case Type::IpBandwidthShare:
         return 20.0;
+    case Type::IpProbingPerMinute:
+        // A person mistyping URLs or a page with a few broken images stays far below; a scanner
+        // walking its list of "/.env", "/wp-login.php", "/<?php ..." paths goes far above.
+        return 30.0;
     case Type::MonthlyCostProjection:
         break;
     }
@@ -119,7 +128,8 @@ std::optional<double> AlertRules::defaultThreshold(Type type)
 
 bool AlertRules::isPerIp(Type type)
 {
-    return type == Type::IpDistinctKeysPerHour || type == Type::IpBandwidthShare;
+    return type == Type::IpDistinctKeysPerHour || type == Type::IpBandwidthShare ||
+           type == Type::IpProbingPerMinute;
 }
 
 AlertRules AlertRules::defaults()

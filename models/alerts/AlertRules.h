@@ -26,6 +26,7 @@ public:
         UniqueIpSpike,         // unique IPs of the day vs `multiplier` x trailing average (default 3)
         IpDistinctKeysPerHour, // distinct keys one IP fetched in one clock hour (default 1000)
         IpBandwidthShare,      // one IP's share of the day's bytes sent, percent (default 20)
+        IpProbingPerMinute,    // 403/404 responses to one IP in one clock minute (default 30)
         MonthlyCostProjection, // projected month-end cost, USD (default: the pricing profile's budget)
     };
     struct Rule

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The per-IP abuse queries give the same answers on SQLite and on a real MariaDB server (started by
 // tools/test-mariadb.sh; the MySQL rows skip without one, and fail in CI).
+#include "TestLogs.h"
 #include "alerts/AbuseQueries.h"
 #include "store/Schema.h"
+#include "store/StoreLocation.h"
 
 #include <QProcessEnvironment>
 #include <QSqlError>
@@ -52,9 +54,15 @@ private slots:
     void cleanupTestCase();
     void sameAnswersOnEveryEngine_data();
     void sameAnswersOnEveryEngine();
+    void errorBursts_data();
+    void errorBursts();
 
 private:
     bool fill(QSqlDatabase &database, SqlDialect dialect);
+    // The engine's database, open; MySQL skips (or fails in CI) without a test server.
+    QSqlDatabase open(bool mysql, const QString &connectionName, const QString &sqliteFile);
+    // A store of `requests` made by the real ingest into the engine's fresh tables, open.
+    QSqlDatabase ingested(bool mysql, const QList<TestLogs::Request> &requests);
     QTemporaryDir m_dir;
 };
 
@@ -117,6 +125,39 @@ bool TstAbuseQueries::fill(QSqlDatabase &database, SqlDialect dialect)
     return true;
 }
 
+QSqlDatabase TstAbuseQueries::open(bool mysql, const QString &connectionName, const QString &sqliteFile)
+{
+    QSqlDatabase database;
+    if (mysql) {
+        const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        if (!env.contains(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_HOST"))) {
+            if (!env.value(QStringLiteral("CI")).isEmpty())
+                QTest::qFail("CI must provide a MariaDB server: eval \"$(tools/test-mariadb.sh start)\"",
+                             __FILE__, __LINE__);
+            else
+                QTest::qSkip(
+                    "no test MariaDB server; start one with: eval \"$(tools/test-mariadb.sh start)\"",
+                    __FILE__, __LINE__);
+            return {};
+        }
+        database =
+            QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), connectionName + QStringLiteral("-mysql"));
+        database.setHostName(env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_HOST")));
+        database.setPort(env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_PORT")).toInt());
+        database.setDatabaseName(env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_DATABASE")));
+        database.setUserName(env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_USER")));
+        database.setPassword(env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_PASSWORD")));
+        database.setConnectOptions(QStringLiteral("MYSQL_OPT_CONNECT_TIMEOUT=5"));
+    } else {
+        database =
+            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connectionName + QStringLiteral("-sqlite"));
+        database.setDatabaseName(m_dir.filePath(sqliteFile));
+    }
+    if (!database.open())
+        QTest::qFail(qPrintable(database.lastError().text()), __FILE__, __LINE__);
+    return database;
+}
+
 void TstAbuseQueries::sameAnswersOnEveryEngine_data()
 {
     QTest::addColumn<bool>("mysql");
@@ -127,26 +168,9 @@ void TstAbuseQueries::sameAnswersOnEveryEngine_data()
 void TstAbuseQueries::sameAnswersOnEveryEngine()
 {
     QFETCH(bool, mysql);
-    QSqlDatabase database;
-    if (mysql) {
-        const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        if (!env.contains(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_HOST"))) {
-            if (!env.value(QStringLiteral("CI")).isEmpty())
-                QFAIL("CI must provide a MariaDB server: eval \"$(tools/test-mariadb.sh start)\"");
-            QSKIP("no test MariaDB server; start one with: eval \"$(tools/test-mariadb.sh start)\"");
-        }
-        database = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), QStringLiteral("abuse-mysql"));
-        database.setHostName(env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_HOST")));
-        database.setPort(env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_PORT")).toInt());
-        database.setDatabaseName(env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_DATABASE")));
-        database.setUserName(env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_USER")));
-        database.setPassword(env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_PASSWORD")));
-        database.setConnectOptions(QStringLiteral("MYSQL_OPT_CONNECT_TIMEOUT=5"));
-    } else {
-        database = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("abuse-sqlite"));
-        database.setDatabaseName(m_dir.filePath(QStringLiteral("abuse.sqlite")));
-    }
-    QVERIFY2(database.open(), qPrintable(database.lastError().text()));
+    QSqlDatabase database = open(mysql, QStringLiteral("abuse"), QStringLiteral("abuse.sqlite"));
+    if (QTest::currentTestFailed() || !database.isOpen())
+        return; // skipped or failed in open()
     QVERIFY(fill(database, mysql ? SqlDialect::MySql : SqlDialect::Sqlite));
     const AbuseQueries abuse(database);
     QString error;
@@ -184,6 +208,135 @@ void TstAbuseQueries::sameAnswersOnEveryEngine()
     QCOMPARE(bytes->size(), 1);
 
     QCOMPARE(abuse.lastRequestTime(&error), std::optional<qint64>(kDay + 86400 + 9));
+    database.close();
+}
+
+QSqlDatabase TstAbuseQueries::ingested(bool mysql, const QList<TestLogs::Request> &requests)
+{
+    const QString tag =
+        QString::fromLatin1(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('-'));
+    const QString logPath = m_dir.filePath(tag + QStringLiteral(".log"));
+    if (!TestLogs::writeLog(logPath, requests)) {
+        QTest::qFail("cannot write the log", __FILE__, __LINE__);
+        return {};
+    }
+    QSqlDatabase database = open(mysql, QStringLiteral("bursts-") + tag, tag + QStringLiteral(".sqlite"));
+    if (!database.isOpen())
+        return {};
+    IngestRequest request{{logPath}, database.databaseName(), LogStore::Durability::Durable};
+    if (mysql) {
+        QSqlQuery query(database); // the real ingest makes the tables again, empty
+        for (const char *table :
+             {"request_rows", "requests", "strings", "rejects", "source_files", "schema_info"}) {
+            query.exec(QStringLiteral("DROP VIEW IF EXISTS %1").arg(QLatin1String(table)));
+            query.exec(QStringLiteral("DROP TABLE IF EXISTS %1").arg(QLatin1String(table)));
+        }
+        StoreLocation server;
+        server.kind = StoreLocation::Kind::MySql;
+        server.host = database.hostName();
+        server.port = database.port();
+        server.database = database.databaseName();
+        server.user = database.userName();
+        server.password = database.password();
+        request.server = server;
+    }
+    IngestWorker worker(request);
+    QSignalSpy finished(&worker, &IngestWorker::finished);
+    worker.run();
+    const auto result = finished.count() == 1 ? finished.at(0).at(0).value<IngestResult>() : IngestResult{};
+    if (result.records != requests.size() || !result.fatalError.isEmpty()) {
+        QTest::qFail(qPrintable(QStringLiteral("ingest: %1 of %2 records; %3")
+                                    .arg(result.records)
+                                    .arg(requests.size())
+                                    .arg(result.fatalError)),
+                     __FILE__, __LINE__);
+        return {};
+    }
+    return database;
+}
+
+void TstAbuseQueries::errorBursts_data()
+{
+    // Expected bursts as "ip minute-offset-from-kDay errors distinct-keys", worst first.
+    QTest::addColumn<bool>("mysql");
+    QTest::addColumn<qint64>("threshold");
+    QTest::addColumn<int>("limit");
+    QTest::addColumn<QStringList>("expected");
+    const QString prober = QStringLiteral("203.0.113.50 %1 30 6").arg(5 * 3600 + 17 * 60);
+    // Two minutes of 20 each: the earlier one, 06:59.
+    const QString splitter = QStringLiteral("203.0.113.60 %1 20 20").arg(7 * 3600 - 60);
+    const QString spreader = QStringLiteral("198.51.100.7 %1 1 1").arg(6 * 3600);
+    for (bool mysql : {false, true}) {
+        const char *engine = mysql ? "mysql" : "sqlite";
+        QTest::addRow("%s: 30 in a minute, threshold 30", engine)
+            << mysql << qint64(30) << 10 << QStringList{prober};
+        QTest::addRow("%s: threshold 31", engine) << mysql << qint64(31) << 10 << QStringList{};
+        QTest::addRow("%s: threshold 20", engine)
+            << mysql << qint64(20) << 10 << QStringList{prober, splitter};
+        QTest::addRow("%s: threshold 1", engine)
+            << mysql << qint64(1) << 10 << QStringList{prober, splitter, spreader};
+        QTest::addRow("%s: threshold 1, limit 2", engine)
+            << mysql << qint64(1) << 2 << QStringList{prober, splitter};
+    }
+}
+
+void TstAbuseQueries::errorBursts()
+{
+    QFETCH(bool, mysql);
+    QFETCH(qint64, threshold);
+    QFETCH(int, limit);
+    QFETCH(QStringList, expected);
+    using TestLogs::Request;
+    QList<Request> requests;
+    auto add = [&](qint64 time, const char *ip, const QByteArray &key, const char *status) {
+        Request r;
+        r.time = time;
+        r.ip = ip;
+        r.key = key;
+        r.status = status;
+        requests << r;
+    };
+    // A scanner: 30 probes for PHP payloads (6 keys, 404 and 403) in 05:17:00-05:17:29, and two hits.
+    const QByteArray probes[] = {
+        "%3C%3Fphp%20system%28%24_GET%5Bcmd%5D%29%3B%3F%3E.php",
+        "index.php%3Fs%3D%3C%3Fphp",
+        ".env",
+        "wp-login.php",
+        "vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php%3F%3C%3Fphp%20echo%20md5%28hi%29%3B%3F%3E",
+        "files/x%22.jpg"};
+    for (int i = 0; i < 30; ++i)
+        add(kDay + 5 * 3600 + 17 * 60 + i, "203.0.113.50", probes[i % 6], i % 2 ? "403" : "404");
+    add(kDay + 5 * 3600 + 17 * 60 + 40, "203.0.113.50", "files/a.jpg", "200");
+    add(kDay + 5 * 3600 + 17 * 60 + 41, "203.0.113.50", "files/b.jpg", "200");
+    // The same 30 probes from another IP, one every 2 minutes over an hour: at most 1 in any minute.
+    for (int i = 0; i < 30; ++i)
+        add(kDay + 6 * 3600 + 120 * i, "198.51.100.7", "%3C%3Fphp-" + QByteArray::number(i), "404");
+    // 40 misses within 40 seconds, but 20 in each of two clock minutes.
+    for (int i = 0; i < 40; ++i)
+        add(kDay + 7 * 3600 - 20 + i, "203.0.113.60", "missing/" + QByteArray::number(i), "404");
+    // Not probing: 40 hits in a minute, 40 server errors in a minute.
+    for (int i = 0; i < 40; ++i) {
+        add(kDay + 8 * 3600 + i, "192.0.2.10", "files/a.jpg", "200");
+        add(kDay + 9 * 3600 + i, "192.0.2.11", "files/a.jpg", "500");
+    }
+    // A worse burst the next day, outside the range.
+    for (int i = 0; i < 50; ++i)
+        add(kDay + 86400 + i, "203.0.113.70", ".env", "404");
+
+    QSqlDatabase database = ingested(mysql, requests);
+    if (!database.isOpen())
+        return; // skipped or failed in ingested()
+    QString error;
+    const auto bursts = AbuseQueries(database).errorBurstsAbove(kDay, kDay + 86400, threshold, limit, &error);
+    QVERIFY2(bursts, qPrintable(error));
+    QStringList actual;
+    for (const AbuseQueries::IpErrorBurst &burst : *bursts)
+        actual << QStringLiteral("%1 %2 %3 %4")
+                      .arg(burst.ip)
+                      .arg(burst.minuteStart - kDay)
+                      .arg(burst.errors)
+                      .arg(burst.distinctKeys);
+    QCOMPARE(actual, expected);
     database.close();
 }
 

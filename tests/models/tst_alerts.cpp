@@ -61,6 +61,9 @@ private slots:
     void uniqueIpSpike();
     void distinctKeysPerHour_data();
     void distinctKeysPerHour();
+    void probingPerMinute_data();
+    void probingPerMinute();
+    void probingAlertJson();
     void bandwidthShare_data();
     void bandwidthShare();
     void costProjection_data();
@@ -137,6 +140,7 @@ void TestAlerts::rulesJson_data()
         {"type": "unique_ip_spike", "threshold": 4, "trailing_days": 14, "min_history_days": 5},
         {"type": "ip_distinct_keys_per_hour", "threshold": 200},
         {"type": "ip_bandwidth_share", "threshold": 30, "min_day_gib": 0.5},
+        {"type": "ip_probing_per_minute", "threshold": 12},
         {"type": "monthly_cost_projection", "threshold": 25, "application": "dailey"}]})")
                                 << QString();
     QTest::newRow("empty list") << QByteArray(R"({"rules": []})") << QString();
@@ -157,6 +161,9 @@ void TestAlerts::rulesJson_data()
     QTest::newRow("threshold as text")
         << QByteArray(R"({"rules": [{"type": "p95_latency", "threshold": "1000"}]})")
         << QStringLiteral("rules[0] (p95_latency): threshold must be a number");
+    QTest::newRow("probing rule scoped")
+        << QByteArray(R"({"rules": [{"type": "ip_probing_per_minute", "application": "castingly"}]})")
+        << QStringLiteral("rules[0] (ip_probing_per_minute): the per-IP rules look at the whole store");
     QTest::newRow("per-IP rule scoped")
         << QByteArray(R"({"rules": [{"type": "ip_bandwidth_share", "application": "castingly"}]})")
         << QStringLiteral("rules[0] (ip_bandwidth_share): the per-IP rules look at the whole store");
@@ -189,12 +196,14 @@ void TestAlerts::rulesJson()
     QVERIFY(AlertRules::fromJson(rules.toJson(), again, &message));
     QCOMPARE(again, rules);
     if (qstrcmp(QTest::currentDataTag(), "every type") == 0) {
-        QCOMPARE(rules.rules().size(), 7);
+        QCOMPARE(rules.rules().size(), 8);
         QCOMPARE(rules.rules()[1].threshold, std::nullopt);
         QCOMPARE(rules.rules()[1].application, QStringLiteral("castingly"));
         QCOMPARE(rules.rules()[3].trailingDays, 14);
         QCOMPARE(rules.rules()[3].minHistoryDays, 5);
         QCOMPARE(rules.rules()[5].minDayGiB, 0.5);
+        QCOMPARE(rules.rules()[6].type, AlertRules::Type::IpProbingPerMinute);
+        QCOMPARE(rules.rules()[6].threshold, 12.0);
     }
 }
 
@@ -202,8 +211,9 @@ void TestAlerts::defaultRules()
 {
     // The seed's thresholds.
     const AlertRules rules = AlertRules::defaults();
-    QCOMPARE(rules.rules().size(), 7);
+    QCOMPARE(rules.rules().size(), 8);
     QCOMPARE(AlertRules::defaultThreshold(AlertRules::Type::DailyBandwidth), 100.0);
+    QCOMPARE(AlertRules::defaultThreshold(AlertRules::Type::IpProbingPerMinute), 30.0);
     QCOMPARE(AlertRules::defaultThreshold(AlertRules::Type::ErrorRate), 1.0);
     QCOMPARE(AlertRules::defaultThreshold(AlertRules::Type::P95Latency), 1000.0);
     QCOMPARE(AlertRules::defaultThreshold(AlertRules::Type::MonthlyCostProjection), std::nullopt);
@@ -396,6 +406,84 @@ void TestAlerts::distinctKeysPerHour()
         QCOMPARE(alert.value, 21.0);
         QCOMPARE(alert.threshold, 20.0);
     }
+}
+
+void TestAlerts::probingPerMinute_data()
+{
+    // Threshold 30 responses of 403/404 per IP and clock minute.
+    QTest::addColumn<int>("probes");
+    QTest::addColumn<int>("spreadSeconds"); // between two probes
+    QTest::addColumn<QByteArray>("rules");
+    QTest::addColumn<int>("fires"); // the number of 403/404 in the alert; 0: no alert
+    const QByteArray thirty = R"({"rules": [{"type": "ip_probing_per_minute", "threshold": 30}]})";
+    QTest::newRow("30 in a minute") << 30 << 1 << thirty << 0;
+    QTest::newRow("31 in a minute") << 31 << 1 << thirty << 31;
+    QTest::newRow("31 over an hour") << 31 << 100 << thirty << 0;
+    QTest::newRow("40 at the default")
+        << 40 << 1 << QByteArray(R"({"rules": [{"type": "ip_probing_per_minute"}]})") << 40;
+    QTest::newRow("fractional threshold 30.5")
+        << 31 << 1 << QByteArray(R"({"rules": [{"type": "ip_probing_per_minute", "threshold": 30.5}]})")
+        << 31;
+}
+
+void TestAlerts::probingPerMinute()
+{
+    QFETCH(int, probes);
+    QFETCH(int, spreadSeconds);
+    QFETCH(QByteArray, rules);
+    QFETCH(int, fires);
+    QList<Request> requests;
+    const QByteArray scanner = "203.0.113.77";
+    const qint64 start = kDay + 14 * 3600 + 5 * 60; // 14:05:00
+    for (int i = 0; i < probes; ++i) {
+        Request r;
+        r.time = start + qint64(i) * spreadSeconds;
+        r.ip = scanner;
+        r.key = "%3C%3Fphp-probe-" + QByteArray::number(i % 7) + ".php";
+        r.status = i % 3 ? "404" : "403";
+        requests << r;
+    }
+    for (int i = 0; i < 50; ++i) { // an honest client's 404s (one a minute) and a busy IP's hits
+        Request miss;
+        miss.time = kDay + 10 * 3600 + 60 * i;
+        miss.ip = "192.0.2.20";
+        miss.status = "404";
+        Request hit;
+        hit.time = start + i;
+        hit.ip = "192.0.2.21";
+        requests << miss << hit;
+    }
+    const auto result = evaluate(requests, rulesFrom(rules));
+    QVERIFY(result);
+    QCOMPARE(result->alerts.size(), fires ? 1 : 0);
+    if (fires) {
+        const Alert &alert = result->alerts.first();
+        QCOMPARE(alert.rule, QStringLiteral("ip_probing_per_minute"));
+        QCOMPARE(alert.ip, QString::fromLatin1(scanner));
+        QCOMPARE(alert.minute, std::optional<qint64>(start));
+        QCOMPARE(alert.hour, std::nullopt);
+        QCOMPARE(alert.value, double(fires));
+        QVERIFY2(alert.message().contains(QLatin1String("IP 203.0.113.77, minute 14:05 UTC")),
+                 qPrintable(alert.message()));
+    }
+}
+
+void TestAlerts::probingAlertJson()
+{
+    Alert alert;
+    alert.rule = QStringLiteral("ip_probing_per_minute");
+    alert.value = 31;
+    alert.threshold = 30;
+    alert.unit = AlertRules::unitOf(AlertRules::Type::IpProbingPerMinute);
+    alert.day = kDay;
+    alert.ip = QStringLiteral("203.0.113.77");
+    alert.minute = kDay + 14 * 3600 + 5 * 60;
+    const QJsonObject json = alert.toJson();
+    QCOMPARE(json.value(QStringLiteral("minute")).toString(), QStringLiteral("2025-11-20T14:05:00Z"));
+    QVERIFY(!json.contains(QStringLiteral("hour")));
+    QCOMPARE(alert.message(),
+             QStringLiteral("ip_probing_per_minute (all, IP 203.0.113.77, minute 14:05 UTC) on "
+                            "2025-11-20: 31 403/404 responses > 30 403/404 responses"));
 }
 
 void TestAlerts::bandwidthShare_data()
