@@ -99,8 +99,11 @@ void TstAlertsPanel::modelIsWellBehaved()
     hourly.hour = kDay + 5 * 3600;
     Alert scoped = alertOf(QStringLiteral("error_rate"), 2.5, 1);
     scoped.application = QStringLiteral("castingly");
-    model.setAlerts({alertOf(QStringLiteral("error_rate"), 1.01, 1), hourly, scoped});
-    QCOMPARE(model.rowCount(), 3);
+    Alert probing = alertOf(QStringLiteral("ip_probing_per_minute"), 31, 30, QStringLiteral("203.0.113.77"));
+    probing.unit = QStringLiteral("403/404 responses");
+    probing.minute = kDay + 14 * 3600 + 5 * 60;
+    model.setAlerts({alertOf(QStringLiteral("error_rate"), 1.01, 1), hourly, scoped, probing});
+    QCOMPARE(model.rowCount(), 4);
     QCOMPARE(model.columnCount(), int(AlertsModel::ColumnCount));
     QCOMPARE(model.index(0, AlertsModel::Rule).data().toString(), QStringLiteral("error_rate"));
     QCOMPARE(model.index(0, AlertsModel::Scope).data().toString(), QStringLiteral("all"));
@@ -108,6 +111,8 @@ void TstAlertsPanel::modelIsWellBehaved()
     QCOMPARE(model.index(1, AlertsModel::Detail).data().toString(),
              QStringLiteral("IP 203.0.113.9, hour 05:00 UTC"));
     QCOMPARE(model.index(2, AlertsModel::Scope).data().toString(), QStringLiteral("castingly"));
+    QCOMPARE(model.index(3, AlertsModel::Detail).data().toString(),
+             QStringLiteral("IP 203.0.113.77, minute 14:05 UTC"));
     QCOMPARE(model.index(1, AlertsModel::Rule).data(Qt::ToolTipRole).toString(), hourly.message());
     QCOMPARE(model.alertAt(1), hourly);
     QVERIFY(!model.index(0, 0).data(Qt::DecorationRole).isValid());

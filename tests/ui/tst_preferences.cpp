@@ -125,11 +125,15 @@ void TstPreferences::roundTrip()
     const qsizetype errorRate = rowOf(dialog, Type::ErrorRate);
     const qsizetype latency = rowOf(dialog, Type::P95Latency);
     const qsizetype cost = rowOf(dialog, Type::MonthlyCostProjection);
-    QVERIFY(errorRate >= 0 && latency >= 0 && cost >= 0);
+    const qsizetype probing = rowOf(dialog, Type::IpProbingPerMinute);
+    QVERIFY(errorRate >= 0 && latency >= 0 && cost >= 0 && probing >= 0);
+    QCOMPARE(dialog.thresholdBox(probing)->value(), 30.0);  // the default
+    QVERIFY(!dialog.applicationEdit(probing)->isEnabled()); // per IP: never scoped
     dialog.thresholdBox(errorRate)->setValue(2.5);
     dialog.applicationEdit(errorRate)->setText(QStringLiteral("castingly"));
     dialog.thresholdBox(latency)->setValue(1500);
     dialog.thresholdBox(cost)->setValue(40);
+    dialog.thresholdBox(probing)->setValue(12);
     dialog.accept();
     QVERIFY2(dialog.result() == QDialog::Accepted, qPrintable(dialog.errorText()));
 
@@ -163,6 +167,8 @@ void TstPreferences::roundTrip()
     QCOMPARE(rules.rules().at(errorRate).application, QStringLiteral("castingly"));
     QCOMPARE(rules.rules().at(latency).threshold, std::optional(1500.0));
     QCOMPARE(rules.rules().at(cost).threshold, std::optional(40.0));
+    QCOMPARE(rules.rules().at(probing).type, Type::IpProbingPerMinute);
+    QCOMPARE(rules.rules().at(probing).threshold, std::optional(12.0));
 
     // Opened again, the dialog shows what was saved.
     PreferencesDialog reopened;
@@ -175,6 +181,7 @@ void TstPreferences::roundTrip()
         QCOMPARE(reopened.customPutBox()->value(), putPrice);
     QCOMPARE(reopened.ruleCount(), rules.rules().size());
     QCOMPARE(reopened.thresholdBox(errorRate)->value(), 2.5);
+    QCOMPARE(reopened.thresholdBox(probing)->value(), 12.0);
     QCOMPARE(reopened.applicationEdit(errorRate)->text(), QStringLiteral("castingly"));
 }
 
