@@ -425,14 +425,32 @@ struct RangeOptions
     }
 };
 
+// --geo-db and --no-geo: where countries and networks come from (Summary::audience).
+struct GeoOptions
+{
+    QCommandLineOption database{
+        QStringLiteral("geo-db"),
+        QStringLiteral("Geo database for countries and networks: a libloc database or MaxMind/DB-IP .mmdb "
+                       "files (repeat for a country and an ASN file). Default: the libloc-database package's "
+                       "file, or $BUCKETSCOPE_GEO_DB."),
+        QStringLiteral("FILE")};
+    QCommandLineOption off{QStringLiteral("no-geo"), QStringLiteral("No country or network lookups.")};
+
+    void read(const QCommandLineParser &parser, SummaryQuery &query) const
+    {
+        query.geoDatabases = parser.values(database);
+        query.geoLookups = !parser.isSet(off);
+    }
+};
+
 int runSummary(const QStringList &arguments)
 {
     Context context;
     QCommandLineParser &parser = context.parser;
     parser.setApplicationDescription(QStringLiteral(
         "Prints the numbers every BucketScope view shows, as JSON: totals, cost, error rate, exact latency "
-        "percentiles, per day and hour, per application, per operation and the top keys, referers, IPs and "
-        "user agents."));
+        "percentiles, per day and hour, per application, per operation, the top keys, referers, IPs and "
+        "user agents, and who fetched: countries, networks, CDN origin pulls and client classes."));
     addHelp(parser);
     parser.addOption(context.db);
     const RangeOptions range(QStringLiteral("Length of the top lists (default 10)."), QStringLiteral("10"));
@@ -446,6 +464,8 @@ int runSummary(const QStringList &arguments)
                        "replaces --price-per-gib."),
         QStringLiteral("FILE"));
     parser.addOptions({range.from, range.to, range.price, range.top, attribution, pricing});
+    const GeoOptions geo;
+    parser.addOptions({geo.database, geo.off});
     parser.addPositionalArgument(QStringLiteral("summary"), QStringLiteral("The command."));
     parser.addPositionalArgument(
         QStringLiteral("PATH"),
@@ -459,6 +479,7 @@ int runSummary(const QStringList &arguments)
         return CommandLine::Fatal;
     if (parser.isSet(attribution) && !readAttribution(parser.value(attribution), query.attribution))
         return CommandLine::Fatal;
+    geo.read(parser, query);
 
     std::optional<PricingProfile> profile;
     if (parser.isSet(pricing)) {

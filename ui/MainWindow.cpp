@@ -2,6 +2,7 @@
 #include "MainWindow.h"
 
 #include "AlertsPanel.h"
+#include "AudienceView.h"
 #include "ConnectDialog.h"
 #include "DashboardTiles.h"
 #include "PreferencesDialog.h"
@@ -436,7 +437,13 @@ QWidget *MainWindow::createDashboard()
     m_topLists = new TopListsView(upper);
     connect(m_topLists, &TopListsView::itemActivated, this,
             [this](const QString &dimension, const QString &value) { addDimensionFilter(dimension, value); });
-    upper->addWidget(m_topLists);
+    auto *lists = new QSplitter(Qt::Vertical, upper);
+    lists->addWidget(m_topLists);
+    m_audience = new AudienceView(lists);
+    connect(m_audience, &AudienceView::itemActivated, this,
+            [this](const QString &dimension, const QString &value) { addDimensionFilter(dimension, value); });
+    lists->addWidget(m_audience);
+    upper->addWidget(lists);
     upper->setStretchFactor(0, 2);
     upper->setStretchFactor(1, 1);
     upper->setSizes({880, 480});
@@ -816,6 +823,7 @@ void MainWindow::showSummary(const Summary &summary)
     m_lastSummary = summary;
     m_tiles->setSummary(summary);
     m_topLists->setSummary(summary);
+    m_audience->setSummary(summary);
     m_bandwidth->setSummary(summary);
     m_cost->setSummary(summary);
     m_errorRate->setSummary(summary);

@@ -34,6 +34,7 @@ class RecordDetailsDialog;
 class RejectedLinesDialog;
 class RequestTableModel;
 class TopListsView;
+class AudienceView;
 
 // Assembles the views and routes actions; the views themselves live in their own classes.
 class MainWindow : public QMainWindow
@@ -86,6 +87,7 @@ public:
     LatencyChart *latencyChart() const { return m_latency; }
     DashboardTiles *tiles() const { return m_tiles; }
     TopListsView *topLists() const { return m_topLists; }
+    AudienceView *audience() const { return m_audience; }
     RejectedLinesDialog *rejectedLinesDialog() const;
 
 signals:
@@ -146,6 +148,7 @@ private:
     qsizetype m_historyPosition = -1;
     void recordHistory();
     void restore(const FilterState &state);
+    AudienceView *m_audience = nullptr;
     TopListsView *m_topLists = nullptr;
     AlertsPanel *m_alertsPanel = nullptr;
     QLabel *m_alertBanner = nullptr;

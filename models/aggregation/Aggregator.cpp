@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "Aggregator.h"
 
+#include "AudienceBuilder.h"
 #include "CountedValues.h"
 #include "ServerAggregator.h"
 #include "cost/CostModel.h"
@@ -254,6 +255,7 @@ struct Partial
     std::optional<qint64> firstTime, lastTime;
     std::map<qint64, BucketAccumulator> days, hours;
     IdMap<Counter> keys, referers, ips, userAgents, errorCodes;
+    IdMap<Counter> cdnKeys; // keys fetched from CDN networks (origin pulls)
     IdMap<OperationStats> operations;
     StringMap<Counter> applications;
     std::map<std::pair<qint64, std::string>, ApplicationDayCounter> applicationDays;
@@ -302,7 +304,7 @@ void merge(Partial &into, Partial &from)
     for (auto [target, source] :
          {std::pair{&into.keys, &from.keys}, std::pair{&into.referers, &from.referers},
           std::pair{&into.ips, &from.ips}, std::pair{&into.userAgents, &from.userAgents},
-          std::pair{&into.errorCodes, &from.errorCodes}}) {
+          std::pair{&into.errorCodes, &from.errorCodes}, std::pair{&into.cdnKeys, &from.cdnKeys}}) {
         for (const auto &[id, counter] : *source)
             add((*target)[id], counter);
     }
@@ -413,6 +415,17 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
         return it->second;
     };
 
+    // Whether an address is a CDN's is decided once per distinct address id.
+    AudienceBuilder audience(query.geoDatabases, query.geoLookups);
+    std::unordered_map<qint64, bool> cdnAddresses;
+    auto isCdn = [&](qint64 ip) {
+        auto it = cdnAddresses.find(ip);
+        if (it == cdnAddresses.end())
+            it = cdnAddresses.emplace(ip, audience.isCdn(QString::fromStdString(names.text(ip)))).first;
+        return it->second;
+    };
+    const bool findCdnPulls = audience.geoAvailable();
+
     int rc;
     while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
         const std::optional<qint64> time = columnNumber<qint64>(statement, 0);
@@ -455,6 +468,8 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
         count(out.errorCodes, errorCode);
         if (ip)
             out.allIps.add(*ip);
+        if (findCdnPulls && ip && key && isCdn(*ip))
+            count(out.cdnKeys, key);
 
         if (std::size_t(application) >= applications.size())
             applications.resize(std::size_t(application) + 1);
@@ -502,6 +517,31 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
     for (const auto &[dayAndApp, counter] : applicationDays)
         out.applicationDays[{dayAndApp.first, applicationNames[std::size_t(dayAndApp.second)]}].add(counter);
     return true;
+}
+
+Audience audienceOf(const Partial &partial, const SummaryQuery &query, StringResolver &names)
+{
+    AudienceBuilder audience(query.geoDatabases, query.geoLookups);
+    // Requests without an address or user agent ('-') count as unknown.
+    qint64 requests = 0, bytes = 0;
+    for (const auto &[id, counter] : partial.ips) {
+        audience.addIp(QString::fromStdString(names.text(id)), counter.requests, counter.bytesSent);
+        requests += counter.requests;
+        bytes += counter.bytesSent;
+    }
+    if (requests < partial.requests)
+        audience.addIp(QString(), partial.requests - requests, partial.bytesSent - bytes);
+    requests = bytes = 0;
+    for (const auto &[id, counter] : partial.userAgents) {
+        audience.addUserAgent(names.text(id), counter.requests, counter.bytesSent);
+        requests += counter.requests;
+        bytes += counter.bytesSent;
+    }
+    if (requests < partial.requests)
+        audience.addUserAgent(std::string_view(), partial.requests - requests, partial.bytesSent - bytes);
+    for (const auto &[id, counter] : partial.cdnKeys)
+        audience.addCdnKey(QString::fromStdString(names.text(id)), counter.requests, counter.bytesSent);
+    return audience.finish(query.topCount);
 }
 
 } // namespace
@@ -619,6 +659,7 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
     summary.topUserAgents = top(partial.userAgents, n, false, names);
     summary.topUserAgentsByBytes = top(partial.userAgents, n, true, names);
     summary.topErrorCodes = top(partial.errorCodes, n, false, names);
+    summary.audience = audienceOf(partial, query, names);
     // The price per GiB is the OVHcloud profile; callers with another profile apply theirs over it.
     CostModel::apply(summary, PricingProfile::ovh(query.pricePerGiB));
     return summary;

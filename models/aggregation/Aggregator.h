@@ -4,6 +4,8 @@
 #include "Attribution.h"
 #include "Summary.h"
 
+#include <QStringList>
+
 #include <optional>
 
 namespace BucketScope {
@@ -35,6 +37,10 @@ struct SummaryQuery
     std::optional<QString> application;
     // From this many rows on, the table is scanned in two halves at once (two cores).
     qint64 parallelScanFromRows = 200000;
+    // Country/network lookups (Summary::audience): the geo database files (empty: the default one,
+    // GeoDatabase::open), or none at all.
+    QStringList geoDatabases;
+    bool geoLookups = true;
 };
 
 // Computes every number the views and the command line show, in one pass over the matching rows, so

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ServerAggregator.h"
 
+#include "AudienceBuilder.h"
 #include "CountedValues.h"
 #include "cost/CostModel.h"
 #include "cost/RequestClass.h"
@@ -229,6 +230,80 @@ QString topLists(Queries &queries, std::unordered_map<qint64, QString> &names,
     }
 
     return {};
+}
+
+// Countries, networks, CDN pulls and clients from one GROUP BY per address and per user agent: the
+// same per-distinct-value input the embedded scan gives AudienceBuilder.
+bool audienceOf(Queries &queries, std::unordered_map<qint64, QString> &names, const SummaryQuery &query,
+                Audience &out)
+{
+    AudienceBuilder audience(query.geoDatabases, query.geoLookups);
+    std::vector<qint64> cdnAddresses;
+    for (const char *column : {"remote_ip_ref", "user_agent_ref"}) {
+        const bool addresses = qstrcmp(column, "remote_ip_ref") == 0;
+        QSqlQuery row;
+        if (!queries.run(row,
+                         QStringLiteral("SELECT %1, COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM requests "
+                                        "WHERE %WHERE% GROUP BY %1")
+                             .arg(QLatin1String(column))))
+            return false;
+        std::vector<std::tuple<std::optional<qint64>, qint64, qint64>> groups;
+        std::unordered_set<qint64> ids;
+        while (row.next()) {
+            std::optional<qint64> id;
+            if (!row.isNull(0)) {
+                id = row.value(0).toLongLong();
+                ids.insert(*id);
+            }
+            groups.emplace_back(id, row.value(1).toLongLong(), row.value(2).toLongLong());
+        }
+        if (!queries.resolve(ids, names))
+            return false;
+        for (const auto &[id, requests, bytes] : groups) {
+            const QString text = id ? names[*id] : QString();
+            if (addresses) {
+                audience.addIp(text, requests, bytes);
+                if (id && audience.isCdn(text))
+                    cdnAddresses.push_back(*id);
+            } else {
+                audience.addUserAgent(text.toStdString(), requests, bytes);
+            }
+        }
+    }
+    // The objects CDNs pull: the addresses go in as bound values, a thousand at a time.
+    std::unordered_map<qint64, std::pair<qint64, qint64>> cdnKeys;
+    constexpr std::size_t kChunk = 1000;
+    for (std::size_t start = 0; start < cdnAddresses.size(); start += kChunk) {
+        const std::size_t end = std::min(cdnAddresses.size(), start + kChunk);
+        QStringList marks;
+        QVariantList values;
+        for (std::size_t i = start; i < end; ++i) {
+            marks << QStringLiteral("?");
+            values << QVariant(cdnAddresses[i]);
+        }
+        QSqlQuery row;
+        if (!queries.run(row,
+                         QStringLiteral("SELECT object_key_ref, COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM "
+                                        "requests WHERE %WHERE% AND object_key_ref IS NOT NULL AND "
+                                        "remote_ip_ref IN (%1) GROUP BY object_key_ref")
+                             .arg(marks.join(QLatin1Char(','))),
+                         values))
+            return false;
+        while (row.next()) {
+            auto &counts = cdnKeys[row.value(0).toLongLong()];
+            counts.first += row.value(1).toLongLong();
+            counts.second += row.value(2).toLongLong();
+        }
+    }
+    std::unordered_set<qint64> keyIds;
+    for (const auto &[id, counts] : cdnKeys)
+        keyIds.insert(id);
+    if (!queries.resolve(keyIds, names))
+        return false;
+    for (const auto &[id, counts] : cdnKeys)
+        audience.addCdnKey(names[id], counts.first, counts.second);
+    out = audience.finish(query.topCount);
+    return true;
 }
 
 } // namespace
@@ -507,6 +582,9 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
                      [](const RankedItem &a, const RankedItem &b) { return a.bytesSent > b.bytesSent; });
     for (auto &[key, day] : applicationDays)
         summary.applicationDays.append(day);
+
+    if (!audienceOf(queries, names, query, summary.audience))
+        return failed();
     // Costs are priced in one place for every store.
     CostModel::apply(summary, PricingProfile::ovh(query.pricePerGiB));
     return summary;

@@ -77,6 +77,31 @@ struct OperationStats
     StatusCounts status;
 };
 
+// One autonomous system (network) the requests came from.
+struct NetworkItem
+{
+    quint32 asn = 0; // 0: addresses the geo database does not place in any network
+    QString name;    // the AS name from the database
+    QString cdn;     // the CDN operating it (CdnNetworks), empty otherwise
+    qint64 requests = 0;
+    qint64 bytesSent = 0;
+};
+
+// Who fetched: countries, networks, CDN origin pulls and client classes. Countries and networks come
+// from an offline geo database (GeoDatabase), looked up once per distinct IP; clients from the user
+// agent (ClientClassifier), once per distinct user agent.
+struct Audience
+{
+    bool geoAvailable = false;
+    QString geoSource;           // the database used, or why there is none (shown to the user)
+    QList<RankedItem> countries; // name: ISO 3166 code, "unknown" when not placed; by requests
+    QList<NetworkItem> networks; // by requests, at most Summary::kNetworkCount
+    qint64 cdnRequests = 0;      // origin pulls: requests from CDN networks
+    qint64 cdnBytesSent = 0;
+    QList<RankedItem> cdnTopKeys; // the objects CDNs pull most often (poor caching shows here)
+    QList<RankedItem> clients;    // browser, bot, tool, unknown: always these four, in this order
+};
+
 // Month to date and the projected month end of the month of one day, as CostModel computes them.
 struct MonthCost
 {
@@ -114,6 +139,9 @@ struct Summary
     QList<RankedItem> topIps, topIpsByBytes;
     QList<RankedItem> topUserAgents, topUserAgentsByBytes;
     QList<RankedItem> topErrorCodes;
+    Audience audience;
+
+    static constexpr int kNetworkCount = 50;
 
     double costFor(qint64 bytes) const { return double(bytes) / 1073741824.0 * pricePerGiB; }
 };

@@ -105,6 +105,32 @@ QJsonObject SummaryJson::costJson(const Summary &summary)
     return cost;
 }
 
+void SummaryJson::insertAudience(QJsonObject &json, const Audience &audience)
+{
+    auto counts = [](qint64 requests, qint64 bytesSent) {
+        return QJsonObject{{QStringLiteral("requests"), requests}, {QStringLiteral("bytes_sent"), bytesSent}};
+    };
+    json.insert(QStringLiteral("geo"), QJsonObject{{QStringLiteral("available"), audience.geoAvailable},
+                                                   {QStringLiteral("source"), audience.geoSource}});
+    json.insert(QStringLiteral("countries"), rankedJson(audience.countries, QStringLiteral("country")));
+    QJsonArray networks;
+    for (const NetworkItem &network : audience.networks) {
+        QJsonObject item = counts(network.requests, network.bytesSent);
+        item.insert(QStringLiteral("asn"), qint64(network.asn));
+        item.insert(QStringLiteral("name"), network.name);
+        item.insert(QStringLiteral("cdn"), network.cdn.isEmpty() ? QJsonValue() : QJsonValue(network.cdn));
+        networks.append(item);
+    }
+    json.insert(QStringLiteral("networks"), networks);
+    QJsonObject clients;
+    for (const RankedItem &client : audience.clients)
+        clients.insert(client.name, counts(client.requests, client.bytesSent));
+    json.insert(QStringLiteral("clients"), clients);
+    QJsonObject cdn = counts(audience.cdnRequests, audience.cdnBytesSent);
+    cdn.insert(QStringLiteral("top_keys"), rankedJson(audience.cdnTopKeys, QStringLiteral("key")));
+    json.insert(QStringLiteral("cdn"), cdn);
+}
+
 QString SummaryJson::isoTime(qint64 epochSeconds)
 {
     return QDateTime::fromSecsSinceEpoch(epochSeconds, Qt::UTC).toString(Qt::ISODate);
@@ -177,6 +203,7 @@ QJsonObject SummaryJson::toJson(const Summary &summary)
                                       {QStringLiteral("error_rate"), rounded(op.status.errorRate(), 6)},
                                       {QStringLiteral("status"), statusJson(op.status)}});
     json.insert(QStringLiteral("operations"), operations);
+    insertAudience(json, summary.audience);
     return json;
 }
 

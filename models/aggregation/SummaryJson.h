@@ -16,6 +16,9 @@ public:
     //  projected_month_usd, projection_method, budget_usd}
     static QJsonObject costJson(const Summary &summary);
     static QString isoTime(qint64 epochSeconds);
+    // geo {available, source}, countries[], networks[], clients{browser, bot, tool, unknown},
+    // cdn {requests, bytes_sent, top_keys[]}
+    static void insertAudience(QJsonObject &json, const Audience &audience);
 };
 
 } // namespace BucketScope

@@ -27,6 +27,7 @@ struct Request
     QByteArray totalTime = "10"; // ms
     QByteArray referer = "-";
     QByteArray operation = "REST.GET.OBJECT";
+    QByteArray userAgent = "test-agent/1.0";
 };
 
 inline qint64 utc(int year, int month, int day, int hour = 0, int minute = 0, int second = 0)
@@ -62,7 +63,7 @@ inline QByteArray awsLine(const Request &r, qint64 serial)
         r.totalTime,
         r.totalTime == "-" ? QByteArray("-") : QByteArray("1"),
         '"' + r.referer + '"',
-        "\"test-agent/1.0\"",
+        '"' + r.userAgent + '"',
         "-",
         "HostIdXyZ0123456789=",
         "SigV4",

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "Summary.h"
+
+#include <QHash>
+#include <QStringList>
+
+#include <memory>
+
+namespace BucketScope {
+
+class GeoDatabase;
+class GeoResolver;
+
+// Turns per-IP and per-user-agent counts into Summary::audience: countries, networks, CDN origin
+// pulls and client classes. Every distinct IP is looked up once (GeoResolver), every distinct user agent
+// classified once, so the cost follows the number of distinct values, not of requests. Both aggregators
+// (SQLite scan and MySQL/MariaDB server) feed it the same way, so their audiences agree.
+class AudienceBuilder
+{
+public:
+    // `geoDatabases` empty: the default database (GeoDatabase::open). `useGeo` false: no lookups at all.
+    AudienceBuilder(const QStringList &geoDatabases, bool useGeo);
+    ~AudienceBuilder();
+    AudienceBuilder(const AudienceBuilder &) = delete;
+    AudienceBuilder &operator=(const AudienceBuilder &) = delete;
+
+    bool geoAvailable() const;
+    // True when the address belongs to a CDN network (an origin pull). Cached per address.
+    bool isCdn(const QString &ip);
+
+    void addIp(const QString &ip, qint64 requests, qint64 bytesSent);
+    void addUserAgent(std::string_view userAgent, qint64 requests, qint64 bytesSent);
+    void addCdnKey(const QString &key, qint64 requests, qint64 bytesSent);
+
+    Audience finish(int topCount) const;
+
+private:
+    struct Counts
+    {
+        qint64 requests = 0;
+        qint64 bytesSent = 0;
+    };
+    std::unique_ptr<GeoDatabase> m_database;
+    std::unique_ptr<GeoResolver> m_resolver;
+    QString m_source;
+    QHash<QString, Counts> m_countries;
+    QHash<quint32, NetworkItem> m_networks;
+    QHash<QString, Counts> m_cdnKeys;
+    Counts m_cdn;
+    Counts m_clients[4];
+};
+
+} // namespace BucketScope
