@@ -43,8 +43,14 @@ FileKind kindOf(QFile &file)
 
 std::unique_ptr<GeoDatabase> openOne(const QString &path, QString *error)
 {
-    if (QFileInfo(path).isDir()) {
+    const QFileInfo info(path);
+    if (info.isDir()) {
         *error = QStringLiteral("cannot read %1: it is a folder, not a database file").arg(path);
+        return nullptr;
+    }
+    // Opening a FIFO would wait for a writer forever.
+    if (info.exists() && !info.isFile()) {
+        *error = QStringLiteral("cannot read %1: not a regular file").arg(path);
         return nullptr;
     }
     QFile file(path);

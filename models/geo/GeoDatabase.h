@@ -31,7 +31,8 @@ public:
     static QStringList defaultPaths();
 
     // IPv4 or IPv6 text as it appears in logs; unknown, private, reserved or malformed text gives a
-    // NetworkInfo with empty fields. Never throws.
+    // NetworkInfo with empty fields. Never throws. Not thread-safe (implementations keep small caches):
+    // open one database per thread.
     virtual NetworkInfo lookup(const QString &ip) = 0;
 
     // For the UI and the JSON: "libloc database, 2022-10-29 (/usr/share/...)" or

@@ -7,11 +7,12 @@ GeoResolver::GeoResolver(GeoDatabase &database) : m_database(database) {}
 
 const NetworkInfo &GeoResolver::lookup(const QString &ip)
 {
-    const auto cached = m_cache.find(ip);
-    if (cached != m_cache.end())
-        return cached->second;
+    if (const NetworkInfo *cached = m_index.value(ip))
+        return *cached;
     ++m_databaseLookups;
-    return m_cache.emplace(ip, m_database.lookup(ip)).first->second;
+    const NetworkInfo &answer = m_answers.emplace_back(m_database.lookup(ip));
+    m_index.insert(ip, &answer);
+    return answer;
 }
 
 } // namespace BucketScope

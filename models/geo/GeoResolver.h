@@ -5,7 +5,7 @@
 
 #include <QHash>
 
-#include <unordered_map>
+#include <deque>
 
 namespace BucketScope {
 
@@ -19,12 +19,14 @@ public:
     // The reference stays valid until the resolver is destroyed (the cache only grows).
     const NetworkInfo &lookup(const QString &ip);
     qint64 databaseLookups() const { return m_databaseLookups; } // cache misses, for tests and the bench
-    qsizetype cachedAddresses() const { return qsizetype(m_cache.size()); }
+    qsizetype cachedAddresses() const { return m_index.size(); }
 
 private:
     GeoDatabase &m_database;
-    // Node-based, so the references lookup() hands out survive rehashing (QHash moves its values).
-    std::unordered_map<QString, NetworkInfo> m_cache;
+    // The answers live in a deque, which never moves its elements, so the references lookup() hands
+    // out survive the index growing (QHash moves its values when it rehashes).
+    QHash<QString, const NetworkInfo *> m_index;
+    std::deque<NetworkInfo> m_answers;
     qint64 m_databaseLookups = 0;
 };
 

@@ -12,6 +12,8 @@
 
 #include <memory>
 
+#include <sys/stat.h>
+
 using namespace BucketScope;
 using namespace BucketScope::TestMmdb;
 
@@ -335,6 +337,7 @@ void TestGeo::openErrors_data()
     QTest::newRow("libloc cut short") << "cut.db" << liblocFirstMiB << "libloc database is cut short";
     QTest::newRow("libloc magic only") << "magic.db" << QByteArray("LOCDBXX") << "not a libloc";
     QTest::newRow("folder") << "folder.mmdb" << QByteArray("<folder>") << "folder";
+    QTest::newRow("fifo") << "fifo.mmdb" << QByteArray("<fifo>") << "not a regular file";
 }
 
 void TestGeo::openErrors()
@@ -346,6 +349,8 @@ void TestGeo::openErrors()
     const QString path = m_dir.filePath(fileName);
     if (content == "<folder>") {
         QVERIFY(QDir().mkpath(path));
+    } else if (content == "<fifo>") {
+        QCOMPARE(::mkfifo(QFile::encodeName(path).constData(), 0600), 0);
     } else if (!content.isNull()) {
         QFile file(path);
         QVERIFY(file.open(QIODevice::WriteOnly));
