@@ -27,6 +27,8 @@ struct Request
     QByteArray totalTime = "10"; // ms
     QByteArray referer = "-";
     QByteArray operation = "REST.GET.OBJECT";
+    QByteArray requester = "arn:aws:iam::123456789012:user/tester";
+    QByteArray userAgent = "test-agent/1.0";
 };
 
 inline qint64 utc(int year, int month, int day, int hour = 0, int minute = 0, int second = 0)
@@ -50,7 +52,7 @@ inline QByteArray awsLine(const Request &r, qint64 serial)
         "examplebucket",
         '[' + time + ']',
         r.ip,
-        "arn:aws:iam::123456789012:user/tester",
+        r.requester,
         "REQ" + QByteArray::number(serial).rightJustified(10, '0'),
         r.operation,
         r.key,
@@ -62,7 +64,7 @@ inline QByteArray awsLine(const Request &r, qint64 serial)
         r.totalTime,
         r.totalTime == "-" ? QByteArray("-") : QByteArray("1"),
         '"' + r.referer + '"',
-        "\"test-agent/1.0\"",
+        '"' + r.userAgent + '"',
         "-",
         "HostIdXyZ0123456789=",
         "SigV4",
