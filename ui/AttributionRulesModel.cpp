@@ -17,6 +17,13 @@ QString textOf(const std::string &text)
 
 AttributionRulesModel::AttributionRulesModel(QObject *parent) : QAbstractTableModel(parent) {}
 
+bool AttributionRulesModel::isRuleIndex(const QModelIndex &index) const
+{
+    // Views ask about invalid indexes routinely: not worth checkIndex()'s warning.
+    return index.isValid() && index.model() == this && index.row() < m_rules.size() &&
+           index.column() < ColumnCount;
+}
+
 QString AttributionRulesModel::kindLabel(Attribution::Rule::Kind kind)
 {
     using Kind = Attribution::Rule::Kind;
@@ -51,7 +58,7 @@ int AttributionRulesModel::columnCount(const QModelIndex &parent) const
 
 QVariant AttributionRulesModel::data(const QModelIndex &index, int role) const
 {
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+    if (!isRuleIndex(index))
         return {};
     const Attribution::Rule &rule = m_rules.at(index.row());
     using Kind = Attribution::Rule::Kind;
@@ -126,7 +133,7 @@ QVariant AttributionRulesModel::headerData(int section, Qt::Orientation orientat
 
 Qt::ItemFlags AttributionRulesModel::flags(const QModelIndex &index) const
 {
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+    if (!isRuleIndex(index))
         return Qt::NoItemFlags;
     Qt::ItemFlags flags = Qt::ItemIsEnabled | Qt::ItemIsSelectable;
     const Attribution::Rule &rule = m_rules.at(index.row());

@@ -54,6 +54,8 @@ public:
     static QString kindLabel(Attribution::Rule::Kind kind);
 
 private:
+    bool isRuleIndex(const QModelIndex &index) const;
+
     QList<Attribution::Rule> m_rules;
 };
 

@@ -1035,8 +1035,9 @@ void TestCli::exitCodes_data()
     QTest::newRow("check: bad attribution rules")
         << QStringList{s("check"), s("{good}"), s("--attribution"), s("{badrules}")} << 2
         << QStringList{s("error: {badrules}: rule 1: unknown type 'regex'")};
-    QTest::newRow("ingest: missing attribution file")
-        << QStringList{s("ingest"), s("{good}"), s("--db"), s("{db}"), s("--attribution"), s("{missing}")}
+    QTest::newRow("ingest --dmapi: missing attribution file")
+        << QStringList{s("ingest"),  s("{good}"),        s("--db"),     s("{db}"),
+                       s("--dmapi"), s("--attribution"), s("{missing}")}
         << 2 << QStringList{s("cannot read {missing}")};
     QTest::newRow("summary of a store that does not exist")
         << QStringList{s("summary"), s("--db"), s("{db}")} << 2 << QStringList{s("no store")};
