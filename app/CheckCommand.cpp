@@ -4,6 +4,7 @@
 #include "Console.h"
 
 #include "AlertNotifier.h"
+#include "AttributionOption.h"
 #include "CommandLine.h"
 #include "aggregation/Aggregator.h"
 #include "alerts/AbuseQueries.h"
@@ -111,10 +112,7 @@ int CheckCommand::run(const QStringList &arguments, const StoreOpener &openStore
     const QCommandLineOption date(QStringLiteral("date"),
                                   QStringLiteral("Day to check (UTC; default: the last day in the data)."),
                                   QStringLiteral("YYYY-MM-DD"));
-    const QCommandLineOption attribution(
-        QStringLiteral("attribution"),
-        QStringLiteral("JSON file of application attribution rules (see docs/cli.md)."),
-        QStringLiteral("FILE"));
+    const AttributionOption attribution(QStringLiteral("for application-scoped rules"));
     const QCommandLineOption notifyUrl(
         QStringLiteral("notify-url"),
         QStringLiteral("When an alert fires, POST the JSON (with a Slack-compatible \"text\") to URL."),
@@ -131,8 +129,8 @@ int CheckCommand::run(const QStringList &arguments, const StoreOpener &openStore
         QStringLiteral("notify-retry-delay"),
         QStringLiteral("Seconds before the second webhook try, doubled before the third (default 2)."),
         QStringLiteral("SECONDS"), QStringLiteral("2"));
-    parser.addOptions(
-        {db, rulesFile, pricingFile, date, attribution, notifyUrl, notifyCommand, notifyTimeout, retryDelay});
+    parser.addOptions({db, rulesFile, pricingFile, date, attribution.option(), notifyUrl, notifyCommand,
+                       notifyTimeout, retryDelay});
     parser.addPositionalArgument(QStringLiteral("check"), QStringLiteral("The command."));
     parser.addPositionalArgument(QStringLiteral("PATH"),
                                  QStringLiteral("Logs to check in a throwaway store (or add to --db first)."),
@@ -160,17 +158,8 @@ int CheckCommand::run(const QStringList &arguments, const StoreOpener &openStore
         return kError;
     }
     Attribution attributionRules = Attribution::defaults();
-    if (parser.isSet(attribution)) {
-        QFile file(parser.value(attribution));
-        if (!file.open(QIODevice::ReadOnly)) {
-            printErr(QStringLiteral("error: cannot read %1: %2").arg(file.fileName(), file.errorString()));
-            return kError;
-        }
-        if (!Attribution::fromJson(file.readAll(), attributionRules, &error)) {
-            printErr(QStringLiteral("error: %1: %2").arg(file.fileName(), error));
-            return kError;
-        }
-    }
+    if (!attribution.read(parser, attributionRules))
+        return kError;
     std::optional<qint64> day;
     if (parser.isSet(date)) {
         const QDate parsed = QDate::fromString(parser.value(date), Qt::ISODate);

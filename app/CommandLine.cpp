@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "CommandLine.h"
 
+#include "AttributionOption.h"
 #include "Console.h"
 
 #include "CheckCommand.h"
@@ -250,27 +251,12 @@ bool parseOrFail(QCommandLineParser &parser, const QStringList &arguments)
     return true;
 }
 
-bool readAttribution(const QString &path, Attribution &attribution)
-{
-    QFile file(path);
-    QString error;
-    if (!file.open(QIODevice::ReadOnly)) {
-        printErr(QStringLiteral("error: cannot read %1: %2").arg(file.fileName(), file.errorString()));
-        return false;
-    }
-    if (!Attribution::fromJson(file.readAll(), attribution, &error)) {
-        printErr(QStringLiteral("error: %1: %2").arg(file.fileName(), error));
-        return false;
-    }
-    return true;
-}
-
 // Where the DMAPI tables are (--dmapi-analytics-table, --dmapi-files-table, --dmapi-key-column) and the
 // attribution rules for their application_id: shared by ingest --dmapi and combined.
 struct DmapiTableOptions
 {
-    explicit DmapiTableOptions(const QString &attributionHelp)
-        : attribution(QStringLiteral("attribution"), attributionHelp, QStringLiteral("FILE"))
+    explicit DmapiTableOptions(const QString &attributionPurpose = QString())
+        : attribution(attributionPurpose)
     {
     }
     QCommandLineOption analytics{QStringLiteral("dmapi-analytics-table"),
@@ -284,7 +270,7 @@ struct DmapiTableOptions
         QStringLiteral(
             "The media files column holding the S3 key a file is stored under (default storage_key)."),
         QStringLiteral("NAME"), QStringLiteral("storage_key")};
-    QCommandLineOption attribution;
+    AttributionOption attribution;
 
     // False after printing what is wrong.
     bool read(const QCommandLineParser &parser, DmapiOptions &options) const
@@ -297,7 +283,7 @@ struct DmapiTableOptions
             printErr(QStringLiteral("error: ") + error);
             return false;
         }
-        return !parser.isSet(attribution) || readAttribution(parser.value(attribution), options.attribution);
+        return attribution.read(parser, options.attribution);
     }
 };
 
@@ -315,9 +301,8 @@ int runIngest(const QStringList &arguments)
         QStringLiteral(
             "Also write each new record to the DMAPI media_analytics table, with metadata "
             "{source: ovh_logs, bytes, status, response_time} (mysql:// stores only; see docs/mysql.md)."));
-    const DmapiTableOptions tables(
-        QStringLiteral("JSON file of application attribution rules for --dmapi's application_id."));
-    parser.addOptions({dmapi, tables.analytics, tables.files, tables.keyColumn, tables.attribution});
+    const DmapiTableOptions tables(QStringLiteral("for --dmapi's application_id"));
+    parser.addOptions({dmapi, tables.analytics, tables.files, tables.keyColumn, tables.attribution.option()});
     parser.addPositionalArgument(QStringLiteral("ingest"), QStringLiteral("The command."));
     parser.addPositionalArgument(
         QStringLiteral("PATH"),
@@ -454,16 +439,13 @@ int runSummary(const QStringList &arguments)
     addHelp(parser);
     parser.addOption(context.db);
     const RangeOptions range(QStringLiteral("Length of the top lists (default 10)."), QStringLiteral("10"));
-    const QCommandLineOption attribution(
-        QStringLiteral("attribution"),
-        QStringLiteral("JSON file of application attribution rules (see docs/cli.md)."),
-        QStringLiteral("FILE"));
+    const AttributionOption attribution;
     const QCommandLineOption pricing(
         QStringLiteral("pricing"),
         QStringLiteral("JSON pricing profile (OVHcloud, AWS S3 Standard or custom; see docs/alerts.md); "
                        "replaces --price-per-gib."),
         QStringLiteral("FILE"));
-    parser.addOptions({range.from, range.to, range.price, range.top, attribution, pricing});
+    parser.addOptions({range.from, range.to, range.price, range.top, attribution.option(), pricing});
     const GeoOptions geo;
     parser.addOptions({geo.database, geo.off});
     parser.addPositionalArgument(QStringLiteral("summary"), QStringLiteral("The command."));
@@ -477,7 +459,7 @@ int runSummary(const QStringList &arguments)
     SummaryQuery query;
     if (!range.read(parser, query.from, query.to, query.pricePerGiB, query.topCount))
         return CommandLine::Fatal;
-    if (parser.isSet(attribution) && !readAttribution(parser.value(attribution), query.attribution))
+    if (!attribution.read(parser, query.attribution))
         return CommandLine::Fatal;
     geo.read(parser, query);
 
@@ -585,9 +567,9 @@ int runCombined(const QStringList &arguments)
     const QCommandLineOption application(QStringLiteral("application"),
                                          QStringLiteral("Only this application's requests (e.g. castingly)."),
                                          QStringLiteral("NAME"));
-    const DmapiTableOptions tables(QStringLiteral("JSON file of application attribution rules."));
+    const DmapiTableOptions tables;
     parser.addOptions({range.from, range.to, application, range.top, range.price, tables.analytics,
-                       tables.files, tables.keyColumn, tables.attribution});
+                       tables.files, tables.keyColumn, tables.attribution.option()});
     parser.addPositionalArgument(QStringLiteral("combined"), QStringLiteral("The command."));
     if (!parseOrFail(parser, arguments))
         return parser.isSet(QStringLiteral("help")) ? CommandLine::Success : CommandLine::Fatal;

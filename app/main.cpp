@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "AttributionOption.h"
 #include "CommandLine.h"
 #include "MainWindow.h"
 #include "ReportWriter.h"
@@ -36,7 +37,7 @@ Commands:
         [--notify-url URL]             1 some fired, 2 error. --notify-url POSTs the alerts as JSON,
         [--notify-command CMD]         --notify-command pipes them to CMD.
   report PATH... --out DIR             Write the dashboard charts (PNG, 2x) and summary.json to DIR;
-                                       needs no display.
+         [--attribution FILE]          needs no display.
   export [PATH...] [--db URL]          Write every record as JSON Lines or CSV;
          [--format jsonl|csv]          --rejected writes the rejected lines (file, line, reason, text).
          [--rejected] [--out FILE]
@@ -165,7 +166,8 @@ int runReport(int argc, char *argv[])
     const QCommandLineOption outOption(QStringLiteral("out"),
                                        QStringLiteral("The folder to write to; created if missing."),
                                        QStringLiteral("DIR"));
-    parser.addOptions({help, outOption});
+    const BucketScope::AttributionOption attribution;
+    parser.addOptions({help, outOption, attribution.option()});
     parser.addPositionalArgument(QStringLiteral("report"), QStringLiteral("The command."));
     parser.addPositionalArgument(QStringLiteral("PATH"),
                                  QStringLiteral("Log files (plain or .gz) or folders (read recursively)."),
@@ -188,10 +190,14 @@ int runReport(int argc, char *argv[])
             stderr);
         return BucketScope::CommandLine::Fatal;
     }
+    BucketScope::SummaryQuery query;
+    if (!attribution.read(parser, query.attribution))
+        return BucketScope::CommandLine::Fatal;
     if (!hasDisplay() && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
     BucketScope::AnalysisSession session;
+    session.setQuery(query); // nothing is loaded yet: used from the first summary on
     int code = BucketScope::CommandLine::Success;
     QObject::connect(&session, &BucketScope::AnalysisSession::inputFailed, &app,
                      [](const QString &, const QString &message) {

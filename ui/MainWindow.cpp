@@ -506,6 +506,7 @@ void MainWindow::openPaths(const QStringList &paths)
     if (paths.size() != 1 || paths.first() != m_sampleCopy)
         rememberRecent(paths);
     applyAlertSettings();
+    applyAttributionSettings();
     // Open first: while loading, the session only records the reset query instead of summarising
     // the store that is being replaced.
     m_session->open(paths);
@@ -537,6 +538,7 @@ void MainWindow::openServer(const StoreLocation &location)
     m_status->setText(tr("Connecting to %1…").arg(location.displayUrl()));
     // The new store starts unfiltered; its summary is computed once, with that query.
     recordHistory();
+    applyAttributionSettings();
     SummaryQuery query = m_session->query();
     query.from.reset();
     query.to.reset();
@@ -592,12 +594,22 @@ void MainWindow::applyAlertSettings()
     m_session->setAlertConfiguration(rules, pricing);
 }
 
+void MainWindow::applyAttributionSettings()
+{
+    QString error;
+    const Attribution attribution = PreferencesDialog::savedAttribution(&error);
+    if (!error.isEmpty())
+        showPlainWarning(tr("Application rules"), tr("Using the default rules instead of:\n%1").arg(error));
+    m_session->setAttribution(attribution);
+}
+
 void MainWindow::showPreferences()
 {
     auto *dialog = new PreferencesDialog(this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this] {
         applyAlertSettings();
+        applyAttributionSettings();
         m_session->recheck();
     });
     dialog->open();

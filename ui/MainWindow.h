@@ -116,6 +116,8 @@ private:
     void rememberRecent(const QStringList &paths);
     // The rules and pricing files named by the settings alerts/rulesFile and cost/pricingFile.
     void applyAlertSettings();
+    // The attribution rules the Preferences saved (attribution/rulesFile), for the next summary.
+    void applyAttributionSettings();
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
     void closeEvent(QCloseEvent *event) override;

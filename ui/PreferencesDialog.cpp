@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "PreferencesDialog.h"
 
+#include "AttributionRulesPage.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -44,6 +46,20 @@ QString PreferencesDialog::rulesFileSetting()
     return QStringLiteral("alerts/rulesFile");
 }
 
+QString PreferencesDialog::attributionFileSetting()
+{
+    return QStringLiteral("attribution/rulesFile");
+}
+
+Attribution PreferencesDialog::savedAttribution(QString *error)
+{
+    Attribution attribution = Attribution::defaults();
+    const QString file = QSettings().value(attributionFileSetting()).toString();
+    if (!file.isEmpty() && QFileInfo::exists(file) && !Attribution::load(file, attribution, error))
+        return Attribution::defaults();
+    return attribution;
+}
+
 PreferencesDialog::PreferencesDialog(QWidget *parent) : QDialog(parent)
 {
     setWindowTitle(tr("Preferences"));
@@ -65,9 +81,16 @@ PreferencesDialog::PreferencesDialog(QWidget *parent) : QDialog(parent)
         problems << error;
     }
 
+    QString attributionError;
+    const Attribution attribution = savedAttribution(&attributionError);
+    if (!attributionError.isEmpty())
+        problems << attributionError;
+
     auto *tabs = new QTabWidget(this);
     tabs->addTab(createCostTab(m_loadedPricing), tr("Cost"));
     tabs->addTab(createAlertsTab(), tr("Alerts"));
+    m_applications = new AttributionRulesPage(attribution, tabs);
+    tabs->addTab(m_applications, tr("Applications"));
     m_error = plainLabel(QString(), this);
     m_error->setStyleSheet(QStringLiteral("color: #b00020"));
     if (!problems.isEmpty())
@@ -286,6 +309,11 @@ AlertRules PreferencesDialog::rules() const
     return rules;
 }
 
+Attribution PreferencesDialog::attribution() const
+{
+    return m_applications->attribution();
+}
+
 QString PreferencesDialog::errorText() const
 {
     return m_error->text();
@@ -335,10 +363,13 @@ bool PreferencesDialog::save(QString *error)
         if (application.contains(QLatin1Char('\n')) || application.contains(QLatin1Char('\r')))
             return fail(tr("%1: the application name must be one line.").arg(ruleTitle(rule)));
     }
-    // Both files are checked by their own readers before either is written, so a refused value
-    // never leaves one file changed and the other not.
+    if (const QString problem = m_applications->problem(); !problem.isEmpty())
+        return fail(tr("Applications: %1").arg(problem));
+    // Every file is checked by its own reader before any is written, so a refused value never leaves
+    // one file changed and another not.
     const PricingProfile profile = pricing();
     const AlertRules alertRules = rules();
+    const Attribution attributionRules = attribution();
     QString reason;
     PricingProfile reread;
     if (!PricingProfile::fromJson(profile.toJson(), reread, &reason))
@@ -346,18 +377,24 @@ bool PreferencesDialog::save(QString *error)
     AlertRules rereadRules;
     if (!AlertRules::fromJson(alertRules.toJson(), rereadRules, &reason))
         return fail(tr("The alert rules are not valid: %1").arg(reason));
+    Attribution rereadAttribution;
+    if (!Attribution::fromJson(attributionRules.toJson(), rereadAttribution, &reason))
+        return fail(tr("The attribution rules are not valid: %1").arg(reason));
 
     const QString pricingPath = targetPath(pricingFileSetting(), QStringLiteral("pricing.json"));
     const QString rulesPath = targetPath(rulesFileSetting(), QStringLiteral("alert-rules.json"));
-    for (const QString &path : {pricingPath, rulesPath}) {
+    const QString attributionPath = targetPath(attributionFileSetting(), QStringLiteral("attribution.json"));
+    for (const QString &path : {pricingPath, rulesPath, attributionPath}) {
         if (!QDir().mkpath(QFileInfo(path).absolutePath()))
             return fail(tr("Cannot create the folder %1.").arg(QFileInfo(path).absolutePath()));
     }
-    if (!profile.save(pricingPath, &reason) || !alertRules.save(rulesPath, &reason))
+    if (!profile.save(pricingPath, &reason) || !alertRules.save(rulesPath, &reason) ||
+        !attributionRules.save(attributionPath, &reason))
         return fail(reason);
     QSettings settings;
     settings.setValue(pricingFileSetting(), pricingPath);
     settings.setValue(rulesFileSetting(), rulesPath);
+    settings.setValue(attributionFileSetting(), attributionPath);
     return true;
 }
 

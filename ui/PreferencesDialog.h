@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "aggregation/Attribution.h"
 #include "alerts/AlertRules.h"
 #include "cost/PricingProfile.h"
 
@@ -15,10 +16,13 @@ class QStackedWidget;
 
 namespace BucketScope {
 
-// Edits the pricing profile and the alert thresholds. They live in the JSON files named by the
-// settings cost/pricingFile and alerts/rulesFile (the same files `bucketscope check` reads), so OK
-// writes those files, creating pricing.json and alert-rules.json in the app's config folder when the
-// settings name none yet, and points the settings at them.
+class AttributionRulesPage;
+
+// Edits the pricing profile, the alert thresholds and the application attribution rules. They live in
+// the JSON files named by the settings cost/pricingFile, alerts/rulesFile and attribution/rulesFile (the
+// same files `bucketscope check` and `--attribution` read), so OK writes those files, creating
+// pricing.json, alert-rules.json and attribution.json in the app's config folder when the settings name
+// none yet, and points the settings at them.
 class PreferencesDialog : public QDialog
 {
     Q_OBJECT
@@ -34,6 +38,7 @@ public:
     // What the fields describe now.
     PricingProfile pricing() const;
     AlertRules rules() const;
+    Attribution attribution() const;
     QString errorText() const;
 
     // The fields, for keyboard-free use by tests.
@@ -47,9 +52,14 @@ public:
     qsizetype ruleCount() const { return m_ruleRows.size(); }
     QDoubleSpinBox *thresholdBox(qsizetype rule) const { return m_ruleRows.at(rule).threshold; }
     QLineEdit *applicationEdit(qsizetype rule) const { return m_ruleRows.at(rule).application; }
+    AttributionRulesPage *applicationsPage() const { return m_applications; }
 
     static QString pricingFileSetting();
     static QString rulesFileSetting();
+    static QString attributionFileSetting();
+    // The rules the setting's file holds; the defaults when it names none, and with `error` set when it
+    // cannot be used.
+    static Attribution savedAttribution(QString *error);
 
 private:
     struct RuleRow
@@ -75,6 +85,7 @@ private:
     QCheckBox *m_hasBudget = nullptr;
     QDoubleSpinBox *m_budget = nullptr;
     QList<RuleRow> m_ruleRows;
+    AttributionRulesPage *m_applications = nullptr;
     QLabel *m_error = nullptr;
 };
 

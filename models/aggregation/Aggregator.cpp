@@ -329,10 +329,10 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
     // back as ids: counting integers is what makes one pass over millions of rows cheap. Without a
     // time range the rows are read in storage order; the time index would add a lookup per row.
     const bool ranged = query.from || query.to;
-    QString sql =
-        QStringLiteral("SELECT request_time, remote_ip_ref, operation_ref, object_key_ref, http_status, "
-                       "error_code_ref, bytes_sent, total_time_ms, referer_ref, user_agent_ref "
-                       "FROM requests WHERE id >= ?3 AND id < ?4");
+    QString sql = QStringLiteral(
+        "SELECT request_time, remote_ip_ref, operation_ref, object_key_ref, http_status, "
+        "error_code_ref, bytes_sent, total_time_ms, referer_ref, user_agent_ref, requester_ref "
+        "FROM requests WHERE id >= ?3 AND id < ?4");
     if (ranged)
         sql += QStringLiteral(" AND request_time >= ?1 AND request_time < ?2");
     // Column names come from a fixed list; the values are bound parameters (?5, ?6, ...).
@@ -383,16 +383,21 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
         return it->second;
     };
     const int unattributed = applicationId(Attribution::kUnattributed);
-    // Attribution is decided once per distinct key and referer, not once per row.
-    std::unordered_map<qint64, Attribution::Match> keyMatches, refererMatches;
-    auto matchOf = [&](std::unordered_map<qint64, Attribution::Match> &cache, qint64 id, bool isKey) {
-        auto it = cache.find(id);
+    // Attribution is decided once per distinct value of each field it looks at, not once per row; the
+    // earliest of the fields' matches is the request's (first rule in list order wins).
+    // A field no rule looks at is never resolved to its text.
+    std::unordered_map<qint64, Attribution::Match> fieldMatches[Attribution::kFieldCount];
+    bool looksAt[Attribution::kFieldCount];
+    for (int field = 0; field < Attribution::kFieldCount; ++field)
+        looksAt[field] = query.attribution.looksAt(Attribution::Field(field));
+    auto matchOf = [&](Attribution::Field field, std::optional<qint64> id) -> const Attribution::Match & {
+        static const Attribution::Match none;
+        if (!id || !looksAt[int(field)])
+            return none;
+        std::unordered_map<qint64, Attribution::Match> &cache = fieldMatches[int(field)];
+        auto it = cache.find(*id);
         if (it == cache.end()) {
-            const std::string &text = names.text(id);
-            it = cache
-                     .emplace(id,
-                              isKey ? query.attribution.matchKey(text) : query.attribution.matchReferer(text))
-                     .first;
+            it = cache.emplace(*id, query.attribution.match(field, names.text(*id))).first;
             if (it->second.rule != Attribution::Match::kNone)
                 it->second.applicationIndex = applicationId(it->second.application);
         }
@@ -439,10 +444,13 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
         const std::optional<qint64> referer = columnNumber<qint64>(statement, 8);
         const std::optional<qint64> userAgent = columnNumber<qint64>(statement, 9);
 
-        const Attribution::Match byKey = key ? matchOf(keyMatches, *key, true) : Attribution::Match{};
-        const Attribution::Match byReferer =
-            referer ? matchOf(refererMatches, *referer, false) : Attribution::Match{};
-        const Attribution::Match &first = byKey.rule <= byReferer.rule ? byKey : byReferer;
+        const std::optional<qint64> requester = columnNumber<qint64>(statement, 10);
+
+        const Attribution::Match &first = Attribution::Match::earlier(
+            Attribution::Match::earlier(matchOf(Attribution::Field::Key, key),
+                                        matchOf(Attribution::Field::Referer, referer)),
+            Attribution::Match::earlier(matchOf(Attribution::Field::Requester, requester),
+                                        matchOf(Attribution::Field::UserAgent, userAgent)));
         const int application =
             first.rule == Attribution::Match::kNone ? unattributed : first.applicationIndex;
         if (onlyApplication >= 0 && application != onlyApplication)

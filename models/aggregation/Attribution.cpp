@@ -5,6 +5,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include "util/JsonFile.h"
+
 namespace BucketScope {
 
 std::string_view refererHost(std::string_view referer)
@@ -26,81 +28,203 @@ std::string_view refererHost(std::string_view referer)
 
 Attribution Attribution::defaults()
 {
-    Attribution attribution;
     Rule segment;
     segment.kind = Rule::Kind::KeySegmentSuffix;
     segment.suffixes = {"-public", "-private"};
     Rule referer;
     referer.kind = Rule::Kind::RefererFirstLabel;
-    attribution.m_rules = {segment, referer};
-    return attribution;
+    return Attribution({segment, referer});
+}
+
+bool Attribution::Rule::hasFixedApplication() const
+{
+    return kind != Kind::KeySegmentSuffix && kind != Kind::RefererFirstLabel;
+}
+
+QList<Attribution::Rule::Kind> Attribution::kinds()
+{
+    using K = Rule::Kind;
+    return {K::KeyPrefix,         K::KeyPathSegment, K::KeySegmentSuffix, K::RefererHost,
+            K::RefererFirstLabel, K::Requester,      K::UserAgentContains};
+}
+
+QString Attribution::typeName(Rule::Kind kind)
+{
+    switch (kind) {
+    case Rule::Kind::KeyPrefix:
+        return QStringLiteral("key_prefix");
+    case Rule::Kind::RefererHost:
+        return QStringLiteral("referer_host");
+    case Rule::Kind::KeySegmentSuffix:
+        return QStringLiteral("key_segment_suffix");
+    case Rule::Kind::RefererFirstLabel:
+        return QStringLiteral("referer_first_label");
+    case Rule::Kind::KeyPathSegment:
+        return QStringLiteral("key_path_segment");
+    case Rule::Kind::Requester:
+        return QStringLiteral("requester");
+    case Rule::Kind::UserAgentContains:
+        break;
+    }
+    return QStringLiteral("user_agent_contains");
+}
+
+std::optional<Attribution::Rule::Kind> Attribution::kindNamed(const QString &type)
+{
+    for (Rule::Kind kind : kinds())
+        if (typeName(kind) == type)
+            return kind;
+    return std::nullopt;
+}
+
+QString Attribution::patternMember(Rule::Kind kind)
+{
+    switch (kind) {
+    case Rule::Kind::KeyPrefix:
+        return QStringLiteral("prefix");
+    case Rule::Kind::RefererHost:
+        return QStringLiteral("host");
+    case Rule::Kind::KeySegmentSuffix:
+        return {};
+    case Rule::Kind::RefererFirstLabel:
+        return QStringLiteral("domain");
+    case Rule::Kind::KeyPathSegment:
+        return QStringLiteral("segment");
+    case Rule::Kind::Requester:
+        return QStringLiteral("requester");
+    case Rule::Kind::UserAgentContains:
+        break;
+    }
+    return QStringLiteral("text");
+}
+
+Attribution::Field Attribution::fieldOf(Rule::Kind kind)
+{
+    switch (kind) {
+    case Rule::Kind::KeyPrefix:
+    case Rule::Kind::KeySegmentSuffix:
+    case Rule::Kind::KeyPathSegment:
+        return Field::Key;
+    case Rule::Kind::RefererHost:
+    case Rule::Kind::RefererFirstLabel:
+        return Field::Referer;
+    case Rule::Kind::Requester:
+        return Field::Requester;
+    case Rule::Kind::UserAgentContains:
+        break;
+    }
+    return Field::UserAgent;
+}
+
+QString Attribution::problemWith(const Rule &rule)
+{
+    const auto needs = [](const QString &member) {
+        return QStringLiteral("needs a non-empty \"%1\"").arg(member);
+    };
+    if (rule.kind == Rule::Kind::KeySegmentSuffix) {
+        if (rule.suffixes.isEmpty())
+            return QStringLiteral("needs a \"suffixes\" array of non-empty suffixes");
+        return {};
+    }
+    if (rule.kind == Rule::Kind::RefererFirstLabel)
+        return {}; // the domain is optional
+    if (rule.pattern.empty())
+        return needs(patternMember(rule.kind));
+    if (rule.kind == Rule::Kind::KeyPathSegment && rule.pattern.find('/') != std::string::npos)
+        return QStringLiteral("\"segment\" is one part of the key between slashes; it cannot contain '/'");
+    if (rule.application.empty())
+        return needs(QStringLiteral("application"));
+    if (rule.application.find_first_of("\r\n") != std::string::npos)
+        return QStringLiteral("the application name must be one line");
+    return {};
 }
 
 bool Attribution::fromJson(const QByteArray &json, Attribution &attribution, QString *error)
 {
+    const auto fail = [error](const QString &message) {
+        if (error)
+            *error = message;
+        return false;
+    };
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
-    if (parseError.error != QJsonParseError::NoError || !document.isObject() ||
-        !document.object().value(QStringLiteral("rules")).isArray()) {
-        if (error)
-            *error = parseError.error != QJsonParseError::NoError
-                         ? QStringLiteral("not valid JSON: %1 at offset %2")
-                               .arg(parseError.errorString())
-                               .arg(parseError.offset)
-                         : QStringLiteral("expected an object with a \"rules\" array");
-        return false;
-    }
+    if (parseError.error != QJsonParseError::NoError)
+        return fail(QStringLiteral("not valid JSON: %1 at offset %2")
+                        .arg(parseError.errorString())
+                        .arg(parseError.offset));
+    if (!document.isObject() || !document.object().value(QStringLiteral("rules")).isArray())
+        return fail(QStringLiteral("expected an object with a \"rules\" array"));
     QList<Rule> rules;
     const QJsonArray array = document.object().value(QStringLiteral("rules")).toArray();
     for (qsizetype i = 0; i < array.size(); ++i) {
+        const QString where = QStringLiteral("rule %1").arg(i + 1);
+        if (!array.at(i).isObject())
+            return fail(where + QStringLiteral(": expected an object"));
         const QJsonObject object = array.at(i).toObject();
         const QString type = object.value(QStringLiteral("type")).toString();
-        Rule rule;
-        auto need = [&](const char *field) {
-            const QString value = object.value(QLatin1String(field)).toString();
-            if (value.isEmpty() && error)
-                *error = QStringLiteral("rule %1 (%2) needs a non-empty \"%3\"")
-                             .arg(i + 1)
-                             .arg(type, QLatin1String(field));
-            return value.toStdString();
-        };
-        if (type == QLatin1String("key_prefix")) {
-            rule.kind = Rule::Kind::KeyPrefix;
-            rule.pattern = need("prefix");
-            rule.application = rule.pattern.empty() ? std::string() : need("application");
-        } else if (type == QLatin1String("referer_host")) {
-            rule.kind = Rule::Kind::RefererHost;
-            rule.pattern = need("host");
-            rule.application = rule.pattern.empty() ? std::string() : need("application");
-        } else if (type == QLatin1String("key_segment_suffix")) {
-            rule.kind = Rule::Kind::KeySegmentSuffix;
-            for (const QJsonValue &suffix : object.value(QStringLiteral("suffixes")).toArray())
-                if (!suffix.toString().isEmpty())
-                    rule.suffixes.append(suffix.toString().toStdString());
-            if (rule.suffixes.isEmpty()) {
-                if (error)
-                    *error =
-                        QStringLiteral("rule %1 (key_segment_suffix) needs a \"suffixes\" array").arg(i + 1);
-                return false;
-            }
-        } else if (type == QLatin1String("referer_first_label")) {
-            rule.kind = Rule::Kind::RefererFirstLabel;
-            rule.pattern = object.value(QStringLiteral("domain")).toString().toStdString(); // optional
-        } else {
-            if (error)
-                *error = QStringLiteral("rule %1 has unknown type \"%2\"; use key_prefix, referer_host, "
-                                        "key_segment_suffix or referer_first_label")
-                             .arg(i + 1)
-                             .arg(type);
-            return false;
+        const std::optional<Rule::Kind> kind = kindNamed(type);
+        if (!kind) {
+            QStringList names;
+            for (Rule::Kind known : kinds())
+                names << typeName(known);
+            return fail(
+                type.isEmpty()
+                    ? where +
+                          QStringLiteral(": missing \"type\"; use %1").arg(names.join(QStringLiteral(", ")))
+                    : where + QStringLiteral(": unknown type '%1'; use %2")
+                                  .arg(type, names.join(QStringLiteral(", "))));
         }
-        if ((rule.kind == Rule::Kind::KeyPrefix || rule.kind == Rule::Kind::RefererHost) &&
-            (rule.pattern.empty() || rule.application.empty()))
-            return false;
+        Rule rule;
+        rule.kind = *kind;
+        if (rule.kind == Rule::Kind::KeySegmentSuffix) {
+            const QJsonValue suffixes = object.value(QStringLiteral("suffixes"));
+            for (const QJsonValue &suffix : suffixes.toArray()) {
+                if (!suffix.isString() || suffix.toString().isEmpty())
+                    return fail(where + QStringLiteral(" (key_segment_suffix): every suffix must be a "
+                                                       "non-empty string"));
+                rule.suffixes.append(suffix.toString().toStdString());
+            }
+        } else {
+            rule.pattern = object.value(patternMember(rule.kind)).toString().toStdString();
+            if (rule.hasFixedApplication())
+                rule.application = object.value(QStringLiteral("application")).toString().toStdString();
+        }
+        if (const QString problem = problemWith(rule); !problem.isEmpty())
+            return fail(QStringLiteral("%1 (%2): %3").arg(where, type, problem));
         rules.append(rule);
     }
     attribution.m_rules = rules;
     return true;
+}
+
+QByteArray Attribution::toJson() const
+{
+    QJsonArray rules;
+    for (const Rule &rule : m_rules) {
+        QJsonObject object{{QStringLiteral("type"), typeName(rule.kind)}};
+        if (rule.kind == Rule::Kind::KeySegmentSuffix) {
+            QJsonArray suffixes;
+            for (const std::string &suffix : rule.suffixes)
+                suffixes.append(QString::fromStdString(suffix));
+            object.insert(QStringLiteral("suffixes"), suffixes);
+        } else if (rule.kind != Rule::Kind::RefererFirstLabel || !rule.pattern.empty()) {
+            object.insert(patternMember(rule.kind), QString::fromStdString(rule.pattern));
+        }
+        if (rule.hasFixedApplication())
+            object.insert(QStringLiteral("application"), QString::fromStdString(rule.application));
+        rules.append(object);
+    }
+    return QJsonDocument(QJsonObject{{QStringLiteral("rules"), rules}}).toJson(QJsonDocument::Indented);
+}
+
+bool Attribution::load(const QString &path, Attribution &attribution, QString *error)
+{
+    return JsonFile::load(path, attribution, error);
+}
+
+bool Attribution::save(const QString &path, QString *error) const
+{
+    return JsonFile::write(path, toJson(), error);
 }
 
 namespace {
@@ -147,72 +271,116 @@ bool hostMatches(std::string_view host, const std::string &pattern)
             host[host.size() - pattern.size() - 1] == '.');
 }
 
+bool hasPathSegment(std::string_view key, std::string_view segment)
+{
+    std::size_t start = 0;
+    while (start <= key.size()) {
+        std::size_t end = key.find('/', start);
+        if (end == std::string_view::npos)
+            end = key.size();
+        if (key.substr(start, end - start) == segment)
+            return true;
+        start = end + 1;
+    }
+    return false;
+}
+
+char asciiLower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
+}
+
+// Case folding is ASCII only: user agent product names are ASCII, and a byte-wise comparison never
+// misreads a malformed UTF-8 sequence.
+bool containsIgnoringCase(std::string_view text, std::string_view needle)
+{
+    if (needle.empty() || needle.size() > text.size())
+        return needle.empty();
+    for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
+        std::size_t j = 0;
+        while (j < needle.size() && asciiLower(text[i + j]) == asciiLower(needle[j]))
+            ++j;
+        if (j == needle.size())
+            return true;
+    }
+    return false;
+}
+
+// The application `rule` gives `text` (the field the rule looks at, not null), empty when it does not
+// match. The view points into the rule or into `text`.
+std::string_view applicationOf(const Attribution::Rule &rule, std::string_view text)
+{
+    using Kind = Attribution::Rule::Kind;
+    bool matched = false;
+    switch (rule.kind) {
+    case Kind::KeyPrefix:
+        matched = text.substr(0, rule.pattern.size()) == rule.pattern;
+        break;
+    case Kind::KeySegmentSuffix:
+        return keySegmentApplication(text, rule.suffixes);
+    case Kind::KeyPathSegment:
+        matched = hasPathSegment(text, rule.pattern);
+        break;
+    case Kind::RefererHost:
+        matched = hostMatches(refererHost(text), rule.pattern);
+        break;
+    case Kind::RefererFirstLabel:
+        return refererFirstLabel(text, rule.pattern);
+    case Kind::Requester:
+        matched = text == rule.pattern;
+        break;
+    case Kind::UserAgentContains:
+        matched = containsIgnoringCase(text, rule.pattern);
+        break;
+    }
+    return matched ? std::string_view(rule.application) : std::string_view();
+}
+
 } // namespace
 
-Attribution::Match Attribution::matchKey(std::string_view key) const
+bool Attribution::looksAt(Field field) const
 {
-    if (!key.data())
+    for (const Rule &rule : m_rules)
+        if (fieldOf(rule.kind) == field)
+            return true;
+    return false;
+}
+
+Attribution::Match Attribution::match(Field field, std::string_view text) const
+{
+    if (!text.data())
         return {};
     for (qsizetype i = 0; i < m_rules.size(); ++i) {
         const Rule &rule = m_rules.at(i);
-        if (rule.kind == Rule::Kind::KeyPrefix && key.substr(0, rule.pattern.size()) == rule.pattern)
-            return Match{int(i), rule.application};
-        if (rule.kind == Rule::Kind::KeySegmentSuffix) {
-            const std::string_view application = keySegmentApplication(key, rule.suffixes);
-            if (!application.empty())
-                return Match{int(i), std::string(application)};
-        }
+        if (fieldOf(rule.kind) != field)
+            continue;
+        const std::string_view application = applicationOf(rule, text);
+        if (!application.empty())
+            return Match{int(i), std::string(application)};
     }
     return {};
 }
 
-Attribution::Match Attribution::matchReferer(std::string_view referer) const
+Attribution::Match Attribution::match(const Request &request) const
 {
-    if (!referer.data())
-        return {};
+    const std::string_view fields[kFieldCount] = {request.key, request.referer, request.requester,
+                                                  request.userAgent};
     for (qsizetype i = 0; i < m_rules.size(); ++i) {
         const Rule &rule = m_rules.at(i);
-        if (rule.kind == Rule::Kind::RefererHost && hostMatches(refererHost(referer), rule.pattern))
-            return Match{int(i), rule.application};
-        if (rule.kind == Rule::Kind::RefererFirstLabel) {
-            const std::string_view label = refererFirstLabel(referer, rule.pattern);
-            if (!label.empty())
-                return Match{int(i), std::string(label)};
-        }
+        const std::string_view text = fields[int(fieldOf(rule.kind))];
+        if (!text.data())
+            continue;
+        const std::string_view application = applicationOf(rule, text);
+        if (!application.empty())
+            return Match{int(i), std::string(application)};
     }
     return {};
 }
 
-std::string_view Attribution::applicationFor(std::string_view referer, std::string_view key) const
+std::string Attribution::applicationFor(const Request &request) const
 {
-    // Views into the rules or the inputs stay valid; the Match strings do not outlive this call.
-    for (const Rule &rule : m_rules) {
-        switch (rule.kind) {
-        case Rule::Kind::KeyPrefix:
-            if (key.data() && key.substr(0, rule.pattern.size()) == rule.pattern)
-                return rule.application;
-            break;
-        case Rule::Kind::RefererHost:
-            if (referer.data() && hostMatches(refererHost(referer), rule.pattern))
-                return rule.application;
-            break;
-        case Rule::Kind::KeySegmentSuffix:
-            if (key.data()) {
-                const std::string_view application = keySegmentApplication(key, rule.suffixes);
-                if (!application.empty())
-                    return application;
-            }
-            break;
-        case Rule::Kind::RefererFirstLabel:
-            if (referer.data()) {
-                const std::string_view label = refererFirstLabel(referer, rule.pattern);
-                if (!label.empty())
-                    return label;
-            }
-            break;
-        }
-    }
-    return kUnattributed;
+    const Match first = match(request);
+    return first.rule == Match::kNone ? std::string(kUnattributed) : first.application;
 }
 
 } // namespace BucketScope

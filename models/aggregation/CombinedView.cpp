@@ -159,15 +159,21 @@ std::optional<CombinedView> CombinedViews::compute(MySqlStore &store, const Comb
     }
     const QString where = range.join(QStringLiteral(" AND "));
 
-    // Top files: per key and referer on the server, attributed here, so that a file's requests from
-    // several applications can be told apart.
+    // Top files: per key and the other fields rules look at, grouped on the server and attributed here,
+    // so that a file's requests from several applications can be told apart.
+    const Attribution &attribution = query.tables.attribution;
+    const bool byRequester = attribution.looksAt(Attribution::Field::Requester);
+    const bool byUserAgent = attribution.looksAt(Attribution::Field::UserAgent);
     QSqlQuery rows;
     if (!runner.run(
             rows,
             QStringLiteral("SELECT object_key_ref, referer_ref, COUNT(*), COALESCE(SUM(bytes_sent), 0), "
-                           "MAX(request_time) FROM requests WHERE %1 AND object_key_ref IS NOT NULL "
-                           "GROUP BY 1, 2")
-                .arg(where),
+                           "MAX(request_time), %2, %3 FROM requests WHERE %1 AND object_key_ref IS NOT "
+                           "NULL GROUP BY 1, 2%4%5")
+                .arg(where, byRequester ? QStringLiteral("requester_ref") : QStringLiteral("NULL"),
+                     byUserAgent ? QStringLiteral("user_agent_ref") : QStringLiteral("NULL"),
+                     byRequester ? QStringLiteral(", 6") : QString(),
+                     byUserAgent ? QStringLiteral(", 7") : QString()),
             rangeValues))
         return failed();
     struct Group
@@ -175,29 +181,39 @@ std::optional<CombinedView> CombinedViews::compute(MySqlStore &store, const Comb
         qint64 key;
         std::optional<qint64> referer;
         qint64 requests, bytes;
-        std::optional<qint64> last;
+        std::optional<qint64> last, requester, userAgent;
+    };
+    auto optionalId = [&rows](int column) {
+        return rows.isNull(column) ? std::nullopt : std::optional<qint64>(rows.value(column).toLongLong());
     };
     std::vector<Group> groups;
     std::unordered_set<qint64> ids;
     while (rows.next()) {
         Group group{rows.value(0).toLongLong(),
-                    rows.isNull(1) ? std::nullopt : std::optional<qint64>(rows.value(1).toLongLong()),
-                    rows.value(2).toLongLong(), rows.value(3).toLongLong(),
-                    rows.isNull(4) ? std::nullopt : std::optional<qint64>(rows.value(4).toLongLong())};
+                    optionalId(1),
+                    rows.value(2).toLongLong(),
+                    rows.value(3).toLongLong(),
+                    optionalId(4),
+                    optionalId(5),
+                    optionalId(6)};
         ids.insert(group.key);
-        if (group.referer)
-            ids.insert(*group.referer);
+        for (const std::optional<qint64> &id : {group.referer, group.requester, group.userAgent})
+            if (id)
+                ids.insert(*id);
         groups.push_back(group);
     }
     std::unordered_map<qint64, std::string> names;
     if (!runner.names(ids, names))
         return failed();
     const std::string wantedApplication = query.application.toStdString();
-    auto belongs = [&](qint64 key, std::optional<qint64> referer) {
+    auto belongs = [&](const Group &group) {
         if (wantedApplication.empty())
             return true;
-        const std::string_view refererText = referer ? std::string_view(names[*referer]) : std::string_view();
-        return query.tables.attribution.applicationFor(refererText, names[key]) == wantedApplication;
+        auto text = [&](std::optional<qint64> id) {
+            return id ? std::string_view(names[*id]) : std::string_view();
+        };
+        return attribution.applicationFor({text(group.key), text(group.referer), text(group.requester),
+                                           text(group.userAgent)}) == wantedApplication;
     };
     struct KeyUsage
     {
@@ -206,7 +222,7 @@ std::optional<CombinedView> CombinedViews::compute(MySqlStore &store, const Comb
     };
     std::unordered_map<qint64, KeyUsage> usage;
     for (const Group &group : groups) {
-        if (!belongs(group.key, group.referer))
+        if (!belongs(group))
             continue;
         KeyUsage &key = usage[group.key];
         key.requests += group.requests;
@@ -278,21 +294,33 @@ std::optional<CombinedView> CombinedViews::compute(MySqlStore &store, const Comb
             marks << QStringLiteral("?");
             values << key;
         }
+        // The fields the groups above were attributed by are all resolved already: every combination
+        // seen here was among them.
         QSqlQuery ips;
         if (!runner.run(
                 ips,
-                QStringLiteral("SELECT object_key_ref, referer_ref, remote_ip_ref FROM requests WHERE %1 AND "
-                               "object_key_ref IN (%2) AND remote_ip_ref IS NOT NULL GROUP BY 1, 2, 3")
-                    .arg(where, marks.join(QLatin1Char(','))),
+                QStringLiteral("SELECT object_key_ref, referer_ref, remote_ip_ref, %3, %4 FROM requests "
+                               "WHERE %1 AND object_key_ref IN (%2) AND remote_ip_ref IS NOT NULL "
+                               "GROUP BY 1, 2, 3%5%6")
+                    .arg(where, marks.join(QLatin1Char(',')),
+                         byRequester ? QStringLiteral("requester_ref") : QStringLiteral("NULL"),
+                         byUserAgent ? QStringLiteral("user_agent_ref") : QStringLiteral("NULL"),
+                         byRequester ? QStringLiteral(", 4") : QString(),
+                         byUserAgent ? QStringLiteral(", 5") : QString()),
                 values))
             return failed();
         std::map<qint64, std::set<qint64>> ipsOfFile;
+        auto ipsId = [&ips](int column) {
+            return ips.isNull(column) ? std::nullopt : std::optional<qint64>(ips.value(column).toLongLong());
+        };
         while (ips.next()) {
-            const qint64 key = ips.value(0).toLongLong();
-            const std::optional<qint64> referer =
-                ips.isNull(1) ? std::nullopt : std::optional<qint64>(ips.value(1).toLongLong());
-            if (belongs(key, referer))
-                ipsOfFile[fileOfKey[key]].insert(ips.value(2).toLongLong());
+            Group group{};
+            group.key = ips.value(0).toLongLong();
+            group.referer = ipsId(1);
+            group.requester = ipsId(3);
+            group.userAgent = ipsId(4);
+            if (belongs(group))
+                ipsOfFile[fileOfKey[group.key]].insert(ips.value(2).toLongLong());
         }
         for (auto &[id, file] : files)
             file.uniqueIps = qint64(ipsOfFile[id].size());

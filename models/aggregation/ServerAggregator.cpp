@@ -509,56 +509,76 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
         return std::nullopt;
     }
 
-    // Applications: attribution is decided once per distinct key and referer, on groups of them.
-    if (!queries.run(
-            row, QStringLiteral("SELECT FLOOR(request_time / 86400), referer_ref, object_key_ref, COUNT(*), "
-                                "COALESCE(SUM(bytes_sent), 0), operation_ref FROM requests WHERE %WHERE% "
-                                "GROUP BY 1, 2, 3, 6")))
+    // Applications: attribution is decided once per distinct value of each field, on groups of them.
+    // The requester and user agent split the groups further, so they are grouped on only when a rule
+    // looks at them.
+    const bool byRequester = query.attribution.looksAt(Attribution::Field::Requester);
+    const bool byUserAgent = query.attribution.looksAt(Attribution::Field::UserAgent);
+    QString groupSql =
+        QStringLiteral("SELECT FLOOR(request_time / 86400), referer_ref, object_key_ref, COUNT(*), "
+                       "COALESCE(SUM(bytes_sent), 0), operation_ref");
+    QString groupBy = QStringLiteral(" GROUP BY 1, 2, 3, 6");
+    int column = 6;
+    const int requesterColumn = byRequester ? column++ : -1;
+    const int userAgentColumn = byUserAgent ? column++ : -1;
+    if (byRequester) {
+        groupSql += QStringLiteral(", requester_ref");
+        groupBy += QStringLiteral(", %1").arg(requesterColumn + 1);
+    }
+    if (byUserAgent) {
+        groupSql += QStringLiteral(", user_agent_ref");
+        groupBy += QStringLiteral(", %1").arg(userAgentColumn + 1);
+    }
+    if (!queries.run(row, groupSql + QStringLiteral(" FROM requests WHERE %WHERE%") + groupBy))
         return failed();
     struct Group
     {
         std::optional<qint64> day, referer, key;
         qint64 requests, bytesSent;
-        std::optional<qint64> operation;
+        std::optional<qint64> operation, requester, userAgent;
     };
     std::vector<Group> groups;
     ids.clear();
     auto optionalId = [&](int column) -> std::optional<qint64> {
-        if (row.isNull(column))
+        if (column < 0 || row.isNull(column))
             return std::nullopt;
         return row.value(column).toLongLong();
     };
     while (row.next()) {
-        Group group{
-            optionalId(0), optionalId(1), optionalId(2), row.value(3).toLongLong(), row.value(4).toLongLong(),
-            optionalId(5)};
-        for (const std::optional<qint64> &id : {group.referer, group.key})
+        Group group{optionalId(0),
+                    optionalId(1),
+                    optionalId(2),
+                    row.value(3).toLongLong(),
+                    row.value(4).toLongLong(),
+                    optionalId(5),
+                    optionalId(requesterColumn),
+                    optionalId(userAgentColumn)};
+        for (const std::optional<qint64> &id : {group.referer, group.key, group.requester, group.userAgent})
             if (id)
                 ids.insert(*id);
         groups.push_back(group);
     }
     if (!queries.resolve(ids, names))
         return failed();
-    std::unordered_map<qint64, Attribution::Match> keyMatches, refererMatches;
-    auto matchOf = [&](std::unordered_map<qint64, Attribution::Match> &cache, qint64 id, bool isKey) {
-        auto it = cache.find(id);
-        if (it == cache.end()) {
-            const std::string text = names[id].toStdString();
-            it = cache
-                     .emplace(id,
-                              isKey ? query.attribution.matchKey(text) : query.attribution.matchReferer(text))
-                     .first;
-        }
+    std::unordered_map<qint64, Attribution::Match> fieldMatches[Attribution::kFieldCount];
+    auto matchOf = [&](Attribution::Field field, std::optional<qint64> id) -> const Attribution::Match & {
+        static const Attribution::Match none;
+        if (!id)
+            return none;
+        std::unordered_map<qint64, Attribution::Match> &cache = fieldMatches[int(field)];
+        auto it = cache.find(*id);
+        if (it == cache.end())
+            it = cache.emplace(*id, query.attribution.match(field, names[*id].toStdString())).first;
         return it->second;
     };
     std::map<std::string, RankedItem> applications;
     std::map<std::pair<qint64, std::string>, ApplicationDay> applicationDays;
     for (const Group &group : groups) {
-        const Attribution::Match byKey =
-            group.key ? matchOf(keyMatches, *group.key, true) : Attribution::Match{};
-        const Attribution::Match byReferer =
-            group.referer ? matchOf(refererMatches, *group.referer, false) : Attribution::Match{};
-        const Attribution::Match &first = byKey.rule <= byReferer.rule ? byKey : byReferer;
+        const Attribution::Match &first = Attribution::Match::earlier(
+            Attribution::Match::earlier(matchOf(Attribution::Field::Key, group.key),
+                                        matchOf(Attribution::Field::Referer, group.referer)),
+            Attribution::Match::earlier(matchOf(Attribution::Field::Requester, group.requester),
+                                        matchOf(Attribution::Field::UserAgent, group.userAgent)));
         const std::string application = first.rule == Attribution::Match::kNone
                                             ? std::string(Attribution::kUnattributed)
                                             : first.application;

@@ -112,9 +112,20 @@ void AnalysisSession::cancel()
         m_ingestWorker->requestCancel();
 }
 
+void AnalysisSession::setAttribution(const Attribution &attribution)
+{
+    m_query.attribution = attribution;
+}
+
 void AnalysisSession::recheck()
 {
-    if (isLoading() || m_storePath.isEmpty())
+    if (isLoading())
+        return;
+    if (m_server) {
+        startSummary(); // alerts are checked on loaded logs only
+        return;
+    }
+    if (m_storePath.isEmpty())
         return;
     startSummary();
     startAlertCheck();

@@ -42,8 +42,12 @@ public:
     // Rules checked against the last day of each load, and the profile costs are computed with.
     // Takes effect from the next open(), or at once with recheck().
     void setAlertConfiguration(const AlertRules &rules, const PricingProfile &pricing);
-    // Recomputes the summary (its costs) and the alert check over what is loaded, e.g. after new
-    // preferences; does nothing while loading or before anything was loaded.
+    // The rules applications are attributed by; takes effect with the next summary, or at once with
+    // recheck(). Only the aggregation runs again: the logs are never re-read for new rules.
+    void setAttribution(const Attribution &attribution);
+    // Recomputes the summary (its costs and applications) and the alert check over what is loaded, or
+    // the summary of the server store being browsed, e.g. after new preferences; does nothing while
+    // loading or before anything was loaded.
     void recheck();
 
 public slots:

@@ -322,9 +322,10 @@ RecordStore::InsertResult MySqlStore::insert(const S3Record &record, std::string
     }
     if (m_dmapi) {
         row.hasKey = !S3Record::isNull(record.key);
-        row.hasReferer = !S3Record::isNull(record.referer);
         row.keyText.assign(record.key);
-        row.referer.assign(record.referer);
+        // Decided here, while every field the rules may look at is at hand ("-" fields are null views).
+        row.application = m_dmapi->attribution.applicationFor(
+            {record.key, record.referer, record.requester, record.userAgent});
         row.ip.assign(record.remoteIp);
     }
     row.fieldCount = record.fieldCount;
@@ -633,10 +634,7 @@ bool MySqlStore::writeDmapi(const std::vector<const Row *> &rows)
         for (std::size_t i = start; i < end; ++i) {
             const Row &row = *rows[i];
             insert.addBindValue(row.hasKey ? QVariant(textOf(row.keyText)) : kNullText);
-            const std::string_view referer =
-                row.hasReferer ? std::string_view(row.referer) : std::string_view();
-            const std::string_view key = row.hasKey ? std::string_view(row.keyText) : std::string_view();
-            insert.addBindValue(textOf(m_dmapi->attribution.applicationFor(referer, key)));
+            insert.addBindValue(textOf(row.application));
             insert.addBindValue(row.ip.empty() ? kNullText : QVariant(textOf(row.ip)));
             const Value &time = row.values[timeField];
             insert.addBindValue(time.kind != Value::Kind::Number

@@ -99,8 +99,8 @@ private:
         Value extraFields;
         int fieldCount = 0;
         // Only with --dmapi: what a media_analytics row needs.
-        std::string keyText, referer, ip;
-        bool hasKey = false, hasReferer = false;
+        std::string keyText, application, ip;
+        bool hasKey = false;
     };
     struct Slot
     {

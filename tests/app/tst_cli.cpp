@@ -6,6 +6,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QRegularExpression>
@@ -238,6 +239,7 @@ class TestCli : public QObject
 
 private slots:
     void reportWritesChartsAndTheSameSummary();
+    void attributionFileChangesApplications();
     void initTestCase();
     void ingestPrintsOneJsonObject();
     void ingestIsIdempotent();
@@ -1025,7 +1027,18 @@ void TestCli::exitCodes_data()
         << QStringList{s("{missing}")};
     QTest::newRow("bad attribution rules")
         << QStringList{s("summary"), s("{good}"), s("--attribution"), s("{badrules}")} << 2
-        << QStringList{s("cli-bad-rules.json"), s("unknown type")};
+        << QStringList{s("error: {badrules}: rule 1: unknown type 'regex'; use key_prefix")};
+    QTest::newRow("report: bad attribution rules")
+        << QStringList{s("report"),      s("{good}"),        s("--out"),
+                       s("{db}-report"), s("--attribution"), s("{badrules}")}
+        << 2 << QStringList{s("error: {badrules}: rule 1: unknown type 'regex'")};
+    QTest::newRow("check: bad attribution rules")
+        << QStringList{s("check"), s("{good}"), s("--attribution"), s("{badrules}")} << 2
+        << QStringList{s("error: {badrules}: rule 1: unknown type 'regex'")};
+    QTest::newRow("ingest --dmapi: missing attribution file")
+        << QStringList{s("ingest"),  s("{good}"),        s("--db"),     s("{db}"),
+                       s("--dmapi"), s("--attribution"), s("{missing}")}
+        << 2 << QStringList{s("cannot read {missing}")};
     QTest::newRow("summary of a store that does not exist")
         << QStringList{s("summary"), s("--db"), s("{db}")} << 2 << QStringList{s("no store")};
     QTest::newRow("ingest: one missing, two files of rejected lines")
@@ -1211,6 +1224,53 @@ void TestCli::version()
     const QString out = QString::fromLocal8Bit(r.out).trimmed();
     QVERIFY2(QRegularExpression(QStringLiteral("^bucketscope \\d+\\.\\d+(\\.\\d+)?")).match(out).hasMatch(),
              qPrintable(out));
+}
+
+void TestCli::attributionFileChangesApplications()
+{
+    // The bundled sample: aws-sdk requests (uploads by castingly-uploader among them) and browsers.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString rules = dir.filePath(QStringLiteral("attribution.json"));
+    QVERIFY(writeFile(rules, R"({"rules": [
+        {"type": "requester", "requester": "arn:aws:iam::484907511234:user/castingly-uploader",
+         "application": "uploader"},
+        {"type": "user_agent_contains", "text": "AWS-SDK", "application": "sdk"},
+        {"type": "key_path_segment", "segment": "castingly-public", "application": "castingly"}]})"));
+    const QString sample = QStringLiteral(BUCKETSCOPE_SAMPLE_LOG);
+    auto applicationsOf = [](const QByteArray &json) {
+        QMap<QString, qint64> requests;
+        for (const QJsonValue &value :
+             QJsonDocument::fromJson(json).object().value(QStringLiteral("applications")).toArray())
+            requests.insert(value.toObject().value(QStringLiteral("application")).toString(),
+                            value.toObject().value(QStringLiteral("requests")).toInteger());
+        return requests;
+    };
+    const Result defaults = run({QStringLiteral("summary"), sample});
+    QCOMPARE(defaults.exitCode, 0);
+    const Result custom = run({QStringLiteral("summary"), sample, QStringLiteral("--attribution"), rules});
+    QVERIFY2(custom.exitCode == 0, custom.err.constData());
+    const QMap<QString, qint64> before = applicationsOf(defaults.out);
+    const QMap<QString, qint64> after = applicationsOf(custom.out);
+    QVERIFY(!before.contains(QStringLiteral("sdk")) && !before.contains(QStringLiteral("uploader")));
+    QCOMPARE(after.keys(), (QStringList{QStringLiteral("castingly"), QStringLiteral("sdk"),
+                                        QStringLiteral("unattributed"), QStringLiteral("uploader")}));
+    // 23 requests by the uploader's ARN (they use the SDK too: the requester rule is first).
+    QCOMPARE(after.value(QStringLiteral("uploader")), 23);
+    qint64 total = 0;
+    for (qint64 requests : after)
+        total += requests;
+    QCOMPARE(total,
+             QJsonDocument::fromJson(custom.out).object().value(QStringLiteral("requests")).toInteger());
+
+    // report writes the same applications into summary.json.
+    const QString out = dir.filePath(QStringLiteral("report"));
+    const Result report = run({QStringLiteral("report"), sample, QStringLiteral("--out"), out,
+                               QStringLiteral("--attribution"), rules});
+    QVERIFY2(report.exitCode == 0, report.err.constData());
+    QFile json(QDir(out).filePath(QStringLiteral("summary.json")));
+    QVERIFY(json.open(QIODevice::ReadOnly));
+    QCOMPARE(applicationsOf(json.readAll()), after);
 }
 
 void TestCli::reportWritesChartsAndTheSameSummary()

@@ -14,7 +14,9 @@
 #include <QBuffer>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QScopeGuard>
@@ -25,6 +27,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
+
+#include <algorithm>
 
 #include <zlib.h>
 
@@ -44,6 +48,7 @@ private slots:
     void summaryEqualsSqlite_data();
     void summaryEqualsSqlite();
     void reingestAddsNothing();
+    void attributionRulesEqualSqlite();
     void filtersAndRangesEqualSqlite_data();
     void filtersAndRangesEqualSqlite();
     void hostileFilterTextMatchesLiterally_data();
@@ -315,6 +320,64 @@ void TstMySqlStore::summaryEqualsSqlite()
     }
     QCOMPARE(actual, expected);
     QCOMPARE(exportOf(*onServer), exportOf(*embedded));
+}
+
+void TstMySqlStore::attributionRulesEqualSqlite()
+{
+    if (!m_haveServer)
+        QSKIP("no test MariaDB server");
+    const QStringList paths{QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)};
+    const QString sqlitePath = m_dir.filePath(QStringLiteral("attribution.sqlite"));
+    QFile::remove(sqlitePath);
+    const StoreLocation server = serverLocation(freshDatabase(QStringLiteral("attribution")));
+    QVERIFY(ingestInto(paths, sqliteRequest(sqlitePath)).records > 2000);
+    const IngestResult remote = ingestInto(paths, serverRequest(server));
+    QVERIFY2(remote.fatalError.isEmpty(), qPrintable(remote.fatalError));
+    QString error;
+    auto embedded = LogStore::openSqlite(sqlitePath, LogStore::Durability::Durable, &error);
+    QVERIFY2(embedded, qPrintable(error));
+    auto onServer = MySqlStore::open(server, MySqlStore::Open::ExistingTables, &error);
+    QVERIFY2(onServer, qPrintable(error));
+
+    // Every kind, overlapping on the sample's requests, in two orders.
+    const QByteArray rules = R"({"rules": [
+        {"type": "requester", "requester": "arn:aws:iam::484907511234:user/castingly-uploader",
+         "application": "uploader"},
+        {"type": "user_agent_contains", "text": "AWS-SDK", "application": "sdk"},
+        {"type": "key_path_segment", "segment": "castingly-public", "application": "castingly-media"},
+        {"type": "key_prefix", "prefix": "static/", "application": "static"},
+        {"type": "referer_host", "host": "castingly.dailey.dev", "application": "castingly-web"},
+        {"type": "key_segment_suffix", "suffixes": ["-public", "-private"]},
+        {"type": "referer_first_label", "domain": "dailey.dev"}]})";
+    Attribution forward;
+    QVERIFY2(Attribution::fromJson(rules, forward, &error), qPrintable(error));
+    QList<Attribution::Rule> reversed = forward.rules();
+    std::reverse(reversed.begin(), reversed.end());
+    for (const Attribution &attribution : {forward, Attribution(reversed)}) {
+        SummaryQuery query;
+        query.attribution = attribution;
+        const QJsonObject expected = summaryOf(*embedded, query);
+        const QJsonObject actual = summaryOf(*onServer, query);
+        const QJsonArray applications = expected.value(QStringLiteral("applications")).toArray();
+        QVERIFY(applications.size() >= 5);
+        QCOMPARE(actual.value(QStringLiteral("applications")),
+                 expected.value(QStringLiteral("applications")));
+        QCOMPARE(actual.value(QStringLiteral("application_days")),
+                 expected.value(QStringLiteral("application_days")));
+    }
+    // The order matters: the requester rule first claims the uploader's SDK requests, last it does not.
+    SummaryQuery first, last;
+    first.attribution = forward;
+    last.attribution = Attribution(reversed);
+    auto requestsOf = [](const QJsonObject &summary, const QString &name) {
+        for (const QJsonValue &value : summary.value(QStringLiteral("applications")).toArray())
+            if (value.toObject().value(QStringLiteral("application")).toString() == name)
+                return value.toObject().value(QStringLiteral("requests")).toInteger();
+        return qint64(0);
+    };
+    QVERIFY(requestsOf(summaryOf(*onServer, first), QStringLiteral("uploader")) > 0);
+    QVERIFY(requestsOf(summaryOf(*onServer, first), QStringLiteral("uploader")) >
+            requestsOf(summaryOf(*onServer, last), QStringLiteral("uploader")));
 }
 
 void TstMySqlStore::reingestAddsNothing()

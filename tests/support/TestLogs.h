@@ -27,6 +27,7 @@ struct Request
     QByteArray totalTime = "10"; // ms
     QByteArray referer = "-";
     QByteArray operation = "REST.GET.OBJECT";
+    QByteArray requester = "arn:aws:iam::123456789012:user/tester";
     QByteArray userAgent = "test-agent/1.0";
 };
 
@@ -51,7 +52,7 @@ inline QByteArray awsLine(const Request &r, qint64 serial)
         "examplebucket",
         '[' + time + ']',
         r.ip,
-        "arn:aws:iam::123456789012:user/tester",
+        r.requester,
         "REQ" + QByteArray::number(serial).rightJustified(10, '0'),
         r.operation,
         r.key,
