@@ -72,6 +72,8 @@ set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # --db mysql:// loads the Qt MySQL driver plugin, which no linker sees either.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6sql6-sqlite, libqt6sql6-mysql")
+# Countries and networks come from this database by default; without it they are off, with a note.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libloc-database")
 
 set(CPACK_SOURCE_GENERATOR TGZ)
 set(CPACK_SOURCE_PACKAGE_FILE_NAME "bucketscope-${PROJECT_VERSION}")

@@ -63,6 +63,7 @@ pass "control fields: Package, Version $version, Section, Maintainer, Descriptio
 
 depends=$(field Depends)
 echo "Depends: $depends"
+[[ $(field Recommends) == *libloc-database* ]] || fail "Recommends does not list libloc-database (the default geo database)"
 depends_on() { tr ',' '\n' <<<"$depends" | sed 's/^ *//; s/ .*//' | grep -qx "$1"; }
 
 dpkg-deb -x "$deb" "$scratch/root"
