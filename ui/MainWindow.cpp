@@ -601,6 +601,7 @@ void MainWindow::applyAttributionSettings()
     if (!error.isEmpty())
         showPlainWarning(tr("Application rules"), tr("Using the default rules instead of:\n%1").arg(error));
     m_session->setAttribution(attribution);
+    m_session->setGeo(PreferencesDialog::savedGeoDatabases(), PreferencesDialog::savedGeoEnabled());
 }
 
 void MainWindow::showPreferences()

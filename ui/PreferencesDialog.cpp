@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "PreferencesDialog.h"
 
+#include "geo/GeoDatabase.h"
+
 #include "AttributionRulesPage.h"
 
 #include <QCheckBox>
@@ -8,11 +10,14 @@
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QDoubleSpinBox>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QGridLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QScrollArea>
 #include <QSettings>
 #include <QStackedWidget>
@@ -44,6 +49,95 @@ QString PreferencesDialog::pricingFileSetting()
 QString PreferencesDialog::rulesFileSetting()
 {
     return QStringLiteral("alerts/rulesFile");
+}
+
+QString PreferencesDialog::geoEnabledSetting()
+{
+    return QStringLiteral("geo/enabled");
+}
+
+QString PreferencesDialog::geoDatabasesSetting()
+{
+    return QStringLiteral("geo/databases");
+}
+
+bool PreferencesDialog::savedGeoEnabled()
+{
+    return QSettings().value(geoEnabledSetting(), true).toBool();
+}
+
+QStringList PreferencesDialog::savedGeoDatabases()
+{
+    return QSettings().value(geoDatabasesSetting()).toStringList();
+}
+
+QWidget *PreferencesDialog::createGeoTab()
+{
+    auto *page = new QWidget(this);
+    auto *layout = new QVBoxLayout(page);
+    m_geoEnabled = new QCheckBox(tr("Look up the country and network of every client address"), page);
+    m_geoEnabled->setChecked(savedGeoEnabled());
+    layout->addWidget(m_geoEnabled);
+    auto *files = new QHBoxLayout;
+    m_geoFiles = new QLineEdit(page);
+    m_geoFiles->setPlaceholderText(tr("The libloc-database package's file (default)"));
+    m_geoFiles->setToolTip(tr("A libloc database, or MaxMind/DB-IP .mmdb files (a country file and an ASN "
+                              "file), separated by \"%1\"")
+                               .arg(QDir::listSeparator()));
+    m_geoFiles->setText(savedGeoDatabases().join(QDir::listSeparator()));
+    files->addWidget(m_geoFiles);
+    auto *choose = new QPushButton(tr("Choose…"), page);
+    connect(choose, &QPushButton::clicked, this, [this] {
+        const QStringList chosen = QFileDialog::getOpenFileNames(
+            this, tr("Geo databases"), QString(), tr("Geo databases (*.mmdb *.db);;All files (*)"));
+        if (!chosen.isEmpty())
+            m_geoFiles->setText(chosen.join(QDir::listSeparator()));
+    });
+    files->addWidget(choose);
+    auto *useDefault = new QPushButton(tr("Use Default"), page);
+    connect(useDefault, &QPushButton::clicked, m_geoFiles, &QLineEdit::clear);
+    files->addWidget(useDefault);
+    layout->addLayout(files);
+    m_geoStatus = plainLabel(QString(), page);
+    m_geoStatus->setObjectName(QStringLiteral("geoStatus"));
+    m_geoStatus->setWordWrap(true);
+    layout->addWidget(m_geoStatus);
+    layout->addStretch();
+    connect(m_geoEnabled, &QCheckBox::toggled, this, &PreferencesDialog::updateGeoStatus);
+    connect(m_geoFiles, &QLineEdit::textChanged, this, &PreferencesDialog::updateGeoStatus);
+    updateGeoStatus();
+    return page;
+}
+
+QStringList PreferencesDialog::geoFiles() const
+{
+    QStringList files;
+    for (const QString &file : m_geoFiles->text().split(QDir::listSeparator(), Qt::SkipEmptyParts))
+        if (!file.trimmed().isEmpty())
+            files << file.trimmed();
+    return files;
+}
+
+void PreferencesDialog::updateGeoStatus()
+{
+    // Opening a database maps the file and reads its header: milliseconds, fine on the GUI thread.
+    if (!m_geoEnabled->isChecked()) {
+        m_geoStatus->setText(tr("Countries, networks and CDN pulls are not shown."));
+        return;
+    }
+    QString error;
+    const std::unique_ptr<GeoDatabase> database = GeoDatabase::open(geoFiles(), &error);
+    if (!database)
+        m_geoStatus->setText(tr("Not usable: %1").arg(error));
+    else if (!error.isEmpty())
+        m_geoStatus->setText(tr("Using %1; %2").arg(database->description(), error));
+    else
+        m_geoStatus->setText(tr("Using %1.").arg(database->description()));
+}
+
+QString PreferencesDialog::geoStatus() const
+{
+    return m_geoStatus->text();
 }
 
 QString PreferencesDialog::attributionFileSetting()
@@ -91,6 +185,7 @@ PreferencesDialog::PreferencesDialog(QWidget *parent) : QDialog(parent)
     tabs->addTab(createAlertsTab(), tr("Alerts"));
     m_applications = new AttributionRulesPage(attribution, tabs);
     tabs->addTab(m_applications, tr("Applications"));
+    tabs->addTab(createGeoTab(), tr("Geo"));
     m_error = plainLabel(QString(), this);
     m_error->setStyleSheet(QStringLiteral("color: #b00020"));
     if (!problems.isEmpty())
@@ -395,6 +490,8 @@ bool PreferencesDialog::save(QString *error)
     settings.setValue(pricingFileSetting(), pricingPath);
     settings.setValue(rulesFileSetting(), rulesPath);
     settings.setValue(attributionFileSetting(), attributionPath);
+    settings.setValue(geoEnabledSetting(), m_geoEnabled->isChecked());
+    settings.setValue(geoDatabasesSetting(), geoFiles());
     return true;
 }
 

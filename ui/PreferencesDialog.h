@@ -53,6 +53,10 @@ public:
     QDoubleSpinBox *thresholdBox(qsizetype rule) const { return m_ruleRows.at(rule).threshold; }
     QLineEdit *applicationEdit(qsizetype rule) const { return m_ruleRows.at(rule).application; }
     AttributionRulesPage *applicationsPage() const { return m_applications; }
+    QCheckBox *geoCheck() const { return m_geoEnabled; }
+    QLineEdit *geoFilesEdit() const { return m_geoFiles; }
+    // What the Geo tab's files would give: the database's description, or why there is none.
+    QString geoStatus() const;
 
     static QString pricingFileSetting();
     static QString rulesFileSetting();
@@ -60,6 +64,11 @@ public:
     // The rules the setting's file holds; the defaults when it names none, and with `error` set when it
     // cannot be used.
     static Attribution savedAttribution(QString *error);
+    // Countries and networks: whether to look them up, and from which files (empty: the default).
+    static QString geoEnabledSetting();
+    static QString geoDatabasesSetting();
+    static bool savedGeoEnabled();
+    static QStringList savedGeoDatabases();
 
 private:
     struct RuleRow
@@ -69,11 +78,17 @@ private:
     };
     QWidget *createCostTab(const PricingProfile &loaded);
     QWidget *createAlertsTab();
+    QWidget *createGeoTab();
+    QStringList geoFiles() const;
+    void updateGeoStatus();
     QDoubleSpinBox *createPriceBox(double value, QWidget *parent) const;
     QString ruleTitle(const AlertRules::Rule &rule) const;
     // The file a setting names, or `fileName` in the app's config folder when it names none.
     static QString targetPath(const QString &setting, const QString &fileName);
 
+    QCheckBox *m_geoEnabled = nullptr;
+    QLineEdit *m_geoFiles = nullptr;
+    QLabel *m_geoStatus = nullptr;
     PricingProfile m_loadedPricing;
     AlertRules m_loadedRules;
     QComboBox *m_kind = nullptr;

@@ -76,6 +76,8 @@ std::unique_ptr<LiblocDatabase> LiblocDatabase::open(const QString &path, QStrin
         return nullptr;
     }
     loc_set_log_fn(context, discardLiblocMessage);
+    // Also keeps libloc from formatting a debug message on every lookup only for it to be discarded.
+    loc_set_log_priority(context, 0);
     loc_database *database = nullptr;
     if (loc_database_new(context, &database, file) != 0 || !database) {
         loc_unref(context);

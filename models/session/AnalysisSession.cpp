@@ -117,6 +117,12 @@ void AnalysisSession::setAttribution(const Attribution &attribution)
     m_query.attribution = attribution;
 }
 
+void AnalysisSession::setGeo(const QStringList &databases, bool lookups)
+{
+    m_query.geoDatabases = databases;
+    m_query.geoLookups = lookups;
+}
+
 void AnalysisSession::recheck()
 {
     if (isLoading())

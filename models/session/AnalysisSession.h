@@ -45,6 +45,8 @@ public:
     // The rules applications are attributed by; takes effect with the next summary, or at once with
     // recheck(). Only the aggregation runs again: the logs are never re-read for new rules.
     void setAttribution(const Attribution &attribution);
+    // Where countries and networks come from (SummaryQuery::geoDatabases), or none.
+    void setGeo(const QStringList &databases, bool lookups);
     // Recomputes the summary (its costs and applications) and the alert check over what is loaded, or
     // the summary of the server store being browsed, e.g. after new preferences; does nothing while
     // loading or before anything was loaded.

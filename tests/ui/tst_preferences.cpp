@@ -4,6 +4,7 @@
 // re-checks its alerts with the new thresholds.
 #include "AlertsModel.h"
 #include "AlertsPanel.h"
+#include "AudienceView.h"
 #include "MainWindow.h"
 #include "PreferencesDialog.h"
 #include "session/AnalysisSession.h"
@@ -73,6 +74,7 @@ private slots:
     void invalidValueIsRefused_data();
     void invalidValueIsRefused();
     void windowRechecksAlerts();
+    void geoDatabaseChoiceReachesTheDashboard();
 };
 
 void TstPreferences::initTestCase()
@@ -325,6 +327,59 @@ void TstPreferences::windowRechecksAlerts()
     QCOMPARE(lowered->threshold, 0.1);
     QCOMPARE(lowered->value, atDefault->value);
     QCOMPARE(shown.last().at(0).value<Summary>().pricingProfile, QStringLiteral("OVHcloud"));
+}
+
+void TstPreferences::geoDatabaseChoiceReachesTheDashboard()
+{
+    MainWindow window;
+    window.show();
+    QSignalSpy shown(&window, &MainWindow::summaryShown);
+    window.openPaths({QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
+    QVERIFY(shown.wait(60000));
+    // By default the packaged database places the sample's addresses.
+    QVERIFY(shown.last().at(0).value<Summary>().audience.geoAvailable);
+    QVERIFY(!shown.last().at(0).value<Summary>().audience.countries.isEmpty());
+
+    QTemporaryDir dir;
+    const QString missing = dir.filePath(QStringLiteral("GeoLite2-Country.mmdb"));
+    auto choose = [&](bool enabled, const QString &files) {
+        window.showPreferences();
+        const QPointer<PreferencesDialog> dialog = window.findChild<PreferencesDialog *>();
+        QVERIFY(dialog);
+        dialog->geoCheck()->setChecked(enabled);
+        dialog->geoFilesEdit()->setText(files);
+        if (enabled && files == missing) // the tab says at once that the file cannot be used
+            QVERIFY2(dialog->geoStatus().contains(missing), qPrintable(dialog->geoStatus()));
+        shown.clear();
+        dialog->accept();
+        QVERIFY2(dialog->result() == QDialog::Accepted, qPrintable(dialog->errorText()));
+        QVERIFY(shown.wait(60000));
+        delete dialog.data();
+    };
+
+    choose(true, missing);
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(QSettings().value(PreferencesDialog::geoDatabasesSetting()).toStringList(),
+             QStringList{missing});
+    Summary summary = shown.last().at(0).value<Summary>();
+    QVERIFY(!summary.audience.geoAvailable);
+    QVERIFY2(summary.audience.geoSource.contains(missing), qPrintable(summary.audience.geoSource));
+    QVERIFY(window.audience()->geoNote().contains(missing));
+    QVERIFY(summary.audience.countries.isEmpty());
+
+    choose(false, QString());
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(QSettings().value(PreferencesDialog::geoEnabledSetting()).toBool(), false);
+    QVERIFY(!shown.last().at(0).value<Summary>().audience.geoAvailable);
+
+    choose(true, QString()); // back to the default database
+    if (QTest::currentTestFailed())
+        return;
+    summary = shown.last().at(0).value<Summary>();
+    QVERIFY(summary.audience.geoAvailable);
+    QVERIFY(!summary.audience.countries.isEmpty());
 }
 
 QTEST_MAIN(TstPreferences)
