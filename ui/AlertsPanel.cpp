@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "AlertsPanel.h"
 
+#include "PlainLabel.h"
+
 #include "AlertsModel.h"
 #include "charts/Formatting.h"
 #include "cost/CostModel.h"
@@ -16,30 +18,18 @@
 
 namespace BucketScope {
 
-namespace {
-
-QLabel *plainLabel(QWidget *parent)
-{
-    auto *label = new QLabel(parent);
-    label->setTextFormat(Qt::PlainText);
-    label->setWordWrap(true);
-    return label;
-}
-
-} // namespace
-
 AlertsPanel::AlertsPanel(QWidget *parent) : QWidget(parent)
 {
     auto *layout = new QVBoxLayout(this);
     auto *cost = new QFormLayout;
-    m_monthToDate = plainLabel(this);
-    m_projection = plainLabel(this);
-    m_budget = plainLabel(this);
+    m_monthToDate = plainLabel(QString(), this);
+    m_projection = plainLabel(QString(), this);
+    m_budget = plainLabel(QString(), this);
     cost->addRow(tr("Month to date:"), m_monthToDate);
     cost->addRow(tr("Projected month end:"), m_projection);
     cost->addRow(tr("Budget:"), m_budget);
     layout->addLayout(cost);
-    auto *egress = plainLabel(this);
+    auto *egress = plainLabel(QString(), this);
     egress->setText(tr("Bytes sent are billed as egress."));
     layout->addWidget(egress);
 
@@ -51,7 +41,7 @@ AlertsPanel::AlertsPanel(QWidget *parent) : QWidget(parent)
     m_table->verticalHeader()->setVisible(false);
     m_table->horizontalHeader()->setStretchLastSection(true);
     layout->addWidget(m_table, 1);
-    m_notes = plainLabel(this);
+    m_notes = plainLabel(QString(), this);
     layout->addWidget(m_notes);
     m_showRequests = new QPushButton(tr("Show Requests"), this);
     m_showRequests->setToolTip(tr("Narrow the charts and the table to the requests behind the alert"));

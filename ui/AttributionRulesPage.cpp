@@ -2,6 +2,7 @@
 #include "AttributionRulesPage.h"
 
 #include "AttributionRulesModel.h"
+#include "PlainLabel.h"
 
 #include <QComboBox>
 #include <QFormLayout>
@@ -16,18 +17,6 @@
 #include <QVBoxLayout>
 
 namespace BucketScope {
-
-namespace {
-
-QLabel *plainLabel(const QString &text, QWidget *parent)
-{
-    auto *label = new QLabel(text, parent);
-    label->setTextFormat(Qt::PlainText);
-    label->setWordWrap(true);
-    return label;
-}
-
-} // namespace
 
 AttributionRulesPage::AttributionRulesPage(const Attribution &rules, QWidget *parent) : QWidget(parent)
 {

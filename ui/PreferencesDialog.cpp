@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "PreferencesDialog.h"
 
-#include "geo/GeoDatabase.h"
-
 #include "AttributionRulesPage.h"
+#include "PlainLabel.h"
+#include "geo/GeoDatabase.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -30,14 +30,6 @@ namespace BucketScope {
 namespace {
 
 constexpr double kMaxAmount = 1e12;
-
-QLabel *plainLabel(const QString &text, QWidget *parent)
-{
-    auto *label = new QLabel(text, parent);
-    label->setTextFormat(Qt::PlainText);
-    label->setWordWrap(true);
-    return label;
-}
 
 } // namespace
 
