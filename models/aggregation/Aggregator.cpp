@@ -35,6 +35,8 @@ struct Counter
 {
     qint64 requests = 0;
     qint64 bytesSent = 0;
+    // Addresses only: whether the address is a CDN's, decided at its first request (-1: not yet).
+    signed char cdn = -1;
 };
 
 template <typename Value>
@@ -323,7 +325,9 @@ void merge(Partial &into, Partial &from)
 }
 
 // One pass over the rows with ids in [firstId, endId) that match the query.
-bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, Partial &out, QString *error)
+// `audience` is shared by the scans of one summary: it answers whether an address is a CDN's.
+bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, AudienceBuilder &audience,
+          Partial &out, QString *error)
 {
     // Only bound values reach the statement; the SQL text itself is fixed. Dictionary columns come
     // back as ids: counting integers is what makes one pass over millions of rows cheap. Without a
@@ -420,15 +424,7 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
         return it->second;
     };
 
-    // Whether an address is a CDN's is decided once per distinct address id.
-    AudienceBuilder audience(query.geoDatabases, query.geoLookups);
-    std::unordered_map<qint64, bool> cdnAddresses;
-    auto isCdn = [&](qint64 ip) {
-        auto it = cdnAddresses.find(ip);
-        if (it == cdnAddresses.end())
-            it = cdnAddresses.emplace(ip, audience.isCdn(QString::fromStdString(names.text(ip)))).first;
-        return it->second;
-    };
+    // Whether an address is a CDN's is decided once per distinct address id, kept in its counter.
     const bool findCdnPulls = audience.geoAvailable();
 
     int rc;
@@ -469,15 +465,23 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
             ++counter.requests;
             counter.bytesSent += bytes;
         };
-        count(out.ips, ip);
+        if (ip) {
+            Counter &address = out.ips[*ip];
+            ++address.requests;
+            address.bytesSent += bytes;
+            if (findCdnPulls && key) {
+                if (address.cdn < 0)
+                    address.cdn = audience.isCdn(QString::fromStdString(names.text(*ip))) ? 1 : 0;
+                if (address.cdn == 1)
+                    count(out.cdnKeys, key);
+            }
+        }
         count(out.keys, key);
         count(out.referers, referer);
         count(out.userAgents, userAgent);
         count(out.errorCodes, errorCode);
         if (ip)
             out.allIps.add(*ip);
-        if (findCdnPulls && ip && key && isCdn(*ip))
-            count(out.cdnKeys, key);
 
         if (std::size_t(application) >= applications.size())
             applications.resize(std::size_t(application) + 1);
@@ -527,9 +531,10 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
     return true;
 }
 
-Audience audienceOf(const Partial &partial, const SummaryQuery &query, StringResolver &names)
+// `audience` already holds the scans' lookups: each address is looked up once per summary.
+Audience audienceOf(const Partial &partial, const SummaryQuery &query, StringResolver &names,
+                    AudienceBuilder &audience)
 {
-    AudienceBuilder audience(query.geoDatabases, query.geoLookups);
     // Requests without an address or user agent ('-') count as unknown.
     qint64 requests = 0, bytes = 0;
     for (const auto &[id, counter] : partial.ips) {
@@ -601,6 +606,7 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
     const qint64 middle =
         maxId - minId + 1 >= query.parallelScanFromRows ? minId + (maxId - minId + 1) / 2 : maxId + 1;
     Partial secondHalf;
+    AudienceBuilder audience(query.geoDatabases, query.geoLookups);
     bool secondOk = true;
     QString secondError;
     std::thread second;
@@ -614,12 +620,12 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
                                   .arg(store.path(), QString::fromUtf8(sqlite3_errmsg(db)));
             } else {
                 sqlite3_busy_timeout(db, 10000);
-                secondOk = scan(db, query, middle, maxId + 1, secondHalf, &secondError);
+                secondOk = scan(db, query, middle, maxId + 1, audience, secondHalf, &secondError);
             }
             sqlite3_close(db);
         });
     }
-    const bool firstOk = scan(store.handle(), query, minId, middle, partial, error);
+    const bool firstOk = scan(store.handle(), query, minId, middle, audience, partial, error);
     if (second.joinable())
         second.join();
     if (!firstOk)
@@ -631,6 +637,11 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
     }
     merge(partial, secondHalf);
 
+    // The texts below are looked up one id at a time: one read transaction for all of them instead of
+    // a lock, a check of the file and an unlock around each. Not when the caller has one open.
+    const bool ownTransaction = sqlite3_get_autocommit(store.handle()) != 0;
+    if (ownTransaction)
+        sqlite3_exec(store.handle(), "BEGIN", nullptr, nullptr, nullptr);
     StringResolver names(store.handle());
     summary.requests = partial.requests;
     summary.bytesSent = partial.bytesSent;
@@ -667,7 +678,9 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
     summary.topUserAgents = top(partial.userAgents, n, false, names);
     summary.topUserAgentsByBytes = top(partial.userAgents, n, true, names);
     summary.topErrorCodes = top(partial.errorCodes, n, false, names);
-    summary.audience = audienceOf(partial, query, names);
+    summary.audience = audienceOf(partial, query, names, audience);
+    if (ownTransaction)
+        sqlite3_exec(store.handle(), "COMMIT", nullptr, nullptr, nullptr);
     // The price per GiB is the OVHcloud profile; callers with another profile apply theirs over it.
     CostModel::apply(summary, PricingProfile::ovh(query.pricePerGiB));
     return summary;

@@ -53,7 +53,10 @@ bool AudienceBuilder::geoAvailable() const
 
 bool AudienceBuilder::isCdn(const QString &ip)
 {
-    return m_resolver && !m_resolver->lookup(ip).cdn.isEmpty();
+    if (!m_resolver)
+        return false;
+    const std::lock_guard lock(m_resolverMutex);
+    return !m_resolver->lookup(ip).cdn.isEmpty();
 }
 
 void AudienceBuilder::addIp(const QString &ip, qint64 requests, qint64 bytesSent)

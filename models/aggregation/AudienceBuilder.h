@@ -7,6 +7,7 @@
 #include <QStringList>
 
 #include <memory>
+#include <mutex>
 
 namespace BucketScope {
 
@@ -27,7 +28,8 @@ public:
     AudienceBuilder &operator=(const AudienceBuilder &) = delete;
 
     bool geoAvailable() const;
-    // True when the address belongs to a CDN network (an origin pull). Cached per address.
+    // True when the address belongs to a CDN network (an origin pull). Cached per address; safe from
+    // several threads at once (the two halves of a scan), and later add calls reuse the answers.
     bool isCdn(const QString &ip);
 
     void addIp(const QString &ip, qint64 requests, qint64 bytesSent);
@@ -44,6 +46,7 @@ private:
     };
     std::unique_ptr<GeoDatabase> m_database;
     std::unique_ptr<GeoResolver> m_resolver;
+    std::mutex m_resolverMutex;
     QString m_source;
     QHash<QString, Counts> m_countries;
     QHash<quint32, NetworkItem> m_networks;
