@@ -142,6 +142,7 @@ std::optional<CombinedView> CombinedViews::compute(MySqlStore &store, const Comb
     summaryQuery.pricePerGiB = query.pricePerGiB;
     summaryQuery.attribution = query.tables.attribution;
     summaryQuery.topCount = 0;
+    summaryQuery.geoLookups = false; // only the per-application days are read
     const std::optional<Summary> summary = Aggregator::compute(store, summaryQuery, error);
     if (!summary)
         return std::nullopt;

@@ -229,6 +229,7 @@ AlertEvaluator::SummaryProvider AlertEvaluator::summariesOf(RecordStore &store,
             query.from = range.first;
             query.to = range.second;
             query.topCount = 0;
+            query.geoLookups = false; // no rule reads countries or networks
             query.attribution = attribution;
             if (!application.isEmpty())
                 query.application = application;
