@@ -178,10 +178,18 @@ bool MySqlStore::migrate(Open mode)
         from = again.value(0).toInt();
     bool ok = true;
     for (const QString &statement : Schema::migrationStatements(SqlDialect::MySql, from)) {
-        if (!exec(statement, QStringLiteral("creating the BucketScope tables"))) {
-            ok = false;
-            break;
-        }
+        QSqlQuery query(m_db);
+        if (query.exec(statement))
+            continue;
+        // MySQL commits each DDL statement at once, so a migration cut short (lost connection, a
+        // missing privilege) leaves some of its tables behind without the version row. Running it
+        // again must step over what exists instead of failing on it for ever.
+        const int code = MySqlConnection::nativeCode(query.lastError());
+        if (code == MySqlConnection::kTableExists || code == MySqlConnection::kDuplicateKeyName)
+            continue;
+        failWith(query, QStringLiteral("creating the BucketScope tables"));
+        ok = false;
+        break;
     }
     exec(QStringLiteral("SELECT RELEASE_LOCK(CONCAT('bucketscope_schema:', DATABASE()))"), QString());
     return ok;

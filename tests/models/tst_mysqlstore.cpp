@@ -9,6 +9,7 @@
 #include "ingest/IngestWorker.h"
 #include "store/MySqlConnection.h"
 #include "store/MySqlStore.h"
+#include "store/Schema.h"
 #include "store/StoreLocation.h"
 
 #include <QBuffer>
@@ -48,6 +49,8 @@ private slots:
     void summaryEqualsSqlite_data();
     void summaryEqualsSqlite();
     void reingestAddsNothing();
+    void migrationCutShortIsCompletedLater_data();
+    void migrationCutShortIsCompletedLater();
     void attributionRulesEqualSqlite();
     void filtersAndRangesEqualSqlite_data();
     void filtersAndRangesEqualSqlite();
@@ -378,6 +381,44 @@ void TstMySqlStore::attributionRulesEqualSqlite()
     QVERIFY(requestsOf(summaryOf(*onServer, first), QStringLiteral("uploader")) > 0);
     QVERIFY(requestsOf(summaryOf(*onServer, first), QStringLiteral("uploader")) >
             requestsOf(summaryOf(*onServer, last), QStringLiteral("uploader")));
+}
+
+void TstMySqlStore::migrationCutShortIsCompletedLater_data()
+{
+    QTest::addColumn<int>("done");
+    const int all = int(Schema::migrationStatements(SqlDialect::MySql, 0).size());
+    QTest::newRow("only schema_info") << 1;
+    QTest::newRow("half") << all / 2;
+    QTest::newRow("all but the version row") << all - 1;
+}
+
+void TstMySqlStore::migrationCutShortIsCompletedLater()
+{
+    if (!m_haveServer)
+        QSKIP("no test MariaDB server");
+    QFETCH(int, done);
+    const StoreLocation server =
+        serverLocation(freshDatabase(QStringLiteral("cut_") + QString::fromLatin1(QTest::currentDataTag())));
+    {
+        // What an ingest that lost its connection in the middle of creating the tables leaves behind:
+        // MySQL has committed every statement before the cut.
+        QString error;
+        QSqlDatabase db = MySqlConnection::open(server, &error);
+        QVERIFY2(db.isValid(), qPrintable(error));
+        const QStringList statements = Schema::migrationStatements(SqlDialect::MySql, 0);
+        for (int i = 0; i < done; ++i) {
+            QSqlQuery query(db);
+            QVERIFY2(query.exec(statements.at(i)), qPrintable(query.lastError().text()));
+        }
+        MySqlConnection::close(db);
+    }
+    const IngestResult result = ingestInto({QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)}, serverRequest(server));
+    QVERIFY2(result.fatalError.isEmpty(), qPrintable(result.fatalError));
+    QVERIFY(result.records > 0);
+    QString error;
+    auto store = MySqlStore::open(server, MySqlStore::Open::ExistingTables, &error);
+    QVERIFY2(store, qPrintable(error));
+    QCOMPARE(store->totals().records, result.records);
 }
 
 void TstMySqlStore::reingestAddsNothing()
