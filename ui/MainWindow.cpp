@@ -493,20 +493,25 @@ QWidget *MainWindow::createDashboard()
     return page;
 }
 
-void MainWindow::openPaths(const QStringList &paths)
+void MainWindow::forgetViewState()
 {
-    // A new opening starts unfiltered.
+    // A new opening starts unfiltered, with no history and no sort indexes of the old store.
     m_timeRange.reset();
     m_dimensionFilters.clear();
     m_filter->clear();
     m_history.clear();
     m_historyPosition = -1;
     m_sortIndexes.clear();
+}
+
+void MainWindow::openPaths(const QStringList &paths)
+{
+    forgetViewState();
     m_lastPaths = paths;
     if (paths.size() != 1 || paths.first() != m_sampleCopy)
         rememberRecent(paths);
     applyAlertSettings();
-    applyAttributionSettings();
+    applyAnalysisSettings();
     // Open first: while loading, the session only records the reset query instead of summarising
     // the store that is being replaced.
     m_session->open(paths);
@@ -522,12 +527,7 @@ void MainWindow::connectToDatabase()
 
 void MainWindow::openServer(const StoreLocation &location)
 {
-    m_timeRange.reset();
-    m_dimensionFilters.clear();
-    m_filter->clear();
-    m_history.clear();
-    m_historyPosition = -1;
-    m_sortIndexes.clear();
+    forgetViewState();
     m_lastPaths.clear();
     m_requestModel->closeStore();
     m_alertsPanel->setAlerts({}, {});
@@ -538,7 +538,7 @@ void MainWindow::openServer(const StoreLocation &location)
     m_status->setText(tr("Connecting to %1…").arg(location.displayUrl()));
     // The new store starts unfiltered; its summary is computed once, with that query.
     recordHistory();
-    applyAttributionSettings();
+    applyAnalysisSettings();
     SummaryQuery query = m_session->query();
     query.from.reset();
     query.to.reset();
@@ -594,7 +594,7 @@ void MainWindow::applyAlertSettings()
     m_session->setAlertConfiguration(rules, pricing);
 }
 
-void MainWindow::applyAttributionSettings()
+void MainWindow::applyAnalysisSettings()
 {
     QString error;
     const Attribution attribution = PreferencesDialog::savedAttribution(&error);
@@ -610,7 +610,7 @@ void MainWindow::showPreferences()
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this] {
         applyAlertSettings();
-        applyAttributionSettings();
+        applyAnalysisSettings();
         m_session->recheck();
     });
     dialog->open();

@@ -116,8 +116,10 @@ private:
     void rememberRecent(const QStringList &paths);
     // The rules and pricing files named by the settings alerts/rulesFile and cost/pricingFile.
     void applyAlertSettings();
-    // The attribution rules the Preferences saved (attribution/rulesFile), for the next summary.
-    void applyAttributionSettings();
+    // The attribution rules (attribution/rulesFile) and geo database (geo/*) the Preferences saved,
+    // for the next summaries.
+    void applyAnalysisSettings();
+    void forgetViewState();
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
     void closeEvent(QCloseEvent *event) override;
