@@ -13,6 +13,7 @@
 #include <QVariantList>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <thread>
 #include <unordered_map>
@@ -21,6 +22,26 @@
 namespace BucketScope {
 
 namespace {
+
+// Calls `run` with "?,?,…" and the bound values for each thousand of `ids`, so an IN list never meets
+// the server's placeholder limit; stops at the first false.
+bool inChunks(const std::vector<qint64> &ids,
+              const std::function<bool(const QString &, const QVariantList &)> &run)
+{
+    constexpr std::size_t kChunk = 1000;
+    for (std::size_t start = 0; start < ids.size(); start += kChunk) {
+        const std::size_t end = std::min(ids.size(), start + kChunk);
+        QStringList marks;
+        QVariantList values;
+        for (std::size_t i = start; i < end; ++i) {
+            marks << QStringLiteral("?");
+            values << QVariant(ids[i]);
+        }
+        if (!run(marks.join(QLatin1Char(',')), values))
+            return false;
+    }
+    return true;
+}
 
 // The WHERE clause every query shares: fixed SQL text, values bound.
 struct Condition
@@ -111,27 +132,18 @@ public:
         for (qint64 id : ids)
             if (!names.count(id))
                 missing.push_back(id);
-        constexpr std::size_t kChunk = 1000;
-        for (std::size_t start = 0; start < missing.size(); start += kChunk) {
-            const std::size_t end = std::min(missing.size(), start + kChunk);
-            QStringList marks;
-            QVariantList values;
-            for (std::size_t i = start; i < end; ++i) {
-                marks << QStringLiteral("?");
-                values << QVariant(missing[i]);
-            }
+        return inChunks(missing, [&](const QString &marks, const QVariantList &values) {
             QSqlQuery query(m_database);
             query.setForwardOnly(true);
-            query.prepare(QStringLiteral("SELECT id, value FROM strings WHERE id IN (%1)")
-                              .arg(marks.join(QLatin1Char(','))));
+            query.prepare(QStringLiteral("SELECT id, value FROM strings WHERE id IN (%1)").arg(marks));
             for (const QVariant &value : values)
                 query.addBindValue(value);
             if (!query.exec())
                 return fail(query);
             while (query.next())
                 names[query.value(0).toLongLong()] = query.value(1).toString();
-        }
-        return true;
+            return true;
+        });
     }
 
     QString error() const { return m_error; }
@@ -272,21 +284,13 @@ bool audienceOf(Queries &queries, std::unordered_map<qint64, QString> &names, co
     }
     // The objects CDNs pull: the addresses go in as bound values, a thousand at a time.
     std::unordered_map<qint64, std::pair<qint64, qint64>> cdnKeys;
-    constexpr std::size_t kChunk = 1000;
-    for (std::size_t start = 0; start < cdnAddresses.size(); start += kChunk) {
-        const std::size_t end = std::min(cdnAddresses.size(), start + kChunk);
-        QStringList marks;
-        QVariantList values;
-        for (std::size_t i = start; i < end; ++i) {
-            marks << QStringLiteral("?");
-            values << QVariant(cdnAddresses[i]);
-        }
+    const bool pulled = inChunks(cdnAddresses, [&](const QString &marks, const QVariantList &values) {
         QSqlQuery row;
         if (!queries.run(row,
                          QStringLiteral("SELECT object_key_ref, COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM "
                                         "requests WHERE %WHERE% AND object_key_ref IS NOT NULL AND "
                                         "remote_ip_ref IN (%1) GROUP BY object_key_ref")
-                             .arg(marks.join(QLatin1Char(','))),
+                             .arg(marks),
                          values))
             return false;
         while (row.next()) {
@@ -294,7 +298,10 @@ bool audienceOf(Queries &queries, std::unordered_map<qint64, QString> &names, co
             counts.first += row.value(1).toLongLong();
             counts.second += row.value(2).toLongLong();
         }
-    }
+        return true;
+    });
+    if (!pulled)
+        return false;
     std::unordered_set<qint64> keyIds;
     for (const auto &[id, counts] : cdnKeys)
         keyIds.insert(id);
