@@ -428,6 +428,41 @@ struct GeoOptions
     }
 };
 
+// --only and --exclude: the drill-down filters of the desktop's chips, for cron.
+struct FilterOptions
+{
+    QCommandLineOption only{
+        QStringLiteral("only"),
+        QStringLiteral("Only the requests whose DIMENSION equals VALUE (repeatable; all must hold). "
+                       "Dimensions: key, referer, remote_ip, user_agent, operation, error_code, bucket, "
+                       "country (ISO code or unknown), asn (network number) and client (browser, bot, "
+                       "tool or unknown)."),
+        QStringLiteral("DIMENSION=VALUE")};
+    QCommandLineOption exclude{
+        QStringLiteral("exclude"),
+        QStringLiteral("All but the requests whose DIMENSION equals VALUE (repeatable)."),
+        QStringLiteral("DIMENSION=VALUE")};
+
+    bool read(const QCommandLineParser &parser, QList<DimensionFilter> &filters) const
+    {
+        for (const auto &[option, excluding] : {std::pair{&only, false}, std::pair{&exclude, true}}) {
+            for (const QString &text : parser.values(*option)) {
+                const qsizetype equals = text.indexOf(QLatin1Char('='));
+                const QString dimension = equals < 0 ? QString() : text.left(equals);
+                if (!DimensionFilter::isKnown(dimension)) {
+                    printErr(
+                        QStringLiteral("error: --%1 '%2' is not DIMENSION=VALUE with one of the dimensions "
+                                       "listed in 'bucketscope summary --help'")
+                            .arg(option->names().constFirst(), text));
+                    return false;
+                }
+                filters.append(DimensionFilter{dimension, text.mid(equals + 1), excluding});
+            }
+        }
+        return true;
+    }
+};
+
 int runSummary(const QStringList &arguments)
 {
     Context context;
@@ -448,6 +483,8 @@ int runSummary(const QStringList &arguments)
     parser.addOptions({range.from, range.to, range.price, range.top, attribution.option(), pricing});
     const GeoOptions geo;
     parser.addOptions({geo.database, geo.off});
+    const FilterOptions filters;
+    parser.addOptions({filters.only, filters.exclude});
     parser.addPositionalArgument(QStringLiteral("summary"), QStringLiteral("The command."));
     parser.addPositionalArgument(
         QStringLiteral("PATH"),
@@ -462,6 +499,8 @@ int runSummary(const QStringList &arguments)
     if (!attribution.read(parser, query.attribution))
         return CommandLine::Fatal;
     geo.read(parser, query);
+    if (!filters.read(parser, query.filters))
+        return CommandLine::Fatal;
 
     std::optional<PricingProfile> profile;
     if (parser.isSet(pricing)) {

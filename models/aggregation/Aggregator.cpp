@@ -3,6 +3,7 @@
 
 #include "AudienceBuilder.h"
 #include "CountedValues.h"
+#include "DerivedDimensions.h"
 #include "ServerAggregator.h"
 #include "cost/CostModel.h"
 #include "cost/RequestClass.h"
@@ -339,9 +340,15 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
         "FROM requests WHERE id >= ?3 AND id < ?4");
     if (ranged)
         sql += QStringLiteral(" AND request_time >= ?1 AND request_time < ?2");
-    // Column names come from a fixed list; the values are bound parameters (?5, ?6, ...).
+    // Column names come from a fixed list; the values are bound parameters (?5, ?6, ...). Derived
+    // filters arrive resolved to our own integer ids (DerivedDimensions::resolveAll).
     int parameter = 5;
+    QList<QByteArray> values; // alive until the statement is finalized
     for (const DimensionFilter &filter : query.filters) {
+        if (filter.isDerived()) {
+            sql += QStringLiteral(" AND ") + filter.resolvedCondition();
+            continue;
+        }
         const QString column = DimensionFilter::columnFor(filter.dimension);
         if (column.isEmpty()) {
             if (error)
@@ -353,6 +360,7 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
                 ? QStringLiteral(" AND (%1 IS NULL OR %1 NOT IN (SELECT id FROM strings WHERE value = ?%2))")
                 : QStringLiteral(" AND %1 IN (SELECT id FROM strings WHERE value = ?%2)");
         sql = sql.arg(column).arg(parameter++);
+        values.append(filter.value.toUtf8());
     }
     const QByteArray sqlUtf8 = sql.toUtf8();
     sqlite3_stmt *statement = nullptr;
@@ -368,9 +376,6 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
     }
     sqlite3_bind_int64(statement, 3, firstId);
     sqlite3_bind_int64(statement, 4, endId);
-    QList<QByteArray> values; // alive until the statement is finalized
-    for (const DimensionFilter &filter : query.filters)
-        values.append(filter.value.toUtf8());
     for (qsizetype i = 0; i < values.size(); ++i)
         sqlite3_bind_text(statement, int(5 + i), values.at(i).constData(), int(values.at(i).size()),
                           SQLITE_STATIC);
@@ -557,27 +562,50 @@ Audience audienceOf(const Partial &partial, const SummaryQuery &query, StringRes
     return audience.finish(query.topCount);
 }
 
-} // namespace
-
-QString DimensionFilter::columnFor(const QString &dimension)
+// Country, network and client filters become conditions on address or user-agent ids: every distinct
+// id of the column is read once and its text judged once.
+bool resolveDerivedFilters(sqlite3 *db, SummaryQuery &query, AudienceBuilder &audience, QString *error)
 {
-    static const QHash<QString, QString> columns = {
-        {QStringLiteral("key"), QStringLiteral("object_key_ref")},
-        {QStringLiteral("referer"), QStringLiteral("referer_ref")},
-        {QStringLiteral("remote_ip"), QStringLiteral("remote_ip_ref")},
-        {QStringLiteral("user_agent"), QStringLiteral("user_agent_ref")},
-        {QStringLiteral("operation"), QStringLiteral("operation_ref")},
-        {QStringLiteral("error_code"), QStringLiteral("error_code_ref")},
-        {QStringLiteral("bucket"), QStringLiteral("bucket_ref")},
+    StringResolver names(db);
+    const auto distinctValues = [&](const QString &column, std::vector<std::pair<qint64, QString>> &values,
+                                    QString *error) {
+        // `column` is DerivedDimensions::sourceColumn's, from a fixed list.
+        const QByteArray sql =
+            QStringLiteral("SELECT DISTINCT %1 FROM requests WHERE %1 IS NOT NULL").arg(column).toUtf8();
+        sqlite3_stmt *statement = nullptr;
+        if (sqlite3_prepare_v2(db, sql.constData(), -1, &statement, nullptr) != SQLITE_OK) {
+            if (error)
+                *error =
+                    QStringLiteral("cannot query the store: %1").arg(QString::fromUtf8(sqlite3_errmsg(db)));
+            sqlite3_finalize(statement);
+            return false;
+        }
+        std::vector<qint64> ids;
+        int rc;
+        while ((rc = sqlite3_step(statement)) == SQLITE_ROW)
+            ids.push_back(sqlite3_column_int64(statement, 0));
+        sqlite3_finalize(statement);
+        if (rc != SQLITE_DONE) {
+            if (error)
+                *error =
+                    QStringLiteral("cannot query the store: %1").arg(QString::fromUtf8(sqlite3_errmsg(db)));
+            return false;
+        }
+        values.reserve(ids.size());
+        for (qint64 id : ids)
+            values.emplace_back(id, QString::fromStdString(names.text(id)));
+        return true;
     };
-    return columns.value(dimension);
+    return DerivedDimensions::resolveAll(query.filters, audience, distinctValues, error);
 }
 
-std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const SummaryQuery &query,
+} // namespace
+
+std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const SummaryQuery &requested,
                                            QString *error)
 {
     if (auto *server = dynamic_cast<MySqlStore *>(&recordStore))
-        return ServerAggregator::compute(*server, query, error);
+        return ServerAggregator::compute(*server, requested, error);
     auto *embedded = dynamic_cast<LogStore *>(&recordStore);
     if (!embedded) {
         if (error)
@@ -600,13 +628,18 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
         sqlite3_finalize(bounds);
     }
 
+    AudienceBuilder audience(requested.geoDatabases, requested.geoLookups);
+    SummaryQuery query = requested;
+    if (!resolveDerivedFilters(store.handle(), query, audience, error))
+        return std::nullopt;
+    summary.filters = query.filters;
+
     // The table is split in two id ranges scanned at once, one on a second read-only connection:
     // the scan is CPU-bound and the machine has two cores.
     Partial partial;
     const qint64 middle =
         maxId - minId + 1 >= query.parallelScanFromRows ? minId + (maxId - minId + 1) / 2 : maxId + 1;
     Partial secondHalf;
-    AudienceBuilder audience(query.geoDatabases, query.geoLookups);
     bool secondOk = true;
     QString secondError;
     std::thread second;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "Attribution.h"
+#include "DimensionFilter.h"
 #include "Summary.h"
 
 #include <QStringList>
@@ -11,19 +12,6 @@
 namespace BucketScope {
 
 class CountedValues;
-
-// Only (or all but) the requests whose `dimension` equals `value`. Dimensions are the public field
-// names of the dictionary columns: key, referer, remote_ip, user_agent, operation, error_code, bucket.
-struct DimensionFilter
-{
-    QString dimension;
-    QString value;
-    bool exclude = false;
-
-    bool operator==(const DimensionFilter &other) const = default;
-    // The requests column that holds the dimension's dictionary id; empty for an unknown dimension.
-    static QString columnFor(const QString &dimension);
-};
 
 struct SummaryQuery
 {

@@ -59,6 +59,14 @@ bool AudienceBuilder::isCdn(const QString &ip)
     return !m_resolver->lookup(ip).cdn.isEmpty();
 }
 
+NetworkInfo AudienceBuilder::networkOf(const QString &ip)
+{
+    if (!m_resolver)
+        return NetworkInfo();
+    const std::lock_guard lock(m_resolverMutex);
+    return m_resolver->lookup(ip);
+}
+
 void AudienceBuilder::addIp(const QString &ip, qint64 requests, qint64 bytesSent)
 {
     if (!m_resolver)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "Summary.h"
+#include "geo/NetworkInfo.h"
 
 #include <QHash>
 #include <QStringList>
@@ -28,6 +29,11 @@ public:
     AudienceBuilder &operator=(const AudienceBuilder &) = delete;
 
     bool geoAvailable() const;
+    // The database used, or why there is none.
+    QString geoSource() const { return m_source; }
+    // Country and network of an address (empty when unplaced or without a database). Cached; safe
+    // from several threads at once.
+    NetworkInfo networkOf(const QString &ip);
     // True when the address belongs to a CDN network (an origin pull). Cached per address; safe from
     // several threads at once (the two halves of a scan), and later add calls reuse the answers.
     bool isCdn(const QString &ip);

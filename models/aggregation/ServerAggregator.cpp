@@ -3,6 +3,7 @@
 
 #include "AudienceBuilder.h"
 #include "CountedValues.h"
+#include "DerivedDimensions.h"
 #include "cost/CostModel.h"
 #include "cost/RequestClass.h"
 #include "store/MySqlConnection.h"
@@ -62,6 +63,11 @@ bool conditionFor(const SummaryQuery &query, Condition &condition, QString *erro
         condition.values << QVariant(*query.to);
     }
     for (const DimensionFilter &filter : query.filters) {
+        if (filter.isDerived()) {
+            // Resolved to our own integer ids (DerivedDimensions::resolveAll): nothing to bind.
+            parts << filter.resolvedCondition();
+            continue;
+        }
         const QString column = DimensionFilter::columnFor(filter.dimension);
         if (column.isEmpty()) {
             if (error)
@@ -247,9 +253,8 @@ QString topLists(Queries &queries, std::unordered_map<qint64, QString> &names,
 // Countries, networks, CDN pulls and clients from one GROUP BY per address and per user agent: the
 // same per-distinct-value input the embedded scan gives AudienceBuilder.
 bool audienceOf(Queries &queries, std::unordered_map<qint64, QString> &names, const SummaryQuery &query,
-                Audience &out)
+                AudienceBuilder &audience, Audience &out)
 {
-    AudienceBuilder audience(query.geoDatabases, query.geoLookups);
     std::vector<qint64> cdnAddresses;
     for (const char *column : {"remote_ip_ref", "user_agent_ref"}) {
         const bool addresses = qstrcmp(column, "remote_ip_ref") == 0;
@@ -313,11 +318,43 @@ bool audienceOf(Queries &queries, std::unordered_map<qint64, QString> &names, co
     return true;
 }
 
+// Country, network and client filters become conditions on address or user-agent ids: the server
+// sends each distinct id of the column once, and its text is judged here once.
+bool resolveDerivedFilters(MySqlStore &store, SummaryQuery &query, AudienceBuilder &audience, QString *error)
+{
+    Queries plain(store.database(), store.location(), Condition{QStringLiteral("1 = 1"), {}});
+    std::unordered_map<qint64, QString> texts;
+    const auto distinctValues = [&](const QString &column, std::vector<std::pair<qint64, QString>> &values,
+                                    QString *error) {
+        QSqlQuery row;
+        // `column` is DerivedDimensions::sourceColumn's, from a fixed list.
+        std::unordered_set<qint64> ids;
+        const bool read = plain.run(
+            row,
+            QStringLiteral("SELECT DISTINCT %1 FROM requests WHERE %WHERE% AND %1 IS NOT NULL").arg(column));
+        if (read) {
+            while (row.next())
+                ids.insert(row.value(0).toLongLong());
+        }
+        if (!read || !plain.resolve(ids, texts)) {
+            if (error)
+                *error = plain.error();
+            return false;
+        }
+        values.reserve(ids.size());
+        for (qint64 id : ids)
+            values.emplace_back(id, texts[id]);
+        return true;
+    };
+    return DerivedDimensions::resolveAll(query.filters, audience, distinctValues, error);
+}
+
 } // namespace
 
-std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const SummaryQuery &query, QString *error)
+std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const SummaryQuery &requested,
+                                                 QString *error)
 {
-    if (query.application) {
+    if (requested.application) {
         // Attribution is decided per distinct key and referer on the client; restricting every
         // server-side GROUP BY to one application needs those decisions on the server first.
         if (error)
@@ -327,6 +364,10 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
                 "check a SQLite store");
         return std::nullopt;
     }
+    AudienceBuilder audience(requested.geoDatabases, requested.geoLookups);
+    SummaryQuery query = requested;
+    if (!resolveDerivedFilters(store, query, audience, error))
+        return std::nullopt;
     Condition condition;
     if (!conditionFor(query, condition, error))
         return std::nullopt;
@@ -338,6 +379,7 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
     };
 
     Summary summary;
+    summary.filters = query.filters;
     summary.pricePerGiB = query.pricePerGiB;
     summary.store = store.totals();
 
@@ -610,7 +652,7 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
     for (auto &[key, day] : applicationDays)
         summary.applicationDays.append(day);
 
-    if (!audienceOf(queries, names, query, summary.audience))
+    if (!audienceOf(queries, names, query, audience, summary.audience))
         return failed();
     // Costs are priced in one place for every store.
     CostModel::apply(summary, PricingProfile::ovh(query.pricePerGiB));

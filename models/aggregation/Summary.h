@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "DimensionFilter.h"
 #include "store/LogStore.h"
 
 #include <QList>
@@ -140,6 +141,9 @@ struct Summary
     QList<RankedItem> topUserAgents, topUserAgentsByBytes;
     QList<RankedItem> topErrorCodes;
     Audience audience;
+    // The query's filters as applied: derived ones (country, asn, client) normalised and resolved,
+    // so the request table can show exactly the requests counted here.
+    QList<DimensionFilter> filters;
 
     static constexpr int kNetworkCount = 50;
 

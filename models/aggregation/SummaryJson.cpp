@@ -204,6 +204,15 @@ QJsonObject SummaryJson::toJson(const Summary &summary)
                                       {QStringLiteral("status"), statusJson(op.status)}});
     json.insert(QStringLiteral("operations"), operations);
     insertAudience(json, summary.audience);
+    // Only when filtered: what the numbers above are of, in the words the filters were normalised to.
+    if (!summary.filters.isEmpty()) {
+        QJsonArray filters;
+        for (const DimensionFilter &filter : summary.filters)
+            filters.append(QJsonObject{{QStringLiteral("dimension"), filter.dimension},
+                                       {QStringLiteral("value"), filter.value},
+                                       {QStringLiteral("exclude"), filter.exclude}});
+        json.insert(QStringLiteral("filters"), filters);
+    }
     return json;
 }
 

@@ -3,18 +3,26 @@
 // geo database (Debian's libloc-database) and the client classifier; the CLI prints the same JSON.
 #include "TestLogs.h"
 #include "aggregation/Aggregator.h"
+#include "aggregation/DerivedDimensions.h"
 #include "aggregation/SummaryJson.h"
+#include "clients/ClientClassifier.h"
 #include "geo/GeoDatabase.h"
+#include "geo/GeoResolver.h"
 
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
 using namespace BucketScope;
+
+Q_DECLARE_METATYPE(BucketScope::DimensionFilter)
 using TestLogs::Request;
 
 class TstAudience : public QObject
@@ -28,6 +36,13 @@ private slots:
     void withoutGeoDatabaseTheRestStillWorks_data();
     void withoutGeoDatabaseTheRestStillWorks();
     void commandLinePrintsTheAudience();
+    void derivedFiltersChooseTheirRequests_data();
+    void derivedFiltersChooseTheirRequests();
+    void derivedFilterValuesAreCheckedAndNormalised_data();
+    void derivedFilterValuesAreCheckedAndNormalised();
+    void resolvedConditionKeepsNullsApart_data();
+    void resolvedConditionKeepsNullsApart();
+    void commandLineFiltersByCountryNetworkAndClient();
 
 private:
     std::optional<Summary> summarise(const SummaryQuery &query = {});
@@ -233,6 +248,246 @@ void TstAudience::commandLinePrintsTheAudience()
     const QJsonObject off = QJsonDocument::fromJson(process.readAllStandardOutput()).object();
     QCOMPARE(off.value(QStringLiteral("geo")).toObject().value(QStringLiteral("available")).toBool(), false);
     QCOMPARE(off.value(QStringLiteral("countries")).toArray().size(), 0);
+}
+
+void TstAudience::derivedFiltersChooseTheirRequests_data()
+{
+    // Each row's expectation is counted here from the requests themselves, with the geo database and
+    // the classifier asked directly: not through the store's ids and SQL the aggregator uses.
+    QTest::addColumn<QList<DimensionFilter>>("filters");
+    QTest::addColumn<qint64>("handCounted"); // what the test data was built to give (-1: only compute)
+    auto one = [](const char *dimension, const char *value, bool exclude = false) {
+        return QList<DimensionFilter>{
+            DimensionFilter{QLatin1String(dimension), QLatin1String(value), exclude}};
+    };
+    QTest::newRow("country US") << one("country", "US") << qint64(8);
+    QTest::newRow("country us, lower case") << one("country", "us") << qint64(8);
+    QTest::newRow("all but US") << one("country", "US", true) << qint64(7);
+    QTest::newRow("country unknown (incl. no address)") << one("country", "unknown") << qint64(-1);
+    QTest::newRow("all but unknown countries") << one("country", "unknown", true) << qint64(-1);
+    QTest::newRow("country nobody is in") << one("country", "NZ") << qint64(0);
+    QTest::newRow("all but a country nobody is in") << one("country", "NZ", true) << qint64(15);
+    QTest::newRow("network 15169") << one("asn", "15169") << qint64(8);
+    QTest::newRow("network AS13335, a CDN") << one("asn", "AS13335") << qint64(4);
+    QTest::newRow("no known network (incl. no address)") << one("asn", "0") << qint64(3);
+    QTest::newRow("all but no known network") << one("asn", "0", true) << qint64(12);
+    QTest::newRow("browsers") << one("client", "browser") << qint64(9);
+    QTest::newRow("bots, any case") << one("client", "Bot") << qint64(3);
+    QTest::newRow("tools") << one("client", "tool") << qint64(2);
+    QTest::newRow("unknown client (no user agent)") << one("client", "unknown") << qint64(1);
+    QTest::newRow("all but browsers") << one("client", "browser", true) << qint64(6);
+    QTest::newRow("US bots") << (one("country", "US") + one("client", "bot")) << qint64(3);
+    QTest::newRow("one key from one network")
+        << (one("key", "files/a.jpg") + one("asn", "15169")) << qint64(5);
+    QTest::newRow("a CDN's pulls but not of one key")
+        << (one("asn", "13335") + one("key", "files/pulled-once.jpg", true)) << qint64(3);
+}
+
+void TstAudience::derivedFiltersChooseTheirRequests()
+{
+    QFETCH(QList<DimensionFilter>, filters);
+    QFETCH(qint64, handCounted);
+
+    QString error;
+    const std::unique_ptr<GeoDatabase> database = GeoDatabase::open({}, &error);
+    QVERIFY2(database, qPrintable(error));
+    GeoResolver resolver(*database);
+    auto valueOf = [&](const QString &dimension, const Request &request) -> QString {
+        const bool noAddress = request.ip == "-";
+        const NetworkInfo info = noAddress ? NetworkInfo() : resolver.lookup(QString::fromLatin1(request.ip));
+        if (dimension == QLatin1String("country"))
+            return info.country.isEmpty() ? QStringLiteral("unknown") : info.country;
+        if (dimension == QLatin1String("asn"))
+            return QString::number(info.asn);
+        if (dimension == QLatin1String("client"))
+            return ClientClassifier::nameOf(ClientClassifier::classify(
+                request.userAgent == "-" ? std::string_view() : std::string_view(request.userAgent)));
+        if (dimension == QLatin1String("key"))
+            return QString::fromLatin1(request.key);
+        return QString();
+    };
+    auto normalised = [](QString value, const QString &dimension) {
+        if (dimension == QLatin1String("country") && value != QLatin1String("unknown"))
+            return value.toUpper();
+        if (dimension == QLatin1String("asn") && value.startsWith(QLatin1String("AS")))
+            return value.mid(2);
+        return dimension == QLatin1String("client") ? value.toLower() : value;
+    };
+    qint64 expectedRequests = 0, expectedBytes = 0;
+    for (const Request &request : std::as_const(m_requests)) {
+        bool all = true;
+        for (const DimensionFilter &filter : filters)
+            all = all && ((valueOf(filter.dimension, request) ==
+                           normalised(filter.value, filter.dimension)) != filter.exclude);
+        if (all) {
+            ++expectedRequests;
+            expectedBytes += request.bytes;
+        }
+    }
+    if (handCounted >= 0)
+        QCOMPARE(expectedRequests, handCounted); // the test's own count agrees with how the data was built
+
+    SummaryQuery query;
+    query.filters = filters;
+    const std::optional<Summary> summary = summarise(query);
+    QVERIFY(summary);
+    QCOMPARE(summary->requests, expectedRequests);
+    QCOMPARE(summary->bytesSent, expectedBytes);
+    // The filters come back normalised and resolved, for the request table.
+    QCOMPARE(summary->filters.size(), filters.size());
+    for (const DimensionFilter &filter : summary->filters) {
+        QCOMPARE(bool(filter.resolution), filter.isDerived());
+        if (filter.isDerived())
+            QCOMPARE(filter.value, normalised(filter.value, filter.dimension));
+    }
+    // The parallel scan applies the same conditions to both halves.
+    query.parallelScanFromRows = 2;
+    const std::optional<Summary> split = summarise(query);
+    QVERIFY(split);
+    QCOMPARE(split->requests, expectedRequests);
+}
+
+void TstAudience::derivedFilterValuesAreCheckedAndNormalised_data()
+{
+    QTest::addColumn<QString>("dimension");
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<bool>("geo");
+    QTest::addColumn<QString>("errorPart"); // empty: accepted
+    QTest::newRow("country name") << "country"
+                                  << "Germany" << true << "two-letter";
+    QTest::newRow("country digits") << "country"
+                                    << "49" << true << "two-letter";
+    QTest::newRow("country injection") << "country"
+                                       << "' OR 1=1 --" << true << "two-letter";
+    QTest::newRow("asn words") << "asn"
+                               << "GOOGLE" << true << "autonomous system number";
+    QTest::newRow("asn negative") << "asn"
+                                  << "-1" << true << "autonomous system number";
+    QTest::newRow("client robot") << "client"
+                                  << "robot" << true << "browser, bot, tool or unknown";
+    QTest::newRow("country without geo") << "country"
+                                         << "US" << false << "without a geo database";
+    QTest::newRow("network without geo") << "asn"
+                                         << "15169" << false << "without a geo database";
+    QTest::newRow("client without geo is fine") << "client"
+                                                << "bot" << false << "";
+}
+
+void TstAudience::derivedFilterValuesAreCheckedAndNormalised()
+{
+    QFETCH(QString, dimension);
+    QFETCH(QString, value);
+    QFETCH(bool, geo);
+    QFETCH(QString, errorPart);
+    SummaryQuery query;
+    query.geoLookups = geo;
+    query.filters << DimensionFilter{dimension, value, false};
+    QString error;
+    auto store = LogStore::openSqlite(m_store, LogStore::Durability::Durable, &error);
+    QVERIFY2(store, qPrintable(error));
+    const std::optional<Summary> summary = Aggregator::compute(*store, query, &error);
+    if (errorPart.isEmpty()) {
+        QVERIFY2(summary, qPrintable(error));
+        QCOMPARE(summary->requests, 3);
+    } else {
+        QVERIFY(!summary);
+        QVERIFY2(error.contains(errorPart), qPrintable(error));
+    }
+}
+
+void TstAudience::resolvedConditionKeepsNullsApart_data()
+{
+    // Rows 1..4 with the column NULL, 10, 20, 30. The ids listed have the value, or (idsLackValue)
+    // lack it; "has" lists the rows with the value, then include/exclude must return exactly
+    // those / all the others, NULL row included.
+    QTest::addColumn<QList<qint64>>("ids");
+    QTest::addColumn<bool>("idsLackValue");
+    QTest::addColumn<bool>("nullHasValue");
+    QTest::addColumn<QList<int>>("has");
+    QTest::newRow("ids have it") << QList<qint64>{10, 30} << false << false << QList<int>{2, 4};
+    QTest::newRow("ids and NULL have it") << QList<qint64>{20} << false << true << QList<int>{1, 3};
+    QTest::newRow("ids lack it") << QList<qint64>{10} << true << false << QList<int>{3, 4};
+    QTest::newRow("ids and NULL lack it") << QList<qint64>{10, 20} << true << false << QList<int>{4};
+    QTest::newRow("ids lack it, NULL has it") << QList<qint64>{30} << true << true << QList<int>{1, 2, 3};
+    QTest::newRow("no ids have it") << QList<qint64>{} << false << false << QList<int>{};
+    QTest::newRow("only NULL has it") << QList<qint64>{} << false << true << QList<int>{1};
+    QTest::newRow("no ids lack it") << QList<qint64>{} << true << false << QList<int>{2, 3, 4};
+}
+
+void TstAudience::resolvedConditionKeepsNullsApart()
+{
+    QFETCH(QList<qint64>, ids);
+    QFETCH(bool, idsLackValue);
+    QFETCH(bool, nullHasValue);
+    QFETCH(QList<int>, has);
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("condition"));
+    db.setDatabaseName(QStringLiteral(":memory:"));
+    QVERIFY(db.open());
+    {
+        QSqlQuery sql(db);
+        QVERIFY(sql.exec(
+            QStringLiteral("CREATE TABLE requests (id INTEGER PRIMARY KEY, remote_ip_ref INTEGER)")));
+        QVERIFY(sql.exec(QStringLiteral("INSERT INTO requests VALUES (1, NULL), (2, 10), (3, 20), (4, 30)")));
+        auto resolution = std::make_shared<DerivedResolution>();
+        resolution->column = QStringLiteral("remote_ip_ref");
+        resolution->ids.assign(ids.begin(), ids.end());
+        resolution->idsLackValue = idsLackValue;
+        resolution->nullHasValue = nullHasValue;
+        for (bool exclude : {false, true}) {
+            DimensionFilter filter{QStringLiteral("country"), QStringLiteral("XX"), exclude, resolution};
+            QVERIFY(sql.exec(QStringLiteral("SELECT id FROM requests WHERE ") + filter.resolvedCondition() +
+                             QStringLiteral(" ORDER BY id")));
+            QList<int> rows;
+            while (sql.next())
+                rows << sql.value(0).toInt();
+            QList<int> expected;
+            for (int row = 1; row <= 4; ++row)
+                if (has.contains(row) != exclude)
+                    expected << row;
+            QCOMPARE(rows, expected);
+        }
+        // Unresolved: no rows rather than wrong ones.
+        const DimensionFilter unresolved{QStringLiteral("country"), QStringLiteral("XX"), false};
+        QVERIFY(sql.exec(QStringLiteral("SELECT COUNT(*) FROM requests WHERE ") +
+                         unresolved.resolvedCondition()));
+        QVERIFY(sql.next());
+        QCOMPARE(sql.value(0).toInt(), 0);
+    }
+    db.close();
+    db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(QStringLiteral("condition"));
+}
+
+void TstAudience::commandLineFiltersByCountryNetworkAndClient()
+{
+    QProcess process;
+    process.start(QStringLiteral(BUCKETSCOPE_BINARY),
+                  {QStringLiteral("summary"), QStringLiteral("--only"), QStringLiteral("country=us"),
+                   QStringLiteral("--exclude"), QStringLiteral("client=bot"), QStringLiteral("--db"),
+                   QStringLiteral("sqlite://") + m_store});
+    QVERIFY(process.waitForFinished(60000));
+    QCOMPARE(process.exitCode(), 0);
+    const QJsonObject json = QJsonDocument::fromJson(process.readAllStandardOutput()).object();
+    QCOMPARE(json.value(QStringLiteral("requests")).toInteger(), 5); // US browsers: 8 US minus 3 bots
+    const QJsonArray filters = json.value(QStringLiteral("filters")).toArray();
+    QCOMPARE(filters.size(), 2);
+    QCOMPARE(filters.at(0).toObject().value(QStringLiteral("value")).toString(), QStringLiteral("US"));
+    QCOMPARE(filters.at(1).toObject().value(QStringLiteral("exclude")).toBool(), true);
+
+    process.start(QStringLiteral(BUCKETSCOPE_BINARY),
+                  {QStringLiteral("summary"), QStringLiteral("--only"), QStringLiteral("planet=earth"),
+                   QStringLiteral("--db"), QStringLiteral("sqlite://") + m_store});
+    QVERIFY(process.waitForFinished(60000));
+    QCOMPARE(process.exitCode(), 2);
+    QVERIFY(process.readAllStandardError().contains("DIMENSION=VALUE"));
+
+    process.start(QStringLiteral(BUCKETSCOPE_BINARY),
+                  {QStringLiteral("summary"), QStringLiteral("--no-geo"), QStringLiteral("--only"),
+                   QStringLiteral("asn=15169"), QStringLiteral("--db"),
+                   QStringLiteral("sqlite://") + m_store});
+    QVERIFY(process.waitForFinished(60000));
+    QCOMPARE(process.exitCode(), 2);
+    QVERIFY(process.readAllStandardError().contains("without a geo database"));
 }
 
 QTEST_GUILESS_MAIN(TstAudience)
