@@ -24,9 +24,10 @@ AudienceView::AudienceView(QWidget *parent) : QWidget(parent)
     m_tabs = new QTabWidget(this);
     layout->addWidget(m_tabs);
 
-    m_countries = addTab(QStringLiteral("countries"), tr("Countries"));
-    m_networks = addTab(QStringLiteral("networks"), tr("Networks"));
-    m_clients = addTab(QStringLiteral("clients"), tr("Clients"));
+    m_countries =
+        addTab(QStringLiteral("countries"), tr("Countries"), QStringLiteral("country"), &m_countryValues);
+    m_networks = addTab(QStringLiteral("networks"), tr("Networks"), QStringLiteral("asn"), &m_networkValues);
+    m_clients = addTab(QStringLiteral("clients"), tr("Clients"), QStringLiteral("client"), &m_clientValues);
 
     auto *cdnPage = new QWidget(this);
     auto *cdnLayout = new QVBoxLayout(cdnPage);
@@ -35,11 +36,12 @@ AudienceView::AudienceView(QWidget *parent) : QWidget(parent)
     m_cdnNote->setTextFormat(Qt::PlainText);
     m_cdnNote->setWordWrap(true);
     cdnLayout->addWidget(m_cdnNote);
-    m_cdnKeys = addTab(QStringLiteral("cdnKeys"), tr("CDN pulls"), cdnPage, QStringLiteral("key"));
+    m_cdnKeys = addTab(QStringLiteral("cdnKeys"), tr("CDN pulls"), QStringLiteral("key"), nullptr, cdnPage);
 }
 
-RankedItemsModel *AudienceView::addTab(const QString &objectName, const QString &title, QWidget *page,
-                                       const QString &dimension)
+RankedItemsModel *AudienceView::addTab(const QString &objectName, const QString &title,
+                                       const QString &dimension, const QStringList *filterValues,
+                                       QWidget *page)
 {
     auto *model = new RankedItemsModel(this);
     model->setLocale(locale());
@@ -49,15 +51,18 @@ RankedItemsModel *AudienceView::addTab(const QString &objectName, const QString 
     table->setSelectionBehavior(QAbstractItemView::SelectRows);
     table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table->setWordWrap(false);
+    table->setToolTip(tr("Double-click a row to show only its requests"));
     table->horizontalHeader()->setSectionResizeMode(RankedItemsModel::NameColumn, QHeaderView::Stretch);
     table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    if (!dimension.isEmpty()) {
-        connect(table, &QAbstractItemView::activated, this,
-                [this, model, dimension](const QModelIndex &index) {
-                    if (index.isValid())
-                        emit itemActivated(dimension, model->nameAt(index.row()));
-                });
-    }
+    connect(table, &QAbstractItemView::activated, this,
+            [this, model, dimension, filterValues](const QModelIndex &index) {
+                if (!index.isValid())
+                    return;
+                const QString value =
+                    filterValues ? filterValues->value(index.row()) : model->nameAt(index.row());
+                if (!value.isEmpty())
+                    emit itemActivated(dimension, value);
+            });
     if (page) {
         page->layout()->addWidget(table);
         m_tabs->addTab(page, title);
@@ -83,19 +88,28 @@ void AudienceView::setSummary(const Summary &summary)
     const Audience &audience = summary.audience;
     m_geoNote->setText(audience.geoAvailable ? tr("Countries and networks from %1.").arg(audience.geoSource)
                                              : tr("No countries or networks: %1.").arg(audience.geoSource));
+    m_countryValues.clear();
+    for (const RankedItem &country : audience.countries)
+        m_countryValues << country.name;
     m_countries->setItems(audience.countries);
     QList<RankedItem> networks;
-    for (const NetworkItem &network : audience.networks)
+    m_networkValues.clear();
+    for (const NetworkItem &network : audience.networks) {
         networks.append(RankedItem{networkName(network), network.requests, network.bytesSent});
+        m_networkValues << QString::number(network.asn);
+    }
     m_networks->setItems(networks);
     QList<RankedItem> clients;
     const QHash<QString, QString> clientNames = {{QStringLiteral("browser"), tr("Browsers")},
                                                  {QStringLiteral("bot"), tr("Bots and crawlers")},
                                                  {QStringLiteral("tool"), tr("SDKs and tools")},
                                                  {QStringLiteral("unknown"), tr("Unknown")}};
-    for (const RankedItem &client : audience.clients)
+    m_clientValues.clear();
+    for (const RankedItem &client : audience.clients) {
+        m_clientValues << client.name;
         clients.append(
             RankedItem{clientNames.value(client.name, client.name), client.requests, client.bytesSent});
+    }
     m_clients->setItems(clients);
     m_cdnKeys->setItems(audience.cdnTopKeys);
 

@@ -3,6 +3,7 @@
 
 #include "aggregation/Summary.h"
 
+#include <QStringList>
 #include <QWidget>
 
 class QLabel;
@@ -36,15 +37,17 @@ public:
     static QString networkName(const NetworkItem &network);
 
 signals:
-    // dimension "key" (a CDN-pulled object); value verbatim.
+    // A row was activated: "country" (ISO code or "unknown"), "asn" (the number, 0 for no known
+    // network), "client" (browser, bot, tool, unknown) or "key" (a CDN-pulled object, verbatim).
     void itemActivated(const QString &dimension, const QString &value);
 
 protected:
     void changeEvent(QEvent *event) override;
 
 private:
-    RankedItemsModel *addTab(const QString &objectName, const QString &title, QWidget *page = nullptr,
-                             const QString &dimension = QString());
+    // `filterValues` (or the row's name when null) gives the value a row filters on.
+    RankedItemsModel *addTab(const QString &objectName, const QString &title, const QString &dimension,
+                             const QStringList *filterValues, QWidget *page = nullptr);
 
     QTabWidget *m_tabs = nullptr;
     QLabel *m_geoNote = nullptr;
@@ -53,6 +56,8 @@ private:
     RankedItemsModel *m_networks = nullptr;
     RankedItemsModel *m_clients = nullptr;
     RankedItemsModel *m_cdnKeys = nullptr;
+    // The filter value of each row of the countries, networks and clients tabs, in row order.
+    QStringList m_countryValues, m_networkValues, m_clientValues;
 };
 
 } // namespace BucketScope

@@ -55,6 +55,8 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace BucketScope {
 
 MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_session(new AnalysisSession(this))
@@ -502,6 +504,7 @@ void MainWindow::forgetViewState()
     m_history.clear();
     m_historyPosition = -1;
     m_sortIndexes.clear();
+    m_resolvedFilters.clear(); // resolved to the old store's ids
 }
 
 void MainWindow::openPaths(const QStringList &paths)
@@ -558,7 +561,7 @@ void MainWindow::openServerTable(const StoreLocation &location)
     // QSqlTableModel keeps the connection it was made with, so a server store gets a model of its own.
     replaceRequestModel(new RequestTableModel(connection, this));
     m_requestModel->setTimeRange(m_session->query().from, m_session->query().to);
-    m_requestModel->setDimensionFilters(m_dimensionFilters);
+    m_requestModel->setDimensionFilters(tableFilters());
     m_requestModel->setTextFilter(m_filter->text());
     if (!openRequestTable(&error)) {
         m_status->setText(tr("The request table could not be opened: %1").arg(error));
@@ -635,7 +638,7 @@ void MainWindow::narrowToTime(qint64 fromSecs, qint64 toSecs)
 
 void MainWindow::addDimensionFilter(const QString &dimension, const QString &value, bool exclude)
 {
-    if (DimensionFilter::columnFor(dimension).isEmpty())
+    if (!DimensionFilter::isKnown(dimension))
         return;
     const DimensionFilter filter{dimension, value, exclude};
     if (!m_dimensionFilters.contains(filter))
@@ -671,7 +674,7 @@ void MainWindow::restore(const FilterState &state)
     query.filters = m_dimensionFilters;
     m_session->setQuery(query);
     m_requestModel->setTimeRange(query.from, query.to);
-    m_requestModel->setDimensionFilters(m_dimensionFilters);
+    m_requestModel->setDimensionFilters(tableFilters());
     rebuildChips();
 }
 
@@ -693,6 +696,17 @@ void MainWindow::applyFilters()
 {
     recordHistory();
     restore(FilterState{m_timeRange, m_dimensionFilters});
+}
+
+QString MainWindow::dimensionLabel(const QString &dimension)
+{
+    if (dimension == QLatin1String("country"))
+        return tr("country");
+    if (dimension == QLatin1String("asn"))
+        return tr("network");
+    if (dimension == QLatin1String("client"))
+        return tr("client");
+    return dimension;
 }
 
 void MainWindow::rebuildChips()
@@ -728,7 +742,9 @@ void MainWindow::rebuildChips()
         const QString value =
             filter.value.size() > 60 ? filter.value.left(57) + QStringLiteral("…") : filter.value;
         addChip(QStringLiteral("%1 %2 %3")
-                    .arg(filter.dimension, filter.exclude ? QStringLiteral("≠") : QStringLiteral("="), value),
+                    .arg(dimensionLabel(filter.dimension),
+                         filter.exclude ? QStringLiteral("≠") : QStringLiteral("="),
+                         filter.dimension == QLatin1String("asn") ? QStringLiteral("AS") + value : value),
                 [this, filter] {
                     m_dimensionFilters.removeAll(filter);
                     applyFilters();
@@ -831,9 +847,31 @@ bool MainWindow::openRequestTable(QString *error)
     return true;
 }
 
+QList<DimensionFilter> MainWindow::tableFilters() const
+{
+    // A country, network or client filter becomes ids once a summary has resolved it; until then the
+    // table shows no rows rather than unfiltered ones (DimensionFilter::resolvedCondition).
+    QList<DimensionFilter> filters = m_dimensionFilters;
+    for (DimensionFilter &filter : filters) {
+        if (!filter.isDerived())
+            continue;
+        const auto resolved = std::find(m_resolvedFilters.begin(), m_resolvedFilters.end(), filter);
+        if (resolved != m_resolvedFilters.end())
+            filter.resolution = resolved->resolution;
+    }
+    return filters;
+}
+
 void MainWindow::showSummary(const Summary &summary)
 {
     m_lastSummary = summary;
+    for (const DimensionFilter &filter : summary.filters) {
+        if (filter.isDerived() && filter.resolution) {
+            m_resolvedFilters.removeAll(filter);
+            m_resolvedFilters.append(filter);
+        }
+    }
+    m_requestModel->setDimensionFilters(tableFilters());
     m_tiles->setSummary(summary);
     m_topLists->setSummary(summary);
     m_audience->setSummary(summary);

@@ -112,6 +112,9 @@ private:
     void openServerTable(const BucketScope::StoreLocation &location);
     void replaceRequestModel(RequestTableModel *model);
     void rebuildChips();
+    static QString dimensionLabel(const QString &dimension);
+    // The filters with the resolutions of the derived ones (country, asn, client) the summaries found.
+    QList<DimensionFilter> tableFilters() const;
     void showTableContextMenu(const QPoint &position);
     void rememberRecent(const QStringList &paths);
     // The rules and pricing files named by the settings alerts/rulesFile and cost/pricingFile.
@@ -142,6 +145,7 @@ private:
     QWidget *m_chips = nullptr;
     std::optional<std::pair<qint64, qint64>> m_timeRange;
     QList<DimensionFilter> m_dimensionFilters;
+    QList<DimensionFilter> m_resolvedFilters; // derived filters with their ids in the current store
     struct FilterState
     {
         std::optional<std::pair<qint64, qint64>> timeRange;

@@ -11,6 +11,8 @@
 #include <QTimer>
 #include <QUuid>
 
+#include <algorithm>
+
 namespace BucketScope {
 
 namespace {
@@ -109,7 +111,20 @@ void RequestTableModel::setTimeRange(std::optional<qint64> from, std::optional<q
 
 void RequestTableModel::setDimensionFilters(const QList<DimensionFilter> &filters)
 {
-    if (filters == m_dimensionFilters)
+    const bool sameResolutions =
+        std::equal(filters.begin(), filters.end(), m_dimensionFilters.begin(), m_dimensionFilters.end(),
+                   [](const DimensionFilter &a, const DimensionFilter &b) {
+                       if (!(a == b))
+                           return false;
+                       if (!a.resolution || !b.resolution)
+                           return a.resolution == b.resolution;
+                       // Every summary resolves anew: the same ids must not select the rows again.
+                       return a.resolution->column == b.resolution->column &&
+                              a.resolution->ids == b.resolution->ids &&
+                              a.resolution->idsLackValue == b.resolution->idsLackValue &&
+                              a.resolution->nullHasValue == b.resolution->nullHasValue;
+                   });
+    if (sameResolutions)
         return;
     m_dimensionFilters = filters;
     applyFilter();
@@ -125,6 +140,11 @@ void RequestTableModel::applyFilter()
     if (m_to)
         conditions << QStringLiteral("`time` < %1").arg(*m_to);
     for (const DimensionFilter &filter : std::as_const(m_dimensionFilters)) {
+        if (filter.isDerived()) {
+            // Country, network and client: integer ids the aggregator resolved (Summary::filters).
+            conditions << filter.resolvedCondition();
+            continue;
+        }
         if (DimensionFilter::columnFor(filter.dimension).isEmpty())
             continue; // not a column we filter on; the name never reaches the SQL
         QSqlField field(QStringLiteral("value"), QMetaType(QMetaType::QString));

@@ -35,7 +35,8 @@ public:
     QString textFilter() const { return m_text; }
     // Rows with from <= time < to (seconds since the epoch, UTC); nullopt on both sides clears it.
     void setTimeRange(std::optional<qint64> from, std::optional<qint64> to);
-    // Only / all but the rows whose dimension (key, referer, remote_ip, ...) equals the value.
+    // Only / all but the rows whose dimension (key, referer, remote_ip, ...) equals the value. Derived
+    // dimensions (country, asn, client) show rows only once resolved (Summary::filters).
     void setDimensionFilters(const QList<DimensionFilter> &filters);
 
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;

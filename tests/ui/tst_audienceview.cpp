@@ -20,6 +20,8 @@ private slots:
     void showsTheAudienceInOrder();
     void saysWhyThereIsNoGeoData();
     void activatingAPulledKeyDrillsDown();
+    void activatingARowFiltersByItsValue_data();
+    void activatingARowFiltersByItsValue();
 };
 
 namespace {
@@ -121,6 +123,44 @@ void TstAudienceView::activatingAPulledKeyDrillsDown()
     QCOMPARE(activated.size(), 1);
     QCOMPARE(activated.at(0).at(0).toString(), QStringLiteral("key"));
     QCOMPARE(activated.at(0).at(1).toString(), QStringLiteral("files/often.jpg"));
+}
+
+void TstAudienceView::activatingARowFiltersByItsValue_data()
+{
+    QTest::addColumn<QString>("table");
+    QTest::addColumn<int>("row");
+    QTest::addColumn<QString>("dimension");
+    QTest::addColumn<QString>("value");
+    QTest::newRow("a country") << "countries" << 1 << "country"
+                               << "FR";
+    QTest::newRow("unplaced addresses") << "countries" << 2 << "country"
+                                        << "unknown";
+    QTest::newRow("a CDN network, by number") << "networks" << 0 << "asn"
+                                              << "13335";
+    QTest::newRow("no known network") << "networks" << 2 << "asn"
+                                      << "0";
+    QTest::newRow("bots, not their label") << "clients" << 1 << "client"
+                                           << "bot";
+    QTest::newRow("unknown clients") << "clients" << 3 << "client"
+                                     << "unknown";
+}
+
+void TstAudienceView::activatingARowFiltersByItsValue()
+{
+    QFETCH(QString, table);
+    QFETCH(int, row);
+    QFETCH(QString, dimension);
+    QFETCH(QString, value);
+    AudienceView view;
+    view.show();
+    view.setSummary(sample());
+    QSignalSpy activated(&view, &AudienceView::itemActivated);
+    auto *tableView = view.findChild<QTableView *>(table);
+    QVERIFY(tableView);
+    emit tableView->activated(tableView->model()->index(row, 0));
+    QCOMPARE(activated.size(), 1);
+    QCOMPARE(activated.at(0).at(0).toString(), dimension);
+    QCOMPARE(activated.at(0).at(1).toString(), value);
 }
 
 QTEST_MAIN(TstAudienceView)

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The desktop app on the offscreen platform: loading runs off the GUI thread, the views show the same
 // numbers as `bucketscope summary`, and the request table is a well-behaved model.
+#include "AudienceView.h"
 #include "DashboardTiles.h"
 #include "MainWindow.h"
+#include "RankedItemsModel.h"
 #include "RecordDetailsDialog.h"
 #include "RejectedLinesDialog.h"
 #include "RequestTableModel.h"
@@ -46,6 +48,8 @@ private slots:
     void clickingABucketNarrowsEverythingAndEscapeClears();
     void rejectedTileListsTheRejectedLines();
     void onlyAndExcludeAValueNarrowEverything();
+    void audienceRowsNarrowEverythingByCountryNetworkAndClient_data();
+    void audienceRowsNarrowEverythingByCountryNetworkAndClient();
     void doubleClickShowsEveryFieldOfTheRequest();
     void exportAllChartsWritesFourPictures();
     void backAndForwardWalkTheDrillDownHistory();
@@ -306,6 +310,55 @@ void TstMainWindow::onlyAndExcludeAValueNarrowEverything()
         chips << chip->text();
     QVERIFY2(chips.filter(QStringLiteral("https://r&&d.example/<b>x</b>")).size() == 1,
              qPrintable(chips.join(QStringLiteral(" | "))));
+}
+
+void TstMainWindow::audienceRowsNarrowEverythingByCountryNetworkAndClient_data()
+{
+    QTest::addColumn<QString>("table");
+    QTest::addColumn<QString>("chip");
+    QTest::newRow("countries") << "countries"
+                               << "country = ";
+    QTest::newRow("networks") << "networks"
+                              << "network = AS";
+    QTest::newRow("clients") << "clients"
+                             << "client = ";
+}
+
+void TstMainWindow::audienceRowsNarrowEverythingByCountryNetworkAndClient()
+{
+    QFETCH(QString, table);
+    QFETCH(QString, chip);
+    MainWindow window;
+    window.show();
+    const Summary full = load(window, {QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
+    QVERIFY(full.audience.geoAvailable);
+    auto *view = window.audience()->findChild<QTableView *>(table);
+    QVERIFY(view);
+    // The second row: the first of each list could be most of the requests.
+    const QModelIndex second = view->model()->index(1, RankedItemsModel::RequestsColumn);
+    const qint64 expected = second.data(Qt::UserRole).toLongLong();
+    QVERIFY(expected > 0 && expected < full.requests);
+    RequestTableModel *model = window.requestModel();
+    auto rows = [model] {
+        while (model->canFetchMore())
+            model->fetchMore();
+        return model->rowCount();
+    };
+
+    QSignalSpy shown(&window, &MainWindow::summaryShown);
+    emit view->activated(second);
+    QVERIFY(shown.wait(30000));
+    QCOMPARE(shown.last().at(0).value<Summary>().requests, expected);
+    QCOMPARE(rows(), int(expected)); // the table shows the very requests the charts count
+    QStringList chips;
+    for (const QToolButton *button : window.findChildren<QToolButton *>())
+        chips << button->text();
+    QVERIFY2(chips.filter(chip).size() == 1, qPrintable(chips.join(QStringLiteral(" | "))));
+
+    window.goBack();
+    QVERIFY(shown.wait(30000));
+    QCOMPARE(shown.last().at(0).value<Summary>().requests, full.requests);
+    QCOMPARE(rows(), int(full.requests));
 }
 
 void TstMainWindow::doubleClickShowsEveryFieldOfTheRequest()
