@@ -428,7 +428,7 @@ struct GeoOptions
     }
 };
 
-// --only and --exclude: the drill-down filters of the desktop's chips, for cron.
+// --only, --exclude, --status, --min-latency, --min-bytes: the desktop's filters, for cron.
 struct FilterOptions
 {
     QCommandLineOption only{
@@ -442,9 +442,42 @@ struct FilterOptions
         QStringLiteral("exclude"),
         QStringLiteral("All but the requests whose DIMENSION equals VALUE (repeatable)."),
         QStringLiteral("DIMENSION=VALUE")};
+    QCommandLineOption status{QStringLiteral("status"),
+                              QStringLiteral("Only the requests of one status class: 2xx, 3xx, 4xx, 5xx or "
+                                             "errors (4xx and 5xx)."),
+                              QStringLiteral("CLASS")};
+    QCommandLineOption minLatency{QStringLiteral("min-latency"),
+                                  QStringLiteral("Only the requests whose total time is at least MS "
+                                                 "milliseconds."),
+                                  QStringLiteral("MS")};
+    QCommandLineOption minBytes{QStringLiteral("min-bytes"),
+                                QStringLiteral("Only the requests that sent at least BYTES bytes."),
+                                QStringLiteral("BYTES")};
 
-    bool read(const QCommandLineParser &parser, QList<DimensionFilter> &filters) const
+    bool read(const QCommandLineParser &parser, QList<DimensionFilter> &filters, ValueFilters &values) const
     {
+        if (parser.isSet(status)) {
+            const auto chosen = ValueFilters::statusFromName(parser.value(status));
+            if (!chosen) {
+                printErr(QStringLiteral("error: --status '%1' is not one of 2xx, 3xx, 4xx, 5xx, errors")
+                             .arg(parser.value(status)));
+                return false;
+            }
+            values.status = *chosen;
+        }
+        for (const auto &[option, target] :
+             {std::pair{&minLatency, &values.minTotalTimeMs}, std::pair{&minBytes, &values.minBytesSent}}) {
+            if (!parser.isSet(*option))
+                continue;
+            bool ok = false;
+            const qint64 number = parser.value(*option).toLongLong(&ok);
+            if (!ok || number < 0) {
+                printErr(QStringLiteral("error: --%1 '%2' is not a non-negative whole number")
+                             .arg(option->names().constFirst(), parser.value(*option)));
+                return false;
+            }
+            *target = number;
+        }
         for (const auto &[option, excluding] : {std::pair{&only, false}, std::pair{&exclude, true}}) {
             for (const QString &text : parser.values(*option)) {
                 const qsizetype equals = text.indexOf(QLatin1Char('='));
@@ -484,7 +517,7 @@ int runSummary(const QStringList &arguments)
     const GeoOptions geo;
     parser.addOptions({geo.database, geo.off});
     const FilterOptions filters;
-    parser.addOptions({filters.only, filters.exclude});
+    parser.addOptions({filters.only, filters.exclude, filters.status, filters.minLatency, filters.minBytes});
     parser.addPositionalArgument(QStringLiteral("summary"), QStringLiteral("The command."));
     parser.addPositionalArgument(
         QStringLiteral("PATH"),
@@ -499,7 +532,7 @@ int runSummary(const QStringList &arguments)
     if (!attribution.read(parser, query.attribution))
         return CommandLine::Fatal;
     geo.read(parser, query);
-    if (!filters.read(parser, query.filters))
+    if (!filters.read(parser, query.filters, query.values))
         return CommandLine::Fatal;
 
     std::optional<PricingProfile> profile;

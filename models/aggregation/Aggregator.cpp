@@ -362,6 +362,8 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
         sql = sql.arg(column).arg(parameter++);
         values.append(filter.value.toUtf8());
     }
+    for (const QString &condition : query.values.conditions())
+        sql += QStringLiteral(" AND ") + condition;
     const QByteArray sqlUtf8 = sql.toUtf8();
     sqlite3_stmt *statement = nullptr;
     if (sqlite3_prepare_v2(db, sqlUtf8.constData(), -1, &statement, nullptr) != SQLITE_OK) {
@@ -633,6 +635,7 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
     if (!resolveDerivedFilters(store.handle(), query, audience, error))
         return std::nullopt;
     summary.filters = query.filters;
+    summary.values = query.values;
 
     // The table is split in two id ranges scanned at once, one on a second read-only connection:
     // the scan is CPU-bound and the machine has two cores.

@@ -4,6 +4,7 @@
 #include "Attribution.h"
 #include "DimensionFilter.h"
 #include "Summary.h"
+#include "ValueFilters.h"
 
 #include <QStringList>
 
@@ -21,6 +22,7 @@ struct SummaryQuery
     int topCount = 10;
     Attribution attribution = Attribution::defaults();
     QList<DimensionFilter> filters; // all must hold
+    ValueFilters values;            // and these too
     // Only the requests attributed to this application (Attribution), e.g. for application-scoped alerts.
     std::optional<QString> application;
     // From this many rows on, the table is scanned in two halves at once (two cores).

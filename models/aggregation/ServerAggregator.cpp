@@ -82,6 +82,7 @@ bool conditionFor(const SummaryQuery &query, Condition &condition, QString *erro
                      .arg(column, match);
         condition.values << QVariant(filter.value);
     }
+    parts << query.values.conditions();
     condition.sql = parts.join(QStringLiteral(" AND "));
     return true;
 }
@@ -380,6 +381,7 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
 
     Summary summary;
     summary.filters = query.filters;
+    summary.values = query.values;
     summary.pricePerGiB = query.pricePerGiB;
     summary.store = store.totals();
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "DimensionFilter.h"
+#include "ValueFilters.h"
 #include "store/LogStore.h"
 
 #include <QList>
@@ -144,6 +145,7 @@ struct Summary
     // The query's filters as applied: derived ones (country, asn, client) normalised and resolved,
     // so the request table can show exactly the requests counted here.
     QList<DimensionFilter> filters;
+    ValueFilters values;
 
     static constexpr int kNetworkCount = 50;
 

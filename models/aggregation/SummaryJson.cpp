@@ -213,6 +213,16 @@ QJsonObject SummaryJson::toJson(const Summary &summary)
                                        {QStringLiteral("exclude"), filter.exclude}});
         json.insert(QStringLiteral("filters"), filters);
     }
+    if (!summary.values.isEmpty()) {
+        QJsonObject values;
+        if (summary.values.status != ValueFilters::Status::Any)
+            values.insert(QStringLiteral("status"), ValueFilters::statusName(summary.values.status));
+        if (summary.values.minTotalTimeMs)
+            values.insert(QStringLiteral("min_total_time_ms"), *summary.values.minTotalTimeMs);
+        if (summary.values.minBytesSent)
+            values.insert(QStringLiteral("min_bytes_sent"), *summary.values.minBytesSent);
+        json.insert(QStringLiteral("value_filters"), values);
+    }
     return json;
 }
 

@@ -236,6 +236,8 @@ private slots:
     void attributionFromJsonRejects_data();
     void attributionFromJsonRejects();
     void emptyStore();
+    void valueFiltersChooseTheirRequests_data();
+    void valueFiltersChooseTheirRequests();
 };
 
 void TestAggregator::percentile_data()
@@ -1057,6 +1059,103 @@ void TestAggregator::emptyStore()
     QVERIFY(s->days.isEmpty());
     QVERIFY(s->applications.isEmpty());
     QVERIFY(s->topKeys.isEmpty());
+}
+
+namespace {
+// Statuses, total times and sizes crossed, with '-' in each: what the value filters choose from.
+QList<Request> valueRequests()
+{
+    QList<Request> requests;
+    const char *statuses[] = {"200", "206", "304", "403", "404", "500", "503", "-"};
+    const char *times[] = {"3", "250", "999", "1000", "4500", "-"};
+    const char *sizes[] = {"0", "1023", "1024", "5000", "-"};
+    int serial = 0;
+    for (const char *status : statuses)
+        for (const char *time : times) {
+            Request r = at("30/Oct/2025:12:00:00 +0000");
+            r.status = status;
+            r.totalTime = time;
+            r.bytes = sizes[serial++ % 5];
+            requests << r;
+        }
+    return requests;
+}
+} // namespace
+
+void TestAggregator::valueFiltersChooseTheirRequests_data()
+{
+    QTest::addColumn<int>("status");      // ValueFilters::Status
+    QTest::addColumn<qint64>("minTime");  // -1: none
+    QTest::addColumn<qint64>("minBytes"); // -1: none
+    using S = ValueFilters::Status;
+    QTest::newRow("2xx") << int(S::Success) << qint64(-1) << qint64(-1);
+    QTest::newRow("3xx") << int(S::Redirect) << qint64(-1) << qint64(-1);
+    QTest::newRow("4xx") << int(S::ClientError) << qint64(-1) << qint64(-1);
+    QTest::newRow("5xx") << int(S::ServerError) << qint64(-1) << qint64(-1);
+    QTest::newRow("errors") << int(S::Errors) << qint64(-1) << qint64(-1);
+    QTest::newRow("latency >= 1000 (1000 itself in)") << int(S::Any) << qint64(1000) << qint64(-1);
+    QTest::newRow("latency >= 0 (only '-' out)") << int(S::Any) << qint64(0) << qint64(-1);
+    QTest::newRow("size >= 1024 (1024 itself in)") << int(S::Any) << qint64(-1) << qint64(1024);
+    QTest::newRow("slow large errors") << int(S::Errors) << qint64(999) << qint64(1024);
+}
+
+void TestAggregator::valueFiltersChooseTheirRequests()
+{
+    QFETCH(int, status);
+    QFETCH(qint64, minTime);
+    QFETCH(qint64, minBytes);
+    SummaryQuery query;
+    query.values.status = ValueFilters::Status(status);
+    if (minTime >= 0)
+        query.values.minTotalTimeMs = minTime;
+    if (minBytes >= 0)
+        query.values.minBytesSent = minBytes;
+
+    // Counted here from the requests, without SQL.
+    const QList<Request> requests = valueRequests();
+    qint64 expectedRequests = 0, expectedBytes = 0;
+    for (const Request &r : requests) {
+        bool statusOk = r.status != "-";
+        const int code = r.status.toInt();
+        switch (query.values.status) {
+        case ValueFilters::Status::Any:
+            statusOk = true;
+            break;
+        case ValueFilters::Status::Success:
+            statusOk = statusOk && code / 100 == 2;
+            break;
+        case ValueFilters::Status::Redirect:
+            statusOk = statusOk && code / 100 == 3;
+            break;
+        case ValueFilters::Status::ClientError:
+            statusOk = statusOk && code / 100 == 4;
+            break;
+        case ValueFilters::Status::ServerError:
+            statusOk = statusOk && code / 100 == 5;
+            break;
+        case ValueFilters::Status::Errors:
+            statusOk = statusOk && (code / 100 == 4 || code / 100 == 5);
+            break;
+        }
+        const bool timeOk = minTime < 0 || (r.totalTime != "-" && r.totalTime.toLongLong() >= minTime);
+        const qint64 bytes = r.bytes == "-" ? 0 : r.bytes.toLongLong(); // '-' sent nothing
+        const bool bytesOk = minBytes < 0 || bytes >= minBytes;
+        if (statusOk && timeOk && bytesOk) {
+            ++expectedRequests;
+            expectedBytes += bytes;
+        }
+    }
+    QVERIFY(expectedRequests > 0 && expectedRequests < requests.size());
+
+    const std::optional<Summary> s = summarize(requests, query);
+    QVERIFY(s);
+    QCOMPARE(s->requests, expectedRequests);
+    QCOMPARE(s->bytesSent, expectedBytes);
+    QCOMPARE(s->values, query.values);
+    query.parallelScanFromRows = 2;
+    const std::optional<Summary> split = summarize(requests, query);
+    QVERIFY(split);
+    QCOMPARE(split->requests, expectedRequests);
 }
 
 QTEST_GUILESS_MAIN(TestAggregator)

@@ -482,6 +482,13 @@ void TstMySqlStore::filtersAndRangesEqualSqlite_data()
                                           << "bot" << false << true;
     QTest::newRow("all but browsers") << "client"
                                       << "browser" << true << false;
+    // Value filters (status class, latency, size), given as "values" rows: value = "status/ms/bytes".
+    QTest::newRow("5xx") << "values"
+                         << "5xx//" << false << false;
+    QTest::newRow("errors over 100 ms in a range") << "values"
+                                                   << "errors/100/" << false << true;
+    QTest::newRow("large GETs") << "operation"
+                                << "REST.GET.OBJECT" << false << false;
 }
 
 void TstMySqlStore::filtersAndRangesEqualSqlite()
@@ -501,8 +508,18 @@ void TstMySqlStore::filtersAndRangesEqualSqlite()
         QVERIFY(ingestInto(paths, serverRequest(server)).fatalError.isEmpty());
     }
     SummaryQuery query;
-    if (!dimension.isEmpty())
+    if (dimension == QLatin1String("values")) {
+        const QStringList parts = value.split(QLatin1Char('/'));
+        query.values.status = ValueFilters::statusFromName(parts.at(0)).value_or(ValueFilters::Status::Any);
+        if (!parts.at(1).isEmpty())
+            query.values.minTotalTimeMs = parts.at(1).toLongLong();
+        if (!parts.at(2).isEmpty())
+            query.values.minBytesSent = parts.at(2).toLongLong();
+    } else if (!dimension.isEmpty()) {
         query.filters << DimensionFilter{dimension, value, exclude};
+    }
+    if (QByteArray(QTest::currentDataTag()) == "large GETs")
+        query.values.minBytesSent = 100000;
     if (ranged) {
         query.from = QDateTime(QDate(2025, 10, 30), QTime(6, 0), Qt::UTC).toSecsSinceEpoch();
         query.to = QDateTime(QDate(2025, 10, 30), QTime(9, 30), Qt::UTC).toSecsSinceEpoch();
