@@ -11,6 +11,7 @@
 #include "ReportWriter.h"
 #include "RequestTableModel.h"
 #include "TopListsView.h"
+#include "ValueFilterBar.h"
 #include "charts/BandwidthChart.h"
 #include "charts/CostChart.h"
 #include "charts/ErrorRateChart.h"
@@ -465,6 +466,12 @@ QWidget *MainWindow::createDashboard()
     m_filter->setPlaceholderText(tr("Filter requests by key, referer, user agent or IP (Ctrl+F)"));
     m_filter->setClearButtonEnabled(true);
     tableLayout->addWidget(m_filter);
+    m_valueFilterBar = new ValueFilterBar(tablePane);
+    connect(m_valueFilterBar, &ValueFilterBar::changed, this, [this](const ValueFilters &values) {
+        m_valueFilters = values;
+        applyFilters();
+    });
+    tableLayout->addWidget(m_valueFilterBar);
     m_requestModel = new RequestTableModel(this);
     m_table = new QTableView(tablePane);
     m_table->setModel(m_requestModel);
@@ -500,6 +507,8 @@ void MainWindow::forgetViewState()
     // A new opening starts unfiltered, with no history and no sort indexes of the old store.
     m_timeRange.reset();
     m_dimensionFilters.clear();
+    m_valueFilters = {};
+    m_valueFilterBar->setValues(m_valueFilters);
     m_filter->clear();
     m_history.clear();
     m_historyPosition = -1;
@@ -546,6 +555,7 @@ void MainWindow::openServer(const StoreLocation &location)
     query.from.reset();
     query.to.reset();
     query.filters.clear();
+    query.values = {};
     m_session->openServer(location, query);
     rebuildChips();
 }
@@ -562,6 +572,7 @@ void MainWindow::openServerTable(const StoreLocation &location)
     replaceRequestModel(new RequestTableModel(connection, this));
     m_requestModel->setTimeRange(m_session->query().from, m_session->query().to);
     m_requestModel->setDimensionFilters(tableFilters());
+    m_requestModel->setValueFilters(m_valueFilters);
     m_requestModel->setTextFilter(m_filter->text());
     if (!openRequestTable(&error)) {
         m_status->setText(tr("The request table could not be opened: %1").arg(error));
@@ -650,13 +661,14 @@ void MainWindow::clearFilters()
 {
     m_timeRange.reset();
     m_dimensionFilters.clear();
+    m_valueFilters = {};
     m_filter->clear();
     applyFilters();
 }
 
 void MainWindow::recordHistory()
 {
-    const FilterState state{m_timeRange, m_dimensionFilters};
+    const FilterState state{m_timeRange, m_dimensionFilters, m_valueFilters};
     if (m_historyPosition >= 0 && m_history.at(m_historyPosition) == state)
         return;
     m_history.resize(m_historyPosition + 1); // a new step drops the forward part, as in a browser
@@ -668,11 +680,15 @@ void MainWindow::restore(const FilterState &state)
 {
     m_timeRange = state.timeRange;
     m_dimensionFilters = state.dimensions;
+    m_valueFilters = state.values;
+    m_valueFilterBar->setValues(m_valueFilters);
     SummaryQuery query = m_session->query();
     query.from = m_timeRange ? std::optional<qint64>(m_timeRange->first) : std::nullopt;
     query.to = m_timeRange ? std::optional<qint64>(m_timeRange->second) : std::nullopt;
     query.filters = m_dimensionFilters;
+    query.values = m_valueFilters;
     m_session->setQuery(query);
+    m_requestModel->setValueFilters(m_valueFilters);
     m_requestModel->setTimeRange(query.from, query.to);
     m_requestModel->setDimensionFilters(tableFilters());
     rebuildChips();
@@ -695,7 +711,7 @@ void MainWindow::goForward()
 void MainWindow::applyFilters()
 {
     recordHistory();
-    restore(FilterState{m_timeRange, m_dimensionFilters});
+    restore(FilterState{m_timeRange, m_dimensionFilters, m_valueFilters});
 }
 
 QString MainWindow::dimensionLabel(const QString &dimension)
@@ -750,6 +766,22 @@ void MainWindow::rebuildChips()
                     applyFilters();
                 });
     }
+    const QLocale here = locale();
+    if (m_valueFilters.status != ValueFilters::Status::Any)
+        addChip(tr("status = %1").arg(ValueFilters::statusName(m_valueFilters.status)), [this] {
+            m_valueFilters.status = ValueFilters::Status::Any;
+            applyFilters();
+        });
+    if (m_valueFilters.minTotalTimeMs)
+        addChip(tr("latency ≥ %1 ms").arg(here.toString(*m_valueFilters.minTotalTimeMs)), [this] {
+            m_valueFilters.minTotalTimeMs.reset();
+            applyFilters();
+        });
+    if (m_valueFilters.minBytesSent)
+        addChip(tr("size ≥ %1").arg(here.formattedDataSize(*m_valueFilters.minBytesSent)), [this] {
+            m_valueFilters.minBytesSent.reset();
+            applyFilters();
+        });
     m_chips->setVisible(position > 0);
 }
 

@@ -35,6 +35,7 @@ class RejectedLinesDialog;
 class RequestTableModel;
 class TopListsView;
 class AudienceView;
+class ValueFilterBar;
 
 // Assembles the views and routes actions; the views themselves live in their own classes.
 class MainWindow : public QMainWindow
@@ -88,6 +89,7 @@ public:
     DashboardTiles *tiles() const { return m_tiles; }
     TopListsView *topLists() const { return m_topLists; }
     AudienceView *audience() const { return m_audience; }
+    ValueFilterBar *valueFilterBar() const { return m_valueFilterBar; }
     RejectedLinesDialog *rejectedLinesDialog() const;
 
 signals:
@@ -145,11 +147,14 @@ private:
     QWidget *m_chips = nullptr;
     std::optional<std::pair<qint64, qint64>> m_timeRange;
     QList<DimensionFilter> m_dimensionFilters;
+    ValueFilters m_valueFilters;
+    ValueFilterBar *m_valueFilterBar = nullptr;
     QList<DimensionFilter> m_resolvedFilters; // derived filters with their ids in the current store
     struct FilterState
     {
         std::optional<std::pair<qint64, qint64>> timeRange;
         QList<DimensionFilter> dimensions;
+        ValueFilters values;
         bool operator==(const FilterState &other) const = default;
     };
     QList<FilterState> m_history;

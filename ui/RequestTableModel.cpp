@@ -131,9 +131,18 @@ void RequestTableModel::setDimensionFilters(const QList<DimensionFilter> &filter
     select();
 }
 
+void RequestTableModel::setValueFilters(const ValueFilters &values)
+{
+    if (values == m_valueFilters)
+        return;
+    m_valueFilters = values;
+    applyFilter();
+    select();
+}
+
 void RequestTableModel::applyFilter()
 {
-    QStringList conditions;
+    QStringList conditions = m_valueFilters.conditions();
     // Numbers, not text: formatted from integers, so nothing a user types can reach the SQL here.
     if (m_from)
         conditions << QStringLiteral("`time` >= %1").arg(*m_from);

@@ -38,6 +38,8 @@ public:
     // Only / all but the rows whose dimension (key, referer, remote_ip, ...) equals the value. Derived
     // dimensions (country, asn, client) show rows only once resolved (Summary::filters).
     void setDimensionFilters(const QList<DimensionFilter> &filters);
+    // Status class, minimum total time and minimum bytes sent (the filter bar's number filters).
+    void setValueFilters(const ValueFilters &values);
 
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     Qt::ItemFlags flags(const QModelIndex &index) const override;
@@ -65,6 +67,7 @@ private:
     QString m_text;
     std::optional<qint64> m_from, m_to;
     QList<DimensionFilter> m_dimensionFilters;
+    ValueFilters m_valueFilters;
     int m_timeColumn = -1;
     QList<int> m_byteColumns;
     int m_serverRowLimit = kDefaultServerRowLimit;

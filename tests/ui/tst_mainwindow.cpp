@@ -8,18 +8,21 @@
 #include "RecordDetailsDialog.h"
 #include "RejectedLinesDialog.h"
 #include "RequestTableModel.h"
+#include "ValueFilterBar.h"
 #include "aggregation/SummaryJson.h"
 #include "charts/BandwidthChart.h"
 #include "session/AnalysisSession.h"
 
 #include <QAbstractButton>
 #include <QAbstractItemModelTester>
+#include <QComboBox>
 #include <QElapsedTimer>
 #include <QImage>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QSqlQueryModel>
 #include <QSqlRecord>
 #include <QStandardPaths>
@@ -50,6 +53,7 @@ private slots:
     void onlyAndExcludeAValueNarrowEverything();
     void audienceRowsNarrowEverythingByCountryNetworkAndClient_data();
     void audienceRowsNarrowEverythingByCountryNetworkAndClient();
+    void filterBarNumbersNarrowEverything();
     void doubleClickShowsEveryFieldOfTheRequest();
     void exportAllChartsWritesFourPictures();
     void backAndForwardWalkTheDrillDownHistory();
@@ -359,6 +363,60 @@ void TstMainWindow::audienceRowsNarrowEverythingByCountryNetworkAndClient()
     QVERIFY(shown.wait(30000));
     QCOMPARE(shown.last().at(0).value<Summary>().requests, full.requests);
     QCOMPARE(rows(), int(full.requests));
+}
+
+void TstMainWindow::filterBarNumbersNarrowEverything()
+{
+    MainWindow window;
+    window.show();
+    const Summary full = load(window, {QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
+    QVERIFY(full.status.clientError > 0);
+    RequestTableModel *model = window.requestModel();
+    auto rows = [model] {
+        while (model->canFetchMore())
+            model->fetchMore();
+        return model->rowCount();
+    };
+    auto chips = [&window] {
+        QStringList texts;
+        for (const QToolButton *button : window.findChildren<QToolButton *>())
+            texts << button->text();
+        return texts;
+    };
+    ValueFilterBar *bar = window.valueFilterBar();
+    QSignalSpy shown(&window, &MainWindow::summaryShown);
+
+    // 4xx: the dashboard and the table count the client errors the unfiltered summary counted.
+    bar->statusBox()->setCurrentIndex(bar->statusBox()->findData(int(ValueFilters::Status::ClientError)));
+    QVERIFY(shown.wait(30000));
+    QCOMPARE(shown.last().at(0).value<Summary>().requests, full.status.clientError);
+    QCOMPARE(rows(), int(full.status.clientError));
+    QVERIFY2(chips().filter(QStringLiteral("status = 4xx")).size() == 1, qPrintable(chips().join(u'|')));
+
+    // And at least one second slow: fewer, and the table agrees with the charts.
+    bar->latencyBox()->setValue(1000);
+    QVERIFY(shown.wait(30000));
+    const qint64 slowErrors = shown.last().at(0).value<Summary>().requests;
+    QVERIFY(slowErrors < full.status.clientError);
+    QCOMPARE(rows(), int(slowErrors));
+
+    // Back walks through the filter bar's states too, and shows them in the widgets.
+    window.goBack();
+    QVERIFY(shown.wait(30000));
+    QCOMPARE(shown.last().at(0).value<Summary>().requests, full.status.clientError);
+    QCOMPARE(bar->latencyBox()->value(), 0);
+    QCOMPARE(bar->values().status, ValueFilters::Status::ClientError);
+
+    // Removing the chip clears the status; size ≥ 1 MiB then counts the large requests only.
+    window.clearFilters();
+    QVERIFY(shown.wait(30000));
+    QCOMPARE(shown.last().at(0).value<Summary>().requests, full.requests);
+    QCOMPARE(bar->values(), ValueFilters());
+    bar->sizeBox()->setValue(1024);
+    QVERIFY(shown.wait(30000));
+    const qint64 large = shown.last().at(0).value<Summary>().requests;
+    QVERIFY(large > 0 && large < full.requests);
+    QCOMPARE(rows(), int(large));
 }
 
 void TstMainWindow::doubleClickShowsEveryFieldOfTheRequest()
