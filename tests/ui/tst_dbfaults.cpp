@@ -40,7 +40,7 @@ namespace {
 
 const QString kBinary = QStringLiteral(BUCKETSCOPE_BINARY);
 const QString kScript = QStringLiteral(BUCKETSCOPE_SOURCE_DIR "/tools/test-mariadb.sh");
-constexpr int kLines = 80000; // a commit after 50,000 lines, the next at the end of the file
+constexpr int kLines = 60000; // a commit after 50,000 lines, the next at the end of the file
 
 // A port nothing listens on right now, for a server of our own.
 int freePort()
