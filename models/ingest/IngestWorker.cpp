@@ -381,8 +381,7 @@ bool IngestRun::waitForServer()
     }
     ++m_reconnects;
     emit m_worker.reconnected(
-        QStringLiteral("connected to %1 again after %2 s; sending again what the server "
-                       "rolled back")
+        QStringLiteral("connected to %1 again after %2 s; going on from its last commit")
             .arg(server)
             .arg(away.elapsed() / 1000.0, 0, 'f', 1));
     return true;

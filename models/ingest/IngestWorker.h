@@ -40,7 +40,8 @@ public:
 
     // At most this many rejectedLine signals are sent; every rejected line is in the store regardless.
     static constexpr int kRejectSignalLimit = 1000;
-    // Records per transaction: bounds what a crash can lose to one batch that is re-read next time.
+    // Records per transaction: bounds what a crash can lose to one batch that is re-read next time,
+    // and the parsed lines kept in memory to send a transaction again after a lost connection.
     static constexpr int kBatchRecords = 50000;
 
 public slots:
