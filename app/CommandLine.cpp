@@ -48,9 +48,9 @@ QString humanBytes(double bytes)
 
 // Runs an IngestWorker on its own thread and waits for it, reporting problems on stderr as they come.
 IngestResult ingest(const QStringList &paths, const StoreLocation &location, LogStore::Durability durability,
-                    const std::optional<DmapiOptions> &dmapi = std::nullopt)
+                    const std::optional<DmapiOptions> &dmapi = std::nullopt, int retryForSeconds = 0)
 {
-    IngestRequest request{paths, location.path, durability, std::nullopt, dmapi};
+    IngestRequest request{paths, location.path, durability, std::nullopt, dmapi, retryForSeconds};
     if (location.kind == StoreLocation::Kind::MySql)
         request.server = location;
     IngestWorker *worker = new IngestWorker(request);
@@ -80,6 +80,14 @@ IngestResult ingest(const QStringList &paths, const StoreLocation &location, Log
                      humanBytes(double(p.bytesDone)).toLocal8Bit().constData(),
                      total.toLocal8Bit().constData(), static_cast<long long>(p.records), p.recordsPerSecond);
     });
+    // Said on a line of its own, also between progress updates on a terminal.
+    const auto note = [interactive](const QString &message) {
+        if (interactive)
+            std::fputs("\r\033[K", stderr);
+        printErr(QStringLiteral("warning: ") + message);
+    };
+    QObject::connect(worker, &IngestWorker::connectionLost, &loop, note);
+    QObject::connect(worker, &IngestWorker::reconnected, &loop, note);
     QObject::connect(worker, &IngestWorker::finished, &loop, [&](const IngestResult &r) {
         result = r;
         loop.quit();
@@ -303,6 +311,13 @@ int runIngest(const QStringList &arguments)
             "{source: ovh_logs, bytes, status, response_time} (mysql:// stores only; see docs/mysql.md)."));
     const DmapiTableOptions tables(QStringLiteral("for --dmapi's application_id"));
     parser.addOptions({dmapi, tables.analytics, tables.files, tables.keyColumn, tables.attribution.option()});
+    const QCommandLineOption retryFor(
+        QStringLiteral("retry-for"),
+        QStringLiteral("When the connection to a mysql:// store is lost mid-ingest, keep trying to reconnect "
+                       "for up to SECONDS (default 300; 0: stop at once), then send again what the server "
+                       "rolled back and go on."),
+        QStringLiteral("SECONDS"), QStringLiteral("300"));
+    parser.addOption(retryFor);
     parser.addPositionalArgument(QStringLiteral("ingest"), QStringLiteral("The command."));
     parser.addPositionalArgument(
         QStringLiteral("PATH"),
@@ -323,10 +338,18 @@ int runIngest(const QStringList &arguments)
             return CommandLine::Fatal;
         dmapiOptions = options;
     }
+    bool retryNumber = false;
+    const int retryForSeconds = parser.value(retryFor).toInt(&retryNumber);
+    if (!retryNumber || retryForSeconds < 0) {
+        printErr(QStringLiteral("error: --retry-for wants a number of seconds (0 or more), not '%1'")
+                     .arg(parser.value(retryFor)));
+        return CommandLine::Fatal;
+    }
     StoreLocation location;
     if (!resolveStore(parser.value(context.db), location))
         return CommandLine::Fatal;
-    const IngestResult result = ingest(paths, location, LogStore::Durability::Durable, dmapiOptions);
+    const IngestResult result =
+        ingest(paths, location, LogStore::Durability::Durable, dmapiOptions, retryForSeconds);
     if (!result.fatalError.isEmpty()) {
         printErr(QStringLiteral("error: ") + result.fatalError);
         return CommandLine::Fatal;
@@ -339,6 +362,7 @@ int runIngest(const QStringList &arguments)
                            {QStringLiteral("duplicates"), result.duplicates},
                            {QStringLiteral("bytes_sent"), result.bytesSent},
                            {QStringLiteral("seconds"), std::round(result.seconds * 1000) / 1000},
+                           {QStringLiteral("reconnects"), result.reconnects},
                            {QStringLiteral("store"), location.displayUrl()}};
     printOut(QJsonDocument(json).toJson(QJsonDocument::Compact) + '\n');
     const int code = ingestExitCode(result);

@@ -4,6 +4,9 @@
 # tests read. Run as root (the server runs as root in its own data directory).
 #   eval "$(tools/test-mariadb.sh start)"   # exports BUCKETSCOPE_TEST_MYSQL_* and the server's pid
 #   tools/test-mariadb.sh stop              # stops the server started from this data directory
+#   tools/test-mariadb.sh resume            # starts it again on the same data directory (kept as it
+#                                           # is: for tests that stop the server and bring it back)
+# BUCKETSCOPE_TEST_MYSQL_DATADIR and BUCKETSCOPE_TEST_MYSQL_PORT choose the data directory and port.
 set -euo pipefail
 
 DATADIR=${BUCKETSCOPE_TEST_MYSQL_DATADIR:-/tmp/bucketscope-test-mariadb}
@@ -25,16 +28,13 @@ stop() {
     fi
 }
 
-start() {
-    local server install client
+# Starts the server on $DATADIR as it is and waits until it answers.
+launch() {
+    local server client
     server=$(find_binary mariadbd mysqld) || { echo "test-mariadb: mariadb-server is not installed" >&2; exit 1; }
-    install=$(find_binary mariadb-install-db mysql_install_db) || { echo "test-mariadb: mariadb-install-db missing" >&2; exit 1; }
     client=$(find_binary mariadb mysql) || { echo "test-mariadb: the mariadb client is missing" >&2; exit 1; }
-    stop
-    rm -rf "$DATADIR"
-    mkdir -p "$DATADIR"
-    "$install" --user=root --datadir="$DATADIR" --auth-root-authentication-method=socket >"$DATADIR/install.log" 2>&1 ||
-        { echo "test-mariadb: initialising $DATADIR failed:" >&2; cat "$DATADIR/install.log" >&2; exit 1; }
+    # A server killed with SIGKILL leaves its pid file behind.
+    rm -f "$DATADIR/mysqld.pid"
     "$server" --user=root --datadir="$DATADIR" --socket="$SOCKET" --pid-file="$DATADIR/mysqld.pid" \
         --port="$PORT" --bind-address=127.0.0.1 --skip-name-resolve --innodb-buffer-pool-size=128M \
         --log-error="$DATADIR/error.log" >/dev/null 2>&1 &
@@ -44,6 +44,18 @@ start() {
     done
     "$client" --socket="$SOCKET" -u root -e "SELECT 1" >/dev/null 2>&1 ||
         { echo "test-mariadb: the server did not start; see $DATADIR/error.log:" >&2; tail -20 "$DATADIR/error.log" >&2; exit 1; }
+}
+
+start() {
+    local install client
+    install=$(find_binary mariadb-install-db mysql_install_db) || { echo "test-mariadb: mariadb-install-db missing" >&2; exit 1; }
+    client=$(find_binary mariadb mysql) || { echo "test-mariadb: the mariadb client is missing" >&2; exit 1; }
+    stop
+    rm -rf "$DATADIR"
+    mkdir -p "$DATADIR"
+    "$install" --user=root --datadir="$DATADIR" --auth-root-authentication-method=socket >"$DATADIR/install.log" 2>&1 ||
+        { echo "test-mariadb: initialising $DATADIR failed:" >&2; cat "$DATADIR/install.log" >&2; exit 1; }
+    launch
     "$client" --socket="$SOCKET" -u root <<'SQL'
 CREATE DATABASE bucketscope_test CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
 CREATE USER 'bucketscope'@'127.0.0.1' IDENTIFIED BY 'bucketscope-test';
@@ -66,5 +78,6 @@ SQL
 case ${1:-} in
     start) start ;;
     stop) stop ;;
-    *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+    resume) launch ;;
+    *) echo "usage: $0 start|stop|resume" >&2; exit 2 ;;
 esac

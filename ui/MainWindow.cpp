@@ -88,6 +88,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_session(new Ana
         m_requestModel->closeStore();
         m_alertsPanel->setAlerts({}, {});
         m_alertBanner->setVisible(false);
+        m_serverBanner->setVisible(false);
+        m_table->setEnabled(true);
         m_pages->setCurrentIndex(1);
         m_status->setText(tr("Loading %n input(s)…", nullptr, int(paths.size())));
         m_progress->setRange(0, 0);
@@ -98,6 +100,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_session(new Ana
     connect(m_session, &AnalysisSession::loadFinished, this, &MainWindow::showLoadFinished);
     connect(m_session, &AnalysisSession::summaryReady, this, &MainWindow::showSummary);
     connect(m_session, &AnalysisSession::serverOpened, this, &MainWindow::openServerTable);
+    connect(m_session, &AnalysisSession::serverLost, this, &MainWindow::showServerLost);
     m_alertsPanel = new AlertsPanel(this);
     auto *alertsDock = new QDockWidget(tr("Alerts and Cost"), this);
     alertsDock->setObjectName(QStringLiteral("alertsDock"));
@@ -172,6 +175,12 @@ void MainWindow::rememberRecent(const QStringList &paths)
 
 void MainWindow::reload()
 {
+    if (m_session->server() && m_lastPaths.isEmpty()) {
+        // A server store: ask it again now (also when it went away), the filters stay as they are.
+        m_status->setText(tr("Asking %1 again…").arg(m_session->server()->displayUrl()));
+        m_session->reconnectServer();
+        return;
+    }
     if (!m_lastPaths.isEmpty())
         openPaths(m_lastPaths);
 }
@@ -416,6 +425,13 @@ QWidget *MainWindow::createDashboard()
         QStringLiteral("background: #fdecea; color: #8a1c14; padding: 6px; font-weight: bold;"));
     m_alertBanner->setVisible(false);
     layout->addWidget(m_alertBanner);
+    m_serverBanner = new QLabel(page);
+    m_serverBanner->setObjectName(QStringLiteral("serverBanner"));
+    m_serverBanner->setTextFormat(Qt::PlainText);
+    m_serverBanner->setWordWrap(true);
+    m_serverBanner->setStyleSheet(QStringLiteral("background: #fff4e5; color: #663c00; padding: 6px;"));
+    m_serverBanner->setVisible(false);
+    layout->addWidget(m_serverBanner);
     m_tiles = new DashboardTiles(page);
     layout->addWidget(m_tiles);
 
@@ -544,6 +560,7 @@ void MainWindow::openServer(const StoreLocation &location)
     m_requestModel->closeStore();
     m_alertsPanel->setAlerts({}, {});
     m_alertBanner->setVisible(false);
+    m_serverBanner->setVisible(false);
     m_pages->setCurrentIndex(1);
     m_progress->setVisible(false); // a load in progress is cancelled by the session
     m_cancel->setVisible(false);
@@ -560,14 +577,29 @@ void MainWindow::openServer(const StoreLocation &location)
     rebuildChips();
 }
 
+void MainWindow::showServerLost(const QString &message)
+{
+    // The dashboard keeps the last summary; the table's connection is dead until the server is back
+    // (then serverOpened() gives it a new one), so it takes no clicks meanwhile.
+    m_serverBanner->setText(message);
+    m_serverBanner->setVisible(true);
+    m_table->setEnabled(false);
+    m_status->setText(message);
+}
+
 void MainWindow::openServerTable(const StoreLocation &location)
 {
+    // Emitted once the session's summary reached the server (on a worker thread), so this connect on
+    // the GUI thread meets a server that answers; the connect timeout bounds it all the same.
+    const bool reconnected = !m_serverBanner->isHidden();
     QString error;
     QSqlDatabase connection = MySqlConnection::open(location, &error);
     if (!connection.isValid()) {
         m_status->setText(tr("The request table could not be opened: %1").arg(error));
         return;
     }
+    m_serverBanner->setVisible(false);
+    m_table->setEnabled(true);
     // QSqlTableModel keeps the connection it was made with, so a server store gets a model of its own.
     replaceRequestModel(new RequestTableModel(connection, this));
     m_requestModel->setTimeRange(m_session->query().from, m_session->query().to);
@@ -578,7 +610,8 @@ void MainWindow::openServerTable(const StoreLocation &location)
         m_status->setText(tr("The request table could not be opened: %1").arg(error));
         return;
     }
-    m_status->setText(tr("Browsing %1 · the table lists at most %2 requests at a time; filters narrow it")
+    m_status->setText((reconnected ? tr("Connected to %1 again · ").arg(location.displayUrl()) : QString()) +
+                      tr("Browsing %1 · the table lists at most %2 requests at a time; filters narrow it")
                           .arg(location.displayUrl(), QLocale().toString(m_requestModel->serverRowLimit())));
 }
 

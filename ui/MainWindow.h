@@ -78,6 +78,8 @@ public:
     void showAlertRequests(const BucketScope::Alert &alert);
     AlertsPanel *alertsPanel() const { return m_alertsPanel; }
     QLabel *alertBanner() const { return m_alertBanner; }
+    // Shown while the server store being browsed does not answer (the session reconnects by itself).
+    QLabel *serverBanner() const { return m_serverBanner; }
     RecordDetailsDialog *detailsDialog() const;
 
     AnalysisSession *session() const { return m_session; }
@@ -113,6 +115,8 @@ private:
     // Shows the server's request_rows view in the table (on a QMYSQL connection of the table's own).
     void openServerTable(const BucketScope::StoreLocation &location);
     void replaceRequestModel(RequestTableModel *model);
+    // The server being browsed went away: keep the last dashboard, say so, wait for the session.
+    void showServerLost(const QString &message);
     void rebuildChips();
     static QString dimensionLabel(const QString &dimension);
     // The filters with the resolutions of the derived ones (country, asn, client) the summaries found.
@@ -165,6 +169,7 @@ private:
     TopListsView *m_topLists = nullptr;
     AlertsPanel *m_alertsPanel = nullptr;
     QLabel *m_alertBanner = nullptr;
+    QLabel *m_serverBanner = nullptr;
     QMenu *m_recentMenu = nullptr;
     QStringList m_lastPaths;
     std::optional<Summary> m_lastSummary;

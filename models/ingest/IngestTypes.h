@@ -42,6 +42,11 @@ struct IngestResult
     qint64 bytesSent = 0; // sum of Bytes Sent over the new records
     double seconds = 0;
     bool cancelled = false;
+    // Connections to a server store lost and made again, and the input lines processed again after
+    // them because the server had rolled their transaction back. Those lines are counted once in
+    // lines/records/rejected/duplicates, never as duplicates of themselves.
+    int reconnects = 0;
+    qint64 linesResent = 0;
     QStringList problems; // one message per input that failed, naming it
     QString fatalError;   // set when the store itself failed; nothing after it was stored
 };

@@ -22,6 +22,10 @@ struct IngestRequest
     std::optional<StoreLocation> server = std::nullopt;
     // Also write media_analytics rows (MySQL stores only).
     std::optional<DmapiOptions> dmapi = std::nullopt;
+    // How long to keep trying when the connection to a server store is lost mid-ingest (0: fail at
+    // once). The server rolled back the open transaction; once it is back, that transaction is sent
+    // again and the ingest goes on.
+    int retryForSeconds = 300;
 };
 
 // Reads, parses and stores logs. Lives on its own QThread: its signals are its whole API and reach the
@@ -36,7 +40,8 @@ public:
 
     // At most this many rejectedLine signals are sent; every rejected line is in the store regardless.
     static constexpr int kRejectSignalLimit = 1000;
-    // Records per transaction: bounds what a crash can lose to one batch that is re-read next time.
+    // Records per transaction: bounds what a crash can lose to one batch that is re-read next time,
+    // and the parsed lines kept in memory to send a transaction again after a lost connection.
     static constexpr int kBatchRecords = 50000;
 
 public slots:
@@ -51,6 +56,10 @@ signals:
     // finished() still follows, with the same message in IngestResult::fatalError.
     void failed(const QString &message);
     void finished(const BucketScope::IngestResult &result);
+    // The connection to the server store went away; the worker retries for retryForSeconds.
+    void connectionLost(const QString &message);
+    // Connected again after connectionLost(); the rolled-back transaction is being sent again.
+    void reconnected(const QString &message);
 
 private:
     IngestRequest m_request;

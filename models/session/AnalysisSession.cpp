@@ -10,13 +10,34 @@
 #include <QSqlDatabase>
 
 #include <QThread>
+#include <QTimer>
 
 namespace BucketScope {
 
-AnalysisSession::AnalysisSession(QObject *parent) : QObject(parent)
+AnalysisSession::AnalysisSession(QObject *parent) : QObject(parent), m_retryTimer(new QTimer(this))
 {
     qRegisterMetaType<BucketScope::Summary>();
     qRegisterMetaType<QList<BucketScope::Alert>>();
+    m_retryTimer->setSingleShot(true);
+    connect(m_retryTimer, &QTimer::timeout, this, [this] {
+        if (m_server && !isLoading())
+            startSummary();
+    });
+}
+
+void AnalysisSession::stopRetrying()
+{
+    m_retryTimer->stop();
+    m_retryDelayMs = kFirstRetryMs;
+}
+
+void AnalysisSession::reconnectServer()
+{
+    if (!m_server || isLoading())
+        return;
+    stopRetrying();
+    m_serverAnnounced = false; // the table gets a new connection too
+    startSummary();
 }
 
 void AnalysisSession::setAlertConfiguration(const AlertRules &rules, const PricingProfile &pricing)
@@ -46,6 +67,7 @@ void AnalysisSession::stopIngest()
 void AnalysisSession::open(const QStringList &paths)
 {
     stopIngest();
+    stopRetrying();
     const quint64 generation = ++m_generation;
     ++m_loadGeneration;
     m_server.reset();
@@ -103,6 +125,8 @@ void AnalysisSession::openServer(const StoreLocation &location, const SummaryQue
     m_storePath.clear();
     m_server = location;
     m_serverAnnounced = false;
+    m_serverAnswered = false;
+    stopRetrying();
     startSummary();
 }
 
@@ -157,12 +181,17 @@ void AnalysisSession::startSummary()
     m_pool.start([this, generation, storePath, server, query, pricing] {
         QString error;
         std::optional<Summary> summary;
+        bool lost = false;
         if (server) {
             // The connection is opened, used and closed on this thread (and bounded by the
             // location's connect timeout), so a slow or unreachable server never blocks the GUI.
             if (std::unique_ptr<MySqlStore> store =
-                    MySqlStore::open(*server, MySqlStore::Open::ExistingTables, &error))
+                    MySqlStore::open(*server, MySqlStore::Open::ExistingTables, &error, &lost)) {
                 summary = Aggregator::compute(*store, query, &error);
+                // A query that failed because the server went away, rather than a problem of its own.
+                if (!summary && !store->ping())
+                    lost = store->connectionLost();
+            }
         } else if (std::unique_ptr<LogStore> store =
                        LogStore::openSqlite(storePath, LogStore::Durability::Durable, &error)) {
             summary = Aggregator::compute(*store, query, &error);
@@ -171,12 +200,27 @@ void AnalysisSession::startSummary()
             CostModel::apply(*summary, *pricing);
         QMetaObject::invokeMethod(
             this,
-            [this, generation, summary, error] {
+            [this, generation, summary, error, lost] {
                 if (generation != m_generation)
                     return;
+                if (!summary && lost && m_server && m_serverAnswered) {
+                    // It answered before: wait for it to come back, asking again now and then.
+                    m_serverAnnounced = false;
+                    emit serverLost(tr("Lost the connection to %1 (%2). Reconnecting… (next attempt in %3 s; "
+                                       "Reload tries at once)")
+                                        .arg(m_server->displayUrl(), error)
+                                        .arg(m_retryDelayMs / 1000));
+                    m_retryTimer->start(m_retryDelayMs);
+                    m_retryDelayMs = std::min(m_retryDelayMs * 2, kLongestRetryMs);
+                    return;
+                }
                 if (!summary) {
                     emit failed(error);
                     return;
+                }
+                if (m_server) {
+                    m_serverAnswered = true;
+                    stopRetrying();
                 }
                 if (m_server && !m_serverAnnounced) {
                     m_serverAnnounced = true;

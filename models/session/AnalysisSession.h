@@ -17,6 +17,7 @@
 #include <memory>
 
 class QThread;
+class QTimer;
 
 namespace BucketScope {
 
@@ -61,6 +62,9 @@ public slots:
     // the current one (a new store usually starts unfiltered) without summarising twice.
     void openServer(const BucketScope::StoreLocation &location, const BucketScope::SummaryQuery &query);
     void cancel();
+    // Asks the server store being browsed again at once (Reload): its summary, and the table through
+    // serverOpened(); also cuts short the wait between attempts to reach a server that went away.
+    void reconnectServer();
     // Recomputes the summary for a new query (time range, price) over what is loaded.
     void setQuery(const BucketScope::SummaryQuery &query);
 
@@ -74,18 +78,29 @@ signals:
     // The rules checked against the last day of what was loaded (unfiltered), once per load.
     void alertsReady(const QList<BucketScope::Alert> &alerts, const QStringList &notes);
     void failed(const QString &message);
-    // The server store answered: it can be browsed (emitted once per openServer(), before summaryReady).
+    // The server store answered: it can be browsed (emitted once per openServer(), before summaryReady,
+    // and again when it answers after serverLost() or reconnectServer()).
     void serverOpened(const BucketScope::StoreLocation &location);
+    // The server store being browsed stopped answering (stopped, restarted, network). The session
+    // retries in the background (1 s, 2 s, 4 s … every 15 s) until it answers, then emits
+    // serverOpened() and summaryReady() again. `message` names the server and says so.
+    void serverLost(const QString &message);
 
 private:
     void startSummary();
     void startAlertCheck();
+    void stopRetrying();
     void stopIngest();
 
     std::unique_ptr<QTemporaryDir> m_storeDir;
     QString m_storePath;
     std::optional<StoreLocation> m_server;
     bool m_serverAnnounced = false;
+    bool m_serverAnswered = false; // since openServer(): a later failure is the server going away
+    QTimer *m_retryTimer = nullptr;
+    int m_retryDelayMs = kFirstRetryMs;
+    static constexpr int kFirstRetryMs = 1000;
+    static constexpr int kLongestRetryMs = 15000;
     SummaryQuery m_query;
     AlertRules m_rules = AlertRules::defaults();
     std::optional<PricingProfile> m_pricing; // none: the query's price per GiB

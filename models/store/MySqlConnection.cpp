@@ -17,8 +17,10 @@ QString serverName(const StoreLocation &location)
 
 } // namespace
 
-QSqlDatabase MySqlConnection::open(const StoreLocation &location, QString *error)
+QSqlDatabase MySqlConnection::open(const StoreLocation &location, QString *error, bool *unreachable)
 {
+    if (unreachable)
+        *unreachable = false;
     static QAtomicInteger<quint64> counter;
     const QString name = QStringLiteral("bucketscope-mysql-%1").arg(counter.fetchAndAddRelaxed(1));
     if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QMYSQL"))) {
@@ -50,6 +52,8 @@ QSqlDatabase MySqlConnection::open(const StoreLocation &location, QString *error
     if (!db.open()) {
         if (error)
             *error = describe(db.lastError(), location, QStringLiteral("connecting"));
+        if (unreachable)
+            *unreachable = isConnectionLost(db.lastError());
         close(db);
         return {};
     }
@@ -76,6 +80,27 @@ void MySqlConnection::close(QSqlDatabase &database)
     database = QSqlDatabase();
     if (!name.isEmpty())
         QSqlDatabase::removeDatabase(name);
+}
+
+bool MySqlConnection::isConnectionLost(const QSqlError &error)
+{
+    switch (nativeCode(error)) {
+    case 1053: // server shutdown in progress
+    case 1077: // normal shutdown
+    case 1078: // got signal, aborting
+    case 1079: // shutdown complete
+    case 1152: // aborted connection
+    case 1927: // connection was killed (MariaDB: KILL, or shutdown)
+    case 2002: // no socket: the server is not running
+    case 2003: // cannot connect over TCP (refused, timed out)
+    case 2006: // server has gone away (the connection died between statements)
+    case 2013: // lost connection during a query
+    case 2055: // lost connection at a given stage, with the system error
+    case 4031: // MySQL 8: disconnected by the server
+        return true;
+    default:
+        return false;
+    }
 }
 
 QString MySqlConnection::describe(const QSqlError &error, const StoreLocation &location,
@@ -112,6 +137,12 @@ QString MySqlConnection::describe(const QSqlError &error, const StoreLocation &l
             .arg(context, server, detail);
     case 2005:
         return QStringLiteral("%1: the host name '%2' is unknown (%3)").arg(context, location.host, detail);
+    case 1053:
+    case 1927:
+    case 4031:
+        return QStringLiteral("%1 %2: the server closed the connection (%3); it is shutting down or "
+                              "restarting")
+            .arg(context, server, detail);
     case 2006:
     case 2013:
         return QStringLiteral("%1 %2: the server did not answer in time or closed the connection (%3); "

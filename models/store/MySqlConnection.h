@@ -15,13 +15,19 @@ class MySqlConnection
 public:
     // Opens a new connection under a name of its own (QSqlDatabase connections belong to the thread
     // that opens them). On failure returns an invalid QSqlDatabase and sets `error`.
-    static QSqlDatabase open(const StoreLocation &location, QString *error);
+    // `unreachable` (optional) is set when the server could not be reached at all (stopped,
+    // restarting, network), which a later attempt may cure.
+    static QSqlDatabase open(const StoreLocation &location, QString *error, bool *unreachable = nullptr);
     // Closes and removes a connection made by open().
     static void close(QSqlDatabase &database);
 
     // "what failed: why, and what to do" for an error from this location's server.
     static QString describe(const QSqlError &error, const StoreLocation &location, const QString &context);
     static int nativeCode(const QSqlError &error) { return error.nativeErrorCode().toInt(); }
+    // True when the error means the connection is gone (server stopped, restarted or unreachable,
+    // connection killed): whatever the open transaction sent was rolled back by the server, and a new
+    // connection may succeed once the server is back. False for errors a retry would not cure.
+    static bool isConnectionLost(const QSqlError &error);
 
     // Server error numbers this program reacts to.
     static constexpr int kAccessDenied = 1045;

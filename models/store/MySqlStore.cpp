@@ -116,26 +116,116 @@ MySqlStore::~MySqlStore()
         MySqlConnection::close(m_db);
 }
 
-std::unique_ptr<MySqlStore> MySqlStore::open(const StoreLocation &location, Open mode, QString *error)
+std::unique_ptr<MySqlStore> MySqlStore::open(const StoreLocation &location, Open mode, QString *error,
+                                             bool *unreachable)
 {
     std::unique_ptr<MySqlStore> store(new MySqlStore);
     store->m_location = location;
     store->m_loadData = location.localInfile;
-    store->m_db = MySqlConnection::open(location, error);
+    store->m_db = MySqlConnection::open(location, error, unreachable);
     if (!store->m_db.isValid())
         return nullptr;
     if (!store->migrate(mode)) {
         if (error)
             *error = store->m_lastError;
+        if (unreachable)
+            *unreachable = store->m_connectionLost;
         return nullptr;
     }
     return store;
 }
 
+bool MySqlStore::ping()
+{
+    QSqlQuery query(m_db);
+    if (!query.exec(QStringLiteral("SELECT 1")))
+        return failWith(query, QStringLiteral("asking the server"));
+    return true;
+}
+
 bool MySqlStore::failWith(const QSqlQuery &query, const QString &context)
 {
     m_lastError = MySqlConnection::describe(query.lastError(), m_location, context);
+    m_connectionLost = MySqlConnection::isConnectionLost(query.lastError());
     return false;
+}
+
+void MySqlStore::forgetTransaction()
+{
+    m_rows.clear();
+    m_unresolved.clear();
+    m_settled = {};
+    // Strings added in the transaction are gone with it.
+    m_stringIds.clear();
+    m_marks = {};
+}
+
+void MySqlStore::noteLine(qint64 sourceId, qint64 lineNumber)
+{
+    const auto [range, added] = m_marks.lines.try_emplace(sourceId, lineNumber, lineNumber);
+    if (!added) {
+        range->second.first = std::min(range->second.first, lineNumber);
+        range->second.second = std::max(range->second.second, lineNumber);
+    }
+}
+
+bool MySqlStore::reconnect()
+{
+    m_insertFull.reset();
+    forgetTransaction();
+    if (m_db.isValid())
+        MySqlConnection::close(m_db);
+    QString error;
+    bool unreachable = false;
+    m_db = MySqlConnection::open(m_location, &error, &unreachable);
+    if (!m_db.isValid()) {
+        m_lastError = error;
+        // Anything but "still away" (a changed password, a dropped database) is not for retrying.
+        m_connectionLost = unreachable;
+        return false;
+    }
+    m_connectionLost = false;
+    if (m_commitUncertain) {
+        bool landed = false;
+        if (!commitLanded(landed))
+            return false;
+        m_lastCommitLanded = landed;
+        m_commitUncertain = false;
+    } else {
+        m_lastCommitLanded = false;
+    }
+    return true;
+}
+
+bool MySqlStore::commitLanded(bool &landed)
+{
+    landed = false;
+    auto exists = [&](const QString &sql, const QVariantList &values) {
+        QSqlQuery query(m_db);
+        query.prepare(sql);
+        for (const QVariant &value : values)
+            query.addBindValue(value);
+        if (!query.exec())
+            return failWith(query, QStringLiteral("checking the last commit"));
+        landed = landed || query.next();
+        return true;
+    };
+    if (m_uncertainMarks.registeredSource >= 0 &&
+        !exists(QStringLiteral("SELECT 1 FROM source_files WHERE id = ?"),
+                {m_uncertainMarks.registeredSource}))
+        return false;
+    for (const auto &[source, range] : m_uncertainMarks.lines) {
+        if (landed)
+            break;
+        for (const QString &table : {QStringLiteral("requests"), QStringLiteral("rejects")}) {
+            if (!exists(
+                    QStringLiteral("SELECT 1 FROM %1 WHERE source_id = ? AND line_no BETWEEN ? AND ? LIMIT 1")
+                        .arg(table),
+                    {source, range.first, range.second}))
+                return false;
+        }
+    }
+    return true;
 }
 
 bool MySqlStore::exec(const QString &sql, const QString &context)
@@ -211,8 +301,10 @@ bool MySqlStore::begin()
     if (!m_db.transaction()) {
         m_lastError =
             MySqlConnection::describe(m_db.lastError(), m_location, QStringLiteral("starting a transaction"));
+        m_connectionLost = MySqlConnection::isConnectionLost(m_db.lastError());
         return false;
     }
+    m_marks = {};
     return true;
 }
 
@@ -222,19 +314,20 @@ bool MySqlStore::commit()
         return false;
     if (!m_db.commit()) {
         m_lastError = MySqlConnection::describe(m_db.lastError(), m_location, QStringLiteral("committing"));
+        m_connectionLost = MySqlConnection::isConnectionLost(m_db.lastError());
+        // The COMMIT may have been carried out with only its answer lost.
+        m_commitUncertain = m_connectionLost;
+        m_uncertainMarks = m_marks;
         return false;
     }
+    m_marks = {};
     exec(QStringLiteral("SELECT RELEASE_LOCK(CONCAT('bucketscope_ingest:', DATABASE()))"), QString());
     return true;
 }
 
 void MySqlStore::rollback()
 {
-    m_rows.clear();
-    m_unresolved.clear();
-    m_settled = {};
-    // Strings added in the transaction are gone with it.
-    m_stringIds.clear();
+    forgetTransaction();
     m_db.rollback();
     exec(QStringLiteral("SELECT RELEASE_LOCK(CONCAT('bucketscope_ingest:', DATABASE()))"), QString());
 }
@@ -255,7 +348,8 @@ qint64 MySqlStore::addSourceFile(const InputFile &file)
         failWith(query, QStringLiteral("registering %1").arg(file.path));
         return -1;
     }
-    return query.lastInsertId().toLongLong();
+    m_marks.registeredSource = query.lastInsertId().toLongLong();
+    return m_marks.registeredSource;
 }
 
 bool MySqlStore::finishSourceFile(qint64 sourceId, qint64 lines, qint64 records, qint64 rejected,
@@ -538,6 +632,8 @@ bool MySqlStore::flush()
         return true;
     if (!resolveStrings())
         return false;
+    noteLine(m_rows.front().sourceId, m_rows.front().lineNumber);
+    noteLine(m_rows.back().sourceId, m_rows.back().lineNumber);
     const int rows = int(m_rows.size());
     qint64 bytes = 0;
     for (const Row &row : m_rows)
@@ -689,6 +785,7 @@ bool MySqlStore::addReject(qint64 sourceId, const QString &file, qint64 lineNumb
     query.addBindValue(textOf(line));
     if (!query.exec())
         return failWith(query, QStringLiteral("storing a rejected line"));
+    noteLine(sourceId, lineNumber);
     return true;
 }
 

@@ -34,7 +34,12 @@ public:
 
     ~MySqlStore() override;
 
-    static std::unique_ptr<MySqlStore> open(const StoreLocation &location, Open mode, QString *error);
+    // `unreachable` (optional) is set when it failed because the server could not be reached.
+    static std::unique_ptr<MySqlStore> open(const StoreLocation &location, Open mode, QString *error,
+                                            bool *unreachable = nullptr);
+    // Asks the server whether the connection still works (after a failed query: was it the
+    // connection?). False with connectionLost() when it is gone.
+    bool ping();
 
     // Also write each new record to the user's media_analytics table (checked here: false with
     // lastError() when the tables are missing or unreadable).
@@ -59,6 +64,10 @@ public:
     bool addReject(qint64 sourceId, const QString &file, qint64 lineNumber, const QString &reason,
                    std::string_view line) override;
     StoreTotals totals() override;
+
+    bool connectionLost() const override { return m_connectionLost; }
+    bool reconnect() override;
+    bool lastCommitLanded() const override { return m_lastCommitLanded; }
 
     // Rows sent at once: one LOAD DATA LOCAL INFILE of a tab-separated batch, or, where the server
     // refuses local files (MySQL 8's default), INSERT statements of kRowsPerStatement rows (each binds
@@ -108,6 +117,18 @@ private:
         std::size_t field;
     };
     bool writeDmapi(const std::vector<const Row *> &rows);
+    void forgetTransaction();
+    void noteLine(qint64 sourceId, qint64 lineNumber);
+    bool commitLanded(bool &landed);
+
+    // What the open transaction wrote that identifies it, so that after a commit whose answer was
+    // lost we can tell whether it reached the server: the file it registered, and per file the
+    // lines it sent (records or rejects).
+    struct TransactionMarks
+    {
+        qint64 registeredSource = -1;
+        std::unordered_map<qint64, std::pair<qint64, qint64>> lines; // source id -> first, last line
+    };
 
     QSqlDatabase m_db;
     StoreLocation m_location;
@@ -120,6 +141,11 @@ private:
     Settled m_settled;
     std::optional<DmapiOptions> m_dmapi;
     bool m_loadData = true;
+    bool m_connectionLost = false;
+    bool m_commitUncertain = false;
+    bool m_lastCommitLanded = false;
+    TransactionMarks m_marks;
+    TransactionMarks m_uncertainMarks; // of the commit whose answer was lost
     std::unique_ptr<QTemporaryDir> m_batchDir;
     static constexpr std::size_t kStringCacheLimit = 500'000;
 };

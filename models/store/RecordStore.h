@@ -76,6 +76,20 @@ public:
 
     virtual StoreTotals totals() = 0;
 
+    // Database servers can go away and come back (stopped, restarted, network cut); an embedded file
+    // cannot, so these keep their defaults there.
+    // True when the last failure was the connection going away: the server rolled back the open
+    // transaction, and reconnect() may succeed once it is back.
+    virtual bool connectionLost() const { return false; }
+    // Opens a new connection after connectionLost() and forgets what was buffered for the lost
+    // transaction. False with lastError() (and connectionLost() still true while the server is away).
+    virtual bool reconnect() { return false; }
+    // After commit() failed through a lost connection, the commit may or may not have reached the
+    // server. Once reconnect() succeeded: true when it did (the transaction is stored), false when
+    // the server rolled it back (or nothing in it would tell, in which case sending it again adds
+    // nothing).
+    virtual bool lastCommitLanded() const { return false; }
+
 protected:
     RecordStore() = default;
     const std::atomic<bool> *m_cancel = nullptr;
