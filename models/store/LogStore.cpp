@@ -141,8 +141,8 @@ std::unique_ptr<LogStore> LogStore::openSqlite(const QString &path, Durability d
         !store->prepare(&store->m_addString,
                         QStringLiteral("INSERT INTO strings (value_hash, value) VALUES (?, ?)")) ||
         !store->prepare(&store->m_reject,
-                        QStringLiteral("INSERT INTO rejects (source_id, file, line_no, reason, line_text) "
-                                       "VALUES (?, ?, ?, ?, ?)"))) {
+                        QStringLiteral("INSERT OR IGNORE INTO rejects (source_id, file, line_no, reason, "
+                                       "line_text, dedupe_key) VALUES (?, ?, ?, ?, ?, ?)"))) {
         if (error)
             *error = QStringLiteral("cannot prepare the store %1: %2").arg(path, store->m_lastError);
         return nullptr;
@@ -484,6 +484,9 @@ bool LogStore::addReject(qint64 sourceId, const QString &file, qint64 lineNumber
     sqlite3_bind_int64(s, 3, lineNumber);
     sqlite3_bind_text(s, 4, reasonUtf8.constData(), int(reasonUtf8.size()), SQLITE_STATIC);
     sqlite3_bind_text(s, 5, line.data(), int(line.size()), SQLITE_STATIC);
+    // A line rejected before (a re-run of the file) is ignored by the unique key.
+    const auto key = RecordValues::rejectKey(file, lineNumber, line);
+    sqlite3_bind_blob(s, 6, key.data(), int(key.size()), SQLITE_STATIC);
     const int rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) {

@@ -34,8 +34,9 @@ public:
     static constexpr int kDatabaseAccessDenied = 1044;
     static constexpr int kUnknownDatabase = 1049;
     static constexpr int kTableMissing = 1146;
-    static constexpr int kTableExists = 1050;      // also a view of that name
-    static constexpr int kDuplicateKeyName = 1061; // CREATE INDEX of an index that exists
+    static constexpr int kTableExists = 1050;         // also a view of that name
+    static constexpr int kDuplicateKeyName = 1061;    // CREATE INDEX of an index that exists
+    static constexpr int kDuplicateColumnName = 1060; // ALTER TABLE ADD COLUMN of a column that exists
     static constexpr int kCommandDenied = 1142;
     static constexpr int kColumnDenied = 1143;
 };

@@ -275,7 +275,8 @@ bool MySqlStore::migrate(Open mode)
         // missing privilege) leaves some of its tables behind without the version row. Running it
         // again must step over what exists instead of failing on it for ever.
         const int code = MySqlConnection::nativeCode(query.lastError());
-        if (code == MySqlConnection::kTableExists || code == MySqlConnection::kDuplicateKeyName)
+        if (code == MySqlConnection::kTableExists || code == MySqlConnection::kDuplicateKeyName ||
+            code == MySqlConnection::kDuplicateColumnName)
             continue;
         failWith(query, QStringLiteral("creating the BucketScope tables"));
         ok = false;
@@ -776,13 +777,17 @@ bool MySqlStore::addReject(qint64 sourceId, const QString &file, qint64 lineNumb
                            std::string_view line)
 {
     QSqlQuery query(m_db);
-    query.prepare(QStringLiteral(
-        "INSERT INTO rejects (source_id, file, line_no, reason, line_text) VALUES (?, ?, ?, ?, ?)"));
+    // A line rejected before (a re-run of the file) is not stored again: same key, no new row.
+    query.prepare(
+        QStringLiteral("INSERT INTO rejects (source_id, file, line_no, reason, line_text, dedupe_key) "
+                       "VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE id = id"));
     query.addBindValue(sourceId >= 0 ? QVariant(sourceId) : kNullNumber);
     query.addBindValue(file);
     query.addBindValue(lineNumber);
     query.addBindValue(reason);
     query.addBindValue(textOf(line));
+    const auto key = RecordValues::rejectKey(file, lineNumber, line);
+    query.addBindValue(QByteArray(reinterpret_cast<const char *>(key.data()), qsizetype(key.size())));
     if (!query.exec())
         return failWith(query, QStringLiteral("storing a rejected line"));
     noteLine(sourceId, lineNumber);

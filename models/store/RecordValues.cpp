@@ -4,6 +4,8 @@
 #define XXH_INLINE_ALL // header-only: the dedupe hash sits on the ingest hot path
 #include <xxhash.h>
 
+#include <QFileInfo>
+
 namespace BucketScope {
 
 namespace {
@@ -99,6 +101,25 @@ RecordValues::Key RecordValues::key(const S3Record &record, std::string_view lin
     key.hashPart = XXH3_128bits_digest(&state).low64;
     key.timePart = record.time ? quint64(*record.time) ^ (quint64(1) << 63) : 0;
     return key;
+}
+
+std::array<unsigned char, 16> RecordValues::rejectKey(const QString &file, qint64 lineNumber,
+                                                      std::string_view line)
+{
+    XXH3_state_t state;
+    XXH3_128bits_reset(&state);
+    const QByteArray path = QFileInfo(file).absoluteFilePath().toUtf8();
+    hashField(&state, std::string_view(path.constData(), std::size_t(path.size())));
+    const QByteArray number = QByteArray::number(lineNumber);
+    hashField(&state, std::string_view(number.constData(), std::size_t(number.size())));
+    XXH3_128bits_update(&state, line.data(), line.size());
+    const XXH128_hash_t hash = XXH3_128bits_digest(&state);
+    std::array<unsigned char, 16> digest;
+    for (int byte = 0; byte < 8; ++byte) {
+        digest[std::size_t(byte)] = static_cast<unsigned char>(hash.high64 >> (56 - 8 * byte));
+        digest[std::size_t(8 + byte)] = static_cast<unsigned char>(hash.low64 >> (56 - 8 * byte));
+    }
+    return digest;
 }
 
 std::array<unsigned char, 16> RecordValues::Key::bytes() const

@@ -3,6 +3,7 @@
 
 #include "parser/S3Record.h"
 
+#include <QString>
 #include <QtGlobal>
 
 #include <array>
@@ -38,6 +39,10 @@ public:
         bool operator==(const Key &) const = default;
     };
     static Key key(const S3Record &record, std::string_view line);
+
+    // The identity of a rejected line: its file (absolute path), line number and text.
+    static std::array<unsigned char, 16> rejectKey(const QString &file, qint64 lineNumber,
+                                                   std::string_view line);
 
 private:
     std::array<const std::string_view *, kFieldCount> m_texts;

@@ -125,11 +125,23 @@ QStringList version1(SqlDialect dialect)
 
 } // namespace
 
+// Version 2: a rejected line is stored once however often its file is read again (a re-run, a
+// resumed ingest), so the store's rejected count is the file's. Rows from version 1 keep a NULL key,
+// which a unique index allows any number of.
+QStringList version2(SqlDialect dialect)
+{
+    return {
+        QStringLiteral("ALTER TABLE rejects ADD COLUMN dedupe_key %1").arg(typeName(Type::Key16, dialect)),
+        QStringLiteral("CREATE UNIQUE INDEX rejects_dedupe ON rejects (dedupe_key)")};
+}
+
 QStringList Schema::migrationStatements(SqlDialect dialect, int fromVersion)
 {
     QStringList statements;
     if (fromVersion < 1)
         statements += version1(dialect);
+    if (fromVersion < 2)
+        statements += version2(dialect);
     // Later versions append their ALTER/CREATE statements here.
     // The version row goes in last: MySQL commits each DDL statement at once, and a second ingest
     // that sees the current version starts writing, so every table must exist by then.

@@ -113,6 +113,8 @@ private slots:
     void concatenatedGzipMembersAreOneStream();
     void truncatedGzipKeepsLinesBeforeTheCutAndNamesTheFile();
     void reingestAddsNothing();
+    void reingestStoresEachRejectedLineOnce();
+    void versionOneStoreGainsRejectKeys();
     void dedupeKeyIsBucketRequestIdOperationAndKey();
     void rejectsCarryFileLineAndReasonAndTheRestLoads();
     void accountingIdentityHoldsOnTheCorpus();
@@ -250,6 +252,56 @@ void TstIngest::reingestAddsNothing()
     QCOMPARE(overlap.duplicates, 100);
     QCOMPARE(scalar(store, QStringLiteral("SELECT COUNT(*) FROM requests")), 400);
     QCOMPARE(scalar(store, QStringLiteral("SELECT SUM(duplicates) FROM source_files")), 400);
+}
+
+void TstIngest::reingestStoresEachRejectedLineOnce()
+{
+    QTemporaryDir dir;
+    const QByteArray bad = "this is not an access log line\n";
+    writeFile(dir.filePath(QStringLiteral("a.log")), lines(0, 50) + bad + lines(50, 100) + bad + bad);
+    const QString store = dir.filePath(QStringLiteral("s.sqlite"));
+    const IngestResult first = runIngest({dir.filePath(QStringLiteral("a.log"))}, store);
+    QCOMPARE(first.rejected, 3);
+    // A re-run reads the same 3 bad lines again and says so, but the store keeps them once.
+    const IngestResult again = runIngest({dir.filePath(QStringLiteral("a.log"))}, store);
+    QCOMPARE(again.rejected, 3);
+    QCOMPARE(scalar(store, QStringLiteral("SELECT COUNT(*) FROM rejects")), 3);
+    QString error;
+    auto opened = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+    QVERIFY2(opened, qPrintable(error));
+    QCOMPARE(opened->totals().rejected, 3);
+    opened.reset();
+    // The same text in another file is another file's rejected lines.
+    QVERIFY(QFile::copy(dir.filePath(QStringLiteral("a.log")), dir.filePath(QStringLiteral("b.log"))));
+    QCOMPARE(runIngest({dir.filePath(QStringLiteral("b.log"))}, store).rejected, 3);
+    QCOMPARE(scalar(store, QStringLiteral("SELECT COUNT(*) FROM rejects")), 6);
+}
+
+void TstIngest::versionOneStoreGainsRejectKeys()
+{
+    // A store as version 1 wrote it (no rejects.dedupe_key), with a rejected line in it.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("v1.sqlite"));
+    writeFile(dir.filePath(QStringLiteral("a.log")), lines(0, 10) + "not a log line\n");
+    QCOMPARE(runIngest({dir.filePath(QStringLiteral("a.log"))}, path).rejected, 1);
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("v1"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        for (const char *sql : {"DROP INDEX rejects_dedupe", "ALTER TABLE rejects DROP COLUMN dedupe_key",
+                                "UPDATE schema_info SET version = 1"})
+            QVERIFY2(QSqlQuery(QLatin1String(sql), db).isActive(), sql);
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("v1"));
+    QCOMPARE(scalar(path, QStringLiteral("SELECT MAX(version) FROM schema_info")), 1);
+
+    // Opening migrates it; the old row stays (its key is NULL) and new rejects are deduplicated.
+    QCOMPARE(runIngest({dir.filePath(QStringLiteral("a.log"))}, path).rejected, 1);
+    QCOMPARE(scalar(path, QStringLiteral("SELECT MAX(version) FROM schema_info")), Schema::kCurrentVersion);
+    QCOMPARE(scalar(path, QStringLiteral("SELECT COUNT(*) FROM rejects WHERE dedupe_key IS NULL")), 1);
+    QCOMPARE(runIngest({dir.filePath(QStringLiteral("a.log"))}, path).rejected, 1);
+    QCOMPARE(scalar(path, QStringLiteral("SELECT COUNT(*) FROM rejects")), 2);
+    QCOMPARE(scalar(path, QStringLiteral("SELECT COUNT(*) FROM requests")), 10);
 }
 
 void TstIngest::dedupeKeyIsBucketRequestIdOperationAndKey()

@@ -55,6 +55,7 @@ private slots:
     void attributionRulesEqualSqlite();
     void filtersAndRangesEqualSqlite_data();
     void filtersAndRangesEqualSqlite();
+    void reingestStoresEachRejectedLineOnce();
     void hostileFilterTextMatchesLiterally_data();
     void hostileFilterTextMatchesLiterally();
     void twoIngestsAtOnceLoseAndDoubleNothing();
@@ -539,6 +540,25 @@ void TstMySqlStore::filtersAndRangesEqualSqlite()
         QVERIFY(requests <
                 summaryOf(*embedded, SummaryQuery()).value(QStringLiteral("requests")).toInteger());
     }
+}
+
+void TstMySqlStore::reingestStoresEachRejectedLineOnce()
+{
+    if (!m_haveServer)
+        QSKIP("no test MariaDB server");
+    const QStringList paths{QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)};
+    const StoreLocation server = serverLocation(freshDatabase(QStringLiteral("rejectsonce")));
+    const IngestResult first = ingestInto(paths, serverRequest(server));
+    QVERIFY2(first.fatalError.isEmpty(), qPrintable(first.fatalError));
+    QVERIFY(first.rejected > 0);
+    const IngestResult again = ingestInto(paths, serverRequest(server));
+    QVERIFY2(again.fatalError.isEmpty(), qPrintable(again.fatalError));
+    QCOMPARE(again.rejected, first.rejected); // the run read them again...
+    QString error;
+    auto store = MySqlStore::open(server, MySqlStore::Open::ExistingTables, &error);
+    QVERIFY2(store, qPrintable(error));
+    QCOMPARE(store->totals().rejected, first.rejected); // ...and the store keeps them once
+    QCOMPARE(store->totals().records, first.records);
 }
 
 void TstMySqlStore::hostileFilterTextMatchesLiterally_data()
