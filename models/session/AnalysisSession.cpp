@@ -5,8 +5,10 @@
 #include "alerts/AlertEvaluator.h"
 #include "cost/CostModel.h"
 #include "ingest/IngestWorker.h"
+#include "session/KeptStore.h"
 #include "store/MySqlStore.h"
 
+#include <QDir>
 #include <QSqlDatabase>
 
 #include <QThread>
@@ -49,13 +51,20 @@ void AnalysisSession::open(const QStringList &paths)
     const quint64 generation = ++m_generation;
     ++m_loadGeneration;
     m_server.reset();
-    // A fresh store per opening, deleted with the session: what the window shows is what was opened.
-    m_storeDir = std::make_unique<QTemporaryDir>();
-    if (!m_storeDir->isValid()) {
-        emit failed(tr("Cannot create a temporary folder for the store: %1").arg(m_storeDir->errorString()));
-        return;
+    m_keptInputs.reset();
+    if (!m_storeFolder.isEmpty()) {
+        if (!openKeptStore(paths, generation))
+            return;
+    } else {
+        // A fresh store per opening, deleted with the session: what the window shows is what was opened.
+        m_storeDir = std::make_unique<QTemporaryDir>();
+        if (!m_storeDir->isValid()) {
+            emit failed(
+                tr("Cannot create a temporary folder for the store: %1").arg(m_storeDir->errorString()));
+            return;
+        }
+        m_storePath = m_storeDir->filePath(QStringLiteral("session.sqlite"));
     }
-    m_storePath = m_storeDir->filePath(QStringLiteral("session.sqlite"));
 
     auto *worker = new IngestWorker(IngestRequest{paths, m_storePath, LogStore::Durability::Durable});
     m_ingestWorker = worker;
@@ -81,6 +90,13 @@ void AnalysisSession::open(const QStringList &paths)
         if (!current())
             return;
         stopIngest(); // the worker is done: this only joins its thread
+        // Only a load that read every input to the end may be reused; anything less is read again.
+        if (m_keptInputs && result.fatalError.isEmpty() && !result.cancelled && result.filesFailed == 0) {
+            QString error;
+            if (!KeptStore::writeManifest(m_storePath, KeptStore::Manifest{*m_keptInputs, result}, &error))
+                qWarning("%s", qPrintable(error)); // the store is read again next time: nothing lost
+        }
+        m_keptInputs.reset();
         emit loadFinished(result);
         if (!result.fatalError.isEmpty()) {
             emit failed(result.fatalError);
@@ -91,6 +107,43 @@ void AnalysisSession::open(const QStringList &paths)
     });
     emit loadStarted(paths);
     m_ingestThread->start();
+}
+
+bool AnalysisSession::openKeptStore(const QStringList &paths, quint64 generation)
+{
+    m_storeDir.reset();
+    if (!QDir().mkpath(m_storeFolder)) {
+        emit failed(
+            tr("Cannot create the folder %1 for the store (Preferences ▸ Storage)").arg(m_storeFolder));
+        return false;
+    }
+    m_storePath = KeptStore::pathFor(m_storeFolder, paths);
+    const std::optional<QList<InputFile>> inputs = KeptStore::snapshot(paths);
+    if (inputs) {
+        if (const std::optional<KeptStore::Manifest> kept = KeptStore::reusable(m_storePath, *inputs)) {
+            // Announced from the event loop, in the order a load announces itself, so the caller's
+            // view is set up as for any other load.
+            emit loadStarted(paths);
+            QMetaObject::invokeMethod(
+                this,
+                [this, generation, result = kept->load] {
+                    if (generation != m_generation)
+                        return;
+                    emit loadFinished(result);
+                    startSummary();
+                    startAlertCheck();
+                },
+                Qt::QueuedConnection);
+            return false;
+        }
+    }
+    QString error;
+    if (!KeptStore::discard(m_storePath, &error)) {
+        emit failed(error);
+        return false;
+    }
+    m_keptInputs = inputs; // taken before reading: a file that changes meanwhile is read again next time
+    return true;
 }
 
 void AnalysisSession::openServer(const StoreLocation &location, const SummaryQuery &query)

@@ -34,6 +34,11 @@ public:
 
     // The SQLite file the session's records are in (empty before the first open() and for a server).
     QString storePath() const { return m_storePath; }
+    // Where open() keeps its stores: empty (the default) for a temporary store per opening, deleted
+    // with the session; otherwise a folder whose stores are kept and reused when the same logs are
+    // opened again, unchanged (KeptStore). Takes effect from the next open().
+    void setStoreFolder(const QString &folder) { m_storeFolder = folder; }
+    QString storeFolder() const { return m_storeFolder; }
     // The MySQL/MariaDB store being browsed, if openServer() replaced the loaded logs.
     const std::optional<StoreLocation> &server() const { return m_server; }
     bool isLoading() const { return m_ingestThread != nullptr; }
@@ -82,6 +87,12 @@ private:
     void startAlertCheck();
     void stopIngest();
 
+    // Opens the kept store for `paths` without reading them when it holds them unchanged; otherwise
+    // prepares it to be filled (m_keptInputs set). False when open() has nothing more to do.
+    bool openKeptStore(const QStringList &paths, quint64 generation);
+
+    QString m_storeFolder;
+    std::optional<QList<InputFile>> m_keptInputs; // what the kept store being filled will hold
     std::unique_ptr<QTemporaryDir> m_storeDir;
     QString m_storePath;
     std::optional<StoreLocation> m_server;
