@@ -41,8 +41,8 @@ StoragePage::StoragePage(QWidget *parent) : QWidget(parent)
     auto *desktopLayout = new QVBoxLayout(desktop);
     m_temporary =
         new QRadioButton(tr("Keep them in a temporary store, deleted when the window closes"), desktop);
-    m_keep = new QRadioButton(tr("Keep them in this folder, so that opening the same logs again is instant:"),
-                              desktop);
+    m_keep = new QRadioButton(
+        tr("Keep them in this folder, so that opening the same logs again skips reading them:"), desktop);
     desktopLayout->addWidget(m_temporary);
     desktopLayout->addWidget(m_keep);
     auto *folderRow = new QHBoxLayout;

@@ -52,8 +52,9 @@ void AnalysisSession::open(const QStringList &paths)
     ++m_loadGeneration;
     m_server.reset();
     m_keptInputs.reset();
+    m_reusePending = false;
     if (!m_storeFolder.isEmpty()) {
-        if (!openKeptStore(paths, generation))
+        if (!openKeptStore(paths))
             return;
     } else {
         // A fresh store per opening, deleted with the session: what the window shows is what was opened.
@@ -109,7 +110,7 @@ void AnalysisSession::open(const QStringList &paths)
     m_ingestThread->start();
 }
 
-bool AnalysisSession::openKeptStore(const QStringList &paths, quint64 generation)
+bool AnalysisSession::openKeptStore(const QStringList &paths)
 {
     m_storeDir.reset();
     if (!QDir().mkpath(m_storeFolder)) {
@@ -121,14 +122,16 @@ bool AnalysisSession::openKeptStore(const QStringList &paths, quint64 generation
     const std::optional<QList<InputFile>> inputs = KeptStore::snapshot(paths);
     if (inputs) {
         if (const std::optional<KeptStore::Manifest> kept = KeptStore::reusable(m_storePath, *inputs)) {
-            // Announced from the event loop, in the order a load announces itself, so the caller's
-            // view is set up as for any other load.
+            // Announced from the event loop, as a load would be: until then the session counts as
+            // loading, so a query set meanwhile is only recorded and the store is summarised once.
+            m_reusePending = true;
             emit loadStarted(paths);
             QMetaObject::invokeMethod(
                 this,
-                [this, generation, result = kept->load] {
-                    if (generation != m_generation)
+                [this, load = m_loadGeneration, result = kept->load] {
+                    if (load != m_loadGeneration || !m_reusePending)
                         return;
+                    m_reusePending = false;
                     emit loadFinished(result);
                     startSummary();
                     startAlertCheck();
@@ -154,6 +157,7 @@ void AnalysisSession::openServer(const StoreLocation &location, const SummaryQue
     ++m_loadGeneration;
     m_storeDir.reset();
     m_storePath.clear();
+    m_reusePending = false;
     m_server = location;
     m_serverAnnounced = false;
     startSummary();

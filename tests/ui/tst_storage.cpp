@@ -4,6 +4,7 @@
 // line uses without --db, read from the same settings file.
 #include "MainWindow.h"
 #include "PreferencesDialog.h"
+#include "RequestTableModel.h"
 #include "StoragePage.h"
 #include "TestLogs.h"
 #include "session/AnalysisSession.h"
@@ -378,12 +379,29 @@ void TstStorage::mainWindowFollowsTheSetting()
         QString error;
         QVERIFY2(dialog.save(&error), qPrintable(error));
     }
+    {
+        MainWindow window;
+        QSignalSpy shown(&window, &MainWindow::summaryShown);
+        window.openPaths({m_log});
+        QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty(), 30000);
+        QCOMPARE(window.session()->storePath(), KeptStore::pathFor(folder, {m_log}));
+        QTRY_VERIFY(QFileInfo::exists(KeptStore::manifestPath(window.session()->storePath())));
+    }
+    // A new window (an app restart) opening the same log: the kept store is shown, table included, and
+    // summarised once, although the window sets its query while the opening is announced.
+    QVERIFY(rewriteKeepingTime(m_log, 5));
     MainWindow window;
     QSignalSpy shown(&window, &MainWindow::summaryShown);
+    QSignalSpy finished(window.session(), &AnalysisSession::loadFinished);
     window.openPaths({m_log});
+    QVERIFY(window.session()->isLoading());
     QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty(), 30000);
-    QCOMPARE(window.session()->storePath(), KeptStore::pathFor(folder, {m_log}));
-    QTRY_VERIFY(QFileInfo::exists(KeptStore::manifestPath(window.session()->storePath())));
+    QCOMPARE(finished.size(), 1);
+    QVERIFY(!window.session()->isLoading());
+    QCOMPARE(shown.first().first().value<Summary>().status.redirect, qint64(0)); // not read again
+    QTRY_COMPARE(window.requestModel()->rowCount(), 20);
+    QTest::qWait(300);
+    QCOMPARE(shown.size(), 1);
 }
 
 void TstStorage::commandLineUsesTheChosenStore()
