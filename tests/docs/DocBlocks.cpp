@@ -26,7 +26,8 @@ bool looksLikeCommand(const QString &line)
 bool applyAnnotation(const QString &annotation, CommandBlock &block, QString *problem)
 {
     static const QRegularExpression exitCode(QStringLiteral(R"(^exit\s+(\d+)$)"));
-    static const QRegularExpression notRun(QStringLiteral(R"(^not run:\s*(.*?)\s*;\s*covered by:\s*(.*)$)"));
+    static const QRegularExpression notRun(
+        QStringLiteral(R"(^not run:\s*(.*?)\s*;\s*covered by:\s*(.*?)(?:\s*;\s*instead:\s*(.*))?$)"));
     if (const auto match = exitCode.match(annotation); match.hasMatch()) {
         block.expectedExit = match.captured(1).toInt();
         return true;
@@ -35,11 +36,12 @@ bool applyAnnotation(const QString &annotation, CommandBlock &block, QString *pr
         block.run = false;
         block.notRunReason = match.captured(1).trimmed();
         block.coveredBy = match.captured(2).trimmed();
+        block.instead = match.captured(3).trimmed();
         if (!block.notRunReason.isEmpty() && !block.coveredBy.isEmpty())
             return true;
     }
     *problem = QStringLiteral("%1: cannot read the annotation '%2'; write 'exit N' or "
-                              "'not run: WHY; covered by: WHAT'")
+                              "'not run: WHY; covered by: WHAT[; instead: COMMAND]'")
                    .arg(block.name(), annotation);
     return false;
 }

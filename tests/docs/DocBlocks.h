@@ -11,6 +11,7 @@ namespace BucketScope::DocTest {
 // with what the HTML comment on the line before its fence says about it:
 //   <!-- doc-test: exit N -->                                the commands end with status N (default 0)
 //   <!-- doc-test: not run: WHY; covered by: WHAT -->       the test does not run it; both parts required
+//   <!-- doc-test: not run: WHY; covered by: WHAT; instead: COMMAND -->   and runs COMMAND in its place
 struct CommandBlock
 {
     QString file; // as given to parse(), for messages
@@ -21,6 +22,7 @@ struct CommandBlock
     bool run = true;
     QString notRunReason;
     QString coveredBy;
+    QString instead; // a command the test runs in place of a block it cannot run (may be empty)
 
     bool isCrontab() const { return language == QLatin1String("crontab"); }
     QString name() const { return QStringLiteral("%1:%2").arg(file).arg(line); }
