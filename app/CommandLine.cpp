@@ -124,8 +124,9 @@ struct Context
     QCommandLineOption db{
         QStringLiteral("db"),
         QStringLiteral("Store to use: sqlite:///path/to/store.sqlite or mysql://user@host:port/database "
-                       "(password from %1, or asked on a terminal). Default for ingest: the per-user "
-                       "store; for summary/export with PATHs: a throwaway store.")
+                       "(password from %1, or asked on a terminal). Default for ingest: the store "
+                       "chosen in Preferences > Storage (setting storage/commandLineStore), else the "
+                       "per-user store; for summary/export with PATHs: a throwaway store.")
             .arg(QLatin1String(StoreLocation::kPasswordVariable)),
         QStringLiteral("URL")};
 };
@@ -153,15 +154,14 @@ QString promptPassword(const StoreLocation &location)
     return QString::fromLocal8Bit(line.c_str());
 }
 
-// An empty URL means the per-user default store. A MySQL location gets its password here.
+// An empty URL means the default store: Preferences ▸ Storage's, else the per-user one. A MySQL location
+// gets its password here.
 bool resolveStore(const QString &dbUrl, StoreLocation &location)
 {
-    if (dbUrl.isEmpty()) {
-        location = StoreLocation::defaultLocation();
-        return true;
-    }
     QString error;
-    if (!StoreLocation::parse(dbUrl, location, &error)) {
+    const bool parsed = dbUrl.isEmpty() ? StoreLocation::configuredDefault(location, &error)
+                                        : StoreLocation::parse(dbUrl, location, &error);
+    if (!parsed) {
         printErr(QStringLiteral("error: ") + error);
         return false;
     }
@@ -194,8 +194,8 @@ public:
             }
             location.path = m_tempDir.filePath(QStringLiteral("throwaway.sqlite"));
             durability = LogStore::Durability::Throwaway;
-        } else {
-            location = StoreLocation::defaultLocation();
+        } else if (!resolveStore(QString(), location)) {
+            return CommandLine::Fatal;
         }
 
         int code = CommandLine::Success;

@@ -27,7 +27,7 @@ Without a command, opens the desktop app (on the given logs, if any). --screensh
 logs, saves a picture of the window to FILE (PNG) and exits; it needs no display.
 
 Commands:
-  ingest PATH... [--db URL] [--dmapi]  Read logs into a store (the per-user store unless --db);
+  ingest PATH... [--db URL] [--dmapi]  Read logs into a store (the default store unless --db);
                                        prints {files, records, rejected, duplicates, bytes_sent, seconds}.
                                        --dmapi also writes media_analytics rows (MySQL).
   summary [PATH...] [--db URL]         Print totals, cost, error rates, latency percentiles, per-day and
@@ -46,7 +46,10 @@ Commands:
   schema [--dialect mysql|sqlite]      Print the store's tables as SQL (docs/mysql-schema.sql is this).
 
 PATH is a log file (plain or gzip), a folder (read recursively) or - for standard input.
-With PATHs and no --db, summary and export load the logs into a throwaway store.
+With PATHs and no --db, summary and export load the logs into a throwaway store. Otherwise a missing
+--db means the default store: the one chosen in the desktop app's Preferences > Storage (setting
+storage/commandLineStore in ~/.config/BucketScope/BucketScope.conf), else
+~/.local/share/BucketScope/bucketscope.sqlite; --db always overrides it.
 URL is sqlite:///path/to/store.sqlite or mysql://user@host:port/database (MySQL 8 / MariaDB 10.11;
 the password comes from BUCKETSCOPE_DB_PASSWORD or is asked for on a terminal, never from the URL).
 

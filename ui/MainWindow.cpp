@@ -10,6 +10,7 @@
 #include "RejectedLinesDialog.h"
 #include "ReportWriter.h"
 #include "RequestTableModel.h"
+#include "StoragePage.h"
 #include "TopListsView.h"
 #include "ValueFilterBar.h"
 #include "charts/BandwidthChart.h"
@@ -649,6 +650,7 @@ void MainWindow::applyAnalysisSettings()
         showPlainWarning(tr("Application rules"), tr("Using the default rules instead of:\n%1").arg(error));
     m_session->setAttribution(attribution);
     m_session->setGeo(PreferencesDialog::savedGeoDatabases(), PreferencesDialog::savedGeoEnabled());
+    m_session->setStoreFolder(StoragePage::savedDesktopFolder());
 }
 
 void MainWindow::showPreferences()

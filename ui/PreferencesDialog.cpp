@@ -3,6 +3,7 @@
 
 #include "AttributionRulesPage.h"
 #include "PlainLabel.h"
+#include "StoragePage.h"
 #include "geo/GeoDatabase.h"
 
 #include <QCheckBox>
@@ -178,6 +179,8 @@ PreferencesDialog::PreferencesDialog(QWidget *parent) : QDialog(parent)
     m_applications = new AttributionRulesPage(attribution, tabs);
     tabs->addTab(m_applications, tr("Applications"));
     tabs->addTab(createGeoTab(), tr("Geo"));
+    m_storage = new StoragePage(tabs);
+    tabs->addTab(m_storage, tr("Storage"));
     m_error = plainLabel(QString(), this);
     m_error->setStyleSheet(QStringLiteral("color: #b00020"));
     if (!problems.isEmpty())
@@ -452,6 +455,8 @@ bool PreferencesDialog::save(QString *error)
     }
     if (const QString problem = m_applications->problem(); !problem.isEmpty())
         return fail(tr("Applications: %1").arg(problem));
+    if (const QString problem = m_storage->problem(); !problem.isEmpty())
+        return fail(problem);
     // Every file is checked by its own reader before any is written, so a refused value never leaves
     // one file changed and another not.
     const PricingProfile profile = pricing();
@@ -484,6 +489,7 @@ bool PreferencesDialog::save(QString *error)
     settings.setValue(attributionFileSetting(), attributionPath);
     settings.setValue(geoEnabledSetting(), m_geoEnabled->isChecked());
     settings.setValue(geoDatabasesSetting(), geoFiles());
+    m_storage->save();
     return true;
 }
 

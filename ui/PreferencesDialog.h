@@ -17,6 +17,7 @@ class QStackedWidget;
 namespace BucketScope {
 
 class AttributionRulesPage;
+class StoragePage;
 
 // Edits the pricing profile, the alert thresholds and the application attribution rules. They live in
 // the JSON files named by the settings cost/pricingFile, alerts/rulesFile and attribution/rulesFile (the
@@ -53,6 +54,7 @@ public:
     QDoubleSpinBox *thresholdBox(qsizetype rule) const { return m_ruleRows.at(rule).threshold; }
     QLineEdit *applicationEdit(qsizetype rule) const { return m_ruleRows.at(rule).application; }
     AttributionRulesPage *applicationsPage() const { return m_applications; }
+    StoragePage *storagePage() const { return m_storage; }
     QCheckBox *geoCheck() const { return m_geoEnabled; }
     QLineEdit *geoFilesEdit() const { return m_geoFiles; }
     // What the Geo tab's files would give: the database's description, or why there is none.
@@ -101,6 +103,7 @@ private:
     QDoubleSpinBox *m_budget = nullptr;
     QList<RuleRow> m_ruleRows;
     AttributionRulesPage *m_applications = nullptr;
+    StoragePage *m_storage = nullptr;
     QLabel *m_error = nullptr;
 };
 

@@ -5,8 +5,10 @@
 #include "alerts/AlertEvaluator.h"
 #include "cost/CostModel.h"
 #include "ingest/IngestWorker.h"
+#include "session/KeptStore.h"
 #include "store/MySqlStore.h"
 
+#include <QDir>
 #include <QSqlDatabase>
 
 #include <QThread>
@@ -71,13 +73,21 @@ void AnalysisSession::open(const QStringList &paths)
     const quint64 generation = ++m_generation;
     ++m_loadGeneration;
     m_server.reset();
-    // A fresh store per opening, deleted with the session: what the window shows is what was opened.
-    m_storeDir = std::make_unique<QTemporaryDir>();
-    if (!m_storeDir->isValid()) {
-        emit failed(tr("Cannot create a temporary folder for the store: %1").arg(m_storeDir->errorString()));
-        return;
+    m_keptInputs.reset();
+    m_reusePending = false;
+    if (!m_storeFolder.isEmpty()) {
+        if (!openKeptStore(paths))
+            return;
+    } else {
+        // A fresh store per opening, deleted with the session: what the window shows is what was opened.
+        m_storeDir = std::make_unique<QTemporaryDir>();
+        if (!m_storeDir->isValid()) {
+            emit failed(
+                tr("Cannot create a temporary folder for the store: %1").arg(m_storeDir->errorString()));
+            return;
+        }
+        m_storePath = m_storeDir->filePath(QStringLiteral("session.sqlite"));
     }
-    m_storePath = m_storeDir->filePath(QStringLiteral("session.sqlite"));
 
     auto *worker = new IngestWorker(IngestRequest{paths, m_storePath, LogStore::Durability::Durable});
     m_ingestWorker = worker;
@@ -103,6 +113,13 @@ void AnalysisSession::open(const QStringList &paths)
         if (!current())
             return;
         stopIngest(); // the worker is done: this only joins its thread
+        // Only a load that read every input to the end may be reused; anything less is read again.
+        if (m_keptInputs && result.fatalError.isEmpty() && !result.cancelled && result.filesFailed == 0) {
+            QString error;
+            if (!KeptStore::writeManifest(m_storePath, KeptStore::Manifest{*m_keptInputs, result}, &error))
+                qWarning("%s", qPrintable(error)); // the store is read again next time: nothing lost
+        }
+        m_keptInputs.reset();
         emit loadFinished(result);
         if (!result.fatalError.isEmpty()) {
             emit failed(result.fatalError);
@@ -115,6 +132,45 @@ void AnalysisSession::open(const QStringList &paths)
     m_ingestThread->start();
 }
 
+bool AnalysisSession::openKeptStore(const QStringList &paths)
+{
+    m_storeDir.reset();
+    if (!QDir().mkpath(m_storeFolder)) {
+        emit failed(
+            tr("Cannot create the folder %1 for the store (Preferences ▸ Storage)").arg(m_storeFolder));
+        return false;
+    }
+    m_storePath = KeptStore::pathFor(m_storeFolder, paths);
+    const std::optional<QList<InputFile>> inputs = KeptStore::snapshot(paths);
+    if (inputs) {
+        if (const std::optional<KeptStore::Manifest> kept = KeptStore::reusable(m_storePath, *inputs)) {
+            // Announced from the event loop, as a load would be: until then the session counts as
+            // loading, so a query set meanwhile is only recorded and the store is summarised once.
+            m_reusePending = true;
+            emit loadStarted(paths);
+            QMetaObject::invokeMethod(
+                this,
+                [this, load = m_loadGeneration, result = kept->load] {
+                    if (load != m_loadGeneration || !m_reusePending)
+                        return;
+                    m_reusePending = false;
+                    emit loadFinished(result);
+                    startSummary();
+                    startAlertCheck();
+                },
+                Qt::QueuedConnection);
+            return false;
+        }
+    }
+    QString error;
+    if (!KeptStore::discard(m_storePath, &error)) {
+        emit failed(error);
+        return false;
+    }
+    m_keptInputs = inputs; // taken before reading: a file that changes meanwhile is read again next time
+    return true;
+}
+
 void AnalysisSession::openServer(const StoreLocation &location, const SummaryQuery &query)
 {
     m_query = query;
@@ -123,6 +179,7 @@ void AnalysisSession::openServer(const StoreLocation &location, const SummaryQue
     ++m_loadGeneration;
     m_storeDir.reset();
     m_storePath.clear();
+    m_reusePending = false;
     m_server = location;
     m_serverAnnounced = false;
     m_serverAnswered = false;

@@ -35,9 +35,15 @@ public:
 
     // The SQLite file the session's records are in (empty before the first open() and for a server).
     QString storePath() const { return m_storePath; }
+    // Where open() keeps its stores: empty (the default) for a temporary store per opening, deleted
+    // with the session; otherwise a folder whose stores are kept and reused when the same logs are
+    // opened again, unchanged (KeptStore). Takes effect from the next open().
+    void setStoreFolder(const QString &folder) { m_storeFolder = folder; }
+    QString storeFolder() const { return m_storeFolder; }
     // The MySQL/MariaDB store being browsed, if openServer() replaced the loaded logs.
     const std::optional<StoreLocation> &server() const { return m_server; }
-    bool isLoading() const { return m_ingestThread != nullptr; }
+    // True from open() until loadFinished(), a reused kept store included.
+    bool isLoading() const { return m_ingestThread != nullptr || m_reusePending; }
     const SummaryQuery &query() const { return m_query; }
 
     // Rules checked against the last day of each load, and the profile costs are computed with.
@@ -92,6 +98,13 @@ private:
     void stopRetrying();
     void stopIngest();
 
+    // Opens the kept store for `paths` without reading them when it holds them unchanged; otherwise
+    // prepares it to be filled (m_keptInputs set). False when open() has nothing more to do.
+    bool openKeptStore(const QStringList &paths);
+
+    QString m_storeFolder;
+    std::optional<QList<InputFile>> m_keptInputs; // what the kept store being filled will hold
+    bool m_reusePending = false; // a reused kept store, announced as loaded from the event loop
     std::unique_ptr<QTemporaryDir> m_storeDir;
     QString m_storePath;
     std::optional<StoreLocation> m_server;

@@ -2,6 +2,7 @@
 #include "StoreLocation.h"
 
 #include <QDir>
+#include <QSettings>
 #include <QStandardPaths>
 #include <QUrl>
 #include <QUrlQuery>
@@ -107,6 +108,40 @@ StoreLocation StoreLocation::defaultLocation()
     StoreLocation location;
     location.path = dir + QStringLiteral("/BucketScope/bucketscope.sqlite");
     return location;
+}
+
+bool StoreLocation::parseDefault(const QString &value, StoreLocation &location, QString *error)
+{
+    const QString text = value.trimmed();
+    if (text.isEmpty()) {
+        location = defaultLocation();
+        return true;
+    }
+    if (text.contains(QStringLiteral("://")))
+        return parse(text, location, error);
+    if (!QDir::isAbsolutePath(text)) {
+        if (error)
+            *error =
+                QStringLiteral("the default store '%1' is not an absolute path; give /path/to/store.sqlite "
+                               "or a store URL")
+                    .arg(text);
+        return false;
+    }
+    location = StoreLocation{};
+    location.path = QDir::cleanPath(text);
+    return true;
+}
+
+bool StoreLocation::configuredDefault(StoreLocation &location, QString *error)
+{
+    const QString value = QSettings().value(defaultStoreSetting()).toString();
+    QString problem;
+    if (parseDefault(value, location, &problem))
+        return true;
+    if (error)
+        *error = QStringLiteral("the setting %1 (%2): %3; change it in Preferences ▸ Storage or give --db")
+                     .arg(defaultStoreSetting(), QSettings().fileName(), problem);
+    return false;
 }
 
 QString StoreLocation::displayUrl() const

@@ -37,6 +37,15 @@ struct StoreLocation
     static bool parse(const QString &url, StoreLocation &location, QString *error);
     // The per-user embedded store (…/share/BucketScope/bucketscope.sqlite on Linux).
     static StoreLocation defaultLocation();
+    // The store the command line uses without --db: the one the setting defaultStoreSetting() names
+    // (Preferences ▸ Storage; a store URL or an absolute SQLite file path), else defaultLocation(). The
+    // desktop app and cron read the same settings file, so they agree. False with `error` when the
+    // setting names nothing usable.
+    static bool configuredDefault(StoreLocation &location, QString *error);
+    // Reads a value of that setting: empty means defaultLocation(); a plain path must be absolute
+    // (cron's working folder is not the user's).
+    static bool parseDefault(const QString &value, StoreLocation &location, QString *error);
+    static QString defaultStoreSetting() { return QStringLiteral("storage/commandLineStore"); }
 
     // The URL again, never with a password: for messages and JSON output.
     QString displayUrl() const;
