@@ -477,8 +477,14 @@ void TstDbFaults::ingestGivesUpAfterRetryForAndARerunCompletes()
     QProcess again;
     clock.restart();
     again.start(kBinary, ingestArguments(database, kRetryFor));
-    const Run rerun = finish(again, clock);
-    QVERIFY2(rerun.finished && rerun.exitCode == 0, rerun.err.constData());
+    const Run rerun = finish(again, clock, 240000);
+    // The end of stderr: the reject lines come first and QTest cuts long messages.
+    QVERIFY2(rerun.finished && rerun.exitCode == 0,
+             qPrintable(QStringLiteral("finished %1, exit %2 after %3 ms: …%4")
+                            .arg(rerun.finished)
+                            .arg(rerun.exitCode)
+                            .arg(rerun.elapsedMs)
+                            .arg(QString::fromUtf8(rerun.err.right(600)))));
     // The re-run reports what the first run had committed as duplicates, as any re-run does; the
     // store ends with every record exactly once.
     const qint64 records = m_reference.value(QStringLiteral("records")).toInteger();
