@@ -53,7 +53,7 @@ QJsonObject Alert::toJson() const
 QString Alert::message() const
 {
     const ZoneCalendar calendar(timeZone);
-    auto clock = [&calendar](qint64 time) {
+    auto clock = [&calendar](qint64 time) -> QString {
         return calendar.dateTime(time).toString(QStringLiteral("HH:mm ")) + calendar.abbreviation(time);
     };
     QString subject = scope();
