@@ -176,7 +176,6 @@ QJsonObject SummaryJson::toJson(const Summary &summary)
     QJsonArray applicationDays;
     for (const ApplicationDay &row : summary.applicationDays)
         applicationDays.append(QJsonObject{{QStringLiteral("date"), isoDate(row.day, calendar)},
-                                           {QStringLiteral("start"), row.day},
                                            {QStringLiteral("application"), row.application},
                                            {QStringLiteral("requests"), row.requests},
                                            {QStringLiteral("bytes_sent"), row.bytesSent},
