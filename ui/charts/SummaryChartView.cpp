@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "SummaryChartView.h"
 
+#include "PngExportDialog.h"
 #include "aggregation/ZoneCalendar.h"
 
 #include "Formatting.h"
@@ -255,12 +256,16 @@ void SummaryChartView::reportSaveError(const QString &error)
 
 void SummaryChartView::savePngInteractively()
 {
+    // The size first (2x by default, the last choice remembered), then where to.
+    PngExportDialog sizeDialog(size(), this);
+    if (sizeDialog.exec() != QDialog::Accepted)
+        return;
     const QString path =
         askForPath(tr("Save Chart as PNG"), tr("PNG images (*.png)"), QStringLiteral(".png"));
     if (path.isEmpty())
         return;
     QString error;
-    if (!savePng(path, size(), std::max<qreal>(2.0, devicePixelRatioF()), &error))
+    if (!sizeDialog.exportChart(*this, path, &error))
         reportSaveError(error);
 }
 
