@@ -5,15 +5,18 @@
 // command line reads. Alerts print their hour in the zone their day was judged in.
 #include "AlertsModel.h"
 #include "MainWindow.h"
+#include "PreferencesDialog.h"
 #include "RecordDetailsDialog.h"
 #include "RequestTableModel.h"
 #include "TestLogs.h"
 #include "aggregation/ZoneCalendar.h"
 #include "charts/BandwidthChart.h"
 #include "charts/CostChart.h"
+#include "session/AnalysisSession.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
+#include <QComboBox>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -34,6 +37,7 @@ class TstTimeZoneView : public QObject
 private slots:
     void initTestCase();
     void toggleMovesBucketsAxisAndTable();
+    void preferencesSaveTheDefault();
     void alertsPrintTheirZone_data();
     void alertsPrintTheirZone();
 
@@ -144,6 +148,25 @@ void TstTimeZoneView::toggleMovesBucketsAxisAndTable()
              QDateTime::fromSecsSinceEpoch(
                  model->data(model->index(0, timeColumn), Qt::EditRole).toLongLong(), Qt::UTC)
                  .toString(Qt::ISODate));
+}
+
+void TstTimeZoneView::preferencesSaveTheDefault()
+{
+    for (const QString &choice : {QStringLiteral("local"), QStringLiteral("UTC")}) {
+        PreferencesDialog dialog;
+        QComboBox *box = dialog.timeZoneBox();
+        box->setCurrentIndex(box->findData(choice));
+        QString error;
+        QVERIFY2(dialog.save(&error), qPrintable(error));
+        QCOMPARE(QSettings().value(ZoneCalendar::settingKey()).toString(), choice);
+        // A new window starts in the saved zone.
+        MainWindow window;
+        QCOMPARE(window.localTimeAction()->isChecked(), choice == QLatin1String("local"));
+        QCOMPARE(window.utcTimeAction()->isChecked(), choice == QLatin1String("UTC"));
+        QCOMPARE(window.session()->query().timeZone.id(),
+                 choice == QLatin1String("local") ? QByteArray("Asia/Kolkata") : QTimeZone::utc().id());
+        QCOMPARE(window.requestModel()->timeZone(), window.session()->query().timeZone);
+    }
 }
 
 void TstTimeZoneView::alertsPrintTheirZone_data()
