@@ -6,7 +6,9 @@
 #include "AlertNotifier.h"
 #include "AttributionOption.h"
 #include "CommandLine.h"
+#include "TimeZoneOption.h"
 #include "aggregation/Aggregator.h"
+#include "aggregation/ZoneCalendar.h"
 #include "alerts/AbuseQueries.h"
 #include "alerts/AlertEvaluator.h"
 #include "cost/CostModel.h"
@@ -46,9 +48,9 @@ bool parseSeconds(const QString &text, int &ms)
 }
 
 // The Slack-compatible summary line(s) of a check.
-QString textOf(const AlertEvaluator::Result &result)
+QString textOf(const AlertEvaluator::Result &result, const ZoneCalendar &calendar)
 {
-    const QString date = QDateTime::fromSecsSinceEpoch(result.day, Qt::UTC).date().toString(Qt::ISODate);
+    const QString date = calendar.dateOf(result.day).toString(Qt::ISODate);
     QStringList lines{QStringLiteral("BucketScope: %1 alert%2 for %3")
                           .arg(result.alerts.size())
                           .arg(result.alerts.size() == 1 ? QString() : QStringLiteral("s"), date)};
@@ -110,9 +112,11 @@ int CheckCommand::run(const QStringList &arguments, const StoreOpener &openStore
         QStringLiteral("JSON pricing profile (default: OVHcloud, $0.011 per GiB sent; see docs/alerts.md)."),
         QStringLiteral("FILE"));
     const QCommandLineOption date(QStringLiteral("date"),
-                                  QStringLiteral("Day to check (UTC; default: the last day in the data)."),
+                                  QStringLiteral("Day to check, a day of --time-zone (default: the last day "
+                                                 "in the data)."),
                                   QStringLiteral("YYYY-MM-DD"));
     const AttributionOption attribution(QStringLiteral("for application-scoped rules"));
+    const TimeZoneOption timeZone;
     const QCommandLineOption notifyUrl(
         QStringLiteral("notify-url"),
         QStringLiteral("When an alert fires, POST the JSON (with a Slack-compatible \"text\") to URL."),
@@ -129,8 +133,8 @@ int CheckCommand::run(const QStringList &arguments, const StoreOpener &openStore
         QStringLiteral("notify-retry-delay"),
         QStringLiteral("Seconds before the second webhook try, doubled before the third (default 2)."),
         QStringLiteral("SECONDS"), QStringLiteral("2"));
-    parser.addOptions({db, rulesFile, pricingFile, date, attribution.option(), notifyUrl, notifyCommand,
-                       notifyTimeout, retryDelay});
+    parser.addOptions({db, rulesFile, pricingFile, date, timeZone.option(), attribution.option(), notifyUrl,
+                       notifyCommand, notifyTimeout, retryDelay});
     parser.addPositionalArgument(QStringLiteral("check"), QStringLiteral("The command."));
     parser.addPositionalArgument(QStringLiteral("PATH"),
                                  QStringLiteral("Logs to check in a throwaway store (or add to --db first)."),
@@ -160,6 +164,10 @@ int CheckCommand::run(const QStringList &arguments, const StoreOpener &openStore
     Attribution attributionRules = Attribution::defaults();
     if (!attribution.read(parser, attributionRules))
         return kError;
+    QTimeZone zone;
+    if (!timeZone.read(parser, zone))
+        return kError;
+    const ZoneCalendar calendar(zone);
     std::optional<qint64> day;
     if (parser.isSet(date)) {
         const QDate parsed = QDate::fromString(parser.value(date), Qt::ISODate);
@@ -168,7 +176,7 @@ int CheckCommand::run(const QStringList &arguments, const StoreOpener &openStore
                 QStringLiteral("error: --date '%1' is not a date like 2025-10-30").arg(parser.value(date)));
             return kError;
         }
-        day = QDateTime(parsed, QTime(0, 0), Qt::UTC).toSecsSinceEpoch();
+        day = calendar.startOf(parsed);
     }
     QUrl url;
     if (parser.isSet(notifyUrl)) {
@@ -224,11 +232,12 @@ int CheckCommand::run(const QStringList &arguments, const StoreOpener &openStore
                      (error.isEmpty() ? QStringLiteral("the store holds no requests to check") : error));
             return kError;
         }
-        day = AlertEvaluator::dayOf(*last);
+        day = AlertEvaluator::dayOf(*last, zone);
     }
 
     const std::optional<AlertEvaluator::Result> result = AlertEvaluator::evaluate(
-        rules, pricing, *day, AlertEvaluator::summariesOf(*store, attributionRules), &abuse, &error);
+        rules, pricing, *day, AlertEvaluator::summariesOf(*store, attributionRules, zone), &abuse, &error,
+        zone);
     if (!result) {
         printErr(QStringLiteral("error: ") + error);
         return kError;
@@ -237,10 +246,10 @@ int CheckCommand::run(const QStringList &arguments, const StoreOpener &openStore
     QJsonArray alerts;
     for (const Alert &alert : result->alerts)
         alerts.append(alert.toJson());
-    QJsonObject json{
-        {QStringLiteral("date"), QDateTime::fromSecsSinceEpoch(*day, Qt::UTC).date().toString(Qt::ISODate)},
-        {QStringLiteral("alerts"), alerts},
-        {QStringLiteral("notes"), QJsonArray::fromStringList(result->notes)}};
+    QJsonObject json{{QStringLiteral("date"), calendar.dateOf(*day).toString(Qt::ISODate)},
+                     {QStringLiteral("time_zone"), calendar.id()},
+                     {QStringLiteral("alerts"), alerts},
+                     {QStringLiteral("notes"), QJsonArray::fromStringList(result->notes)}};
     // Printed before notifying: a failed notification never loses the alerts.
     printOut(QJsonDocument(json).toJson(QJsonDocument::Compact) + '\n');
     for (const QString &note : result->notes)
@@ -248,7 +257,7 @@ int CheckCommand::run(const QStringList &arguments, const StoreOpener &openStore
 
     bool notifyFailed = false;
     if (!result->alerts.isEmpty() && (parser.isSet(notifyUrl) || parser.isSet(notifyCommand))) {
-        json.insert(QStringLiteral("text"), textOf(*result));
+        json.insert(QStringLiteral("text"), textOf(*result, calendar));
         const QByteArray payload = QJsonDocument(json).toJson(QJsonDocument::Compact);
         if (parser.isSet(notifyUrl)) {
             int tries = 0;

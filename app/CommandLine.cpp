@@ -3,11 +3,13 @@
 
 #include "AttributionOption.h"
 #include "Console.h"
+#include "TimeZoneOption.h"
 
 #include "CheckCommand.h"
 #include "aggregation/Aggregator.h"
 #include "aggregation/CombinedView.h"
 #include "aggregation/SummaryJson.h"
+#include "aggregation/ZoneCalendar.h"
 #include "cost/CostModel.h"
 #include "export/RecordExporter.h"
 #include "ingest/IngestWorker.h"
@@ -371,26 +373,34 @@ int runIngest(const QStringList &arguments)
     return code;
 }
 
-bool parseDate(const QString &text, qint64 &epoch)
+// 00:00 of the date `text` in `calendar`'s zone.
+bool parseDate(const QString &text, qint64 &epoch, const ZoneCalendar &calendar)
 {
     const QDate date = QDate::fromString(text, Qt::ISODate);
     if (!date.isValid() || text.size() != 10)
         return false;
-    epoch = QDateTime(date, QTime(0, 0), Qt::UTC).toSecsSinceEpoch();
+    epoch = calendar.startOf(date);
     return true;
 }
 
 // --from, --to, --price-per-gib and --top: the time range and figures summary and combined share.
+// The days are UTC days, or those of --time-zone where the command takes it (`zoned`).
 struct RangeOptions
 {
-    RangeOptions(const QString &topHelp, const QString &topDefault)
-        : top(QStringLiteral("top"), topHelp, QStringLiteral("N"), topDefault)
+    RangeOptions(const QString &topHelp, const QString &topDefault, bool zoned = false)
+        : from(QStringLiteral("from"),
+               zoned ? QStringLiteral("First day to include (a day of --time-zone).")
+                     : QStringLiteral("First day to include (UTC)."),
+               QStringLiteral("YYYY-MM-DD")),
+          to(QStringLiteral("to"),
+             zoned ? QStringLiteral("Last day to include (a day of --time-zone).")
+                   : QStringLiteral("Last day to include (UTC)."),
+             QStringLiteral("YYYY-MM-DD")),
+          top(QStringLiteral("top"), topHelp, QStringLiteral("N"), topDefault)
     {
     }
-    QCommandLineOption from{QStringLiteral("from"), QStringLiteral("First day to include (UTC)."),
-                            QStringLiteral("YYYY-MM-DD")};
-    QCommandLineOption to{QStringLiteral("to"), QStringLiteral("Last day to include (UTC)."),
-                          QStringLiteral("YYYY-MM-DD")};
+    QCommandLineOption from;
+    QCommandLineOption to;
     QCommandLineOption price{QStringLiteral("price-per-gib"),
                              QStringLiteral("Egress price in USD per GiB of bytes sent (default 0.011)."),
                              QStringLiteral("USD"), QStringLiteral("0.011")};
@@ -398,11 +408,11 @@ struct RangeOptions
 
     // False after printing what is wrong with a value.
     bool read(const QCommandLineParser &parser, std::optional<qint64> &first, std::optional<qint64> &end,
-              double &pricePerGiB, int &topCount) const
+              double &pricePerGiB, int &topCount, const ZoneCalendar &calendar = ZoneCalendar()) const
     {
         qint64 epoch = 0;
         if (parser.isSet(from)) {
-            if (!parseDate(parser.value(from), epoch)) {
+            if (!parseDate(parser.value(from), epoch, calendar)) {
                 printErr(QStringLiteral("error: --from '%1' is not a date like 2025-10-30")
                              .arg(parser.value(from)));
                 return false;
@@ -410,12 +420,12 @@ struct RangeOptions
             first = epoch;
         }
         if (parser.isSet(to)) {
-            if (!parseDate(parser.value(to), epoch)) {
+            if (!parseDate(parser.value(to), epoch, calendar)) {
                 printErr(
                     QStringLiteral("error: --to '%1' is not a date like 2025-10-30").arg(parser.value(to)));
                 return false;
             }
-            end = epoch + 86400;
+            end = calendar.nextDay(epoch); // 23 or 25 hours later across a DST change
         }
         bool ok = false;
         pricePerGiB = parser.value(price).toDouble(&ok);
@@ -530,14 +540,17 @@ int runSummary(const QStringList &arguments)
         "user agents, and who fetched: countries, networks, CDN origin pulls and client classes."));
     addHelp(parser);
     parser.addOption(context.db);
-    const RangeOptions range(QStringLiteral("Length of the top lists (default 10)."), QStringLiteral("10"));
+    const RangeOptions range(QStringLiteral("Length of the top lists (default 10)."), QStringLiteral("10"),
+                             true);
     const AttributionOption attribution;
+    const TimeZoneOption timeZone;
     const QCommandLineOption pricing(
         QStringLiteral("pricing"),
         QStringLiteral("JSON pricing profile (OVHcloud, AWS S3 Standard or custom; see docs/alerts.md); "
                        "replaces --price-per-gib."),
         QStringLiteral("FILE"));
-    parser.addOptions({range.from, range.to, range.price, range.top, attribution.option(), pricing});
+    parser.addOptions(
+        {range.from, range.to, range.price, range.top, attribution.option(), pricing, timeZone.option()});
     const GeoOptions geo;
     parser.addOptions({geo.database, geo.off});
     const FilterOptions filters;
@@ -551,7 +564,10 @@ int runSummary(const QStringList &arguments)
         return parser.isSet(QStringLiteral("help")) ? CommandLine::Success : CommandLine::Fatal;
 
     SummaryQuery query;
-    if (!range.read(parser, query.from, query.to, query.pricePerGiB, query.topCount))
+    if (!timeZone.read(parser, query.timeZone))
+        return CommandLine::Fatal;
+    if (!range.read(parser, query.from, query.to, query.pricePerGiB, query.topCount,
+                    ZoneCalendar(query.timeZone)))
         return CommandLine::Fatal;
     if (!attribution.read(parser, query.attribution))
         return CommandLine::Fatal;

@@ -3,6 +3,7 @@
 #include "CommandLine.h"
 #include "MainWindow.h"
 #include "ReportWriter.h"
+#include "TimeZoneOption.h"
 #include "session/AnalysisSession.h"
 
 #include <QApplication>
@@ -170,7 +171,8 @@ int runReport(int argc, char *argv[])
                                        QStringLiteral("The folder to write to; created if missing."),
                                        QStringLiteral("DIR"));
     const BucketScope::AttributionOption attribution;
-    parser.addOptions({help, outOption, attribution.option()});
+    const BucketScope::TimeZoneOption timeZone;
+    parser.addOptions({help, outOption, attribution.option(), timeZone.option()});
     parser.addPositionalArgument(QStringLiteral("report"), QStringLiteral("The command."));
     parser.addPositionalArgument(QStringLiteral("PATH"),
                                  QStringLiteral("Log files (plain or .gz) or folders (read recursively)."),
@@ -196,6 +198,13 @@ int runReport(int argc, char *argv[])
     BucketScope::SummaryQuery query;
     if (!attribution.read(parser, query.attribution))
         return BucketScope::CommandLine::Fatal;
+    {
+        // The saved default zone is read from the desktop's settings.
+        QCoreApplication::setApplicationName(QStringLiteral("BucketScope"));
+        QCoreApplication::setOrganizationName(QStringLiteral("BucketScope"));
+        if (!timeZone.read(parser, query.timeZone))
+            return BucketScope::CommandLine::Fatal;
+    }
     if (!hasDisplay() && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);

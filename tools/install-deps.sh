@@ -12,6 +12,7 @@ packages=(
     libsqlite3-dev zlib1g-dev libxxhash-dev
     libloc-dev libloc-database libmaxminddb-dev  # models/geo: offline country and network lookups
     gzip
+    tzdata  # ZoneCalendar: the IANA time zones (Europe/Paris, Asia/Kolkata in tests/models/tst_timezone)
     dpkg-dev desktop-file-utils appstream groff-base binutils  # tests/packaging: cpack .deb, validators, man page
     clang libclang-rt-14-dev
     mariadb-server mariadb-client

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "AlertsModel.h"
 
+#include "aggregation/ZoneCalendar.h"
+
 #include <QDateTime>
 #include <QLocale>
 
@@ -55,14 +57,17 @@ QVariant AlertsModel::data(const QModelIndex &index, int role) const
         QStringList parts;
         if (!alert.ip.isEmpty())
             parts << tr("IP %1").arg(alert.ip);
+        // In the zone the alert's day was judged in.
+        const ZoneCalendar calendar(alert.timeZone);
+        const auto clock = [&calendar](qint64 time) {
+            return calendar.dateTime(time).toString(QStringLiteral("HH:mm"));
+        };
+        //: %1 a time such as 05:00, %2 the time zone (UTC, CET, ...)
         if (alert.hour)
-            parts << tr("hour %1 UTC")
-                         .arg(QDateTime::fromSecsSinceEpoch(*alert.hour, Qt::UTC)
-                                  .toString(QStringLiteral("HH:mm")));
+            parts << tr("hour %1 %2").arg(clock(*alert.hour), calendar.abbreviation(*alert.hour));
+        //: %1 a time such as 14:05, %2 the time zone (UTC, CET, ...)
         if (alert.minute)
-            parts << tr("minute %1 UTC")
-                         .arg(QDateTime::fromSecsSinceEpoch(*alert.minute, Qt::UTC)
-                                  .toString(QStringLiteral("HH:mm")));
+            parts << tr("minute %1 %2").arg(clock(*alert.minute), calendar.abbreviation(*alert.minute));
         return parts.join(QStringLiteral(", "));
     }
     default:

@@ -4,6 +4,7 @@
 #include "PlainLabel.h"
 
 #include "AlertsModel.h"
+#include "aggregation/ZoneCalendar.h"
 #include "charts/Formatting.h"
 #include "cost/CostModel.h"
 
@@ -81,7 +82,7 @@ void AlertsPanel::setCost(const Summary &summary)
     }
     const MonthCost &month = *summary.month;
     const QString monthName =
-        QDateTime::fromSecsSinceEpoch(month.monthStart, Qt::UTC).date().toString(QStringLiteral("yyyy-MM"));
+        ZoneCalendar(summary.timeZone).dateOf(month.monthStart).toString(QStringLiteral("yyyy-MM"));
     m_monthToDate->setText(
         tr("%1 (%2, %3)")
             .arg(Formatting::usd(month.monthToDateUsd, locale), monthName, summary.pricingProfile));

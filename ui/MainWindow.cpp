@@ -13,6 +13,7 @@
 #include "StoragePage.h"
 #include "TopListsView.h"
 #include "ValueFilterBar.h"
+#include "aggregation/ZoneCalendar.h"
 #include "charts/BandwidthChart.h"
 #include "charts/CostChart.h"
 #include "charts/ErrorRateChart.h"
@@ -24,6 +25,7 @@
 #include "store/MySqlConnection.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDateTime>
@@ -130,6 +132,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_session(new Ana
     const QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    applyTimeZoneSetting();
 }
 
 RecordDetailsDialog *MainWindow::detailsDialog() const
@@ -282,7 +285,8 @@ void MainWindow::showDetails(const QModelIndex &index)
     if (!index.isValid())
         return;
     delete m_detailsDialog;
-    m_detailsDialog = new RecordDetailsDialog(m_requestModel->record(index.row()), this);
+    m_detailsDialog =
+        new RecordDetailsDialog(m_requestModel->record(index.row()), m_session->query().timeZone, this);
     m_detailsDialog->setAttribute(Qt::WA_DeleteOnClose);
     m_detailsDialog->show();
 }
@@ -356,6 +360,17 @@ void MainWindow::createActions()
     preferences->setShortcut(QKeySequence::Preferences);
     preferences->setMenuRole(QAction::PreferencesRole);
     connect(preferences, &QAction::triggered, this, &MainWindow::showPreferences);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    auto *zones = new QActionGroup(this);
+    m_utcTime = view->addAction(tr("Times in &UTC"));
+    m_localTime = view->addAction(tr("&Local Time"));
+    for (QAction *action : {m_utcTime, m_localTime}) {
+        action->setCheckable(true);
+        zones->addAction(action);
+    }
+    connect(m_utcTime, &QAction::triggered, this, [this] { setLocalTime(false); });
+    connect(m_localTime, &QAction::triggered, this, [this] { setLocalTime(true); });
 
     QAction *findAction = new QAction(tr("Filter Requests"), this);
     findAction->setShortcut(QKeySequence::Find);
@@ -618,6 +633,7 @@ void MainWindow::openServerTable(const StoreLocation &location)
 
 void MainWindow::replaceRequestModel(RequestTableModel *model)
 {
+    model->setTimeZone(m_session->query().timeZone);
     m_table->setModel(model);
     delete m_requestModel;
     m_requestModel = model;
@@ -653,6 +669,29 @@ void MainWindow::applyAnalysisSettings()
     m_session->setStoreFolder(StoragePage::savedDesktopFolder());
 }
 
+void MainWindow::applyTimeZoneSetting()
+{
+    const QString name = QSettings().value(ZoneCalendar::settingKey()).toString();
+    QString error;
+    const QTimeZone zone = ZoneCalendar::zoneNamed(name, &error).value_or(QTimeZone::utc());
+    if (!error.isEmpty())
+        m_status->setText(tr("Times are in UTC: %1").arg(error));
+    const bool utc = ZoneCalendar(zone).isUtc() &&
+                     name.trimmed().compare(QLatin1String("local"), Qt::CaseInsensitive) != 0;
+    m_utcTime->setChecked(utc);
+    m_localTime->setChecked(!utc);
+    m_session->setTimeZone(zone);
+    m_requestModel->setTimeZone(zone);
+    rebuildChips();
+}
+
+void MainWindow::setLocalTime(bool local)
+{
+    QSettings().setValue(ZoneCalendar::settingKey(), local ? QStringLiteral("local") : QStringLiteral("UTC"));
+    applyTimeZoneSetting();
+    m_session->recheck(); // the buckets move: summarised again, off the GUI thread
+}
+
 void MainWindow::showPreferences()
 {
     auto *dialog = new PreferencesDialog(this);
@@ -660,6 +699,7 @@ void MainWindow::showPreferences()
     connect(dialog, &QDialog::accepted, this, [this] {
         applyAlertSettings();
         applyAnalysisSettings();
+        applyTimeZoneSetting();
         m_session->recheck();
     });
     dialog->open();
@@ -669,7 +709,7 @@ void MainWindow::showAlertRequests(const Alert &alert)
 {
     m_timeRange = alert.minute ? std::pair{*alert.minute, *alert.minute + 60}
                   : alert.hour ? std::pair{*alert.hour, *alert.hour + 3600}
-                               : std::pair{alert.day, alert.day + 86400};
+                               : std::pair{alert.day, ZoneCalendar(alert.timeZone).nextDay(alert.day)};
     m_dimensionFilters.clear();
     if (!alert.ip.isEmpty())
         m_dimensionFilters.append(DimensionFilter{QStringLiteral("remote_ip"), alert.ip, false});
@@ -780,13 +820,18 @@ void MainWindow::rebuildChips()
         static_cast<QHBoxLayout *>(layout)->insertWidget(position++, chip);
     };
     if (m_timeRange) {
-        const auto utc = [](qint64 secs) {
-            return QDateTime::fromSecsSinceEpoch(secs, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+        const ZoneCalendar calendar(m_session->query().timeZone);
+        const auto local = [&calendar](qint64 secs) {
+            return calendar.dateTime(secs).toString(QStringLiteral("yyyy-MM-dd HH:mm"));
         };
-        addChip(tr("Time: %1 – %2 UTC").arg(utc(m_timeRange->first), utc(m_timeRange->second)), [this] {
-            m_timeRange.reset();
-            applyFilters();
-        });
+        //: %1 and %2 are times, %3 the time zone (UTC, CET, ...)
+        addChip(tr("Time: %1 – %2 %3")
+                    .arg(local(m_timeRange->first), local(m_timeRange->second),
+                         calendar.abbreviations(m_timeRange->first, m_timeRange->second)),
+                [this] {
+                    m_timeRange.reset();
+                    applyFilters();
+                });
     }
     for (const DimensionFilter &filter : std::as_const(m_dimensionFilters)) {
         // The value is log content: shown elided, as plain text (QToolButton does not interpret markup).

@@ -93,6 +93,11 @@ public:
     AudienceView *audience() const { return m_audience; }
     ValueFilterBar *valueFilterBar() const { return m_valueFilterBar; }
     RejectedLinesDialog *rejectedLinesDialog() const;
+    // View ▸ Times in UTC / Local time: saves the choice (the setting the command line reads too),
+    // re-aggregates what is loaded off the GUI thread and shows every time in the new zone.
+    void setLocalTime(bool local);
+    QAction *utcTimeAction() const { return m_utcTime; }
+    QAction *localTimeAction() const { return m_localTime; }
 
 signals:
     void tableExported(qint64 rows, const QString &path, const QString &error);
@@ -128,6 +133,8 @@ private:
     // The attribution rules (attribution/rulesFile) and geo database (geo/*) the Preferences saved,
     // for the next summaries.
     void applyAnalysisSettings();
+    // The zone the saved setting names (UTC when none or unknown) for the session, table and menu.
+    void applyTimeZoneSetting();
     void forgetViewState();
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
@@ -177,6 +184,8 @@ private:
     QSet<QString> m_sortIndexes; // columns of the current store that have a sort index
     QThreadPool m_exportPool;    // waited for on destruction, so an export never outlives the window
     QPointer<RejectedLinesDialog> m_rejectedDialog;
+    QAction *m_utcTime = nullptr;
+    QAction *m_localTime = nullptr;
 };
 
 } // namespace BucketScope

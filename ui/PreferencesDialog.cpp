@@ -4,6 +4,7 @@
 #include "AttributionRulesPage.h"
 #include "PlainLabel.h"
 #include "StoragePage.h"
+#include "aggregation/ZoneCalendar.h"
 #include "geo/GeoDatabase.h"
 
 #include <QCheckBox>
@@ -181,6 +182,7 @@ PreferencesDialog::PreferencesDialog(QWidget *parent) : QDialog(parent)
     tabs->addTab(createGeoTab(), tr("Geo"));
     m_storage = new StoragePage(tabs);
     tabs->addTab(m_storage, tr("Storage"));
+    tabs->addTab(createTimeZoneTab(), tr("Time Zone"));
     m_error = plainLabel(QString(), this);
     m_error->setStyleSheet(QStringLiteral("color: #b00020"));
     if (!problems.isEmpty())
@@ -409,6 +411,26 @@ QString PreferencesDialog::errorText() const
     return m_error->text();
 }
 
+QWidget *PreferencesDialog::createTimeZoneTab()
+{
+    auto *page = new QWidget(this);
+    auto *form = new QFormLayout(page);
+    m_timeZone = new QComboBox(page);
+    m_timeZone->addItem(tr("UTC"), QStringLiteral("UTC"));
+    //: %1 is the system's time zone, e.g. Europe/Paris
+    m_timeZone->addItem(tr("Local time (%1)").arg(QString::fromUtf8(QTimeZone::systemTimeZoneId())),
+                        QStringLiteral("local"));
+    const QString saved = QSettings().value(ZoneCalendar::settingKey()).toString();
+    m_timeZone->setCurrentIndex(
+        saved.isEmpty() || saved.compare(QLatin1String("UTC"), Qt::CaseInsensitive) == 0 ? 0 : 1);
+    form->addRow(tr("Show times in:"), m_timeZone);
+    form->addRow(plainLabel(tr("Days and hours of the charts, the table's times and the days alerts judge "
+                               "follow this zone, daylight saving time included. The command line uses it "
+                               "too unless given --time-zone."),
+                            page));
+    return page;
+}
+
 QString PreferencesDialog::targetPath(const QString &setting, const QString &fileName)
 {
     const QString named = QSettings().value(setting).toString();
@@ -490,6 +512,12 @@ bool PreferencesDialog::save(QString *error)
     settings.setValue(geoEnabledSetting(), m_geoEnabled->isChecked());
     settings.setValue(geoDatabasesSetting(), geoFiles());
     m_storage->save();
+    // A saved IANA name other than the two choices is kept unless the choice changed.
+    const QString savedZone = settings.value(ZoneCalendar::settingKey()).toString();
+    const bool savedIsUtc =
+        savedZone.isEmpty() || savedZone.compare(QLatin1String("UTC"), Qt::CaseInsensitive) == 0;
+    if (savedIsUtc != (m_timeZone->currentData().toString() == QLatin1String("UTC")))
+        settings.setValue(ZoneCalendar::settingKey(), m_timeZone->currentData().toString());
     return true;
 }
 

@@ -57,6 +57,8 @@ public:
     StoragePage *storagePage() const { return m_storage; }
     QCheckBox *geoCheck() const { return m_geoEnabled; }
     QLineEdit *geoFilesEdit() const { return m_geoFiles; }
+    // Times in UTC or in the system's zone (the View menu switches the same setting).
+    QComboBox *timeZoneBox() const { return m_timeZone; }
     // What the Geo tab's files would give: the database's description, or why there is none.
     QString geoStatus() const;
 
@@ -81,6 +83,7 @@ private:
     QWidget *createCostTab(const PricingProfile &loaded);
     QWidget *createAlertsTab();
     QWidget *createGeoTab();
+    QWidget *createTimeZoneTab();
     QStringList geoFiles() const;
     void updateGeoStatus();
     QDoubleSpinBox *createPriceBox(double value, QWidget *parent) const;
@@ -88,6 +91,7 @@ private:
     // The file a setting names, or `fileName` in the app's config folder when it names none.
     static QString targetPath(const QString &setting, const QString &fileName);
 
+    QComboBox *m_timeZone = nullptr; // data: "UTC" or "local" (ZoneCalendar::settingKey())
     QCheckBox *m_geoEnabled = nullptr;
     QLineEdit *m_geoFiles = nullptr;
     QLabel *m_geoStatus = nullptr;

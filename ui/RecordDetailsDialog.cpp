@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "RecordDetailsDialog.h"
 
+#include "aggregation/ZoneCalendar.h"
 #include "charts/Formatting.h"
 
 #include <QDateTime>
@@ -12,7 +13,8 @@
 
 namespace BucketScope {
 
-RecordDetailsDialog::RecordDetailsDialog(const QSqlRecord &record, QWidget *parent) : QDialog(parent)
+RecordDetailsDialog::RecordDetailsDialog(const QSqlRecord &record, const QTimeZone &zone, QWidget *parent)
+    : QDialog(parent)
 {
     setWindowTitle(tr("Request details"));
     resize(800, 640);
@@ -27,8 +29,13 @@ RecordDetailsDialog::RecordDetailsDialog(const QSqlRecord &record, QWidget *pare
         const QString name = record.fieldName(i);
         const QVariant value = record.value(i);
         QString text = value.isNull() ? QStringLiteral("-") : value.toString();
-        if (name == QLatin1String("time") && !value.isNull())
-            text = QDateTime::fromSecsSinceEpoch(value.toLongLong(), Qt::UTC).toString(Qt::ISODate);
+        if (name == QLatin1String("time") && !value.isNull()) {
+            const ZoneCalendar calendar(zone);
+            text = calendar.dateTime(value.toLongLong()).toString(Qt::ISODate);
+            if (!calendar.isUtc())
+                text += QStringLiteral(" (%1)").arg(
+                    QDateTime::fromSecsSinceEpoch(value.toLongLong(), Qt::UTC).toString(Qt::ISODate));
+        }
         m_table->setItem(i, 0, new QTableWidgetItem(name));
         auto *item = new QTableWidgetItem(text);
         item->setToolTip(Formatting::plainTextToolTip(text)); // log text: verbatim, never markup

@@ -3,6 +3,7 @@
 
 #include <QDialog>
 #include <QSqlRecord>
+#include <QTimeZone>
 
 class QTableWidget;
 
@@ -13,7 +14,9 @@ class RecordDetailsDialog : public QDialog
 {
     Q_OBJECT
 public:
-    explicit RecordDetailsDialog(const QSqlRecord &record, QWidget *parent = nullptr);
+    // The time is shown in `zone` (ISO 8601 with its offset) and in UTC.
+    explicit RecordDetailsDialog(const QSqlRecord &record, const QTimeZone &zone = QTimeZone::utc(),
+                                 QWidget *parent = nullptr);
 
     QTableWidget *table() const { return m_table; }
 

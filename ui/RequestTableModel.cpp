@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "RequestTableModel.h"
 
+#include "aggregation/ZoneCalendar.h"
 #include "charts/Formatting.h"
 
 #include <QDateTime>
@@ -202,6 +203,15 @@ QString RequestTableModel::selectStatement() const
     return statement;
 }
 
+void RequestTableModel::setTimeZone(const QTimeZone &zone)
+{
+    if (zone == m_timeZone)
+        return;
+    m_timeZone = zone;
+    if (m_timeColumn >= 0 && rowCount() > 0)
+        emit dataChanged(index(0, m_timeColumn), index(rowCount() - 1, m_timeColumn), {Qt::DisplayRole});
+}
+
 QVariant RequestTableModel::data(const QModelIndex &index, int role) const
 {
     if (role == Qt::DisplayRole && index.isValid()) {
@@ -209,7 +219,7 @@ QVariant RequestTableModel::data(const QModelIndex &index, int role) const
         if (raw.isNull())
             return QStringLiteral("-");
         if (index.column() == m_timeColumn)
-            return QDateTime::fromSecsSinceEpoch(raw.toLongLong(), Qt::UTC).toString(Qt::ISODate);
+            return ZoneCalendar(m_timeZone).dateTime(raw.toLongLong()).toString(Qt::ISODate);
         if (m_byteColumns.contains(index.column()))
             return Formatting::bytes(raw.toLongLong());
         return raw;

@@ -4,13 +4,14 @@
 #include "aggregation/Aggregator.h"
 
 #include <QSqlTableModel>
+#include <QTimeZone>
 
 #include <optional>
 
 namespace BucketScope {
 
 // The request table: a read-only QSqlTableModel over the store's request_rows view, on a connection of
-// its own. Sizes are shown in human units and times in UTC; the raw values stay available under
+// its own. Sizes are shown in human units and times in the chosen zone; the raw values stay available under
 // Qt::EditRole for sorting, copying and tests. Filters are compiled to SQL with driver-escaped values,
 // never by pasting user text into SQL.
 class RequestTableModel : public QSqlTableModel
@@ -41,6 +42,11 @@ public:
     // Status class, minimum total time and minimum bytes sent (the filter bar's number filters).
     void setValueFilters(const ValueFilters &values);
 
+    // The zone the time column is shown in (ISO 8601 with its offset); sorting and filtering stay on
+    // the raw epoch seconds (Qt::EditRole).
+    void setTimeZone(const QTimeZone &zone);
+    QTimeZone timeZone() const { return m_timeZone; }
+
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     Qt::ItemFlags flags(const QModelIndex &index) const override;
 
@@ -69,6 +75,7 @@ private:
     QList<DimensionFilter> m_dimensionFilters;
     ValueFilters m_valueFilters;
     int m_timeColumn = -1;
+    QTimeZone m_timeZone = QTimeZone::utc();
     QList<int> m_byteColumns;
     int m_serverRowLimit = kDefaultServerRowLimit;
 };

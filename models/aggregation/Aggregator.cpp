@@ -5,6 +5,7 @@
 #include "CountedValues.h"
 #include "DerivedDimensions.h"
 #include "ServerAggregator.h"
+#include "ZoneCalendar.h"
 #include "cost/CostModel.h"
 #include "cost/RequestClass.h"
 #include "store/MySqlStore.h"
@@ -117,14 +118,6 @@ void countStatus(StatusCounts &counts, std::optional<int> status)
         ++counts.none; // outside 1xx-5xx: not an HTTP status S3 writes
         break;
     }
-}
-
-qint64 floorTo(qint64 time, qint64 step)
-{
-    qint64 quotient = time / step;
-    if (time % step < 0)
-        --quotient;
-    return quotient * step;
 }
 
 QList<RankedItem> top(const StringMap<Counter> &map, int count, bool byBytes)
@@ -433,6 +426,8 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
 
     // Whether an address is a CDN's is decided once per distinct address id, kept in its counter.
     const bool findCdnPulls = audience.geoAvailable();
+    // Hours and days of the query's zone; this scan's own cursor (the scans run on two threads).
+    ZoneCalendar::Cursor zone{ZoneCalendar(query.timeZone)};
 
     int rc;
     while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
@@ -503,9 +498,9 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
         if (time) {
             out.firstTime = out.firstTime ? std::min(*out.firstTime, *time) : *time;
             out.lastTime = out.lastTime ? std::max(*out.lastTime, *time) : *time;
-            const qint64 day = floorTo(*time, 86400);
+            const qint64 day = zone.dayStart(*time);
             for (auto [bucket, map] :
-                 {std::pair{day, &out.days}, std::pair{floorTo(*time, 3600), &out.hours}}) {
+                 {std::pair{day, &out.days}, std::pair{zone.hourStart(*time), &out.hours}}) {
                 BucketAccumulator &accumulator = (*map)[bucket];
                 ++accumulator.requests;
                 accumulator.bytesSent += bytes;
@@ -617,6 +612,7 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
     LogStore &store = *embedded;
     Summary summary;
     summary.store = store.totals();
+    summary.timeZone = requested.timeZone;
 
     qint64 minId = 0, maxId = -1;
     {

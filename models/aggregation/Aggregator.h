@@ -7,6 +7,7 @@
 #include "ValueFilters.h"
 
 #include <QStringList>
+#include <QTimeZone>
 
 #include <optional>
 
@@ -31,6 +32,8 @@ struct SummaryQuery
     // GeoDatabase::open), or none at all.
     QStringList geoDatabases;
     bool geoLookups = true;
+    // Days and hours are this zone's calendar days and clock hours (ZoneCalendar), DST included.
+    QTimeZone timeZone = QTimeZone::utc();
 };
 
 // Computes every number the views and the command line show, in one pass over the matching rows, so

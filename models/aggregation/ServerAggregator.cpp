@@ -4,6 +4,7 @@
 #include "AudienceBuilder.h"
 #include "CountedValues.h"
 #include "DerivedDimensions.h"
+#include "ZoneCalendar.h"
 #include "cost/CostModel.h"
 #include "cost/RequestClass.h"
 #include "store/MySqlConnection.h"
@@ -107,6 +108,49 @@ StatusCounts statusFrom(const QSqlQuery &row, int column, qint64 requests)
     return status;
 }
 
+// The clock hour and the local day of a row in the query's zone, as SQL over request_time: a CASE over
+// the zone's offset spans between the first and last request, with every number bound (the SQL text is
+// the same for every zone and range). Computes exactly what ZoneCalendar::Span does for the embedded
+// store: the hour's UTC start, cut to its span; the day as days since 1970-01-01 of the local date,
+// turned into its UTC start here with ZoneCalendar::startOfLocalDay.
+struct ZoneBuckets
+{
+    QString hourSql, daySql;
+    QVariantList hourValues, dayValues;
+
+    ZoneBuckets(const ZoneCalendar &calendar, std::optional<qint64> first, std::optional<qint64> last)
+    {
+        const QList<ZoneCalendar::Span> spans =
+            first && last ? calendar.spans(*first, *last) : QList<ZoneCalendar::Span>{ZoneCalendar::Span{}};
+        // One span (UTC, a fixed offset, or no transition in the data) needs no CASE.
+        const bool single = spans.size() == 1;
+        QString hour = single ? QString() : QStringLiteral("CASE");
+        QString offset = single ? QString() : QStringLiteral("CASE");
+        for (qsizetype i = 0; i < spans.size(); ++i) {
+            const ZoneCalendar::Span &span = spans.at(i);
+            const QString hourOfSpan =
+                QStringLiteral("GREATEST(FLOOR((request_time + ?) / 3600) * 3600 - ?, ?)");
+            if (single) {
+                hour = hourOfSpan;
+                offset = QStringLiteral("?");
+            } else if (i + 1 == spans.size()) {
+                hour += QStringLiteral(" ELSE ") + hourOfSpan + QStringLiteral(" END");
+                offset += QStringLiteral(" ELSE ? END");
+            } else {
+                hour += QStringLiteral(" WHEN request_time < ? THEN ") + hourOfSpan;
+                offset += QStringLiteral(" WHEN request_time < ? THEN ?");
+                hourValues << QVariant(span.to);
+                dayValues << QVariant(span.to);
+            }
+            hourValues << QVariant(qint64(span.offset)) << QVariant(qint64(span.offset))
+                       << QVariant(span.from);
+            dayValues << QVariant(qint64(span.offset));
+        }
+        hourSql = hour;
+        daySql = QStringLiteral("FLOOR((request_time + %1) / 86400)").arg(offset);
+    }
+};
+
 class Queries
 {
 public:
@@ -116,13 +160,18 @@ public:
     }
 
     // Runs `select` with the shared condition; "%WHERE%" in it stands for the condition.
-    bool run(QSqlQuery &query, QString select, const QVariantList &extraValues = {})
+    // `leadingValues` are bound before the condition's (placeholders in the select list), `extraValues`
+    // after them.
+    bool run(QSqlQuery &query, QString select, const QVariantList &extraValues = {},
+             const QVariantList &leadingValues = {})
     {
         query = QSqlQuery(m_database);
         query.setForwardOnly(true);
         select.replace(QStringLiteral("%WHERE%"), m_condition.sql);
         if (!query.prepare(select))
             return fail(query);
+        for (const QVariant &value : leadingValues)
+            query.addBindValue(value);
         for (const QVariant &value : m_condition.values)
             query.addBindValue(value);
         for (const QVariant &value : extraValues)
@@ -431,12 +480,19 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
         summary.status = statusFrom(row, 5, summary.requests);
     }
 
-    // Per hour and per day; latency histograms per hour, folded into days and the total.
+    // Per hour and per day of the query's zone; latency histograms per hour, folded into days (an hour
+    // lies within one local day) and the total.
+    const ZoneCalendar calendar(query.timeZone);
+    summary.timeZone = query.timeZone;
+    const ZoneBuckets zone(calendar, summary.firstTime, summary.lastTime);
+    ZoneCalendar::Cursor days(calendar);
     std::map<qint64, CountedValues> hourLatencies, dayLatencies;
     CountedValues allLatencies;
-    if (!queries.run(
-            row, QStringLiteral("SELECT FLOOR(request_time / 3600), total_time_ms, COUNT(*) FROM requests "
-                                "WHERE %WHERE% AND total_time_ms IS NOT NULL GROUP BY 1, 2")))
+    if (!queries.run(row,
+                     QStringLiteral("SELECT %1, total_time_ms, COUNT(*) FROM requests WHERE %WHERE% AND "
+                                    "total_time_ms IS NOT NULL GROUP BY 1, 2")
+                         .arg(zone.hourSql),
+                     {}, zone.hourValues))
         return failed();
     while (row.next()) {
         const qint64 value = row.value(1).toLongLong();
@@ -447,31 +503,31 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
         const qint64 hour = row.value(0).toLongLong();
         auto &forHour = hourLatencies.try_emplace(hour, CountedValues::kSmallBuffer).first->second;
         forHour.add(value, count);
-        const qint64 day = hour >= 0 ? hour / 24 : (hour - 23) / 24;
-        dayLatencies.try_emplace(day, CountedValues::kSmallBuffer).first->second.add(value, count);
+        dayLatencies.try_emplace(days.dayStart(hour), CountedValues::kSmallBuffer)
+            .first->second.add(value, count);
     }
     summary.latency = Aggregator::latencyOf(allLatencies);
 
-    for (const auto &[step, buckets, latencies] :
-         {std::tuple{qint64(86400), &summary.days, &dayLatencies},
-          std::tuple{qint64(3600), &summary.hours, &hourLatencies}}) {
-        if (!queries.run(row, QStringLiteral(
-                                  "SELECT FLOOR(request_time / %1), COUNT(*), COALESCE(SUM(bytes_sent), 0), "
-                                  "COUNT(DISTINCT remote_ip_ref), ")
-                                      .arg(step) +
-                                  kStatusColumns +
-                                  QStringLiteral(" FROM requests WHERE %WHERE% AND request_time IS NOT NULL "
-                                                 "GROUP BY 1 ORDER BY 1")))
+    for (const auto &[daily, buckets, latencies] : {std::tuple{true, &summary.days, &dayLatencies},
+                                                    std::tuple{false, &summary.hours, &hourLatencies}}) {
+        if (!queries.run(row,
+                         QStringLiteral("SELECT %1, COUNT(*), COALESCE(SUM(bytes_sent), 0), "
+                                        "COUNT(DISTINCT remote_ip_ref), ")
+                                 .arg(daily ? zone.daySql : zone.hourSql) +
+                             kStatusColumns +
+                             QStringLiteral(" FROM requests WHERE %WHERE% AND request_time IS NOT NULL "
+                                            "GROUP BY 1 ORDER BY 1"),
+                         {}, daily ? zone.dayValues : zone.hourValues))
             return failed();
         while (row.next()) {
             TimeBucket bucket;
             const qint64 index = row.value(0).toLongLong();
-            bucket.start = index * step;
+            bucket.start = daily ? calendar.startOfLocalDay(index) : index;
             bucket.requests = row.value(1).toLongLong();
             bucket.bytesSent = row.value(2).toLongLong();
             bucket.uniqueIps = row.value(3).toLongLong();
             bucket.status = statusFrom(row, 4, bucket.requests);
-            const auto found = latencies->find(index);
+            const auto found = latencies->find(bucket.start);
             if (found != latencies->end())
                 bucket.latency = Aggregator::latencyOf(found->second);
             buckets->append(bucket);
@@ -525,9 +581,11 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
     });
 
     // Requests per billing class, per hour (and so per day).
-    if (!queries.run(
-            row, QStringLiteral("SELECT FLOOR(request_time / 3600), operation_ref, COUNT(*) FROM requests "
-                                "WHERE %WHERE% AND request_time IS NOT NULL GROUP BY 1, 2")))
+    if (!queries.run(row,
+                     QStringLiteral("SELECT %1, operation_ref, COUNT(*) FROM requests WHERE %WHERE% AND "
+                                    "request_time IS NOT NULL GROUP BY 1, 2")
+                         .arg(zone.hourSql),
+                     {}, zone.hourValues))
         return failed();
     std::map<qint64, std::pair<qint64, qint64>> hourClasses, dayClasses;
     while (row.next()) {
@@ -536,9 +594,9 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
             row.isNull(1) ? std::nullopt : std::optional<qint64>(row.value(1).toLongLong());
         const RequestClass::Kind kind = classOf(operation);
         const qint64 count = row.value(2).toLongLong();
-        auto &forHour = hourClasses[hour * 3600];
+        auto &forHour = hourClasses[hour];
         countClass(forHour.first, forHour.second, kind, count);
-        auto &forDay = dayClasses[(hour >= 0 ? hour / 24 : (hour - 23) / 24) * 86400];
+        auto &forDay = dayClasses[days.dayStart(hour)];
         countClass(forDay.first, forDay.second, kind, count);
     }
     for (auto [buckets, counts] :
@@ -565,9 +623,9 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
     // looks at them.
     const bool byRequester = query.attribution.looksAt(Attribution::Field::Requester);
     const bool byUserAgent = query.attribution.looksAt(Attribution::Field::UserAgent);
-    QString groupSql =
-        QStringLiteral("SELECT FLOOR(request_time / 86400), referer_ref, object_key_ref, COUNT(*), "
-                       "COALESCE(SUM(bytes_sent), 0), operation_ref");
+    QString groupSql = QStringLiteral("SELECT %1, referer_ref, object_key_ref, COUNT(*), "
+                                      "COALESCE(SUM(bytes_sent), 0), operation_ref")
+                           .arg(zone.daySql);
     QString groupBy = QStringLiteral(" GROUP BY 1, 2, 3, 6");
     int column = 6;
     const int requesterColumn = byRequester ? column++ : -1;
@@ -580,7 +638,8 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
         groupSql += QStringLiteral(", user_agent_ref");
         groupBy += QStringLiteral(", %1").arg(userAgentColumn + 1);
     }
-    if (!queries.run(row, groupSql + QStringLiteral(" FROM requests WHERE %WHERE%") + groupBy))
+    if (!queries.run(row, groupSql + QStringLiteral(" FROM requests WHERE %WHERE%") + groupBy, {},
+                     zone.dayValues))
         return failed();
     struct Group
     {
@@ -638,8 +697,9 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
         total.requests += group.requests;
         total.bytesSent += group.bytesSent;
         if (group.day) {
-            ApplicationDay &day = applicationDays[{*group.day * 86400, application}];
-            day.day = *group.day * 86400;
+            const qint64 dayStart = calendar.startOfLocalDay(*group.day);
+            ApplicationDay &day = applicationDays[{dayStart, application}];
+            day.day = dayStart;
             day.application = total.name;
             day.requests += group.requests;
             day.bytesSent += group.bytesSent;

@@ -8,6 +8,7 @@
 #include <QList>
 #include <QMetaType>
 #include <QString>
+#include <QTimeZone>
 
 #include <optional>
 
@@ -40,7 +41,7 @@ struct LatencyStats
 
 struct TimeBucket
 {
-    qint64 start = 0; // epoch seconds UTC of the bucket's first second
+    qint64 start = 0; // epoch seconds of the bucket's first second (hours and days of Summary::timeZone)
     qint64 requests = 0;
     qint64 bytesSent = 0;
     double costUsd = 0;
@@ -62,7 +63,7 @@ struct RankedItem
 
 struct ApplicationDay
 {
-    qint64 day = 0; // epoch seconds of 00:00 UTC
+    qint64 day = 0; // epoch seconds of 00:00 in Summary::timeZone
     QString application;
     qint64 requests = 0;
     qint64 bytesSent = 0;
@@ -107,8 +108,8 @@ struct Audience
 // Month to date and the projected month end of the month of one day, as CostModel computes them.
 struct MonthCost
 {
-    qint64 monthStart = 0; // epoch seconds of the 1st, 00:00 UTC
-    qint64 throughDay = 0; // the last day counted (epoch seconds of 00:00 UTC)
+    qint64 monthStart = 0; // epoch seconds of the 1st, 00:00 in Summary::timeZone
+    qint64 throughDay = 0; // the last day counted (epoch seconds of its 00:00)
     double monthToDateUsd = 0;
     int daysWithData = 0; // days of the month up to throughDay that have requests
     int daysInMonth = 0;
@@ -146,6 +147,8 @@ struct Summary
     // so the request table can show exactly the requests counted here.
     QList<DimensionFilter> filters;
     ValueFilters values;
+    // The zone the days, hours, application days and months above are calendar days and clock hours of.
+    QTimeZone timeZone = QTimeZone::utc();
 
     static constexpr int kNetworkCount = 50;
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "SummaryJson.h"
 
+#include "ZoneCalendar.h"
 #include "cost/CostModel.h"
 
 #include <QDateTime>
@@ -55,14 +56,16 @@ QJsonArray rankedJson(const QList<RankedItem> &items, const QString &nameField, 
     return array;
 }
 
-QJsonObject bucketJson(const TimeBucket &bucket, bool day)
+// Days carry the zone's local date, hours the UTC instant; both the epoch seconds of their start (a
+// local day's start is not 00:00 UTC).
+QJsonObject bucketJson(const TimeBucket &bucket, bool day, const ZoneCalendar &calendar)
 {
     QJsonObject object;
     if (day)
-        object.insert(QStringLiteral("date"),
-                      QDateTime::fromSecsSinceEpoch(bucket.start, Qt::UTC).date().toString(Qt::ISODate));
+        object.insert(QStringLiteral("date"), calendar.dateOf(bucket.start).toString(Qt::ISODate));
     else
         object.insert(QStringLiteral("hour"), SummaryJson::isoTime(bucket.start));
+    object.insert(QStringLiteral("start"), bucket.start);
     object.insert(QStringLiteral("requests"), bucket.requests);
     object.insert(QStringLiteral("bytes_sent"), bucket.bytesSent);
     object.insert(QStringLiteral("cost_usd"), rounded(bucket.costUsd, 6));
@@ -75,9 +78,9 @@ QJsonObject bucketJson(const TimeBucket &bucket, bool day)
     return object;
 }
 
-QString isoDate(qint64 epochSeconds)
+QString isoDate(qint64 epochSeconds, const ZoneCalendar &calendar)
 {
-    return QDateTime::fromSecsSinceEpoch(epochSeconds, Qt::UTC).date().toString(Qt::ISODate);
+    return calendar.dateOf(epochSeconds).toString(Qt::ISODate);
 }
 
 } // namespace
@@ -92,8 +95,9 @@ QJsonObject SummaryJson::costJson(const Summary &summary)
             cost.insert(QLatin1String(key), QJsonValue());
     } else {
         const MonthCost &month = *summary.month;
-        cost.insert(QStringLiteral("month"), isoDate(month.monthStart).left(7));
-        cost.insert(QStringLiteral("through"), isoDate(month.throughDay));
+        const ZoneCalendar calendar(summary.timeZone);
+        cost.insert(QStringLiteral("month"), isoDate(month.monthStart, calendar).left(7));
+        cost.insert(QStringLiteral("through"), isoDate(month.throughDay, calendar));
         cost.insert(QStringLiteral("month_to_date_usd"), rounded(month.monthToDateUsd, 6));
         cost.insert(QStringLiteral("days_with_data"), month.daysWithData);
         cost.insert(QStringLiteral("days_in_month"), month.daysInMonth);
@@ -138,7 +142,9 @@ QString SummaryJson::isoTime(qint64 epochSeconds)
 
 QJsonObject SummaryJson::toJson(const Summary &summary)
 {
+    const ZoneCalendar calendar(summary.timeZone);
     QJsonObject json;
+    json.insert(QStringLiteral("time_zone"), calendar.id());
     json.insert(QStringLiteral("records"), summary.store.records);
     json.insert(QStringLiteral("rejected"), summary.store.rejected);
     json.insert(QStringLiteral("duplicates"), summary.store.duplicates);
@@ -158,26 +164,24 @@ QJsonObject SummaryJson::toJson(const Summary &summary)
 
     QJsonArray days;
     for (const TimeBucket &day : summary.days)
-        days.append(bucketJson(day, true));
+        days.append(bucketJson(day, true, calendar));
     json.insert(QStringLiteral("days"), days);
     QJsonArray hours;
     for (const TimeBucket &hour : summary.hours)
-        hours.append(bucketJson(hour, false));
+        hours.append(bucketJson(hour, false, calendar));
     json.insert(QStringLiteral("hours"), hours);
 
     json.insert(QStringLiteral("applications"),
                 rankedJson(summary.applications, QStringLiteral("application"), true));
     QJsonArray applicationDays;
     for (const ApplicationDay &row : summary.applicationDays)
-        applicationDays.append(
-            QJsonObject{{QStringLiteral("date"),
-                         QDateTime::fromSecsSinceEpoch(row.day, Qt::UTC).date().toString(Qt::ISODate)},
-                        {QStringLiteral("application"), row.application},
-                        {QStringLiteral("requests"), row.requests},
-                        {QStringLiteral("bytes_sent"), row.bytesSent},
-                        {QStringLiteral("cost_usd"), rounded(row.costUsd, 6)},
-                        {QStringLiteral("get_class_requests"), row.getClassRequests},
-                        {QStringLiteral("put_class_requests"), row.putClassRequests}});
+        applicationDays.append(QJsonObject{{QStringLiteral("date"), isoDate(row.day, calendar)},
+                                           {QStringLiteral("application"), row.application},
+                                           {QStringLiteral("requests"), row.requests},
+                                           {QStringLiteral("bytes_sent"), row.bytesSent},
+                                           {QStringLiteral("cost_usd"), rounded(row.costUsd, 6)},
+                                           {QStringLiteral("get_class_requests"), row.getClassRequests},
+                                           {QStringLiteral("put_class_requests"), row.putClassRequests}});
     json.insert(QStringLiteral("application_days"), applicationDays);
 
     json.insert(QStringLiteral("top_keys"), rankedJson(summary.topKeys, QStringLiteral("key")));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "Alert.h"
 
-#include <QDateTime>
+#include "aggregation/ZoneCalendar.h"
 
 #include <cmath>
 
@@ -28,7 +28,7 @@ QString Alert::scope() const
 
 QString Alert::date() const
 {
-    return QDateTime::fromSecsSinceEpoch(day, Qt::UTC).date().toString(Qt::ISODate);
+    return ZoneCalendar(timeZone).dateOf(day).toString(Qt::ISODate);
 }
 
 QJsonObject Alert::toJson() const
@@ -41,26 +41,28 @@ QJsonObject Alert::toJson() const
                      {QStringLiteral("date"), date()}};
     if (!ip.isEmpty())
         json.insert(QStringLiteral("ip"), ip);
+    // ISO 8601 with the zone's offset ("Z" in UTC).
+    const ZoneCalendar calendar(timeZone);
     if (hour)
-        json.insert(QStringLiteral("hour"),
-                    QDateTime::fromSecsSinceEpoch(*hour, Qt::UTC).toString(Qt::ISODate));
+        json.insert(QStringLiteral("hour"), calendar.dateTime(*hour).toString(Qt::ISODate));
     if (minute)
-        json.insert(QStringLiteral("minute"),
-                    QDateTime::fromSecsSinceEpoch(*minute, Qt::UTC).toString(Qt::ISODate));
+        json.insert(QStringLiteral("minute"), calendar.dateTime(*minute).toString(Qt::ISODate));
     return json;
 }
 
 QString Alert::message() const
 {
+    const ZoneCalendar calendar(timeZone);
+    auto clock = [&calendar](qint64 time) -> QString {
+        return calendar.dateTime(time).toString(QStringLiteral("HH:mm ")) + calendar.abbreviation(time);
+    };
     QString subject = scope();
     if (!ip.isEmpty())
         subject += QStringLiteral(", IP ") + ip;
     if (hour)
-        subject += QStringLiteral(", hour ") +
-                   QDateTime::fromSecsSinceEpoch(*hour, Qt::UTC).toString(QStringLiteral("HH:mm 'UTC'"));
+        subject += QStringLiteral(", hour ") + clock(*hour);
     if (minute)
-        subject += QStringLiteral(", minute ") +
-                   QDateTime::fromSecsSinceEpoch(*minute, Qt::UTC).toString(QStringLiteral("HH:mm 'UTC'"));
+        subject += QStringLiteral(", minute ") + clock(*minute);
     return QStringLiteral("%1 (%2) on %3: %4 %5 > %6 %5")
         .arg(rule, subject, date(), number(value), unit, number(threshold));
 }

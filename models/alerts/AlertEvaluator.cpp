@@ -2,6 +2,7 @@
 #include "AlertEvaluator.h"
 
 #include "aggregation/Aggregator.h"
+#include "aggregation/ZoneCalendar.h"
 
 #include "AbuseQueries.h"
 #include "cost/CostModel.h"
@@ -16,7 +17,6 @@ namespace BucketScope {
 
 namespace {
 
-constexpr qint64 kDay = 86400;
 constexpr double kBytesPerGiB = 1073741824.0;
 
 const TimeBucket *bucketOf(const Summary &summary, qint64 day)
@@ -28,29 +28,34 @@ const TimeBucket *bucketOf(const Summary &summary, qint64 day)
     return nullptr;
 }
 
-QString isoDate(qint64 day)
-{
-    return QDateTime::fromSecsSinceEpoch(day, Qt::UTC).date().toString(Qt::ISODate);
-}
-
 } // namespace
 
-std::pair<qint64, qint64> AlertEvaluator::rangeFor(const AlertRules &rules, qint64 day)
+qint64 AlertEvaluator::dayOf(qint64 time, const QTimeZone &zone)
 {
-    qint64 from = CostModel::monthStartOf(day);
+    return ZoneCalendar(zone).dayStart(time);
+}
+
+std::pair<qint64, qint64> AlertEvaluator::rangeFor(const AlertRules &rules, qint64 day, const QTimeZone &zone)
+{
+    const ZoneCalendar calendar(zone);
+    qint64 from = calendar.monthStart(day);
     for (const AlertRules::Rule &rule : rules.rules()) {
         if (rule.type == AlertRules::Type::UniqueIpSpike)
-            from = std::min(from, day - qint64(rule.trailingDays) * kDay);
+            from = std::min(from, calendar.addDays(day, -rule.trailingDays));
     }
-    return {from, day + kDay};
+    return {from, calendar.nextDay(day)};
 }
 
 std::optional<AlertEvaluator::Result> AlertEvaluator::evaluate(const AlertRules &rules,
                                                                const PricingProfile &pricing, qint64 day,
                                                                const SummaryProvider &summaries,
-                                                               const AbuseQueries *abuse, QString *error)
+                                                               const AbuseQueries *abuse, QString *error,
+                                                               const QTimeZone &zone)
 {
-    const std::pair<qint64, qint64> range = rangeFor(rules, day);
+    const ZoneCalendar calendar(zone);
+    const qint64 dayEnd = calendar.nextDay(day);
+    auto isoDate = [&calendar](qint64 time) { return calendar.dateOf(time).toString(Qt::ISODate); };
+    const std::pair<qint64, qint64> range = rangeFor(rules, day, zone);
     QHash<QString, Summary> byScope; // "" is the whole store
     auto summaryFor = [&](const QString &application) -> const Summary * {
         auto it = byScope.find(application);
@@ -99,6 +104,7 @@ std::optional<AlertEvaluator::Result> AlertEvaluator::evaluate(const AlertRules 
             alert.unit = AlertRules::unitOf(rule.type);
             alert.application = rule.application;
             alert.day = day;
+            alert.timeZone = zone;
             result.alerts.append(alert);
             return &result.alerts.last();
         };
@@ -112,8 +118,8 @@ std::optional<AlertEvaluator::Result> AlertEvaluator::evaluate(const AlertRules 
             }
             if (rule.type == AlertRules::Type::IpDistinctKeysPerHour) {
                 // Distinct keys are whole numbers: "more than 1000.5" is "at least 1001".
-                const auto ips = abuse->distinctKeysPerHourAbove(
-                    day, day + kDay, qint64(std::floor(*threshold)), kMaxIpAlertsPerRule, error);
+                const auto ips = abuse->distinctKeysPerHourAbove(day, dayEnd, qint64(std::floor(*threshold)),
+                                                                 kMaxIpAlertsPerRule, error);
                 if (!ips)
                     return std::nullopt;
                 for (const AbuseQueries::IpHourKeys &ip : *ips) {
@@ -123,8 +129,8 @@ std::optional<AlertEvaluator::Result> AlertEvaluator::evaluate(const AlertRules 
                 }
             } else if (rule.type == AlertRules::Type::IpProbingPerMinute) {
                 // Whole responses, strict: "more than 30" is "at least 31".
-                const auto bursts = abuse->errorBurstsAbove(
-                    day, day + kDay, qint64(std::floor(*threshold)) + 1, kMaxIpAlertsPerRule, error);
+                const auto bursts = abuse->errorBurstsAbove(day, dayEnd, qint64(std::floor(*threshold)) + 1,
+                                                            kMaxIpAlertsPerRule, error);
                 if (!bursts)
                     return std::nullopt;
                 for (const AbuseQueries::IpErrorBurst &burst : *bursts) {
@@ -143,7 +149,7 @@ std::optional<AlertEvaluator::Result> AlertEvaluator::evaluate(const AlertRules 
                 const qint64 candidateBytes = std::max<qint64>(
                     0, qint64(std::floor(*threshold / 100.0 * double(allDay->bytesSent))) - 1);
                 const auto ips =
-                    abuse->bytesPerIpFrom(day, day + kDay, candidateBytes, kMaxIpAlertsPerRule, error);
+                    abuse->bytesPerIpFrom(day, dayEnd, candidateBytes, kMaxIpAlertsPerRule, error);
                 if (!ips)
                     return std::nullopt;
                 for (const AbuseQueries::IpBytes &ip : *ips) {
@@ -184,7 +190,7 @@ std::optional<AlertEvaluator::Result> AlertEvaluator::evaluate(const AlertRules 
             qint64 total = 0;
             int days = 0;
             for (const TimeBucket &earlier : scoped->days) {
-                if (earlier.start >= day - qint64(rule.trailingDays) * kDay && earlier.start < day &&
+                if (earlier.start >= calendar.addDays(day, -rule.trailingDays) && earlier.start < day &&
                     earlier.requests > 0) {
                     total += earlier.uniqueIps;
                     ++days;
@@ -220,21 +226,22 @@ std::optional<AlertEvaluator::Result> AlertEvaluator::evaluate(const AlertRules 
     return result;
 }
 
-AlertEvaluator::SummaryProvider AlertEvaluator::summariesOf(RecordStore &store,
-                                                            const Attribution &attribution)
+AlertEvaluator::SummaryProvider
+AlertEvaluator::summariesOf(RecordStore &store, const Attribution &attribution, const QTimeZone &zone)
 {
-    return
-        [&store, attribution](std::pair<qint64, qint64> range, const QString &application, QString *error) {
-            SummaryQuery query;
-            query.from = range.first;
-            query.to = range.second;
-            query.topCount = 0;
-            query.geoLookups = false; // no rule reads countries or networks
-            query.attribution = attribution;
-            if (!application.isEmpty())
-                query.application = application;
-            return Aggregator::compute(store, query, error);
-        };
+    return [&store, attribution, zone](std::pair<qint64, qint64> range, const QString &application,
+                                       QString *error) {
+        SummaryQuery query;
+        query.from = range.first;
+        query.to = range.second;
+        query.topCount = 0;
+        query.geoLookups = false; // no rule reads countries or networks
+        query.attribution = attribution;
+        query.timeZone = zone;
+        if (!application.isEmpty())
+            query.application = application;
+        return Aggregator::compute(store, query, error);
+    };
 }
 
 } // namespace BucketScope

@@ -8,6 +8,7 @@
 
 #include <QList>
 #include <QStringList>
+#include <QTimeZone>
 
 #include <functional>
 #include <optional>
@@ -38,23 +39,27 @@ public:
         QStringList notes; // rules that could not judge this day, and why
     };
 
-    // Summaries of `store` for the evaluator, attributed with `attribution` (no top lists).
-    static SummaryProvider summariesOf(RecordStore &store, const Attribution &attribution);
-    // 00:00 UTC of the day holding `time` (epoch seconds).
-    static qint64 dayOf(qint64 time) { return time - ((time % 86400) + 86400) % 86400; }
+    // Summaries of `store` for the evaluator, attributed with `attribution` (no top lists), with the
+    // days of `zone`.
+    static SummaryProvider summariesOf(RecordStore &store, const Attribution &attribution,
+                                       const QTimeZone &zone = QTimeZone::utc());
+    // 00:00 in `zone` of the day holding `time` (epoch seconds).
+    static qint64 dayOf(qint64 time, const QTimeZone &zone = QTimeZone::utc());
 
     // At most this many alerts per per-IP rule and day, the worst first.
     static constexpr int kMaxIpAlertsPerRule = 10;
 
     // The days the Summaries must cover to judge `day`: from the earlier of its month's first day and
-    // the longest trailing window, through the end of `day`.
-    static std::pair<qint64, qint64> rangeFor(const AlertRules &rules, qint64 day);
+    // the longest trailing window, through the end of `day`. Days and months are those of `zone` (a day
+    // can be 23 or 25 hours long).
+    static std::pair<qint64, qint64> rangeFor(const AlertRules &rules, qint64 day,
+                                              const QTimeZone &zone = QTimeZone::utc());
 
     // `abuse` may be null when no per-IP rule is among the rules. Fails when the store holds no
-    // request on `day`.
+    // request on `day` (its 00:00 in `zone`; the summaries must be of the same zone).
     static std::optional<Result> evaluate(const AlertRules &rules, const PricingProfile &pricing, qint64 day,
                                           const SummaryProvider &summaries, const AbuseQueries *abuse,
-                                          QString *error);
+                                          QString *error, const QTimeZone &zone = QTimeZone::utc());
 };
 
 } // namespace BucketScope

@@ -1,28 +1,29 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "CostModel.h"
 
-#include <QDateTime>
+#include "aggregation/ZoneCalendar.h"
+
 #include <QHash>
 
 namespace BucketScope {
 
-qint64 CostModel::monthStartOf(qint64 time)
+qint64 CostModel::monthStartOf(qint64 time, const QTimeZone &zone)
 {
-    const QDate date = QDateTime::fromSecsSinceEpoch(time, Qt::UTC).date();
-    return QDateTime(QDate(date.year(), date.month(), 1), QTime(0, 0), Qt::UTC).toSecsSinceEpoch();
+    return ZoneCalendar(zone).monthStart(time);
 }
 
 namespace {
 
 // Costs of time buckets (sorted by start) with the tiers counted per calendar month. Returns each
 // bucket's egress part, by start.
-QHash<qint64, double> priceBuckets(QList<TimeBucket> &buckets, const PricingProfile &profile)
+QHash<qint64, double> priceBuckets(QList<TimeBucket> &buckets, const PricingProfile &profile,
+                                   const ZoneCalendar &calendar)
 {
     QHash<qint64, double> egress;
     qint64 month = -1;
     qint64 monthBytes = 0;
     for (TimeBucket &bucket : buckets) {
-        const qint64 bucketMonth = CostModel::monthStartOf(bucket.start);
+        const qint64 bucketMonth = calendar.monthStart(bucket.start);
         if (bucketMonth != month) {
             month = bucketMonth;
             monthBytes = 0;
@@ -42,14 +43,15 @@ void CostModel::apply(Summary &summary, const PricingProfile &profile)
     summary.pricingProfile = profile.name;
     summary.pricePerGiB = profile.firstPaidUsdPerGiB();
 
-    const QHash<qint64, double> dayEgress = priceBuckets(summary.days, profile);
-    priceBuckets(summary.hours, profile);
+    const ZoneCalendar calendar(summary.timeZone);
+    const QHash<qint64, double> dayEgress = priceBuckets(summary.days, profile, calendar);
+    priceBuckets(summary.hours, profile, calendar);
 
     // The total: each month's bytes through the tiers from zero, plus every day's requests.
     QHash<qint64, qint64> monthBytes;
     double requests = 0;
     for (const TimeBucket &day : std::as_const(summary.days)) {
-        monthBytes[monthStartOf(day.start)] += day.bytesSent;
+        monthBytes[calendar.monthStart(day.start)] += day.bytesSent;
         requests += profile.requestCost(day.getClassRequests, day.putClassRequests);
     }
     double total = requests;
@@ -78,10 +80,11 @@ void CostModel::apply(Summary &summary, const PricingProfile &profile)
 
 MonthCost CostModel::month(const Summary &summary, qint64 day, const std::optional<double> &budgetUsd)
 {
+    const ZoneCalendar calendar(summary.timeZone);
     MonthCost result;
-    result.monthStart = monthStartOf(day);
+    result.monthStart = calendar.monthStart(day);
     result.throughDay = day;
-    result.daysInMonth = QDateTime::fromSecsSinceEpoch(day, Qt::UTC).date().daysInMonth();
+    result.daysInMonth = calendar.daysInMonth(day);
     result.budgetUsd = budgetUsd;
     for (const TimeBucket &bucket : summary.days) {
         if (bucket.start < result.monthStart || bucket.start > day || bucket.requests == 0)

@@ -21,14 +21,16 @@ public:
     // profile's name and first paid price, and `month` for the last day with data.
     static void apply(Summary &summary, const PricingProfile &profile);
 
-    // Month to date through `day` (epoch seconds of 00:00 UTC) and the linear projection: the average
-    // cost of the month's days with data so far times the days in the month. Uses the days' costUsd.
+    // Month to date through `day` (epoch seconds of its 00:00 in the summary's time zone) and the linear
+    // projection: the average cost of the month's days with data so far times the days in the month.
+    // Uses the days' costUsd. Months are calendar months of the summary's time zone.
     static MonthCost month(const Summary &summary, qint64 day, const std::optional<double> &budgetUsd);
 
     // Shown next to the projected figure.
     static QString projectionMethod(const MonthCost &month);
 
-    static qint64 monthStartOf(qint64 time);
+    // 00:00 on the 1st of the month holding `time`, in `zone`.
+    static qint64 monthStartOf(qint64 time, const QTimeZone &zone = QTimeZone::utc());
 };
 
 } // namespace BucketScope

@@ -10,9 +10,10 @@
 namespace BucketScope {
 
 // What a store charges for bytes sent (egress) and requests. Bytes sent are what is billed as egress.
-// Egress tiers apply to the calendar month's (UTC) cumulative bytes, in time order; a GiB is 2^30
-// bytes (AWS's "GB" in its pricing is the same binary unit). Request prices are per 1,000 requests of
-// each RequestClass. docs/alerts.md describes the JSON form and the sources of the built-in prices.
+// Egress tiers apply to the calendar month's (of the summary's time zone) cumulative bytes, in time order; a
+// GiB is 2^30 bytes (AWS's "GB" in its pricing is the same binary unit). Request prices are per 1,000
+// requests of each RequestClass. docs/alerts.md describes the JSON form and the sources of the built-in
+// prices.
 struct PricingProfile
 {
     enum class Kind

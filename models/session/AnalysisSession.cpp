@@ -204,6 +204,11 @@ void AnalysisSession::setGeo(const QStringList &databases, bool lookups)
     m_query.geoLookups = lookups;
 }
 
+void AnalysisSession::setTimeZone(const QTimeZone &zone)
+{
+    m_query.timeZone = zone;
+}
+
 void AnalysisSession::recheck()
 {
     if (isLoading())
@@ -297,7 +302,8 @@ void AnalysisSession::startAlertCheck()
     const AlertRules rules = m_rules;
     const PricingProfile pricing = m_pricing.value_or(PricingProfile::ovh(m_query.pricePerGiB));
     const Attribution attribution = m_query.attribution;
-    m_pool.start([this, load, check, storePath, rules, pricing, attribution] {
+    const QTimeZone zone = m_query.timeZone;
+    m_pool.start([this, load, check, storePath, rules, pricing, attribution, zone] {
         QString error;
         std::optional<AlertEvaluator::Result> result;
         // Connections belong to the thread that opened them: this one is opened and removed here.
@@ -311,9 +317,9 @@ void AnalysisSession::startAlertCheck()
             const AbuseQueries abuse(database);
             std::optional<qint64> last = database.isOpen() ? abuse.lastRequestTime(&error) : std::nullopt;
             if (last) {
-                result = AlertEvaluator::evaluate(rules, pricing, AlertEvaluator::dayOf(*last),
-                                                  AlertEvaluator::summariesOf(*store, attribution), &abuse,
-                                                  &error);
+                result = AlertEvaluator::evaluate(rules, pricing, AlertEvaluator::dayOf(*last, zone),
+                                                  AlertEvaluator::summariesOf(*store, attribution, zone),
+                                                  &abuse, &error, zone);
             }
         }
         QSqlDatabase::removeDatabase(connection);

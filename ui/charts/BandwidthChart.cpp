@@ -39,11 +39,13 @@ void BandwidthChart::populate(QChart *chart)
     chart->addSeries(series);
 
     const QLocale locale = this->locale();
-    showTooltips(series, [buckets, hourly, locale](int index) {
+    const QTimeZone zone = summary().timeZone;
+    showTooltips(series, [buckets, hourly, zone, locale](int index) {
         const TimeBucket &bucket = buckets.at(index);
         return tr("%1\n%2 sent (%3 bytes)\n%4 requests")
-            .arg(Formatting::utcBucket(bucket.start, hourly), Formatting::bytes(bucket.bytesSent, locale),
-                 locale.toString(bucket.bytesSent), locale.toString(bucket.requests));
+            .arg(Formatting::timeBucket(bucket.start, hourly, zone),
+                 Formatting::bytes(bucket.bytesSent, locale), locale.toString(bucket.bytesSent),
+                 locale.toString(bucket.requests));
     });
     emitClickedBuckets(series, bucketSeconds(hourly));
 

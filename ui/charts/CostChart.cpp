@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "CostChart.h"
 
+#include "aggregation/ZoneCalendar.h"
+
 #include "Formatting.h"
 
 #include <QDateTime>
@@ -17,13 +19,6 @@
 namespace BucketScope {
 
 namespace {
-
-constexpr qint64 day = 86400;
-
-qint64 dayOf(qint64 epochSeconds)
-{
-    return epochSeconds - ((epochSeconds % day) + day) % day;
-}
 
 } // namespace
 
@@ -42,12 +37,14 @@ void CostChart::populate(QChart *chart)
     if (summary.applicationDays.isEmpty())
         return;
 
-    qint64 firstDay = dayOf(summary.applicationDays.first().day), lastDay = firstDay;
+    // Calendar days of the summary's zone: counted by date, as a day can be 23 or 25 hours long.
+    const ZoneCalendar calendar(summary.timeZone);
+    QDate firstDay = calendar.dateOf(summary.applicationDays.first().day), lastDay = firstDay;
     for (const ApplicationDay &row : summary.applicationDays) {
-        firstDay = std::min(firstDay, dayOf(row.day));
-        lastDay = std::max(lastDay, dayOf(row.day));
+        firstDay = std::min(firstDay, calendar.dateOf(row.day));
+        lastDay = std::max(lastDay, calendar.dateOf(row.day));
     }
-    const int dayCount = int((lastDay - firstDay) / day) + 1;
+    const int dayCount = int(firstDay.daysTo(lastDay)) + 1;
 
     // Applications in the Summary's order (by bytes sent), then any only found per day, by name.
     QStringList applications;
@@ -75,7 +72,7 @@ void CostChart::populate(QChart *chart)
         rowOf[applications.at(i)] = i;
     for (const ApplicationDay &row : summary.applicationDays) {
         const int app = rowOf.value(row.application);
-        const int index = int((dayOf(row.day) - firstDay) / day);
+        const int index = int(firstDay.daysTo(calendar.dateOf(row.day)));
         cost[app][index] += row.costUsd;
         bytes[app][index] += row.bytesSent;
         hasTraffic[app] = true;
@@ -83,8 +80,7 @@ void CostChart::populate(QChart *chart)
 
     QStringList categories;
     for (int i = 0; i < dayCount; ++i)
-        categories.append(
-            QDateTime::fromSecsSinceEpoch(firstDay + i * day, Qt::UTC).date().toString(Qt::ISODate));
+        categories.append(firstDay.addDays(i).toString(Qt::ISODate));
 
     auto *series = new QStackedBarSeries;
     series->setName(tr("Cost"));
@@ -115,12 +111,15 @@ void CostChart::populate(QChart *chart)
                                      Formatting::usd(cost.at(app).at(index), locale),
                                      Formatting::bytes(bytes.at(app).at(index), locale)));
             });
-    connect(series, &QStackedBarSeries::clicked, this, [this, firstDay](int index, QBarSet *) {
-        emit bucketClicked(firstDay + index * day, firstDay + (index + 1) * day);
+    connect(series, &QStackedBarSeries::clicked, this, [this, calendar, firstDay](int index, QBarSet *) {
+        emit bucketClicked(calendar.startOf(firstDay.addDays(index)),
+                           calendar.startOf(firstDay.addDays(index + 1)));
     });
 
     auto *dayAxis = new QBarCategoryAxis;
-    dayAxis->setTitleText(tr("Day (UTC)"));
+    //: Axis title; %1 is the time zone's abbreviation(s): UTC, CET/CEST, IST
+    dayAxis->setTitleText(
+        tr("Day (%1)").arg(calendar.abbreviations(calendar.startOf(firstDay), calendar.startOf(lastDay))));
     dayAxis->append(categories);
     if (categories.size() > 5)
         dayAxis->setLabelsAngle(-90); // full dates, not "202..."

@@ -46,18 +46,19 @@ void ErrorRateChart::populate(QChart *chart)
         maximum = std::max({maximum, client.last().y(), server.last().y()});
     }
     const QLocale locale = this->locale();
+    const QTimeZone zone = summary().timeZone;
     const qint64 seconds = bucketSeconds(hourly);
     const auto add = [&](QLineSeries *series, const QList<QPointF> &points, const QString &className,
                          qint64 StatusCounts::*count) {
         series->replace(points);
         series->setPointsVisible(points.size() <= 200);
         chart->addSeries(series);
-        showTooltips(series, [buckets, hourly, locale, className, count](int index) {
+        showTooltips(series, [buckets, hourly, zone, locale, className, count](int index) {
             const TimeBucket &bucket = buckets.at(index);
             const qint64 withStatus = bucket.status.withStatus();
             //: %1 time, %2 status class (4xx), %3 percentage, %4 and %5 counts
             return tr("%1\n%2: %3 (%4 of %5 requests with a status)")
-                .arg(Formatting::utcBucket(bucket.start, hourly), className,
+                .arg(Formatting::timeBucket(bucket.start, hourly, zone), className,
                      Formatting::percent(withStatus ? double(bucket.status.*count) / double(withStatus) : 0.0,
                                          locale),
                      locale.toString(bucket.status.*count), locale.toString(withStatus));

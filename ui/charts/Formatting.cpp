@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "Formatting.h"
 
+#include "aggregation/ZoneCalendar.h"
+
 #include <QDateTime>
 
 #include <cmath>
@@ -58,14 +60,16 @@ QString Formatting::milliseconds(double ms, const QLocale &locale)
     return tr("%1 ms").arg(locale.toString(ms, 'f', std::fabs(ms) < 100 ? 1 : 0));
 }
 
-QString Formatting::utcBucket(qint64 epochSeconds, bool hourly)
+QString Formatting::timeBucket(qint64 epochSeconds, bool hourly, const QTimeZone &zone)
 {
-    const QDateTime time = QDateTime::fromSecsSinceEpoch(epochSeconds, Qt::UTC);
+    const ZoneCalendar calendar(zone);
+    const QDateTime time = calendar.dateTime(epochSeconds);
     if (!hourly)
         return time.date().toString(Qt::ISODate);
-    //: An hour bucket: date, time, then the time zone
-    return tr("%1 %2 UTC")
-        .arg(time.date().toString(Qt::ISODate), time.time().toString(QStringLiteral("HH:mm")));
+    //: An hour bucket: date, time, then the time zone's abbreviation (UTC, CET, IST, ...)
+    return tr("%1 %2 %3")
+        .arg(time.date().toString(Qt::ISODate), time.time().toString(QStringLiteral("HH:mm")),
+             calendar.abbreviation(epochSeconds));
 }
 
 QString Formatting::plainTextToolTip(const QString &text)

@@ -4,11 +4,13 @@
 #include <QCoreApplication>
 #include <QLocale>
 #include <QString>
+#include <QTimeZone>
 
 namespace BucketScope {
 
 // How the desktop views write bytes, money, rates and times, so tiles, charts and tooltips agree.
-// Numbers follow the given locale; times are always UTC, like the store and the command line.
+// Numbers follow the given locale; times are shown in the time zone the summary was bucketed in
+// (UTC unless the user chose local time), like the command line's --time-zone.
 class Formatting
 {
     Q_DECLARE_TR_FUNCTIONS(BucketScope::Formatting)
@@ -32,8 +34,8 @@ public:
     static QString percent(double fraction, const QLocale &locale = QLocale());
     // "12.5 ms" below 100 ms, "1,234 ms" from there on.
     static QString milliseconds(double ms, const QLocale &locale = QLocale());
-    // "2025-10-30 14:00 UTC" for an hour, "2025-10-30" for a day.
-    static QString utcBucket(qint64 epochSeconds, bool hourly);
+    // "2025-10-30 14:00 UTC" (or "... CET" in another zone) for an hour, "2025-10-30" for a day.
+    static QString timeBucket(qint64 epochSeconds, bool hourly, const QTimeZone &zone = QTimeZone::utc());
 
     // Log text for a tooltip. Tooltips guess whether text is rich (Qt::mightBeRichText), so plain text
     // that looks like markup would be rendered and escaped text that does not would show its entities:

@@ -29,6 +29,7 @@ void LatencyChart::populate(QChart *chart)
     chart->setTitle(hourly ? tr("Total time per hour") : tr("Total time per day"));
 
     const QLocale locale = this->locale();
+    const QTimeZone zone = summary().timeZone;
     const qint64 seconds = bucketSeconds(hourly);
     double maximum = 1000.0; // the threshold stays in view
     const auto add = [&](const QString &name, double LatencyStats::*percentile) {
@@ -42,11 +43,11 @@ void LatencyChart::populate(QChart *chart)
         series->replace(points);
         series->setPointsVisible(points.size() <= 200);
         chart->addSeries(series);
-        showTooltips(series, [buckets, hourly, locale, name, percentile](int index) {
+        showTooltips(series, [buckets, hourly, zone, locale, name, percentile](int index) {
             const TimeBucket &bucket = buckets.at(index);
             //: %1 time, %2 percentile name (p95), %3 duration, %4 count
             return tr("%1\n%2: %3 (over %4 timed requests)")
-                .arg(Formatting::utcBucket(bucket.start, hourly), name,
+                .arg(Formatting::timeBucket(bucket.start, hourly, zone), name,
                      Formatting::milliseconds(bucket.latency.*percentile, locale),
                      locale.toString(bucket.latency.count));
         });

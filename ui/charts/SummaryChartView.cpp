@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "SummaryChartView.h"
 
+#include "PngExportDialog.h"
+#include "aggregation/ZoneCalendar.h"
+
 #include "Formatting.h"
 
 #include <QAction>
@@ -253,12 +256,16 @@ void SummaryChartView::reportSaveError(const QString &error)
 
 void SummaryChartView::savePngInteractively()
 {
+    // The size first (2x by default, the last choice remembered), then where to.
+    PngExportDialog sizeDialog(size(), this);
+    if (sizeDialog.exec() != QDialog::Accepted)
+        return;
     const QString path =
         askForPath(tr("Save Chart as PNG"), tr("PNG images (*.png)"), QStringLiteral(".png"));
     if (path.isEmpty())
         return;
     QString error;
-    if (!savePng(path, size(), std::max<qreal>(2.0, devicePixelRatioF()), &error))
+    if (!sizeDialog.exportChart(*this, path, &error))
         reportSaveError(error);
 }
 
@@ -283,10 +290,13 @@ void SummaryChartView::styleAxis(QAbstractAxis *axis) const
 QCategoryAxis *SummaryChartView::addTimeAxis(QChart *chart, qint64 firstStartSecs, qint64 lastStartSecs,
                                              bool hourly)
 {
-    // QDateTimeAxis (Qt 6.4) can only label in local time; a category axis over the same
-    // milliseconds-since-epoch values carries UTC labels at whole hours or days.
+    // QDateTimeAxis (Qt 6.4) can only label in the system's zone; a category axis over the same
+    // milliseconds-since-epoch values carries labels of the summary's zone at its whole hours or days.
+    const ZoneCalendar calendar(summary().timeZone);
     auto *axis = new QCategoryAxis;
-    axis->setTitleText(hourly ? tr("Hour (UTC)") : tr("Day (UTC)"));
+    const QString zoneName = calendar.abbreviations(firstStartSecs, std::max(firstStartSecs, lastStartSecs));
+    //: Axis title; %1 is the time zone's abbreviation(s): UTC, CET/CEST, IST
+    axis->setTitleText(hourly ? tr("Hour (%1)").arg(zoneName) : tr("Day (%1)").arg(zoneName));
     axis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
     styleAxis(axis);
 
@@ -316,10 +326,27 @@ QCategoryAxis *SummaryChartView::addTimeAxis(QChart *chart, qint64 firstStartSec
 
     axis->setRange(double(from) * 1000.0, double(to) * 1000.0);
     axis->setStartValue(double(from) * 1000.0 - 1.0); // so a tick on the first bucket gets a label
-    for (qint64 tick = (from + step - 1) / step * step; tick <= to; tick += step) {
-        const QDateTime time = QDateTime::fromSecsSinceEpoch(tick, Qt::UTC);
+    // Ticks fall on the zone's clock hours and midnights: every `step` hours of the local clock, or
+    // every `step` days counted from 1970-01-01 (the UTC rule, applied to local dates).
+    QList<qint64> ticks;
+    if (hourly) {
+        const int everyHours = int(step / 3600);
+        for (qint64 hour = calendar.hourStart(from); hour <= to; hour = calendar.hourStart(hour + 3600)) {
+            if (hour >= from && calendar.dateTime(hour).time().hour() % everyHours == 0)
+                ticks << hour;
+        }
+    } else {
+        const qint64 everyDays = step / 86400;
+        const QDate epoch(1970, 1, 1);
+        for (QDate date = calendar.dateOf(from); calendar.startOf(date) <= to; date = date.addDays(1)) {
+            if (calendar.startOf(date) >= from && epoch.daysTo(date) % everyDays == 0)
+                ticks << calendar.startOf(date);
+        }
+    }
+    for (qint64 tick : std::as_const(ticks)) {
+        const QDateTime time = calendar.dateTime(tick);
         QString label =
-            hourly && tick % 86400 != 0
+            hourly && time.time() != QTime(0, 0)
                 ? time.toString(QStringLiteral("HH:mm"))
                 : time.date().toString(hourly ? QStringLiteral("MM-dd") : QStringLiteral("yyyy-MM-dd"));
         // Category labels must be unique, but "06:00" comes back the next day: an invisible
@@ -413,7 +440,11 @@ void SummaryChartView::emitClickedBuckets(QXYSeries *series, qint64 bucketSecond
         if (index < 0)
             return;
         const qint64 start = qint64(std::llround(series->at(index).x() / 1000.0));
-        emit bucketClicked(start, start + bucketSeconds);
+        // A day ends at the next local midnight: 23 or 25 hours later across a DST change.
+        const qint64 end = bucketSeconds >= 86400
+                               ? ZoneCalendar(m_summary.timeZone).addDays(start, int(bucketSeconds / 86400))
+                               : start + bucketSeconds;
+        emit bucketClicked(start, end);
     });
 }
 

@@ -40,10 +40,12 @@ public:
 
     // The hourly/daily rule the time charts share: hours when the data spans at most two days.
     static bool hourlyFor(const Summary &summary);
+    // Nominal length of a bucket; a day of a time zone with DST can be 23 or 25 hours (ZoneCalendar).
     static qint64 bucketSeconds(bool hourly) { return hourly ? 3600 : 86400; }
 
 signals:
-    // A point or bar was clicked: its bucket is [startSecs, endSecs), epoch seconds UTC.
+    // A point or bar was clicked: its bucket is [startSecs, endSecs), epoch seconds (a day is the
+    // summary's time zone's calendar day).
     void bucketClicked(qint64 startSecs, qint64 endSecs);
 
 protected:
