@@ -9,6 +9,7 @@
 #include "store/MySqlStore.h"
 
 #include <QDir>
+#include <QFileInfo>
 #include <QSqlDatabase>
 
 #include <QThread>
@@ -116,7 +117,8 @@ void AnalysisSession::open(const QStringList &paths)
         // Only a load that read every input to the end may be reused; anything less is read again.
         if (m_keptInputs && result.fatalError.isEmpty() && !result.cancelled && result.filesFailed == 0) {
             QString error;
-            if (!KeptStore::writeManifest(m_storePath, KeptStore::Manifest{*m_keptInputs, result}, &error))
+            const KeptStore::Manifest manifest{*m_keptInputs, result, QFileInfo(m_storePath).fileName()};
+            if (!KeptStore::writeManifest(m_keptKey, manifest, &error))
                 qWarning("%s", qPrintable(error)); // the store is read again next time: nothing lost
         }
         m_keptInputs.reset();
@@ -140,10 +142,11 @@ bool AnalysisSession::openKeptStore(const QStringList &paths)
             tr("Cannot create the folder %1 for the store (Preferences ▸ Storage)").arg(m_storeFolder));
         return false;
     }
-    m_storePath = KeptStore::pathFor(m_storeFolder, paths);
+    m_keptKey = KeptStore::pathFor(m_storeFolder, paths);
     const std::optional<QList<InputFile>> inputs = KeptStore::snapshot(paths);
     if (inputs) {
-        if (const std::optional<KeptStore::Manifest> kept = KeptStore::reusable(m_storePath, *inputs)) {
+        if (const std::optional<KeptStore::Manifest> kept = KeptStore::reusable(m_keptKey, *inputs)) {
+            m_storePath = KeptStore::storePath(m_keptKey, *kept);
             // Announced from the event loop, as a load would be: until then the session counts as
             // loading, so a query set meanwhile is only recorded and the store is summarised once.
             m_reusePending = true;
@@ -163,10 +166,11 @@ bool AnalysisSession::openKeptStore(const QStringList &paths)
         }
     }
     QString error;
-    if (!KeptStore::discard(m_storePath, &error)) {
+    if (!KeptStore::discard(m_keptKey, &error)) {
         emit failed(error);
         return false;
     }
+    m_storePath = KeptStore::freshStorePath(m_keptKey);
     m_keptInputs = inputs; // taken before reading: a file that changes meanwhile is read again next time
     return true;
 }
@@ -189,6 +193,7 @@ void AnalysisSession::openServer(const StoreLocation &location, const SummaryQue
 
 void AnalysisSession::cancel()
 {
+    m_reusePending = false; // a kept store about to be shown is not
     if (m_ingestWorker)
         m_ingestWorker->requestCancel();
 }

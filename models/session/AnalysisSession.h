@@ -110,6 +110,7 @@ private:
     bool m_reusePending = false; // a reused kept store, announced as loaded from the event loop
     std::unique_ptr<QTemporaryDir> m_storeDir;
     QString m_storePath;
+    QString m_keptKey; // KeptStore::pathFor of the selection, when stores are kept
     std::optional<StoreLocation> m_server;
     bool m_serverAnnounced = false;
     bool m_serverAnswered = false; // since openServer(): a later failure is the server going away

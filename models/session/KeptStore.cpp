@@ -4,12 +4,15 @@
 #include "util/JsonFile.h"
 
 #include <QCryptographicHash>
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+
+#include <atomic>
 
 namespace BucketScope {
 
@@ -51,6 +54,22 @@ QString KeptStore::pathFor(const QString &folder, const QStringList &paths)
         QStringLiteral("logs-%1.sqlite").arg(QString::fromLatin1(digest.toHex().left(16))));
 }
 
+QString KeptStore::freshStorePath(const QString &keyPath)
+{
+    // Milliseconds plus a counter: two fillings in one millisecond still get two names.
+    static std::atomic<quint32> counter{0};
+    const QFileInfo key(keyPath);
+    return key.dir().filePath(QStringLiteral("%1-%2-%3.sqlite")
+                                  .arg(key.completeBaseName())
+                                  .arg(QDateTime::currentMSecsSinceEpoch(), 0, 16)
+                                  .arg(counter++));
+}
+
+QString KeptStore::storePath(const QString &keyPath, const Manifest &manifest)
+{
+    return manifest.storeFile.isEmpty() ? keyPath : QFileInfo(keyPath).dir().filePath(manifest.storeFile);
+}
+
 QString KeptStore::manifestPath(const QString &storePath)
 {
     return storePath + QStringLiteral(".inputs.json");
@@ -65,18 +84,20 @@ std::optional<QList<InputFile>> KeptStore::snapshot(const QStringList &paths)
     return files;
 }
 
-std::optional<KeptStore::Manifest> KeptStore::reusable(const QString &storePath,
+std::optional<KeptStore::Manifest> KeptStore::reusable(const QString &keyPath,
                                                        const QList<InputFile> &current)
 {
-    if (!QFileInfo::exists(storePath))
-        return std::nullopt;
     QByteArray bytes;
-    if (!JsonFile::read(manifestPath(storePath), bytes, nullptr))
+    if (!JsonFile::read(manifestPath(keyPath), bytes, nullptr))
         return std::nullopt;
     const QJsonObject root = QJsonDocument::fromJson(bytes).object();
     if (root.value(QStringLiteral("version")).toInt() != kManifestVersion)
         return std::nullopt;
     Manifest manifest;
+    // Only a plain file name in the key's folder, never a path the manifest could point elsewhere with.
+    manifest.storeFile = QFileInfo(root.value(QStringLiteral("store")).toString()).fileName();
+    if (!QFileInfo::exists(storePath(keyPath, manifest)))
+        return std::nullopt;
     for (const QJsonValue &value : root.value(QStringLiteral("inputs")).toArray()) {
         const QJsonObject input = value.toObject();
         manifest.inputs << InputFile{input.value(QStringLiteral("path")).toString(),
@@ -96,10 +117,15 @@ std::optional<KeptStore::Manifest> KeptStore::reusable(const QString &storePath,
     return manifest;
 }
 
-bool KeptStore::discard(const QString &storePath, QString *error)
+bool KeptStore::discard(const QString &keyPath, QString *error)
 {
-    const QStringList files{manifestPath(storePath), storePath, storePath + QStringLiteral("-wal"),
-                            storePath + QStringLiteral("-shm")};
+    // The manifest first: without it nothing is reused, whatever else stays behind. Open connections
+    // keep a deleted file's data until they close; the next filling never takes these names again.
+    const QFileInfo key(keyPath);
+    QStringList files{manifestPath(keyPath)};
+    for (const QString &name : key.dir().entryList({key.completeBaseName() + QStringLiteral("*.sqlite*")},
+                                                   QDir::Files | QDir::Hidden))
+        files << key.dir().filePath(name);
     for (const QString &path : files) {
         if (QFileInfo::exists(path) && !QFile::remove(path)) {
             if (error)
@@ -110,7 +136,7 @@ bool KeptStore::discard(const QString &storePath, QString *error)
     return true;
 }
 
-bool KeptStore::writeManifest(const QString &storePath, const Manifest &manifest, QString *error)
+bool KeptStore::writeManifest(const QString &keyPath, const Manifest &manifest, QString *error)
 {
     QJsonArray inputs;
     for (const InputFile &file : manifest.inputs)
@@ -121,10 +147,10 @@ bool KeptStore::writeManifest(const QString &storePath, const Manifest &manifest
                            {QStringLiteral("duplicates"), manifest.load.duplicates},
                            {QStringLiteral("bytes_sent"), manifest.load.bytesSent}};
     const QJsonObject root{{QStringLiteral("version"), kManifestVersion},
+                           {QStringLiteral("store"), manifest.storeFile},
                            {QStringLiteral("inputs"), inputs},
                            {QStringLiteral("load"), load}};
-    return JsonFile::write(manifestPath(storePath), QJsonDocument(root).toJson(QJsonDocument::Indented),
-                           error);
+    return JsonFile::write(manifestPath(keyPath), QJsonDocument(root).toJson(QJsonDocument::Indented), error);
 }
 
 } // namespace BucketScope

@@ -15,13 +15,18 @@ namespace BucketScope {
 // A store the desktop app keeps in a folder the user chose (Preferences ▸ Storage), so that opening the
 // same logs again shows them at once instead of reading them again.
 //
-// The store for a selection of logs is FOLDER/logs-<16 hex digits>.sqlite, the digits being the start
-// of the SHA-256 of the selection's absolute paths, sorted, one per line: the same files or folders,
-// chosen in any order, find the same store. Next to it, <store>.inputs.json (the manifest) lists every
-// log file the store was filled from, with its size and modification time, and the load's counts. It is
-// written only after a load that read every input to the end; a store without one, or whose files have
-// changed, been added or removed since, is deleted and filled again (a re-read never leaves records of
-// a file that is gone).
+// A selection of logs is keyed by FOLDER/logs-<16 hex digits>.sqlite (pathFor), the digits being the
+// start of the SHA-256 of the selection's absolute paths, sorted, one per line: the same files or
+// folders, chosen in any order, find the same store. <key>.inputs.json (the manifest) names the store
+// file and lists every log file it was filled from, with its size and modification time, and the
+// load's counts. It is written only after a load that read every input to the end; a store without
+// one, or whose files have changed, been added or removed since, is deleted and filled again (a
+// re-read never leaves records of a file that is gone).
+//
+// Each filling goes into a new file, logs-<digits>-<time>.sqlite (freshStorePath), never into the
+// name of the one it replaces: a summary or an export may still have the old file open, and when
+// SQLite closes the last connection to a file it deletes that file's -wal and -shm by name, which
+// would pull them from under a new store of the same name.
 class KeptStore
 {
 public:
@@ -29,19 +34,25 @@ public:
     {
         QList<InputFile> inputs;
         IngestResult load; // the counts of the load that filled the store
+        QString storeFile; // the store's file name, in the key's folder
     };
 
     static QString pathFor(const QString &folder, const QStringList &paths);
+    // A file name no earlier filling of `keyPath` used.
+    static QString freshStorePath(const QString &keyPath);
+    // The store a manifest names.
+    static QString storePath(const QString &keyPath, const Manifest &manifest);
     static QString manifestPath(const QString &storePath);
 
     // The log files `paths` stand for now (folders expanded), as a manifest would list them; nothing
     // when one cannot be read (such a selection is never reused).
     static std::optional<QList<InputFile>> snapshot(const QStringList &paths);
-    // The manifest of a store that holds exactly `current`, unchanged; nothing otherwise.
-    static std::optional<Manifest> reusable(const QString &storePath, const QList<InputFile> &current);
-    // Deletes the store (with SQLite's -wal and -shm files) and its manifest; false when one stays.
-    static bool discard(const QString &storePath, QString *error);
-    static bool writeManifest(const QString &storePath, const Manifest &manifest, QString *error);
+    // The manifest of a kept store that holds exactly `current`, unchanged; nothing otherwise.
+    static std::optional<Manifest> reusable(const QString &keyPath, const QList<InputFile> &current);
+    // Deletes the manifest and every store filled for the key (with SQLite's -wal and -shm files);
+    // false when one stays.
+    static bool discard(const QString &keyPath, QString *error);
+    static bool writeManifest(const QString &keyPath, const Manifest &manifest, QString *error);
 };
 
 } // namespace BucketScope
