@@ -122,8 +122,11 @@ bool DerivedDimensions::resolveAll(QList<DimensionFilter> &filters, AudienceBuil
         resolution->column = column;
         resolution->nullHasValue = valueOf(filter.dimension, QString(), audience) == filter.value;
         std::vector<qint64> with, without;
-        for (const auto &[id, text] : distinct[column])
+        resolution->maxKnownId = 0;
+        for (const auto &[id, text] : distinct[column]) {
             (valueOf(filter.dimension, text, audience) == filter.value ? with : without).push_back(id);
+            resolution->maxKnownId = std::max(resolution->maxKnownId, id);
+        }
         resolution->idsLackValue = without.size() < with.size();
         resolution->ids = std::move(resolution->idsLackValue ? without : with);
         std::sort(resolution->ids.begin(), resolution->ids.end());

@@ -47,14 +47,15 @@ QString DimensionFilter::resolvedCondition() const
         numbers << QString::number(id);
     const QString list = numbers.join(QLatin1Char(','));
     const QString whenNull = resolution->nullHasValue ? QStringLiteral("1") : QStringLiteral("0");
+    const QString known = QStringLiteral("CASE WHEN %1 IS NULL THEN %2 WHEN %1 > %3 THEN 0")
+                              .arg(column, whenNull)
+                              .arg(resolution->maxKnownId);
     if (!resolution->idsLackValue) {
-        has = anyIds ? QStringLiteral("(CASE WHEN %1 IS NULL THEN %2 WHEN %1 IN (%3) THEN 1 ELSE 0 END)")
-                           .arg(column, whenNull, list)
-                     : QStringLiteral("(CASE WHEN %1 IS NULL THEN %2 ELSE 0 END)").arg(column, whenNull);
+        has = anyIds ? QStringLiteral("(%1 WHEN %2 IN (%3) THEN 1 ELSE 0 END)").arg(known, column, list)
+                     : QStringLiteral("(%1 ELSE 0 END)").arg(known);
     } else {
-        has = anyIds ? QStringLiteral("(CASE WHEN %1 IS NULL THEN %2 WHEN %1 IN (%3) THEN 0 ELSE 1 END)")
-                           .arg(column, whenNull, list)
-                     : QStringLiteral("(CASE WHEN %1 IS NULL THEN %2 ELSE 1 END)").arg(column, whenNull);
+        has = anyIds ? QStringLiteral("(%1 WHEN %2 IN (%3) THEN 0 ELSE 1 END)").arg(known, column, list)
+                     : QStringLiteral("(%1 ELSE 1 END)").arg(known);
     }
     return QStringLiteral("%1 = %2").arg(has, exclude ? QStringLiteral("0") : QStringLiteral("1"));
 }

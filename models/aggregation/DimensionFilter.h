@@ -4,6 +4,7 @@
 #include <QList>
 #include <QString>
 
+#include <limits>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -19,6 +20,10 @@ struct DerivedResolution
     std::vector<qint64> ids;   // sorted
     bool idsLackValue = false; // true: `ids` are the ids WITHOUT the value (the shorter list)
     bool nullHasValue = false; // requests without the field count as having the value ("unknown")
+    // The largest id judged. Ids above it were added after the resolution (an ingest still running):
+    // they count as lacking the value, also when `ids` lists those that lack it, until the next
+    // summary judges them.
+    qint64 maxKnownId = std::numeric_limits<qint64>::max();
 };
 
 // Only (or all but) the requests whose `dimension` equals `value`. Dimensions are the public field

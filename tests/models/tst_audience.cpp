@@ -404,14 +404,22 @@ void TstAudience::resolvedConditionKeepsNullsApart_data()
     QTest::addColumn<bool>("idsLackValue");
     QTest::addColumn<bool>("nullHasValue");
     QTest::addColumn<QList<int>>("has");
-    QTest::newRow("ids have it") << QList<qint64>{10, 30} << false << false << QList<int>{2, 4};
-    QTest::newRow("ids and NULL have it") << QList<qint64>{20} << false << true << QList<int>{1, 3};
-    QTest::newRow("ids lack it") << QList<qint64>{10} << true << false << QList<int>{3, 4};
-    QTest::newRow("ids and NULL lack it") << QList<qint64>{10, 20} << true << false << QList<int>{4};
-    QTest::newRow("ids lack it, NULL has it") << QList<qint64>{30} << true << true << QList<int>{1, 2, 3};
-    QTest::newRow("no ids have it") << QList<qint64>{} << false << false << QList<int>{};
-    QTest::newRow("only NULL has it") << QList<qint64>{} << false << true << QList<int>{1};
-    QTest::newRow("no ids lack it") << QList<qint64>{} << true << false << QList<int>{2, 3, 4};
+    QTest::addColumn<qint64>("maxKnownId"); // with 20, row 4 (id 30) is newer than the resolution
+    QTest::newRow("ids have it") << QList<qint64>{10, 30} << false << false << QList<int>{2, 4} << qint64(30);
+    QTest::newRow("ids and NULL have it")
+        << QList<qint64>{20} << false << true << QList<int>{1, 3} << qint64(30);
+    QTest::newRow("ids lack it") << QList<qint64>{10} << true << false << QList<int>{3, 4} << qint64(30);
+    QTest::newRow("ids and NULL lack it")
+        << QList<qint64>{10, 20} << true << false << QList<int>{4} << qint64(30);
+    QTest::newRow("ids lack it, NULL has it")
+        << QList<qint64>{30} << true << true << QList<int>{1, 2, 3} << qint64(30);
+    QTest::newRow("no ids have it") << QList<qint64>{} << false << false << QList<int>{} << qint64(30);
+    QTest::newRow("only NULL has it") << QList<qint64>{} << false << true << QList<int>{1} << qint64(30);
+    QTest::newRow("a newer id lacks it, listed or not")
+        << QList<qint64>{10} << true << false << QList<int>{3} << qint64(20);
+    QTest::newRow("a newer id lacks it")
+        << QList<qint64>{20} << false << true << QList<int>{1, 3} << qint64(20);
+    QTest::newRow("no ids lack it") << QList<qint64>{} << true << false << QList<int>{2, 3, 4} << qint64(30);
 }
 
 void TstAudience::resolvedConditionKeepsNullsApart()
@@ -420,6 +428,7 @@ void TstAudience::resolvedConditionKeepsNullsApart()
     QFETCH(bool, idsLackValue);
     QFETCH(bool, nullHasValue);
     QFETCH(QList<int>, has);
+    QFETCH(qint64, maxKnownId);
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("condition"));
     db.setDatabaseName(QStringLiteral(":memory:"));
     QVERIFY(db.open());
@@ -433,6 +442,7 @@ void TstAudience::resolvedConditionKeepsNullsApart()
         resolution->ids.assign(ids.begin(), ids.end());
         resolution->idsLackValue = idsLackValue;
         resolution->nullHasValue = nullHasValue;
+        resolution->maxKnownId = maxKnownId;
         for (bool exclude : {false, true}) {
             DimensionFilter filter{QStringLiteral("country"), QStringLiteral("XX"), exclude, resolution};
             QVERIFY(sql.exec(QStringLiteral("SELECT id FROM requests WHERE ") + filter.resolvedCondition() +
