@@ -486,7 +486,10 @@ bool LogStore::addReject(qint64 sourceId, const QString &file, qint64 lineNumber
     sqlite3_bind_text(s, 5, line.data(), int(line.size()), SQLITE_STATIC);
     // A line rejected before (a re-run of the file) is ignored by the unique key.
     const auto key = RecordValues::rejectKey(file, lineNumber, line);
-    sqlite3_bind_blob(s, 6, key.data(), int(key.size()), SQLITE_STATIC);
+    if (key)
+        sqlite3_bind_blob(s, 6, key->data(), int(key->size()), SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 6);
     const int rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) {

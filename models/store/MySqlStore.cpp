@@ -787,7 +787,9 @@ bool MySqlStore::addReject(qint64 sourceId, const QString &file, qint64 lineNumb
     query.addBindValue(reason);
     query.addBindValue(textOf(line));
     const auto key = RecordValues::rejectKey(file, lineNumber, line);
-    query.addBindValue(QByteArray(reinterpret_cast<const char *>(key.data()), qsizetype(key.size())));
+    query.addBindValue(
+        key ? QVariant(QByteArray(reinterpret_cast<const char *>(key->data()), qsizetype(key->size())))
+            : QVariant(QMetaType(QMetaType::QByteArray)));
     if (!query.exec())
         return failWith(query, QStringLiteral("storing a rejected line"));
     noteLine(sourceId, lineNumber);

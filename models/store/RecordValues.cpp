@@ -103,9 +103,11 @@ RecordValues::Key RecordValues::key(const S3Record &record, std::string_view lin
     return key;
 }
 
-std::array<unsigned char, 16> RecordValues::rejectKey(const QString &file, qint64 lineNumber,
-                                                      std::string_view line)
+std::optional<std::array<unsigned char, 16>> RecordValues::rejectKey(const QString &file, qint64 lineNumber,
+                                                                     std::string_view line)
 {
+    if (file == QLatin1String("-"))
+        return std::nullopt;
     XXH3_state_t state;
     XXH3_128bits_reset(&state);
     const QByteArray path = QFileInfo(file).absoluteFilePath().toUtf8();

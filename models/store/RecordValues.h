@@ -40,9 +40,10 @@ public:
     };
     static Key key(const S3Record &record, std::string_view line);
 
-    // The identity of a rejected line: its file (absolute path), line number and text.
-    static std::array<unsigned char, 16> rejectKey(const QString &file, qint64 lineNumber,
-                                                   std::string_view line);
+    // The identity of a rejected line: its file (absolute path), line number and text. None for
+    // standard input ("-"), a stream with no identity: its rejected lines are all kept.
+    static std::optional<std::array<unsigned char, 16>> rejectKey(const QString &file, qint64 lineNumber,
+                                                                  std::string_view line);
 
 private:
     std::array<const std::string_view *, kFieldCount> m_texts;
