@@ -710,7 +710,10 @@ void MainWindow::showAlertRequests(const Alert &alert)
     m_timeRange = alert.minute ? std::pair{*alert.minute, *alert.minute + 60}
                   : alert.hour ? std::pair{*alert.hour, *alert.hour + 3600}
                                : std::pair{alert.day, ZoneCalendar(alert.timeZone).nextDay(alert.day)};
+    // Only what the alert is about: filters set before (a status class, a text) could hide its requests.
     m_dimensionFilters.clear();
+    m_valueFilters = {};
+    m_filter->clear();
     if (!alert.ip.isEmpty())
         m_dimensionFilters.append(DimensionFilter{QStringLiteral("remote_ip"), alert.ip, false});
     applyFilters();

@@ -129,7 +129,7 @@ struct ZoneBuckets
         for (qsizetype i = 0; i < spans.size(); ++i) {
             const ZoneCalendar::Span &span = spans.at(i);
             const QString hourOfSpan =
-                QStringLiteral("GREATEST(FLOOR((request_time + ?) / 3600) * 3600 - ?, ?)");
+                QStringLiteral("GREATEST(((request_time + ?) DIV 3600) * 3600 - ?, ?)");
             if (single) {
                 hour = hourOfSpan;
                 offset = QStringLiteral("?");
@@ -147,7 +147,9 @@ struct ZoneBuckets
             dayValues << QVariant(qint64(span.offset));
         }
         hourSql = hour;
-        daySql = QStringLiteral("FLOOR((request_time + %1) / 86400)").arg(offset);
+        // DIV, not FLOOR(x / 86400): MySQL's `/` gives a decimal of 4 places, which rounds the last
+        // 4 seconds of a day (86396 / 86400 = 0.99995) up into the next day.
+        daySql = QStringLiteral("((request_time + %1) DIV 86400)").arg(offset);
     }
 };
 
