@@ -412,6 +412,7 @@ Run TestDocs::runShell(const QStringList &arguments, const QString &root)
     env.insert(QStringLiteral("BUCKETSCOPE_SOURCE_DIR"), kSourceDir);
     env.insert(QStringLiteral("BUCKETSCOPE_CORPUS_DIR"), QStringLiteral(BUCKETSCOPE_CORPUS_DIR));
     env.insert(QStringLiteral("BUCKETSCOPE_SAMPLE_LOG"), QStringLiteral(BUCKETSCOPE_SAMPLE_LOG));
+    env.insert(QStringLiteral("BUCKETSCOPE_BUILD_DIR"), QStringLiteral(BUCKETSCOPE_BUILD_DIR));
     env.remove(QStringLiteral("BUCKETSCOPE_DB_PASSWORD"));
     QProcess process;
     process.setProcessEnvironment(env);
