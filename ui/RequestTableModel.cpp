@@ -119,11 +119,8 @@ void RequestTableModel::setDimensionFilters(const QList<DimensionFilter> &filter
                            return false;
                        if (!a.resolution || !b.resolution)
                            return a.resolution == b.resolution;
-                       // Every summary resolves anew: the same ids must not select the rows again.
-                       return a.resolution->column == b.resolution->column &&
-                              a.resolution->ids == b.resolution->ids &&
-                              a.resolution->idsLackValue == b.resolution->idsLackValue &&
-                              a.resolution->nullHasValue == b.resolution->nullHasValue;
+                       // Every summary resolves anew: the same resolution must not select the rows again.
+                       return *a.resolution == *b.resolution;
                    });
     if (sameResolutions)
         return;

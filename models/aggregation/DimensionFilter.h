@@ -24,6 +24,8 @@ struct DerivedResolution
     // they count as lacking the value, also when `ids` lists those that lack it, until the next
     // summary judges them.
     qint64 maxKnownId = std::numeric_limits<qint64>::max();
+
+    bool operator==(const DerivedResolution &other) const = default;
 };
 
 // Only (or all but) the requests whose `dimension` equals `value`. Dimensions are the public field
