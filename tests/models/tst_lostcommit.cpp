@@ -5,6 +5,7 @@
 // forwarding it (the server rolls it back). After reconnecting, the ingest must ask the server which
 // one happened: sending a stored transaction again would register its file twice and count its
 // records as duplicates; not sending a rolled-back one would lose it.
+#include "TestServer.h"
 #include "ingest/IngestWorker.h"
 #include "store/MySqlConnection.h"
 
@@ -134,15 +135,7 @@ private:
 
 StoreLocation TstLostCommit::location(const QString &database) const
 {
-    StoreLocation location;
-    location.kind = StoreLocation::Kind::MySql;
-    location.host = m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_HOST"));
-    location.port = m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_PORT")).toInt();
-    location.user = m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_USER"));
-    location.password = m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_PASSWORD"));
-    location.database = database;
-    location.connectTimeoutSeconds = 5;
-    return location;
+    return TestServer::location(m_env, database);
 }
 
 QString TstLostCommit::freshDatabase(const QString &name)

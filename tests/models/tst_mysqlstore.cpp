@@ -3,6 +3,7 @@
 // ingest, idempotence, the same summary and export as SQLite, concurrent writers, and a message a
 // person understands for every connection fault. Under CI the test fails rather than skips when the
 // server is missing.
+#include "TestServer.h"
 #include "aggregation/Aggregator.h"
 #include "aggregation/DerivedDimensions.h"
 #include "aggregation/SummaryJson.h"
@@ -186,15 +187,7 @@ bool TstMySqlStore::adminExec(const QString &sql)
 
 StoreLocation TstMySqlStore::serverLocation(const QString &database) const
 {
-    StoreLocation location;
-    location.kind = StoreLocation::Kind::MySql;
-    location.host = m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_HOST"));
-    location.port = m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_PORT")).toInt();
-    location.user = m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_USER"));
-    location.password = m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_PASSWORD"));
-    location.database = database;
-    location.connectTimeoutSeconds = 5;
-    return location;
+    return TestServer::location(m_env, database);
 }
 
 // A new, empty database for one test (the test user may create bucketscope_* databases).

@@ -5,6 +5,7 @@
 // QDateTime, not with the code under test. The MariaDB half skips only when no test server runs
 // (eval "$(tools/test-mariadb.sh start)").
 #include "TestLogs.h"
+#include "TestServer.h"
 
 #include "aggregation/Aggregator.h"
 #include "aggregation/SummaryJson.h"
@@ -311,13 +312,8 @@ void TstTimeZone::bucketsFollowTheZone()
     QVERIFY(QSqlQuery(m_admin).exec(
         QStringLiteral("CREATE DATABASE `%1` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").arg(database)));
     m_databases << database;
-    StoreLocation location;
-    location.kind = StoreLocation::Kind::MySql;
-    location.host = m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_HOST"));
-    location.port = m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_PORT")).toInt();
-    location.user = m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_USER"));
-    location.password = m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_PASSWORD"));
-    location.database = database;
+    const StoreLocation location =
+        TestServer::location(m_env, database, StoreLocation().connectTimeoutSeconds);
     IngestRequest request;
     request.paths = {logPath};
     request.server = location;
