@@ -50,9 +50,11 @@ QString humanBytes(double bytes)
 
 // Runs an IngestWorker on its own thread and waits for it, reporting problems on stderr as they come.
 IngestResult ingest(const QStringList &paths, const StoreLocation &location, LogStore::Durability durability,
-                    const std::optional<DmapiOptions> &dmapi = std::nullopt, int retryForSeconds = 0)
+                    const std::optional<DmapiOptions> &dmapi = std::nullopt, int retryForSeconds = 0,
+                    bool skipUnchanged = false)
 {
-    IngestRequest request{paths, location.path, durability, std::nullopt, dmapi, retryForSeconds};
+    IngestRequest request{paths, location.path,   durability,   std::nullopt,
+                          dmapi, retryForSeconds, skipUnchanged};
     if (location.kind == StoreLocation::Kind::MySql)
         request.server = location;
     IngestWorker *worker = new IngestWorker(request);
@@ -320,6 +322,12 @@ int runIngest(const QStringList &arguments)
                        "rolled back and go on."),
         QStringLiteral("SECONDS"), QStringLiteral("300"));
     parser.addOption(retryFor);
+    const QCommandLineOption incremental(
+        QStringLiteral("incremental"),
+        QStringLiteral("Skip the files this store has already read to their end, unchanged since (same "
+                       "absolute path, size and modification time); read only new or changed ones. A "
+                       "changed file is read again whole and its old records count as duplicates."));
+    parser.addOption(incremental);
     parser.addPositionalArgument(QStringLiteral("ingest"), QStringLiteral("The command."));
     parser.addPositionalArgument(
         QStringLiteral("PATH"),
@@ -350,14 +358,15 @@ int runIngest(const QStringList &arguments)
     StoreLocation location;
     if (!resolveStore(parser.value(context.db), location))
         return CommandLine::Fatal;
-    const IngestResult result =
-        ingest(paths, location, LogStore::Durability::Durable, dmapiOptions, retryForSeconds);
+    const IngestResult result = ingest(paths, location, LogStore::Durability::Durable, dmapiOptions,
+                                       retryForSeconds, parser.isSet(incremental));
     if (!result.fatalError.isEmpty()) {
         printErr(QStringLiteral("error: ") + result.fatalError);
         return CommandLine::Fatal;
     }
     const QJsonObject json{{QStringLiteral("files"), result.files},
                            {QStringLiteral("files_failed"), result.filesFailed},
+                           {QStringLiteral("files_unchanged"), result.filesUnchanged},
                            {QStringLiteral("lines"), result.lines},
                            {QStringLiteral("records"), result.records},
                            {QStringLiteral("rejected"), result.rejected},

@@ -4,6 +4,7 @@
 #include "ParsePipeline.h"
 #include "input/InputCollector.h"
 #include "store/MySqlStore.h"
+#include "store/ReadFiles.h"
 
 #include <QElapsedTimer>
 #include <QThread>
@@ -453,6 +454,25 @@ void IngestRun::run()
         m_store.commit();
 }
 
+// Drops from `inputs` the files `store` has read to their end already and that are unchanged since.
+bool skipUnchanged(RecordStore &store, QList<InputFile> &inputs, IngestResult &result)
+{
+    const std::optional<ReadFiles> read = ReadFiles::of(store);
+    if (!read)
+        return false;
+    QList<InputFile> toRead;
+    for (const InputFile &input : std::as_const(inputs)) {
+        if (read->holds(input)) {
+            ++result.filesUnchanged;
+            result.bytesUnchanged += input.size;
+        } else {
+            toRead.append(input);
+        }
+    }
+    inputs = std::move(toRead);
+    return true;
+}
+
 } // namespace
 
 IngestWorker::IngestWorker(IngestRequest request, QObject *parent)
@@ -470,16 +490,19 @@ void IngestWorker::run()
     Tally tally;
 
     QStringList problemPaths;
-    const QList<InputFile> inputs =
-        InputCollector::collect(m_request.paths, &tally.result.problems, &problemPaths);
+    QList<InputFile> inputs = InputCollector::collect(m_request.paths, &tally.result.problems, &problemPaths);
+    tally.result.inputs = inputs;
     tally.result.filesFailed = int(tally.result.problems.size());
     for (qsizetype i = 0; i < tally.result.problems.size(); ++i)
         emit inputFailed(problemPaths.at(i), tally.result.problems.at(i));
     IngestProgress &report = tally.report;
-    for (const InputFile &input : inputs)
-        report.bytesTotal = (input.size < 0 || report.bytesTotal < 0) ? -1 : report.bytesTotal + input.size;
-    report.filesTotal = int(inputs.size());
-    emit started(report.bytesTotal, report.filesTotal);
+    const auto announce = [&] {
+        for (const InputFile &input : inputs)
+            report.bytesTotal =
+                (input.size < 0 || report.bytesTotal < 0) ? -1 : report.bytesTotal + input.size;
+        report.filesTotal = int(inputs.size());
+        emit started(report.bytesTotal, report.filesTotal);
+    };
 
     QString error;
     std::unique_ptr<RecordStore> store;
@@ -496,6 +519,11 @@ void IngestWorker::run()
     } else {
         store = LogStore::openSqlite(m_request.storePath, m_request.durability, &error);
     }
+    if (store && m_request.skipUnchanged && !skipUnchanged(*store, inputs, tally.result)) {
+        error = store->lastError();
+        store.reset();
+    }
+    announce();
     if (!store) {
         IngestResult result = tally.result;
         result.fatalError = error;

@@ -26,6 +26,10 @@ struct IngestRequest
     // once). The server rolled back the open transaction; once it is back, that transaction is sent
     // again and the ingest goes on.
     int retryForSeconds = 300;
+    // Files the store has already read to their end, with the same absolute path, size and
+    // modification time, are not read again (IngestResult::filesUnchanged counts them). A file that
+    // changed is read again whole; dedupe keeps the records it had from counting twice.
+    bool skipUnchanged = false;
 };
 
 // Reads, parses and stores logs. Lives on its own QThread: its signals are its whole API and reach the

@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "InputCollector.h"
 
+#include <QDir>
 #include <QDirIterator>
 #include <QFileInfo>
 
 #include <algorithm>
 
 namespace BucketScope {
+
+QString InputFile::absolute(const QString &path)
+{
+    return path == QLatin1String("-") ? path : QDir::cleanPath(QFileInfo(path).absoluteFilePath());
+}
 
 namespace {
 InputFile describe(const QFileInfo &info)

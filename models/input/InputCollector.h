@@ -12,6 +12,16 @@ struct InputFile
     QString path; // "-" for standard input
     qint64 size = -1;
     qint64 modifiedSecs = 0;
+
+    // The path made absolute and clean ("-" stays "-"): how stores and manifests recognise a file
+    // whichever folder it was named from.
+    static QString absolute(const QString &path);
+    // Same path, size and modification time: the file as it was.
+    bool unchangedFrom(const InputFile &earlier) const
+    {
+        return absolute(path) == absolute(earlier.path) && size == earlier.size &&
+               modifiedSecs == earlier.modifiedSecs;
+    }
 };
 
 // Expands the paths a user gives (files, folders, "-") into the log files to read. Folders are walked

@@ -355,7 +355,7 @@ qint64 LogStore::addSourceFile(const InputFile &file)
         setError(QStringLiteral("registering %1").arg(file.path));
         return -1;
     }
-    const QByteArray path = file.path.toUtf8();
+    const QByteArray path = InputFile::absolute(file.path).toUtf8();
     sqlite3_bind_text(statement, 1, path.constData(), int(path.size()), SQLITE_TRANSIENT);
     if (file.size >= 0)
         sqlite3_bind_int64(statement, 2, file.size);
@@ -377,8 +377,8 @@ bool LogStore::finishSourceFile(qint64 sourceId, qint64 lines, qint64 records, q
     sqlite3_stmt *statement = nullptr;
     if (sqlite3_prepare_v2(
             m_db,
-            "UPDATE source_files SET line_count = ?, records = ?, rejected = ?, duplicates = ?, error = ? "
-            "WHERE id = ?",
+            "UPDATE source_files SET line_count = ?, records = ?, rejected = ?, duplicates = ?, error = ?, "
+            "finished_at = CASE WHEN ?5 IS NULL THEN ?7 END WHERE id = ?6",
             -1, &statement, nullptr) != SQLITE_OK) {
         setError(QStringLiteral("updating file statistics"));
         return false;
@@ -391,11 +391,38 @@ bool LogStore::finishSourceFile(qint64 sourceId, qint64 lines, qint64 records, q
     if (!error.isEmpty())
         sqlite3_bind_text(statement, 5, message.constData(), int(message.size()), SQLITE_TRANSIENT);
     sqlite3_bind_int64(statement, 6, sourceId);
+    sqlite3_bind_int64(statement, 7, QDateTime::currentSecsSinceEpoch());
     const bool ok = sqlite3_step(statement) == SQLITE_DONE;
     sqlite3_finalize(statement);
     if (!ok)
         setError(QStringLiteral("updating file statistics"));
     return ok;
+}
+
+bool LogStore::completedSources(QList<InputFile> &files)
+{
+    files.clear();
+    sqlite3_stmt *statement = nullptr;
+    if (sqlite3_prepare_v2(
+            m_db, "SELECT path, size_bytes, modified_at FROM source_files WHERE finished_at IS NOT NULL", -1,
+            &statement, nullptr) != SQLITE_OK) {
+        setError(QStringLiteral("reading which files the store holds"));
+        return false;
+    }
+    int rc;
+    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
+        const auto *path = static_cast<const char *>(sqlite3_column_blob(statement, 0));
+        files.append(InputFile{
+            QString::fromUtf8(path, sqlite3_column_bytes(statement, 0)),
+            sqlite3_column_type(statement, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(statement, 1),
+            sqlite3_column_int64(statement, 2)});
+    }
+    sqlite3_finalize(statement);
+    if (rc != SQLITE_DONE) {
+        setError(QStringLiteral("reading which files the store holds"));
+        return false;
+    }
+    return true;
 }
 
 LogStore::InsertResult LogStore::insert(const S3Record &record, std::string_view line, qint64 sourceId,

@@ -341,7 +341,7 @@ qint64 MySqlStore::addSourceFile(const InputFile &file)
     query.prepare(
         QStringLiteral("INSERT INTO source_files (path, size_bytes, modified_at, ingested_at, line_count, "
                        "records, rejected, duplicates) VALUES (?, ?, ?, ?, 0, 0, 0, 0)"));
-    query.addBindValue(file.path);
+    query.addBindValue(InputFile::absolute(file.path));
     query.addBindValue(file.size >= 0 ? QVariant(file.size) : kNullNumber);
     query.addBindValue(file.modifiedSecs > 0 ? QVariant(file.modifiedSecs) : kNullNumber);
     query.addBindValue(QDateTime::currentSecsSinceEpoch());
@@ -359,15 +359,31 @@ bool MySqlStore::finishSourceFile(qint64 sourceId, qint64 lines, qint64 records,
     QSqlQuery query(m_db);
     query.prepare(
         QStringLiteral("UPDATE source_files SET line_count = ?, records = ?, rejected = ?, duplicates = ?, "
-                       "error = ? WHERE id = ?"));
+                       "error = ?, finished_at = ? WHERE id = ?"));
     query.addBindValue(lines);
     query.addBindValue(records);
     query.addBindValue(rejected);
     query.addBindValue(duplicates);
     query.addBindValue(error.isEmpty() ? kNullText : QVariant(error));
+    query.addBindValue(error.isEmpty() ? QVariant(QDateTime::currentSecsSinceEpoch()) : kNullNumber);
     query.addBindValue(sourceId);
     if (!query.exec())
         return failWith(query, QStringLiteral("updating file statistics"));
+    return true;
+}
+
+bool MySqlStore::completedSources(QList<InputFile> &files)
+{
+    files.clear();
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    if (!query.exec(QStringLiteral(
+            "SELECT path, size_bytes, modified_at FROM source_files WHERE finished_at IS NOT NULL")))
+        return failWith(query, QStringLiteral("reading which files the store holds"));
+    while (query.next())
+        files.append(InputFile{query.value(0).toString(),
+                               query.value(1).isNull() ? -1 : query.value(1).toLongLong(),
+                               query.value(2).toLongLong()});
     return true;
 }
 

@@ -58,6 +58,7 @@ public:
     qint64 addSourceFile(const InputFile &file) override;
     bool finishSourceFile(qint64 sourceId, qint64 lines, qint64 records, qint64 rejected, qint64 duplicates,
                           const QString &error) override;
+    bool completedSources(QList<InputFile> &files) override;
     InsertResult insert(const S3Record &record, std::string_view line, qint64 sourceId,
                         qint64 lineNumber) override;
     bool settle(Settled &settled) override;

@@ -56,9 +56,14 @@ public:
     virtual bool commit() = 0;
     virtual void rollback() = 0;
 
+    // Registers an input under its absolute path (the path a later ingest recognises it by).
     virtual qint64 addSourceFile(const InputFile &file) = 0;
+    // An empty `error` marks the file as read to its end: completedSources() lists it from then on.
     virtual bool finishSourceFile(qint64 sourceId, qint64 lines, qint64 records, qint64 rejected,
                                   qint64 duplicates, const QString &error) = 0;
+    // The files this store has read to their end without a problem, with the absolute path, size and
+    // modification time they had then. False with lastError() on a database error.
+    virtual bool completedSources(QList<InputFile> &files) = 0;
 
     // Two records are the same request when bucket, request id, operation and key are equal; records
     // without a request id (Ceph journal) are identified by their whole line instead.

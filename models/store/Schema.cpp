@@ -135,6 +135,19 @@ QStringList version2(SqlDialect dialect)
         QStringLiteral("CREATE UNIQUE INDEX rejects_dedupe ON rejects (dedupe_key)")};
 }
 
+// Version 3: when a file was read to its end without a problem. An ingest asked to skip what it has
+// read already (IngestRequest::skipUnchanged) trusts only these rows: a file cancelled, cut short or
+// still being read when the process died has none, and is read again (record dedupe guards the rest).
+// Rows of earlier versions: their counts are written only when the file ends, so counted lines and
+// no error mean the file was read to its end (an empty file is read again, which costs nothing).
+QStringList version3(SqlDialect dialect)
+{
+    return {QStringLiteral("ALTER TABLE source_files ADD COLUMN finished_at %1")
+                .arg(typeName(Type::BigInt, dialect)),
+            QStringLiteral("UPDATE source_files SET finished_at = ingested_at WHERE finished_at IS NULL AND "
+                           "error IS NULL AND line_count > 0")};
+}
+
 QStringList Schema::migrationStatements(SqlDialect dialect, int fromVersion)
 {
     QStringList statements;
@@ -142,6 +155,8 @@ QStringList Schema::migrationStatements(SqlDialect dialect, int fromVersion)
         statements += version1(dialect);
     if (fromVersion < 2)
         statements += version2(dialect);
+    if (fromVersion < 3)
+        statements += version3(dialect);
     // Later versions append their ALTER/CREATE statements here.
     // The version row goes in last: MySQL commits each DDL statement at once, and a second ingest
     // that sees the current version starts writing, so every table must exist by then.
