@@ -5,6 +5,7 @@
 #include "AudienceView.h"
 #include "ConnectDialog.h"
 #include "DashboardTiles.h"
+#include "NewLogsBar.h"
 #include "PreferencesDialog.h"
 #include "RecordDetailsDialog.h"
 #include "RejectedLinesDialog.h"
@@ -92,6 +93,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_session(new Ana
         m_alertsPanel->setAlerts({}, {});
         m_alertBanner->setVisible(false);
         m_serverBanner->setVisible(false);
+        m_newLogsBar->setNewLogs(0, 0);
         m_table->setEnabled(true);
         m_pages->setCurrentIndex(1);
         m_status->setText(tr("Loading %n input(s)…", nullptr, int(paths.size())));
@@ -334,6 +336,11 @@ void MainWindow::createActions()
     QAction *reloadAction = file->addAction(tr("&Reload"));
     reloadAction->setShortcut(QKeySequence(Qt::Key_F5));
     connect(reloadAction, &QAction::triggered, this, &MainWindow::reload);
+    QAction *loadNew = file->addAction(tr("Load &New Logs"));
+    loadNew->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_F5));
+    loadNew->setStatusTip(tr("Read the files that arrived in (or grew under) what is open, keeping what is "
+                             "loaded"));
+    connect(loadNew, &QAction::triggered, m_session, &AnalysisSession::loadNew);
     QAction *exportCharts = file->addAction(tr("&Export All Charts…"));
     exportCharts->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     connect(exportCharts, &QAction::triggered, this, [this] {
@@ -448,6 +455,10 @@ QWidget *MainWindow::createDashboard()
     m_serverBanner->setStyleSheet(QStringLiteral("background: #fff4e5; color: #663c00; padding: 6px;"));
     m_serverBanner->setVisible(false);
     layout->addWidget(m_serverBanner);
+    m_newLogsBar = new NewLogsBar(page);
+    layout->addWidget(m_newLogsBar);
+    connect(m_session, &AnalysisSession::newLogsAvailable, m_newLogsBar, &NewLogsBar::setNewLogs);
+    connect(m_newLogsBar, &NewLogsBar::loadRequested, m_session, &AnalysisSession::loadNew);
     m_tiles = new DashboardTiles(page);
     layout->addWidget(m_tiles);
 
@@ -941,6 +952,8 @@ void MainWindow::showLoadFinished(const IngestResult &result)
         text += tr(" · %1 rejected lines").arg(QLocale().toString(result.rejected));
     if (result.duplicates > 0)
         text += tr(" · %1 duplicates").arg(QLocale().toString(result.duplicates));
+    if (result.filesUnchanged > 0)
+        text += tr(" · %n file(s) already loaded, not read again", nullptr, result.filesUnchanged);
     if (result.filesFailed > 0)
         text += tr(" · %n input(s) failed: %1", nullptr, result.filesFailed)
                     .arg(result.problems.join(QStringLiteral("; ")));

@@ -24,6 +24,7 @@ class QToolButton;
 namespace BucketScope {
 
 class AlertsPanel;
+class NewLogsBar;
 class AnalysisSession;
 class BandwidthChart;
 class CostChart;
@@ -80,6 +81,7 @@ public:
     QLabel *alertBanner() const { return m_alertBanner; }
     // Shown while the server store being browsed does not answer (the session reconnects by itself).
     QLabel *serverBanner() const { return m_serverBanner; }
+    NewLogsBar *newLogsBar() const { return m_newLogsBar; }
     RecordDetailsDialog *detailsDialog() const;
 
     AnalysisSession *session() const { return m_session; }
@@ -177,6 +179,7 @@ private:
     AlertsPanel *m_alertsPanel = nullptr;
     QLabel *m_alertBanner = nullptr;
     QLabel *m_serverBanner = nullptr;
+    NewLogsBar *m_newLogsBar = nullptr;
     QMenu *m_recentMenu = nullptr;
     QStringList m_lastPaths;
     std::optional<Summary> m_lastSummary;

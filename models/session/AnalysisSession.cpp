@@ -6,6 +6,7 @@
 #include "cost/CostModel.h"
 #include "ingest/IngestWorker.h"
 #include "session/KeptStore.h"
+#include "session/NewLogsWatcher.h"
 #include "store/MySqlStore.h"
 
 #include <QDir>
@@ -17,8 +18,13 @@
 
 namespace BucketScope {
 
-AnalysisSession::AnalysisSession(QObject *parent) : QObject(parent), m_retryTimer(new QTimer(this))
+AnalysisSession::AnalysisSession(QObject *parent)
+    : QObject(parent), m_watcher(new NewLogsWatcher(this)), m_retryTimer(new QTimer(this))
 {
+    connect(m_watcher, &NewLogsWatcher::newLogs, this, [this](int files, qint64 bytes) {
+        if (!isLoading())
+            emit newLogsAvailable(files, bytes);
+    });
     qRegisterMetaType<BucketScope::Summary>();
     qRegisterMetaType<QList<BucketScope::Alert>>();
     m_retryTimer->setSingleShot(true);
@@ -71,16 +77,20 @@ void AnalysisSession::open(const QStringList &paths)
 {
     stopIngest();
     stopRetrying();
-    const quint64 generation = ++m_generation;
+    m_watcher->stop();
+    ++m_generation;
     ++m_loadGeneration;
     m_server.reset();
-    m_keptInputs.reset();
+    m_paths = paths;
+    m_keptBase.reset();
     m_reusePending = false;
+    bool skipUnchanged = false;
     if (!m_storeFolder.isEmpty()) {
-        if (!openKeptStore(paths))
+        if (!openKeptStore(paths, skipUnchanged))
             return;
     } else {
         // A fresh store per opening, deleted with the session: what the window shows is what was opened.
+        m_keptKey.clear();
         m_storeDir = std::make_unique<QTemporaryDir>();
         if (!m_storeDir->isValid()) {
             emit failed(
@@ -89,8 +99,33 @@ void AnalysisSession::open(const QStringList &paths)
         }
         m_storePath = m_storeDir->filePath(QStringLiteral("session.sqlite"));
     }
+    startIngest(skipUnchanged);
+}
 
-    auto *worker = new IngestWorker(IngestRequest{paths, m_storePath, LogStore::Durability::Durable});
+void AnalysisSession::loadNew()
+{
+    if (isLoading() || m_server || m_storePath.isEmpty() || m_paths.isEmpty())
+        return;
+    m_watcher->stop();
+    stopRetrying();
+    ++m_generation;
+    ++m_loadGeneration;
+    m_keptBase.reset();
+    // A kept store read to the end stays reusable: its manifest gets the new files and counts.
+    if (!m_keptKey.isEmpty()) {
+        const std::optional<KeptStore::Manifest> kept = KeptStore::read(m_keptKey);
+        if (kept && KeptStore::storePath(m_keptKey, *kept) == m_storePath)
+            m_keptBase = kept->load;
+    }
+    startIngest(true);
+}
+
+void AnalysisSession::startIngest(bool skipUnchanged)
+{
+    const quint64 generation = m_generation;
+    IngestRequest request{m_paths, m_storePath, LogStore::Durability::Durable};
+    request.skipUnchanged = skipUnchanged;
+    auto *worker = new IngestWorker(request);
     m_ingestWorker = worker;
     m_ingestThread = new QThread;
     worker->moveToThread(m_ingestThread);
@@ -114,27 +149,36 @@ void AnalysisSession::open(const QStringList &paths)
         if (!current())
             return;
         stopIngest(); // the worker is done: this only joins its thread
-        // Only a load that read every input to the end may be reused; anything less is read again.
-        if (m_keptInputs && result.fatalError.isEmpty() && !result.cancelled && result.filesFailed == 0) {
+        // Only a load that read every input to the end may be reused; anything less is read again
+        // (or, when only files were added, just the part not read: KeptStore::extendable).
+        if (m_keptBase && result.fatalError.isEmpty() && !result.cancelled && result.filesFailed == 0 &&
+            !m_paths.contains(QStringLiteral("-"))) {
+            IngestResult held = result;
+            held.lines += m_keptBase->lines;
+            held.records += m_keptBase->records;
+            held.rejected += m_keptBase->rejected;
+            held.duplicates += m_keptBase->duplicates;
+            held.bytesSent += m_keptBase->bytesSent;
             QString error;
-            const KeptStore::Manifest manifest{*m_keptInputs, result, QFileInfo(m_storePath).fileName()};
+            const KeptStore::Manifest manifest{result.inputs, held, QFileInfo(m_storePath).fileName()};
             if (!KeptStore::writeManifest(m_keptKey, manifest, &error))
                 qWarning("%s", qPrintable(error)); // the store is read again next time: nothing lost
         }
-        m_keptInputs.reset();
+        m_keptBase.reset();
         emit loadFinished(result);
         if (!result.fatalError.isEmpty()) {
             emit failed(result.fatalError);
             return;
         }
+        m_watcher->watch(m_paths, m_storePath);
         startSummary();
         startAlertCheck();
     });
-    emit loadStarted(paths);
+    emit loadStarted(m_paths);
     m_ingestThread->start();
 }
 
-bool AnalysisSession::openKeptStore(const QStringList &paths)
+bool AnalysisSession::openKeptStore(const QStringList &paths, bool &skipUnchanged)
 {
     m_storeDir.reset();
     if (!QDir().mkpath(m_storeFolder)) {
@@ -158,11 +202,19 @@ bool AnalysisSession::openKeptStore(const QStringList &paths)
                         return;
                     m_reusePending = false;
                     emit loadFinished(result);
+                    m_watcher->watch(m_paths, m_storePath);
                     startSummary();
                     startAlertCheck();
                 },
                 Qt::QueuedConnection);
             return false;
+        }
+        if (const std::optional<KeptStore::Manifest> kept = KeptStore::extendable(m_keptKey, *inputs)) {
+            // Only added to: the store keeps what it holds and reads the new and grown files.
+            m_storePath = KeptStore::storePath(m_keptKey, *kept);
+            m_keptBase = kept->load;
+            skipUnchanged = true;
+            return true;
         }
     }
     QString error;
@@ -171,7 +223,7 @@ bool AnalysisSession::openKeptStore(const QStringList &paths)
         return false;
     }
     m_storePath = KeptStore::freshStorePath(m_keptKey);
-    m_keptInputs = inputs; // taken before reading: a file that changes meanwhile is read again next time
+    m_keptBase = IngestResult{}; // a manifest is written once every input was read to its end
     return true;
 }
 
@@ -185,6 +237,7 @@ void AnalysisSession::openServer(const StoreLocation &location, const SummaryQue
     m_storePath.clear();
     m_reusePending = false;
     m_server = location;
+    m_watcher->stop();
     m_serverAnnounced = false;
     m_serverAnswered = false;
     stopRetrying();

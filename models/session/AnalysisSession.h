@@ -22,6 +22,7 @@ class QTimer;
 namespace BucketScope {
 
 class IngestWorker;
+class NewLogsWatcher;
 
 // What the desktop app has open: logs loaded into a store of its own, and the summary the views show.
 // Loading and aggregation each run on a worker thread; everything reaches the GUI through queued
@@ -71,6 +72,10 @@ public slots:
     // the current one (a new store usually starts unfiltered) without summarising twice.
     void openServer(const BucketScope::StoreLocation &location, const BucketScope::SummaryQuery &query);
     void cancel();
+    // Reads into the store the files of what is open that it has not read to their end (new log
+    // objects in an opened folder, a log that grew), keeping what it holds; then summarises again.
+    // Does nothing while loading or when browsing a server.
+    void loadNew();
     // Asks the server store being browsed again at once (Reload): its summary, and the table through
     // serverOpened(); also cuts short the wait between attempts to reach a server that went away.
     void reconnectServer();
@@ -83,6 +88,9 @@ signals:
     void lineRejected(const BucketScope::RejectedLine &line);
     void inputFailed(const QString &path, const QString &message);
     void loadFinished(const BucketScope::IngestResult &result);
+    // Files arrived in (or changed under) what is open since it was loaded: loadNew() reads them.
+    // 0 files once there are none left to read. Watched from the end of each load (NewLogsWatcher).
+    void newLogsAvailable(int files, qint64 bytes);
     void summaryReady(const BucketScope::Summary &summary);
     // The rules checked against the last day of what was loaded (unfiltered), once per load.
     void alertsReady(const QList<BucketScope::Alert> &alerts, const QStringList &notes);
@@ -102,11 +110,18 @@ private:
     void stopIngest();
 
     // Opens the kept store for `paths` without reading them when it holds them unchanged; otherwise
-    // prepares it to be filled (m_keptInputs set). False when open() has nothing more to do.
-    bool openKeptStore(const QStringList &paths);
+    // prepares it to be filled, or only added to (skipUnchanged set). False when open() has nothing
+    // more to do.
+    bool openKeptStore(const QStringList &paths, bool &skipUnchanged);
+    // Reads m_paths into m_storePath on the worker thread.
+    void startIngest(bool skipUnchanged);
 
     QString m_storeFolder;
-    std::optional<QList<InputFile>> m_keptInputs; // what the kept store being filled will hold
+    QStringList m_paths; // what is open
+    // Set while a kept store is being filled or added to: the counts it held before (none for a new
+    // filling), which its manifest adds the load's to once every input was read to its end.
+    std::optional<IngestResult> m_keptBase;
+    NewLogsWatcher *m_watcher = nullptr;
     bool m_reusePending = false; // a reused kept store, announced as loaded from the event loop
     std::unique_ptr<QTemporaryDir> m_storeDir;
     QString m_storePath;

@@ -8,6 +8,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -87,6 +88,37 @@ std::optional<QList<InputFile>> KeptStore::snapshot(const QStringList &paths)
 std::optional<KeptStore::Manifest> KeptStore::reusable(const QString &keyPath,
                                                        const QList<InputFile> &current)
 {
+    std::optional<Manifest> manifest = read(keyPath);
+    if (!manifest || !sameFiles(manifest->inputs, current))
+        return std::nullopt;
+    return manifest;
+}
+
+std::optional<KeptStore::Manifest> KeptStore::extendable(const QString &keyPath,
+                                                         const QList<InputFile> &current)
+{
+    std::optional<Manifest> manifest = read(keyPath);
+    if (!manifest)
+        return std::nullopt;
+    QHash<QString, InputFile> now;
+    for (const InputFile &file : current)
+        now.insert(InputFile::absolute(file.path), file);
+    for (const InputFile &before : std::as_const(manifest->inputs)) {
+        const auto it = now.constFind(InputFile::absolute(before.path));
+        // Gone, shrunk, older, or rewritten in place (same size, other time): the store could keep
+        // records the logs no longer have. Only a file that grew is taken as appended to.
+        const bool same =
+            it != now.cend() && it->size == before.size && it->modifiedSecs == before.modifiedSecs;
+        const bool grew =
+            it != now.cend() && it->size > before.size && it->modifiedSecs >= before.modifiedSecs;
+        if (!same && !grew)
+            return std::nullopt;
+    }
+    return manifest;
+}
+
+std::optional<KeptStore::Manifest> KeptStore::read(const QString &keyPath)
+{
     QByteArray bytes;
     if (!JsonFile::read(manifestPath(keyPath), bytes, nullptr))
         return std::nullopt;
@@ -104,8 +136,6 @@ std::optional<KeptStore::Manifest> KeptStore::reusable(const QString &keyPath,
                                      input.value(QStringLiteral("size")).toInteger(-1),
                                      input.value(QStringLiteral("modified")).toInteger()};
     }
-    if (!sameFiles(manifest.inputs, current))
-        return std::nullopt;
     const QJsonObject load = root.value(QStringLiteral("load")).toObject();
     manifest.load.files = int(manifest.inputs.size());
     manifest.load.filesComplete = manifest.load.files;

@@ -3,12 +3,14 @@
 // the logs are unchanged, filled again when they change) and the store the real `bucketscope` command
 // line uses without --db, read from the same settings file.
 #include "MainWindow.h"
+#include "NewLogsBar.h"
 #include "PreferencesDialog.h"
 #include "RequestTableModel.h"
 #include "StoragePage.h"
 #include "TestLogs.h"
 #include "session/AnalysisSession.h"
 #include "session/KeptStore.h"
+#include "session/NewLogsWatcher.h"
 #include "store/LogStore.h"
 #include "store/StoreLocation.h"
 
@@ -20,6 +22,7 @@
 #include <QJsonObject>
 #include <QLineEdit>
 #include <QProcess>
+#include <QPushButton>
 #include <QRadioButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -141,6 +144,10 @@ private slots:
     void keptStoreIsReusedWhileTheLogsAreUnchanged();
     void keptStoreOfAFolderForgetsRemovedFiles();
     void incompleteLoadIsNotReused();
+    void keptStoreIsAddedToWhenLogsArrive();
+    void newLogsAreOfferedAndLoaded();
+    void newLogsInANewSubfolderAreNoticed();
+    void newLogsBarInTheWindow();
     void refillNeverTakesTheNameOfAStoreStillOpen();
     void temporaryStoreIsDeletedWithTheSession();
     void mainWindowFollowsTheSetting();
@@ -359,6 +366,148 @@ void TstStorage::incompleteLoadIsNotReused()
     QVERIFY(!QFileInfo::exists(KeptStore::manifestPath(KeptStore::pathFor(folder, {m_log, missing}))));
 }
 
+void TstStorage::keptStoreIsAddedToWhenLogsArrive()
+{
+    const QString folder = m_home.filePath(QStringLiteral("kept-extend"));
+    const QString logs = m_home.filePath(QStringLiteral("extend"));
+    QVERIFY(QDir().mkpath(logs));
+    QVERIFY(writeLog(logs + QStringLiteral("/1.log"), requests(7, 0)));
+    QString firstStore;
+    {
+        AnalysisSession session;
+        session.setStoreFolder(folder);
+        const Loaded loaded = load(session, {logs});
+        QVERIFY(loaded.ok);
+        QCOMPARE(loaded.summary.requests, qint64(7));
+        firstStore = session.storePath();
+    }
+    // A new object arrives (an app restart later): only it is read, into the same store.
+    QVERIFY(writeLog(logs + QStringLiteral("/2.log"), requests(4, 4, 1000)));
+    {
+        AnalysisSession session;
+        session.setStoreFolder(folder);
+        const Loaded loaded = load(session, {logs});
+        QVERIFY(loaded.ok);
+        QCOMPARE(session.storePath(), firstStore);
+        QCOMPARE(loaded.result.files, 1);
+        QCOMPARE(loaded.result.filesUnchanged, 1);
+        QCOMPARE(loaded.result.records, qint64(4));
+        QCOMPARE(loaded.summary.requests, qint64(11));
+        QCOMPARE(loaded.summary.status.clientError, qint64(4));
+    }
+    // A log that grew (appended to) is read again; dedupe keeps its first lines from counting twice.
+    {
+        QFile grown(logs + QStringLiteral("/2.log"));
+        QVERIFY(grown.open(QIODevice::Append));
+        Request r;
+        r.time = utc(2025, 10, 30, 14);
+        grown.write(awsLine(r, 900) + '\n');
+    }
+    QVERIFY(touch(logs + QStringLiteral("/2.log"), 5));
+    AnalysisSession session;
+    session.setStoreFolder(folder);
+    Loaded loaded = load(session, {logs});
+    QVERIFY(loaded.ok);
+    QCOMPARE(session.storePath(), firstStore);
+    QCOMPARE(loaded.result.filesUnchanged, 1);
+    QCOMPARE(loaded.result.records, qint64(1));
+    QCOMPARE(loaded.result.duplicates, qint64(4));
+    QCOMPARE(loaded.summary.requests, qint64(12));
+    // Now unchanged: reused without reading, with the counts of everything the store holds.
+    loaded = load(session, {logs});
+    QVERIFY(loaded.ok);
+    QCOMPARE(loaded.result.records, qint64(12));
+    QCOMPARE(loaded.result.files, 2);
+    QCOMPARE(storesIn(folder).size(), 1);
+}
+
+void TstStorage::newLogsAreOfferedAndLoaded()
+{
+    const QString logs = m_home.filePath(QStringLiteral("watched"));
+    QVERIFY(QDir().mkpath(logs));
+    QVERIFY(writeLog(logs + QStringLiteral("/1.log"), requests(6, 0)));
+    AnalysisSession session; // a temporary store: watched the same way
+    QSignalSpy offers(&session, &AnalysisSession::newLogsAvailable);
+    QVERIFY(load(session, {logs}).ok);
+    // The first look, right after the load, finds nothing new.
+    QTRY_VERIFY_WITH_TIMEOUT(!offers.isEmpty(), 10000);
+    QCOMPARE(offers.last().at(0).toInt(), 0);
+    offers.clear();
+
+    const QString arrived = logs + QStringLiteral("/2.log");
+    QVERIFY(writeLog(arrived, requests(3, 3, 500)));
+    QTRY_VERIFY_WITH_TIMEOUT(!offers.isEmpty() && offers.last().at(0).toInt() == 1, 15000);
+    QCOMPARE(offers.last().at(1).toLongLong(), QFileInfo(arrived).size());
+
+    QSignalSpy finished(&session, &AnalysisSession::loadFinished);
+    QSignalSpy summaries(&session, &AnalysisSession::summaryReady);
+    offers.clear();
+    session.loadNew();
+    QVERIFY(session.isLoading());
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() && !summaries.isEmpty(), 30000);
+    const auto result = finished.first().first().value<IngestResult>();
+    QCOMPARE(result.files, 1);
+    QCOMPARE(result.filesUnchanged, 1);
+    QCOMPARE(result.records, qint64(3));
+    const auto summary = summaries.last().first().value<Summary>();
+    QCOMPARE(summary.requests, qint64(9));
+    QCOMPARE(summary.status.clientError, qint64(3));
+    // Nothing left to offer once they are read.
+    QTRY_VERIFY_WITH_TIMEOUT(!offers.isEmpty(), 10000);
+    QCOMPARE(offers.last().at(0).toInt(), 0);
+}
+
+void TstStorage::newLogsInANewSubfolderAreNoticed()
+{
+    // S3 prefixes by date: tomorrow's objects land in a folder that does not exist yet.
+    const QString logs = m_home.filePath(QStringLiteral("dated"));
+    QVERIFY(QDir().mkpath(logs + QStringLiteral("/2025/10/30")));
+    QVERIFY(writeLog(logs + QStringLiteral("/2025/10/30/a.log"), requests(2, 0)));
+    AnalysisSession session;
+    QSignalSpy offers(&session, &AnalysisSession::newLogsAvailable);
+    QVERIFY(load(session, {logs}).ok);
+    QTRY_VERIFY_WITH_TIMEOUT(!offers.isEmpty(), 10000);
+    QVERIFY(QDir().mkpath(logs + QStringLiteral("/2025/10/31")));
+    // The new folder is watched from the look its creation causes; the file comes after that.
+    QTest::qWait(NewLogsWatcher::kSettleMs + 1500);
+    offers.clear();
+    QVERIFY(writeLog(logs + QStringLiteral("/2025/10/31/b.log"), requests(5, 0, 3600)));
+    QTRY_VERIFY_WITH_TIMEOUT(!offers.isEmpty() && offers.last().at(0).toInt() == 1, 15000);
+}
+
+void TstStorage::newLogsBarInTheWindow()
+{
+    const QString logs = m_home.filePath(QStringLiteral("window-watch"));
+    QVERIFY(QDir().mkpath(logs));
+    QVERIFY(writeLog(logs + QStringLiteral("/1.log"), requests(4, 0)));
+    MainWindow window;
+    QSignalSpy shown(&window, &MainWindow::summaryShown);
+    window.openPaths({logs});
+    QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty(), 30000);
+    QVERIFY(window.newLogsBar()->isHidden());
+    QVERIFY(writeLog(logs + QStringLiteral("/2.log"), requests(2, 2, 700)));
+    QTRY_VERIFY_WITH_TIMEOUT(!window.newLogsBar()->isHidden(), 15000);
+    QVERIFY2(window.newLogsBar()->text().contains(QLatin1String("1 new or changed log file")),
+             qPrintable(window.newLogsBar()->text()));
+    shown.clear();
+    window.newLogsBar()->loadButton()->click();
+    QVERIFY(window.newLogsBar()->isHidden());
+    QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty(), 30000);
+    QCOMPARE(shown.last().first().value<Summary>().requests, qint64(6));
+    QTRY_COMPARE(window.requestModel()->rowCount(), 6);
+    // Dismissed, it stays hidden for the same files and shows again when more arrive.
+    QVERIFY(writeLog(logs + QStringLiteral("/3.log"), requests(1, 0, 900)));
+    QTRY_VERIFY_WITH_TIMEOUT(!window.newLogsBar()->isHidden(), 15000);
+    window.newLogsBar()->dismissButton()->click();
+    QVERIFY(window.newLogsBar()->isHidden());
+    QTest::qWait(NewLogsWatcher::kSettleMs + 1000); // a look finding the same file keeps it hidden
+    QVERIFY(window.newLogsBar()->isHidden());
+    QVERIFY(writeLog(logs + QStringLiteral("/4.log"), requests(1, 0, 1100)));
+    QTRY_VERIFY_WITH_TIMEOUT(!window.newLogsBar()->isHidden(), 15000);
+    QVERIFY(window.newLogsBar()->text().contains(QLatin1String("2 new or changed log file")));
+    QCOMPARE(shown.last().first().value<Summary>().requests, qint64(6)); // nothing loaded unasked
+}
+
 void TstStorage::refillNeverTakesTheNameOfAStoreStillOpen()
 {
     // A summary or an export may still hold the old store when the logs changed and are opened again.
@@ -377,7 +526,8 @@ void TstStorage::refillNeverTakesTheNameOfAStoreStillOpen()
     QVERIFY2(stillOpen, qPrintable(error));
     QCOMPARE(stillOpen->totals().records, qint64(12));
 
-    QVERIFY(writeLog(log, requests(30, 0, 100))); // the logs changed: the store is filled again
+    // The log was rewritten shorter (a grown one is only added to): the store is filled again.
+    QVERIFY(writeLog(log, requests(8, 0, 100)));
     const Loaded again = load(session, {log});
     QVERIFY(again.ok);
     QVERIFY(session.storePath() != oldStore);
@@ -386,11 +536,11 @@ void TstStorage::refillNeverTakesTheNameOfAStoreStillOpen()
     std::unique_ptr<LogStore> reopened =
         LogStore::openSqlite(session.storePath(), LogStore::Durability::Durable, &error);
     QVERIFY2(reopened, qPrintable(error));
-    QCOMPARE(reopened->totals().records, qint64(30));
+    QCOMPARE(reopened->totals().records, qint64(8));
     reopened.reset();
     const Loaded third = load(session, {log}); // unchanged now: reused
     QVERIFY(third.ok);
-    QCOMPARE(third.summary.requests, qint64(30));
+    QCOMPARE(third.summary.requests, qint64(8));
 }
 
 void TstStorage::temporaryStoreIsDeletedWithTheSession()
