@@ -117,8 +117,8 @@ int ingestExitCode(const IngestResult &result)
         return CommandLine::Success;
     // Some inputs failed: partial success if anything else was read, even an empty file or only
     // the part of a truncated .gz before the cut.
-    const bool somethingLoaded =
-        result.filesComplete > 0 || result.records + result.duplicates + result.rejected > 0;
+    const bool somethingLoaded = result.filesComplete > 0 || result.filesUnchanged > 0 ||
+                                 result.records + result.duplicates + result.rejected > 0;
     return somethingLoaded ? CommandLine::PartialFailure : CommandLine::Fatal;
 }
 

@@ -14,5 +14,5 @@ CREATE INDEX rejects_source ON rejects (source_id, line_no);
 ALTER TABLE rejects ADD COLUMN dedupe_key BINARY(16);
 CREATE UNIQUE INDEX rejects_dedupe ON rejects (dedupe_key);
 ALTER TABLE source_files ADD COLUMN finished_at BIGINT;
-UPDATE source_files SET finished_at = ingested_at WHERE finished_at IS NULL AND error IS NULL AND line_count > 0;
+UPDATE source_files SET finished_at = ingested_at WHERE finished_at IS NULL AND error IS NULL AND line_count > 0 AND path LIKE '/%';
 INSERT INTO schema_info (version) VALUES (3);

@@ -124,6 +124,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_session(new Ana
                     alertsDock->show();
             });
     connect(m_session, &AnalysisSession::failed, this, [this](const QString &message) {
+        m_newLogsBar->setNewLogs(0, 0);
         m_progress->setVisible(false);
         m_cancel->setVisible(false);
         m_status->setText(message);
@@ -618,6 +619,7 @@ void MainWindow::openServerTable(const StoreLocation &location)
 {
     // Emitted once the session's summary reached the server (on a worker thread), so this connect on
     // the GUI thread meets a server that answers; the connect timeout bounds it all the same.
+    m_newLogsBar->setNewLogs(0, 0); // nothing is watched on a server
     const bool reconnected = !m_serverBanner->isHidden();
     QString error;
     QSqlDatabase connection = MySqlConnection::open(location, &error);

@@ -7,6 +7,8 @@
 #include <QLabel>
 #include <QPushButton>
 
+#include <algorithm>
+
 namespace BucketScope {
 
 NewLogsBar::NewLogsBar(QWidget *parent) : QFrame(parent)
@@ -42,6 +44,7 @@ QString NewLogsBar::text() const
 void NewLogsBar::setNewLogs(int files, qint64 bytes)
 {
     m_files = files;
+    m_dismissedAt = std::min(m_dismissedAt, files); // some were read meanwhile: later ones are news
     if (files <= 0) {
         m_dismissedAt = 0;
         hide();

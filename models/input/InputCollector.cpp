@@ -17,7 +17,10 @@ QString InputFile::absolute(const QString &path)
 namespace {
 InputFile describe(const QFileInfo &info)
 {
-    return InputFile{info.filePath(), info.size(), info.lastModified().toSecsSinceEpoch()};
+    // A pipe or device named as a file (/dev/fd/63 from `<(zcat …)`) has no size that says anything:
+    // -1, as for standard input, so it is never taken as read before.
+    return InputFile{info.filePath(), info.isFile() ? info.size() : -1,
+                     info.lastModified().toSecsSinceEpoch()};
 }
 } // namespace
 

@@ -10,6 +10,7 @@
 #include "store/MySqlStore.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QSqlDatabase>
 
@@ -57,6 +58,9 @@ void AnalysisSession::setAlertConfiguration(const AlertRules &rules, const Prici
 
 AnalysisSession::~AnalysisSession()
 {
+    // First: a look it runs reads the store, which the members below delete.
+    delete m_watcher;
+    m_watcher = nullptr;
     stopIngest();
     m_pool.waitForDone();
 }
@@ -82,12 +86,12 @@ void AnalysisSession::open(const QStringList &paths)
     ++m_loadGeneration;
     m_server.reset();
     m_paths = paths;
+    m_storePath.clear(); // until this opening has a store: nothing is added to the last one
     m_keptBase.reset();
-    m_reusePending = false;
-    bool skipUnchanged = false;
+    m_keptPending = false;
     if (!m_storeFolder.isEmpty()) {
-        if (!openKeptStore(paths, skipUnchanged))
-            return;
+        openKeptStore();
+        return;
     } else {
         // A fresh store per opening, deleted with the session: what the window shows is what was opened.
         m_keptKey.clear();
@@ -99,7 +103,8 @@ void AnalysisSession::open(const QStringList &paths)
         }
         m_storePath = m_storeDir->filePath(QStringLiteral("session.sqlite"));
     }
-    startIngest(skipUnchanged);
+    emit loadStarted(m_paths);
+    startIngest(false);
 }
 
 void AnalysisSession::loadNew()
@@ -111,12 +116,16 @@ void AnalysisSession::loadNew()
     ++m_generation;
     ++m_loadGeneration;
     m_keptBase.reset();
-    // A kept store read to the end stays reusable: its manifest gets the new files and counts.
+    // A kept store read to the end stays reusable: its manifest gets the new files and counts. It is
+    // taken away while the store is added to, so a load cut short leaves it to be filled anew.
     if (!m_keptKey.isEmpty()) {
         const std::optional<KeptStore::Manifest> kept = KeptStore::read(m_keptKey);
-        if (kept && KeptStore::storePath(m_keptKey, *kept) == m_storePath)
-            m_keptBase = kept->load;
+        if (kept && KeptStore::storePath(m_keptKey, *kept) == m_storePath) {
+            m_keptBase = kept;
+            QFile::remove(KeptStore::manifestPath(m_keptKey));
+        }
     }
+    emit loadStarted(m_paths);
     startIngest(true);
 }
 
@@ -151,14 +160,15 @@ void AnalysisSession::startIngest(bool skipUnchanged)
         stopIngest(); // the worker is done: this only joins its thread
         // Only a load that read every input to the end may be reused; anything less is read again
         // (or, when only files were added, just the part not read: KeptStore::extendable).
+        // Added to: only when no file the store held went away or was rewritten meanwhile.
         if (m_keptBase && result.fatalError.isEmpty() && !result.cancelled && result.filesFailed == 0 &&
-            !m_paths.contains(QStringLiteral("-"))) {
+            !m_paths.contains(QStringLiteral("-")) && KeptStore::addsTo(m_keptBase->inputs, result.inputs)) {
             IngestResult held = result;
-            held.lines += m_keptBase->lines;
-            held.records += m_keptBase->records;
-            held.rejected += m_keptBase->rejected;
-            held.duplicates += m_keptBase->duplicates;
-            held.bytesSent += m_keptBase->bytesSent;
+            held.lines += m_keptBase->load.lines;
+            held.records += m_keptBase->load.records;
+            held.rejected += m_keptBase->load.rejected;
+            held.duplicates += m_keptBase->load.duplicates;
+            held.bytesSent += m_keptBase->load.bytesSent;
             QString error;
             const KeptStore::Manifest manifest{result.inputs, held, QFileInfo(m_storePath).fileName()};
             if (!KeptStore::writeManifest(m_keptKey, manifest, &error))
@@ -174,57 +184,100 @@ void AnalysisSession::startIngest(bool skipUnchanged)
         startSummary();
         startAlertCheck();
     });
-    emit loadStarted(m_paths);
     m_ingestThread->start();
 }
 
-bool AnalysisSession::openKeptStore(const QStringList &paths, bool &skipUnchanged)
+namespace {
+
+// What to do with the kept store of a selection; decided off the GUI thread (a folder of 30,000
+// objects is 30,000 file lookups).
+struct KeptPlan
+{
+    enum class Kind
+    {
+        Reuse,  // holds the logs unchanged: show it
+        Extend, // only added to: read the new and grown files into it
+        Fill,   // filled anew (the old one discarded)
+    };
+    Kind kind = Kind::Fill;
+    QString key;
+    QString storePath;
+    KeptStore::Manifest held; // what the store holds (Reuse, Extend)
+    QString error;
+};
+
+KeptPlan planKeptStore(const QString &folder, const QStringList &paths)
+{
+    KeptPlan plan;
+    if (!QDir().mkpath(folder)) {
+        plan.error = AnalysisSession::tr("Cannot create the folder %1 for the store (Preferences ▸ Storage)")
+                         .arg(folder);
+        return plan;
+    }
+    plan.key = KeptStore::pathFor(folder, paths);
+    if (const std::optional<QList<InputFile>> inputs = KeptStore::snapshot(paths)) {
+        for (const auto kind : {KeptPlan::Kind::Reuse, KeptPlan::Kind::Extend}) {
+            const std::optional<KeptStore::Manifest> kept = kind == KeptPlan::Kind::Reuse
+                                                                ? KeptStore::reusable(plan.key, *inputs)
+                                                                : KeptStore::extendable(plan.key, *inputs);
+            if (kept) {
+                plan.kind = kind;
+                plan.storePath = KeptStore::storePath(plan.key, *kept);
+                plan.held = *kept;
+                // Taken away while the store is added to: a load cut short leaves it to be filled anew.
+                if (kind == KeptPlan::Kind::Extend)
+                    QFile::remove(KeptStore::manifestPath(plan.key));
+                return plan;
+            }
+        }
+    }
+    if (KeptStore::discard(plan.key, &plan.error))
+        plan.storePath = KeptStore::freshStorePath(plan.key);
+    return plan;
+}
+
+} // namespace
+
+void AnalysisSession::openKeptStore()
 {
     m_storeDir.reset();
-    if (!QDir().mkpath(m_storeFolder)) {
-        emit failed(
-            tr("Cannot create the folder %1 for the store (Preferences ▸ Storage)").arg(m_storeFolder));
-        return false;
-    }
-    m_keptKey = KeptStore::pathFor(m_storeFolder, paths);
-    const std::optional<QList<InputFile>> inputs = KeptStore::snapshot(paths);
-    if (inputs) {
-        if (const std::optional<KeptStore::Manifest> kept = KeptStore::reusable(m_keptKey, *inputs)) {
-            m_storePath = KeptStore::storePath(m_keptKey, *kept);
-            // Announced from the event loop, as a load would be: until then the session counts as
-            // loading, so a query set meanwhile is only recorded and the store is summarised once.
-            m_reusePending = true;
-            emit loadStarted(paths);
-            QMetaObject::invokeMethod(
-                this,
-                [this, load = m_loadGeneration, result = kept->load] {
-                    if (load != m_loadGeneration || !m_reusePending)
-                        return;
-                    m_reusePending = false;
-                    emit loadFinished(result);
+    // Until the plan is back the session counts as loading, so a query set meanwhile is only recorded
+    // and the store is summarised once.
+    m_keptPending = true;
+    emit loadStarted(m_paths);
+    m_pool.start([this, load = m_loadGeneration, folder = m_storeFolder, paths = m_paths] {
+        const KeptPlan plan = planKeptStore(folder, paths);
+        QMetaObject::invokeMethod(
+            this,
+            [this, load, plan] {
+                if (load != m_loadGeneration || !m_keptPending)
+                    return;
+                m_keptPending = false;
+                m_keptKey = plan.key;
+                if (!plan.error.isEmpty()) {
+                    emit failed(plan.error);
+                    return;
+                }
+                m_storePath = plan.storePath;
+                switch (plan.kind) {
+                case KeptPlan::Kind::Reuse:
+                    emit loadFinished(plan.held.load);
                     m_watcher->watch(m_paths, m_storePath);
                     startSummary();
                     startAlertCheck();
-                },
-                Qt::QueuedConnection);
-            return false;
-        }
-        if (const std::optional<KeptStore::Manifest> kept = KeptStore::extendable(m_keptKey, *inputs)) {
-            // Only added to: the store keeps what it holds and reads the new and grown files.
-            m_storePath = KeptStore::storePath(m_keptKey, *kept);
-            m_keptBase = kept->load;
-            skipUnchanged = true;
-            return true;
-        }
-    }
-    QString error;
-    if (!KeptStore::discard(m_keptKey, &error)) {
-        emit failed(error);
-        return false;
-    }
-    m_storePath = KeptStore::freshStorePath(m_keptKey);
-    m_keptBase = IngestResult{}; // a manifest is written once every input was read to its end
-    return true;
+                    return;
+                case KeptPlan::Kind::Extend:
+                    m_keptBase = plan.held;
+                    startIngest(true);
+                    return;
+                case KeptPlan::Kind::Fill:
+                    m_keptBase = KeptStore::Manifest{}; // written once every input was read
+                    startIngest(false);
+                    return;
+                }
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 void AnalysisSession::openServer(const StoreLocation &location, const SummaryQuery &query)
@@ -235,7 +288,7 @@ void AnalysisSession::openServer(const StoreLocation &location, const SummaryQue
     ++m_loadGeneration;
     m_storeDir.reset();
     m_storePath.clear();
-    m_reusePending = false;
+    m_keptPending = false;
     m_server = location;
     m_watcher->stop();
     m_serverAnnounced = false;
@@ -246,7 +299,12 @@ void AnalysisSession::openServer(const StoreLocation &location, const SummaryQue
 
 void AnalysisSession::cancel()
 {
-    m_reusePending = false; // a kept store about to be shown is not
+    if (m_keptPending) {
+        // Still deciding what to do with the kept store: nothing was read, nothing is shown.
+        m_keptPending = false;
+        emit failed(tr("Opening cancelled"));
+        return;
+    }
     if (m_ingestWorker)
         m_ingestWorker->requestCancel();
 }

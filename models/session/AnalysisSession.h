@@ -7,6 +7,7 @@
 #include "alerts/AlertRules.h"
 #include "cost/PricingProfile.h"
 #include "ingest/IngestTypes.h"
+#include "session/KeptStore.h"
 #include "store/StoreLocation.h"
 
 #include <QObject>
@@ -44,7 +45,7 @@ public:
     // The MySQL/MariaDB store being browsed, if openServer() replaced the loaded logs.
     const std::optional<StoreLocation> &server() const { return m_server; }
     // True from open() until loadFinished(), a reused kept store included.
-    bool isLoading() const { return m_ingestThread != nullptr || m_reusePending; }
+    bool isLoading() const { return m_ingestThread != nullptr || m_keptPending; }
     const SummaryQuery &query() const { return m_query; }
 
     // Rules checked against the last day of each load, and the profile costs are computed with.
@@ -109,10 +110,9 @@ private:
     void stopRetrying();
     void stopIngest();
 
-    // Opens the kept store for `paths` without reading them when it holds them unchanged; otherwise
-    // prepares it to be filled, or only added to (skipUnchanged set). False when open() has nothing
-    // more to do.
-    bool openKeptStore(const QStringList &paths, bool &skipUnchanged);
+    // Shows the kept store of m_paths without reading them when it holds them unchanged; otherwise
+    // fills it, or only adds to it. Looking at the files runs on a pool thread.
+    void openKeptStore();
     // Reads m_paths into m_storePath on the worker thread.
     void startIngest(bool skipUnchanged);
 
@@ -120,9 +120,9 @@ private:
     QStringList m_paths; // what is open
     // Set while a kept store is being filled or added to: the counts it held before (none for a new
     // filling), which its manifest adds the load's to once every input was read to its end.
-    std::optional<IngestResult> m_keptBase;
+    std::optional<KeptStore::Manifest> m_keptBase;
     NewLogsWatcher *m_watcher = nullptr;
-    bool m_reusePending = false; // a reused kept store, announced as loaded from the event loop
+    bool m_keptPending = false; // deciding, on a pool thread, what to do with the kept store
     std::unique_ptr<QTemporaryDir> m_storeDir;
     QString m_storePath;
     QString m_keptKey; // KeptStore::pathFor of the selection, when stores are kept

@@ -98,12 +98,17 @@ std::optional<KeptStore::Manifest> KeptStore::extendable(const QString &keyPath,
                                                          const QList<InputFile> &current)
 {
     std::optional<Manifest> manifest = read(keyPath);
-    if (!manifest)
+    if (!manifest || !addsTo(manifest->inputs, current))
         return std::nullopt;
+    return manifest;
+}
+
+bool KeptStore::addsTo(const QList<InputFile> &earlier, const QList<InputFile> &current)
+{
     QHash<QString, InputFile> now;
     for (const InputFile &file : current)
         now.insert(InputFile::absolute(file.path), file);
-    for (const InputFile &before : std::as_const(manifest->inputs)) {
+    for (const InputFile &before : earlier) {
         const auto it = now.constFind(InputFile::absolute(before.path));
         // Gone, shrunk, older, or rewritten in place (same size, other time): the store could keep
         // records the logs no longer have. Only a file that grew is taken as appended to.
@@ -112,9 +117,9 @@ std::optional<KeptStore::Manifest> KeptStore::extendable(const QString &keyPath,
         const bool grew =
             it != now.cend() && it->size > before.size && it->modifiedSecs >= before.modifiedSecs;
         if (!same && !grew)
-            return std::nullopt;
+            return false;
     }
-    return manifest;
+    return true;
 }
 
 std::optional<KeptStore::Manifest> KeptStore::read(const QString &keyPath)

@@ -56,6 +56,8 @@ public:
     // that skips what the store has read, IngestRequest::skipUnchanged) makes it hold `current`;
     // nothing when a file went away or shrank, and the store must be filled anew.
     static std::optional<Manifest> extendable(const QString &keyPath, const QList<InputFile> &current);
+    // Whether `current` only adds to `earlier`: every earlier file still there, unchanged or grown.
+    static bool addsTo(const QList<InputFile> &earlier, const QList<InputFile> &current);
     // The manifest as written, when it and its store exist.
     static std::optional<Manifest> read(const QString &keyPath);
     // Deletes the manifest and every store filled for the key (with SQLite's -wal and -shm files);

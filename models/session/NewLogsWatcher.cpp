@@ -2,7 +2,6 @@
 #include "NewLogsWatcher.h"
 
 #include "input/InputCollector.h"
-#include "store/LogStore.h"
 #include "store/ReadFiles.h"
 
 #include <QDirIterator>
@@ -40,15 +39,10 @@ Look look(const QStringList &paths, const QString &storePath)
         while (folders.hasNext() && result.folders.size() < NewLogsWatcher::kMaxWatchedFolders)
             result.folders << folders.next();
     }
-    std::unique_ptr<LogStore> store =
-        LogStore::openSqlite(storePath, LogStore::Durability::Durable, &result.error);
-    if (!store)
+    // Read-only: a look must never create, migrate or write the store (it may be being deleted).
+    const std::optional<ReadFiles> read = ReadFiles::ofSqliteFile(storePath, &result.error);
+    if (!read)
         return result;
-    const std::optional<ReadFiles> read = ReadFiles::of(*store);
-    if (!read) {
-        result.error = store->lastError();
-        return result;
-    }
     for (const InputFile &file : read->unread(inputs)) {
         if (file.path == QLatin1String("-"))
             continue;
@@ -68,7 +62,7 @@ NewLogsWatcher::NewLogsWatcher(QObject *parent)
     m_settle->setInterval(kSettleMs);
     connect(m_settle, &QTimer::timeout, this, &NewLogsWatcher::startCheck);
     m_poll->setInterval(kPollMs);
-    connect(m_poll, &QTimer::timeout, this, &NewLogsWatcher::scheduleCheck);
+    connect(m_poll, &QTimer::timeout, this, &NewLogsWatcher::startCheck);
     connect(m_watcher, &QFileSystemWatcher::directoryChanged, this, &NewLogsWatcher::scheduleCheck);
     connect(m_watcher, &QFileSystemWatcher::fileChanged, this, &NewLogsWatcher::scheduleCheck);
     m_pool.setMaxThreadCount(1);
@@ -125,8 +119,16 @@ void NewLogsWatcher::checkNow()
 
 void NewLogsWatcher::scheduleCheck()
 {
-    if (isWatching())
-        m_settle->start(); // restarted by each change: one look once they stop
+    if (!isWatching())
+        return;
+    // Restarted by each change: one look once they stop, but no later than kLongestSettleMs after the
+    // first (a log appended to every second would otherwise never be looked at).
+    if (!m_settle->isActive())
+        m_firstChange.start();
+    if (m_firstChange.elapsed() >= kLongestSettleMs)
+        startCheck();
+    else
+        m_settle->start();
 }
 
 void NewLogsWatcher::startCheck()

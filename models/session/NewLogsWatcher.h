@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QStringList>
 #include <QThreadPool>
@@ -34,6 +35,7 @@ public:
 
     // Changes come in bursts (a sync tool writing hundreds of objects): one look after they settle.
     static constexpr int kSettleMs = 1500;
+    static constexpr int kLongestSettleMs = 10000;
     static constexpr int kPollMs = 60 * 1000;
     // Linux allows 8,192 inotify watches per user by default on older kernels; stay well under.
     static constexpr int kMaxWatchedFolders = 2000;
@@ -52,6 +54,7 @@ private:
     QFileSystemWatcher *m_watcher = nullptr;
     QTimer *m_settle = nullptr;
     QTimer *m_poll = nullptr;
+    QElapsedTimer m_firstChange;
     QStringList m_paths;
     QString m_storePath;
     quint64 m_generation = 0;

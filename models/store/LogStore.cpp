@@ -245,6 +245,21 @@ bool LogStore::migrate()
         return true;
     if (!exec("BEGIN IMMEDIATE"))
         return false;
+    // Another connection (a summary, an alert check, the new-logs watcher opening the same old store)
+    // may have migrated it while this one waited for the lock: read the version again under it.
+    if (hasSchema) {
+        if (sqlite3_prepare_v2(m_db, "SELECT MAX(version) FROM schema_info", -1, &statement, nullptr) !=
+            SQLITE_OK) {
+            setError(QStringLiteral("reading the schema version"));
+            exec("ROLLBACK");
+            return false;
+        }
+        if (sqlite3_step(statement) == SQLITE_ROW)
+            version = sqlite3_column_int(statement, 0);
+        sqlite3_finalize(statement);
+        if (version >= Schema::kCurrentVersion)
+            return exec("COMMIT");
+    }
     for (const QString &sql : Schema::migrationStatements(SqlDialect::Sqlite, version)) {
         if (!exec(sql.toUtf8().constData())) {
             exec("ROLLBACK");

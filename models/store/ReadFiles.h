@@ -21,6 +21,9 @@ class ReadFiles
 public:
     // Nothing, with the store's lastError(), when the store cannot be asked.
     static std::optional<ReadFiles> of(RecordStore &store);
+    // The same from an SQLite store file, opened read-only: never created, migrated or written (for
+    // looks beside the app's own connections). Nothing, with `error` set, when it cannot be read.
+    static std::optional<ReadFiles> ofSqliteFile(const QString &path, QString *error);
 
     // Read before with the same absolute path, size and modification time. Standard input never was.
     bool holds(const InputFile &file) const;
@@ -28,6 +31,8 @@ public:
     QList<InputFile> unread(const QList<InputFile> &inputs) const;
 
 private:
+    static ReadFiles from(const QList<InputFile> &done);
+
     QHash<QString, QList<InputFile>> m_byPath; // by absolute path: a file read again has several rows
 };
 

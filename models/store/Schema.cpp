@@ -140,12 +140,13 @@ QStringList version2(SqlDialect dialect)
 // still being read when the process died has none, and is read again (record dedupe guards the rest).
 // Rows of earlier versions: their counts are written only when the file ends, so counted lines and
 // no error mean the file was read to its end (an empty file is read again, which costs nothing).
+// Only rows with an absolute path: a relative one cannot be told from another folder's file.
 QStringList version3(SqlDialect dialect)
 {
     return {QStringLiteral("ALTER TABLE source_files ADD COLUMN finished_at %1")
                 .arg(typeName(Type::BigInt, dialect)),
             QStringLiteral("UPDATE source_files SET finished_at = ingested_at WHERE finished_at IS NULL AND "
-                           "error IS NULL AND line_count > 0")};
+                           "error IS NULL AND line_count > 0 AND path LIKE '/%'")};
 }
 
 QStringList Schema::migrationStatements(SqlDialect dialect, int fromVersion)

@@ -319,6 +319,20 @@ void TstIncremental::commandLine()
     QCOMPARE(json.value(QStringLiteral("files_unchanged")).toInt(), 1);
     QCOMPARE(json.value(QStringLiteral("records")).toInt(), 4);
     QCOMPARE(json.value(QStringLiteral("duplicates")).toInt(), 0);
+    // A missing input beside files already read is a partial failure (1), not "nothing read" (2).
+    {
+        QProcess process;
+        process.start(QStringLiteral(BUCKETSCOPE_BINARY),
+                      {QStringLiteral("ingest"), folder, m_dir.filePath(QStringLiteral("missing.log")),
+                       QStringLiteral("--db"), url, QStringLiteral("--incremental")});
+        QVERIFY(process.waitForFinished(60000));
+        QCOMPARE(process.exitCode(), 1);
+        QCOMPARE(QJsonDocument::fromJson(process.readAllStandardOutput())
+                     .object()
+                     .value(QStringLiteral("files_unchanged"))
+                     .toInt(),
+                 2);
+    }
     json = run({}); // without it, every file is read and its records count as duplicates
     QCOMPARE(json.value(QStringLiteral("files")).toInt(), 2);
     QCOMPARE(json.value(QStringLiteral("files_unchanged")).toInt(), 0);

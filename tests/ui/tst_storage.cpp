@@ -145,6 +145,7 @@ private slots:
     void keptStoreOfAFolderForgetsRemovedFiles();
     void incompleteLoadIsNotReused();
     void keptStoreIsAddedToWhenLogsArrive();
+    void loadingNewLogsKeepsTheKeptStoreHonest();
     void newLogsAreOfferedAndLoaded();
     void newLogsInANewSubfolderAreNoticed();
     void newLogsBarInTheWindow();
@@ -421,6 +422,46 @@ void TstStorage::keptStoreIsAddedToWhenLogsArrive()
     QCOMPARE(storesIn(folder).size(), 1);
 }
 
+void TstStorage::loadingNewLogsKeepsTheKeptStoreHonest()
+{
+    const QString folder = m_home.filePath(QStringLiteral("kept-loadnew"));
+    const QString logs = m_home.filePath(QStringLiteral("loadnew"));
+    QVERIFY(QDir().mkpath(logs));
+    QVERIFY(writeLog(logs + QStringLiteral("/1.log"), requests(5, 0)));
+    AnalysisSession session;
+    session.setStoreFolder(folder);
+    QVERIFY(load(session, {logs}).ok);
+    const QString key = KeptStore::pathFor(folder, {logs});
+    QVERIFY(writeLog(logs + QStringLiteral("/2.log"), requests(3, 3, 800)));
+    QSignalSpy finished(&session, &AnalysisSession::loadFinished);
+    QSignalSpy summaries(&session, &AnalysisSession::summaryReady);
+    session.loadNew();
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() && !summaries.isEmpty(), 30000);
+    // The manifest now lists both files and counts what the store holds: reopening reads nothing.
+    const std::optional<KeptStore::Manifest> manifest = KeptStore::read(key);
+    QVERIFY(manifest);
+    QCOMPARE(manifest->inputs.size(), 2);
+    QCOMPARE(manifest->load.records, qint64(8));
+    Loaded again = load(session, {logs});
+    QVERIFY(again.ok);
+    QCOMPARE(again.result.records, qint64(8));
+    QCOMPARE(again.summary.requests, qint64(8));
+
+    // A file removed, then new logs loaded: the manifest no longer stands for the store, and the next
+    // opening fills it anew without the removed file's records.
+    QVERIFY(QFile::remove(logs + QStringLiteral("/1.log")));
+    QVERIFY(writeLog(logs + QStringLiteral("/3.log"), requests(2, 0, 1600)));
+    finished.clear();
+    summaries.clear();
+    session.loadNew();
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() && !summaries.isEmpty(), 30000);
+    QVERIFY(!QFileInfo::exists(KeptStore::manifestPath(key)));
+    again = load(session, {logs});
+    QVERIFY(again.ok);
+    QCOMPARE(again.summary.requests, qint64(5)); // 2.log and 3.log
+    QCOMPARE(again.result.duplicates, qint64(0));
+}
+
 void TstStorage::newLogsAreOfferedAndLoaded()
 {
     const QString logs = m_home.filePath(QStringLiteral("watched"));
@@ -467,9 +508,11 @@ void TstStorage::newLogsInANewSubfolderAreNoticed()
     QSignalSpy offers(&session, &AnalysisSession::newLogsAvailable);
     QVERIFY(load(session, {logs}).ok);
     QTRY_VERIFY_WITH_TIMEOUT(!offers.isEmpty(), 10000);
+    offers.clear();
     QVERIFY(QDir().mkpath(logs + QStringLiteral("/2025/10/31")));
     // The new folder is watched from the look its creation causes; the file comes after that.
-    QTest::qWait(NewLogsWatcher::kSettleMs + 1500);
+    QTRY_VERIFY_WITH_TIMEOUT(!offers.isEmpty(), 15000);
+    QCOMPARE(offers.last().at(0).toInt(), 0);
     offers.clear();
     QVERIFY(writeLog(logs + QStringLiteral("/2025/10/31/b.log"), requests(5, 0, 3600)));
     QTRY_VERIFY_WITH_TIMEOUT(!offers.isEmpty() && offers.last().at(0).toInt() == 1, 15000);
@@ -500,7 +543,12 @@ void TstStorage::newLogsBarInTheWindow()
     QTRY_VERIFY_WITH_TIMEOUT(!window.newLogsBar()->isHidden(), 15000);
     window.newLogsBar()->dismissButton()->click();
     QVERIFY(window.newLogsBar()->isHidden());
-    QTest::qWait(NewLogsWatcher::kSettleMs + 1000); // a look finding the same file keeps it hidden
+    // A look that finds the same file keeps it hidden (a hidden file makes the folder change, and is
+    // no log itself).
+    QSignalSpy offers(window.session(), &AnalysisSession::newLogsAvailable);
+    QVERIFY(writeLog(logs + QStringLiteral("/.sync-state"), requests(1, 0, 5000)));
+    QTRY_VERIFY_WITH_TIMEOUT(!offers.isEmpty(), 15000);
+    QCOMPARE(offers.last().at(0).toInt(), 1);
     QVERIFY(window.newLogsBar()->isHidden());
     QVERIFY(writeLog(logs + QStringLiteral("/4.log"), requests(1, 0, 1100)));
     QTRY_VERIFY_WITH_TIMEOUT(!window.newLogsBar()->isHidden(), 15000);
