@@ -26,6 +26,12 @@ struct IngestRequest
     // once). The server rolled back the open transaction; once it is back, that transaction is sent
     // again and the ingest goes on.
     int retryForSeconds = 300;
+    // How long one transaction may stay open across files: a folder of small log objects is stored in
+    // a few large transactions rather than one per object. A transaction still ends after
+    // IngestWorker::kBatchRecords lines, and at the end of a file that long. What a crash or a lost
+    // connection makes the next run (or the retry) read again stays within this much work; 0 commits
+    // after every file.
+    int commitIntervalMs = 1000;
 };
 
 // Reads, parses and stores logs. Lives on its own QThread: its signals are its whole API and reach the
