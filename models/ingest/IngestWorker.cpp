@@ -248,7 +248,7 @@ IngestRun::Step IngestRun::finishFile(const BlockRef &ref, const QString &fileEr
     t.result.duplicates += t.fileDuplicates;
     t.bytesBeforeFile += input.size >= 0 ? input.size : inputBytesRead;
     ++t.report.filesDone;
-    const bool largeFile = t.fileLines >= IngestWorker::kBatchRecords;
+    const bool largeFile = t.fileLines >= m_request.batchRecords;
     if (!largeFile && m_clock.elapsed() - m_transactionStartedAt < m_request.commitIntervalMs)
         return Step::Ok;
     return commit(ref, 1, [this] { t.inBatch = 0; });
@@ -291,7 +291,7 @@ IngestRun::Step IngestRun::processLines(const BlockRef &ref, std::size_t from)
                                  QString::fromUtf8(line.text.data(), qsizetype(line.text.size()))});
             }
         }
-        if (++t.inBatch >= IngestWorker::kBatchRecords) {
+        if (++t.inBatch >= m_request.batchRecords) {
             if (const Step step = settle(); step != Step::Ok)
                 return step;
             if (const Step step = commit(ref, i + 1, [this] { t.inBatch = 0; }); step != Step::Ok)
