@@ -160,6 +160,11 @@ int main(int argc, char *argv[])
     const QCommandLineOption optObjects(QStringLiteral("objects"),
                                         QStringLiteral("Number of log objects for --split-dir (default 24)."),
                                         QStringLiteral("K"), QStringLiteral("24"));
+    const QCommandLineOption optPartitioned(
+        QStringLiteral("date-partitioned"),
+        QStringLiteral(
+            "With --split-dir: put each object under DIR/YYYY/MM/DD/ (its delivery day), as S3 does "
+            "with date-based partitioning."));
     const QCommandLineOption optGzip(QStringLiteral("gzip"), QStringLiteral("gzip the output and add .gz."));
     const QCommandLineOption optMix(
         QStringLiteral("mix"),
@@ -178,8 +183,8 @@ int main(int argc, char *argv[])
         QStringLiteral("no-batch-delete"),
         QStringLiteral("Omit DeleteObjects groups (their BATCH.DELETE.OBJECT lines "
                        "have an unquoted '-' Request-URI that lnav/goaccess skip)."));
-    p.addOptions({optLines, optSeed, optStart, optDays, optOut, optSplitDir, optObjects, optGzip, optMix,
-                  optHostile, optBad, optNoBatch});
+    p.addOptions({optLines, optSeed, optStart, optDays, optOut, optSplitDir, optObjects, optPartitioned,
+                  optGzip, optMix, optHostile, optBad, optNoBatch});
     p.process(app);
 
     if (!p.positionalArguments().isEmpty())
@@ -220,6 +225,9 @@ int main(int argc, char *argv[])
         return fail(QStringLiteral("--out and --split-dir are mutually exclusive"));
     if (!split && p.isSet(optObjects))
         return fail(QStringLiteral("--objects needs --split-dir"));
+    const bool partitioned = p.isSet(optPartitioned);
+    if (!split && partitioned)
+        return fail(QStringLiteral("--date-partitioned needs --split-dir"));
 
     LogGenerator gen(o);
     std::string line;
@@ -256,6 +264,7 @@ int main(int argc, char *argv[])
     } else {
         // One object per time slice, named like S3 delivers them:
         //   DIR/YYYY-MM-DD-HH-MM-SS-<16 hex>   (the timestamp is the delivery time, after the slice)
+        //   DIR/YYYY/MM/DD/YYYY-MM-DD-HH-MM-SS-<16 hex>   with --date-partitioned
         const QString dir = p.value(optSplitDir);
         if (!QDir().mkpath(dir))
             return fail(QStringLiteral("cannot create %1").arg(dir));
@@ -264,6 +273,7 @@ int main(int argc, char *argv[])
         const std::int64_t span = gen.spanSeconds();
         // Object names come from their own PRNG so the line stream is identical to single-file mode.
         SplitMix64 nameRng(SplitMix64::mix(o.seed ^ 0x0B1EC7DE11FE12ULL));
+        QString madeFolder = dir;
         auto objectPath = [&](int i) {
             const std::int64_t sliceEnd = start + span * (i + 1) / objects;
             const std::int64_t delivered = sliceEnd + 60 + static_cast<std::int64_t>(nameRng.below(1800));
@@ -272,7 +282,13 @@ int main(int argc, char *argv[])
             std::snprintf(
                 suffix, sizeof suffix, "%016llX",
                 static_cast<unsigned long long>(SplitMix64::mix(nameRng.next() + static_cast<unsigned>(i))));
-            QString path = dir + QLatin1Char('/') + dt.toString(QStringLiteral("yyyy-MM-dd-HH-mm-ss-")) +
+            QString folder = dir;
+            if (partitioned) {
+                folder += QLatin1Char('/') + dt.toString(QStringLiteral("yyyy/MM/dd"));
+                if (folder != madeFolder && QDir().mkpath(folder))
+                    madeFolder = folder;
+            }
+            QString path = folder + QLatin1Char('/') + dt.toString(QStringLiteral("yyyy-MM-dd-HH-mm-ss-")) +
                            QLatin1String(suffix);
             if (gzip)
                 path += QLatin1String(".gz");

@@ -41,6 +41,18 @@ struct Tally
     int currentFile = -1;
 };
 
+// The counts of what was stored; the rest of a Tally describes the inputs and the progress.
+void keepStoredCounts(IngestResult &result, const IngestResult &stored)
+{
+    result.files = stored.files;
+    result.filesComplete = stored.filesComplete;
+    result.lines = stored.lines;
+    result.records = stored.records;
+    result.rejected = stored.rejected;
+    result.duplicates = stored.duplicates;
+    result.bytesSent = stored.bytesSent;
+}
+
 // A position in the run (block serial, line or step in it), for "has this been done already".
 struct Position
 {
@@ -93,6 +105,8 @@ private:
     Step ensureTransaction(const BlockRef &ref, std::size_t position);
     Step settle();
     Step commit(const BlockRef &ref, std::size_t resumeAt, std::function<void()> after);
+    Step commitOpenTransaction(const BlockRef &ref);
+    void finish(qint64 serial);
     Step storeFailed();
     Step fail(const QString &message);
     Step recover();
@@ -115,6 +129,7 @@ private:
     Tally t;
 
     bool m_inTransaction = false;
+    qint64 m_transactionStartedAt = 0; // m_clock's milliseconds
     // The open transaction: the counts before it, and the blocks it holds lines of from its start.
     Tally m_snapshot;
     std::vector<BlockRef> m_journal;
@@ -137,8 +152,11 @@ private:
 
 IngestRun::Step IngestRun::fail(const QString &message)
 {
-    if (m_inTransaction)
+    if (m_inTransaction) {
         m_store.rollback();
+        // Files finished in the rolled-back transaction are counted in t already: they were not stored.
+        keepStoredCounts(t.result, m_snapshot.result);
+    }
     m_inTransaction = false;
     t.result.fatalError = message;
     return Step::Failed;
@@ -159,6 +177,7 @@ IngestRun::Step IngestRun::ensureTransaction(const BlockRef &ref, std::size_t po
     if (!m_store.begin())
         return storeFailed();
     m_inTransaction = true;
+    m_transactionStartedAt = m_clock.elapsed();
     return Step::Ok;
 }
 
@@ -187,8 +206,19 @@ IngestRun::Step IngestRun::commit(const BlockRef &ref, std::size_t resumeAt, std
     return Step::Lost;
 }
 
+IngestRun::Step IngestRun::commitOpenTransaction(const BlockRef &ref)
+{
+    if (!m_inTransaction)
+        return Step::Ok;
+    if (const Step step = settle(); step != Step::Ok)
+        return step;
+    return commit(ref, 1, [this] { t.inBatch = 0; });
+}
+
 // Records the file's statistics in the same transaction as its last records, so they always agree.
 // `note` is stored for the file when it has no error of its own (e.g. that the ingest was cancelled).
+// The transaction goes on into the next files unless it is old enough or this file filled a batch
+// itself; a transaction the server rolls back is stored again from the journal, files and all.
 IngestRun::Step IngestRun::finishFile(const BlockRef &ref, const QString &fileError, qint64 inputBytesRead,
                                       const QString &note)
 {
@@ -212,17 +242,17 @@ IngestRun::Step IngestRun::finishFile(const BlockRef &ref, const QString &fileEr
     if (!m_store.finishSourceFile(t.sourceId, t.fileLines, t.fileRecords, t.fileRejected, t.fileDuplicates,
                                   fileError.isEmpty() ? note : fileError))
         return storeFailed();
-    const qint64 inputBytes = input.size >= 0 ? input.size : inputBytesRead;
-    return commit(ref, 1, [this, inputBytes] {
-        t.inBatch = 0;
-        ++t.result.files;
-        t.result.lines += t.fileLines;
-        t.result.records += t.fileRecords;
-        t.result.rejected += t.fileRejected;
-        t.result.duplicates += t.fileDuplicates;
-        t.bytesBeforeFile += inputBytes;
-        ++t.report.filesDone;
-    });
+    ++t.result.files;
+    t.result.lines += t.fileLines;
+    t.result.records += t.fileRecords;
+    t.result.rejected += t.fileRejected;
+    t.result.duplicates += t.fileDuplicates;
+    t.bytesBeforeFile += input.size >= 0 ? input.size : inputBytesRead;
+    ++t.report.filesDone;
+    const bool largeFile = t.fileLines >= m_request.batchRecords;
+    if (!largeFile && m_clock.elapsed() - m_transactionStartedAt < m_request.commitIntervalMs)
+        return Step::Ok;
+    return commit(ref, 1, [this] { t.inBatch = 0; });
 }
 
 IngestRun::Step IngestRun::processLines(const BlockRef &ref, std::size_t from)
@@ -262,7 +292,7 @@ IngestRun::Step IngestRun::processLines(const BlockRef &ref, std::size_t from)
                                  QString::fromUtf8(line.text.data(), qsizetype(line.text.size()))});
             }
         }
-        if (++t.inBatch >= IngestWorker::kBatchRecords) {
+        if (++t.inBatch >= m_request.batchRecords) {
             if (const Step step = settle(); step != Step::Ok)
                 return step;
             if (const Step step = commit(ref, i + 1, [this] { t.inBatch = 0; }); step != Step::Ok)
@@ -393,8 +423,12 @@ bool IngestRun::waitForServer()
 IngestRun::Step IngestRun::recover()
 {
     m_inTransaction = false;
-    if (!waitForServer())
+    if (!waitForServer()) {
+        // Whether a commit without an answer landed cannot be known now: count it as not stored,
+        // which is what the next run assumes too (it stores what is missing, the rest are duplicates).
+        keepStoredCounts(t.result, m_snapshot.result);
         return Step::Failed;
+    }
     std::optional<PendingCommit> pending = std::move(m_pendingCommit);
     m_pendingCommit.reset();
     if (pending && m_store.lastCommitLanded()) {
@@ -437,21 +471,35 @@ void IngestRun::run()
             break;
     }
     pipeline.stop();
-    if (!t.result.fatalError.isEmpty())
-        return;
-    // Cancelled in the middle of a file: what was stored so far is kept and counted.
+    if (t.result.fatalError.isEmpty())
+        finish(serial);
+}
+
+// Commits what the last transaction holds: the files finished since the last commit and, when the
+// ingest was cancelled in the middle of a file, what was read of it (kept, counted and noted).
+void IngestRun::finish(qint64 serial)
+{
+    auto end = std::make_shared<ParsedBlock>();
+    end->kind = ParsedBlock::Kind::FileEnd;
+    end->fileIndex = t.currentFile;
+    const BlockRef last{end, serial};
+    Step step = Step::Ok;
     if (t.fileOpen) {
-        auto end = std::make_shared<ParsedBlock>();
-        end->kind = ParsedBlock::Kind::FileEnd;
-        end->fileIndex = t.currentFile;
-        const Step step = finishFile(
-            BlockRef{end, serial}, QString(), 0,
+        step = finishFile(
+            last, QString(), 0,
             QStringLiteral("cancelled after %1 lines; ingest it again to read the rest").arg(t.fileLines));
-        if (step == Step::Lost)
-            fail(m_store.lastError());
     }
-    if (m_inTransaction && t.result.fatalError.isEmpty())
-        m_store.commit();
+    if (step == Step::Ok)
+        step = commitOpenTransaction(last);
+    // Only an ingest that ran to its end waits for the server: a cancelled one stops at once (and the
+    // end of its cut file is not in the journal to be sent again).
+    while (step == Step::Lost && !cancelled()) {
+        step = recover();
+        if (step == Step::Ok)
+            step = commitOpenTransaction(last);
+    }
+    if (step == Step::Lost)
+        fail(m_store.lastError());
 }
 
 // Drops from `inputs` the files `store` has read to their end already and that are unchanged since.

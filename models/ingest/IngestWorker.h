@@ -13,6 +13,10 @@
 
 namespace BucketScope {
 
+// Records per transaction: bounds what a crash can lose to one batch that is re-read next time,
+// and the parsed lines kept in memory to send a transaction again after a lost connection.
+inline constexpr int kIngestBatchRecords = 50000;
+
 struct IngestRequest
 {
     QStringList paths; // files, folders, "-"
@@ -30,6 +34,13 @@ struct IngestRequest
     // modification time, are not read again (IngestResult::filesUnchanged counts them). A file that
     // changed is read again whole; dedupe keeps the records it had from counting twice.
     bool skipUnchanged = false;
+    // How long one transaction may stay open across files: a folder of small log objects is stored in
+    // a few large transactions rather than one per object. A transaction still ends after
+    // batchRecords lines, and at the end of a file that long. What a crash or a lost connection makes
+    // the next run (or the retry) read again stays within this much work; 0 commits after every file.
+    int commitIntervalMs = 1000;
+    // Lines per transaction at most (tests use small batches).
+    int batchRecords = kIngestBatchRecords;
 };
 
 // Reads, parses and stores logs. Lives on its own QThread: its signals are its whole API and reach the
@@ -44,9 +55,8 @@ public:
 
     // At most this many rejectedLine signals are sent; every rejected line is in the store regardless.
     static constexpr int kRejectSignalLimit = 1000;
-    // Records per transaction: bounds what a crash can lose to one batch that is re-read next time,
-    // and the parsed lines kept in memory to send a transaction again after a lost connection.
-    static constexpr int kBatchRecords = 50000;
+    // The default batch (IngestRequest::batchRecords).
+    static constexpr int kBatchRecords = kIngestBatchRecords;
 
 public slots:
     void run();

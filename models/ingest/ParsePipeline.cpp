@@ -29,6 +29,17 @@ std::unique_ptr<ParsedBlock> block(ParsedBlock::Kind kind, int fileIndex, QStrin
     return result;
 }
 
+// Room for a block's text: a whole block, or a small plain file whole. A folder of small log objects
+// would otherwise allocate (and the kernel map and unmap) a full block per object. Compressed and
+// unknown sizes start small and grow.
+std::size_t textCapacity(const InputFile &input, bool compressed)
+{
+    constexpr std::size_t kFull = ParsePipeline::kBlockBytes + 4096;
+    if (compressed || input.size < 0)
+        return 64 * 1024;
+    return std::min(kFull, std::size_t(input.size) + 1);
+}
+
 } // namespace
 
 ParsePipeline::ParsePipeline(const QList<InputFile> &inputs, const std::atomic<bool> &cancel,
@@ -56,10 +67,17 @@ void ParsePipeline::stop()
 
 bool ParsePipeline::push(std::unique_ptr<ParsedBlock> item)
 {
+    const std::size_t lines = item->lines.size(), bytes = item->text.size();
     std::unique_lock lock(m_mutex);
-    m_changed.wait(lock, [this] { return m_queue.size() < kQueuedBlocks || m_stopped; });
+    m_changed.wait(lock, [&] {
+        return m_queue.empty() || m_stopped ||
+               (m_queuedLines + lines <= kQueuedLines && m_queuedBytes + bytes <= kQueuedBytes &&
+                m_queue.size() < kQueuedItems);
+    });
     if (m_stopped)
         return false;
+    m_queuedLines += lines;
+    m_queuedBytes += bytes;
     m_queue.push_back(std::move(item));
     m_changed.notify_all();
     return true;
@@ -73,6 +91,8 @@ std::unique_ptr<ParsedBlock> ParsePipeline::next()
         return block(ParsedBlock::Kind::Done, -1);
     std::unique_ptr<ParsedBlock> item = std::move(m_queue.front());
     m_queue.pop_front();
+    m_queuedLines -= item->lines.size();
+    m_queuedBytes -= item->text.size();
     m_changed.notify_all();
     return item;
 }
@@ -80,8 +100,9 @@ std::unique_ptr<ParsedBlock> ParsePipeline::next()
 void ParsePipeline::produce()
 {
     auto stopping = [this] { return m_stopped.load() || m_cancel.load(std::memory_order_relaxed); };
+    // One reader for all the files, so its buffer is allocated (and zeroed) once, not once per file.
+    LineReader reader(m_readBufferBytes);
     for (int index = 0; index < int(m_inputs.size()) && !stopping(); ++index) {
-        LineReader reader(m_readBufferBytes);
         if (!reader.open(m_inputs.at(index).path)) {
             if (!push(block(ParsedBlock::Kind::FileStart, index, reader.errorString())))
                 return;
@@ -94,11 +115,12 @@ void ParsePipeline::produce()
         std::vector<std::pair<std::size_t, std::size_t>> spans; // offset, length in the block's text
         std::vector<qint64> numbers;
         std::vector<bool> cut;
+        std::size_t capacity = 0; // known once the first read tells whether the file is compressed
         std::unique_ptr<ParsedBlock> current = block(ParsedBlock::Kind::Lines, index);
-        current->text.reserve(kBlockBytes + 4096);
 
         // Parsing happens only once a block's text is complete, so the records' views stay valid.
-        auto flush = [&]() {
+        // `more`: lines of this file may follow, so a next block is needed.
+        auto flush = [&](bool more) {
             ParsedBlock &b = *current;
             b.lines.resize(spans.size());
             ParseError error;
@@ -121,8 +143,10 @@ void ParsePipeline::produce()
             numbers.clear();
             cut.clear();
             const bool pushed = push(std::move(current));
-            current = block(ParsedBlock::Kind::Lines, index);
-            current->text.reserve(kBlockBytes + 4096);
+            if (more) {
+                current = block(ParsedBlock::Kind::Lines, index);
+                current->text.reserve(capacity);
+            }
             return pushed;
         };
 
@@ -131,6 +155,8 @@ void ParsePipeline::produce()
         while (reader.readLine(line)) {
             if (first) {
                 first = false;
+                capacity = textCapacity(m_inputs.at(index), reader.isCompressed());
+                current->text.reserve(capacity);
                 if (reader.looksBinary()) {
                     fileError =
                         QStringLiteral("%1: binary data (NUL bytes in the first block), not an S3 access "
@@ -156,12 +182,12 @@ void ParsePipeline::produce()
             numbers.push_back(reader.lineNumber());
             cut.push_back(reader.lastLineCut());
             current->text.insert(current->text.end(), line.begin(), line.end());
-            if ((current->text.size() >= kBlockBytes || spans.size() >= kBlockLines) && !flush())
+            if ((current->text.size() >= kBlockBytes || spans.size() >= kBlockLines) && !flush(true))
                 return;
             if (stopping())
                 break;
         }
-        if (!spans.empty() && !flush())
+        if (!spans.empty() && !flush(false))
             return;
         if (fileError.isEmpty() && reader.hasError())
             fileError = reader.errorString();

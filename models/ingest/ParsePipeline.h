@@ -45,9 +45,11 @@ struct ParsedBlock
     std::vector<Line> lines;
 };
 
-// Reads and parses the inputs on its own thread, one block ahead of the consumer, so reading and
-// parsing overlap with storing on the other core. The queue is bounded: memory stays flat whatever
-// the input size.
+// Reads and parses the inputs on its own thread, a few blocks ahead of the consumer, so reading and
+// parsing overlap with storing on the other core. The queue is bounded by the lines and bytes it holds
+// (kQueuedBlocks full blocks' worth), not by its number of blocks: a small log object makes a small
+// block, and a queue of four of them would leave the storing thread waiting for the reader at almost
+// every file. Memory stays flat whatever the input size.
 class ParsePipeline
 {
 public:
@@ -66,6 +68,10 @@ public:
     static constexpr std::size_t kBlockBytes = 2u << 20;
     static constexpr std::size_t kBlockLines = 8192;
     static constexpr std::size_t kQueuedBlocks = 4;
+    static constexpr std::size_t kQueuedLines = kQueuedBlocks * kBlockLines;
+    static constexpr std::size_t kQueuedBytes = kQueuedBlocks * kBlockBytes;
+    // Blocks without lines (a file's start and end) count too, so a folder of empty files stays bounded.
+    static constexpr std::size_t kQueuedItems = 4096;
 
 private:
     void produce();
@@ -78,6 +84,8 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_changed;
     std::deque<std::unique_ptr<ParsedBlock>> m_queue;
+    std::size_t m_queuedLines = 0;
+    std::size_t m_queuedBytes = 0;
     std::thread m_thread;
 };
 

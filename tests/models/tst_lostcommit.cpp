@@ -89,12 +89,14 @@ private:
     qint64 m_swallowed = 0;
 };
 
-IngestResult ingest(const QStringList &paths, const StoreLocation &location)
+IngestResult ingest(const QStringList &paths, const StoreLocation &location,
+                    int commitIntervalMs = IngestRequest{}.commitIntervalMs)
 {
     IngestRequest request;
     request.paths = paths;
     request.server = location;
     request.retryForSeconds = 30;
+    request.commitIntervalMs = commitIntervalMs;
     auto *worker = new IngestWorker(request);
     QThread thread;
     worker->moveToThread(&thread);
@@ -179,7 +181,8 @@ void TstLostCommit::initTestCase()
     QString error;
     m_admin = MySqlConnection::open(location(QString()), &error);
     QVERIFY2(m_admin.isValid(), qPrintable(error));
-    // Two files, so there are two commits (each file's statistics with its last records).
+    // Two files: two commits when each file ends its transaction (each file's statistics with its
+    // last records), one when the transaction spans both.
     QFile sample(QStringLiteral(BUCKETSCOPE_SAMPLE_LOG));
     QVERIFY(sample.open(QIODevice::ReadOnly));
     const QList<QByteArray> lines = sample.readAll().split('\n');
@@ -207,10 +210,16 @@ void TstLostCommit::commitWithoutAnAnswerIsNeitherLostNorRepeated_data()
 {
     QTest::addColumn<int>("cut");
     QTest::addColumn<int>("commit");
-    QTest::newRow("answer lost, first file") << int(CuttingProxy::Cut::AfterTheServerAnswered) << 1;
-    QTest::newRow("answer lost, last file") << int(CuttingProxy::Cut::AfterTheServerAnswered) << 2;
-    QTest::newRow("COMMIT lost, first file") << int(CuttingProxy::Cut::BeforeTheServerSawIt) << 1;
-    QTest::newRow("COMMIT lost, last file") << int(CuttingProxy::Cut::BeforeTheServerSawIt) << 2;
+    QTest::addColumn<int>("commitIntervalMs");
+    const int answered = int(CuttingProxy::Cut::AfterTheServerAnswered);
+    const int unseen = int(CuttingProxy::Cut::BeforeTheServerSawIt);
+    // 0: a commit after every file; one hour: both files in one transaction, committed at the end.
+    QTest::newRow("answer lost, first file") << answered << 1 << 0;
+    QTest::newRow("answer lost, last file") << answered << 2 << 0;
+    QTest::newRow("COMMIT lost, first file") << unseen << 1 << 0;
+    QTest::newRow("COMMIT lost, last file") << unseen << 2 << 0;
+    QTest::newRow("answer lost, both files in one transaction") << answered << 1 << 3'600'000;
+    QTest::newRow("COMMIT lost, both files in one transaction") << unseen << 1 << 3'600'000;
 }
 
 void TstLostCommit::commitWithoutAnAnswerIsNeitherLostNorRepeated()
@@ -219,12 +228,14 @@ void TstLostCommit::commitWithoutAnAnswerIsNeitherLostNorRepeated()
         QSKIP("no test MariaDB server");
     QFETCH(int, cut);
     QFETCH(int, commit);
-    const QString database = freshDatabase(QStringLiteral("%1_%2").arg(cut).arg(commit));
+    QFETCH(int, commitIntervalMs);
+    const QString database =
+        freshDatabase(QStringLiteral("%1_%2_%3").arg(cut).arg(commit).arg(commitIntervalMs > 0 ? 1 : 0));
     CuttingProxy proxy(location(QString()).host, location(QString()).port, CuttingProxy::Cut(cut), commit);
     StoreLocation through = location(database);
     through.host = QStringLiteral("127.0.0.1");
     through.port = proxy.port();
-    const IngestResult result = ingest(m_files, through);
+    const IngestResult result = ingest(m_files, through, commitIntervalMs);
     QVERIFY2(result.fatalError.isEmpty(), qPrintable(result.fatalError));
     QVERIFY(proxy.cut());
     if (CuttingProxy::Cut(cut) == CuttingProxy::Cut::AfterTheServerAnswered)
