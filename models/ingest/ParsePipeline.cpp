@@ -5,6 +5,7 @@
 
 #include <QFileInfo>
 
+#include <algorithm>
 #include <cstring>
 
 namespace BucketScope {
@@ -69,31 +70,46 @@ bool ParsePipeline::push(std::unique_ptr<ParsedBlock> item)
 {
     const std::size_t lines = item->lines.size(), bytes = item->text.size();
     std::unique_lock lock(m_mutex);
-    m_changed.wait(lock, [&] {
+    const auto room = [&] {
         return m_queue.empty() || m_stopped ||
                (m_queuedLines + lines <= kQueuedLines && m_queuedBytes + bytes <= kQueuedBytes &&
                 m_queue.size() < kQueuedItems);
-    });
+    };
+    if (!room()) {
+        m_producerWaiting = true;
+        m_changed.wait(lock, room);
+        m_producerWaiting = false;
+    }
     if (m_stopped)
         return false;
     m_queuedLines += lines;
     m_queuedBytes += bytes;
     m_queue.push_back(std::move(item));
-    m_changed.notify_all();
+    // Only a waiting consumer is woken: a folder of small objects makes three blocks per object, and a
+    // wake-up per block cost more than the blocks themselves.
+    if (m_consumerWaiting)
+        m_changed.notify_all();
     return true;
 }
 
 std::unique_ptr<ParsedBlock> ParsePipeline::next()
 {
     std::unique_lock lock(m_mutex);
-    m_changed.wait(lock, [this] { return !m_queue.empty() || m_stopped; });
+    if (m_queue.empty() && !m_stopped) {
+        m_consumerWaiting = true;
+        m_changed.wait(lock, [this] { return !m_queue.empty() || m_stopped; });
+        m_consumerWaiting = false;
+    }
     if (m_queue.empty())
         return block(ParsedBlock::Kind::Done, -1);
     std::unique_ptr<ParsedBlock> item = std::move(m_queue.front());
     m_queue.pop_front();
     m_queuedLines -= item->lines.size();
     m_queuedBytes -= item->text.size();
-    m_changed.notify_all();
+    // The reader is woken once the queue is half drained, not at every block taken.
+    if (m_producerWaiting && (m_queue.size() <= kQueuedItems / 2 && m_queuedLines <= kQueuedLines / 2 &&
+                              m_queuedBytes <= kQueuedBytes / 2))
+        m_changed.notify_all();
     return item;
 }
 
@@ -122,6 +138,13 @@ void ParsePipeline::produce()
         // `more`: lines of this file may follow, so a next block is needed.
         auto flush = [&](bool more) {
             ParsedBlock &b = *current;
+            // Blocks wait in the queue and in the storing thread's open transaction (up to a batch of
+            // lines: for small compressed objects, a thousand blocks): room they do not use is given
+            // back before the lines point into the text. A compressed file's next block starts as
+            // large as this one grew.
+            capacity = std::max(capacity, std::min(b.text.size() + 4096, kBlockBytes + 4096));
+            if (b.text.capacity() > b.text.size() + b.text.size() / 8 + 4096)
+                b.text.shrink_to_fit();
             b.lines.resize(spans.size());
             ParseError error;
             for (std::size_t i = 0; i < spans.size(); ++i) {

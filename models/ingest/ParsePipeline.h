@@ -86,6 +86,8 @@ private:
     std::deque<std::unique_ptr<ParsedBlock>> m_queue;
     std::size_t m_queuedLines = 0;
     std::size_t m_queuedBytes = 0;
+    bool m_consumerWaiting = false; // guarded by m_mutex
+    bool m_producerWaiting = false;
     std::thread m_thread;
 };
 

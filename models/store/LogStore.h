@@ -88,6 +88,8 @@ private:
     sqlite3_stmt *m_reject = nullptr;
     sqlite3_stmt *m_findString = nullptr;
     sqlite3_stmt *m_addString = nullptr;
+    sqlite3_stmt *m_addSource = nullptr;
+    sqlite3_stmt *m_finishSource = nullptr;
     QString m_path;
     QString m_lastError;
     qint64 stringId(std::string_view value); // -1 on a database error
