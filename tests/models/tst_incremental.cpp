@@ -82,6 +82,7 @@ private slots:
     void relativeAndAbsolutePathsAreOneFile();
     void truncatedGzipIsNeverTakenAsRead();
     void storesOfVersion2KnowTheirFinishedFiles();
+    void fileCancelledMidwayIsReadAgain();
     void commandLine();
 
 private:
@@ -294,6 +295,40 @@ void TstIncremental::storesOfVersion2KnowTheirFinishedFiles()
     QCOMPARE(again.filesUnchanged, 1); // two.log
     QCOMPARE(again.files, 1);          // one.log: read again
     QCOMPARE(again.duplicates, qint64(6));
+}
+
+void TstIncremental::fileCancelledMidwayIsReadAgain()
+{
+    // Cancelled at a rejected line in the middle of b.log: a.log is read, b.log only partly.
+    const QString folder = m_dir.filePath(QStringLiteral("cancelled"));
+    QVERIFY(QDir().mkpath(folder));
+    QVERIFY(writeLines(folder + QStringLiteral("/a.log"), 10000, 10));
+    QVERIFY(writeLines(folder + QStringLiteral("/b.log"), 11000, 30));
+    {
+        QFile b(folder + QStringLiteral("/b.log"));
+        QVERIFY(b.open(QIODevice::Append));
+        b.write("not a log line\n");
+    }
+    QVERIFY(writeLines(folder + QStringLiteral("/b.log"), 11030, 30, true));
+    const QString store = m_dir.filePath(QStringLiteral("cancelled.sqlite"));
+    IngestRequest request{{folder}, store, LogStore::Durability::Durable};
+    request.skipUnchanged = true;
+    request.batchRecords = 10; // commits inside b.log before the cancel
+    IngestWorker worker(request);
+    QSignalSpy finished(&worker, &IngestWorker::finished);
+    connect(&worker, &IngestWorker::lineRejected, &worker, [&] { worker.requestCancel(); });
+    worker.run();
+    QCOMPARE(finished.count(), 1);
+    const auto cut = finished.first().first().value<IngestResult>();
+    QVERIFY(cut.cancelled);
+    QVERIFY(cut.records >= 10 && cut.records < 70);
+
+    const IngestResult again = ingest({folder}, store, true);
+    QCOMPARE(again.filesUnchanged, 1); // a.log
+    QCOMPARE(again.files, 1);          // b.log, read again whole
+    QCOMPARE(again.records + cut.records, qint64(70));
+    QCOMPARE(again.rejected, qint64(1));
+    QCOMPARE(ingest({folder}, store, true).filesUnchanged, 2);
 }
 
 void TstIncremental::commandLine()
