@@ -9,6 +9,7 @@
 #include <QElapsedTimer>
 #include <QThread>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -38,6 +39,9 @@ struct Tally
     // Stores that send records in batches report their outcome later; counted then.
     qint64 fileRecordsSettled = 0, fileDuplicatesSettled = 0;
     bool fileOpen = false;
+    // Cancel stopped the open file's lines before their end: it is finished with the cancel note,
+    // never as read to its end (a later ingest that skips read files must read it again).
+    bool fileCut = false;
     int currentFile = -1;
 };
 
@@ -226,12 +230,15 @@ IngestRun::Step IngestRun::finishFile(const BlockRef &ref, const QString &fileEr
         return step;
     const InputFile &input = m_inputs.at(t.currentFile);
     t.fileOpen = false;
+    const QString cutNote =
+        QStringLiteral("cancelled after %1 lines; ingest it again to read the rest").arg(t.fileLines);
+    const QString &fileNote = note.isEmpty() && t.fileCut ? cutNote : note;
     if (!fileError.isEmpty()) {
         t.result.problems << fileError;
         ++t.result.filesFailed;
         if (firstTime(m_signalled, {ref.serial, 0}))
             emit m_worker.inputFailed(input.path, fileError);
-    } else if (!cancelled()) {
+    } else if (fileNote.isEmpty()) {
         ++t.result.filesComplete;
     }
     if (const Step step = settle(); step != Step::Ok)
@@ -240,7 +247,7 @@ IngestRun::Step IngestRun::finishFile(const BlockRef &ref, const QString &fileEr
     t.fileDuplicates += t.fileDuplicatesSettled;
     t.fileRecordsSettled = t.fileDuplicatesSettled = 0;
     if (!m_store.finishSourceFile(t.sourceId, t.fileLines, t.fileRecords, t.fileRejected, t.fileDuplicates,
-                                  fileError.isEmpty() ? note : fileError))
+                                  fileError.isEmpty() ? fileNote : fileError))
         return storeFailed();
     ++t.result.files;
     t.result.lines += t.fileLines;
@@ -298,8 +305,10 @@ IngestRun::Step IngestRun::processLines(const BlockRef &ref, std::size_t from)
             if (const Step step = commit(ref, i + 1, [this] { t.inBatch = 0; }); step != Step::Ok)
                 return step;
         }
-        if (cancelled())
+        if (cancelled()) {
+            t.fileCut = i + 1 < block.lines.size();
             break;
+        }
     }
     if (m_clock.elapsed() - m_lastProgressAt >= 100) {
         m_lastProgressAt = m_clock.elapsed();
@@ -345,6 +354,7 @@ IngestRun::Step IngestRun::process(const BlockRef &ref, std::size_t from)
         t.fileOpen = true;
         t.currentFile = block.fileIndex;
         t.fileLines = t.fileRecords = t.fileRejected = t.fileDuplicates = 0;
+        t.fileCut = false;
         t.fileRecordsSettled = t.fileDuplicatesSettled = 0;
         return Step::Ok;
     }
@@ -432,9 +442,14 @@ IngestRun::Step IngestRun::recover()
     std::optional<PendingCommit> pending = std::move(m_pendingCommit);
     m_pendingCommit.reset();
     if (pending && m_store.lastCommitLanded()) {
-        // Only the answer was lost: go on after the commit.
+        // Only the answer was lost: go on after the commit, with what the journal holds after it (a
+        // replay that committed at a file's end has the next files' blocks queued behind it).
         pending->after();
-        m_journal = {pending->ref};
+        const auto from = std::find_if(m_journal.begin(), m_journal.end(),
+                                       [&](const BlockRef &ref) { return ref.block == pending->ref.block; });
+        m_journal.erase(m_journal.begin(), from);
+        if (m_journal.empty())
+            m_journal = {pending->ref};
         m_journalStart = pending->resumeAt;
     } else {
         t = m_snapshot;
@@ -451,6 +466,10 @@ IngestRun::Step IngestRun::recover()
         }
         if (step != Step::Ok)
             return step;
+        // Cancelled while sending again: the open file is finished as cancelled (finish()), and the
+        // files after it in the lost transaction are not stored, as if never reached.
+        if (cancelled())
+            return Step::Ok;
     }
     return Step::Ok;
 }
