@@ -213,7 +213,7 @@ bool LogStore::migrate()
     }
     const bool hasSchema = sqlite3_step(statement) == SQLITE_ROW;
     sqlite3_finalize(statement);
-    if (hasSchema) {
+    const auto readVersion = [&] {
         if (sqlite3_prepare_v2(m_db, "SELECT MAX(version) FROM schema_info", -1, &statement, nullptr) !=
             SQLITE_OK) {
             setError(QStringLiteral("reading the schema version"));
@@ -222,6 +222,11 @@ bool LogStore::migrate()
         if (sqlite3_step(statement) == SQLITE_ROW)
             version = sqlite3_column_int(statement, 0);
         sqlite3_finalize(statement);
+        return true;
+    };
+    if (hasSchema) {
+        if (!readVersion())
+            return false;
     } else {
         // A file that holds tables but not ours is somebody else's database: do not write into it.
         if (sqlite3_prepare_v2(m_db, "SELECT COUNT(*) FROM sqlite_master", -1, &statement, nullptr) !=
@@ -250,15 +255,10 @@ bool LogStore::migrate()
     // Another connection (a summary, an alert check, the new-logs watcher opening the same old store)
     // may have migrated it while this one waited for the lock: read the version again under it.
     if (hasSchema) {
-        if (sqlite3_prepare_v2(m_db, "SELECT MAX(version) FROM schema_info", -1, &statement, nullptr) !=
-            SQLITE_OK) {
-            setError(QStringLiteral("reading the schema version"));
+        if (!readVersion()) {
             exec("ROLLBACK");
             return false;
         }
-        if (sqlite3_step(statement) == SQLITE_ROW)
-            version = sqlite3_column_int(statement, 0);
-        sqlite3_finalize(statement);
         if (version >= Schema::kCurrentVersion)
             return exec("COMMIT");
     }
@@ -421,14 +421,20 @@ bool LogStore::finishSourceFile(qint64 sourceId, qint64 lines, qint64 records, q
 
 bool LogStore::completedSources(QList<InputFile> &files)
 {
+    if (readCompletedSources(m_db, files))
+        return true;
+    setError(QStringLiteral("reading which files the store holds"));
+    return false;
+}
+
+bool LogStore::readCompletedSources(sqlite3 *db, QList<InputFile> &files)
+{
     files.clear();
     sqlite3_stmt *statement = nullptr;
     if (sqlite3_prepare_v2(
-            m_db, "SELECT path, size_bytes, modified_at FROM source_files WHERE finished_at IS NOT NULL", -1,
-            &statement, nullptr) != SQLITE_OK) {
-        setError(QStringLiteral("reading which files the store holds"));
+            db, "SELECT path, size_bytes, modified_at FROM source_files WHERE finished_at IS NOT NULL", -1,
+            &statement, nullptr) != SQLITE_OK)
         return false;
-    }
     int rc;
     while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
         const auto *path = static_cast<const char *>(sqlite3_column_blob(statement, 0));
@@ -438,11 +444,7 @@ bool LogStore::completedSources(QList<InputFile> &files)
             sqlite3_column_int64(statement, 2)});
     }
     sqlite3_finalize(statement);
-    if (rc != SQLITE_DONE) {
-        setError(QStringLiteral("reading which files the store holds"));
-        return false;
-    }
-    return true;
+    return rc == SQLITE_DONE;
 }
 
 LogStore::InsertResult LogStore::insert(const S3Record &record, std::string_view line, qint64 sourceId,

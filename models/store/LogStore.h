@@ -49,6 +49,8 @@ public:
     bool finishSourceFile(qint64 sourceId, qint64 lines, qint64 records, qint64 rejected, qint64 duplicates,
                           const QString &error) override;
     bool completedSources(QList<InputFile> &files) override;
+    // The same query on any connection to a store (ReadFiles opens a read-only one); false on an error.
+    static bool readCompletedSources(sqlite3 *db, QList<InputFile> &files);
 
     InsertResult insert(const S3Record &record, std::string_view line, qint64 sourceId,
                         qint64 lineNumber) override;

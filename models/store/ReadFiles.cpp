@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ReadFiles.h"
 
+#include "LogStore.h"
 #include "RecordStore.h"
 
 #include <sqlite3.h>
@@ -33,26 +34,13 @@ std::optional<ReadFiles> ReadFiles::ofSqliteFile(const QString &path, QString *e
     QList<InputFile> done;
     bool ok =
         sqlite3_open_v2(QFile::encodeName(path).constData(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK;
-    sqlite3_stmt *statement = nullptr;
     if (ok) {
         sqlite3_busy_timeout(db, 5000);
-        ok = sqlite3_prepare_v2(
-                 db, "SELECT path, size_bytes, modified_at FROM source_files WHERE finished_at IS NOT NULL",
-                 -1, &statement, nullptr) == SQLITE_OK;
+        ok = LogStore::readCompletedSources(db, done);
     }
-    int rc = SQLITE_DONE;
-    while (ok && (rc = sqlite3_step(statement)) == SQLITE_ROW) {
-        const auto *text = static_cast<const char *>(sqlite3_column_blob(statement, 0));
-        done.append(InputFile{
-            QString::fromUtf8(text, sqlite3_column_bytes(statement, 0)),
-            sqlite3_column_type(statement, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(statement, 1),
-            sqlite3_column_int64(statement, 2)});
-    }
-    ok = ok && rc == SQLITE_DONE;
     if (!ok && error)
         *error = QStringLiteral("cannot read which files %1 holds: %2")
                      .arg(path, QString::fromUtf8(db ? sqlite3_errmsg(db) : "out of memory"));
-    sqlite3_finalize(statement);
     sqlite3_close(db);
     if (!ok)
         return std::nullopt;
