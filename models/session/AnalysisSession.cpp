@@ -17,6 +17,8 @@
 #include <QThread>
 #include <QTimer>
 
+#include <utility>
+
 namespace BucketScope {
 
 AnalysisSession::AnalysisSession(QObject *parent)
@@ -88,6 +90,7 @@ void AnalysisSession::open(const QStringList &paths)
     m_paths = paths;
     m_storePath.clear(); // until this opening has a store: nothing is added to the last one
     m_keptBase.reset();
+    m_keptManifest.reset();
     m_keptPending = false;
     if (!m_storeFolder.isEmpty()) {
         openKeptStore();
@@ -118,12 +121,9 @@ void AnalysisSession::loadNew()
     m_keptBase.reset();
     // A kept store read to the end stays reusable: its manifest gets the new files and counts. It is
     // taken away while the store is added to, so a load cut short leaves it to be filled anew.
-    if (!m_keptKey.isEmpty()) {
-        const std::optional<KeptStore::Manifest> kept = KeptStore::read(m_keptKey);
-        if (kept && KeptStore::storePath(m_keptKey, *kept) == m_storePath) {
-            m_keptBase = kept;
-            QFile::remove(KeptStore::manifestPath(m_keptKey));
-        }
+    if (m_keptManifest) {
+        m_keptBase = std::exchange(m_keptManifest, std::nullopt);
+        QFile::remove(KeptStore::manifestPath(m_keptKey));
     }
     emit loadStarted(m_paths);
     startIngest(true);
@@ -171,7 +171,9 @@ void AnalysisSession::startIngest(bool skipUnchanged)
             held.bytesSent += m_keptBase->load.bytesSent;
             QString error;
             const KeptStore::Manifest manifest{result.inputs, held, QFileInfo(m_storePath).fileName()};
-            if (!KeptStore::writeManifest(m_keptKey, manifest, &error))
+            if (KeptStore::writeManifest(m_keptKey, manifest, &error))
+                m_keptManifest = manifest;
+            else
                 qWarning("%s", qPrintable(error)); // the store is read again next time: nothing lost
         }
         m_keptBase.reset();
@@ -180,11 +182,16 @@ void AnalysisSession::startIngest(bool skipUnchanged)
             emit failed(result.fatalError);
             return;
         }
-        m_watcher->watch(m_paths, m_storePath);
-        startSummary();
-        startAlertCheck();
+        showLoadedStore();
     });
     m_ingestThread->start();
+}
+
+void AnalysisSession::showLoadedStore()
+{
+    m_watcher->watch(m_paths, m_storePath);
+    startSummary();
+    startAlertCheck();
 }
 
 namespace {
@@ -215,20 +222,19 @@ KeptPlan planKeptStore(const QString &folder, const QStringList &paths)
         return plan;
     }
     plan.key = KeptStore::pathFor(folder, paths);
+    const auto keep = [&](KeptPlan::Kind kind, const KeptStore::Manifest &kept) {
+        plan.kind = kind;
+        plan.storePath = KeptStore::storePath(plan.key, kept);
+        plan.held = kept;
+        return plan;
+    };
     if (const std::optional<QList<InputFile>> inputs = KeptStore::snapshot(paths)) {
-        for (const auto kind : {KeptPlan::Kind::Reuse, KeptPlan::Kind::Extend}) {
-            const std::optional<KeptStore::Manifest> kept = kind == KeptPlan::Kind::Reuse
-                                                                ? KeptStore::reusable(plan.key, *inputs)
-                                                                : KeptStore::extendable(plan.key, *inputs);
-            if (kept) {
-                plan.kind = kind;
-                plan.storePath = KeptStore::storePath(plan.key, *kept);
-                plan.held = *kept;
-                // Taken away while the store is added to: a load cut short leaves it to be filled anew.
-                if (kind == KeptPlan::Kind::Extend)
-                    QFile::remove(KeptStore::manifestPath(plan.key));
-                return plan;
-            }
+        if (const std::optional<KeptStore::Manifest> kept = KeptStore::reusable(plan.key, *inputs))
+            return keep(KeptPlan::Kind::Reuse, *kept);
+        if (const std::optional<KeptStore::Manifest> kept = KeptStore::extendable(plan.key, *inputs)) {
+            // Taken away while the store is added to: a load cut short leaves it to be filled anew.
+            QFile::remove(KeptStore::manifestPath(plan.key));
+            return keep(KeptPlan::Kind::Extend, *kept);
         }
     }
     if (KeptStore::discard(plan.key, &plan.error))
@@ -261,10 +267,9 @@ void AnalysisSession::openKeptStore()
                 m_storePath = plan.storePath;
                 switch (plan.kind) {
                 case KeptPlan::Kind::Reuse:
+                    m_keptManifest = plan.held;
                     emit loadFinished(plan.held.load);
-                    m_watcher->watch(m_paths, m_storePath);
-                    startSummary();
-                    startAlertCheck();
+                    showLoadedStore();
                     return;
                 case KeptPlan::Kind::Extend:
                     m_keptBase = plan.held;

@@ -115,12 +115,17 @@ private:
     void openKeptStore();
     // Reads m_paths into m_storePath on the worker thread.
     void startIngest(bool skipUnchanged);
+    // What follows a load (or a kept store shown as it is): watching for new logs, summary, alerts.
+    void showLoadedStore();
 
     QString m_storeFolder;
     QStringList m_paths; // what is open
     // Set while a kept store is being filled or added to: the counts it held before (none for a new
     // filling), which its manifest adds the load's to once every input was read to its end.
     std::optional<KeptStore::Manifest> m_keptBase;
+    // The manifest on disk for the kept store shown, as read or written last (none while it is being
+    // added to, or when it has none): loadNew() starts from it without reading the file again.
+    std::optional<KeptStore::Manifest> m_keptManifest;
     NewLogsWatcher *m_watcher = nullptr;
     bool m_keptPending = false; // deciding, on a pool thread, what to do with the kept store
     std::unique_ptr<QTemporaryDir> m_storeDir;
