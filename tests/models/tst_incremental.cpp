@@ -42,14 +42,6 @@ bool writeLines(const QString &path, qint64 firstSerial, int count, bool append 
     return file.error() == QFileDevice::NoError;
 }
 
-bool setModified(const QString &path, int secondsLater)
-{
-    QFile file(path);
-    return file.open(QIODevice::ReadWrite) &&
-           file.setFileTime(QFileInfo(path).lastModified().addSecs(secondsLater),
-                            QFileDevice::FileModificationTime);
-}
-
 // A gzip file cut in the middle of its stream.
 bool writeTruncatedGzip(const QString &path, qint64 firstSerial, int count)
 {
@@ -106,12 +98,8 @@ void TstIncremental::initTestCase()
             QFAIL("CI must provide a MariaDB server: eval \"$(tools/test-mariadb.sh start)\"");
         return;
     }
-    m_admin = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), QStringLiteral("tst_incremental_admin"));
-    m_admin.setHostName(m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_HOST")));
-    m_admin.setPort(m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_PORT")).toInt());
-    m_admin.setUserName(m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_USER")));
-    m_admin.setPassword(m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_PASSWORD")));
-    QVERIFY2(m_admin.open(), qPrintable(m_admin.lastError().text()));
+    m_admin = TestServer::openAdmin(m_env, QStringLiteral("tst_incremental_admin"));
+    QVERIFY2(m_admin.isOpen(), qPrintable(m_admin.lastError().text()));
     m_haveServer = true;
 }
 
@@ -204,9 +192,9 @@ void TstIncremental::skipsWhatTheStoreHasRead()
         QVERIFY(writeLines(folder + QStringLiteral("/d.log"), 4000, 15));
     } else if (change == QLatin1String("grow")) {
         QVERIFY(writeLines(folder + QStringLiteral("/b.log"), 2020, 5, true));
-        QVERIFY(setModified(folder + QStringLiteral("/b.log"), 10));
+        QVERIFY(touch(folder + QStringLiteral("/b.log"), 10));
     } else if (change == QLatin1String("touch")) {
-        QVERIFY(setModified(folder + QStringLiteral("/c.log"), 10));
+        QVERIFY(touch(folder + QStringLiteral("/c.log"), 10));
     }
     const IngestResult second = ingest({folder}, store, skip);
     QVERIFY2(second.fatalError.isEmpty(), qPrintable(second.fatalError));

@@ -168,12 +168,8 @@ void TstTimeZone::initTestCase()
             QFAIL("CI must provide a MariaDB server: eval \"$(tools/test-mariadb.sh start)\"");
         return;
     }
-    m_admin = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), QStringLiteral("tst_timezone_admin"));
-    m_admin.setHostName(m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_HOST")));
-    m_admin.setPort(m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_PORT")).toInt());
-    m_admin.setUserName(m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_USER")));
-    m_admin.setPassword(m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_PASSWORD")));
-    QVERIFY2(m_admin.open(), qPrintable(m_admin.lastError().text()));
+    m_admin = TestServer::openAdmin(m_env, QStringLiteral("tst_timezone_admin"));
+    QVERIFY2(m_admin.isOpen(), qPrintable(m_admin.lastError().text()));
     m_haveServer = true;
 }
 

@@ -10,6 +10,7 @@
 #include <QByteArray>
 #include <QDateTime>
 #include <QFile>
+#include <QFileInfo>
 #include <QList>
 #include <QSignalSpy>
 #include <QString>
@@ -84,6 +85,15 @@ inline bool writeLog(const QString &path, const QList<Request> &requests)
     for (qsizetype i = 0; i < requests.size(); ++i)
         file.write(awsLine(requests.at(i), i + 1) + '\n');
     return file.error() == QFileDevice::NoError;
+}
+
+// Moves a file's modification time `secondsLater` on, keeping its content and size.
+inline bool touch(const QString &path, int secondsLater)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadWrite) &&
+           file.setFileTime(QFileInfo(path).lastModified().addSecs(secondsLater),
+                            QFileDevice::FileModificationTime);
 }
 
 // Writes the requests to `logPath` and ingests them into the durable store at `storePath` with the

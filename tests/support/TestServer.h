@@ -4,6 +4,7 @@
 #include "store/StoreLocation.h"
 
 #include <QProcessEnvironment>
+#include <QSqlDatabase>
 
 // The MariaDB test server `eval "$(tools/test-mariadb.sh start)"` exported, as a store location.
 namespace TestServer {
@@ -20,6 +21,18 @@ inline BucketScope::StoreLocation location(const QProcessEnvironment &env, const
     location.database = database;
     location.connectTimeoutSeconds = connectTimeoutSeconds;
     return location;
+}
+
+// The server's admin connection, added under `name` and opened (check isOpen() and lastError()).
+inline QSqlDatabase openAdmin(const QProcessEnvironment &env, const QString &name)
+{
+    QSqlDatabase admin = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), name);
+    admin.setHostName(env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_HOST")));
+    admin.setPort(env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_PORT")).toInt());
+    admin.setUserName(env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_USER")));
+    admin.setPassword(env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_PASSWORD")));
+    admin.open();
+    return admin;
 }
 
 } // namespace TestServer

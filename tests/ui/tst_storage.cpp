@@ -115,14 +115,6 @@ bool rewriteKeepingTime(const QString &path, int count)
            file.setFileTime(modified, QFileDevice::FileModificationTime);
 }
 
-bool touch(const QString &path, int secondsLater)
-{
-    QFile file(path);
-    return file.open(QIODevice::ReadWrite) &&
-           file.setFileTime(QFileInfo(path).lastModified().addSecs(secondsLater),
-                            QFileDevice::FileModificationTime);
-}
-
 QStringList storesIn(const QString &folder)
 {
     return QDir(folder).entryList({QStringLiteral("logs-*.sqlite")}, QDir::Files);
