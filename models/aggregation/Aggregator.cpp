@@ -9,6 +9,7 @@
 #include "cost/CostModel.h"
 #include "cost/RequestClass.h"
 #include "store/MySqlStore.h"
+#include "store/RollupWriter.h"
 
 #include <sqlite3.h>
 
@@ -21,6 +22,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace BucketScope {
@@ -90,6 +92,8 @@ struct BucketAccumulator
     // Many buckets live at once (every hour of a month): small buffers keep them cheap.
     CountedValues latencies{CountedValues::kSmallBuffer};
     CountedValues ips{CountedValues::kSmallBuffer};
+    // An hour read from the rollups knows its count of addresses without holding them (-1: count ips).
+    qint64 knownIps = -1;
 };
 
 void countStatus(StatusCounts &counts, std::optional<int> status)
@@ -175,7 +179,7 @@ TimeBucket finish(qint64 start, BucketAccumulator &accumulator)
     bucket.putClassRequests = accumulator.putClassRequests;
     bucket.status = accumulator.status;
     bucket.latency = Aggregator::latencyOf(accumulator.latencies);
-    bucket.uniqueIps = accumulator.ips.distinct();
+    bucket.uniqueIps = accumulator.knownIps >= 0 ? accumulator.knownIps : accumulator.ips.distinct();
     accumulator = BucketAccumulator{}; // release the memory as soon as the bucket is done
     return bucket;
 }
@@ -256,6 +260,7 @@ struct Partial
     StringMap<Counter> applications;
     std::map<std::pair<qint64, std::string>, ApplicationDayCounter> applicationDays;
     CountedValues latencies, allIps;
+    qint64 rows = 0; // rows scanned (not read from the rollups)
 };
 
 void add(Counter &into, const Counter &from)
@@ -277,6 +282,7 @@ void add(StatusCounts &into, const StatusCounts &from)
 void merge(Partial &into, Partial &from)
 {
     into.requests += from.requests;
+    into.rows += from.rows;
     into.bytesSent += from.bytesSent;
     add(into.status, from.status);
     for (const std::optional<qint64> &time : {from.firstTime, from.lastTime}) {
@@ -456,6 +462,7 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
         const RequestClass::Kind requestClass = requestClassOf(operation);
 
         ++out.requests;
+        ++out.rows;
         out.bytesSent += bytes;
         countStatus(out.status, status);
         if (totalTime)
@@ -533,6 +540,290 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
     return true;
 }
 
+// A prepared statement over the rollups with the query's UTC range bound as ?1 and ?2.
+class RollupRows
+{
+public:
+    RollupRows(sqlite3 *db, const SummaryQuery &query, const char *select, const char *timeColumn)
+    {
+        // Rows without a time (kNoTime) count only when no range is asked, as in scan().
+        const bool ranged = query.from || query.to;
+        const QByteArray sql =
+            QByteArray(select) + (ranged ? QByteArray(" WHERE ") + timeColumn + " >= ?1 AND " + timeColumn +
+                                               " < ?2 AND " + timeColumn + " > ?3"
+                                         : QByteArray());
+        if (sqlite3_prepare_v2(db, sql.constData(), -1, &m_statement, nullptr) != SQLITE_OK) {
+            m_error =
+                QStringLiteral("cannot read the rollups: %1").arg(QString::fromUtf8(sqlite3_errmsg(db)));
+            return;
+        }
+        if (ranged) {
+            sqlite3_bind_int64(m_statement, 1, query.from.value_or(std::numeric_limits<qint64>::min()));
+            sqlite3_bind_int64(m_statement, 2, query.to.value_or(std::numeric_limits<qint64>::max()));
+            sqlite3_bind_int64(m_statement, 3, RollupWriter::kNoTime);
+        }
+    }
+    ~RollupRows() { sqlite3_finalize(m_statement); }
+    RollupRows(const RollupRows &) = delete;
+    RollupRows &operator=(const RollupRows &) = delete;
+
+    bool next() { return m_statement && (m_rc = sqlite3_step(m_statement)) == SQLITE_ROW; }
+    qint64 operator[](int column) const { return sqlite3_column_int64(m_statement, column); }
+    sqlite3_stmt *statement() const { return m_statement; }
+    bool done(QString *error) const
+    {
+        if (m_statement && m_rc == SQLITE_DONE)
+            return true;
+        if (error)
+            *error = m_error.isEmpty() ? QStringLiteral("reading the rollups failed: %1")
+                                             .arg(QString::fromUtf8(sqlite3_errstr(m_rc)))
+                                       : m_error;
+        return false;
+    }
+
+private:
+    sqlite3_stmt *m_statement = nullptr;
+    int m_rc = SQLITE_DONE;
+    QString m_error;
+};
+
+// The rollups answer a query when it asks for whole UTC days (or everything) of all requests: no
+// filter, no application scope, a UTC calendar, and attribution rules that look only at keys and
+// referers (the rollups keep those pairs, not requesters or user agents). Returns the rollups'
+// through_id then; every row up to it is counted in them.
+std::optional<qint64> rollupMark(sqlite3 *db, const SummaryQuery &query)
+{
+    constexpr qint64 kDay = 86400;
+    const auto wholeDay = [](const std::optional<qint64> &time) { return !time || *time % kDay == 0; };
+    if (!query.useRollups || !query.filters.isEmpty() || !query.values.isEmpty() || query.application ||
+        !ZoneCalendar(query.timeZone).isUtc() || !wholeDay(query.from) || !wholeDay(query.to) ||
+        query.attribution.looksAt(Attribution::Field::Requester) ||
+        query.attribution.looksAt(Attribution::Field::UserAgent))
+        return std::nullopt;
+    sqlite3_stmt *statement = nullptr;
+    std::optional<qint64> mark;
+    if (sqlite3_prepare_v2(db, "SELECT through_id FROM rollup_state", -1, &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_int64(statement, 0) > 0)
+        mark = sqlite3_column_int64(statement, 0);
+    sqlite3_finalize(statement);
+    return mark;
+}
+
+void addStatus(StatusCounts &counts, const RollupRows &row, int firstColumn)
+{
+    counts.informational += row[firstColumn];
+    counts.success += row[firstColumn + 1];
+    counts.redirect += row[firstColumn + 2];
+    counts.clientError += row[firstColumn + 3];
+    counts.serverError += row[firstColumn + 4];
+    counts.none += row[firstColumn + 5];
+}
+
+// Everything scan() would accumulate over the rows up to the rollups' mark, read from the rollups.
+// Keys fetched by CDN addresses are the one thing they do not keep: those rows are read again, and
+// only when the range has CDN addresses at all.
+bool readRollups(sqlite3 *db, const SummaryQuery &query, qint64 throughId, AudienceBuilder &audience,
+                 Partial &out, QString *error)
+{
+    constexpr qint64 kDay = 86400;
+    const auto dayOf = [](qint64 time) { return time - (((time % kDay) + kDay) % kDay); };
+    {
+        RollupRows row(db, query,
+                       "SELECT hour_start, requests, bytes_sent, get_requests, put_requests, status_1xx, "
+                       "status_2xx, status_3xx, status_4xx, status_5xx, status_none, unique_ips, first_time, "
+                       "last_time FROM rollup_hours",
+                       "hour_start");
+        while (row.next()) {
+            out.requests += row[1];
+            out.bytesSent += row[2];
+            addStatus(out.status, row, 5);
+            const qint64 hour = row[0];
+            if (hour == RollupWriter::kNoTime)
+                continue;
+            out.firstTime = out.firstTime ? std::min(*out.firstTime, row[12]) : row[12];
+            out.lastTime = out.lastTime ? std::max(*out.lastTime, row[13]) : row[13];
+            for (BucketAccumulator *bucket : {&out.hours[hour], &out.days[dayOf(hour)]}) {
+                bucket->requests += row[1];
+                bucket->bytesSent += row[2];
+                bucket->getClassRequests += row[3];
+                bucket->putClassRequests += row[4];
+                addStatus(bucket->status, row, 5);
+            }
+            out.hours[hour].knownIps = row[11];
+        }
+        if (!row.done(error))
+            return false;
+    }
+    {
+        RollupRows row(db, query, "SELECT hour_start, total_time_ms, requests FROM rollup_hour_latency",
+                       "hour_start");
+        while (row.next()) {
+            const qint64 hour = row[0];
+            out.latencies.add(row[1], row[2]);
+            if (hour == RollupWriter::kNoTime)
+                continue;
+            out.hours[hour].latencies.add(row[1], row[2]);
+            out.days[dayOf(hour)].latencies.add(row[1], row[2]);
+        }
+        if (!row.done(error))
+            return false;
+    }
+    {
+        RollupRows row(db, query,
+                       "SELECT day_start, dimension, ref, requests, bytes_sent FROM rollup_day_values",
+                       "day_start");
+        while (row.next()) {
+            IdMap<Counter> *map = nullptr;
+            switch (row[1]) {
+            case RollupWriter::Ip:
+                map = &out.ips;
+                out.allIps.add(row[2]);
+                if (row[0] != RollupWriter::kNoTime)
+                    out.days[row[0]].ips.add(row[2]);
+                break;
+            case RollupWriter::UserAgent:
+                map = &out.userAgents;
+                break;
+            case RollupWriter::ErrorCode:
+                map = &out.errorCodes;
+                break;
+            default:
+                continue;
+            }
+            Counter &counter = (*map)[row[2]];
+            counter.requests += row[3];
+            counter.bytesSent += row[4];
+        }
+        if (!row.done(error))
+            return false;
+    }
+    {
+        RollupRows row(db, query,
+                       "SELECT day_start, operation_ref, requests, bytes_sent, status_1xx, status_2xx, "
+                       "status_3xx, status_4xx, status_5xx, status_none FROM rollup_day_operations",
+                       "day_start");
+        while (row.next()) {
+            OperationStats &op = out.operations[row[1]];
+            op.requests += row[2];
+            op.bytesSent += row[3];
+            addStatus(op.status, row, 4);
+        }
+        if (!row.done(error))
+            return false;
+    }
+    {
+        StringResolver names(db);
+        std::unordered_map<qint64, Attribution::Match> keyMatches, refererMatches;
+        auto matchOf = [&](std::unordered_map<qint64, Attribution::Match> &cache, Attribution::Field field,
+                           qint64 id) -> const Attribution::Match & {
+            static const Attribution::Match none;
+            if (id < 0 || !query.attribution.looksAt(field))
+                return none;
+            auto it = cache.find(id);
+            if (it == cache.end())
+                it = cache.emplace(id, query.attribution.match(field, names.text(id))).first;
+            return it->second;
+        };
+        RollupRows row(db, query,
+                       "SELECT day_start, key_ref, referer_ref, requests, bytes_sent, get_requests, "
+                       "put_requests FROM rollup_day_objects",
+                       "day_start");
+        while (row.next()) {
+            const qint64 day = row[0], key = row[1], referer = row[2];
+            const Counter counter{row[3], row[4]};
+            if (key >= 0)
+                add(out.keys[key], counter);
+            if (referer >= 0)
+                add(out.referers[referer], counter);
+            const Attribution::Match &first =
+                Attribution::Match::earlier(matchOf(keyMatches, Attribution::Field::Key, key),
+                                            matchOf(refererMatches, Attribution::Field::Referer, referer));
+            const std::string application = first.rule == Attribution::Match::kNone
+                                                ? std::string(Attribution::kUnattributed)
+                                                : first.application;
+            add(out.applications[application], counter);
+            if (day != RollupWriter::kNoTime)
+                out.applicationDays[{day, application}].add(
+                    ApplicationDayCounter{row[3], row[4], row[5], row[6]});
+        }
+        if (!row.done(error))
+            return false;
+    }
+    if (!audience.geoAvailable())
+        return true;
+    // Origin pulls: the keys that CDN addresses fetched, read from the rows themselves.
+    StringResolver names(db);
+    std::unordered_set<qint64> cdnIps;
+    for (auto &[ip, counter] : out.ips) {
+        if (audience.isCdn(QString::fromStdString(names.text(ip))))
+            cdnIps.insert(ip);
+    }
+    if (cdnIps.empty())
+        return true;
+    const bool ranged = query.from || query.to;
+    QByteArray sql = "SELECT remote_ip_ref, object_key_ref, bytes_sent FROM requests WHERE id <= ?3 AND "
+                     "object_key_ref IS NOT NULL AND remote_ip_ref IS NOT NULL";
+    if (ranged)
+        sql += " AND request_time >= ?1 AND request_time < ?2";
+    sqlite3_stmt *statement = nullptr;
+    if (sqlite3_prepare_v2(db, sql.constData(), -1, &statement, nullptr) != SQLITE_OK) {
+        if (error)
+            *error = QStringLiteral("cannot query the store: %1").arg(QString::fromUtf8(sqlite3_errmsg(db)));
+        sqlite3_finalize(statement);
+        return false;
+    }
+    if (ranged) {
+        sqlite3_bind_int64(statement, 1, query.from.value_or(std::numeric_limits<qint64>::min()));
+        sqlite3_bind_int64(statement, 2, query.to.value_or(std::numeric_limits<qint64>::max()));
+    }
+    sqlite3_bind_int64(statement, 3, throughId);
+    int rc;
+    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
+        if (!cdnIps.count(sqlite3_column_int64(statement, 0)))
+            continue;
+        Counter &counter = out.cdnKeys[sqlite3_column_int64(statement, 1)];
+        ++counter.requests;
+        counter.bytesSent += sqlite3_column_int64(statement, 2);
+    }
+    sqlite3_finalize(statement);
+    if (rc != SQLITE_DONE) {
+        if (error)
+            *error =
+                QStringLiteral("reading the store failed: %1").arg(QString::fromUtf8(sqlite3_errstr(rc)));
+        return false;
+    }
+    return true;
+}
+
+// The addresses of the rollups' hours the tail also has rows in: their counts must be unions.
+bool loadHourIps(sqlite3 *db, Partial &rollups, const Partial &tail, QString *error)
+{
+    sqlite3_stmt *statement = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT ip_ref FROM rollup_hour_ips WHERE hour_start = ?", -1, &statement,
+                           nullptr) != SQLITE_OK) {
+        if (error)
+            *error = QStringLiteral("cannot read the rollups: %1").arg(QString::fromUtf8(sqlite3_errmsg(db)));
+        return false;
+    }
+    int rc = SQLITE_DONE;
+    for (const auto &[hour, unused] : tail.hours) {
+        auto it = rollups.hours.find(hour);
+        if (it == rollups.hours.end() || it->second.knownIps < 0)
+            continue;
+        sqlite3_bind_int64(statement, 1, hour);
+        while ((rc = sqlite3_step(statement)) == SQLITE_ROW)
+            it->second.ips.add(sqlite3_column_int64(statement, 0));
+        sqlite3_reset(statement);
+        if (rc != SQLITE_DONE)
+            break;
+        it->second.knownIps = -1;
+    }
+    sqlite3_finalize(statement);
+    if (rc != SQLITE_DONE && error)
+        *error = QStringLiteral("reading the rollups failed: %1").arg(QString::fromUtf8(sqlite3_errstr(rc)));
+    return rc == SQLITE_DONE;
+}
+
 // `audience` already holds the scans' lookups: each address is looked up once per summary.
 Audience audienceOf(const Partial &partial, const SummaryQuery &query, StringResolver &names,
                     AudienceBuilder &audience)
@@ -596,6 +887,49 @@ bool resolveDerivedFilters(sqlite3 *db, SummaryQuery &query, AudienceBuilder &au
     return DerivedDimensions::resolveAll(query.filters, audience, distinctValues, error);
 }
 
+// Scans the rows with ids in [firstId, lastId]: from SummaryQuery::parallelScanFromRows on, in two id
+// ranges at once, one on a second read-only connection (the scan is CPU-bound; the machine has two cores).
+bool scanRange(LogStore &store, const SummaryQuery &query, qint64 firstId, qint64 lastId,
+               AudienceBuilder &audience, Partial &out, QString *error)
+{
+    if (lastId < firstId)
+        return true;
+    const qint64 middle = lastId - firstId + 1 >= query.parallelScanFromRows
+                              ? firstId + (lastId - firstId + 1) / 2
+                              : lastId + 1;
+    Partial secondHalf;
+    bool secondOk = true;
+    QString secondError;
+    std::thread second;
+    if (middle <= lastId) {
+        second = std::thread([&] {
+            sqlite3 *db = nullptr;
+            if (sqlite3_open_v2(QFile::encodeName(store.path()).constData(), &db,
+                                SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+                secondOk = false;
+                secondError = QStringLiteral("cannot open a second connection to %1: %2")
+                                  .arg(store.path(), QString::fromUtf8(sqlite3_errmsg(db)));
+            } else {
+                sqlite3_busy_timeout(db, 10000);
+                secondOk = scan(db, query, middle, lastId + 1, audience, secondHalf, &secondError);
+            }
+            sqlite3_close(db);
+        });
+    }
+    const bool firstOk = scan(store.handle(), query, firstId, middle, audience, out, error);
+    if (second.joinable())
+        second.join();
+    if (!firstOk)
+        return false;
+    if (!secondOk) {
+        if (error)
+            *error = secondError;
+        return false;
+    }
+    merge(out, secondHalf);
+    return true;
+}
+
 } // namespace
 
 std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const SummaryQuery &requested,
@@ -633,41 +967,22 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
     summary.filters = query.filters;
     summary.values = query.values;
 
-    // The table is split in two id ranges scanned at once, one on a second read-only connection:
-    // the scan is CPU-bound and the machine has two cores.
+    // Up to the rollups' mark the rollups answer; the rows above it (the tail) are scanned.
     Partial partial;
-    const qint64 middle =
-        maxId - minId + 1 >= query.parallelScanFromRows ? minId + (maxId - minId + 1) / 2 : maxId + 1;
-    Partial secondHalf;
-    bool secondOk = true;
-    QString secondError;
-    std::thread second;
-    if (middle <= maxId) {
-        second = std::thread([&] {
-            sqlite3 *db = nullptr;
-            if (sqlite3_open_v2(QFile::encodeName(store.path()).constData(), &db,
-                                SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-                secondOk = false;
-                secondError = QStringLiteral("cannot open a second connection to %1: %2")
-                                  .arg(store.path(), QString::fromUtf8(sqlite3_errmsg(db)));
-            } else {
-                sqlite3_busy_timeout(db, 10000);
-                secondOk = scan(db, query, middle, maxId + 1, audience, secondHalf, &secondError);
-            }
-            sqlite3_close(db);
-        });
+    const std::optional<qint64> mark = rollupMark(store.handle(), query);
+    if (mark) {
+        if (!readRollups(store.handle(), query, *mark, audience, partial, error))
+            return std::nullopt;
+        summary.fromRollups = true;
     }
-    const bool firstOk = scan(store.handle(), query, minId, middle, audience, partial, error);
-    if (second.joinable())
-        second.join();
-    if (!firstOk)
+    const qint64 scanFrom = mark ? std::max(minId, *mark + 1) : minId;
+    Partial tail;
+    if (!scanRange(store, query, scanFrom, maxId, audience, tail, error))
         return std::nullopt;
-    if (!secondOk) {
-        if (error)
-            *error = secondError;
+    summary.rowsScanned = tail.rows;
+    if (mark && !loadHourIps(store.handle(), partial, tail, error))
         return std::nullopt;
-    }
-    merge(partial, secondHalf);
+    merge(partial, tail);
 
     // The texts below are looked up one id at a time: one read transaction for all of them instead of
     // a lock, a check of the file and an unlock around each. Not when the caller has one open.

@@ -34,6 +34,9 @@ struct SummaryQuery
     bool geoLookups = true;
     // Days and hours are this zone's calendar days and clock hours (ZoneCalendar), DST included.
     QTimeZone timeZone = QTimeZone::utc();
+    // Read the embedded store's rollups where they answer the query (whole UTC days or everything, no
+    // filter; docs/schema.md "Rollups"); false scans every row (tests compare the two).
+    bool useRollups = true;
 };
 
 // Computes every number the views and the command line show, in one pass over the matching rows, so

@@ -149,6 +149,10 @@ struct Summary
     ValueFilters values;
     // The zone the days, hours, application days and months above are calendar days and clock hours of.
     QTimeZone timeZone = QTimeZone::utc();
+    // How it was computed (not part of the numbers): from the store's rollups plus the rows above
+    // their mark, or by scanning rowsScanned rows.
+    bool fromRollups = false;
+    qint64 rowsScanned = 0;
 
     static constexpr int kNetworkCount = 50;
 

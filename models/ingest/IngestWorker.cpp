@@ -606,6 +606,12 @@ void IngestWorker::run()
 
     IngestResult result = ingest.result();
     result.cancelled = m_cancel.load(std::memory_order_relaxed);
+    // A cancelled ingest stops at once: the rows it stored are counted from the table by the next
+    // flush, and summaries scan them until then (docs/schema.md, "Rollups").
+    if (!result.cancelled && result.fatalError.isEmpty() && !store->flushRollups())
+        result.problems.append(QStringLiteral("the store's rollups were not updated (%1); summaries read "
+                                              "the new records from the table instead")
+                                   .arg(store->lastError()));
     result.seconds = clock.nsecsElapsed() / 1e9;
     IngestProgress last = ingest.report();
     last.lines = result.lines;

@@ -308,12 +308,41 @@ qint64 LogStore::dataVersion()
 
 bool LogStore::commit()
 {
-    return exec("COMMIT");
+    if (m_rollups.size() >= kRollupFlushEntries) {
+        QString error;
+        if (!m_rollups.flush(m_db, &error)) {
+            m_lastError = error;
+            return false;
+        }
+    }
+    if (exec("COMMIT"))
+        return true;
+    m_rollups.forget();
+    return false;
+}
+
+bool LogStore::flushRollups()
+{
+    if (!exec("BEGIN IMMEDIATE"))
+        return false;
+    QString error;
+    if (!m_rollups.flush(m_db, &error)) {
+        m_lastError = error;
+        exec("ROLLBACK");
+        m_rollups.forget();
+        return false;
+    }
+    if (exec("COMMIT"))
+        return true;
+    m_rollups.forget();
+    return false;
 }
 
 void LogStore::rollback()
 {
     exec("ROLLBACK");
+    m_rollups.forget();
+    m_requestClasses.clear();
     // Ids handed out in the rolled-back transaction no longer exist.
     m_stringIds.clear();
     for (LastValue &last : m_lastValues)
@@ -478,6 +507,7 @@ LogStore::InsertResult LogStore::insert(const S3Record &record, std::string_view
 
     const RecordValues values(record);
     const std::vector<RecordField> &fields = Schema::recordFields();
+    std::array<qint64, 32> ids; // the dictionary ids bound below, -1 for '-'
     for (std::size_t f = 0; f < fields.size(); ++f, ++i) {
         switch (fields[f].storage) {
         case RecordField::Storage::Time:
@@ -491,6 +521,7 @@ LogStore::InsertResult LogStore::insert(const S3Record &record, std::string_view
             const std::string_view text = values.text(f);
             if (S3Record::isNull(text)) {
                 sqlite3_bind_null(s, i);
+                ids[f] = -1;
                 break;
             }
             // Most columns repeat the previous row's value (bucket, owner, TLS fields...): compare
@@ -503,6 +534,7 @@ LogStore::InsertResult LogStore::insert(const S3Record &record, std::string_view
                 last.text.assign(text);
             }
             sqlite3_bind_int64(s, i, last.id);
+            ids[f] = last.id;
             break;
         }
         }
@@ -516,7 +548,46 @@ LogStore::InsertResult LogStore::insert(const S3Record &record, std::string_view
         setError(QStringLiteral("storing a record"));
         return InsertResult::Failed;
     }
-    return sqlite3_changes(m_db) > 0 ? InsertResult::Inserted : InsertResult::Duplicate;
+    if (sqlite3_changes(m_db) == 0)
+        return InsertResult::Duplicate;
+
+    // Field indexes in Schema::recordFields().
+    enum : std::size_t
+    {
+        Time = 2,
+        RemoteIp = 3,
+        Operation = 6,
+        Key = 7,
+        HttpStatus = 9,
+        ErrorCode = 10,
+        BytesSent = 11,
+        TotalTime = 13,
+        Referer = 15,
+        UserAgent = 16
+    };
+    RollupRequest rollup;
+    rollup.id = sqlite3_last_insert_rowid(m_db);
+    rollup.time = values.number(Time);
+    rollup.ip = ids[RemoteIp];
+    rollup.operation = ids[Operation];
+    rollup.key = ids[Key];
+    if (const std::optional<qint64> status = values.number(HttpStatus))
+        rollup.status = int(*status);
+    rollup.errorCode = ids[ErrorCode];
+    rollup.bytesSent = values.number(BytesSent).value_or(0);
+    rollup.totalTime = values.number(TotalTime);
+    rollup.referer = ids[Referer];
+    rollup.userAgent = ids[UserAgent];
+    auto known = m_requestClasses.find(rollup.operation);
+    if (known == m_requestClasses.end())
+        known =
+            m_requestClasses
+                .emplace(rollup.operation,
+                         RequestClass::of(rollup.operation < 0 ? std::string_view() : values.text(Operation)))
+                .first;
+    rollup.requestClass = known->second;
+    m_rollups.add(rollup);
+    return InsertResult::Inserted;
 }
 
 bool LogStore::addReject(qint64 sourceId, const QString &file, qint64 lineNumber, const QString &reason,
@@ -573,7 +644,10 @@ StoreTotals LogStore::totals()
     StoreTotals totals;
     sqlite3_stmt *statement = nullptr;
     const char *sql =
-        "SELECT (SELECT COUNT(*) FROM requests), (SELECT COUNT(*) FROM rejects), "
+        // Counting millions of rows reads a whole index; the rollups' mark knows how many rows are below
+        // it, so only the rows above it are counted.
+        "SELECT (SELECT records FROM rollup_state) + (SELECT COUNT(*) FROM requests WHERE id > "
+        "(SELECT through_id FROM rollup_state)), (SELECT COUNT(*) FROM rejects), "
         "(SELECT COALESCE(SUM(duplicates), 0) FROM source_files), (SELECT COUNT(*) FROM source_files)";
     if (sqlite3_prepare_v2(m_db, sql, -1, &statement, nullptr) == SQLITE_OK &&
         sqlite3_step(statement) == SQLITE_ROW) {

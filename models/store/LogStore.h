@@ -2,6 +2,7 @@
 #pragma once
 
 #include "RecordStore.h"
+#include "RollupWriter.h"
 
 #include <QString>
 
@@ -58,6 +59,10 @@ public:
                    std::string_view line) override;
 
     StoreTotals totals() override;
+
+    // Writes what the rollups counted since the last flush, and counts any row above rollup_state's
+    // mark it did not see, in a transaction of its own (docs/schema.md, "Rollups").
+    bool flushRollups() override;
 
     // An index for sorting the table by a numeric requests column (bytes_sent, object_size,
     // total_time_ms, turnaround_time_ms, http_status); other names are refused.
@@ -122,6 +127,10 @@ private:
         }
     };
     std::unordered_set<std::pair<quint64, quint64>, KeyHash> m_seenKeys;
+    RollupWriter m_rollups;
+    // A commit past this many rollup entries in memory writes them out first (about 100 MB).
+    static constexpr std::size_t kRollupFlushEntries = 1'500'000;
+    std::unordered_map<qint64, RequestClass::Kind> m_requestClasses; // by operation id
 };
 
 } // namespace BucketScope

@@ -80,6 +80,9 @@ public:
                            std::string_view line) = 0;
 
     virtual StoreTotals totals() = 0;
+    // Called when an ingest ends (finished, cancelled or failed), outside any transaction: a store
+    // that keeps rollups writes them out. False with lastError() on failure; the records stay stored.
+    virtual bool flushRollups() { return true; }
 
     // Database servers can go away and come back (stopped, restarted, network cut); an embedded file
     // cannot, so these keep their defaults there.

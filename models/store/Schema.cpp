@@ -149,6 +149,60 @@ QStringList version3(SqlDialect dialect)
                            "error IS NULL AND line_count > 0 AND path LIKE '/%'")};
 }
 
+// Version 4: rollups maintained at ingest, so a month's dashboard reads thousands of rows instead of
+// millions (docs/schema.md, "Rollups"). Every row of `requests` with an id up to
+// rollup_state.through_id is counted in them exactly once; rows above it are scanned (the tail), so a
+// crash, a second writer or a store migrated with millions of rows never makes a summary wrong, only
+// slower until the next ingest catches the rollups up. Missing values ('-') are stored as -1 so the
+// unique keys hold (a NULL never conflicts).
+QStringList version4(SqlDialect dialect)
+{
+    const auto big = [](const char *name) { return Column{QLatin1String(name), Type::BigInt, true}; };
+    QStringList sql;
+    sql << createTable("rollup_state", {big("through_id"), big("records")}, dialect);
+    sql << QStringLiteral("INSERT INTO rollup_state (through_id, records) VALUES (0, 0)");
+    const QList<Column> statusColumns = {big("status_1xx"), big("status_2xx"), big("status_3xx"),
+                                         big("status_4xx"), big("status_5xx"), big("status_none")};
+    // hour_start: epoch seconds of a UTC hour; rows without a time use kNoTime (docs/schema.md).
+    sql << createTable("rollup_hours",
+                       QList<Column>{big("hour_start"), big("requests"), big("bytes_sent"),
+                                     big("get_requests"), big("put_requests")} +
+                           statusColumns +
+                           QList<Column>{big("unique_ips"), big("first_time"), big("last_time")},
+                       dialect);
+    sql << QStringLiteral("CREATE UNIQUE INDEX rollup_hours_key ON rollup_hours (hour_start)");
+    // Every distinct total time once per hour with its count: percentiles stay exact.
+    sql << createTable("rollup_hour_latency", {big("hour_start"), big("total_time_ms"), big("requests")},
+                       dialect);
+    sql << QStringLiteral(
+        "CREATE UNIQUE INDEX rollup_hour_latency_key ON rollup_hour_latency (hour_start, total_time_ms)");
+    // Which addresses an hour has seen: unique_ips grows only by the new ones.
+    sql << createTable("rollup_hour_ips", {big("hour_start"), big("ip_ref")}, dialect);
+    sql << QStringLiteral("CREATE UNIQUE INDEX rollup_hour_ips_key ON rollup_hour_ips (hour_start, ip_ref)");
+    // Per UTC day: addresses (1), user agents (2) and S3 error codes (3).
+    sql << createTable("rollup_day_values",
+                       {big("day_start"), big("dimension"), big("ref"), big("requests"), big("bytes_sent")},
+                       dialect);
+    sql << QStringLiteral(
+        "CREATE UNIQUE INDEX rollup_day_values_key ON rollup_day_values (day_start, dimension, ref)");
+    sql << createTable(
+        "rollup_day_operations",
+        QList<Column>{big("day_start"), big("operation_ref"), big("requests"), big("bytes_sent")} +
+            statusColumns,
+        dialect);
+    sql << QStringLiteral(
+        "CREATE UNIQUE INDEX rollup_day_operations_key ON rollup_day_operations (day_start, operation_ref)");
+    // Keys with the referer they were fetched from: top keys, top referers and the applications that
+    // key and referer rules attribute (Attribution) all come from it.
+    sql << createTable("rollup_day_objects",
+                       {big("day_start"), big("key_ref"), big("referer_ref"), big("requests"),
+                        big("bytes_sent"), big("get_requests"), big("put_requests")},
+                       dialect);
+    sql << QStringLiteral(
+        "CREATE UNIQUE INDEX rollup_day_objects_key ON rollup_day_objects (day_start, key_ref, referer_ref)");
+    return sql;
+}
+
 QStringList Schema::migrationStatements(SqlDialect dialect, int fromVersion)
 {
     QStringList statements;
@@ -158,6 +212,8 @@ QStringList Schema::migrationStatements(SqlDialect dialect, int fromVersion)
         statements += version2(dialect);
     if (fromVersion < 3)
         statements += version3(dialect);
+    if (fromVersion < 4)
+        statements += version4(dialect);
     // Later versions append their ALTER/CREATE statements here.
     // The version row goes in last: MySQL commits each DDL statement at once, and a second ingest
     // that sees the current version starts writing, so every table must exist by then.

@@ -275,6 +275,8 @@ void TstIncremental::storesOfVersion2KnowTheirFinishedFiles()
             QSqlQuery query(db);
             QVERIFY2(query.exec(QLatin1String(sql)), qPrintable(query.lastError().text()));
         }
+        for (const char *table : version4Tables())
+            QVERIFY(QSqlQuery(db).exec(QStringLiteral("DROP TABLE %1").arg(QLatin1String(table))));
         db.close();
     }
     QSqlDatabase::removeDatabase(QStringLiteral("v2"));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Ingest end to end on real files: readers (plain, gzip, folders), the store's dedupe and rejects, the
 // worker's signals, cancellation and the accounting identity accepted + rejected + duplicates = lines.
+#include "TestLogs.h"
 #include "ingest/IngestWorker.h"
 #include "ingest/ParsePipeline.h"
 #include "input/InputCollector.h"
@@ -292,6 +293,8 @@ void TstIngest::versionOneStoreGainsRejectKeys()
                                 "ALTER TABLE source_files DROP COLUMN finished_at", // version 3's
                                 "UPDATE schema_info SET version = 1"})
             QVERIFY2(QSqlQuery(QLatin1String(sql), db).isActive(), sql);
+        for (const char *table : TestLogs::version4Tables())
+            QVERIFY(QSqlQuery(QStringLiteral("DROP TABLE %1").arg(QLatin1String(table)), db).isActive());
     }
     QSqlDatabase::removeDatabase(QStringLiteral("v1"));
     QCOMPARE(scalar(path, QStringLiteral("SELECT MAX(version) FROM schema_info")), 1);

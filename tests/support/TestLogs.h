@@ -96,6 +96,16 @@ inline bool touch(const QString &path, int secondsLater)
                             QFileDevice::FileModificationTime);
 }
 
+// The tables schema version 4 added (the rollups): a test that turns a store back into an older
+// version drops them.
+inline const QList<const char *> &version4Tables()
+{
+    static const QList<const char *> tables = {
+        "rollup_state",      "rollup_hours",          "rollup_hour_latency", "rollup_hour_ips",
+        "rollup_day_values", "rollup_day_operations", "rollup_day_objects"};
+    return tables;
+}
+
 // Writes the requests to `logPath` and ingests them into the durable store at `storePath` with the
 // real IngestWorker; false unless every line became a record.
 inline bool ingest(const QList<Request> &requests, const QString &logPath, const QString &storePath)

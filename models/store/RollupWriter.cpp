@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "RollupWriter.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <string>
+
+namespace BucketScope {
+
+namespace {
+
+constexpr qint64 kHour = 3600;
+constexpr qint64 kDay = 86400;
+
+qint64 floorTo(qint64 time, qint64 unit)
+{
+    const qint64 q = time / unit;
+    return (time % unit < 0 ? q - 1 : q) * unit;
+}
+
+// A prepared statement finalized on every path out.
+class Statement
+{
+public:
+    Statement(sqlite3 *db, const char *sql, QString *error) : m_db(db)
+    {
+        if (sqlite3_prepare_v2(db, sql, -1, &m_statement, nullptr) != SQLITE_OK && error)
+            *error =
+                QStringLiteral("cannot prepare the rollups: %1").arg(QString::fromUtf8(sqlite3_errmsg(db)));
+    }
+    ~Statement() { sqlite3_finalize(m_statement); }
+    Statement(const Statement &) = delete;
+    Statement &operator=(const Statement &) = delete;
+
+    explicit operator bool() const { return m_statement != nullptr; }
+    sqlite3_stmt *get() const { return m_statement; }
+
+    // Binds the values in order and runs the statement once.
+    template <typename... Values> bool run(QString *error, Values... values)
+    {
+        int index = 1;
+        (sqlite3_bind_int64(m_statement, index++, values), ...);
+        const int rc = sqlite3_step(m_statement);
+        sqlite3_reset(m_statement);
+        if (rc != SQLITE_DONE) {
+            if (error)
+                *error = QStringLiteral("cannot write the rollups: %1")
+                             .arg(QString::fromUtf8(sqlite3_errmsg(m_db)));
+            return false;
+        }
+        return true;
+    }
+
+private:
+    sqlite3 *m_db;
+    sqlite3_stmt *m_statement = nullptr;
+};
+
+bool readTwo(sqlite3 *db, const char *sql, qint64 &first, qint64 &second, QString *error)
+{
+    Statement statement(db, sql, error);
+    if (!statement)
+        return false;
+    if (sqlite3_step(statement.get()) != SQLITE_ROW) {
+        if (error)
+            *error = QStringLiteral("cannot read the rollups' state: %1")
+                         .arg(QString::fromUtf8(sqlite3_errmsg(db)));
+        return false;
+    }
+    first = sqlite3_column_int64(statement.get(), 0);
+    second = sqlite3_column_int64(statement.get(), 1);
+    return true;
+}
+
+} // namespace
+
+void RollupWriter::Status::add(std::optional<int> status)
+{
+    const int hundreds = status ? *status / 100 : 0;
+    ++counts[hundreds >= 1 && hundreds <= 5 ? hundreds - 1 : 5]; // outside 1xx-5xx counts as none
+}
+
+void RollupWriter::add(const RollupRequest &r)
+{
+    if (!m_covered.empty() && m_covered.back().second + 1 == r.id)
+        m_covered.back().second = r.id;
+    else
+        m_covered.emplace_back(r.id, r.id);
+    ++m_records;
+
+    const qint64 hour = r.time ? floorTo(*r.time, kHour) : kNoTime;
+    const qint64 day = r.time ? floorTo(*r.time, kDay) : kNoTime;
+    Hour &h = m_hours[hour];
+    ++h.requests;
+    h.bytesSent += r.bytesSent;
+    if (r.requestClass == RequestClass::Get)
+        ++h.getRequests;
+    else if (r.requestClass == RequestClass::Put)
+        ++h.putRequests;
+    h.status.add(r.status);
+    if (r.time) {
+        h.firstTime = std::min(h.firstTime, *r.time);
+        h.lastTime = std::max(h.lastTime, *r.time);
+    }
+    if (r.totalTime)
+        ++m_latencies[{hour, *r.totalTime}];
+    auto count = [&](Dimension dimension, qint64 ref) {
+        if (ref < 0)
+            return;
+        Counter &counter = m_dayValues[{day, dimension, ref}];
+        ++counter.requests;
+        counter.bytesSent += r.bytesSent;
+    };
+    if (r.ip >= 0)
+        m_hourIps.insert({hour, r.ip});
+    count(Ip, r.ip);
+    count(UserAgent, r.userAgent);
+    count(ErrorCode, r.errorCode);
+    Operation &operation = m_operations[{day, r.operation}];
+    ++operation.requests;
+    operation.bytesSent += r.bytesSent;
+    operation.status.add(r.status);
+    Object &object = m_objects[{day, r.key, r.referer}];
+    ++object.requests;
+    object.bytesSent += r.bytesSent;
+    if (r.requestClass == RequestClass::Get)
+        ++object.getRequests;
+    else if (r.requestClass == RequestClass::Put)
+        ++object.putRequests;
+}
+
+void RollupWriter::forget()
+{
+    clear();
+}
+
+void RollupWriter::clear()
+{
+    m_hours.clear();
+    m_latencies.clear();
+    m_hourIps.clear();
+    m_dayValues.clear();
+    m_operations.clear();
+    m_objects.clear();
+    m_records = 0;
+    m_covered.clear();
+}
+
+std::size_t RollupWriter::size() const
+{
+    return m_hours.size() + m_latencies.size() + m_hourIps.size() + m_dayValues.size() + m_operations.size() +
+           m_objects.size();
+}
+
+bool RollupWriter::flush(sqlite3 *db, QString *error)
+{
+    qint64 throughId = 0, records = 0, maxId = 0, unused = 0;
+    if (!readTwo(db, "SELECT through_id, records FROM rollup_state", throughId, records, error) ||
+        !readTwo(db, "SELECT COALESCE(MAX(id), 0), 0 FROM requests", maxId, unused, error))
+        return false;
+    // Another writer's flush counted rows this one counted too: start over from the table.
+    if (!m_covered.empty() && m_covered.front().first <= throughId)
+        clear();
+    if (maxId <= throughId) {
+        clear();
+        return true;
+    }
+    // What is held now covers the ranges in m_covered; the rows above the mark outside them are
+    // counted from the table, a slice at a time, each slice written out before the next.
+    std::vector<std::pair<qint64, qint64>> gaps;
+    qint64 next = throughId + 1;
+    for (const auto &[first, last] : m_covered) {
+        if (first > next)
+            gaps.emplace_back(next, first - 1);
+        next = std::max(next, last + 1);
+    }
+    if (next <= maxId)
+        gaps.emplace_back(next, maxId);
+    if (!write(db, error))
+        return false;
+    qint64 counted = m_records;
+    clear();
+    constexpr qint64 kSlice = 500'000;
+    for (const auto &[first, last] : gaps) {
+        for (qint64 from = first; from <= last; from += kSlice) {
+            const qint64 to = std::min(last, from + kSlice - 1);
+            if (!countFromTable(db, from - 1, to, error))
+                return false;
+            counted += m_records;
+            if (!write(db, error))
+                return false;
+            clear();
+        }
+    }
+    Statement state(db, "UPDATE rollup_state SET through_id = ?, records = ?", error);
+    return state && state.run(error, maxId, records + counted);
+}
+
+bool RollupWriter::countFromTable(sqlite3 *db, qint64 afterId, qint64 throughId, QString *error)
+{
+    Statement rows(db,
+                   "SELECT r.id, r.request_time, r.remote_ip_ref, r.operation_ref, r.object_key_ref, "
+                   "r.http_status, r.error_code_ref, r.bytes_sent, r.total_time_ms, r.referer_ref, "
+                   "r.user_agent_ref, o.value FROM requests r LEFT JOIN strings o ON o.id = r.operation_ref "
+                   "WHERE r.id > ? AND r.id <= ?",
+                   error);
+    if (!rows)
+        return false;
+    sqlite3_stmt *s = rows.get();
+    sqlite3_bind_int64(s, 1, afterId);
+    sqlite3_bind_int64(s, 2, throughId);
+    auto id = [s](int column) {
+        return sqlite3_column_type(s, column) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, column);
+    };
+    auto optional = [s](int column) {
+        return sqlite3_column_type(s, column) == SQLITE_NULL
+                   ? std::nullopt
+                   : std::optional<qint64>(sqlite3_column_int64(s, column));
+    };
+    std::unordered_map<qint64, RequestClass::Kind> classes;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        RollupRequest r;
+        r.id = sqlite3_column_int64(s, 0);
+        r.time = optional(1);
+        r.ip = id(2);
+        r.operation = id(3);
+        r.key = id(4);
+        if (const auto status = optional(5))
+            r.status = int(*status);
+        r.errorCode = id(6);
+        r.bytesSent = optional(7).value_or(0);
+        r.totalTime = optional(8);
+        r.referer = id(9);
+        r.userAgent = id(10);
+        auto known = classes.find(r.operation);
+        if (known == classes.end()) {
+            const auto *text = static_cast<const char *>(sqlite3_column_blob(s, 11));
+            known = classes
+                        .emplace(r.operation,
+                                 RequestClass::of(
+                                     text ? std::string_view(text, std::size_t(sqlite3_column_bytes(s, 11)))
+                                          : std::string_view()))
+                        .first;
+        }
+        r.requestClass = known->second;
+        add(r);
+    }
+    if (rc != SQLITE_DONE) {
+        if (error)
+            *error = QStringLiteral("cannot read requests for the rollups: %1")
+                         .arg(QString::fromUtf8(sqlite3_errmsg(db)));
+        return false;
+    }
+    return true;
+}
+
+bool RollupWriter::write(sqlite3 *db, QString *error)
+{
+    if (m_records == 0)
+        return true;
+    Statement hours(
+        db,
+        "INSERT INTO rollup_hours (hour_start, requests, bytes_sent, get_requests, put_requests, "
+        "status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, status_none, unique_ips, "
+        "first_time, last_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, ?12, ?13) "
+        "ON CONFLICT (hour_start) DO UPDATE SET requests = requests + excluded.requests, "
+        "bytes_sent = bytes_sent + excluded.bytes_sent, "
+        "get_requests = get_requests + excluded.get_requests, "
+        "put_requests = put_requests + excluded.put_requests, "
+        "status_1xx = status_1xx + excluded.status_1xx, status_2xx = status_2xx + excluded.status_2xx, "
+        "status_3xx = status_3xx + excluded.status_3xx, status_4xx = status_4xx + excluded.status_4xx, "
+        "status_5xx = status_5xx + excluded.status_5xx, "
+        "status_none = status_none + excluded.status_none, "
+        "first_time = MIN(first_time, excluded.first_time), "
+        "last_time = MAX(last_time, excluded.last_time)",
+        error);
+    Statement latency(
+        db,
+        "INSERT INTO rollup_hour_latency (hour_start, total_time_ms, requests) VALUES (?, ?, ?) "
+        "ON CONFLICT (hour_start, total_time_ms) DO UPDATE SET requests = requests + excluded.requests",
+        error);
+    Statement hourIp(db, "INSERT OR IGNORE INTO rollup_hour_ips (hour_start, ip_ref) VALUES (?, ?)", error);
+    Statement uniqueIps(db, "UPDATE rollup_hours SET unique_ips = unique_ips + ? WHERE hour_start = ?",
+                        error);
+    Statement dayValue(
+        db,
+        "INSERT INTO rollup_day_values (day_start, dimension, ref, requests, bytes_sent) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (day_start, dimension, ref) DO UPDATE SET "
+        "requests = requests + excluded.requests, bytes_sent = bytes_sent + excluded.bytes_sent",
+        error);
+    Statement operation(
+        db,
+        "INSERT INTO rollup_day_operations (day_start, operation_ref, requests, bytes_sent, "
+        "status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, status_none) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+        "ON CONFLICT (day_start, operation_ref) DO UPDATE SET "
+        "requests = requests + excluded.requests, bytes_sent = bytes_sent + excluded.bytes_sent, "
+        "status_1xx = status_1xx + excluded.status_1xx, status_2xx = status_2xx + excluded.status_2xx, "
+        "status_3xx = status_3xx + excluded.status_3xx, status_4xx = status_4xx + excluded.status_4xx, "
+        "status_5xx = status_5xx + excluded.status_5xx, "
+        "status_none = status_none + excluded.status_none",
+        error);
+    Statement object(
+        db,
+        "INSERT INTO rollup_day_objects (day_start, key_ref, referer_ref, requests, bytes_sent, "
+        "get_requests, put_requests) VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (day_start, key_ref, referer_ref) DO UPDATE SET "
+        "requests = requests + excluded.requests, bytes_sent = bytes_sent + excluded.bytes_sent, "
+        "get_requests = get_requests + excluded.get_requests, "
+        "put_requests = put_requests + excluded.put_requests",
+        error);
+    if (!hours || !latency || !hourIp || !uniqueIps || !dayValue || !operation || !object)
+        return false;
+
+    for (const auto &[start, h] : m_hours) {
+        const qint64 *s = h.status.counts;
+        if (!hours.run(error, start, h.requests, h.bytesSent, h.getRequests, h.putRequests, s[0], s[1], s[2],
+                       s[3], s[4], s[5], h.firstTime, h.lastTime))
+            return false;
+    }
+    // Sorted keys: each statement then walks its index in order instead of at random.
+    auto sorted = [](const auto &map) {
+        using Entry = std::decay_t<decltype(*map.begin())>;
+        std::vector<std::pair<std::remove_const_t<typename Entry::first_type>, typename Entry::second_type>>
+            items(map.begin(), map.end());
+        std::sort(items.begin(), items.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+        return items;
+    };
+    for (const auto &[key, requests] : sorted(m_latencies)) {
+        if (!latency.run(error, key.first, key.second, requests))
+            return false;
+    }
+    std::vector<std::pair<qint64, qint64>> ips(m_hourIps.begin(), m_hourIps.end());
+    std::sort(ips.begin(), ips.end());
+    std::unordered_map<qint64, qint64> newIps;
+    for (const auto &[hour, ip] : ips) {
+        if (!hourIp.run(error, hour, ip))
+            return false;
+        newIps[hour] += sqlite3_changes(db);
+    }
+    for (const auto &[hour, added] : newIps) {
+        if (added > 0 && !uniqueIps.run(error, added, hour))
+            return false;
+    }
+    for (const auto &[key, counter] : sorted(m_dayValues)) {
+        const auto [day, dimension, ref] = key;
+        if (!dayValue.run(error, day, dimension, ref, counter.requests, counter.bytesSent))
+            return false;
+    }
+    for (const auto &[key, op] : sorted(m_operations)) {
+        const qint64 *s = op.status.counts;
+        if (!operation.run(error, key.first, key.second, op.requests, op.bytesSent, s[0], s[1], s[2], s[3],
+                           s[4], s[5]))
+            return false;
+    }
+    for (const auto &[key, o] : sorted(m_objects)) {
+        const auto [day, keyRef, referer] = key;
+        if (!object.run(error, day, keyRef, referer, o.requests, o.bytesSent, o.getRequests, o.putRequests))
+            return false;
+    }
+    return true;
+}
+
+} // namespace BucketScope

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "cost/RequestClass.h"
+
+#include <QString>
+
+#include <QtGlobal>
+
+#include <cstddef>
+#include <limits>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+struct sqlite3;
+
+namespace BucketScope {
+
+// What one stored request adds to the rollups (ids are `strings` ids, -1 for '-').
+struct RollupRequest
+{
+    qint64 id = 0; // requests.id
+    std::optional<qint64> time;
+    qint64 ip = -1, operation = -1, key = -1, errorCode = -1, referer = -1, userAgent = -1;
+    std::optional<int> status;
+    qint64 bytesSent = 0;
+    std::optional<qint64> totalTime;
+    RequestClass::Kind requestClass = RequestClass::Free;
+};
+
+// Maintains the rollup tables of an embedded store (schema version 4, docs/schema.md "Rollups"):
+// counts what the store's own connection inserts, in memory, and writes it out in one go (flush).
+// The tables are exact for every row up to rollup_state.through_id. A flush first counts, from the
+// table itself, any row above that mark it did not see insert (a rolled-back batch, another process's
+// rows, a store migrated from version 3), and gives up its own counts when another writer moved the
+// mark past them; so the rollups can never count a row twice or miss one.
+class RollupWriter
+{
+public:
+    // An inserted row (its id must be new to this writer).
+    void add(const RollupRequest &request);
+    // The rows counted since the last flush may not exist (their transaction was rolled back).
+    void forget();
+    // Entries held in memory; callers flush well before this grows large.
+    std::size_t size() const;
+    bool empty() const { return m_covered.empty(); }
+
+    // Writes the counts and moves through_id to the table's highest id. Runs inside the caller's write
+    // transaction on `db`. Rows are counted from the table in slices, so memory stays bounded however
+    // many there are to catch up.
+    bool flush(sqlite3 *db, QString *error);
+
+    static constexpr qint64 kNoTime = std::numeric_limits<qint64>::min();
+    enum Dimension
+    {
+        Ip = 1,
+        UserAgent = 2,
+        ErrorCode = 3
+    };
+
+private:
+    struct PairHash
+    {
+        std::size_t operator()(const std::pair<qint64, qint64> &p) const
+        {
+            return std::size_t(p.first * 0x9E3779B97F4A7C15ULL) ^ std::size_t(p.second);
+        }
+    };
+    struct TripleHash
+    {
+        std::size_t operator()(const std::tuple<qint64, qint64, qint64> &t) const
+        {
+            const auto [a, b, c] = t;
+            return std::size_t((a * 0x9E3779B97F4A7C15ULL) ^ (b * 0xC2B2AE3D27D4EB4FULL)) ^ std::size_t(c);
+        }
+    };
+    struct Status
+    {
+        qint64 counts[6] = {}; // 1xx..5xx, none
+        void add(std::optional<int> status);
+    };
+    struct Hour
+    {
+        qint64 requests = 0, bytesSent = 0, getRequests = 0, putRequests = 0;
+        Status status;
+        qint64 firstTime = std::numeric_limits<qint64>::max();
+        qint64 lastTime = std::numeric_limits<qint64>::min();
+    };
+    struct Counter
+    {
+        qint64 requests = 0, bytesSent = 0;
+    };
+    struct Operation
+    {
+        qint64 requests = 0, bytesSent = 0;
+        Status status;
+    };
+    struct Object
+    {
+        qint64 requests = 0, bytesSent = 0, getRequests = 0, putRequests = 0;
+    };
+
+    void clear();
+    bool countFromTable(sqlite3 *db, qint64 afterId, qint64 throughId, QString *error);
+    bool write(sqlite3 *db, QString *error);
+
+    std::unordered_map<qint64, Hour> m_hours;
+    std::unordered_map<std::pair<qint64, qint64>, qint64, PairHash> m_latencies; // (hour, ms) -> requests
+    std::unordered_set<std::pair<qint64, qint64>, PairHash> m_hourIps;
+    std::unordered_map<std::tuple<qint64, qint64, qint64>, Counter, TripleHash> m_dayValues;
+    std::unordered_map<std::pair<qint64, qint64>, Operation, PairHash> m_operations;
+    std::unordered_map<std::tuple<qint64, qint64, qint64>, Object, TripleHash> m_objects;
+    qint64 m_records = 0;
+    // The id ranges [first, last] counted above, in insert order.
+    std::vector<std::pair<qint64, qint64>> m_covered;
+};
+
+} // namespace BucketScope

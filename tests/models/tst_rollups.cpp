@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The rollups (schema version 4) must give exactly what scanning every row gives: the summary of a
+// store is computed both ways and compared field by field (SummaryJson), over generated logs, the
+// real corpus, re-ingests, rolled-back batches, rows no flush counted and two writers.
+
+#include "LogGenerator.h"
+#include "TestLogs.h"
+#include "aggregation/Aggregator.h"
+#include "aggregation/SummaryJson.h"
+#include "ingest/IngestWorker.h"
+#include "parser/S3LogParser.h"
+#include "store/LogStore.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <sqlite3.h>
+
+using namespace BucketScope;
+
+namespace {
+
+QByteArray generated(quint64 lines, quint64 seed, int days, double hostile = 0.0)
+{
+    bucketscope::bench::LogGenOptions options;
+    options.lines = lines;
+    options.seed = seed;
+    options.days = days;
+    options.hostileShare = hostile;
+    options.mix = *bucketscope::bench::LogGenOptions::parseMix(QStringLiteral("realistic"));
+    return bucketscope::bench::LogGenerator(options).generateAll();
+}
+
+bool writeFile(const QString &path, const QByteArray &bytes)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(bytes) == bytes.size();
+}
+
+IngestResult ingest(const QStringList &paths, const QString &store)
+{
+    IngestWorker worker(IngestRequest{paths, store, LogStore::Durability::Durable});
+    QSignalSpy finished(&worker, &IngestWorker::finished);
+    worker.run();
+    if (finished.count() != 1) {
+        IngestResult none;
+        none.fatalError = QStringLiteral("no finished signal");
+        return none;
+    }
+    return finished.first().first().value<IngestResult>();
+}
+
+qint64 scalar(const QString &store, const char *sql)
+{
+    sqlite3 *db = nullptr;
+    qint64 value = -1;
+    sqlite3_stmt *statement = nullptr;
+    if (sqlite3_open_v2(QFile::encodeName(store).constData(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+            SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW)
+        value = sqlite3_column_int64(statement, 0);
+    sqlite3_finalize(statement);
+    sqlite3_close(db);
+    return value;
+}
+
+bool execute(const QString &store, const char *sql)
+{
+    sqlite3 *db = nullptr;
+    const bool ok = sqlite3_open(QFile::encodeName(store).constData(), &db) == SQLITE_OK &&
+                    sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+    sqlite3_close(db);
+    return ok;
+}
+
+// Parses and stores lines [from, to) through the store's own insert (no IngestWorker, so no flush).
+int insertLines(LogStore &store, const QList<QByteArray> &lines, qsizetype from, qsizetype to)
+{
+    int stored = 0;
+    for (qsizetype i = from; i < to && i < lines.size(); ++i) {
+        const std::string_view line(lines[i].constData(), std::size_t(lines[i].size()));
+        S3Record record;
+        if (line.empty() || !S3LogParser::parse(line, record))
+            continue;
+        if (store.insert(record, line, -1, i + 1) == RecordStore::InsertResult::Inserted)
+            ++stored;
+    }
+    return stored;
+}
+
+// The first place two JSON values differ, as a path, or an empty string when they are equal.
+QString firstDifference(const QJsonValue &a, const QJsonValue &b, const QString &path = QStringLiteral("$"))
+{
+    if (a == b)
+        return {};
+    if (a.isObject() && b.isObject()) {
+        const QJsonObject x = a.toObject(), y = b.toObject();
+        QStringList keys = x.keys() + y.keys();
+        keys.removeDuplicates();
+        for (const QString &key : keys) {
+            const QString found = firstDifference(x.value(key), y.value(key), path + QLatin1Char('.') + key);
+            if (!found.isEmpty())
+                return found;
+        }
+    }
+    if (a.isArray() && b.isArray()) {
+        const QJsonArray x = a.toArray(), y = b.toArray();
+        for (qsizetype i = 0; i < std::max(x.size(), y.size()); ++i) {
+            const QString found = firstDifference(x.at(i), y.at(i), path + QStringLiteral("[%1]").arg(i));
+            if (!found.isEmpty())
+                return found;
+        }
+    }
+    return path + QStringLiteral(": ") +
+           QString::fromUtf8(QJsonDocument(QJsonArray{a}).toJson(QJsonDocument::Compact)) +
+           QStringLiteral(" vs ") +
+           QString::fromUtf8(QJsonDocument(QJsonArray{b}).toJson(QJsonDocument::Compact));
+}
+
+struct Both
+{
+    Summary rollups, scan;
+    QString difference; // empty when equal
+    QString error;
+};
+
+Both summarise(const QString &storePath, SummaryQuery query)
+{
+    Both both;
+    auto store = LogStore::openSqlite(storePath, LogStore::Durability::Durable, &both.error);
+    if (!store)
+        return both;
+    query.useRollups = true;
+    const auto fast = Aggregator::compute(*store, query, &both.error);
+    query.useRollups = false;
+    const auto slow = Aggregator::compute(*store, query, &both.error);
+    if (!fast || !slow)
+        return both;
+    both.rollups = *fast;
+    both.scan = *slow;
+    both.difference = firstDifference(SummaryJson::toJson(*fast), SummaryJson::toJson(*slow));
+    return both;
+}
+
+SummaryQuery withoutGeo()
+{
+    SummaryQuery query;
+    query.geoLookups = false;
+    return query;
+}
+
+} // namespace
+
+class TstRollups : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void sameAsScanning_data();
+    void sameAsScanning();
+    void corpusSameAsScanning();
+    void reingestCountsNothingTwice();
+    void rowsNoFlushCountedAreScanned();
+    void migratedStoreCatchesUp();
+    void rolledBackBatchIsNotCounted();
+    void twoWritersCountEachRowOnce();
+    void queriesTheRollupsCannotAnswerScan_data();
+    void queriesTheRollupsCannotAnswerScan();
+    void totalsComeFromTheMark();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void TstRollups::sameAsScanning_data()
+{
+    QTest::addColumn<int>("days");
+    QTest::addColumn<int>("lines");
+    QTest::addColumn<bool>("geo");
+    QTest::addColumn<int>("fromDay"); // -1: no range
+    QTest::addColumn<int>("toDay");
+
+    QTest::newRow("one day, everything") << 1 << 20000 << false << -1 << -1;
+    QTest::newRow("three days, everything") << 3 << 30000 << false << -1 << -1;
+    QTest::newRow("three days, the middle one") << 3 << 30000 << false << 1 << 2;
+    QTest::newRow("three days, from the second") << 3 << 30000 << false << 1 << 9;
+    QTest::newRow("three days, with geo lookups") << 3 << 30000 << true << -1 << -1;
+}
+
+void TstRollups::sameAsScanning()
+{
+    QFETCH(int, days);
+    QFETCH(int, lines);
+    QFETCH(bool, geo);
+    QFETCH(int, fromDay);
+    QFETCH(int, toDay);
+    const QString log = m_dir.filePath(QStringLiteral("gen-%1-%2.log").arg(days).arg(lines));
+    const QString store = m_dir.filePath(
+        QStringLiteral("gen-%1-%2-%3.sqlite")
+            .arg(days)
+            .arg(lines)
+            .arg(QString::fromUtf8(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('_'))));
+    QVERIFY(writeFile(log, generated(quint64(lines), 7, days, 0.02)));
+    const IngestResult result = ingest({log}, store);
+    QVERIFY2(result.fatalError.isEmpty(), qPrintable(result.fatalError));
+    QVERIFY(result.records > lines / 2);
+
+    SummaryQuery query;
+    query.geoLookups = geo;
+    const qint64 firstDay = TestLogs::utc(2025, 10, 30);
+    if (fromDay >= 0) {
+        query.from = firstDay + fromDay * 86400;
+        query.to = firstDay + toDay * 86400;
+    }
+    const Both both = summarise(store, query);
+    QVERIFY2(both.error.isEmpty(), qPrintable(both.error));
+    QVERIFY(both.rollups.fromRollups);
+    QCOMPARE(both.rollups.rowsScanned, 0);
+    QVERIFY(!both.scan.fromRollups);
+    QVERIFY(both.scan.requests > 0);
+    QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+    if (fromDay < 0)
+        QCOMPARE(both.rollups.requests, result.records);
+    QVERIFY(both.rollups.hours.size() >= 20 * (fromDay < 0 ? days : std::min(toDay, days) - fromDay));
+    QVERIFY(both.rollups.latency.p95 > 0);
+    QVERIFY(!both.rollups.topKeys.isEmpty());
+    QVERIFY(!both.rollups.applications.isEmpty());
+}
+
+void TstRollups::corpusSameAsScanning()
+{
+    const QString corpus = QString::fromUtf8(BUCKETSCOPE_CORPUS_DIR);
+    QStringList files;
+    QDirIterator it(corpus, {QStringLiteral("*.log"), QStringLiteral("*.txt")}, QDir::Files,
+                    QDirIterator::Subdirectories);
+    while (it.hasNext())
+        files << it.next();
+    if (files.isEmpty())
+        QSKIP("the corpus is not there");
+    const QString store = m_dir.filePath(QStringLiteral("corpus.sqlite"));
+    const IngestResult result = ingest(files, store);
+    QVERIFY2(result.fatalError.isEmpty(), qPrintable(result.fatalError));
+    QVERIFY(result.records > 50);
+    const Both both = summarise(store, withoutGeo());
+    QVERIFY2(both.error.isEmpty(), qPrintable(both.error));
+    QVERIFY(both.rollups.fromRollups);
+    QCOMPARE(both.rollups.rowsScanned, 0);
+    QCOMPARE(both.rollups.requests, result.records);
+    QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+}
+
+void TstRollups::reingestCountsNothingTwice()
+{
+    const QString log = m_dir.filePath(QStringLiteral("again.log"));
+    const QString store = m_dir.filePath(QStringLiteral("again.sqlite"));
+    QVERIFY(writeFile(log, generated(8000, 11, 2)));
+    const IngestResult first = ingest({log}, store);
+    const IngestResult second = ingest({log}, store);
+    QVERIFY(first.records > 0);
+    QCOMPARE(second.records, 0);
+    QCOMPARE(second.duplicates, first.records + first.duplicates); // the log repeats a few requests itself
+    const Both both = summarise(store, withoutGeo());
+    QVERIFY(both.rollups.fromRollups);
+    QCOMPARE(both.rollups.requests, first.records);
+    QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+}
+
+// Rows stored without a flush (a crash, a cancel) are above the mark: scanned and merged, hours they
+// share with the rollups included (their addresses become unions).
+void TstRollups::rowsNoFlushCountedAreScanned()
+{
+    const QString store = m_dir.filePath(QStringLiteral("tail.sqlite"));
+    const QString log = m_dir.filePath(QStringLiteral("tail.log"));
+    QVERIFY(writeFile(log, generated(6000, 3, 1)));
+    QVERIFY(ingest({log}, store).records > 0);
+    const qint64 mark = scalar(store, "SELECT through_id FROM rollup_state");
+    QCOMPARE(mark, scalar(store, "SELECT MAX(id) FROM requests"));
+
+    // More requests in the same hours, from known and new addresses, stored without a flush.
+    QString error;
+    {
+        auto writer = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+        QVERIFY2(writer, qPrintable(error));
+        QVERIFY(writer->begin());
+        const QList<QByteArray> more = generated(3000, 4, 1).split('\n');
+        const int added = insertLines(*writer, more, 0, more.size());
+        QVERIFY(writer->commit());
+        QVERIFY(added > 1000);
+    } // closed without flushRollups(), as a process that died would leave it
+    QCOMPARE(scalar(store, "SELECT through_id FROM rollup_state"), mark);
+
+    const Both both = summarise(store, withoutGeo());
+    QVERIFY(both.rollups.fromRollups);
+    QCOMPARE(both.rollups.rowsScanned, scalar(store, "SELECT COUNT(*) FROM requests") - mark);
+    QVERIFY(both.rollups.rowsScanned > 1000);
+    QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+
+    // The next flush counts them and the summary no longer scans.
+    {
+        auto writer = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+        QVERIFY(writer->flushRollups());
+    }
+    const Both after = summarise(store, withoutGeo());
+    QCOMPARE(after.rollups.rowsScanned, 0);
+    QVERIFY2(after.difference.isEmpty(), qPrintable(after.difference));
+    QCOMPARE(after.rollups.requests, both.rollups.requests);
+}
+
+// A store of version 3 has rows and empty rollups: summaries scan until an ingest catches them up.
+void TstRollups::migratedStoreCatchesUp()
+{
+    const QString store = m_dir.filePath(QStringLiteral("migrated.sqlite"));
+    const QString log = m_dir.filePath(QStringLiteral("migrated.log"));
+    QVERIFY(writeFile(log, generated(5000, 5, 2)));
+    QVERIFY(ingest({log}, store).records > 0);
+    const Both before = summarise(store, withoutGeo());
+    // What the migration to version 4 leaves: the tables empty, the mark at 0.
+    QVERIFY(execute(store,
+                    "DELETE FROM rollup_hours; DELETE FROM rollup_hour_latency; DELETE FROM rollup_hour_ips; "
+                    "DELETE FROM rollup_day_values; DELETE FROM rollup_day_operations; "
+                    "DELETE FROM rollup_day_objects; UPDATE rollup_state SET through_id = 0, records = 0"));
+    const Both scanned = summarise(store, withoutGeo());
+    QVERIFY(!scanned.rollups.fromRollups);
+    QVERIFY2(scanned.difference.isEmpty(), qPrintable(scanned.difference));
+
+    // An ingest that adds nothing still catches the rollups up, in slices.
+    QCOMPARE(ingest({log}, store).records, 0);
+    QCOMPARE(scalar(store, "SELECT through_id FROM rollup_state"),
+             scalar(store, "SELECT MAX(id) FROM requests"));
+    const Both after = summarise(store, withoutGeo());
+    QVERIFY(after.rollups.fromRollups);
+    QCOMPARE(after.rollups.rowsScanned, 0);
+    QVERIFY2(after.difference.isEmpty(), qPrintable(after.difference));
+    // The same numbers as before the rollups were emptied (the store's duplicate count grew by the re-read).
+    QJsonObject beforeJson = SummaryJson::toJson(before.rollups),
+                afterJson = SummaryJson::toJson(after.rollups);
+    beforeJson.remove(QStringLiteral("duplicates"));
+    afterJson.remove(QStringLiteral("duplicates"));
+    QCOMPARE(firstDifference(afterJson, beforeJson), QString());
+}
+
+void TstRollups::rolledBackBatchIsNotCounted()
+{
+    const QString store = m_dir.filePath(QStringLiteral("rollback.sqlite"));
+    QString error;
+    auto writer = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+    QVERIFY2(writer, qPrintable(error));
+    const QList<QByteArray> lines = generated(4000, 9, 1).split('\n');
+    auto insertRange = [&](qsizetype from, qsizetype to) {
+        QVERIFY(insertLines(*writer, lines, from, to) > 0);
+    };
+    QVERIFY(writer->begin());
+    insertRange(0, 1500);
+    QVERIFY(writer->commit());
+    QVERIFY(writer->begin());
+    insertRange(1500, 3000);
+    writer->rollback();
+    QVERIFY(writer->begin());
+    insertRange(3000, 4000);
+    QVERIFY(writer->commit());
+    QVERIFY(writer->flushRollups());
+    writer.reset();
+    QCOMPARE(scalar(store, "SELECT records FROM rollup_state"),
+             scalar(store, "SELECT COUNT(*) FROM requests"));
+    const Both both = summarise(store, withoutGeo());
+    QVERIFY(both.rollups.fromRollups);
+    QCOMPARE(both.rollups.rowsScanned, 0);
+    QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+}
+
+// Two connections write and flush in turns: each flush counts the other's rows it did not see, and a
+// writer whose rows another flush counted drops its own counts.
+void TstRollups::twoWritersCountEachRowOnce()
+{
+    const QString store = m_dir.filePath(QStringLiteral("two.sqlite"));
+    QString error;
+    auto first = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+    auto second = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+    QVERIFY2(first && second, qPrintable(error));
+    const QList<QByteArray> lines = generated(6000, 21, 1).split('\n');
+    qsizetype next = 0;
+    auto batch = [&](LogStore &writer, int count) {
+        QVERIFY(writer.begin());
+        QVERIFY(insertLines(writer, lines, next, next + count) > 0);
+        next += count;
+        QVERIFY(writer.commit());
+    };
+    batch(*first, 1000);
+    batch(*second, 1000);
+    batch(*first, 1000);
+    QVERIFY(second->flushRollups()); // counts first's rows from the table
+    batch(*second, 1000);
+    batch(*first, 1000);
+    QVERIFY(first->flushRollups()); // its first two batches were counted by second: dropped, recounted
+    batch(*second, 1000);
+    QVERIFY(second->flushRollups());
+    QVERIFY(first->flushRollups());
+    first.reset();
+    second.reset();
+    QCOMPARE(scalar(store, "SELECT through_id FROM rollup_state"),
+             scalar(store, "SELECT MAX(id) FROM requests"));
+    QCOMPARE(scalar(store, "SELECT records FROM rollup_state"),
+             scalar(store, "SELECT COUNT(*) FROM requests"));
+    QCOMPARE(scalar(store, "SELECT SUM(requests) FROM rollup_hours"),
+             scalar(store, "SELECT COUNT(*) FROM requests"));
+    const Both both = summarise(store, withoutGeo());
+    QCOMPARE(both.rollups.rowsScanned, 0);
+    QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+}
+
+void TstRollups::queriesTheRollupsCannotAnswerScan_data()
+{
+    QTest::addColumn<QString>("what");
+    QTest::newRow("a key filter") << QStringLiteral("filter");
+    QTest::newRow("a status filter") << QStringLiteral("values");
+    QTest::newRow("an application") << QStringLiteral("application");
+    QTest::newRow("a zone other than UTC") << QStringLiteral("zone");
+    QTest::newRow("a range of hours") << QStringLiteral("hours");
+    QTest::newRow("a user-agent rule") << QStringLiteral("attribution");
+}
+
+void TstRollups::queriesTheRollupsCannotAnswerScan()
+{
+    QFETCH(QString, what);
+    const QString store = m_dir.filePath(QStringLiteral("fallback.sqlite"));
+    if (!QFile::exists(store)) {
+        const QString log = m_dir.filePath(QStringLiteral("fallback.log"));
+        QVERIFY(writeFile(log, generated(3000, 13, 2)));
+        QVERIFY(ingest({log}, store).records > 0);
+    }
+    SummaryQuery query = withoutGeo();
+    if (what == QLatin1String("filter"))
+        query.filters.append(
+            DimensionFilter{QStringLiteral("operation"), QStringLiteral("REST.GET.OBJECT"), false});
+    else if (what == QLatin1String("values"))
+        query.values.status = ValueFilters::Status::ServerError;
+    else if (what == QLatin1String("application"))
+        query.application = QStringLiteral("unattributed");
+    else if (what == QLatin1String("zone"))
+        query.timeZone = QTimeZone(QByteArrayLiteral("Europe/Paris"));
+    else if (what == QLatin1String("hours")) {
+        query.from = TestLogs::utc(2025, 10, 30, 6);
+        query.to = TestLogs::utc(2025, 10, 30, 18);
+    } else {
+        Attribution::Rule rule;
+        rule.kind = Attribution::Rule::Kind::UserAgentContains;
+        rule.pattern = "curl";
+        rule.application = "scripts";
+        query.attribution = Attribution({rule});
+    }
+    const Both both = summarise(store, query);
+    QVERIFY2(both.error.isEmpty(), qPrintable(both.error));
+    QVERIFY(!both.rollups.fromRollups);
+    QCOMPARE(both.rollups.rowsScanned, both.scan.rowsScanned);
+    QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+}
+
+void TstRollups::totalsComeFromTheMark()
+{
+    const QString store = m_dir.filePath(QStringLiteral("tail.sqlite")); // rowsNoFlushCountedAreScanned's
+    QString error;
+    auto opened = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+    QVERIFY2(opened, qPrintable(error));
+    QCOMPARE(opened->totals().records, scalar(store, "SELECT COUNT(*) FROM requests"));
+    QVERIFY(opened->totals().records > 0);
+}
+
+QTEST_GUILESS_MAIN(TstRollups)
+#include "tst_rollups.moc"
