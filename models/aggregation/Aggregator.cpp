@@ -591,7 +591,13 @@ private:
 // filter, no application scope, a UTC calendar, and attribution rules that look only at keys and
 // referers (the rollups keep those pairs, not requesters or user agents). Returns the rollups'
 // through_id then; every row up to it is counted in them.
-std::optional<qint64> rollupMark(sqlite3 *db, const SummaryQuery &query)
+struct RollupMark
+{
+    qint64 throughId = 0;
+    QString cdnSource; // the geo database that told the rows' origin pulls (empty: several or none)
+};
+
+std::optional<RollupMark> rollupMark(sqlite3 *db, const SummaryQuery &query)
 {
     constexpr qint64 kDay = 86400;
     const auto wholeDay = [](const std::optional<qint64> &time) { return !time || *time % kDay == 0; };
@@ -601,10 +607,14 @@ std::optional<qint64> rollupMark(sqlite3 *db, const SummaryQuery &query)
         query.attribution.looksAt(Attribution::Field::UserAgent))
         return std::nullopt;
     sqlite3_stmt *statement = nullptr;
-    std::optional<qint64> mark;
-    if (sqlite3_prepare_v2(db, "SELECT through_id FROM rollup_state", -1, &statement, nullptr) == SQLITE_OK &&
-        sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_int64(statement, 0) > 0)
-        mark = sqlite3_column_int64(statement, 0);
+    std::optional<RollupMark> mark;
+    if (sqlite3_prepare_v2(db, "SELECT through_id, cdn_source FROM rollup_state", -1, &statement, nullptr) ==
+            SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_int64(statement, 0) > 0) {
+        const auto *source = static_cast<const char *>(sqlite3_column_blob(statement, 1));
+        mark = RollupMark{sqlite3_column_int64(statement, 0),
+                          QString::fromUtf8(source, source ? sqlite3_column_bytes(statement, 1) : 0)};
+    }
     sqlite3_finalize(statement);
     return mark;
 }
@@ -622,9 +632,13 @@ void addStatus(StatusCounts &counts, const RollupRows &row, int firstColumn)
 // Everything scan() would accumulate over the rows up to the rollups' mark, read from the rollups.
 // Keys fetched by CDN addresses are the one thing they do not keep: those rows are read again, and
 // only when the range has CDN addresses at all.
-bool readRollups(sqlite3 *db, const SummaryQuery &query, qint64 throughId, AudienceBuilder &audience,
+bool readRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark, AudienceBuilder &audience,
                  Partial &out, QString *error)
 {
+    const qint64 throughId = mark.throughId;
+    // Origin pulls come from the rollups when the rows were told by the database this summary uses.
+    const bool cdnFromRollups =
+        audience.geoAvailable() && !mark.cdnSource.isEmpty() && mark.cdnSource == audience.geoSource();
     constexpr qint64 kDay = 86400;
     const auto dayOf = [](qint64 time) { return time - (((time % kDay) + kDay) % kDay); };
     {
@@ -686,6 +700,11 @@ bool readRollups(sqlite3 *db, const SummaryQuery &query, qint64 throughId, Audie
                 break;
             case RollupWriter::ErrorCode:
                 map = &out.errorCodes;
+                break;
+            case RollupWriter::CdnKey:
+                if (!cdnFromRollups)
+                    continue;
+                map = &out.cdnKeys;
                 break;
             default:
                 continue;
@@ -749,7 +768,7 @@ bool readRollups(sqlite3 *db, const SummaryQuery &query, qint64 throughId, Audie
         if (!row.done(error))
             return false;
     }
-    if (!audience.geoAvailable())
+    if (!audience.geoAvailable() || cdnFromRollups)
         return true;
     // Origin pulls: the keys that CDN addresses fetched, read from the rows themselves.
     StringResolver names(db);
@@ -969,13 +988,13 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
 
     // Up to the rollups' mark the rollups answer; the rows above it (the tail) are scanned.
     Partial partial;
-    const std::optional<qint64> mark = rollupMark(store.handle(), query);
+    const std::optional<RollupMark> mark = rollupMark(store.handle(), query);
     if (mark) {
         if (!readRollups(store.handle(), query, *mark, audience, partial, error))
             return std::nullopt;
         summary.fromRollups = true;
     }
-    const qint64 scanFrom = mark ? std::max(minId, *mark + 1) : minId;
+    const qint64 scanFrom = mark ? std::max(minId, mark->throughId + 1) : minId;
     Partial tail;
     if (!scanRange(store, query, scanFrom, maxId, audience, tail, error))
         return std::nullopt;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "IngestWorker.h"
 
+#include "aggregation/AudienceBuilder.h"
+
 #include "ParsePipeline.h"
 #include "input/InputCollector.h"
 #include "store/MySqlStore.h"
@@ -584,7 +586,18 @@ void IngestWorker::run()
     } else if (m_request.dmapi) {
         error = QStringLiteral("--dmapi writes to the DMAPI tables in MySQL/MariaDB: give --db mysql://...");
     } else {
-        store = LogStore::openSqlite(m_request.storePath, m_request.durability, &error);
+        std::unique_ptr<LogStore> embedded =
+            LogStore::openSqlite(m_request.storePath, m_request.durability, &error);
+        // The rollups count origin pulls by the default geo database, the one summaries use unless told
+        // otherwise; a summary with another reads those rows again (docs/schema.md, "Rollups").
+        auto audience = std::make_shared<AudienceBuilder>(QStringList(), true);
+        if (embedded && audience->geoAvailable())
+            embedded->setCdnTest(
+                [audience](std::string_view ip) {
+                    return audience->isCdn(QString::fromUtf8(ip.data(), qsizetype(ip.size())));
+                },
+                audience->geoSource());
+        store = std::move(embedded);
     }
     if (store && m_request.skipUnchanged && !skipUnchanged(*store, inputs, tally.result)) {
         error = store->lastError();

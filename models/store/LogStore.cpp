@@ -342,6 +342,7 @@ void LogStore::rollback()
 {
     exec("ROLLBACK");
     m_rollups.forget();
+    m_rollups.forgetAddresses();
     m_requestClasses.clear();
     // Ids handed out in the rolled-back transaction no longer exist.
     m_stringIds.clear();
@@ -586,6 +587,7 @@ LogStore::InsertResult LogStore::insert(const S3Record &record, std::string_view
                          RequestClass::of(rollup.operation < 0 ? std::string_view() : values.text(Operation)))
                 .first;
     rollup.requestClass = known->second;
+    rollup.fromCdn = m_rollups.isCdn(rollup.ip, values.text(RemoteIp));
     m_rollups.add(rollup);
     return InsertResult::Inserted;
 }

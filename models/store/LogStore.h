@@ -63,6 +63,11 @@ public:
     // Writes what the rollups counted since the last flush, and counts any row above rollup_state's
     // mark it did not see, in a transaction of its own (docs/schema.md, "Rollups").
     bool flushRollups() override;
+    // How the rollups tell origin pulls (RollupWriter::setCdnTest); none by default.
+    void setCdnTest(RollupWriter::CdnTest test, const QString &source)
+    {
+        m_rollups.setCdnTest(std::move(test), source);
+    }
 
     // An index for sorting the table by a numeric requests column (bytes_sent, object_size,
     // total_time_ms, turnaround_time_ms, http_status); other names are refused.

@@ -81,6 +81,23 @@ void RollupWriter::Status::add(std::optional<int> status)
     ++counts[hundreds >= 1 && hundreds <= 5 ? hundreds - 1 : 5]; // outside 1xx-5xx counts as none
 }
 
+void RollupWriter::setCdnTest(CdnTest test, const QString &source)
+{
+    m_cdnTest = std::move(test);
+    m_cdnSource = m_cdnTest ? source : QString();
+    m_cdnIps.clear();
+}
+
+bool RollupWriter::isCdn(qint64 ipId, std::string_view ip)
+{
+    if (!m_cdnTest || ipId < 0)
+        return false;
+    auto it = m_cdnIps.find(ipId);
+    if (it == m_cdnIps.end())
+        it = m_cdnIps.emplace(ipId, m_cdnTest(ip)).first;
+    return it->second;
+}
+
 void RollupWriter::add(const RollupRequest &r)
 {
     if (!m_covered.empty() && m_covered.back().second + 1 == r.id)
@@ -117,6 +134,8 @@ void RollupWriter::add(const RollupRequest &r)
     count(Ip, r.ip);
     count(UserAgent, r.userAgent);
     count(ErrorCode, r.errorCode);
+    if (r.fromCdn)
+        count(CdnKey, r.key);
     Operation &operation = m_operations[{day, r.operation}];
     ++operation.requests;
     operation.bytesSent += r.bytesSent;
@@ -193,18 +212,30 @@ bool RollupWriter::flush(sqlite3 *db, QString *error)
             clear();
         }
     }
-    Statement state(db, "UPDATE rollup_state SET through_id = ?, records = ?", error);
-    return state && state.run(error, maxId, records + counted);
+    // The rows' origin pulls were told by this writer's database; the mark's rows keep theirs only if
+    // it is the same.
+    Statement state(
+        db,
+        "UPDATE rollup_state SET through_id = ?1, records = ?2, cdn_source = CASE WHEN cdn_source IS NULL OR "
+        "cdn_source = ?3 THEN ?3 ELSE '' END",
+        error);
+    if (!state)
+        return false;
+    const QByteArray source = m_cdnSource.toUtf8();
+    sqlite3_bind_text(state.get(), 3, source.constData(), int(source.size()), SQLITE_TRANSIENT);
+    return state.run(error, maxId, records + counted);
 }
 
 bool RollupWriter::countFromTable(sqlite3 *db, qint64 afterId, qint64 throughId, QString *error)
 {
-    Statement rows(db,
-                   "SELECT r.id, r.request_time, r.remote_ip_ref, r.operation_ref, r.object_key_ref, "
-                   "r.http_status, r.error_code_ref, r.bytes_sent, r.total_time_ms, r.referer_ref, "
-                   "r.user_agent_ref, o.value FROM requests r LEFT JOIN strings o ON o.id = r.operation_ref "
-                   "WHERE r.id > ? AND r.id <= ?",
-                   error);
+    Statement rows(
+        db,
+        "SELECT r.id, r.request_time, r.remote_ip_ref, r.operation_ref, r.object_key_ref, "
+        "r.http_status, r.error_code_ref, r.bytes_sent, r.total_time_ms, r.referer_ref, "
+        "r.user_agent_ref, o.value, i.value FROM requests r LEFT JOIN strings o ON o.id = r.operation_ref "
+        "LEFT JOIN strings i ON i.id = r.remote_ip_ref "
+        "WHERE r.id > ? AND r.id <= ?",
+        error);
     if (!rows)
         return false;
     sqlite3_stmt *s = rows.get();
@@ -245,6 +276,11 @@ bool RollupWriter::countFromTable(sqlite3 *db, qint64 afterId, qint64 throughId,
                         .first;
         }
         r.requestClass = known->second;
+        if (r.ip >= 0 && m_cdnTest) {
+            const auto *ip = static_cast<const char *>(sqlite3_column_blob(s, 12));
+            r.fromCdn = isCdn(r.ip, ip ? std::string_view(ip, std::size_t(sqlite3_column_bytes(s, 12)))
+                                       : std::string_view());
+        }
         add(r);
     }
     if (rc != SQLITE_DONE) {

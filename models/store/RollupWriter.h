@@ -8,8 +8,10 @@
 #include <QtGlobal>
 
 #include <cstddef>
+#include <functional>
 #include <limits>
 #include <optional>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -29,6 +31,7 @@ struct RollupRequest
     qint64 bytesSent = 0;
     std::optional<qint64> totalTime;
     RequestClass::Kind requestClass = RequestClass::Free;
+    bool fromCdn = false; // the address belongs to a CDN network (an origin pull)
 };
 
 // Maintains the rollup tables of an embedded store (schema version 4, docs/schema.md "Rollups"):
@@ -40,6 +43,14 @@ struct RollupRequest
 class RollupWriter
 {
 public:
+    // Whether an address is a CDN's, and the geo database that tells (AudienceBuilder::geoSource);
+    // without one, rows count no origin pulls and summaries with geo lookups read those rows again.
+    using CdnTest = std::function<bool(std::string_view ip)>;
+    void setCdnTest(CdnTest test, const QString &source);
+    bool isCdn(qint64 ipId, std::string_view ip);
+    // The ids of addresses told so far are kept; they must be forgotten with a rolled-back batch.
+    void forgetAddresses() { m_cdnIps.clear(); }
+
     // An inserted row (its id must be new to this writer).
     void add(const RollupRequest &request);
     // The rows counted since the last flush may not exist (their transaction was rolled back).
@@ -58,7 +69,8 @@ public:
     {
         Ip = 1,
         UserAgent = 2,
-        ErrorCode = 3
+        ErrorCode = 3,
+        CdnKey = 4
     };
 
 private:
@@ -114,6 +126,9 @@ private:
     std::unordered_map<std::pair<qint64, qint64>, Operation, PairHash> m_operations;
     std::unordered_map<std::tuple<qint64, qint64, qint64>, Object, TripleHash> m_objects;
     qint64 m_records = 0;
+    CdnTest m_cdnTest;
+    QString m_cdnSource;
+    std::unordered_map<qint64, bool> m_cdnIps;
     // The id ranges [first, last] counted above, in insert order.
     std::vector<std::pair<qint64, qint64>> m_covered;
 };

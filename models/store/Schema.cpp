@@ -159,7 +159,11 @@ QStringList version4(SqlDialect dialect)
 {
     const auto big = [](const char *name) { return Column{QLatin1String(name), Type::BigInt, true}; };
     QStringList sql;
-    sql << createTable("rollup_state", {big("through_id"), big("records")}, dialect);
+    // cdn_source: the geo database the rows' CDN origin pulls were told by (NULL before any row, empty
+    // when they were told by several or none).
+    sql << createTable("rollup_state",
+                       {big("through_id"), big("records"), {QStringLiteral("cdn_source"), Type::Text}},
+                       dialect);
     sql << QStringLiteral("INSERT INTO rollup_state (through_id, records) VALUES (0, 0)");
     const QList<Column> statusColumns = {big("status_1xx"), big("status_2xx"), big("status_3xx"),
                                          big("status_4xx"), big("status_5xx"), big("status_none")};
@@ -179,7 +183,7 @@ QStringList version4(SqlDialect dialect)
     // Which addresses an hour has seen: unique_ips grows only by the new ones.
     sql << createTable("rollup_hour_ips", {big("hour_start"), big("ip_ref")}, dialect);
     sql << QStringLiteral("CREATE UNIQUE INDEX rollup_hour_ips_key ON rollup_hour_ips (hour_start, ip_ref)");
-    // Per UTC day: addresses (1), user agents (2) and S3 error codes (3).
+    // Per UTC day: addresses (1), user agents (2), S3 error codes (3) and keys fetched by CDN networks (4).
     sql << createTable("rollup_day_values",
                        {big("day_start"), big("dimension"), big("ref"), big("requests"), big("bytes_sent")},
                        dialect);
