@@ -963,6 +963,17 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
         return std::nullopt;
     }
     LogStore &store = *embedded;
+    // One snapshot for everything read on this connection: the bounds, the rollups' mark, the rollups,
+    // the first half of the scan and the texts. A flush by another connection in between would
+    // otherwise count its rows both in the rollups and in the tail. (The second half's connection
+    // reads committed rows below maxId, which never change.) Also one lock for the texts' lookups
+    // instead of one around each. Not when the caller has a transaction open.
+    const bool ownTransaction = sqlite3_get_autocommit(store.handle()) != 0;
+    if (ownTransaction)
+        sqlite3_exec(store.handle(), "BEGIN", nullptr, nullptr, nullptr);
+    const std::unique_ptr<sqlite3, void (*)(sqlite3 *)> endTransaction(
+        ownTransaction ? store.handle() : nullptr,
+        [](sqlite3 *db) { sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr); });
     Summary summary;
     summary.store = store.totals();
     summary.timeZone = requested.timeZone;
@@ -1003,11 +1014,6 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
         return std::nullopt;
     merge(partial, tail);
 
-    // The texts below are looked up one id at a time: one read transaction for all of them instead of
-    // a lock, a check of the file and an unlock around each. Not when the caller has one open.
-    const bool ownTransaction = sqlite3_get_autocommit(store.handle()) != 0;
-    if (ownTransaction)
-        sqlite3_exec(store.handle(), "BEGIN", nullptr, nullptr, nullptr);
     StringResolver names(store.handle());
     summary.requests = partial.requests;
     summary.bytesSent = partial.bytesSent;
@@ -1045,8 +1051,6 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
     summary.topUserAgentsByBytes = top(partial.userAgents, n, true, names);
     summary.topErrorCodes = top(partial.errorCodes, n, false, names);
     summary.audience = audienceOf(partial, query, names, audience);
-    if (ownTransaction)
-        sqlite3_exec(store.handle(), "COMMIT", nullptr, nullptr, nullptr);
     // The price per GiB is the OVHcloud profile; callers with another profile apply theirs over it.
     CostModel::apply(summary, PricingProfile::ovh(query.pricePerGiB));
     return summary;

@@ -588,9 +588,9 @@ void IngestWorker::run()
     } else {
         std::unique_ptr<LogStore> embedded =
             LogStore::openSqlite(m_request.storePath, m_request.durability, &error);
-        // The rollups count origin pulls by the default geo database, the one summaries use unless told
-        // otherwise; a summary with another reads those rows again (docs/schema.md, "Rollups").
-        auto audience = std::make_shared<AudienceBuilder>(QStringList(), true);
+        // The rollups count origin pulls by the geo database summaries will use; a summary with another
+        // reads those rows again (docs/schema.md, "Rollups").
+        auto audience = std::make_shared<AudienceBuilder>(m_request.geoDatabases, true);
         if (embedded && audience->geoAvailable())
             embedded->setCdnTest(
                 [audience](std::string_view ip) {

@@ -41,6 +41,9 @@ struct IngestRequest
     int commitIntervalMs = 1000;
     // Lines per transaction at most (tests use small batches).
     int batchRecords = kIngestBatchRecords;
+    // The geo databases whose CDN networks the rollups count origin pulls by (empty: the default one,
+    // as summaries use; AudienceBuilder). Give the ones summaries of this store will use.
+    QStringList geoDatabases;
 };
 
 // Reads, parses and stores logs. Lives on its own QThread: its signals are its whole API and reach the

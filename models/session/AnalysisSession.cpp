@@ -134,6 +134,7 @@ void AnalysisSession::startIngest(bool skipUnchanged)
     const quint64 generation = m_generation;
     IngestRequest request{m_paths, m_storePath, LogStore::Durability::Durable};
     request.skipUnchanged = skipUnchanged;
+    request.geoDatabases = m_query.geoDatabases;
     auto *worker = new IngestWorker(request);
     m_ingestWorker = worker;
     m_ingestThread = new QThread;

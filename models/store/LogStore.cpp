@@ -308,7 +308,7 @@ qint64 LogStore::dataVersion()
 
 bool LogStore::commit()
 {
-    if (m_rollups.size() >= kRollupFlushEntries) {
+    if (m_rollups.size() >= m_rollupFlushEntries) {
         QString error;
         if (!m_rollups.flush(m_db, &error)) {
             m_lastError = error;
@@ -326,14 +326,26 @@ bool LogStore::flushRollups()
     if (!exec("BEGIN IMMEDIATE"))
         return false;
     QString error;
-    if (!m_rollups.flush(m_db, &error)) {
-        m_lastError = error;
+    // A store with millions of rows the rollups have not counted yet (one migrated from version 3) is
+    // caught up a slice at a time, each slice committed with the mark, so the write lock is held for
+    // one slice only and a cancel stops between slices with what is done kept.
+    bool sliceFailed = false;
+    const auto nextSlice = [this, &sliceFailed] {
+        if (m_cancel && m_cancel->load(std::memory_order_relaxed))
+            return false;
+        sliceFailed = !exec("COMMIT") || !exec("BEGIN IMMEDIATE");
+        return !sliceFailed;
+    };
+    if (!m_rollups.flush(m_db, &error, nextSlice)) {
+        if (!error.isEmpty())
+            m_lastError = error;
         exec("ROLLBACK");
         m_rollups.forget();
-        return false;
+        return !sliceFailed && error.isEmpty(); // stopped by a cancel: the slices committed are kept
     }
     if (exec("COMMIT"))
         return true;
+    exec("ROLLBACK");
     m_rollups.forget();
     return false;
 }
@@ -508,7 +520,8 @@ LogStore::InsertResult LogStore::insert(const S3Record &record, std::string_view
 
     const RecordValues values(record);
     const std::vector<RecordField> &fields = Schema::recordFields();
-    std::array<qint64, 32> ids; // the dictionary ids bound below, -1 for '-'
+    std::array<qint64, RecordValues::kFieldCount> ids; // the dictionary ids bound below, -1 for '-'
+    ids.fill(-1);
     for (std::size_t f = 0; f < fields.size(); ++f, ++i) {
         switch (fields[f].storage) {
         case RecordField::Storage::Time:

@@ -63,6 +63,9 @@ public:
     // Writes what the rollups counted since the last flush, and counts any row above rollup_state's
     // mark it did not see, in a transaction of its own (docs/schema.md, "Rollups").
     bool flushRollups() override;
+    // A commit past this many rollup entries in memory writes them out first (default 1,500,000, about
+    // 100 MB). For tests.
+    void setRollupFlushEntries(std::size_t entries) { m_rollupFlushEntries = entries; }
     // How the rollups tell origin pulls (RollupWriter::setCdnTest); none by default.
     void setCdnTest(RollupWriter::CdnTest test, const QString &source)
     {
@@ -133,8 +136,7 @@ private:
     };
     std::unordered_set<std::pair<quint64, quint64>, KeyHash> m_seenKeys;
     RollupWriter m_rollups;
-    // A commit past this many rollup entries in memory writes them out first (about 100 MB).
-    static constexpr std::size_t kRollupFlushEntries = 1'500'000;
+    std::size_t m_rollupFlushEntries = 1'500'000;
     std::unordered_map<qint64, RequestClass::Kind> m_requestClasses; // by operation id
 };
 

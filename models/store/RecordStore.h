@@ -80,7 +80,7 @@ public:
                            std::string_view line) = 0;
 
     virtual StoreTotals totals() = 0;
-    // Called when an ingest ends (finished, cancelled or failed), outside any transaction: a store
+    // Called when an ingest ends without a cancel or a fatal error, outside any transaction: a store
     // that keeps rollups writes them out. False with lastError() on failure; the records stay stored.
     virtual bool flushRollups() { return true; }
 

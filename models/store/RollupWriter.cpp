@@ -172,7 +172,7 @@ std::size_t RollupWriter::size() const
            m_objects.size();
 }
 
-bool RollupWriter::flush(sqlite3 *db, QString *error)
+bool RollupWriter::flush(sqlite3 *db, QString *error, const std::function<bool()> &nextSlice)
 {
     qint64 throughId = 0, records = 0, maxId = 0, unused = 0;
     if (!readTwo(db, "SELECT through_id, records FROM rollup_state", throughId, records, error) ||
@@ -196,6 +196,7 @@ bool RollupWriter::flush(sqlite3 *db, QString *error)
     }
     if (next <= maxId)
         gaps.emplace_back(next, maxId);
+    const bool catchUpOnly = m_covered.empty();
     if (!write(db, error))
         return false;
     qint64 counted = m_records;
@@ -210,8 +211,20 @@ bool RollupWriter::flush(sqlite3 *db, QString *error)
             if (!write(db, error))
                 return false;
             clear();
+            // With nothing of its own held, every row up to `to` is now counted: the mark may move.
+            if (catchUpOnly && nextSlice && to < maxId) {
+                if (!writeState(db, to, records + counted, error))
+                    return false;
+                if (!nextSlice())
+                    return false;
+            }
         }
     }
+    return writeState(db, maxId, records + counted, error);
+}
+
+bool RollupWriter::writeState(sqlite3 *db, qint64 throughId, qint64 records, QString *error)
+{
     // The rows' origin pulls were told by this writer's database; the mark's rows keep theirs only if
     // it is the same.
     Statement state(
@@ -223,7 +236,7 @@ bool RollupWriter::flush(sqlite3 *db, QString *error)
         return false;
     const QByteArray source = m_cdnSource.toUtf8();
     sqlite3_bind_text(state.get(), 3, source.constData(), int(source.size()), SQLITE_TRANSIENT);
-    return state.run(error, maxId, records + counted);
+    return state.run(error, throughId, records);
 }
 
 bool RollupWriter::countFromTable(sqlite3 *db, qint64 afterId, qint64 throughId, QString *error)

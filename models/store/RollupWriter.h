@@ -62,7 +62,10 @@ public:
     // Writes the counts and moves through_id to the table's highest id. Runs inside the caller's write
     // transaction on `db`. Rows are counted from the table in slices, so memory stays bounded however
     // many there are to catch up.
-    bool flush(sqlite3 *db, QString *error);
+    // `nextSlice`, when given, is called after each slice counted from the table while this writer
+    // holds nothing of its own (a catch-up): the mark has moved past the slice, so the caller may
+    // commit there; returning false stops the flush with the mark where it is (error left empty).
+    bool flush(sqlite3 *db, QString *error, const std::function<bool()> &nextSlice = {});
 
     static constexpr qint64 kNoTime = std::numeric_limits<qint64>::min();
     enum Dimension
@@ -118,6 +121,7 @@ private:
     void clear();
     bool countFromTable(sqlite3 *db, qint64 afterId, qint64 throughId, QString *error);
     bool write(sqlite3 *db, QString *error);
+    bool writeState(sqlite3 *db, qint64 throughId, qint64 records, QString *error);
 
     std::unordered_map<qint64, Hour> m_hours;
     std::unordered_map<std::pair<qint64, qint64>, qint64, PairHash> m_latencies; // (hour, ms) -> requests

@@ -164,7 +164,10 @@ QStringList version4(SqlDialect dialect)
     sql << createTable("rollup_state",
                        {big("through_id"), big("records"), {QStringLiteral("cdn_source"), Type::Text}},
                        dialect);
-    sql << QStringLiteral("INSERT INTO rollup_state (through_id, records) VALUES (0, 0)");
+    // Once, even when a migration cut short on MySQL (where each DDL statement commits) is run again.
+    sql << QStringLiteral("INSERT INTO rollup_state (through_id, records) SELECT 0, 0 %1WHERE NOT EXISTS "
+                          "(SELECT 1 FROM rollup_state)")
+               .arg(dialect == SqlDialect::MySql ? QStringLiteral("FROM DUAL ") : QString());
     const QList<Column> statusColumns = {big("status_1xx"), big("status_2xx"), big("status_3xx"),
                                          big("status_4xx"), big("status_5xx"), big("status_none")};
     // hour_start: epoch seconds of a UTC hour; rows without a time use kNoTime (docs/schema.md).
