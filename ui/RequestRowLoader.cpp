@@ -293,6 +293,8 @@ bool RequestRowLoader::ensureIds(QString *error)
 
 quint32 RequestRowLoader::positionOf(qint64 id) const
 {
+    if (m_ids.empty() || id < m_ids.front() || id > m_maxId)
+        return std::numeric_limits<quint32>::max(); // not a row of the kept snapshot
     if (m_dense)
         return quint32(id - m_ids.front());
     return quint32(std::lower_bound(m_ids.begin(), m_ids.end(), id) - m_ids.begin());

@@ -73,7 +73,6 @@ bool RequestTableModel::openStore(const QString &path, QString *error)
         db.close();
         return false;
     }
-    m_storePath = path;
     m_loader = std::make_unique<RequestRowLoader>(path);
     connect(m_loader.get(), &RequestRowLoader::finished, this, &RequestTableModel::showOrder,
             Qt::QueuedConnection);
@@ -122,7 +121,6 @@ void RequestTableModel::closeStore()
     if (m_orderToken)
         m_orders.forget(m_orderToken);
     m_orderToken = 0;
-    m_storePath.clear();
     setBusy(false);
     QSqlDatabase db = connectionFor(m_connectionName);
     if (db.isOpen())

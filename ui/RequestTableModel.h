@@ -104,7 +104,6 @@ private:
     bool isSqlite() const;
 
     QString m_connectionName;
-    QString m_storePath;
     std::unique_ptr<RequestRowLoader> m_loader;
     RowOrderTable m_orders;
     qint64 m_orderToken = 0; // the RowOrderTable list selected, 0: the view itself

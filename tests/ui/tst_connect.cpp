@@ -62,6 +62,9 @@ private:
 
 qint64 fetchAll(QSqlTableModel &model)
 {
+    // A request table over SQLite answers filters and sorts on its loader thread.
+    if (auto *table = qobject_cast<RequestTableModel *>(&model))
+        QTest::qWaitFor([table] { return !table->isBusy(); }, 30000);
     while (model.canFetchMore())
         model.fetchMore();
     return model.rowCount();
