@@ -82,6 +82,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_session(new Ana
     m_cancel->setText(tr("Cancel"));
     m_cancel->setVisible(false);
     statusBar()->addWidget(m_status, 1);
+    statusBar()->addPermanentWidget(m_tableBusy);
     statusBar()->addPermanentWidget(m_progress);
     statusBar()->addPermanentWidget(m_cancel);
     connect(m_cancel, &QToolButton::clicked, m_session, &AnalysisSession::cancel);
@@ -516,7 +517,13 @@ QWidget *MainWindow::createDashboard()
         applyFilters();
     });
     tableLayout->addWidget(m_valueFilterBar);
+    // In the status bar (see the constructor), so the table does not move when it shows.
+    m_tableBusy = new QLabel(tr("Finding the requests…"), this);
+    m_tableBusy->setObjectName(QStringLiteral("tableBusy"));
+    m_tableBusy->setTextFormat(Qt::PlainText);
+    m_tableBusy->setVisible(false);
     m_requestModel = new RequestTableModel(this);
+    watchRequestModel(m_requestModel);
     m_table = new QTableView(tablePane);
     m_table->setModel(m_requestModel);
     // Sorting goes through sortTable(), which may first build an index off the GUI thread.
@@ -644,8 +651,18 @@ void MainWindow::openServerTable(const StoreLocation &location)
                           .arg(location.displayUrl(), QLocale().toString(m_requestModel->serverRowLimit())));
 }
 
+void MainWindow::watchRequestModel(RequestTableModel *model)
+{
+    m_tableBusy->setVisible(model->isBusy());
+    connect(model, &RequestTableModel::busyChanged, m_tableBusy, &QWidget::setVisible);
+    connect(model, &RequestTableModel::rowsFailed, this, [this](quint64, const QString &error) {
+        m_status->setText(tr("The request table could not be updated: %1").arg(error));
+    });
+}
+
 void MainWindow::replaceRequestModel(RequestTableModel *model)
 {
+    watchRequestModel(model);
     model->setTimeZone(m_session->query().timeZone);
     m_table->setModel(model);
     delete m_requestModel;

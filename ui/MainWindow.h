@@ -122,6 +122,8 @@ private:
     // Shows the server's request_rows view in the table (on a QMYSQL connection of the table's own).
     void openServerTable(const BucketScope::StoreLocation &location);
     void replaceRequestModel(RequestTableModel *model);
+    // The table says when it is finding rows (on its loader thread) and when that failed.
+    void watchRequestModel(RequestTableModel *model);
     // The server being browsed went away: keep the last dashboard, say so, wait for the session.
     void showServerLost(const QString &message);
     void rebuildChips();
@@ -151,6 +153,7 @@ private:
     ErrorRateChart *m_errorRate = nullptr;
     LatencyChart *m_latency = nullptr;
     QTableView *m_table = nullptr;
+    QLabel *m_tableBusy = nullptr;
     QLineEdit *m_filter = nullptr;
     QTimer *m_filterDebounce = nullptr;
     QLabel *m_status = nullptr;

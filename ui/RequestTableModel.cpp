@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "RequestTableModel.h"
 
+#include "RequestRowLoader.h"
 #include "aggregation/ZoneCalendar.h"
 #include "charts/Formatting.h"
 
@@ -11,6 +12,8 @@
 #include <QSqlRecord>
 #include <QTimer>
 #include <QUuid>
+
+#include <sqlite3.h>
 
 #include <algorithm>
 
@@ -49,9 +52,8 @@ RequestTableModel::~RequestTableModel()
 
 bool RequestTableModel::openStore(const QString &path, QString *error)
 {
+    closeStore();
     QSqlDatabase db = connectionFor(m_connectionName);
-    if (db.isOpen())
-        db.close();
     db.setDatabaseName(path);
     db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=5000"));
     if (!db.open()) {
@@ -59,12 +61,30 @@ bool RequestTableModel::openStore(const QString &path, QString *error)
             *error = db.lastError().text();
         return false;
     }
+    // Qt's driver and this program use the same libsqlite3, so the handle takes our function.
+    const QVariant handle = db.driver()->handle();
+    auto *sqlite = handle.isValid() && qstrcmp(handle.typeName(), "sqlite3*") == 0
+                       ? *static_cast<sqlite3 *const *>(handle.constData())
+                       : nullptr;
+    QString registerError = QStringLiteral("no SQLite handle");
+    if (!sqlite || !m_orders.registerOn(sqlite, &registerError)) {
+        if (error)
+            *error = QStringLiteral("cannot prepare the request table: %1").arg(registerError);
+        db.close();
+        return false;
+    }
+    m_loader = std::make_unique<RequestRowLoader>(path);
+    connect(m_loader.get(), &RequestRowLoader::finished, this, &RequestTableModel::showOrder,
+            Qt::QueuedConnection);
+    m_loader->start();
     return selectView(error);
 }
 
 bool RequestTableModel::selectView(QString *error)
 {
-    setTable(QStringLiteral("request_rows"));
+    setTable(QStringLiteral("request_rows")); // which also forgets the sort, as QSqlTableModel does
+    m_sortColumn = -1;
+    m_sortOrder = Qt::AscendingOrder;
     const QSqlRecord columns = record();
     m_timeColumn = columns.indexOf(QStringLiteral("time"));
     m_byteColumns = {columns.indexOf(QStringLiteral("bytes_sent")),
@@ -75,20 +95,104 @@ bool RequestTableModel::selectView(QString *error)
         setHeaderData(column, Qt::Horizontal, title);
     }
     applyFilter();
+    if (isSqlite() && m_loader && !m_where.isEmpty()) {
+        refresh(); // on the loader
+        return true;
+    }
+    ++m_generation;
+    setBusy(false);
+    if (m_orderToken)
+        m_orders.forget(m_orderToken);
+    m_orderToken = 0;
     if (!select()) {
         if (error)
             *error = lastError().text();
         return false;
     }
+    emit rowsShown(m_generation);
     return true;
 }
 
 void RequestTableModel::closeStore()
 {
     clear();
+    m_loader.reset(); // interrupts and joins it
+    ++m_generation;   // whatever it had sent is stale now
+    if (m_orderToken)
+        m_orders.forget(m_orderToken);
+    m_orderToken = 0;
+    setBusy(false);
     QSqlDatabase db = connectionFor(m_connectionName);
     if (db.isOpen())
         db.close();
+}
+
+bool RequestTableModel::isSqlite() const
+{
+    return database().driverName() == QLatin1String("QSQLITE");
+}
+
+void RequestTableModel::sort(int column, Qt::SortOrder order)
+{
+    m_sortColumn = column;
+    m_sortOrder = order;
+    setSort(column, order);
+    refresh();
+}
+
+void RequestTableModel::refresh()
+{
+    if (!isSqlite() || !m_loader) {
+        select();
+        return;
+    }
+    ++m_generation;
+    if (m_where.isEmpty() && m_sortColumn < 0) {
+        // Nothing narrows or orders the rows: the view's first rows are at hand.
+        const qint64 old = m_orderToken;
+        m_orderToken = 0;
+        select();
+        if (old)
+            m_orders.forget(old);
+        setBusy(false);
+        emit rowsShown(m_generation);
+        return;
+    }
+    RowQuery query;
+    query.generation = m_generation;
+    query.where = m_otherFilter;
+    query.text = m_text;
+    query.sortColumn = m_sortColumn >= 0 ? record().fieldName(m_sortColumn) : QString();
+    query.order = m_sortOrder;
+    setBusy(true);
+    m_loader->request(query);
+}
+
+void RequestTableModel::showOrder(quint64 generation, const RowOrder &order, const QString &error)
+{
+    if (generation != m_generation)
+        return; // an answer to a change made since; that one's answer follows
+    if (!order) {
+        setLastError(QSqlError(QString(), error, QSqlError::StatementError));
+        setBusy(false);
+        emit rowsFailed(generation, error);
+        return;
+    }
+    const qint64 old = m_orderToken;
+    m_orderToken = m_orders.add(order);
+    select();
+    if (old)
+        m_orders.forget(old);
+    setBusy(false);
+    emit rowsShown(generation);
+}
+
+void RequestTableModel::setBusy(bool busy)
+{
+    if (busy == m_busy)
+        return;
+    m_busy = busy;
+    emit busyChanged(busy);
 }
 
 void RequestTableModel::setTextFilter(const QString &text)
@@ -97,7 +201,7 @@ void RequestTableModel::setTextFilter(const QString &text)
         return;
     m_text = text;
     applyFilter();
-    select();
+    refresh();
 }
 
 void RequestTableModel::setTimeRange(std::optional<qint64> from, std::optional<qint64> to)
@@ -107,7 +211,7 @@ void RequestTableModel::setTimeRange(std::optional<qint64> from, std::optional<q
     m_from = from;
     m_to = to;
     applyFilter();
-    select();
+    refresh();
 }
 
 void RequestTableModel::setDimensionFilters(const QList<DimensionFilter> &filters)
@@ -126,7 +230,7 @@ void RequestTableModel::setDimensionFilters(const QList<DimensionFilter> &filter
         return;
     m_dimensionFilters = filters;
     applyFilter();
-    select();
+    refresh();
 }
 
 void RequestTableModel::setValueFilters(const ValueFilters &values)
@@ -135,7 +239,7 @@ void RequestTableModel::setValueFilters(const ValueFilters &values)
         return;
     m_valueFilters = values;
     applyFilter();
-    select();
+    refresh();
 }
 
 void RequestTableModel::applyFilter()
@@ -163,20 +267,16 @@ void RequestTableModel::applyFilter()
                            : QStringLiteral("`%1_ref` IN (SELECT id FROM strings WHERE value = %2)"))
                           .arg(filter.dimension, literal);
     }
+    m_otherFilter = conditions.join(QStringLiteral(" AND "));
     if (m_text.isEmpty()) {
-        setFilter(conditions.join(QStringLiteral(" AND ")));
+        setWhere(m_otherFilter);
         return;
     }
     // QSqlTableModel takes its filter as SQL text, so the value goes through the driver's own
-    // literal formatting, and LIKE's wildcards are escaped so the text matches literally.
-    // '!' is the escape character because a backslash would need escaping itself inside a MySQL
-    // string literal but not inside an SQLite one.
-    QString pattern = m_text;
-    pattern.replace(QLatin1Char('!'), QStringLiteral("!!"));
-    pattern.replace(QLatin1Char('%'), QStringLiteral("!%"));
-    pattern.replace(QLatin1Char('_'), QStringLiteral("!_"));
+    // literal formatting, and LIKE's wildcards are escaped so the text matches literally. (The loader
+    // binds the same pattern; this text is what a server and an export run.)
     QSqlField field(QStringLiteral("pattern"), QMetaType(QMetaType::QString));
-    field.setValue(QString(QLatin1Char('%') + pattern + QLatin1Char('%')));
+    field.setValue(RequestRowLoader::likePattern(m_text));
     const QString literal = database().driver()->formatValue(field);
     // SQLite's LIKE ignores ASCII case by itself; the server's strings are utf8mb4_bin (exact), so
     // there both sides are lowered to find the same rows.
@@ -189,11 +289,40 @@ void RequestTableModel::applyFilter()
         clauses << QStringLiteral("`%1_ref` IN (SELECT id FROM strings WHERE %2)")
                        .arg(QLatin1String(column), match);
     conditions << QLatin1Char('(') + clauses.join(QStringLiteral(" OR ")) + QLatin1Char(')');
-    setFilter(conditions.join(QStringLiteral(" AND ")));
+    setWhere(conditions.join(QStringLiteral(" AND ")));
+}
+
+void RequestTableModel::setWhere(const QString &where)
+{
+    m_where = where;
+    // QSqlTableModel::setFilter selects at once when a query is active: on SQLite that would run the
+    // filter here, on the GUI thread, so there the filter stays the model's own (selectStatement).
+    if (!isSqlite())
+        setFilter(where);
+}
+
+QString RequestTableModel::orderByClause() const
+{
+    if (!isSqlite())
+        return QSqlTableModel::orderByClause();
+    // What the loader's order is, in SQL: the column, then the id; descending reverses both.
+    const QString id = database().driver()->escapeIdentifier(QStringLiteral("id"), QSqlDriver::FieldName);
+    if (m_sortColumn < 0)
+        return QStringLiteral("ORDER BY %1").arg(id);
+    const QString column =
+        database().driver()->escapeIdentifier(record().fieldName(m_sortColumn), QSqlDriver::FieldName);
+    const QString direction =
+        m_sortOrder == Qt::AscendingOrder ? QStringLiteral("ASC") : QStringLiteral("DESC");
+    return QStringLiteral("ORDER BY %1 %2, %3 %2").arg(column, direction, id);
 }
 
 QString RequestTableModel::selectStatement() const
 {
+    if (m_orderToken && isSqlite())
+        // The token is a number of ours; the ids' order is the list's (RowOrderTable).
+        return QStringLiteral("SELECT r.* FROM bs_row_order(%1) AS o CROSS JOIN request_rows AS r "
+                              "ON r.id = o.id ORDER BY o.pos")
+            .arg(m_orderToken);
     QString statement = QSqlTableModel::selectStatement();
     if (m_serverRowLimit > 0 && !statement.isEmpty() && database().driverName() != QLatin1String("QSQLITE"))
         statement += QStringLiteral(" LIMIT %1").arg(m_serverRowLimit);

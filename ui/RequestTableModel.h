@@ -1,19 +1,29 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "RowOrderTable.h"
 #include "aggregation/Aggregator.h"
 
 #include <QSqlTableModel>
 #include <QTimeZone>
 
+#include <memory>
 #include <optional>
 
 namespace BucketScope {
+
+class RequestRowLoader;
 
 // The request table: a read-only QSqlTableModel over the store's request_rows view, on a connection of
 // its own. Sizes are shown in human units and times in the chosen zone; the raw values stay available under
 // Qt::EditRole for sorting, copying and tests. Filters are compiled to SQL with driver-escaped values,
 // never by pasting user text into SQL.
+//
+// On an SQLite store a filter or sort change never queries on the GUI thread: a RequestRowLoader finds
+// the rows in order on its own thread and hands back their ids, tagged with the change's generation;
+// an answer to an older change is dropped. Meanwhile the old rows stay and isBusy() is true. The model
+// then pages `request_rows` joined to that id list (RowOrderTable), primary-key lookups of the rows
+// shown. A store on a server is queried here as before, capped by serverRowLimit().
 class RequestTableModel : public QSqlTableModel
 {
     Q_OBJECT
@@ -47,6 +57,15 @@ public:
     void setTimeZone(const QTimeZone &zone);
     QTimeZone timeZone() const { return m_timeZone; }
 
+    // Sorts by the column's values (text by its bytes, as SQLite's BINARY collation), ties by id; a
+    // descending sort is the exact reverse. Asynchronous on SQLite stores, like the filters.
+    void sort(int column, Qt::SortOrder order) override;
+
+    // True from a filter or sort change until its rows are shown (or its query failed).
+    bool isBusy() const { return m_busy; }
+    // The number of the latest filter or sort change; rowsShown() reports the one shown.
+    quint64 generation() const { return m_generation; }
+
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     Qt::ItemFlags flags(const QModelIndex &index) const override;
 
@@ -59,17 +78,41 @@ public:
 
     // Columns that exist for filtering and identity (id, *_ref), not for people.
     bool isInternalColumn(int column) const;
-    // The current filter and sort as SQL clauses, for exporting exactly the rows the table shows.
-    QString whereClause() const { return filter(); }
-    QString orderByClause() const { return QSqlTableModel::orderByClause(); }
+    // The current filter and sort as SQL clauses over request_rows, for exporting exactly the rows the
+    // table shows in the order it shows them.
+    QString whereClause() const { return m_where; }
+    QString orderByClause() const override;
+
+signals:
+    void busyChanged(bool busy);
+    // The rows of change `generation` are in the model (after its reset).
+    void rowsShown(quint64 generation);
+    // The rows of change `generation` could not be found; the old rows stay.
+    void rowsFailed(quint64 generation, const QString &error);
 
 protected:
     QString selectStatement() const override;
 
 private:
     void applyFilter();
+    void setWhere(const QString &where);
+    // Shows the rows of the current filters and sort: here on a server or when nothing narrows or
+    // orders them, else through the loader.
+    void refresh();
+    void showOrder(quint64 generation, const RowOrder &order, const QString &error);
+    void setBusy(bool busy);
+    bool isSqlite() const;
 
     QString m_connectionName;
+    std::unique_ptr<RequestRowLoader> m_loader;
+    RowOrderTable m_orders;
+    qint64 m_orderToken = 0; // the RowOrderTable list selected, 0: the view itself
+    quint64 m_generation = 0;
+    bool m_busy = false;
+    QString m_where;       // every filter, as SQL over request_rows
+    QString m_otherFilter; // every filter but the text
+    int m_sortColumn = -1;
+    Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
     QString m_text;
     std::optional<qint64> m_from, m_to;
     QList<DimensionFilter> m_dimensionFilters;

@@ -62,6 +62,10 @@ private:
 
 qint64 fetchAll(QSqlTableModel &model)
 {
+    // A request table over SQLite answers filters and sorts on its loader thread.
+    if (auto *table = qobject_cast<RequestTableModel *>(&model);
+        table && !QTest::qWaitFor([table] { return !table->isBusy(); }, 30000))
+        return -1;
     while (model.canFetchMore())
         model.fetchMore();
     return model.rowCount();

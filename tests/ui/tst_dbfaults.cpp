@@ -135,6 +135,9 @@ struct Run
 
 qint64 fetchAll(RequestTableModel &model)
 {
+    // Over SQLite, filters and sorts are answered on the table's loader thread.
+    if (!QTest::qWaitFor([&model] { return !model.isBusy(); }, 30000))
+        return -1;
     while (model.canFetchMore())
         model.fetchMore();
     return model.rowCount();

@@ -143,6 +143,7 @@ void TstHostile::requestTableAndDetailsShowTheText()
     QString error;
     QVERIFY2(model.openStore(m_store, &error), qPrintable(error));
     model.sort(model.record().indexOf(QStringLiteral("time")), Qt::AscendingOrder);
+    QTRY_VERIFY(!model.isBusy()); // sorted on the table's loader thread
     QTRY_COMPARE(model.rowCount(), int(hostileValues().size()));
     const int agentColumn = model.record().indexOf(QStringLiteral("user_agent"));
     const int refererColumn = model.record().indexOf(QStringLiteral("referer"));

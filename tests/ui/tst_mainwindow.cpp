@@ -147,6 +147,7 @@ void TstMainWindow::requestTableIsAWellBehavedModel()
     QVERIFY(!(model->flags(model->index(0, 0)) & Qt::ItemIsEditable));
     tester.reset();
     model->setTextFilter(QStringLiteral("castingly-public"));
+    QTRY_VERIFY_WITH_TIMEOUT(!model->isBusy(), 30000); // answered on the table's loader thread
     while (model->canFetchMore())
         model->fetchMore();
     QVERIFY(model->rowCount() > 0);
@@ -193,6 +194,7 @@ void TstMainWindow::filterMatchesHostileTextLiterally()
     RequestTableModel *model = window.requestModel();
     QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     model->setTextFilter(text);
+    QTRY_VERIFY_WITH_TIMEOUT(!model->isBusy(), 30000); // answered on the table's loader thread
     QCOMPARE(model->rowCount(), expected);
     model->setTextFilter(QString());
     QCOMPARE(model->rowCount(), int(agents.size())); // and the table is still there
@@ -236,6 +238,7 @@ void TstMainWindow::clickingABucketNarrowsEverythingAndEscapeClears()
     QCOMPARE(narrowed.requests, busiest.requests);
     QCOMPARE(narrowed.bytesSent, busiest.bytesSent);
     RequestTableModel *model = window.requestModel();
+    QTRY_VERIFY_WITH_TIMEOUT(!model->isBusy(), 30000); // answered on the table's loader thread
     while (model->canFetchMore())
         model->fetchMore();
     QCOMPARE(model->rowCount(), int(busiest.requests));
@@ -243,6 +246,7 @@ void TstMainWindow::clickingABucketNarrowsEverythingAndEscapeClears()
     QTest::keyClick(&window, Qt::Key_Escape);
     QVERIFY(shown.wait(30000));
     QCOMPARE(shown.last().at(0).value<Summary>().requests, full.requests);
+    QTRY_VERIFY_WITH_TIMEOUT(!model->isBusy(), 30000);
     while (model->canFetchMore())
         model->fetchMore();
     QCOMPARE(model->rowCount(), int(full.requests));
@@ -278,6 +282,9 @@ void TstMainWindow::onlyAndExcludeAValueNarrowEverything()
     QSignalSpy shown(&window, &MainWindow::summaryShown);
     RequestTableModel *model = window.requestModel();
     auto rows = [model] {
+        // Filters are answered on the table's loader thread.
+        if (!QTest::qWaitFor([model] { return !model->isBusy(); }, 30000))
+            return -1;
         while (model->canFetchMore())
             model->fetchMore();
         return model->rowCount();
@@ -344,6 +351,9 @@ void TstMainWindow::audienceRowsNarrowEverythingByCountryNetworkAndClient()
     QVERIFY(expected > 0 && expected < full.requests);
     RequestTableModel *model = window.requestModel();
     auto rows = [model] {
+        // Filters are answered on the table's loader thread.
+        if (!QTest::qWaitFor([model] { return !model->isBusy(); }, 30000))
+            return -1;
         while (model->canFetchMore())
             model->fetchMore();
         return model->rowCount();
@@ -373,6 +383,9 @@ void TstMainWindow::filterBarNumbersNarrowEverything()
     QVERIFY(full.status.clientError > 0);
     RequestTableModel *model = window.requestModel();
     auto rows = [model] {
+        // Filters are answered on the table's loader thread.
+        if (!QTest::qWaitFor([model] { return !model->isBusy(); }, 30000))
+            return -1;
         while (model->canFetchMore())
             model->fetchMore();
         return model->rowCount();

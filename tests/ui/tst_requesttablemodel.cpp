@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The request table over a real SQLite store: filter and sort results arrive from the loader thread
+// and equal what SQL gives for the same question, an answer to an older change is never shown, text
+// columns sort by their value, the export writes the shown rows in the shown order, and the GUI thread
+// keeps running while a change is being answered.
+#include "RequestTableModel.h"
+#include "TestLogs.h"
+#include "export/RecordExporter.h"
+#include "store/LogStore.h"
+
+#include <QAbstractItemModelTester>
+#include <QBuffer>
+#include <QElapsedTimer>
+#include <QRandomGenerator>
+#include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QSqlRecord>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+#include <QTimer>
+
+using namespace BucketScope;
+using namespace BucketScope::TestLogs;
+
+class TstRequestTableModel : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void answersEqualSql_data();
+    void answersEqualSql();
+    void olderAnswerIsDropped();
+    void textColumnSortsByItsValue_data();
+    void textColumnSortsByItsValue();
+    void busyWhileFindingAndOldRowsStay();
+    void exportWritesTheShownRowsInTheirOrder();
+    void wellBehavedThroughChanges();
+
+private:
+    // Waits for the rows of the model's latest change; false if they did not come.
+    static bool waitForRows(RequestTableModel &model);
+    static QList<qint64> shownIds(RequestTableModel &model);
+    QList<qint64> sqlIds(const QString &sql, const QVariantList &values = {});
+
+    QTemporaryDir m_dir;
+    QString m_store;      // 3,000 rows: more than the model fetches at once
+    QString m_smallStore; // 200 rows: within one fetch (QAbstractItemModelTester, see tst_mainwindow)
+    const QString m_connection = QStringLiteral("tst_requesttablemodel");
+};
+
+namespace {
+
+// Keys, referers and agents with case, accents, wildcards and absent values ("-").
+QList<Request> generatedRequests(int count, quint32 seed)
+{
+    const QList<QByteArray> keys = {"photos/a.jpg",
+                                    "Photos/B.JPG",
+                                    "photos/b.jpg",
+                                    "videos/reel-1.mp4",
+                                    "docs/100%_done.pdf",
+                                    "docs/été.txt",
+                                    "docs/Zeta.txt",
+                                    "-",
+                                    "zz/last",
+                                    "a",
+                                    "ab",
+                                    "Ab"};
+    const QList<QByteArray> referers = {
+        "-", "https://example.com/",  "https://castingly.example/x", "http://Example.com/a_b",
+        "-", "https://ÉCOLE.example/"};
+    const QList<QByteArray> agents = {"curl/8.0", "Mozilla/5.0 (X11)", "python-requests/2.31",
+                                      "Googlebot/2.1", "aws-cli/2.15"};
+    const QList<QByteArray> statuses = {"200", "200", "206", "304", "403", "404", "500"};
+    QRandomGenerator random(seed);
+    QList<Request> requests;
+    const qint64 start = utc(2025, 10, 30);
+    for (int i = 0; i < count; ++i) {
+        Request r;
+        r.time = start + random.bounded(2 * 86400);
+        r.ip = "192.0.2." + QByteArray::number(random.bounded(40));
+        r.key = keys.at(random.bounded(int(keys.size())));
+        r.referer = referers.at(random.bounded(int(referers.size())));
+        r.userAgent = agents.at(random.bounded(int(agents.size())));
+        r.status = statuses.at(random.bounded(int(statuses.size())));
+        r.bytes = random.bounded(5) == 0 ? 0 : random.bounded(1 << 20);
+        r.totalTime = random.bounded(8) == 0 ? QByteArray("-") : QByteArray::number(random.bounded(3000));
+        requests << r;
+    }
+    return requests;
+}
+
+QString fieldOf(const QByteArray &line, int index)
+{
+    return QString::fromUtf8(line.split(',').value(index));
+}
+
+} // namespace
+
+void TstRequestTableModel::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_store = m_dir.filePath(QStringLiteral("store.sqlite"));
+    QVERIFY(ingest(generatedRequests(3000, 7), m_dir.filePath(QStringLiteral("big.log")), m_store));
+    m_smallStore = m_dir.filePath(QStringLiteral("small.sqlite"));
+    QVERIFY(ingest(generatedRequests(200, 11), m_dir.filePath(QStringLiteral("small.log")), m_smallStore));
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
+    db.setDatabaseName(m_store);
+    QVERIFY2(db.open(), qPrintable(db.lastError().text()));
+}
+
+void TstRequestTableModel::cleanupTestCase()
+{
+    QSqlDatabase::database(m_connection).close();
+    QSqlDatabase::removeDatabase(m_connection);
+}
+
+bool TstRequestTableModel::waitForRows(RequestTableModel &model)
+{
+    QSignalSpy shown(&model, &RequestTableModel::rowsShown);
+    QSignalSpy failed(&model, &RequestTableModel::rowsFailed);
+    const quint64 wanted = model.generation();
+    QElapsedTimer clock;
+    clock.start();
+    while (model.isBusy() && failed.isEmpty() && clock.elapsed() < 30000)
+        shown.wait(100);
+    if (!failed.isEmpty())
+        qWarning("the rows failed: %s", qPrintable(failed.last().at(1).toString()));
+    return !model.isBusy() && failed.isEmpty() && model.generation() == wanted;
+}
+
+QList<qint64> TstRequestTableModel::shownIds(RequestTableModel &model)
+{
+    while (model.canFetchMore())
+        model.fetchMore();
+    const int idColumn = model.record().indexOf(QStringLiteral("id"));
+    QList<qint64> ids;
+    for (int row = 0; row < model.rowCount(); ++row)
+        ids << model.data(model.index(row, idColumn), Qt::EditRole).toLongLong();
+    return ids;
+}
+
+QList<qint64> TstRequestTableModel::sqlIds(const QString &sql, const QVariantList &values)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connection));
+    query.setForwardOnly(true);
+    if (!query.prepare(sql)) {
+        qWarning("%s: %s", qPrintable(sql), qPrintable(query.lastError().text()));
+        return {-1};
+    }
+    for (const QVariant &value : values)
+        query.addBindValue(value);
+    if (!query.exec()) {
+        qWarning("%s: %s", qPrintable(sql), qPrintable(query.lastError().text()));
+        return {-1};
+    }
+    QList<qint64> ids;
+    while (query.next())
+        ids << query.value(0).toLongLong();
+    return ids;
+}
+
+void TstRequestTableModel::answersEqualSql_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<int>("status"); // ValueFilters::Status
+    QTest::addColumn<QString>("column");
+    QTest::addColumn<int>("order"); // Qt::SortOrder
+    // The same question in SQL, written here without the model's code: the text matches literally
+    // and ignores ASCII case (SQLite's lower() folds ASCII only, as LIKE does), ties go by id.
+    QTest::addColumn<QString>("sqlWhere");
+    QTest::addColumn<QString>("sqlOrder");
+
+    const QString noText = QStringLiteral("1");
+    const QString textWhere =
+        QStringLiteral("(instr(lower(\"key\"), lower(?)) > 0 OR instr(lower(referer), lower(?)) > 0 OR "
+                       "instr(lower(user_agent), lower(?)) > 0 OR instr(lower(remote_ip), lower(?)) > 0)");
+    const int any = int(ValueFilters::Status::Any);
+    const int clientErrors = int(ValueFilters::Status::ClientError);
+    QTest::newRow("text only") << "photos" << any << "" << 0 << textWhere << "id";
+    QTest::newRow("text, upper case") << "PHOTOS/B" << any << "" << 0 << textWhere << "id";
+    QTest::newRow("text with wildcards") << "100%_" << any << "" << 0 << textWhere << "id";
+    QTest::newRow("underscore is no wildcard") << "a_b" << any << "" << 0 << textWhere << "id";
+    QTest::newRow("accent") << "été" << any << "" << 0 << textWhere << "id";
+    QTest::newRow("no match") << "zzzz-none" << any << "" << 0 << textWhere << "id";
+    QTest::newRow("ip") << "192.0.2.3" << any << "" << 0 << textWhere << "id";
+    QTest::newRow("numeric sort") << "" << any << "bytes_sent" << 0 << noText << "bytes_sent, id";
+    QTest::newRow("numeric sort, descending")
+        << "" << any << "bytes_sent" << 1 << noText << "bytes_sent DESC, id DESC";
+    QTest::newRow("numbers with NULLs") << "" << any << "total_time_ms" << 0 << noText << "total_time_ms, id";
+    QTest::newRow("time") << "" << any << "time" << 1 << noText << "time DESC, id DESC";
+    QTest::newRow("text sort") << "" << any << "key" << 0 << noText << "\"key\", id";
+    QTest::newRow("text sort, descending") << "" << any << "key" << 1 << noText << "\"key\" DESC, id DESC";
+    QTest::newRow("referer with NULLs") << "" << any << "referer" << 0 << noText << "referer, id";
+    QTest::newRow("text kept in the row")
+        << "" << any << "request_id" << 1 << noText << "request_id DESC, id DESC";
+    QTest::newRow("filter and text sort")
+        << "example" << any << "user_agent" << 0 << textWhere << "user_agent, id";
+    QTest::newRow("status, text and sort")
+        << "photos" << clientErrors << "referer" << 1
+        << textWhere + QStringLiteral(" AND http_status BETWEEN 400 AND 499") << "referer DESC, id DESC";
+    QTest::newRow("status only") << "" << clientErrors << "" << 0
+                                 << QStringLiteral("http_status BETWEEN 400 AND 499") << "id";
+}
+
+void TstRequestTableModel::answersEqualSql()
+{
+    QFETCH(QString, text);
+    QFETCH(int, status);
+    QFETCH(QString, column);
+    QFETCH(int, order);
+    QFETCH(QString, sqlWhere);
+    QFETCH(QString, sqlOrder);
+
+    RequestTableModel model;
+    QString error;
+    QVERIFY2(model.openStore(m_store, &error), qPrintable(error));
+    QVERIFY(waitForRows(model));
+    QSignalSpy shown(&model, &RequestTableModel::rowsShown);
+    ValueFilters values;
+    values.status = ValueFilters::Status(status);
+    model.setValueFilters(values);
+    model.setTextFilter(text);
+    if (!column.isEmpty())
+        model.sort(model.record().indexOf(column), Qt::SortOrder(order));
+    QVERIFY(waitForRows(model));
+    QVERIFY(!shown.isEmpty()); // the rows came back by signal...
+    QCOMPARE(shown.last().at(0).toULongLong(), model.generation());
+
+    const QList<qint64> expected =
+        sqlIds(QStringLiteral("SELECT id FROM request_rows WHERE %1 ORDER BY %2").arg(sqlWhere, sqlOrder),
+               text.isEmpty() ? QVariantList() : QVariantList{text, text, text, text});
+    QVERIFY(expected != QList<qint64>{-1});
+    QCOMPARE(shownIds(model), expected); // ...and are SQL's rows in SQL's order
+    if (text == QLatin1String("zzzz-none"))
+        QVERIFY(expected.isEmpty());
+    else
+        QVERIFY(!expected.isEmpty());
+}
+
+void TstRequestTableModel::olderAnswerIsDropped()
+{
+    RequestTableModel model;
+    QString error;
+    QVERIFY2(model.openStore(m_store, &error), qPrintable(error));
+    QVERIFY(waitForRows(model));
+    QSignalSpy shown(&model, &RequestTableModel::rowsShown);
+
+    // The first change's answer is computed and queued while the GUI thread sleeps (it cannot take
+    // it yet); the second change is made before the queue is read, so the first answer is stale.
+    model.setTextFilter(QStringLiteral("videos"));
+    const quint64 first = model.generation();
+    QThread::msleep(1500);
+    model.setTextFilter(QStringLiteral("curl"));
+    const quint64 second = model.generation();
+    QVERIFY(second > first);
+    QVERIFY(waitForRows(model));
+    QCOMPARE(shown.size(), 1);
+    QCOMPARE(shown.at(0).at(0).toULongLong(), second);
+    const QList<qint64> curl =
+        sqlIds(QStringLiteral("SELECT id FROM request_rows WHERE user_agent LIKE 'curl%' "
+                              "OR \"key\" LIKE '%curl%' OR referer LIKE '%curl%' "
+                              "ORDER BY id"));
+    QVERIFY(!curl.isEmpty());
+    QCOMPARE(shownIds(model), curl);
+
+    // Typing fast: many changes in a row show only the last one's rows.
+    shown.clear();
+    for (const char *text : {"p", "ph", "pho", "phot", "photo", "photos/b"})
+        model.setTextFilter(QString::fromLatin1(text));
+    QVERIFY(waitForRows(model));
+    QTest::qWait(100); // nothing else arrives later
+    QCOMPARE(shown.size(), 1);
+    QCOMPARE(shown.at(0).at(0).toULongLong(), model.generation());
+    QCOMPARE(shownIds(model), sqlIds(QStringLiteral("SELECT id FROM request_rows WHERE \"key\" LIKE "
+                                                    "'%photos/b%' ORDER BY id")));
+}
+
+void TstRequestTableModel::textColumnSortsByItsValue_data()
+{
+    QTest::addColumn<QString>("column");
+    QTest::addColumn<int>("order");
+    QTest::newRow("key") << "key" << 0;
+    QTest::newRow("key, descending") << "key" << 1;
+    QTest::newRow("referer") << "referer" << 0;
+    QTest::newRow("referer, descending") << "referer" << 1;
+    QTest::newRow("user agent") << "user_agent" << 0;
+}
+
+void TstRequestTableModel::textColumnSortsByItsValue()
+{
+    QFETCH(QString, column);
+    QFETCH(int, order);
+    RequestTableModel model;
+    QString error;
+    QVERIFY2(model.openStore(m_store, &error), qPrintable(error));
+    const int index = model.record().indexOf(column);
+    const int idColumn = model.record().indexOf(QStringLiteral("id"));
+    model.sort(index, Qt::SortOrder(order));
+    QVERIFY(waitForRows(model));
+    while (model.canFetchMore())
+        model.fetchMore();
+    QCOMPARE(model.rowCount(), 3000);
+    // Absent values first ascending, last descending; values by their UTF-8 bytes (SQLite's BINARY:
+    // "Ab" < "Photos" < "a" < "ab" < "photos" < "été"); equal values by id.
+    std::optional<QByteArray> previous;
+    qint64 previousId = 0;
+    int nulls = 0, distinct = 0;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const QVariant raw = model.data(model.index(row, index), Qt::EditRole);
+        const std::optional<QByteArray> value =
+            raw.isNull() ? std::nullopt : std::optional<QByteArray>(raw.toString().toUtf8());
+        const qint64 id = model.data(model.index(row, idColumn), Qt::EditRole).toLongLong();
+        nulls += !value;
+        if (row > 0) {
+            const bool before = order == 0 ? previous < value : value < previous; // nullopt is least
+            if (!before) {
+                QVERIFY2(previous == value, qPrintable(QStringLiteral("row %1").arg(row)));
+                QVERIFY(order == 0 ? previousId < id : previousId > id);
+            } else {
+                ++distinct;
+            }
+        }
+        previous = value;
+        previousId = id;
+    }
+    QVERIFY(distinct >= 4);
+    if (column != QLatin1String("user_agent"))
+        QVERIFY(nulls > 0);
+    const QVariant first = model.data(model.index(0, index), Qt::EditRole);
+    QCOMPARE(first.isNull(), order == 0 && nulls > 0);
+}
+
+void TstRequestTableModel::busyWhileFindingAndOldRowsStay()
+{
+    RequestTableModel model;
+    QString error;
+    QVERIFY2(model.openStore(m_store, &error), qPrintable(error));
+    QVERIFY(waitForRows(model));
+    QVERIFY(!model.isBusy());
+    while (model.canFetchMore())
+        model.fetchMore();
+    QCOMPARE(model.rowCount(), 3000);
+    QSignalSpy busy(&model, &RequestTableModel::busyChanged);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+
+    model.setTextFilter(QStringLiteral("videos"));
+    // Nothing was queried here: the old rows are still shown, and the model says it is working.
+    QVERIFY(model.isBusy());
+    QCOMPARE(busy.size(), 1);
+    QCOMPARE(busy.at(0).at(0).toBool(), true);
+    QCOMPARE(reset.size(), 0);
+    QCOMPARE(model.rowCount(), 3000);
+
+    QVERIFY(waitForRows(model));
+    QCOMPARE(busy.size(), 2);
+    QCOMPARE(busy.at(1).at(0).toBool(), false);
+    QCOMPARE(reset.size(), 1);
+    QVERIFY(model.rowCount() > 0 && model.rowCount() < 3000);
+
+    // Clearing every filter needs no loader: the view's first rows are at hand at once.
+    model.setTextFilter(QString());
+    QVERIFY(!model.isBusy());
+    while (model.canFetchMore())
+        model.fetchMore();
+    QCOMPARE(model.rowCount(), 3000);
+}
+
+void TstRequestTableModel::exportWritesTheShownRowsInTheirOrder()
+{
+    RequestTableModel model;
+    QString error;
+    QVERIFY2(model.openStore(m_store, &error), qPrintable(error));
+    model.setTextFilter(QStringLiteral("example"));
+    model.sort(model.record().indexOf(QStringLiteral("key")), Qt::DescendingOrder);
+    QVERIFY(waitForRows(model));
+    while (model.canFetchMore())
+        model.fetchMore();
+    const int requestIdColumn = model.record().indexOf(QStringLiteral("request_id"));
+    QStringList shown;
+    for (int row = 0; row < model.rowCount(); ++row)
+        shown << model.data(model.index(row, requestIdColumn), Qt::EditRole).toString();
+    QVERIFY(shown.size() > 100 && shown.size() < 3000);
+
+    // As MainWindow exports: the model's clauses on a connection of the export's own.
+    std::unique_ptr<LogStore> store = LogStore::openSqlite(m_store, LogStore::Durability::Durable, &error);
+    QVERIFY2(store, qPrintable(error));
+    QBuffer csv;
+    QVERIFY(csv.open(QIODevice::WriteOnly));
+    const qint64 rows = RecordExporter::exportView(*store, model.whereClause(), model.orderByClause(),
+                                                   RecordExporter::Format::Csv, csv, &error);
+    QVERIFY2(rows >= 0, qPrintable(error));
+    QCOMPARE(rows, qint64(shown.size()));
+    const QList<QByteArray> lines = csv.data().trimmed().split('\n');
+    const int idField = int(lines.first().trimmed().split(',').indexOf("request_id"));
+    QVERIFY(idField > 0); // the fields before it hold no commas
+    QStringList exported;
+    for (qsizetype i = 1; i < lines.size(); ++i)
+        exported << fieldOf(lines.at(i).trimmed(), idField);
+    QCOMPARE(exported, shown);
+}
+
+void TstRequestTableModel::wellBehavedThroughChanges()
+{
+    RequestTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QString error;
+    QVERIFY2(model.openStore(m_smallStore, &error), qPrintable(error));
+    QVERIFY(waitForRows(model));
+    QCOMPARE(model.rowCount(), 200);
+    model.setTextFilter(QStringLiteral("photos"));
+    QVERIFY(waitForRows(model));
+    const int filtered = model.rowCount();
+    QVERIFY(filtered > 0 && filtered < 200);
+    model.sort(model.record().indexOf(QStringLiteral("key")), Qt::AscendingOrder);
+    QVERIFY(waitForRows(model));
+    QCOMPARE(model.rowCount(), filtered);
+    model.setTimeZone(QTimeZone("Europe/Paris"));
+    model.setTextFilter(QString());
+    model.sort(model.record().indexOf(QStringLiteral("bytes_sent")), Qt::DescendingOrder);
+    QVERIFY(waitForRows(model));
+    QCOMPARE(model.rowCount(), 200);
+    model.closeStore();
+    QCOMPARE(model.rowCount(), 0);
+}
+
+QTEST_MAIN(TstRequestTableModel)
+#include "tst_requesttablemodel.moc"

@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "RequestRowLoader.h"
+
+#include "store/Schema.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+#include <string_view>
+
+namespace BucketScope {
+
+namespace {
+
+// Sorts before every value, as SQLite sorts NULL first.
+constexpr qint64 kNull = std::numeric_limits<qint64>::min();
+
+// The requests columns the text filter compares (request_rows: key_ref, referer_ref, ...).
+const std::vector<std::string> &textColumns()
+{
+    static const std::vector<std::string> columns = {"object_key_ref", "referer_ref", "user_agent_ref",
+                                                     "remote_ip_ref"};
+    return columns;
+}
+
+const RecordField *fieldNamed(const QString &name)
+{
+    for (const RecordField &field : Schema::recordFields())
+        if (name == QLatin1String(field.name))
+            return &field;
+    return nullptr;
+}
+
+QString quotedIdentifier(const QString &name)
+{
+    return QLatin1Char('"') + QString(name).replace(QLatin1Char('"'), QStringLiteral("\"\"")) +
+           QLatin1Char('"');
+}
+
+class Statement
+{
+public:
+    Statement(sqlite3 *db, const QString &sql)
+    {
+        const QByteArray utf8 = sql.toUtf8();
+        m_rc = sqlite3_prepare_v2(db, utf8.constData(), int(utf8.size()), &m_statement, nullptr);
+    }
+    ~Statement() { sqlite3_finalize(m_statement); }
+    Statement(const Statement &) = delete;
+    Statement &operator=(const Statement &) = delete;
+    bool ok() const { return m_rc == SQLITE_OK; }
+    sqlite3_stmt *get() const { return m_statement; }
+
+private:
+    sqlite3_stmt *m_statement = nullptr;
+    int m_rc = SQLITE_OK;
+};
+
+} // namespace
+
+RequestRowLoader::RequestRowLoader(const QString &storePath, QObject *parent)
+    : QThread(parent), m_path(storePath)
+{
+    qRegisterMetaType<RowOrder>();
+}
+
+RequestRowLoader::~RequestRowLoader()
+{
+    {
+        const std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    m_wake.notify_all();
+    wait();
+}
+
+void RequestRowLoader::request(const RowQuery &query)
+{
+    {
+        const std::lock_guard lock(m_mutex);
+        m_pending = query;
+        m_latest = query.generation;
+    }
+    m_wake.notify_all();
+}
+
+QString RequestRowLoader::likePattern(const QString &text)
+{
+    // '!' escapes because a backslash would need escaping itself inside a MySQL string literal but not
+    // inside an SQLite one (the server table formats this pattern as a literal).
+    QString pattern = text;
+    pattern.replace(QLatin1Char('!'), QStringLiteral("!!"));
+    pattern.replace(QLatin1Char('%'), QStringLiteral("!%"));
+    pattern.replace(QLatin1Char('_'), QStringLiteral("!_"));
+    return QLatin1Char('%') + pattern + QLatin1Char('%');
+}
+
+void RequestRowLoader::run()
+{
+    QString openError;
+    const bool opened = open(&openError);
+    // Warm up: the first text filter then finds its columns loaded.
+    if (opened) {
+        QString ignored;
+        if (ensureIds(&ignored))
+            loadColumns(textColumns(), &ignored);
+    }
+    for (;;) {
+        RowQuery query;
+        {
+            std::unique_lock lock(m_mutex);
+            m_wake.wait(lock, [this] { return m_stopping || m_pending; });
+            if (m_stopping)
+                break;
+            query = *m_pending;
+            m_pending.reset();
+            m_running = query.generation;
+        }
+        QString error = openError;
+        RowOrder order = opened ? compute(query, &error) : RowOrder();
+        if (m_stopping)
+            break;
+        if (stale(query.generation))
+            continue; // a newer query is waiting; its answer is the one wanted
+        emit finished(query.generation, order, order ? QString() : error);
+    }
+    if (m_db)
+        sqlite3_close(m_db);
+    m_db = nullptr;
+}
+
+bool RequestRowLoader::open(QString *error)
+{
+    const QByteArray path = m_path.toUtf8();
+    if (sqlite3_open_v2(path.constData(), &m_db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) !=
+        SQLITE_OK) {
+        *error = QStringLiteral("cannot open %1: %2").arg(m_path, sqliteError());
+        return false;
+    }
+    sqlite3_busy_timeout(m_db, 5000);
+    sqlite3_progress_handler(
+        m_db, 10000,
+        [](void *self) -> int {
+            auto *loader = static_cast<RequestRowLoader *>(self);
+            return loader->m_stopping || (loader->m_interruptible && loader->stale(loader->m_running));
+        },
+        this);
+    return true;
+}
+
+bool RequestRowLoader::stale(quint64 generation) const
+{
+    return m_latest.load() != generation;
+}
+
+QString RequestRowLoader::sqliteError() const
+{
+    return m_db ? QString::fromUtf8(sqlite3_errmsg(m_db)) : QStringLiteral("out of memory");
+}
+
+RowOrder RequestRowLoader::compute(const RowQuery &query, QString *error)
+{
+    if (!ensureIds(error))
+        return {};
+    const quint32 rows = quint32(m_ids.size());
+    const Positions *base = nullptr;
+    if (!query.where.isEmpty()) {
+        base = basePositions(query.where, error);
+        if (!base)
+            return {};
+    }
+    const Positions *order = nullptr;
+    if (!query.sortColumn.isEmpty()) {
+        order = sortOrder(query.sortColumn, error);
+        if (!order)
+            return {};
+    }
+    if (stale(query.generation))
+        return {};
+
+    // Which rows are in: all, the base, and of those the ones the text matches.
+    std::vector<char> in;
+    Positions matching;
+    const bool everything = !base && query.text.isEmpty();
+    if (!query.text.isEmpty()) {
+        if (!loadColumns(textColumns(), error))
+            return {};
+        Statement strings(m_db, QStringLiteral("SELECT id FROM strings WHERE value LIKE ?1 ESCAPE '!'"));
+        if (!strings.ok()) {
+            *error = sqliteError();
+            return {};
+        }
+        const QByteArray pattern = likePattern(query.text).toUtf8();
+        sqlite3_bind_text(strings.get(), 1, pattern.constData(), int(pattern.size()), SQLITE_STATIC);
+        std::vector<char> matched;
+        m_interruptible = true;
+        int rc;
+        while ((rc = sqlite3_step(strings.get())) == SQLITE_ROW) {
+            const qint64 id = sqlite3_column_int64(strings.get(), 0);
+            if (id < 0)
+                continue;
+            if (std::size_t(id) >= matched.size())
+                matched.resize(std::size_t(id) + 1, 0);
+            matched[std::size_t(id)] = 1;
+        }
+        m_interruptible = false;
+        if (rc != SQLITE_DONE) {
+            *error = sqliteError();
+            return {};
+        }
+        const std::size_t known = matched.size();
+        auto hit = [&](qint64 ref) {
+            return ref >= 0 && std::size_t(ref) < known && matched[std::size_t(ref)];
+        };
+        const std::vector<qint64> *columns[4];
+        for (int i = 0; i < 4; ++i)
+            columns[i] = &m_columns.at(textColumns()[std::size_t(i)]);
+        auto test = [&](quint32 position) {
+            return hit((*columns[0])[position]) || hit((*columns[1])[position]) ||
+                   hit((*columns[2])[position]) || hit((*columns[3])[position]);
+        };
+        if (base) {
+            for (quint32 position : *base)
+                if (test(position))
+                    matching.push_back(position);
+        } else {
+            for (quint32 position = 0; position < rows; ++position)
+                if (test(position))
+                    matching.push_back(position);
+        }
+        base = &matching;
+    }
+
+    auto ids = std::make_shared<std::vector<qint64>>();
+    if (!order) {
+        if (everything) {
+            *ids = m_ids;
+        } else {
+            ids->reserve(base->size());
+            for (quint32 position : *base)
+                ids->push_back(m_ids[position]);
+        }
+        return ids;
+    }
+    if (!everything) {
+        in.assign(rows, 0);
+        for (quint32 position : *base)
+            in[position] = 1;
+    }
+    ids->reserve(everything ? rows : base->size());
+    auto take = [&](quint32 position) {
+        if (everything || in[position])
+            ids->push_back(m_ids[position]);
+    };
+    if (query.order == Qt::AscendingOrder)
+        std::for_each(order->begin(), order->end(), take);
+    else
+        std::for_each(order->rbegin(), order->rend(), take);
+    return ids;
+}
+
+bool RequestRowLoader::ensureIds(QString *error)
+{
+    if (m_idsLoaded)
+        return true;
+    // The time index holds every id and is a fraction of the table's size.
+    Statement select(m_db, QStringLiteral("SELECT id FROM requests"));
+    if (!select.ok()) {
+        *error = sqliteError();
+        return false;
+    }
+    std::vector<qint64> ids;
+    int rc;
+    while ((rc = sqlite3_step(select.get())) == SQLITE_ROW)
+        ids.push_back(sqlite3_column_int64(select.get(), 0));
+    if (rc != SQLITE_DONE) {
+        *error = sqliteError();
+        return false;
+    }
+    if (ids.size() >= std::numeric_limits<quint32>::max()) {
+        *error = QStringLiteral("too many requests for the table: %1").arg(ids.size());
+        return false;
+    }
+    std::sort(ids.begin(), ids.end());
+    m_ids = std::move(ids);
+    m_maxId = m_ids.empty() ? 0 : m_ids.back();
+    m_dense = m_ids.empty() || m_ids.back() - m_ids.front() + 1 == qint64(m_ids.size());
+    m_idsLoaded = true;
+    return true;
+}
+
+quint32 RequestRowLoader::positionOf(qint64 id) const
+{
+    if (m_ids.empty() || id < m_ids.front() || id > m_maxId)
+        return std::numeric_limits<quint32>::max(); // not a row of the kept snapshot
+    if (m_dense)
+        return quint32(id - m_ids.front());
+    return quint32(std::lower_bound(m_ids.begin(), m_ids.end(), id) - m_ids.begin());
+}
+
+bool RequestRowLoader::loadColumns(const std::vector<std::string> &columns, QString *error)
+{
+    std::vector<std::string> missing;
+    for (const std::string &column : columns)
+        if (!m_columns.count(column))
+            missing.push_back(column);
+    if (missing.empty())
+        return true;
+    QStringList names;
+    for (const std::string &column : missing)
+        names << QString::fromStdString(column); // from Schema::recordFields or the list above
+    Statement select(m_db,
+                     QStringLiteral("SELECT id, %1 FROM requests WHERE id <= ?1").arg(names.join(u',')));
+    if (!select.ok()) {
+        *error = sqliteError();
+        return false;
+    }
+    sqlite3_bind_int64(select.get(), 1, m_maxId);
+    std::vector<std::vector<qint64>> values(missing.size(), std::vector<qint64>(m_ids.size(), kNull));
+    int rc;
+    while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
+        const quint32 position = positionOf(sqlite3_column_int64(select.get(), 0));
+        if (position >= m_ids.size())
+            continue;
+        for (std::size_t i = 0; i < missing.size(); ++i) {
+            if (sqlite3_column_type(select.get(), int(i + 1)) != SQLITE_NULL)
+                values[i][position] = sqlite3_column_int64(select.get(), int(i + 1));
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        *error = sqliteError();
+        return false;
+    }
+    for (std::size_t i = 0; i < missing.size(); ++i)
+        m_columns.emplace(missing[i], std::move(values[i]));
+    return true;
+}
+
+const RequestRowLoader::Positions *RequestRowLoader::basePositions(const QString &where, QString *error)
+{
+    if (m_base && where == m_baseWhere)
+        return &*m_base;
+    // `where` holds numbers and driver-escaped literals only (RequestTableModel builds it).
+    Statement select(m_db, QStringLiteral("SELECT id FROM request_rows WHERE (%1) AND id <= ?1").arg(where));
+    if (!select.ok()) {
+        *error = sqliteError();
+        return nullptr;
+    }
+    sqlite3_bind_int64(select.get(), 1, m_maxId);
+    Positions positions;
+    m_interruptible = true;
+    int rc;
+    while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
+        const quint32 position = positionOf(sqlite3_column_int64(select.get(), 0));
+        if (position < m_ids.size())
+            positions.push_back(position);
+    }
+    m_interruptible = false;
+    if (rc != SQLITE_DONE) {
+        *error = sqliteError();
+        return nullptr;
+    }
+    std::sort(positions.begin(), positions.end()); // the time index may have given them in time order
+    m_base = std::move(positions);
+    m_baseWhere = where;
+    return &*m_base;
+}
+
+const RequestRowLoader::Positions *RequestRowLoader::sortOrder(const QString &column, QString *error)
+{
+    const std::string key = column.toStdString();
+    const auto kept = m_orders.find(key);
+    if (kept != m_orders.end())
+        return &kept->second;
+    Positions order;
+    const RecordField *field = fieldNamed(column);
+    bool ok = false;
+    if (column == QLatin1String("id")) {
+        order.resize(m_ids.size());
+        std::iota(order.begin(), order.end(), 0u);
+        ok = true;
+    } else if (field && (field->storage == RecordField::Storage::Number ||
+                         field->storage == RecordField::Storage::Time)) {
+        const std::string source = field->column;
+        const bool keep = m_columns.count(source) > 0;
+        if (loadColumns({source}, error)) {
+            const std::vector<qint64> &values = m_columns.at(source);
+            std::vector<std::pair<qint64, quint32>> pairs(values.size());
+            for (quint32 position = 0; position < values.size(); ++position)
+                pairs[position] = {values[position], position};
+            std::sort(pairs.begin(), pairs.end());
+            order.reserve(pairs.size());
+            for (const auto &pair : pairs)
+                order.push_back(pair.second);
+            if (!keep)
+                m_columns.erase(source); // only its order is needed from now on
+            ok = true;
+        }
+    } else if (field && field->storage == RecordField::Storage::Dictionary) {
+        ok = dictionaryOrder(field->column, order, error);
+    } else {
+        // Text kept in the row (request id, URI, ...) and anything else of the view: SQLite sorts,
+        // once per column.
+        const QString source = field ? QStringLiteral("requests") : QStringLiteral("request_rows");
+        const QString name = field ? QString::fromLatin1(field->column) : column;
+        ok = orderBySql(QStringLiteral("SELECT id FROM %1 WHERE id <= ?1 ORDER BY %2, id")
+                            .arg(source, quotedIdentifier(name)),
+                        order, error);
+    }
+    if (!ok)
+        return nullptr;
+    return &m_orders.emplace(key, std::move(order)).first->second;
+}
+
+bool RequestRowLoader::orderBySql(const QString &sql, Positions &order, QString *error)
+{
+    Statement select(m_db, sql);
+    if (!select.ok()) {
+        *error = sqliteError();
+        return false;
+    }
+    sqlite3_bind_int64(select.get(), 1, m_maxId);
+    order.reserve(m_ids.size());
+    int rc;
+    while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
+        const quint32 position = positionOf(sqlite3_column_int64(select.get(), 0));
+        if (position < m_ids.size())
+            order.push_back(position);
+    }
+    if (rc != SQLITE_DONE) {
+        *error = sqliteError();
+        return false;
+    }
+    return true;
+}
+
+bool RequestRowLoader::dictionaryOrder(const std::string &column, Positions &order, QString *error)
+{
+    const bool keep = m_columns.count(column) > 0;
+    if (!loadColumns({column}, error))
+        return false;
+    const std::vector<qint64> &refs = m_columns.at(column);
+    // The distinct strings of the column, ranked by their bytes as SQLite's BINARY collation
+    // compares them; rank 0 is NULL, which sorts first.
+    std::vector<char> used;
+    for (qint64 ref : refs) {
+        if (ref < 0)
+            continue;
+        if (std::size_t(ref) >= used.size())
+            used.resize(std::size_t(ref) + 1, 0);
+        used[std::size_t(ref)] = 1;
+    }
+    Statement select(m_db, QStringLiteral("SELECT id, value FROM strings WHERE id < ?1"));
+    if (!select.ok()) {
+        *error = sqliteError();
+        return false;
+    }
+    sqlite3_bind_int64(select.get(), 1, qint64(used.size()));
+    std::vector<std::pair<std::string, qint64>> values;
+    int rc;
+    while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
+        const qint64 id = sqlite3_column_int64(select.get(), 0);
+        if (id < 0 || !used[std::size_t(id)])
+            continue;
+        const auto *text = reinterpret_cast<const char *>(sqlite3_column_text(select.get(), 1));
+        values.emplace_back(std::string(text ? text : "", std::size_t(sqlite3_column_bytes(select.get(), 1))),
+                            id);
+    }
+    if (rc != SQLITE_DONE) {
+        *error = sqliteError();
+        return false;
+    }
+    // std::string compares as unsigned bytes, shorter first on a common prefix: BINARY's order.
+    std::sort(values.begin(), values.end());
+    std::vector<quint32> rank(used.size(), 0);
+    quint32 next = 1;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i > 0 && values[i].first != values[i - 1].first)
+            ++next; // equal text under two ids (never written so, but) ranks equal
+        rank[std::size_t(values[i].second)] = next;
+    }
+    // A counting sort by rank keeps positions ascending within a rank: ties go by id.
+    std::vector<quint32> start(std::size_t(next) + 2, 0);
+    auto rankOf = [&](qint64 ref) {
+        return ref < 0 || std::size_t(ref) >= rank.size() ? 0u : rank[std::size_t(ref)];
+    };
+    for (qint64 ref : refs)
+        ++start[rankOf(ref) + 1];
+    std::partial_sum(start.begin(), start.end(), start.begin());
+    order.assign(refs.size(), 0);
+    for (quint32 position = 0; position < refs.size(); ++position)
+        order[start[rankOf(refs[position])]++] = position;
+    if (!keep)
+        m_columns.erase(column);
+    return true;
+}
+
+} // namespace BucketScope

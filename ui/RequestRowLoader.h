@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "RowOrderTable.h"
+
+#include <QHash>
+#include <QMetaType>
+#include <QThread>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+struct sqlite3;
+
+namespace BucketScope {
+
+// One state of the request table: which rows, in which order.
+struct RowQuery
+{
+    quint64 generation = 0;
+    // Every filter but the text, as SQL over request_rows (numbers and driver-escaped literals only,
+    // RequestTableModel::whereClause's other part); empty: all rows.
+    QString where;
+    // Matched literally (LIKE with its wildcards escaped, ASCII case ignored) against the key, referer,
+    // user agent and remote IP; empty: no text filter.
+    QString text;
+    // A request_rows column; empty: id order. Ties go by id, a descending sort is the exact reverse of
+    // the ascending one (RequestTableModel::orderByClause says the same in SQL).
+    QString sortColumn;
+    Qt::SortOrder order = Qt::AscendingOrder;
+};
+
+// Finds the request table's rows on a thread of its own, with its own read-only connection to an
+// SQLite store, so no filter or sort change ever waits on the GUI thread. Only the latest query
+// counts: one that arrives while another runs interrupts it, and finished() carries the generation so
+// the receiver drops whatever is older than what it asked for last.
+//
+// A filter over a million rows in SQL has to scan the table when few rows match (about 0.5 s), and a
+// text sort joins and compares a million strings (about 5.5 s). So the loader keeps, per store, the
+// columns the text filter reads (four dictionary ids per row) and, per column sorted by once, the
+// whole table's order by that column (text columns: by the rank of their distinct strings, not by
+// comparing a million joined rows). A change then is a LIKE over the distinct strings, one pass over
+// the rows and one walk of a kept order. The other filters (time, values, dimensions) run in SQL
+// once per change of theirs and are kept while the text or the sort changes.
+class RequestRowLoader : public QThread
+{
+    Q_OBJECT
+public:
+    explicit RequestRowLoader(const QString &storePath, QObject *parent = nullptr);
+    ~RequestRowLoader() override;
+
+    // Replaces whatever is waiting; interrupts the running query if it is older.
+    void request(const RowQuery &query);
+
+    // The pattern for `value LIKE ? ESCAPE '!'` that matches `text` literally anywhere in a value.
+    static QString likePattern(const QString &text);
+
+signals:
+    // `order` is empty when `error` says why there are no rows.
+    void finished(quint64 generation, BucketScope::RowOrder order, const QString &error);
+
+protected:
+    void run() override;
+
+private:
+    using Positions = std::vector<quint32>;
+
+    bool open(QString *error);
+    RowOrder compute(const RowQuery &query, QString *error);
+    bool ensureIds(QString *error);
+    bool loadColumns(const std::vector<std::string> &columns, QString *error);
+    const Positions *basePositions(const QString &where, QString *error);
+    const Positions *sortOrder(const QString &column, QString *error);
+    bool orderBySql(const QString &sql, Positions &order, QString *error);
+    bool dictionaryOrder(const std::string &column, Positions &order, QString *error);
+    quint32 positionOf(qint64 id) const;
+    bool stale(quint64 generation) const;
+    QString sqliteError() const;
+
+    const QString m_path;
+    sqlite3 *m_db = nullptr;
+
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::optional<RowQuery> m_pending;
+    std::atomic<quint64> m_latest{0};
+    std::atomic<bool> m_stopping{false};
+    // Only queries for rows are cut short by a newer one; loading a cache serves the newer one too.
+    std::atomic<bool> m_interruptible{false};
+    quint64 m_running = 0;
+
+    // The store's rows as of the first query (ids up to m_maxId), in id order: a row's position.
+    std::vector<qint64> m_ids;
+    qint64 m_maxId = 0;
+    bool m_dense = true;
+    bool m_idsLoaded = false;
+    std::unordered_map<std::string, std::vector<qint64>> m_columns; // by requests column, by position
+    std::unordered_map<std::string, Positions> m_orders;            // by request_rows column
+    QString m_baseWhere;
+    std::optional<Positions> m_base;
+};
+
+} // namespace BucketScope
+
+Q_DECLARE_METATYPE(BucketScope::RowOrder)
