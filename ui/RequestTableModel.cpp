@@ -104,6 +104,7 @@ bool RequestTableModel::selectView(QString *error)
     if (m_orderToken)
         m_orders.forget(m_orderToken);
     m_orderToken = 0;
+    markShown();
     if (!select()) {
         if (error)
             *error = lastError().text();
@@ -151,6 +152,7 @@ void RequestTableModel::refresh()
         // Nothing narrows or orders the rows: the view's first rows are at hand.
         const qint64 old = m_orderToken;
         m_orderToken = 0;
+        markShown();
         select();
         if (old)
             m_orders.forget(old);
@@ -180,11 +182,19 @@ void RequestTableModel::showOrder(quint64 generation, const RowOrder &order, con
     }
     const qint64 old = m_orderToken;
     m_orderToken = m_orders.add(order);
+    markShown(); // the latest change's: older answers were dropped above
     select();
     if (old)
         m_orders.forget(old);
     setBusy(false);
     emit rowsShown(generation);
+}
+
+void RequestTableModel::markShown()
+{
+    m_shownWhere = m_where;
+    m_shownSortColumn = m_sortColumn;
+    m_shownSortOrder = m_sortOrder;
 }
 
 void RequestTableModel::setBusy(bool busy)
@@ -307,12 +317,12 @@ QString RequestTableModel::orderByClause() const
         return QSqlTableModel::orderByClause();
     // What the loader's order is, in SQL: the column, then the id; descending reverses both.
     const QString id = database().driver()->escapeIdentifier(QStringLiteral("id"), QSqlDriver::FieldName);
-    if (m_sortColumn < 0)
+    if (m_shownSortColumn < 0)
         return QStringLiteral("ORDER BY %1").arg(id);
     const QString column =
-        database().driver()->escapeIdentifier(record().fieldName(m_sortColumn), QSqlDriver::FieldName);
+        database().driver()->escapeIdentifier(record().fieldName(m_shownSortColumn), QSqlDriver::FieldName);
     const QString direction =
-        m_sortOrder == Qt::AscendingOrder ? QStringLiteral("ASC") : QStringLiteral("DESC");
+        m_shownSortOrder == Qt::AscendingOrder ? QStringLiteral("ASC") : QStringLiteral("DESC");
     return QStringLiteral("ORDER BY %1 %2, %3 %2").arg(column, direction, id);
 }
 

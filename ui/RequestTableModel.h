@@ -80,7 +80,8 @@ public:
     bool isInternalColumn(int column) const;
     // The current filter and sort as SQL clauses over request_rows, for exporting exactly the rows the
     // table shows in the order it shows them.
-    QString whereClause() const { return m_where; }
+    // While a change is being found (isBusy) or after it failed, these are still the shown rows' clauses.
+    QString whereClause() const { return isSqlite() ? m_shownWhere : m_where; }
     QString orderByClause() const override;
 
 signals:
@@ -113,6 +114,11 @@ private:
     QString m_otherFilter; // every filter but the text
     int m_sortColumn = -1;
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
+    // The filter and sort of the rows on screen (SQLite): the export writes these.
+    QString m_shownWhere;
+    int m_shownSortColumn = -1;
+    Qt::SortOrder m_shownSortOrder = Qt::AscendingOrder;
+    void markShown();
     QString m_text;
     std::optional<qint64> m_from, m_to;
     QList<DimensionFilter> m_dimensionFilters;

@@ -43,7 +43,7 @@ struct IngestRequest
     int batchRecords = kIngestBatchRecords;
     // The geo databases whose CDN networks the rollups count origin pulls by (empty: the default one,
     // as summaries use; AudienceBuilder). Give the ones summaries of this store will use.
-    QStringList geoDatabases;
+    QStringList geoDatabases = {};
 };
 
 // Reads, parses and stores logs. Lives on its own QThread: its signals are its whole API and reach the

@@ -385,6 +385,21 @@ void TstRequestTableModel::exportWritesTheShownRowsInTheirOrder()
         shown << model.data(model.index(row, requestIdColumn), Qt::EditRole).toString();
     QVERIFY(shown.size() > 100 && shown.size() < 3000);
 
+    // A change still being found does not move the export off the rows on screen.
+    const QString shownWhere = model.whereClause(), shownOrder = model.orderByClause();
+    model.setTextFilter(QStringLiteral("exampl"));
+    model.sort(model.record().indexOf(QStringLiteral("bytes_sent")), Qt::AscendingOrder);
+    QVERIFY(model.isBusy());
+    QCOMPARE(model.whereClause(), shownWhere);
+    QCOMPARE(model.orderByClause(), shownOrder);
+    QVERIFY(waitForRows(model));
+    QVERIFY(model.whereClause() != shownWhere);
+    QVERIFY(model.orderByClause() != shownOrder);
+    model.setTextFilter(QStringLiteral("example"));
+    model.sort(model.record().indexOf(QStringLiteral("key")), Qt::DescendingOrder);
+    QVERIFY(waitForRows(model));
+    QCOMPARE(model.whereClause(), shownWhere);
+
     // As MainWindow exports: the model's clauses on a connection of the export's own.
     std::unique_ptr<LogStore> store = LogStore::openSqlite(m_store, LogStore::Durability::Durable, &error);
     QVERIFY2(store, qPrintable(error));
