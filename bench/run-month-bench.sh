@@ -54,7 +54,7 @@ while (( $# > 0 )); do
         --queries-only) QUERIES_ONLY=1 ;;
         --reingest) REINGEST=1 ;;
         --skip-others) SKIP_OTHERS=1 ;;
-        -h|--help) sed -n '3,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '4,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) usage_error "unknown option $1 (see --help)" ;;
         *) BUILD=$1 ;;
     esac
@@ -122,7 +122,7 @@ measure() {
     LAST_RC=$?
     # GNU time writes "Command exited with non-zero status N" before the numbers on failure.
     read -r LAST_SEC LAST_KB LAST_CPU < <(tail -n 1 "$tf") || { LAST_SEC=nan LAST_KB=0 LAST_CPU=-; }
-    LAST_OUT=$(head -c 200000 "$out")
+    LAST_OUT=$(cat "$out")
     LAST_ERR=$(tail -c 2000 "$err")
     rm -f "$tf" "$out" "$err"
     if (( LAST_RC != 0 )); then
@@ -130,8 +130,15 @@ measure() {
         echo "$LAST_ERR" | tail -n 5 | sed 's/^/   /' >&2
     fi
 }
-# json_field NAME: the first number NAME in bucketscope's JSON answer (LAST_OUT)
-json_field() { echo "$LAST_OUT" | grep -o "\"$1\": *[0-9]*" | head -n 1 | grep -o '[0-9]*$'; }
+# json_field NAME: the number NAME at the top level of bucketscope's JSON answer (LAST_OUT). ingest
+# prints one line; summary prints indented JSON with its keys sorted, where the top level's keys are
+# the ones indented by four spaces (nested lists hold "requests" too).
+json_field() {
+    echo "$LAST_OUT" | grep -o -E "^(\{|    )\"$1\": *[0-9]+|[{,]\"$1\":[0-9]+" | head -n 1 | grep -o '[0-9]*$'
+}
+# loadavg: the 1-minute load average, to show how busy the machine was
+loadavg() { cut -d' ' -f1 /proc/loadavg; }
+START_LOAD=$(loadavg)
 last_error_line() { echo "$LAST_ERR" | grep -v '^\s*$' | tail -n 1 | tr '|' '/' | cut -c1-120; }
 
 # ---- what has to be done -------------------------------------------------------------------
@@ -189,13 +196,14 @@ if (( INGEST )); then
     for (( d = 1; d <= DAYS; d++ )); do
         file=${DAY_FILES[$((d - 1))]}
         note "== day $d/$DAYS: bucketscope ingest --db sqlite://$DB ${file##*/}"
+        load=$(loadavg)
         measure "${BS[@]}" ingest --db "sqlite://$DB" "$file"
         size=$(store_bytes)
         note "   ${LAST_SEC}s, $(json_field records) records, $(mib "$LAST_KB") MB peak, store $(gib "$size") GiB"
-        # day date seconds records duplicates rejected peak_kb cpu exit store_bytes error
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$d" "$(day_date "$d")" "$LAST_SEC" \
+        # day date seconds records duplicates rejected peak_kb cpu exit store_bytes error load
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$d" "$(day_date "$d")" "$LAST_SEC" \
             "$(json_field records)" "$(json_field duplicates)" "$(json_field rejected)" "$LAST_KB" \
-            "$LAST_CPU" "$LAST_RC" "$size" "$( ((LAST_RC)) && last_error_line)" >>"$INGEST_TSV"
+            "$LAST_CPU" "$LAST_RC" "$size" "$( ((LAST_RC)) && last_error_line)" "$load" >>"$INGEST_TSV"
     done
     # The store counts as this month's only if every day went in.
     if awk -F'\t' '!/^#/ && $9 != 0 { bad = 1 } END { exit bad }' "$INGEST_TSV"; then
@@ -207,10 +215,14 @@ fi
 
 # ---- 3. dashboard queries ---------------------------------------------------------------------
 Q_LABEL=() Q_CMD=() Q_MED=() Q_ALL=() Q_MB=() Q_REQ=() Q_TARGET=() Q_NOTE=()
-# time_summary LABEL TARGET_MS DISPLAY args...: RUNS runs of bucketscope summary ARGS
+# Each query's last answer is kept in BENCH_DIR/answers/NAME.json, to compare the numbers before and
+# after a change to the store (the timings alone do not say the answer is still right).
+ANSWERS=$BENCH_DIR/answers
+mkdir -p "$ANSWERS"
+# time_summary NAME LABEL TARGET_MS DISPLAY args...: RUNS runs of bucketscope summary ARGS
 time_summary() {
-    local label=$1 target=$2 display=$3
-    shift 3
+    local name=$1 label=$2 target=$3 display=$4
+    shift 4
     local secs=() max_kb=0 failed="" i
     for (( i = 1; i <= RUNS; i++ )); do
         note "== $label ($i/$RUNS): bucketscope summary $display"
@@ -226,6 +238,7 @@ time_summary() {
     Q_ALL+=("$(IFS=/; echo "${secs[*]}")") Q_MB+=("$(mib "$max_kb")")
     Q_REQ+=("$(json_field requests)") Q_NOTE+=("$failed")
     SUMMARY_OUT=$LAST_OUT
+    echo "$LAST_OUT" >"$ANSWERS/$name.json"
 }
 
 [[ -f $DB ]] || die "no store at $DB"
@@ -235,22 +248,25 @@ if [[ -f ${DAY_FILES[0]} ]]; then head -n 1000 "${DAY_FILES[0]}" >"$TINY_LOG"
 else "$LOGGEN" --lines 1000 --seed 1 --start "$FIRST_DAY" --out "$TINY_LOG" 2>/dev/null || die "no day-1 log and no generator for the tiny store"; fi
 rm -f "$TINY_DB" "$TINY_DB-wal" "$TINY_DB-shm"
 "${BS[@]}" ingest --db "sqlite://$TINY_DB" "$TINY_LOG" >/dev/null 2>&1 || die "ingesting $TINY_LOG failed"
-time_summary "fixed cost: 1,000-record store" - "--db sqlite://tiny.sqlite" --db "sqlite://$TINY_DB"
+time_summary fixed-cost "fixed cost: 1,000-record store" - "--db sqlite://tiny.sqlite" --db "sqlite://$TINY_DB"
 FIXED=${Q_MED[-1]}
 
 MID=$(day_date $(( (DAYS + 1) / 2 )))
-time_summary "dashboard: whole month" 1000 "--db sqlite://month.sqlite" --db "sqlite://$DB"
-TOP_KEY=$(echo "$SUMMARY_OUT" | grep -o '"top_keys": *\[{"key": *"[^"]*"' | sed 's/.*"key": *"//; s/"$//')
-time_summary "one day" 300 "--db sqlite://month.sqlite --from $MID --to $MID" \
+time_summary month "dashboard: whole month" 1000 "--db sqlite://month.sqlite" --db "sqlite://$DB"
+# The first "key" of the top-level "top_keys" list; a key with JSON escapes is left out rather than
+# unescaped here.
+TOP_KEY=$(echo "$SUMMARY_OUT" | awk '/^    "top_keys": \[/ { t = 1 }
+    t && /^            "key": "[^"\\]*",?$/ { sub(/^ *"key": "/, ""); sub(/",?$/, ""); print; exit }')
+time_summary one-day "one day" 300 "--db sqlite://month.sqlite --from $MID --to $MID" \
     --db "sqlite://$DB" --from "$MID" --to "$MID"
-time_summary "filter: status 5xx" 300 "--db sqlite://month.sqlite --status 5xx" --db "sqlite://$DB" --status 5xx
+time_summary status-5xx "filter: status 5xx" 300 "--db sqlite://month.sqlite --status 5xx" --db "sqlite://$DB" --status 5xx
 if [[ -n $TOP_KEY ]]; then
-    time_summary "filter: the top key" 300 "--db sqlite://month.sqlite --only key=TOP_KEY" \
+    time_summary top-key "filter: the top key" 300 "--db sqlite://month.sqlite --only key=TOP_KEY" \
         --db "sqlite://$DB" --only "key=$TOP_KEY"
 else
     note "== no top key in the month's summary; the key filter is left out"
 fi
-time_summary "zone: Europe/Paris" 1000 "--db sqlite://month.sqlite --time-zone Europe/Paris" \
+time_summary europe-paris "zone: Europe/Paris" 1000 "--db sqlite://month.sqlite --time-zone Europe/Paris" \
     --db "sqlite://$DB" --time-zone Europe/Paris
 
 # ---- 4. lnav and GoAccess on the month -----------------------------------------------------
@@ -300,6 +316,8 @@ meets() { awk -v s="$1" -v t="$2" 'BEGIN { print (s * 1000 <= t) ? "met" : "not 
 echo
 echo "### A month on a laptop: $DAYS days x $PER_DAY lines, $(nproc) cores, $(date -u +%Y-%m-%d)"
 echo
+echo "1-minute load average: $START_LOAD at the start, $(loadavg) at the end (the machine is shared: $(nproc) cores)."
+echo
 echo "$("${BS[@]}" --version 2>/dev/null | head -n 1); store $DB ($(gib "$(store_bytes)") GiB)$( ((LOG_BYTES)) &&
     echo "; logs $LOGDIR ($(gib "$LOG_BYTES") GiB)")"
 if [[ -f $INGEST_TSV ]] && (( ! QUERIES_ONLY )); then
@@ -310,8 +328,8 @@ if [[ -f $INGEST_TSV ]] && (( ! QUERIES_ONLY )); then
         echo "Kept from an earlier run ($(sed -n '1s/^# //p' "$INGEST_TSV")); --reingest measures again."
     fi
     echo
-    echo "| day | date | seconds | records | records/s | CPU | peak MB | store after | notes |"
-    echo "|---:|---|---:|---:|---:|---:|---:|---:|---|"
+    echo "| day | date | seconds | records | records/s | CPU | peak MB | store after | load before | notes |"
+    echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"
     awk -F'\t' -v days="$DAYS" '
         /^#/ { next }
         {
@@ -320,7 +338,7 @@ if [[ -f $INGEST_TSV ]] && (( ! QUERIES_ONLY )); then
             notes = ($9 != 0) ? "FAILED (exit " $9 "): " $11 : ""
             if ($5 + 0 > 0) notes = notes $5 " duplicates "
             if ($6 + 0 > 0) notes = notes $6 " rejected"
-            printf "| %d | %s | %s | %s | %s | %s | %.0f | %s | %s |\n", $1, $2, $3, $4, rate, $8, $7 / 1024, store, notes
+            printf "| %d | %s | %s | %s | %s | %s | %.0f | %s | %s | %s |\n", $1, $2, $3, $4, rate, $8, $7 / 1024, store, $12, notes
             secs += $3; recs += $4; if ($7 > peak) peak = $7
             if (first == "") first = $3; last = $3
         }
