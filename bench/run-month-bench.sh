@@ -159,7 +159,7 @@ if (( ! QUERIES_ONLY )); then
     scale=$(awk -v n="$PER_DAY" 'BEGIN { print n / 1000000 }')
     need_kb=$(awk -v m="${#MISSING[@]}" -v d="$DAYS" -v s="$scale" -v l="$LOG_GB_PER_MDAY" \
         -v st="$STORE_GB_PER_MDAY" -v i="$INGEST" -v have="$( ((INGEST)) && store_bytes || echo 0)" \
-        'BEGIN { kb = (m * l + i * d * st) * s * 1048576 - have / 1024; printf "%.0f", kb > 0 ? kb : 0 }')
+        'BEGIN { kb = (m * l + i * d * st) * s * 1048576 - have / 1024; printf "%.0f", (kb > 0 ? kb : 0) }')
     free_kb=$(df -Pk "$BENCH_DIR" | awk 'NR == 2 { print $4 }')
     if (( free_kb < need_kb )); then
         die "not enough disk space in $BENCH_DIR: ${#MISSING[@]} day logs to write and $( ((INGEST)) && echo "a $DAYS-day store" || echo "no store") to fill need about $((need_kb / 1048576)) GB (${LOG_GB_PER_MDAY} GB per day of $PER_DAY lines for the log, ${STORE_GB_PER_MDAY} GB for the store), $((free_kb / 1048576)) GB free. Use fewer --days or --lines-per-day, or BENCH_DIR=/somewhere/bigger"
@@ -271,12 +271,59 @@ time_summary europe-paris "zone: Europe/Paris" 1000 "--db sqlite://month.sqlite 
 
 # ---- 4. lnav and GoAccess on the month -----------------------------------------------------
 O_TOOL=() O_CMD=() O_SEC=() O_MB=() O_CPU=() O_NOTE=()
+# descendants PID: every process below PID
+descendants() {
+    local child
+    for child in $(pgrep -P "$1"); do
+        echo "$child"
+        descendants "$child"
+    done
+}
+# watch_progress NAME FILE: every 2 s, writes to FILE the peak RSS (KiB) of this script's process NAME
+# and the one day log it has open, if just one (GoAccess reads them in turn; lnav opens them all).
+watch_progress() {
+    local name=$1 file=$2 pid open
+    while sleep 2; do
+        for pid in $(descendants $$); do
+            [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$name" ]] || continue
+            open=$(find "/proc/$pid/fd" -lname "$LOGDIR/*.log" -printf '%l\n' 2>/dev/null | sort -u)
+            (( $(echo "$open" | grep -c .) == 1 )) || open=""
+            echo "$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) ${open##*/}" >"$file"
+        done
+    done
+}
+# capped NAME cmd...: measure cmd under timeout. --foreground: the timeout signals the command alone;
+# without it, it signals its whole process group, this script included. A capped run's row says how
+# far the tool got and its peak RSS so far.
+capped() {
+    local name=$1 progress=$BENCH_DIR/.progress.$$ watcher hwm day
+    shift
+    : >"$progress"
+    watch_progress "$name" "$progress" &
+    watcher=$!
+    measure timeout --foreground -k 30 "$OTHERS_TIMEOUT" "$@"
+    kill "$watcher" 2>/dev/null
+    wait "$watcher" 2>/dev/null
+    read -r hwm day <"$progress"
+    rm -f "$progress"
+    (( ${hwm:-0} > LAST_KB )) && LAST_KB=$hwm
+    CAPPED_AT=""
+    if (( LAST_RC == 124 || LAST_RC == 137 )); then
+        CAPPED_AT="capped: stopped after ${OTHERS_TIMEOUT} s"
+        if [[ -n $day ]]; then
+            for (( d = 1; d <= DAYS; d++ )); do
+                [[ $(day_file "$d") == "$LOGDIR/$day" ]] && CAPPED_AT+=" while reading day $d of $DAYS ($day)"
+            done
+        fi
+        CAPPED_AT+="; "
+    fi
+}
 other_row() {
-    local why=""
-    if (( LAST_RC == 124 || LAST_RC == 137 )); then why="capped: killed after ${OTHERS_TIMEOUT} s; "
-    elif (( LAST_RC != 0 )); then why="exit $LAST_RC: $(last_error_line); "; fi
+    local why=$CAPPED_AT
+    if [[ -z $why ]] && (( LAST_RC != 0 )); then why="exit $LAST_RC: $(last_error_line); "; fi
     O_TOOL+=("$1") O_CMD+=("$2") O_SEC+=("$LAST_SEC") O_MB+=("$(mib "$LAST_KB")") O_CPU+=("$LAST_CPU")
-    O_NOTE+=("$why$3")
+    why+=$3
+    O_NOTE+=("${why%; }")
 }
 TOTAL_LINES=$((DAYS * PER_DAY))
 if (( ! QUERIES_ONLY && ! SKIP_OTHERS )); then
@@ -284,20 +331,19 @@ if (( ! QUERIES_ONLY && ! SKIP_OTHERS )); then
     if command -v lnav >/dev/null; then
         mkdir -p "$BENCH_DIR/lnav-home"
         note "== lnav on $DAYS day logs (cap ${OTHERS_TIMEOUT} s)"
-        measure timeout -k 30 "$OTHERS_TIMEOUT" env HOME="$BENCH_DIR/lnav-home" lnav -n -c "$LNAV_QUERY" \
-            "${DAY_FILES[@]}"
+        capped lnav env HOME="$BENCH_DIR/lnav-home" lnav -n -c "$LNAV_QUERY" "${DAY_FILES[@]}"
         note "   ${LAST_SEC}s, $(mib "$LAST_KB") MB peak"
         other_row lnav "lnav -n -c '$LNAV_QUERY' DAYS/*.log" \
             "$(echo "$LAST_OUT" | awk -v t="$TOTAL_LINES" 'NR == 2 { printf "%s of %s lines read, %s parsed", $1, t, $2 }')"
     else
-        LAST_SEC=- LAST_KB=0 LAST_CPU=- LAST_RC=0
+        LAST_SEC=- LAST_KB=0 LAST_CPU=- LAST_RC=0 CAPPED_AT=""
         other_row lnav "lnav" "skipped: not installed"
     fi
     if command -v goaccess >/dev/null; then
         GA_JSON=$BENCH_DIR/goaccess-month.json
         rm -f "$GA_JSON"
         note "== GoAccess on $DAYS day logs (cap ${OTHERS_TIMEOUT} s)"
-        measure timeout -k 30 "$OTHERS_TIMEOUT" goaccess "${DAY_FILES[@]}" --log-format=AWSS3 -o "$GA_JSON"
+        capped goaccess goaccess "${DAY_FILES[@]}" --log-format=AWSS3 -o "$GA_JSON"
         note "   ${LAST_SEC}s, $(mib "$LAST_KB") MB peak"
         ga=""
         if [[ -s $GA_JSON ]]; then
@@ -306,7 +352,7 @@ if (( ! QUERIES_ONLY && ! SKIP_OTHERS )); then
         fi
         other_row GoAccess "goaccess DAYS/*.log --log-format=AWSS3 -o goaccess.json" "$ga"
     else
-        LAST_SEC=- LAST_KB=0 LAST_CPU=- LAST_RC=0
+        LAST_SEC=- LAST_KB=0 LAST_CPU=- LAST_RC=0 CAPPED_AT=""
         other_row GoAccess "goaccess" "skipped: not installed"
     fi
 fi
