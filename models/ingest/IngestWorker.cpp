@@ -590,8 +590,11 @@ void IngestWorker::run()
             LogStore::openSqlite(m_request.storePath, m_request.durability, &error);
         // The rollups count origin pulls by the geo database summaries will use; a summary with another
         // reads those rows again (docs/schema.md, "Rollups").
-        auto audience = std::make_shared<AudienceBuilder>(m_request.geoDatabases, true);
-        if (embedded && audience->geoAvailable())
+        // Throwaway stores keep no rollups.
+        const auto audience = m_request.durability == LogStore::Durability::Durable
+                                  ? std::make_shared<AudienceBuilder>(m_request.geoDatabases, true)
+                                  : nullptr;
+        if (embedded && audience && audience->geoAvailable())
             embedded->setCdnTest(
                 [audience](std::string_view ip) {
                     return audience->isCdn(QString::fromUtf8(ip.data(), qsizetype(ip.size())));

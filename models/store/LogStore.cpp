@@ -112,6 +112,8 @@ std::unique_ptr<LogStore> LogStore::openSqlite(const QString &path, Durability d
             return nullptr;
         }
         store->m_dedupeInMemory = true;
+        // Scanned once and deleted: building rollups would cost more than the one scan they save.
+        store->m_keepRollups = false;
     }
 
     {
@@ -323,6 +325,8 @@ bool LogStore::commit()
 
 bool LogStore::flushRollups()
 {
+    if (!m_keepRollups)
+        return true;
     if (!exec("BEGIN IMMEDIATE"))
         return false;
     QString error;
@@ -564,6 +568,8 @@ LogStore::InsertResult LogStore::insert(const S3Record &record, std::string_view
     }
     if (sqlite3_changes(m_db) == 0)
         return InsertResult::Duplicate;
+    if (!m_keepRollups)
+        return InsertResult::Inserted;
 
     // Field indexes in Schema::recordFields().
     enum : std::size_t

@@ -136,6 +136,7 @@ private:
     };
     std::unordered_set<std::pair<quint64, quint64>, KeyHash> m_seenKeys;
     RollupWriter m_rollups;
+    bool m_keepRollups = true; // not in throwaway stores: their mark stays at 0 and summaries scan
     std::size_t m_rollupFlushEntries = 1'500'000;
     std::unordered_map<qint64, RequestClass::Kind> m_requestClasses; // by operation id
 };
