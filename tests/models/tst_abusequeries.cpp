@@ -80,8 +80,9 @@ void TstAbuseQueries::cleanupTestCase()
 bool TstAbuseQueries::fill(QSqlDatabase &database, SqlDialect dialect)
 {
     QSqlQuery query(database);
-    for (const char *table :
-         {"request_rows", "requests", "strings", "rejects", "source_files", "schema_info"}) {
+    for (const char *table : QList<const char *>{"request_rows", "requests", "strings", "rejects",
+                                                 "source_files", "schema_info"} +
+                                 TestLogs::version4Tables()) {
         query.exec(QStringLiteral("DROP VIEW IF EXISTS %1").arg(QLatin1String(table)));
         query.exec(QStringLiteral("DROP TABLE IF EXISTS %1").arg(QLatin1String(table)));
     }
@@ -226,8 +227,9 @@ QSqlDatabase TstAbuseQueries::ingested(bool mysql, const QList<TestLogs::Request
     IngestRequest request{{logPath}, database.databaseName(), LogStore::Durability::Durable};
     if (mysql) {
         QSqlQuery query(database); // the real ingest makes the tables again, empty
-        for (const char *table :
-             {"request_rows", "requests", "strings", "rejects", "source_files", "schema_info"}) {
+        for (const char *table : QList<const char *>{"request_rows", "requests", "strings", "rejects",
+                                                     "source_files", "schema_info"} +
+                                     TestLogs::version4Tables()) {
             query.exec(QStringLiteral("DROP VIEW IF EXISTS %1").arg(QLatin1String(table)));
             query.exec(QStringLiteral("DROP TABLE IF EXISTS %1").arg(QLatin1String(table)));
         }

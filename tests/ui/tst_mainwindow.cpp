@@ -506,6 +506,8 @@ void TstMainWindow::tableExportsTheShownRowsAsCsv()
     QVERIFY(shown.wait(30000));
     RequestTableModel *model = window.requestModel();
     model->sort(model->record().indexOf(QStringLiteral("bytes_sent")), Qt::DescendingOrder);
+    // The export writes the rows on screen: wait until the sorted ones are (the table's loader thread).
+    QTRY_VERIFY_WITH_TIMEOUT(!model->isBusy(), 30000);
 
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("requests.csv"));
