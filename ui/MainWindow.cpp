@@ -251,36 +251,27 @@ void MainWindow::sortTable(int column, Qt::SortOrder order)
     };
     const QString name = m_requestModel->record().fieldName(column);
     const QString base = indexable.value(name);
-    auto apply = [this, column, order] {
-        m_requestModel->sort(column, order);
-        emit tableSorted(column, order);
-    };
+    // The table's loader thread sorts in memory and needs no index: sort at once.
+    m_requestModel->sort(column, order);
+    emit tableSorted(column, order);
     if (base.isEmpty() || m_sortIndexes.contains(base) || m_session->storePath().isEmpty() ||
-        m_session->isLoading()) {
-        apply();
+        m_session->isLoading())
         return;
-    }
-    m_status->setText(tr("Preparing to sort by %1…").arg(name));
+    // The CSV export sorts in SQL: an index on the column makes its ORDER BY a walk. Built beside the
+    // table on the export's pool, so an export started meanwhile runs after it.
+    m_sortIndexes.insert(base);
     const QString storePath = m_session->storePath();
-    m_exportPool.start([this, storePath, base, apply] {
+    m_exportPool.start([this, storePath, base] {
         QString error;
         bool ok = false;
         if (std::unique_ptr<LogStore> store =
                 LogStore::openSqlite(storePath, LogStore::Durability::Durable, &error))
             ok = store->createSortIndex(base, &error);
-        QMetaObject::invokeMethod(this, [this, storePath, base, apply, ok, error] {
-            if (storePath != m_session->storePath())
-                return; // another opening replaced the store meanwhile
-            if (ok) {
-                m_sortIndexes.insert(base);
-                // The table's open query pins the connection to a snapshot taken before the index
-                // existed; a fresh connection lets the sort use it.
-                QString reopenError;
-                openRequestTable(&reopenError);
-            } else
-                m_status->setText(tr("Sorting without an index: %1").arg(error));
-            apply();
-        });
+        if (!ok)
+            QMetaObject::invokeMethod(this, [this, storePath, base] {
+                if (storePath == m_session->storePath())
+                    m_sortIndexes.remove(base); // tried again at the next sort
+            });
     });
 }
 
@@ -526,7 +517,7 @@ QWidget *MainWindow::createDashboard()
     watchRequestModel(m_requestModel);
     m_table = new QTableView(tablePane);
     m_table->setModel(m_requestModel);
-    // Sorting goes through sortTable(), which may first build an index off the GUI thread.
+    // Sorting goes through sortTable(): the table sorts at once; an index for the export follows.
     m_table->horizontalHeader()->setSectionsClickable(true);
     m_table->horizontalHeader()->setSortIndicatorShown(true);
     connect(m_table->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this, &MainWindow::sortTable);

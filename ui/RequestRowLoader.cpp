@@ -297,7 +297,10 @@ quint32 RequestRowLoader::positionOf(qint64 id) const
         return std::numeric_limits<quint32>::max(); // not a row of the kept snapshot
     if (m_dense)
         return quint32(id - m_ids.front());
-    return quint32(std::lower_bound(m_ids.begin(), m_ids.end(), id) - m_ids.begin());
+    const auto found = std::lower_bound(m_ids.begin(), m_ids.end(), id);
+    if (found == m_ids.end() || *found != id)
+        return std::numeric_limits<quint32>::max(); // committed after the snapshot, below its last id
+    return quint32(found - m_ids.begin());
 }
 
 bool RequestRowLoader::loadColumns(const std::vector<std::string> &columns, QString *error)

@@ -58,6 +58,7 @@ private slots:
     void exportAllChartsWritesFourPictures();
     void backAndForwardWalkTheDrillDownHistory();
     void tableExportsTheShownRowsAsCsv();
+    void sortingByTheHeaderOrdersAtOnce();
 
 private:
     static Summary load(MainWindow &window, const QStringList &paths);
@@ -494,6 +495,34 @@ void TstMainWindow::backAndForwardWalkTheDrillDownHistory()
     QTest::keyClick(&window, Qt::Key_Right, Qt::AltModifier);
     QCOMPARE(next(), both);
     QVERIFY(!window.canGoForward());
+}
+
+// A numeric column sorts through the table's loader right away: no wait for an index, no reopened
+// table (which would drop the rows shown and the loader's kept columns).
+void TstMainWindow::sortingByTheHeaderOrdersAtOnce()
+{
+    MainWindow window;
+    load(window, {QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
+    RequestTableModel *model = window.requestModel();
+    QTRY_VERIFY_WITH_TIMEOUT(!model->isBusy(), 30000);
+    QSignalSpy reset(model, &QAbstractItemModel::modelReset);
+    QSignalSpy sorted(&window, &MainWindow::tableSorted);
+    const int bytes = model->record().indexOf(QStringLiteral("bytes_sent"));
+    window.sortTable(bytes, Qt::DescendingOrder);
+    QCOMPARE(sorted.count(), 1); // emitted before returning: nothing waited for an index
+    QVERIFY(model->isBusy());
+    QCOMPARE(reset.count(), 0); // the old rows stay until the sorted ones arrive
+    QTRY_VERIFY_WITH_TIMEOUT(!model->isBusy(), 30000);
+    while (model->canFetchMore())
+        model->fetchMore();
+    QVERIFY(model->rowCount() > 10);
+    qint64 previous = std::numeric_limits<qint64>::max();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const QVariant value = model->data(model->index(row, bytes), Qt::EditRole);
+        const qint64 current = value.isNull() ? -1 : value.toLongLong();
+        QVERIFY(current <= previous);
+        previous = current;
+    }
 }
 
 void TstMainWindow::tableExportsTheShownRowsAsCsv()
