@@ -599,8 +599,9 @@ struct RollupMark
 
 std::optional<RollupMark> rollupMark(sqlite3 *db, const SummaryQuery &query)
 {
-    constexpr qint64 kDay = 86400;
-    const auto wholeDay = [](const std::optional<qint64> &time) { return !time || *time % kDay == 0; };
+    const auto wholeDay = [](const std::optional<qint64> &time) {
+        return !time || RollupWriter::dayStart(*time) == *time;
+    };
     if (!query.useRollups || !query.filters.isEmpty() || !query.values.isEmpty() || query.application ||
         !ZoneCalendar(query.timeZone).isUtc() || !wholeDay(query.from) || !wholeDay(query.to) ||
         query.attribution.looksAt(Attribution::Field::Requester) ||
@@ -639,8 +640,6 @@ bool readRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark,
     // Origin pulls come from the rollups when the rows were told by the database this summary uses.
     const bool cdnFromRollups =
         audience.geoAvailable() && !mark.cdnSource.isEmpty() && mark.cdnSource == audience.geoSource();
-    constexpr qint64 kDay = 86400;
-    const auto dayOf = [](qint64 time) { return time - (((time % kDay) + kDay) % kDay); };
     {
         RollupRows row(db, query,
                        "SELECT hour_start, requests, bytes_sent, get_requests, put_requests, status_1xx, "
@@ -656,7 +655,7 @@ bool readRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark,
                 continue;
             out.firstTime = out.firstTime ? std::min(*out.firstTime, row[12]) : row[12];
             out.lastTime = out.lastTime ? std::max(*out.lastTime, row[13]) : row[13];
-            for (BucketAccumulator *bucket : {&out.hours[hour], &out.days[dayOf(hour)]}) {
+            for (BucketAccumulator *bucket : {&out.hours[hour], &out.days[RollupWriter::dayStart(hour)]}) {
                 bucket->requests += row[1];
                 bucket->bytesSent += row[2];
                 bucket->getClassRequests += row[3];
@@ -677,7 +676,7 @@ bool readRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark,
             if (hour == RollupWriter::kNoTime)
                 continue;
             out.hours[hour].latencies.add(row[1], row[2]);
-            out.days[dayOf(hour)].latencies.add(row[1], row[2]);
+            out.days[RollupWriter::dayStart(hour)].latencies.add(row[1], row[2]);
         }
         if (!row.done(error))
             return false;

@@ -75,6 +75,16 @@ bool readTwo(sqlite3 *db, const char *sql, qint64 &first, qint64 &second, QStrin
 
 } // namespace
 
+qint64 RollupWriter::hourStart(qint64 time)
+{
+    return floorTo(time, kHour);
+}
+
+qint64 RollupWriter::dayStart(qint64 time)
+{
+    return floorTo(time, kDay);
+}
+
 void RollupWriter::Status::add(std::optional<int> status)
 {
     const int hundreds = status ? *status / 100 : 0;
@@ -106,8 +116,8 @@ void RollupWriter::add(const RollupRequest &r)
         m_covered.emplace_back(r.id, r.id);
     ++m_records;
 
-    const qint64 hour = r.time ? floorTo(*r.time, kHour) : kNoTime;
-    const qint64 day = r.time ? floorTo(*r.time, kDay) : kNoTime;
+    const qint64 hour = r.time ? hourStart(*r.time) : kNoTime;
+    const qint64 day = r.time ? dayStart(*r.time) : kNoTime;
     Hour &h = m_hours[hour];
     ++h.requests;
     h.bytesSent += r.bytesSent;

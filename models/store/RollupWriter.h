@@ -68,6 +68,9 @@ public:
     bool flush(sqlite3 *db, QString *error, const std::function<bool()> &nextSlice = {});
 
     static constexpr qint64 kNoTime = std::numeric_limits<qint64>::min();
+    // The UTC hour and day a request time is counted under (what readers of the rollups key by too).
+    static qint64 hourStart(qint64 time);
+    static qint64 dayStart(qint64 time);
     enum Dimension
     {
         Ip = 1,
