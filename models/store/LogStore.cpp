@@ -370,16 +370,17 @@ void LogStore::rollback()
 
 qint64 LogStore::stringId(std::string_view value)
 {
-    if (auto it = m_stringIds.find(value); it != m_stringIds.end())
-        return it->second;
+    const quint64 valueHash = XXH3_64bits(value.data(), value.size());
+    if (const qint64 cached = m_stringIds.find(value, valueHash); cached >= 0)
+        return cached;
     // Bounded so memory stays flat however many distinct values a month of logs holds; a miss only
     // costs an indexed lookup.
-    if (m_stringIds.size() >= kStringCacheLimit) {
+    if (m_stringIds.full()) {
         m_stringIds.clear();
         m_cacheHoldsAllStrings = false;
     }
 
-    const sqlite3_int64 hash = sqlite3_int64(XXH3_64bits(value.data(), value.size()));
+    const auto hash = sqlite3_int64(valueHash);
     qint64 id = -1;
     sqlite3_bind_int64(m_findString, 1, hash);
     // When the cache has seen every string the store holds, a miss is a new string: skip the lookup.
@@ -403,7 +404,9 @@ qint64 LogStore::stringId(std::string_view value)
         }
         id = sqlite3_last_insert_rowid(m_db);
     }
-    m_stringIds.emplace(std::string(value), id);
+    // A text the cache did not keep may be in the table: later misses must look.
+    if (!m_stringIds.insert(value, valueHash, id))
+        m_cacheHoldsAllStrings = false;
     return id;
 }
 
@@ -606,8 +609,7 @@ LogStore::InsertResult LogStore::insert(const S3Record &record, std::string_view
                          RequestClass::of(rollup.operation < 0 ? std::string_view() : values.text(Operation)))
                 .first;
     rollup.requestClass = known->second;
-    rollup.fromCdn = m_rollups.isCdn(rollup.ip, values.text(RemoteIp));
-    m_rollups.add(rollup);
+    m_rollups.add(rollup, rollup.ip < 0 ? std::string_view() : values.text(RemoteIp));
     return InsertResult::Inserted;
 }
 

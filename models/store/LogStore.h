@@ -3,6 +3,7 @@
 
 #include "RecordStore.h"
 #include "RollupWriter.h"
+#include "StringIdCache.h"
 
 #include <QString>
 
@@ -110,12 +111,7 @@ private:
     qint64 stringId(std::string_view value); // -1 on a database error
     static constexpr std::size_t kStringCacheLimit = 250'000;
     std::size_t m_inMemoryDedupeLimit = 1'000'000;
-    struct TransparentHash
-    {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
-    };
-    std::unordered_map<std::string, qint64, TransparentHash, std::equal_to<>> m_stringIds;
+    StringIdCache m_stringIds{kStringCacheLimit};
     struct LastValue
     {
         std::string text;

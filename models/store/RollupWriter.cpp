@@ -93,8 +93,15 @@ void RollupWriter::Status::add(std::optional<int> status)
 
 void RollupWriter::setCdnTest(CdnTest test, const QString &source)
 {
+    waitForCounting();
     m_cdnTest = std::move(test);
     m_cdnSource = m_cdnTest ? source : QString();
+    m_cdnIps.clear();
+}
+
+void RollupWriter::forgetAddresses()
+{
+    waitForCounting();
     m_cdnIps.clear();
 }
 
@@ -108,14 +115,101 @@ bool RollupWriter::isCdn(qint64 ipId, std::string_view ip)
     return it->second;
 }
 
-void RollupWriter::add(const RollupRequest &r)
+void RollupWriter::Batch::clear()
+{
+    requests.clear();
+    ipTexts.clear();
+    text.clear();
+}
+
+RollupWriter::~RollupWriter()
+{
+    if (!m_counter.joinable())
+        return;
+    {
+        std::lock_guard lock(m_mutex);
+        m_stop = true;
+    }
+    m_work.notify_one();
+    m_counter.join();
+}
+
+void RollupWriter::add(const RollupRequest &r, std::string_view ip)
 {
     if (!m_covered.empty() && m_covered.back().second + 1 == r.id)
         m_covered.back().second = r.id;
     else
         m_covered.emplace_back(r.id, r.id);
     ++m_records;
+    // Large enough that handing over costs nothing per row, small enough that the counting thread
+    // is never far behind when a flush waits for it.
+    constexpr std::size_t kBatch = 4096;
+    if (m_pending.requests.capacity() < kBatch) {
+        m_pending.requests.reserve(kBatch);
+        m_pending.ipTexts.reserve(kBatch);
+    }
+    m_pending.requests.push_back(r);
+    m_pending.ipTexts.emplace_back(quint32(m_pending.text.size()), quint32(ip.size()));
+    m_pending.text.append(ip);
+    if (m_pending.requests.size() >= kBatch)
+        submitPending();
+}
 
+void RollupWriter::submitPending()
+{
+    if (m_pending.empty())
+        return;
+    if (!m_counter.joinable())
+        m_counter = std::thread([this] { countBatches(); });
+    {
+        std::lock_guard lock(m_mutex);
+        m_queue.push_back(std::move(m_pending));
+        // A batch the counting thread is done with keeps its memory: no fresh pages every batch.
+        if (m_spare.empty()) {
+            m_pending = {};
+        } else {
+            m_pending = std::move(m_spare.back());
+            m_spare.pop_back();
+        }
+    }
+    m_work.notify_one();
+}
+
+void RollupWriter::countBatches()
+{
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+        m_work.wait(lock, [this] { return m_stop || !m_queue.empty(); });
+        if (m_queue.empty())
+            return; // stopping
+        Batch batch = std::move(m_queue.front());
+        m_queue.pop_front();
+        m_counting = true;
+        lock.unlock();
+        for (std::size_t i = 0; i < batch.requests.size(); ++i) {
+            const RollupRequest &request = batch.requests[i];
+            const auto [offset, length] = batch.ipTexts[i];
+            count(request, isCdn(request.ip, std::string_view(batch.text).substr(offset, length)));
+        }
+        batch.clear();
+        lock.lock();
+        if (m_spare.size() < 2)
+            m_spare.push_back(std::move(batch));
+        m_counting = false;
+        if (m_queue.empty())
+            m_done.notify_all();
+    }
+}
+
+void RollupWriter::waitForCounting()
+{
+    submitPending();
+    std::unique_lock lock(m_mutex);
+    m_done.wait(lock, [this] { return m_queue.empty() && !m_counting; });
+}
+
+void RollupWriter::count(const RollupRequest &r, bool fromCdn)
+{
     const qint64 hour = r.time ? hourStart(*r.time) : kNoTime;
     const qint64 day = r.time ? dayStart(*r.time) : kNoTime;
     Hour &h = m_hours[hour];
@@ -144,7 +238,7 @@ void RollupWriter::add(const RollupRequest &r)
     count(Ip, r.ip);
     count(UserAgent, r.userAgent);
     count(ErrorCode, r.errorCode);
-    if (r.fromCdn)
+    if (fromCdn)
         count(CdnKey, r.key);
     Operation &operation = m_operations[{day, r.operation}];
     ++operation.requests;
@@ -166,6 +260,8 @@ void RollupWriter::forget()
 
 void RollupWriter::clear()
 {
+    m_pending.clear();
+    waitForCounting();
     m_hours.clear();
     m_latencies.clear();
     m_hourIps.clear();
@@ -176,8 +272,9 @@ void RollupWriter::clear()
     m_covered.clear();
 }
 
-std::size_t RollupWriter::size() const
+std::size_t RollupWriter::size()
 {
+    waitForCounting();
     return m_hours.size() + m_latencies.size() + m_hourIps.size() + m_dayValues.size() + m_operations.size() +
            m_objects.size();
 }
@@ -299,12 +396,8 @@ bool RollupWriter::countFromTable(sqlite3 *db, qint64 afterId, qint64 throughId,
                         .first;
         }
         r.requestClass = known->second;
-        if (r.ip >= 0 && m_cdnTest) {
-            const auto *ip = static_cast<const char *>(sqlite3_column_blob(s, 12));
-            r.fromCdn = isCdn(r.ip, ip ? std::string_view(ip, std::size_t(sqlite3_column_bytes(s, 12)))
-                                       : std::string_view());
-        }
-        add(r);
+        const auto *ip = static_cast<const char *>(sqlite3_column_blob(s, 12));
+        add(r, ip ? std::string_view(ip, std::size_t(sqlite3_column_bytes(s, 12))) : std::string_view());
     }
     if (rc != SQLITE_DONE) {
         if (error)
@@ -319,6 +412,7 @@ bool RollupWriter::write(sqlite3 *db, QString *error)
 {
     if (m_records == 0)
         return true;
+    waitForCounting();
     Statement hours(
         db,
         "INSERT INTO rollup_hours (hour_start, requests, bytes_sent, get_requests, put_requests, "

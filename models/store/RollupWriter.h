@@ -7,11 +7,16 @@
 
 #include <QtGlobal>
 
+#include <condition_variable>
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <limits>
+#include <mutex>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -31,7 +36,6 @@ struct RollupRequest
     qint64 bytesSent = 0;
     std::optional<qint64> totalTime;
     RequestClass::Kind requestClass = RequestClass::Free;
-    bool fromCdn = false; // the address belongs to a CDN network (an origin pull)
 };
 
 // Maintains the rollup tables of an embedded store (schema version 4, docs/schema.md "Rollups"):
@@ -40,23 +44,31 @@ struct RollupRequest
 // table itself, any row above that mark it did not see insert (a rolled-back batch, another process's
 // rows, a store migrated from version 3), and gives up its own counts when another writer moved the
 // mark past them; so the rollups can never count a row twice or miss one.
+// The counting itself runs on a thread of its own, in batches: the storing thread is what bounds
+// an ingest, and the hash updates cost about as much as SQLite's insert.
 class RollupWriter
 {
 public:
+    RollupWriter() = default;
+    ~RollupWriter();
+    RollupWriter(const RollupWriter &) = delete;
+    RollupWriter &operator=(const RollupWriter &) = delete;
+
     // Whether an address is a CDN's, and the geo database that tells (AudienceBuilder::geoSource);
     // without one, rows count no origin pulls and summaries with geo lookups read those rows again.
+    // It is called on the counting thread, once per distinct address id.
     using CdnTest = std::function<bool(std::string_view ip)>;
     void setCdnTest(CdnTest test, const QString &source);
-    bool isCdn(qint64 ipId, std::string_view ip);
     // The ids of addresses told so far are kept; they must be forgotten with a rolled-back batch.
-    void forgetAddresses() { m_cdnIps.clear(); }
+    void forgetAddresses();
 
-    // An inserted row (its id must be new to this writer).
-    void add(const RollupRequest &request);
+    // An inserted row (its id must be new to this writer) and the text of its address, which the
+    // CDN test reads.
+    void add(const RollupRequest &request, std::string_view ip);
     // The rows counted since the last flush may not exist (their transaction was rolled back).
     void forget();
     // Entries held in memory; callers flush well before this grows large.
-    std::size_t size() const;
+    std::size_t size();
     bool empty() const { return m_covered.empty(); }
 
     // Writes the counts and moves through_id to the table's highest id. Runs inside the caller's write
@@ -122,6 +134,12 @@ private:
     };
 
     void clear();
+    // Counts one request into the maps (on the counting thread).
+    void count(const RollupRequest &request, bool fromCdn);
+    // Hands the pending batch to the counting thread, and waits until it has counted everything.
+    void submitPending();
+    void waitForCounting();
+    void countBatches();
     bool countFromTable(sqlite3 *db, qint64 afterId, qint64 throughId, QString *error);
     bool write(sqlite3 *db, QString *error);
     bool writeState(sqlite3 *db, qint64 throughId, qint64 records, QString *error);
@@ -138,6 +156,28 @@ private:
     std::unordered_map<qint64, bool> m_cdnIps;
     // The id ranges [first, last] counted above, in insert order.
     std::vector<std::pair<qint64, qint64>> m_covered;
+
+    // Requests on their way to the counting thread, with their addresses' text (copied: the
+    // caller's text lives only as long as its line).
+    struct Batch
+    {
+        std::vector<RollupRequest> requests;
+        std::vector<std::pair<quint32, quint32>> ipTexts; // offset and length in `text`
+        std::string text;
+        bool empty() const { return requests.empty(); }
+        void clear();
+    };
+    bool isCdn(qint64 ipId, std::string_view ip);
+    // What add() collects before handing it over (the storing thread's alone).
+    Batch m_pending;
+    // Shared with the counting thread; the maps above and m_cdnIps belong to it while `m_queue` or
+    // `m_counting` say it has work. Counted batches come back through `m_spare` for reuse.
+    std::mutex m_mutex;
+    std::condition_variable m_work, m_done;
+    std::deque<Batch> m_queue;
+    std::vector<Batch> m_spare;
+    bool m_counting = false, m_stop = false;
+    std::thread m_counter;
 };
 
 } // namespace BucketScope
