@@ -335,15 +335,21 @@ bool LogStore::flushRollups()
     // one slice only and a cancel stops between slices with what is done kept.
     bool sliceFailed = false;
     const auto nextSlice = [this, &sliceFailed] {
+        if (!exec("COMMIT")) {
+            sliceFailed = true;
+            return false;
+        }
+        // The slice just counted is kept; Cancel stops before the next one.
         if (m_cancel && m_cancel->load(std::memory_order_relaxed))
             return false;
-        sliceFailed = !exec("COMMIT") || !exec("BEGIN IMMEDIATE");
+        sliceFailed = !exec("BEGIN IMMEDIATE");
         return !sliceFailed;
     };
     if (!m_rollups.flush(m_db, &error, nextSlice)) {
         if (!error.isEmpty())
             m_lastError = error;
-        exec("ROLLBACK");
+        if (sqlite3_get_autocommit(m_db) == 0) // a transaction is open
+            exec("ROLLBACK");
         m_rollups.forget();
         return !sliceFailed && error.isEmpty(); // stopped by a cancel: the slices committed are kept
     }

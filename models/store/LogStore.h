@@ -67,6 +67,7 @@ public:
     // A commit past this many rollup entries in memory writes them out first (default 1,500,000, about
     // 100 MB). For tests.
     void setRollupFlushEntries(std::size_t entries) { m_rollupFlushEntries = entries; }
+    void setRollupCatchUpSlice(qint64 rows) { m_rollups.setCatchUpSlice(rows); }
     // How the rollups tell origin pulls (RollupWriter::setCdnTest); none by default.
     void setCdnTest(RollupWriter::CdnTest test, const QString &source)
     {

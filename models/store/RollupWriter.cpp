@@ -308,10 +308,10 @@ bool RollupWriter::flush(sqlite3 *db, QString *error, const std::function<bool()
         return false;
     qint64 counted = m_records;
     clear();
-    constexpr qint64 kSlice = 500'000;
+    const qint64 slice = m_catchUpSlice;
     for (const auto &[first, last] : gaps) {
-        for (qint64 from = first; from <= last; from += kSlice) {
-            const qint64 to = std::min(last, from + kSlice - 1);
+        for (qint64 from = first; from <= last; from += slice) {
+            const qint64 to = std::min(last, from + slice - 1);
             if (!countFromTable(db, from - 1, to, error))
                 return false;
             counted += m_records;

@@ -7,6 +7,7 @@
 
 #include <QtGlobal>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -78,6 +79,9 @@ public:
     // holds nothing of its own (a catch-up): the mark has moved past the slice, so the caller may
     // commit there; returning false stops the flush with the mark where it is (error left empty).
     bool flush(sqlite3 *db, QString *error, const std::function<bool()> &nextSlice = {});
+
+    // Rows counted from the table per slice (tests make it small).
+    void setCatchUpSlice(qint64 rows) { m_catchUpSlice = std::max<qint64>(1, rows); }
 
     static constexpr qint64 kNoTime = std::numeric_limits<qint64>::min();
     // The UTC hour and day a request time is counted under (what readers of the rollups key by too).
@@ -151,6 +155,7 @@ private:
     std::unordered_map<std::pair<qint64, qint64>, Operation, PairHash> m_operations;
     std::unordered_map<std::tuple<qint64, qint64, qint64>, Object, TripleHash> m_objects;
     qint64 m_records = 0;
+    qint64 m_catchUpSlice = 500'000;
     CdnTest m_cdnTest;
     QString m_cdnSource;
     std::unordered_map<qint64, bool> m_cdnIps;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The rollups (schema version 4) must give exactly what scanning every row gives: the summary of a
 // store is computed both ways and compared field by field (SummaryJson), over generated logs, the
-// real corpus, re-ingests, rolled-back batches, rows no flush counted and two writers.
+// real corpus, re-ingests, rolled-back batches, rows no flush counted, two writers, a cancelled
+// catch-up and attribution rules of the user's own.
 
 #include "LogGenerator.h"
 #include "TestLogs.h"
@@ -22,6 +23,8 @@
 #include <QTest>
 
 #include <sqlite3.h>
+
+#include <atomic>
 
 using namespace BucketScope;
 
@@ -178,6 +181,8 @@ private slots:
     void queriesTheRollupsCannotAnswerScan_data();
     void queriesTheRollupsCannotAnswerScan();
     void totalsComeFromTheMark();
+    void cancelledCatchUpKeepsItsSlices();
+    void keyAndRefererRulesReadTheRollups();
 
 private:
     QTemporaryDir m_dir;
@@ -516,6 +521,99 @@ void TstRollups::totalsComeFromTheMark()
     QVERIFY2(opened, qPrintable(error));
     QCOMPARE(opened->totals().records, scalar(store, "SELECT COUNT(*) FROM requests"));
     QVERIFY(opened->totals().records > 0);
+}
+
+// What the migration to version 4 leaves: the tables empty, the mark at 0.
+static bool emptyTheRollups(const QString &store)
+{
+    return execute(store,
+                   "DELETE FROM rollup_hours; DELETE FROM rollup_hour_latency; DELETE FROM rollup_hour_ips; "
+                   "DELETE FROM rollup_day_values; DELETE FROM rollup_day_operations; "
+                   "DELETE FROM rollup_day_objects; UPDATE rollup_state SET through_id = 0, records = 0");
+}
+
+// A catch-up stopped by Cancel keeps the slices it committed: the mark sits at a slice's end, the
+// summary reads the rollups below it and scans the rest, and the next flush finishes the job.
+void TstRollups::cancelledCatchUpKeepsItsSlices()
+{
+    const QString store = m_dir.filePath(QStringLiteral("cancelled.sqlite"));
+    const QString log = m_dir.filePath(QStringLiteral("cancelled.log"));
+    QVERIFY(writeFile(log, generated(4000, 31, 2)));
+    QVERIFY(ingest({log}, store).records > 3000);
+    QVERIFY(emptyTheRollups(store));
+    const qint64 firstId = scalar(store, "SELECT MIN(id) FROM requests");
+    const qint64 rows = scalar(store, "SELECT COUNT(*) FROM requests");
+
+    QString error;
+    std::atomic<bool> cancel{true};
+    {
+        auto writer = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+        QVERIFY2(writer, qPrintable(error));
+        writer->setRollupCatchUpSlice(1000);
+        writer->setCancelFlag(&cancel);
+        QVERIFY2(writer->flushRollups(), qPrintable(writer->lastError())); // a cancel is not a failure
+    }
+    // Cancel is seen after the first slice is committed.
+    QCOMPARE(scalar(store, "SELECT through_id FROM rollup_state"), firstId + 999);
+    QCOMPARE(
+        scalar(store, "SELECT records FROM rollup_state"),
+        scalar(store, "SELECT COUNT(*) FROM requests WHERE id <= (SELECT through_id FROM rollup_state)"));
+    const Both part = summarise(store, withoutGeo());
+    QVERIFY(part.rollups.fromRollups);
+    QCOMPARE(part.rollups.rowsScanned, rows - 1000);
+    QVERIFY2(part.difference.isEmpty(), qPrintable(part.difference));
+
+    cancel = false;
+    {
+        auto writer = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+        QVERIFY2(writer, qPrintable(error));
+        writer->setRollupCatchUpSlice(1000);
+        writer->setCancelFlag(&cancel);
+        QVERIFY2(writer->flushRollups(), qPrintable(writer->lastError()));
+    }
+    QCOMPARE(scalar(store, "SELECT through_id FROM rollup_state"),
+             scalar(store, "SELECT MAX(id) FROM requests"));
+    QCOMPARE(scalar(store, "SELECT records FROM rollup_state"), rows);
+    const Both whole = summarise(store, withoutGeo());
+    QVERIFY(whole.rollups.fromRollups);
+    QCOMPARE(whole.rollups.rowsScanned, 0);
+    QVERIFY2(whole.difference.isEmpty(), qPrintable(whole.difference));
+}
+
+// Rules of the user's own that look only at keys and referers are answered from the rollups, and
+// the applications they name come out as a scan finds them.
+void TstRollups::keyAndRefererRulesReadTheRollups()
+{
+    const QString store = m_dir.filePath(QStringLiteral("rules.sqlite"));
+    const QString log = m_dir.filePath(QStringLiteral("rules.log"));
+    QVERIFY(writeFile(log, generated(4000, 37, 2)));
+    QVERIFY(ingest({log}, store).records > 3000);
+    auto rule = [](Attribution::Rule::Kind kind, const char *pattern, const char *application) {
+        Attribution::Rule r;
+        r.kind = kind;
+        r.pattern = pattern;
+        r.application = application;
+        return r;
+    };
+    SummaryQuery query = withoutGeo();
+    query.attribution = Attribution({rule(Attribution::Rule::Kind::KeyPathSegment, "thumbnails", "thumbs"),
+                                     rule(Attribution::Rule::Kind::RefererHost, "backstage.com", "backstage"),
+                                     rule(Attribution::Rule::Kind::KeyPrefix, "files/1", "ones")});
+    const Both both = summarise(store, query);
+    QVERIFY2(both.error.isEmpty(), qPrintable(both.error));
+    QVERIFY(both.rollups.fromRollups);
+    QCOMPARE(both.rollups.rowsScanned, 0);
+    QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+    // Each rule matched something, so the comparison above covered it.
+    const QJsonArray applications =
+        SummaryJson::toJson(both.scan).value(QStringLiteral("applications")).toArray();
+    QStringList named;
+    for (const QJsonValue &application : applications) {
+        if (application[QStringLiteral("requests")].toInteger() > 0)
+            named << application[QStringLiteral("application")].toString();
+    }
+    for (const char *expected : {"thumbs", "backstage", "ones"})
+        QVERIFY2(named.contains(QLatin1String(expected)), qPrintable(named.join(QLatin1Char(','))));
 }
 
 QTEST_GUILESS_MAIN(TstRollups)
