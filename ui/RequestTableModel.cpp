@@ -74,7 +74,7 @@ bool RequestTableModel::openStore(const QString &path, QString *error)
         return false;
     }
     m_loader = std::make_unique<RequestRowLoader>(path);
-    connect(m_loader.get(), &RequestRowLoader::finished, this, &RequestTableModel::showOrder,
+    connect(m_loader.get(), &RequestRowLoader::answerReady, this, &RequestTableModel::showOrder,
             Qt::QueuedConnection);
     m_loader->start();
     return selectView(error);

@@ -76,6 +76,9 @@ public:
     int serverRowLimit() const { return m_serverRowLimit; }
     static constexpr int kDefaultServerRowLimit = 50000;
 
+    // The thread finding the rows of an SQLite store (none otherwise), for tests and benchmarks.
+    const RequestRowLoader *loader() const { return m_loader.get(); }
+
     // Columns that exist for filtering and identity (id, *_ref), not for people.
     bool isInternalColumn(int column) const;
     // The current filter and sort as SQL clauses over request_rows, for exporting exactly the rows the
