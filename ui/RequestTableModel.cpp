@@ -9,6 +9,7 @@
 #include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlField>
+#include <QSqlQuery>
 #include <QSqlRecord>
 #include <QTimer>
 #include <QUuid>
@@ -73,11 +74,29 @@ bool RequestTableModel::openStore(const QString &path, QString *error)
         db.close();
         return false;
     }
+    // SQLite opens a file lazily: a file that is no store (or no longer readable) must say so here,
+    // whatever filter is set, not later as an empty table.
+    {
+        QSqlQuery probe(db);
+        probe.setForwardOnly(true);
+        if (!probe.exec(QStringLiteral("SELECT id FROM request_rows LIMIT 1"))) {
+            if (error)
+                *error =
+                    tr("%1 cannot be read as a BucketScope store: %2").arg(path, probe.lastError().text());
+            probe = QSqlQuery();
+            db.close();
+            return false;
+        }
+    }
     m_loader = std::make_unique<RequestRowLoader>(path);
     connect(m_loader.get(), &RequestRowLoader::answerReady, this, &RequestTableModel::showOrder,
             Qt::QueuedConnection);
     m_loader->start();
-    return selectView(error);
+    if (!selectView(error)) {
+        closeStore();
+        return false;
+    }
+    return true;
 }
 
 bool RequestTableModel::selectView(QString *error)
@@ -86,6 +105,11 @@ bool RequestTableModel::selectView(QString *error)
     m_sortColumn = -1;
     m_sortOrder = Qt::AscendingOrder;
     const QSqlRecord columns = record();
+    if (columns.isEmpty()) {
+        if (error)
+            *error = tr("The store has no request_rows view: %1").arg(lastError().text());
+        return false;
+    }
     m_timeColumn = columns.indexOf(QStringLiteral("time"));
     m_byteColumns = {columns.indexOf(QStringLiteral("bytes_sent")),
                      columns.indexOf(QStringLiteral("object_size"))};
@@ -153,11 +177,9 @@ void RequestTableModel::refresh()
         const qint64 old = m_orderToken;
         m_orderToken = 0;
         markShown();
-        select();
+        selectAndReport(m_generation);
         if (old)
             m_orders.forget(old);
-        setBusy(false);
-        emit rowsShown(m_generation);
         return;
     }
     RowQuery query;
@@ -183,11 +205,20 @@ void RequestTableModel::showOrder(quint64 generation, const RowOrder &order, con
     const qint64 old = m_orderToken;
     m_orderToken = m_orders.add(order);
     markShown(); // the latest change's: older answers were dropped above
-    select();
+    selectAndReport(generation);
     if (old)
         m_orders.forget(old);
+}
+
+bool RequestTableModel::selectAndReport(quint64 generation)
+{
+    const bool selected = select();
     setBusy(false);
-    emit rowsShown(generation);
+    if (selected)
+        emit rowsShown(generation);
+    else
+        emit rowsFailed(generation, lastError().text());
+    return selected;
 }
 
 void RequestTableModel::markShown()

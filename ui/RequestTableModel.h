@@ -34,10 +34,13 @@ public:
     RequestTableModel(const QSqlDatabase &serverConnection, QObject *parent);
     ~RequestTableModel() override;
 
-    // Opens the store read-only and selects its rows. Returns false with a message on failure.
+    // Opens the store read-only and selects its rows with the current filters.
+    // Returns false with a message when the file is no readable store; a problem found later, on the
+    // loader thread, comes as rowsFailed().
     bool openStore(const QString &path, QString *error = nullptr);
     // Selects the rows of the connection's request_rows view (rows are fetched as they are shown).
     bool selectView(QString *error = nullptr);
+    // Returns at once: the loader thread gives up whatever it was finding or sorting.
     void closeStore();
 
     // Rows whose key, referer, user agent or remote IP contain `text` literally (%, _ and \ included),
@@ -91,7 +94,7 @@ signals:
     void busyChanged(bool busy);
     // The rows of change `generation` are in the model (after its reset).
     void rowsShown(quint64 generation);
-    // The rows of change `generation` could not be found; the old rows stay.
+    // The rows of change `generation` could not be found or read; the old rows stay if they can.
     void rowsFailed(quint64 generation, const QString &error);
 
 protected:
@@ -104,6 +107,8 @@ private:
     // orders them, else through the loader.
     void refresh();
     void showOrder(quint64 generation, const RowOrder &order, const QString &error);
+    // select() and then rowsShown(), or rowsFailed() with the reason.
+    bool selectAndReport(quint64 generation);
     void setBusy(bool busy);
     bool isSqlite() const;
 

@@ -3,7 +3,8 @@
 // and equal what SQL gives for the same question (also on a store whose ids have gaps), an answer to
 // an older change is never shown, text columns sort by their value, the export writes the shown rows
 // in the shown order, the GUI thread keeps running while a change is being answered, closing does not
-// wait for a sort of a million rows, and the loader reuses what it loaded.
+// wait for a sort of a million rows, the loader reuses what it loaded, and a store that cannot be read
+// says so instead of showing an empty table.
 #include "RequestRowLoader.h"
 #include "RequestTableModel.h"
 #include "TestLogs.h"
@@ -38,6 +39,10 @@ private slots:
     void olderAnswerIsDropped();
     void narrowedThenWidenedTextReusesWhatWasLoaded();
     void closingDoesNotWaitForASort();
+    void unreadableStoreIsReported_data();
+    void unreadableStoreIsReported();
+    void failedSelectIsNoRowsShown_data();
+    void failedSelectIsNoRowsShown();
     void textColumnSortsByItsValue_data();
     void textColumnSortsByItsValue();
     void busyWhileFindingAndOldRowsStay();
@@ -500,6 +505,119 @@ void TstRequestTableModel::closingDoesNotWaitForASort()
     const int bytes = again.record().indexOf(QStringLiteral("bytes_sent"));
     QVERIFY(again.data(again.index(0, bytes), Qt::EditRole).toLongLong() >=
             again.data(again.index(1, bytes), Qt::EditRole).toLongLong());
+}
+
+void TstRequestTableModel::unreadableStoreIsReported_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<bool>("withText");
+    QTest::addColumn<QString>("named"); // what the message names
+    for (const bool withText : {false, true}) {
+        const char *filter = withText ? ", text filter set" : "";
+        QTest::addRow("not a database%s", filter) << "garbage" << withText << "not a database";
+        QTest::addRow("empty file%s", filter) << "empty" << withText << "request_rows";
+        QTest::addRow("store without its view%s", filter) << "noview" << withText << "request_rows";
+    }
+}
+
+void TstRequestTableModel::unreadableStoreIsReported()
+{
+    QFETCH(QString, kind);
+    QFETCH(bool, withText);
+    QFETCH(QString, named);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("store.sqlite"));
+    if (kind == QLatin1String("noview")) {
+        // A store whose tables the loader can read, but not the view the table shows.
+        QVERIFY(ingest(generatedRequests(200, 11), dir.filePath(QStringLiteral("a.log")), path));
+        const QString name = QStringLiteral("noview");
+        {
+            QSqlDatabase writer = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+            writer.setDatabaseName(path);
+            QVERIFY(writer.open());
+            QSqlQuery drop(writer);
+            QVERIFY2(drop.exec(QStringLiteral("DROP VIEW request_rows")),
+                     qPrintable(drop.lastError().text()));
+            drop = QSqlQuery();
+            writer.close();
+        }
+        QSqlDatabase::removeDatabase(name);
+    } else {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        if (kind == QLatin1String("garbage"))
+            for (int i = 0; i < 4000; ++i)
+                file.write("this is a log line, not an SQLite page\n");
+    }
+
+    RequestTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    if (withText)
+        model.setTextFilter(QStringLiteral("photos"));
+    QSignalSpy shown(&model, &RequestTableModel::rowsShown);
+    QString error;
+    // Opening fails and says why, whatever filter is set: no success first and an empty table later.
+    QVERIFY(!model.openStore(path, &error));
+    QVERIFY2(error.contains(named, Qt::CaseInsensitive), qPrintable(error));
+    QVERIFY(!model.loader());
+    QVERIFY(!model.isBusy());
+    QTest::qWait(50); // nothing claims rows later either
+    QVERIFY(shown.isEmpty());
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TstRequestTableModel::failedSelectIsNoRowsShown_data()
+{
+    QTest::addColumn<QString>("change");
+    QTest::newRow("text filter, on the loader") << "text";
+    QTest::newRow("sort, on the loader") << "sort";
+    QTest::newRow("filter cleared, without the loader") << "clear";
+}
+
+void TstRequestTableModel::failedSelectIsNoRowsShown()
+{
+    QFETCH(QString, change);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("store.sqlite"));
+    QVERIFY(ingest(generatedRequests(200, 11), dir.filePath(QStringLiteral("a.log")), path));
+    RequestTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QString error;
+    QVERIFY2(model.openStore(path, &error), qPrintable(error));
+    QVERIFY(waitForRows(model));
+    if (change == QLatin1String("clear")) {
+        model.setTextFilter(QStringLiteral("photos"));
+        QVERIFY(waitForRows(model));
+    }
+    // Another connection takes the view away: the loader still finds rows (it reads the tables), but
+    // the model can no longer read them.
+    const QString name = QStringLiteral("dropper");
+    {
+        QSqlDatabase writer = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        writer.setDatabaseName(path);
+        QVERIFY(writer.open());
+        QSqlQuery drop(writer);
+        QVERIFY2(drop.exec(QStringLiteral("DROP VIEW request_rows")), qPrintable(drop.lastError().text()));
+        drop = QSqlQuery();
+        writer.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+
+    QSignalSpy shown(&model, &RequestTableModel::rowsShown);
+    QSignalSpy failed(&model, &RequestTableModel::rowsFailed);
+    if (change == QLatin1String("text"))
+        model.setTextFilter(QStringLiteral("photos"));
+    else if (change == QLatin1String("sort"))
+        model.sort(model.record().indexOf(QStringLiteral("bytes_sent")), Qt::DescendingOrder);
+    else
+        model.setTextFilter(QString());
+    QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty() || !failed.isEmpty(), 30000);
+    QVERIFY(shown.isEmpty());
+    QCOMPARE(failed.size(), 1);
+    QCOMPARE(failed.at(0).at(0).toULongLong(), model.generation());
+    QVERIFY2(failed.at(0).at(1).toString().contains(QLatin1String("request_rows")),
+             qPrintable(failed.at(0).at(1).toString()));
+    QVERIFY(!model.isBusy());
 }
 
 void TstRequestTableModel::textColumnSortsByItsValue_data()
