@@ -54,6 +54,12 @@ RequestTableModel::~RequestTableModel()
 bool RequestTableModel::openStore(const QString &path, QString *error)
 {
     closeStore();
+    QString problem;
+    if (!RowOrderTable::checkLibrary(&problem)) {
+        if (error)
+            *error = problem;
+        return false;
+    }
     QSqlDatabase db = connectionFor(m_connectionName);
     db.setDatabaseName(path);
     db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=5000"));
@@ -62,7 +68,21 @@ bool RequestTableModel::openStore(const QString &path, QString *error)
             *error = db.lastError().text();
         return false;
     }
-    // Qt's driver and this program use the same libsqlite3, so the handle takes our function.
+    // The handle below takes our function only if Qt's driver runs this program's libsqlite3 (a
+    // driver built with SQLite inside would hand over a handle of another library).
+    {
+        QSqlQuery source(db);
+        const QString ours = QString::fromLatin1(sqlite3_sourceid());
+        const QString theirs = source.exec(QStringLiteral("SELECT sqlite_source_id()")) && source.next()
+                                   ? source.value(0).toString()
+                                   : QString();
+        if (!RowOrderTable::sameLibrary(ours, theirs, &problem)) {
+            if (error)
+                *error = problem;
+            db.close();
+            return false;
+        }
+    }
     const QVariant handle = db.driver()->handle();
     auto *sqlite = handle.isValid() && qstrcmp(handle.typeName(), "sqlite3*") == 0
                        ? *static_cast<sqlite3 *const *>(handle.constData())

@@ -43,6 +43,8 @@ private slots:
     void unreadableStoreIsReported();
     void failedSelectIsNoRowsShown_data();
     void failedSelectIsNoRowsShown();
+    void sqliteLibraryIsChecked_data();
+    void sqliteLibraryIsChecked();
     void textColumnSortsByItsValue_data();
     void textColumnSortsByItsValue();
     void busyWhileFindingAndOldRowsStay();
@@ -618,6 +620,41 @@ void TstRequestTableModel::failedSelectIsNoRowsShown()
     QVERIFY2(failed.at(0).at(1).toString().contains(QLatin1String("request_rows")),
              qPrintable(failed.at(0).at(1).toString()));
     QVERIFY(!model.isBusy());
+}
+
+void TstRequestTableModel::sqliteLibraryIsChecked_data()
+{
+    QTest::addColumn<int>("number");
+    QTest::addColumn<QString>("version");
+    QTest::addColumn<bool>("enough");
+    QTest::newRow("3.8.0, before table-valued functions") << 3008000 << "3.8.0" << false;
+    QTest::newRow("3.25.3") << 3025003 << "3.25.3" << false;
+    QTest::newRow("3.26.0") << 3026000 << "3.26.0" << true;
+    QTest::newRow("3.40.1, Debian 12") << 3040001 << "3.40.1" << true;
+}
+
+void TstRequestTableModel::sqliteLibraryIsChecked()
+{
+    QFETCH(int, number);
+    QFETCH(QString, version);
+    QFETCH(bool, enough);
+    QString error;
+    QCOMPARE(RowOrderTable::checkVersion(number, version, &error), enough);
+    if (enough) {
+        QVERIFY(error.isEmpty());
+    } else {
+        QVERIFY2(error.contains(version) && error.contains(QLatin1String("3.26.0")), qPrintable(error));
+    }
+    // The library this test runs with is the one the table uses (and recent enough).
+    QVERIFY(RowOrderTable::checkLibrary(&error));
+    QVERIFY(RowOrderTable::sameLibrary(QStringLiteral("2022-12-28 abc"), QStringLiteral("2022-12-28 abc"),
+                                       &error));
+    QVERIFY(!RowOrderTable::sameLibrary(QStringLiteral("2022-12-28 abc"), QStringLiteral("2018-12-01 def"),
+                                        &error));
+    QVERIFY2(error.contains(QLatin1String("2018-12-01 def")) &&
+                 error.contains(QLatin1String("2022-12-28 abc")),
+             qPrintable(error));
+    QVERIFY(!RowOrderTable::sameLibrary(QStringLiteral("2022-12-28 abc"), QString(), &error));
 }
 
 void TstRequestTableModel::textColumnSortsByItsValue_data()
