@@ -121,15 +121,21 @@ bool RequestTableModel::openStore(const QString &path, QString *error)
 
 bool RequestTableModel::selectView(QString *error)
 {
-    setTable(QStringLiteral("request_rows")); // which also forgets the sort, as QSqlTableModel does
-    m_sortColumn = -1;
-    m_sortOrder = Qt::AscendingOrder;
+    setTable(QStringLiteral("request_rows"));
     const QSqlRecord columns = record();
     if (columns.isEmpty()) {
         if (error)
             *error = tr("The store has no request_rows view: %1").arg(lastError().text());
         return false;
     }
+    // setTable() forgets the sort, as QSqlTableModel does; the table keeps it (by name, the same
+    // column as long as the view has it).
+    m_sortColumn = m_sortName.isEmpty() ? -1 : columns.indexOf(m_sortName);
+    if (m_sortColumn < 0) {
+        m_sortName.clear();
+        m_sortOrder = Qt::AscendingOrder;
+    }
+    setSort(m_sortColumn, m_sortOrder);
     m_timeColumn = columns.indexOf(QStringLiteral("time"));
     m_byteColumns = {columns.indexOf(QStringLiteral("bytes_sent")),
                      columns.indexOf(QStringLiteral("object_size"))};
@@ -139,7 +145,7 @@ bool RequestTableModel::selectView(QString *error)
         setHeaderData(column, Qt::Horizontal, title);
     }
     applyFilter();
-    if (isSqlite() && m_loader && !m_where.isEmpty()) {
+    if (isSqlite() && m_loader && (!m_where.isEmpty() || m_sortColumn >= 0)) {
         refresh(); // on the loader
         return true;
     }
@@ -180,6 +186,7 @@ bool RequestTableModel::isSqlite() const
 void RequestTableModel::sort(int column, Qt::SortOrder order)
 {
     m_sortColumn = column;
+    m_sortName = column >= 0 ? record().fieldName(column) : QString();
     m_sortOrder = order;
     setSort(column, order);
     refresh();

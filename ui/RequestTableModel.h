@@ -34,7 +34,8 @@ public:
     RequestTableModel(const QSqlDatabase &serverConnection, QObject *parent);
     ~RequestTableModel() override;
 
-    // Opens the store read-only and selects its rows with the current filters.
+    // Opens the store read-only and selects its rows with the current filters and sort (opening the
+    // same store again after an ingest added to it shows the new rows as they were shown before).
     // Returns false with a message when the file is no readable store; a problem found later, on the
     // loader thread, comes as rowsFailed().
     bool openStore(const QString &path, QString *error = nullptr);
@@ -63,6 +64,10 @@ public:
     // Sorts by the column's values (text by its bytes, as SQLite's BINARY collation), ties by id; a
     // descending sort is the exact reverse. Asynchronous on SQLite stores, like the filters.
     void sort(int column, Qt::SortOrder order) override;
+
+    // The column the rows are sorted by (-1: by id) and how; kept while the store is reopened.
+    int sortColumn() const { return m_sortColumn; }
+    Qt::SortOrder sortOrder() const { return m_sortOrder; }
 
     // True from a filter or sort change until its rows are shown (or its query failed).
     bool isBusy() const { return m_busy; }
@@ -121,6 +126,7 @@ private:
     QString m_where;       // every filter, as SQL over request_rows
     QString m_otherFilter; // every filter but the text
     int m_sortColumn = -1;
+    QString m_sortName; // m_sortColumn's, found again when the view is selected anew
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
     // The filter and sort of the rows on screen (SQLite): the export writes these.
     QString m_shownWhere;
