@@ -2,7 +2,6 @@
 #include "RequestTableModel.h"
 
 #include "RequestRowLoader.h"
-#include "aggregation/ZoneCalendar.h"
 #include "charts/Formatting.h"
 
 #include <QDateTime>
@@ -402,6 +401,7 @@ void RequestTableModel::setTimeZone(const QTimeZone &zone)
     if (zone == m_timeZone)
         return;
     m_timeZone = zone;
+    m_calendar = ZoneCalendar(zone);
     if (m_timeColumn >= 0 && rowCount() > 0)
         emit dataChanged(index(0, m_timeColumn), index(rowCount() - 1, m_timeColumn), {Qt::DisplayRole});
 }
@@ -413,7 +413,7 @@ QVariant RequestTableModel::data(const QModelIndex &index, int role) const
         if (raw.isNull())
             return QStringLiteral("-");
         if (index.column() == m_timeColumn)
-            return ZoneCalendar(m_timeZone).dateTime(raw.toLongLong()).toString(Qt::ISODate);
+            return m_calendar.dateTime(raw.toLongLong()).toString(Qt::ISODate);
         if (m_byteColumns.contains(index.column()))
             return Formatting::bytes(raw.toLongLong());
         return raw;

@@ -3,6 +3,7 @@
 
 #include "RowOrderTable.h"
 #include "aggregation/Aggregator.h"
+#include "aggregation/ZoneCalendar.h"
 
 #include <QSqlTableModel>
 #include <QTimeZone>
@@ -139,6 +140,7 @@ private:
     ValueFilters m_valueFilters;
     int m_timeColumn = -1;
     QTimeZone m_timeZone = QTimeZone::utc();
+    ZoneCalendar m_calendar; // of m_timeZone: made once, not per cell shown
     QList<int> m_byteColumns;
     int m_serverRowLimit = kDefaultServerRowLimit;
 };
