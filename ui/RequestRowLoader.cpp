@@ -26,6 +26,18 @@ struct Interrupted
 // Long loops look at the stop flag once per this many rows (a few hundred microseconds of work).
 constexpr quint32 kCheckEvery = 1u << 14;
 
+// body(i) for every i in [0, count), calling check() before each block of kCheckEvery: the inner
+// loop stays as tight as a plain one.
+template <typename Check, typename Body> void forEachInBlocks(std::size_t count, Check check, Body body)
+{
+    for (std::size_t start = 0; start < count; start += kCheckEvery) {
+        check();
+        const std::size_t end = std::min<std::size_t>(count, start + kCheckEvery);
+        for (std::size_t i = start; i < end; ++i)
+            body(i);
+    }
+}
+
 // The requests columns the text filter compares (request_rows: key_ref, referer_ref, ...).
 const std::vector<std::string> &textColumns()
 {
@@ -268,20 +280,18 @@ RowOrder RequestRowLoader::compute(const RowQuery &query, QString *error)
             return hit((*columns[0])[position]) || hit((*columns[1])[position]) ||
                    hit((*columns[2])[position]) || hit((*columns[3])[position]);
         };
+        const auto check = [this] { checkpoint(true); };
         if (base) {
-            for (std::size_t i = 0; i < base->size(); ++i) {
-                if (i % kCheckEvery == 0)
-                    checkpoint(true);
-                if (test((*base)[i]))
-                    matching.push_back((*base)[i]);
-            }
+            const Positions &positions = *base;
+            forEachInBlocks(positions.size(), check, [&](std::size_t i) {
+                if (test(positions[i]))
+                    matching.push_back(positions[i]);
+            });
         } else {
-            for (quint32 position = 0; position < rows; ++position) {
-                if (position % kCheckEvery == 0)
-                    checkpoint(true);
-                if (test(position))
-                    matching.push_back(position);
-            }
+            forEachInBlocks(rows, check, [&](std::size_t position) {
+                if (test(quint32(position)))
+                    matching.push_back(quint32(position));
+            });
         }
         base = &matching;
     }
@@ -303,14 +313,17 @@ RowOrder RequestRowLoader::compute(const RowQuery &query, QString *error)
             in[position] = 1;
     }
     ids->reserve(everything ? rows : base->size());
-    const std::size_t count = order->size();
-    for (std::size_t i = 0; i < count; ++i) {
-        if (i % kCheckEvery == 0)
-            checkpoint(true);
-        const quint32 position = (*order)[query.order == Qt::AscendingOrder ? i : count - 1 - i];
+    const Positions &walk = *order;
+    const std::size_t count = walk.size();
+    auto take = [&](quint32 position) {
         if (everything || in[position])
             ids->push_back(m_ids[position]);
-    }
+    };
+    const auto check = [this] { checkpoint(true); };
+    if (query.order == Qt::AscendingOrder)
+        forEachInBlocks(count, check, [&](std::size_t i) { take(walk[i]); });
+    else
+        forEachInBlocks(count, check, [&](std::size_t i) { take(walk[count - 1 - i]); });
     return ids;
 }
 
