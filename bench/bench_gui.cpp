@@ -4,6 +4,7 @@
 // the longest GUI-thread stall meanwhile (a heartbeat timer every 5 ms).
 //   bucketscope-bench-gui FILE
 #include "MainWindow.h"
+#include "RequestRowLoader.h"
 #include "RequestTableModel.h"
 #include "session/AnalysisSession.h"
 
@@ -11,6 +12,7 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QSqlRecord>
+#include <QThread>
 #include <QTimer>
 
 #include <algorithm>
@@ -171,5 +173,21 @@ int main(int argc, char *argv[])
     numericSorts.print("later sort, numeric column");
     textSorts.print("later sort, text column");
     sortedFilters.print("text filter change, sorted by key");
+
+    // Closing the table while its loader sorts a column for the first time (a million pairs in memory):
+    // the GUI thread waits only for the loader to notice.
+    const RequestRowLoader *loader = model->loader();
+    const quint64 checks = loader->counters().interruptChecks;
+    QElapsedTimer sorting;
+    sorting.start();
+    model->sort(record.indexOf(QLatin1String("object_size")), Qt::DescendingOrder);
+    while (loader->counters().interruptChecks == checks && sorting.elapsed() < 30000)
+        QThread::usleep(200);
+    const qint64 into = sorting.elapsed();
+    QElapsedTimer closing;
+    closing.start();
+    model->closeStore();
+    std::printf("close during a first sort (%lld ms into it) %.1f ms\n", static_cast<long long>(into),
+                closing.nsecsElapsed() / 1e6);
     return 0;
 }

@@ -11,6 +11,7 @@
 #include "RejectedLinesDialog.h"
 #include "ReportWriter.h"
 #include "RequestTableModel.h"
+#include "RowOrderTable.h"
 #include "StoragePage.h"
 #include "TopListsView.h"
 #include "ValueFilterBar.h"
@@ -86,6 +87,11 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_session(new Ana
     statusBar()->addPermanentWidget(m_progress);
     statusBar()->addPermanentWidget(m_cancel);
     connect(m_cancel, &QToolButton::clicked, m_session, &AnalysisSession::cancel);
+    // The request table relies on the SQLite library found at run time: an old one is named now, and
+    // the table then refuses to open with the same message instead of misbehaving.
+    QString sqliteProblem;
+    if (!RowOrderTable::checkLibrary(&sqliteProblem))
+        m_status->setText(sqliteProblem);
 
     connect(m_session, &AnalysisSession::loadStarted, this, [this](const QStringList &paths) {
         if (m_requestModel->database().driverName() != QLatin1String("QSQLITE"))

@@ -17,6 +17,27 @@ namespace {
 // Sorts before every value, as SQLite sorts NULL first.
 constexpr qint64 kNull = std::numeric_limits<qint64>::min();
 
+// Thrown by RequestRowLoader::checkpoint() out of a loop or sort that is no longer wanted; whatever it
+// was filling is local and dropped, so the kept caches stay as they were.
+struct Interrupted
+{
+};
+
+// Long loops look at the stop flag once per this many rows (a few hundred microseconds of work).
+constexpr quint32 kCheckEvery = 1u << 14;
+
+// body(i) for every i in [0, count), calling check() before each block of kCheckEvery: the inner
+// loop stays as tight as a plain one.
+template <typename Check, typename Body> void forEachInBlocks(std::size_t count, Check check, Body body)
+{
+    for (std::size_t start = 0; start < count; start += kCheckEvery) {
+        check();
+        const std::size_t end = std::min<std::size_t>(count, start + kCheckEvery);
+        for (std::size_t i = start; i < end; ++i)
+            body(i);
+    }
+}
+
 // The requests columns the text filter compares (request_rows: key_ref, referer_ref, ...).
 const std::vector<std::string> &textColumns()
 {
@@ -103,9 +124,15 @@ void RequestRowLoader::run()
     const bool opened = open(&openError);
     // Warm up: the first text filter then finds its columns loaded.
     if (opened) {
-        QString ignored;
-        if (ensureIds(&ignored))
-            loadColumns(textColumns(), &ignored);
+        try {
+            QString ignored;
+            if (ensureIds(&ignored))
+                loadColumns(textColumns(), &ignored);
+        } catch (const Interrupted &) {
+            // being destroyed: the loop below ends at once
+        } catch (const std::bad_alloc &) {
+            // the first query says so
+        }
     }
     for (;;) {
         RowQuery query;
@@ -119,12 +146,24 @@ void RequestRowLoader::run()
             m_running = query.generation;
         }
         QString error = openError;
-        RowOrder order = opened ? compute(query, &error) : RowOrder();
+        RowOrder order;
+        if (opened) {
+            try {
+                order = compute(query, &error);
+            } catch (const Interrupted &) {
+                order.reset(); // stopping or stale: nothing is sent
+            } catch (const std::bad_alloc &) {
+                order.reset();
+                error = QStringLiteral("not enough memory to order the requests");
+            }
+        }
+        m_interruptible = false;
         if (m_stopping)
             break;
         if (stale(query.generation))
             continue; // a newer query is waiting; its answer is the one wanted
-        emit finished(query.generation, order, order ? QString() : error);
+        emit answerReady(query.generation, order, order ? QString() : error);
+        m_counters.answers.fetch_add(1);
     }
     if (m_db)
         sqlite3_close(m_db);
@@ -153,6 +192,26 @@ bool RequestRowLoader::open(QString *error)
 bool RequestRowLoader::stale(quint64 generation) const
 {
     return m_latest.load() != generation;
+}
+
+void RequestRowLoader::checkpoint(bool rowWork)
+{
+    m_counters.interruptChecks.fetch_add(1, std::memory_order_relaxed);
+    if (m_stopping || (rowWork && stale(m_running)))
+        throw Interrupted{};
+}
+
+template <typename T, typename Less>
+void RequestRowLoader::sortInterruptibly(std::vector<T> &values, Less less)
+{
+    // std::sort cannot be paused, but an exception from its comparison leaves it (the range then
+    // holds valid, unspecified values, which the caller drops); the loop around it catches it.
+    quint32 comparisons = 0;
+    std::sort(values.begin(), values.end(), [&](const T &a, const T &b) {
+        if (++comparisons % kCheckEvery == 0)
+            checkpoint(false);
+        return less(a, b);
+    });
 }
 
 QString RequestRowLoader::sqliteError() const
@@ -221,14 +280,18 @@ RowOrder RequestRowLoader::compute(const RowQuery &query, QString *error)
             return hit((*columns[0])[position]) || hit((*columns[1])[position]) ||
                    hit((*columns[2])[position]) || hit((*columns[3])[position]);
         };
+        const auto check = [this] { checkpoint(true); };
         if (base) {
-            for (quint32 position : *base)
-                if (test(position))
-                    matching.push_back(position);
+            const Positions &positions = *base;
+            forEachInBlocks(positions.size(), check, [&](std::size_t i) {
+                if (test(positions[i]))
+                    matching.push_back(positions[i]);
+            });
         } else {
-            for (quint32 position = 0; position < rows; ++position)
-                if (test(position))
-                    matching.push_back(position);
+            forEachInBlocks(rows, check, [&](std::size_t position) {
+                if (test(quint32(position)))
+                    matching.push_back(quint32(position));
+            });
         }
         base = &matching;
     }
@@ -250,14 +313,17 @@ RowOrder RequestRowLoader::compute(const RowQuery &query, QString *error)
             in[position] = 1;
     }
     ids->reserve(everything ? rows : base->size());
+    const Positions &walk = *order;
+    const std::size_t count = walk.size();
     auto take = [&](quint32 position) {
         if (everything || in[position])
             ids->push_back(m_ids[position]);
     };
+    const auto check = [this] { checkpoint(true); };
     if (query.order == Qt::AscendingOrder)
-        std::for_each(order->begin(), order->end(), take);
+        forEachInBlocks(count, check, [&](std::size_t i) { take(walk[i]); });
     else
-        std::for_each(order->rbegin(), order->rend(), take);
+        forEachInBlocks(count, check, [&](std::size_t i) { take(walk[count - 1 - i]); });
     return ids;
 }
 
@@ -283,7 +349,7 @@ bool RequestRowLoader::ensureIds(QString *error)
         *error = QStringLiteral("too many requests for the table: %1").arg(ids.size());
         return false;
     }
-    std::sort(ids.begin(), ids.end());
+    sortInterruptibly(ids);
     m_ids = std::move(ids);
     m_maxId = m_ids.empty() ? 0 : m_ids.back();
     m_dense = m_ids.empty() || m_ids.back() - m_ids.front() + 1 == qint64(m_ids.size());
@@ -321,6 +387,7 @@ bool RequestRowLoader::loadColumns(const std::vector<std::string> &columns, QStr
         return false;
     }
     sqlite3_bind_int64(select.get(), 1, m_maxId);
+    m_counters.columnLoads.fetch_add(1);
     std::vector<std::vector<qint64>> values(missing.size(), std::vector<qint64>(m_ids.size(), kNull));
     int rc;
     while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
@@ -352,6 +419,7 @@ const RequestRowLoader::Positions *RequestRowLoader::basePositions(const QString
         return nullptr;
     }
     sqlite3_bind_int64(select.get(), 1, m_maxId);
+    m_counters.baseQueries.fetch_add(1);
     Positions positions;
     m_interruptible = true;
     int rc;
@@ -365,7 +433,13 @@ const RequestRowLoader::Positions *RequestRowLoader::basePositions(const QString
         *error = sqliteError();
         return nullptr;
     }
-    std::sort(positions.begin(), positions.end()); // the time index may have given them in time order
+    // The time index may have given them in time order. Cut short by a newer query like the SQL above.
+    quint32 comparisons = 0;
+    std::sort(positions.begin(), positions.end(), [&](quint32 a, quint32 b) {
+        if (++comparisons % kCheckEvery == 0)
+            checkpoint(true);
+        return a < b;
+    });
     m_base = std::move(positions);
     m_baseWhere = where;
     return &*m_base;
@@ -377,6 +451,7 @@ const RequestRowLoader::Positions *RequestRowLoader::sortOrder(const QString &co
     const auto kept = m_orders.find(key);
     if (kept != m_orders.end())
         return &kept->second;
+    m_counters.orderBuilds.fetch_add(1);
     Positions order;
     const RecordField *field = fieldNamed(column);
     bool ok = false;
@@ -393,7 +468,8 @@ const RequestRowLoader::Positions *RequestRowLoader::sortOrder(const QString &co
             std::vector<std::pair<qint64, quint32>> pairs(values.size());
             for (quint32 position = 0; position < values.size(); ++position)
                 pairs[position] = {values[position], position};
-            std::sort(pairs.begin(), pairs.end());
+            sortInterruptibly(pairs);
+            checkpoint(false);
             order.reserve(pairs.size());
             for (const auto &pair : pairs)
                 order.push_back(pair.second);
@@ -476,7 +552,7 @@ bool RequestRowLoader::dictionaryOrder(const std::string &column, Positions &ord
         return false;
     }
     // std::string compares as unsigned bytes, shorter first on a common prefix: BINARY's order.
-    std::sort(values.begin(), values.end());
+    sortInterruptibly(values);
     std::vector<quint32> rank(used.size(), 0);
     quint32 next = 1;
     for (std::size_t i = 0; i < values.size(); ++i) {
@@ -489,9 +565,11 @@ bool RequestRowLoader::dictionaryOrder(const std::string &column, Positions &ord
     auto rankOf = [&](qint64 ref) {
         return ref < 0 || std::size_t(ref) >= rank.size() ? 0u : rank[std::size_t(ref)];
     };
+    checkpoint(false);
     for (qint64 ref : refs)
         ++start[rankOf(ref) + 1];
     std::partial_sum(start.begin(), start.end(), start.begin());
+    checkpoint(false);
     order.assign(refs.size(), 0);
     for (quint32 position = 0; position < refs.size(); ++position)
         order[start[rankOf(refs[position])]++] = position;

@@ -2,13 +2,13 @@
 #include "RequestTableModel.h"
 
 #include "RequestRowLoader.h"
-#include "aggregation/ZoneCalendar.h"
 #include "charts/Formatting.h"
 
 #include <QDateTime>
 #include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlField>
+#include <QSqlQuery>
 #include <QSqlRecord>
 #include <QTimer>
 #include <QUuid>
@@ -53,6 +53,12 @@ RequestTableModel::~RequestTableModel()
 bool RequestTableModel::openStore(const QString &path, QString *error)
 {
     closeStore();
+    QString problem;
+    if (!RowOrderTable::checkLibrary(&problem)) {
+        if (error)
+            *error = problem;
+        return false;
+    }
     QSqlDatabase db = connectionFor(m_connectionName);
     db.setDatabaseName(path);
     db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=5000"));
@@ -61,7 +67,21 @@ bool RequestTableModel::openStore(const QString &path, QString *error)
             *error = db.lastError().text();
         return false;
     }
-    // Qt's driver and this program use the same libsqlite3, so the handle takes our function.
+    // The handle below takes our function only if Qt's driver runs this program's libsqlite3 (a
+    // driver built with SQLite inside would hand over a handle of another library).
+    {
+        QSqlQuery source(db);
+        const QString ours = QString::fromLatin1(sqlite3_sourceid());
+        const QString theirs = source.exec(QStringLiteral("SELECT sqlite_source_id()")) && source.next()
+                                   ? source.value(0).toString()
+                                   : QString();
+        if (!RowOrderTable::sameLibrary(ours, theirs, &problem)) {
+            if (error)
+                *error = problem;
+            db.close();
+            return false;
+        }
+    }
     const QVariant handle = db.driver()->handle();
     auto *sqlite = handle.isValid() && qstrcmp(handle.typeName(), "sqlite3*") == 0
                        ? *static_cast<sqlite3 *const *>(handle.constData())
@@ -73,19 +93,48 @@ bool RequestTableModel::openStore(const QString &path, QString *error)
         db.close();
         return false;
     }
+    // SQLite opens a file lazily: a file that is no store (or no longer readable) must say so here,
+    // whatever filter is set, not later as an empty table.
+    {
+        QSqlQuery probe(db);
+        probe.setForwardOnly(true);
+        if (!probe.exec(QStringLiteral("SELECT id FROM request_rows LIMIT 1"))) {
+            if (error)
+                *error =
+                    tr("%1 cannot be read as a BucketScope store: %2").arg(path, probe.lastError().text());
+            probe = QSqlQuery();
+            db.close();
+            return false;
+        }
+    }
     m_loader = std::make_unique<RequestRowLoader>(path);
-    connect(m_loader.get(), &RequestRowLoader::finished, this, &RequestTableModel::showOrder,
+    connect(m_loader.get(), &RequestRowLoader::answerReady, this, &RequestTableModel::showOrder,
             Qt::QueuedConnection);
     m_loader->start();
-    return selectView(error);
+    if (!selectView(error)) {
+        closeStore();
+        return false;
+    }
+    return true;
 }
 
 bool RequestTableModel::selectView(QString *error)
 {
-    setTable(QStringLiteral("request_rows")); // which also forgets the sort, as QSqlTableModel does
-    m_sortColumn = -1;
-    m_sortOrder = Qt::AscendingOrder;
+    setTable(QStringLiteral("request_rows"));
     const QSqlRecord columns = record();
+    if (columns.isEmpty()) {
+        if (error)
+            *error = tr("The store has no request_rows view: %1").arg(lastError().text());
+        return false;
+    }
+    // setTable() forgets the sort, as QSqlTableModel does; the table keeps it (by name, the same
+    // column as long as the view has it).
+    m_sortColumn = m_sortName.isEmpty() ? -1 : columns.indexOf(m_sortName);
+    if (m_sortColumn < 0) {
+        m_sortName.clear();
+        m_sortOrder = Qt::AscendingOrder;
+    }
+    setSort(m_sortColumn, m_sortOrder);
     m_timeColumn = columns.indexOf(QStringLiteral("time"));
     m_byteColumns = {columns.indexOf(QStringLiteral("bytes_sent")),
                      columns.indexOf(QStringLiteral("object_size"))};
@@ -95,7 +144,7 @@ bool RequestTableModel::selectView(QString *error)
         setHeaderData(column, Qt::Horizontal, title);
     }
     applyFilter();
-    if (isSqlite() && m_loader && !m_where.isEmpty()) {
+    if (isSqlite() && m_loader && (!m_where.isEmpty() || m_sortColumn >= 0)) {
         refresh(); // on the loader
         return true;
     }
@@ -136,6 +185,7 @@ bool RequestTableModel::isSqlite() const
 void RequestTableModel::sort(int column, Qt::SortOrder order)
 {
     m_sortColumn = column;
+    m_sortName = column >= 0 ? record().fieldName(column) : QString();
     m_sortOrder = order;
     setSort(column, order);
     refresh();
@@ -153,11 +203,9 @@ void RequestTableModel::refresh()
         const qint64 old = m_orderToken;
         m_orderToken = 0;
         markShown();
-        select();
+        selectAndReport(m_generation);
         if (old)
             m_orders.forget(old);
-        setBusy(false);
-        emit rowsShown(m_generation);
         return;
     }
     RowQuery query;
@@ -183,11 +231,20 @@ void RequestTableModel::showOrder(quint64 generation, const RowOrder &order, con
     const qint64 old = m_orderToken;
     m_orderToken = m_orders.add(order);
     markShown(); // the latest change's: older answers were dropped above
-    select();
+    selectAndReport(generation);
     if (old)
         m_orders.forget(old);
+}
+
+bool RequestTableModel::selectAndReport(quint64 generation)
+{
+    const bool selected = select();
     setBusy(false);
-    emit rowsShown(generation);
+    if (selected)
+        emit rowsShown(generation);
+    else
+        emit rowsFailed(generation, lastError().text());
+    return selected;
 }
 
 void RequestTableModel::markShown()
@@ -344,6 +401,7 @@ void RequestTableModel::setTimeZone(const QTimeZone &zone)
     if (zone == m_timeZone)
         return;
     m_timeZone = zone;
+    m_calendar = ZoneCalendar(zone);
     if (m_timeColumn >= 0 && rowCount() > 0)
         emit dataChanged(index(0, m_timeColumn), index(rowCount() - 1, m_timeColumn), {Qt::DisplayRole});
 }
@@ -355,7 +413,7 @@ QVariant RequestTableModel::data(const QModelIndex &index, int role) const
         if (raw.isNull())
             return QStringLiteral("-");
         if (index.column() == m_timeColumn)
-            return ZoneCalendar(m_timeZone).dateTime(raw.toLongLong()).toString(Qt::ISODate);
+            return m_calendar.dateTime(raw.toLongLong()).toString(Qt::ISODate);
         if (m_byteColumns.contains(index.column()))
             return Formatting::bytes(raw.toLongLong());
         return raw;

@@ -3,6 +3,7 @@
 
 #include "RowOrderTable.h"
 #include "aggregation/Aggregator.h"
+#include "aggregation/ZoneCalendar.h"
 
 #include <QSqlTableModel>
 #include <QTimeZone>
@@ -34,10 +35,14 @@ public:
     RequestTableModel(const QSqlDatabase &serverConnection, QObject *parent);
     ~RequestTableModel() override;
 
-    // Opens the store read-only and selects its rows. Returns false with a message on failure.
+    // Opens the store read-only and selects its rows with the current filters and sort (opening the
+    // same store again after an ingest added to it shows the new rows as they were shown before).
+    // Returns false with a message when the file is no readable store; a problem found later, on the
+    // loader thread, comes as rowsFailed().
     bool openStore(const QString &path, QString *error = nullptr);
     // Selects the rows of the connection's request_rows view (rows are fetched as they are shown).
     bool selectView(QString *error = nullptr);
+    // Returns at once: the loader thread gives up whatever it was finding or sorting.
     void closeStore();
 
     // Rows whose key, referer, user agent or remote IP contain `text` literally (%, _ and \ included),
@@ -61,6 +66,10 @@ public:
     // descending sort is the exact reverse. Asynchronous on SQLite stores, like the filters.
     void sort(int column, Qt::SortOrder order) override;
 
+    // The column the rows are sorted by (-1: by id) and how; kept while the store is reopened.
+    int sortColumn() const { return m_sortColumn; }
+    Qt::SortOrder sortOrder() const { return m_sortOrder; }
+
     // True from a filter or sort change until its rows are shown (or its query failed).
     bool isBusy() const { return m_busy; }
     // The number of the latest filter or sort change; rowsShown() reports the one shown.
@@ -76,6 +85,9 @@ public:
     int serverRowLimit() const { return m_serverRowLimit; }
     static constexpr int kDefaultServerRowLimit = 50000;
 
+    // The thread finding the rows of an SQLite store (none otherwise), for tests and benchmarks.
+    const RequestRowLoader *loader() const { return m_loader.get(); }
+
     // Columns that exist for filtering and identity (id, *_ref), not for people.
     bool isInternalColumn(int column) const;
     // The current filter and sort as SQL clauses over request_rows, for exporting exactly the rows the
@@ -88,7 +100,7 @@ signals:
     void busyChanged(bool busy);
     // The rows of change `generation` are in the model (after its reset).
     void rowsShown(quint64 generation);
-    // The rows of change `generation` could not be found; the old rows stay.
+    // The rows of change `generation` could not be found or read; the old rows stay if they can.
     void rowsFailed(quint64 generation, const QString &error);
 
 protected:
@@ -101,6 +113,8 @@ private:
     // orders them, else through the loader.
     void refresh();
     void showOrder(quint64 generation, const RowOrder &order, const QString &error);
+    // select() and then rowsShown(), or rowsFailed() with the reason.
+    bool selectAndReport(quint64 generation);
     void setBusy(bool busy);
     bool isSqlite() const;
 
@@ -113,6 +127,7 @@ private:
     QString m_where;       // every filter, as SQL over request_rows
     QString m_otherFilter; // every filter but the text
     int m_sortColumn = -1;
+    QString m_sortName; // m_sortColumn's, found again when the view is selected anew
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
     // The filter and sort of the rows on screen (SQLite): the export writes these.
     QString m_shownWhere;
@@ -125,6 +140,7 @@ private:
     ValueFilters m_valueFilters;
     int m_timeColumn = -1;
     QTimeZone m_timeZone = QTimeZone::utc();
+    ZoneCalendar m_calendar; // of m_timeZone: made once, not per cell shown
     QList<int> m_byteColumns;
     int m_serverRowLimit = kDefaultServerRowLimit;
 };

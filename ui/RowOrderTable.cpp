@@ -147,6 +147,36 @@ const sqlite3_module kModule = makeModule();
 
 RowOrderTable::RowOrderTable() : m_registry(std::make_shared<Registry>()) {}
 
+bool RowOrderTable::checkLibrary(QString *error)
+{
+    return checkVersion(sqlite3_libversion_number(), QString::fromLatin1(sqlite3_libversion()), error);
+}
+
+bool RowOrderTable::checkVersion(int versionNumber, const QString &version, QString *error)
+{
+    if (versionNumber >= kMinimumVersion)
+        return true;
+    if (error)
+        *error = tr("The request table needs SQLite %1 or later, but the SQLite library in use is %2.")
+                     .arg(QStringLiteral("%1.%2.%3")
+                              .arg(kMinimumVersion / 1000000)
+                              .arg(kMinimumVersion / 1000 % 1000)
+                              .arg(kMinimumVersion % 1000),
+                          version);
+    return false;
+}
+
+bool RowOrderTable::sameLibrary(const QString &ours, const QString &drivers, QString *error)
+{
+    if (!ours.isEmpty() && ours == drivers)
+        return true;
+    if (error)
+        *error = tr("The request table cannot use Qt's SQLite driver: it runs SQLite \"%1\", this "
+                    "program \"%2\" (the driver must use the system's SQLite library).")
+                     .arg(drivers.isEmpty() ? tr("unknown") : drivers, ours);
+    return false;
+}
+
 RowOrderTable::~RowOrderTable() = default;
 
 bool RowOrderTable::registerOn(sqlite3 *db, QString *error)

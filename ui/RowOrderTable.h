@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <QCoreApplication>
 #include <QString>
 #include <QtGlobal>
 
@@ -27,11 +28,25 @@ using RowOrder = std::shared_ptr<const std::vector<qint64>>;
 // without copying, so the first rows cost the lookups of the rows shown.
 class RowOrderTable
 {
+    Q_DECLARE_TR_FUNCTIONS(RowOrderTable)
+
 public:
     RowOrderTable();
     ~RowOrderTable();
     RowOrderTable(const RowOrderTable &) = delete;
     RowOrderTable &operator=(const RowOrderTable &) = delete;
+
+    // The oldest SQLite bs_row_order works with: table-valued functions over eponymous virtual tables
+    // came with 3.9.0, and the plan it refuses without a token (xBestIndex answering SQLITE_CONSTRAINT)
+    // is only understood from 3.26.0 on; an older library would misplan or fail its queries.
+    static constexpr int kMinimumVersion = 3026000;
+    // Whether the SQLite library loaded at run time (not the header compiled against) is recent
+    // enough; `error` says which version was found and which is needed.
+    static bool checkLibrary(QString *error);
+    static bool checkVersion(int versionNumber, const QString &version, QString *error);
+    // Whether Qt's SQLite driver runs this program's SQLite (compared by source id): a driver built
+    // with a copy of its own hands over handles this program's library must not touch.
+    static bool sameLibrary(const QString &ours, const QString &drivers, QString *error);
 
     // Makes bs_row_order available on `db` (Qt's connection handle). The connection keeps its own
     // reference to the registered lists, so it may outlive this object.

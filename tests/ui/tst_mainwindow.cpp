@@ -8,6 +8,7 @@
 #include "RecordDetailsDialog.h"
 #include "RejectedLinesDialog.h"
 #include "RequestTableModel.h"
+#include "TestLogs.h"
 #include "ValueFilterBar.h"
 #include "aggregation/SummaryJson.h"
 #include "charts/BandwidthChart.h"
@@ -16,6 +17,7 @@
 #include <QAbstractButton>
 #include <QAbstractItemModelTester>
 #include <QComboBox>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QImage>
 #include <QJsonDocument>
@@ -23,6 +25,9 @@
 #include <QProcess>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QSqlQueryModel>
 #include <QSqlRecord>
 #include <QStandardPaths>
@@ -59,6 +64,7 @@ private slots:
     void backAndForwardWalkTheDrillDownHistory();
     void tableExportsTheShownRowsAsCsv();
     void sortingByTheHeaderOrdersAtOnce();
+    void newLogsShowInTheTableWithItsFilterAndSort();
 
 private:
     static Summary load(MainWindow &window, const QStringList &paths);
@@ -559,6 +565,78 @@ void TstMainWindow::tableExportsTheShownRowsAsCsv()
         QVERIFY(bytes <= previous);
         previous = bytes;
     }
+}
+
+void TstMainWindow::newLogsShowInTheTableWithItsFilterAndSort()
+{
+    using namespace TestLogs;
+    QTemporaryDir dir;
+    const QString folder = dir.filePath(QStringLiteral("logs"));
+    QVERIFY(QDir().mkpath(folder));
+    // Every third key is a photo; sizes spread so the newer rows sort in among the older ones.
+    auto requests = [](int count, qint64 start, int first) {
+        QList<Request> list;
+        for (int i = 0; i < count; ++i) {
+            Request r;
+            r.time = start + i * 60;
+            r.key = (i % 3 == 0 ? "photos/" : "docs/") + QByteArray::number(first + i) + ".jpg";
+            r.bytes = (qint64(first + i) * 7919) % 100000;
+            list << r;
+        }
+        return list;
+    };
+    QVERIFY(writeLog(folder + QStringLiteral("/a.log"), requests(60, utc(2025, 10, 30), 0)));
+    MainWindow window;
+    QCOMPARE(load(window, {folder}).requests, qint64(60));
+    RequestTableModel *model = window.requestModel();
+    // The store is closed while the new logs are read and opened again after: resets the views take.
+    QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QTRY_VERIFY_WITH_TIMEOUT(!model->isBusy(), 30000);
+    const int bytes = model->record().indexOf(QStringLiteral("bytes_sent"));
+    window.sortTable(bytes, Qt::DescendingOrder);
+    model->setTextFilter(QStringLiteral("photos"));
+    QTRY_VERIFY_WITH_TIMEOUT(!model->isBusy(), 30000);
+    QCOMPARE(model->rowCount(), 20);
+
+    // More logs arrive in the folder; the app reads them into the store it shows.
+    QVERIFY(writeLog(folder + QStringLiteral("/b.log"), requests(40, utc(2025, 10, 31), 1000)));
+    QSignalSpy finished(window.session(), &AnalysisSession::loadFinished);
+    QSignalSpy summary(&window, &MainWindow::summaryShown);
+    window.session()->loadNew();
+    QVERIFY(summary.wait(60000));
+    QCOMPARE(finished.size(), 1);
+    QCOMPARE(finished.at(0).at(0).value<IngestResult>().records, qint64(40));
+    QCOMPARE(window.requestModel(), model);
+    QTRY_VERIFY_WITH_TIMEOUT(!model->isBusy(), 30000);
+    while (model->canFetchMore())
+        model->fetchMore();
+
+    // The new rows are in, under the filter and the sort that were shown before.
+    QCOMPARE(model->textFilter(), QStringLiteral("photos"));
+    QCOMPARE(model->sortColumn(), bytes);
+    QCOMPARE(model->sortOrder(), Qt::DescendingOrder);
+    const int idColumn = model->record().indexOf(QStringLiteral("id"));
+    QList<qint64> shown;
+    for (int row = 0; row < model->rowCount(); ++row)
+        shown << model->data(model->index(row, idColumn), Qt::EditRole).toLongLong();
+    QList<qint64> expected;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("newlogs"));
+        db.setDatabaseName(window.session()->storePath());
+        QVERIFY(db.open());
+        // Only keys hold "photos" in these logs.
+        QSqlQuery query(QStringLiteral("SELECT id FROM request_rows WHERE \"key\" LIKE '%photos%' "
+                                       "ORDER BY bytes_sent DESC, id DESC"),
+                        db);
+        QVERIFY2(query.isActive(), qPrintable(query.lastError().text()));
+        while (query.next())
+            expected << query.value(0).toLongLong();
+        query = QSqlQuery();
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("newlogs"));
+    QCOMPARE(expected.size(), 20 + 14);
+    QCOMPARE(shown, expected);
 }
 
 QTEST_MAIN(TstMainWindow)
