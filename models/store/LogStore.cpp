@@ -355,7 +355,8 @@ bool LogStore::flushRollups()
     }
     if (exec("COMMIT"))
         return true;
-    exec("ROLLBACK");
+    if (sqlite3_get_autocommit(m_db) == 0) // still open: keep COMMIT's error, not ROLLBACK's
+        sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
     m_rollups.forget();
     return false;
 }

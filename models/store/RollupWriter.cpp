@@ -129,6 +129,7 @@ RollupWriter::~RollupWriter()
     {
         std::lock_guard lock(m_mutex);
         m_stop = true;
+        m_queue.clear(); // nobody will write those counts
     }
     m_work.notify_one();
     m_counter.join();
@@ -149,6 +150,9 @@ void RollupWriter::add(const RollupRequest &r, std::string_view ip)
         m_pending.ipTexts.reserve(kBatch);
     }
     m_pending.requests.push_back(r);
+    // m_cdnTest only changes after waitForCounting(), so reading it here is safe.
+    if (!m_cdnTest)
+        ip = {};
     m_pending.ipTexts.emplace_back(quint32(m_pending.text.size()), quint32(ip.size()));
     m_pending.text.append(ip);
     if (m_pending.requests.size() >= kBatch)
@@ -162,7 +166,11 @@ void RollupWriter::submitPending()
     if (!m_counter.joinable())
         m_counter = std::thread([this] { countBatches(); });
     {
-        std::lock_guard lock(m_mutex);
+        // A few batches in flight at most: a catch-up reads rows faster than they are counted, and
+        // memory must not grow with the slice.
+        constexpr std::size_t kInFlight = 4;
+        std::unique_lock lock(m_mutex);
+        m_done.wait(lock, [this] { return m_queue.size() < kInFlight; });
         m_queue.push_back(std::move(m_pending));
         // A batch the counting thread is done with keeps its memory: no fresh pages every batch.
         if (m_spare.empty()) {
@@ -193,11 +201,10 @@ void RollupWriter::countBatches()
         }
         batch.clear();
         lock.lock();
-        if (m_spare.size() < 2)
+        if (m_spare.size() < 5)
             m_spare.push_back(std::move(batch));
         m_counting = false;
-        if (m_queue.empty())
-            m_done.notify_all();
+        m_done.notify_all(); // a flush waiting for the end, or add() waiting for room
     }
 }
 
@@ -324,6 +331,13 @@ bool RollupWriter::flush(sqlite3 *db, QString *error, const std::function<bool()
                     return false;
                 if (!nextSlice())
                     return false;
+                // Between the slices the write lock was free: another writer's flush may have moved
+                // the mark past rows this one was about to count. Go on from wherever it is now.
+                qint64 markNow = 0, recordsNow = 0;
+                if (!readTwo(db, "SELECT through_id, records FROM rollup_state", markNow, recordsNow, error))
+                    return false;
+                if (markNow != to || recordsNow != records + counted)
+                    return flush(db, error, nextSlice);
             }
         }
     }

@@ -140,8 +140,9 @@ private:
     void clear();
     // Counts one request into the maps (on the counting thread).
     void count(const RollupRequest &request, bool fromCdn);
-    // Hands the pending batch to the counting thread, and waits until it has counted everything.
+    // Hands the pending batch to the counting thread (waiting while it has several in hand).
     void submitPending();
+    // Waits until the counting thread has counted everything handed over or pending.
     void waitForCounting();
     void countBatches();
     bool countFromTable(sqlite3 *db, qint64 afterId, qint64 throughId, QString *error);

@@ -5,16 +5,12 @@
 
 namespace BucketScope {
 
-StringIdCache::StringIdCache(std::size_t capacity) : m_capacity(capacity)
-{
-    std::size_t slots = 16;
-    while (slots < 2 * capacity)
-        slots *= 2;
-    m_slots.resize(slots);
-}
+StringIdCache::StringIdCache(std::size_t capacity) : m_capacity(capacity) {}
 
 qint64 StringIdCache::find(std::string_view text, quint64 hash) const
 {
+    if (m_slots.empty())
+        return -1;
     const std::size_t mask = m_slots.size() - 1;
     for (std::size_t i = std::size_t(hash) & mask;; i = (i + 1) & mask) {
         const Slot &slot = m_slots[i];
@@ -30,6 +26,13 @@ bool StringIdCache::insert(std::string_view text, quint64 hash, qint64 id)
 {
     if (full() || text.size() > kLongestKept || id < 0)
         return false;
+    // Allocated on first use: stores opened only to read never pay for it.
+    if (m_slots.empty()) {
+        std::size_t slots = 16;
+        while (slots < 2 * m_capacity)
+            slots *= 2;
+        m_slots.resize(slots);
+    }
     const std::size_t mask = m_slots.size() - 1;
     std::size_t i = std::size_t(hash) & mask;
     while (m_slots[i].id >= 0)
