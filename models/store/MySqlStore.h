@@ -64,7 +64,10 @@ public:
     bool settle(Settled &settled) override;
     bool addReject(qint64 sourceId, const QString &file, qint64 lineNumber, const QString &reason,
                    std::string_view line) override;
+    // records: the rollups' count up to their mark plus the rows above it (no scan of every row).
     StoreTotals totals() override;
+    // Lets the server count the rows above the rollups' mark into them (MySqlRollups), a slice at a time.
+    bool flushRollups() override;
 
     bool connectionLost() const override { return m_connectionLost; }
     bool reconnect() override;
