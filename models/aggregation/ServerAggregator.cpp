@@ -326,10 +326,12 @@ using ValueGroups = std::vector<std::tuple<std::optional<qint64>, qint64, qint64
 
 // Countries, networks, CDN pulls and clients from the requests per address and per user agent: the
 // same per-distinct-value input the embedded scan gives AudienceBuilder. The keys CDN addresses
-// fetched are grouped by `queries` (its condition: every row the summary counts).
+// fetched are grouped by `queries` (its condition: the rows the summary counts that `cdnKeys` does not
+// count yet).
+using KeyCounts = std::unordered_map<qint64, std::pair<qint64, qint64>>; // requests, bytes per key id
 bool audienceFromGroups(Queries &queries, std::unordered_map<qint64, QString> &names,
                         const SummaryQuery &query, AudienceBuilder &audience, const ValueGroups &ipGroups,
-                        const ValueGroups &agentGroups, Audience &out)
+                        const ValueGroups &agentGroups, KeyCounts cdnKeys, Audience &out)
 {
     std::vector<qint64> cdnAddresses;
     for (const ValueGroups *groups : {&ipGroups, &agentGroups}) {
@@ -352,7 +354,6 @@ bool audienceFromGroups(Queries &queries, std::unordered_map<qint64, QString> &n
         }
     }
     // The objects CDNs pull: the addresses go in as bound values, a thousand at a time.
-    std::unordered_map<qint64, std::pair<qint64, qint64>> cdnKeys;
     const bool pulled = inChunks(cdnAddresses, [&](const QString &marks, const QVariantList &values) {
         QSqlQuery row;
         if (!queries.run(row,
@@ -400,7 +401,7 @@ bool audienceOf(Queries &queries, std::unordered_map<qint64, QString> &names, co
                                                       : std::optional<qint64>(row.value(0).toLongLong()),
                                         row.value(1).toLongLong(), row.value(2).toLongLong());
     }
-    return audienceFromGroups(queries, names, query, audience, groups[0], groups[1], out);
+    return audienceFromGroups(queries, names, query, audience, groups[0], groups[1], {}, out);
 }
 
 // Requests of one (day, referer, key[, requester][, user agent]) for application attribution.
@@ -523,9 +524,11 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
     if (!plain.exec(row, QStringLiteral("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"), {}))
         return failed(plain);
     const auto endSnapshot = qScopeGuard([&db] { QSqlQuery(db).exec(QStringLiteral("COMMIT")); });
-    if (!plain.exec(row, QStringLiteral("SELECT through_id, records FROM rollup_state"), {}))
+    if (!plain.exec(row, QStringLiteral("SELECT through_id, cdn_source FROM rollup_state"), {}))
         return failed(plain);
-    const qint64 mark = row.next() ? row.value(0).toLongLong() : 0;
+    const bool haveState = row.next();
+    const qint64 mark = haveState ? row.value(0).toLongLong() : 0;
+    const QString cdnSource = haveState ? row.value(1).toString() : QString();
     if (mark <= 0) {
         noRollups = true;
         return std::nullopt;
@@ -934,11 +937,28 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
         if (requests < summary.requests)
             out.emplace_back(std::nullopt, summary.requests - requests, summary.bytesSent - bytes);
     }
-    // Keys fetched by CDN addresses are not in the MySQL rollups (cdn_source ''): they come from the
-    // rows, over the whole range, and only when the range has CDN addresses at all.
-    if (!audienceFromGroups(all, names, query, audience, audienceGroups[0], audienceGroups[1],
-                            summary.audience))
-        return failed(all);
+    // Keys fetched by CDN addresses: from the rollups when the rows were told by the geo database this
+    // summary uses, and the tail's rows; otherwise from every row in the range. Either way rows are read
+    // only when the range has CDN addresses at all.
+    KeyCounts cdnKeys;
+    const bool cdnFromRollups =
+        audience.geoAvailable() && !cdnSource.isEmpty() && cdnSource == audience.geoSource();
+    if (cdnFromRollups) {
+        if (!plain.exec(
+                row,
+                QStringLiteral("SELECT ref, SUM(requests), SUM(bytes_sent) FROM rollup_day_values WHERE "
+                               "dimension = %1 AND %2 GROUP BY ref")
+                    .arg(int(RollupWriter::CdnKey))
+                    .arg(dayRange),
+                rangeValues))
+            return failed(plain);
+        while (row.next())
+            cdnKeys[row.value(0).toLongLong()] = {row.value(1).toLongLong(), row.value(2).toLongLong()};
+    }
+    Queries &cdnRows = cdnFromRollups ? tail : all;
+    if (!audienceFromGroups(cdnRows, names, query, audience, audienceGroups[0], audienceGroups[1],
+                            std::move(cdnKeys), summary.audience))
+        return failed(cdnRows);
     CostModel::apply(summary, PricingProfile::ovh(query.pricePerGiB));
     return summary;
 }

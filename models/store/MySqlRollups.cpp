@@ -153,6 +153,61 @@ QString MySqlRollups::classSql(qint64 afterId, qint64 throughId, qint64 &rows)
     return getCase + QStringLiteral(", ") + putCase;
 }
 
+// Keys fetched by CDN addresses in the slice, per day (dimension 4): the slice's distinct addresses not
+// told yet are looked up here, then the server groups the keys of the CDN ones.
+bool MySqlRollups::countCdnKeys(qint64 afterId, qint64 throughId)
+{
+    if (!m_cdnTest)
+        return true;
+    const QString context = QStringLiteral("updating the rollups");
+    QSqlQuery query;
+    if (!run(query,
+             QStringLiteral(
+                 "SELECT DISTINCT remote_ip_ref FROM requests WHERE %1 AND remote_ip_ref IS NOT NULL")
+                 .arg(kSlice),
+             {afterId, throughId}, context))
+        return false;
+    std::vector<qint64> slice, unknown;
+    while (query.next()) {
+        slice.push_back(query.value(0).toLongLong());
+        if (!m_cdnIps.count(slice.back()))
+            unknown.push_back(slice.back());
+    }
+    for (std::size_t start = 0; start < unknown.size(); start += 1000) {
+        const std::vector<qint64> chunk(unknown.begin() + std::ptrdiff_t(start),
+                                        unknown.begin() +
+                                            std::ptrdiff_t(std::min(unknown.size(), start + 1000)));
+        if (!run(query, QStringLiteral("SELECT id, value FROM strings WHERE id IN (%1)").arg(idList(chunk)),
+                 {}, context))
+            return false;
+        while (query.next()) {
+            const QByteArray ip = query.value(1).toString().toUtf8();
+            m_cdnIps[query.value(0).toLongLong()] =
+                m_cdnTest(std::string_view(ip.constData(), std::size_t(ip.size())));
+        }
+    }
+    std::vector<qint64> cdn;
+    for (qint64 id : slice)
+        if (m_cdnIps[id])
+            cdn.push_back(id);
+    for (std::size_t start = 0; start < cdn.size(); start += 1000) {
+        const std::vector<qint64> chunk(cdn.begin() + std::ptrdiff_t(start),
+                                        cdn.begin() + std::ptrdiff_t(std::min(cdn.size(), start + 1000)));
+        if (!run(query,
+                 QStringLiteral(
+                     "INSERT INTO rollup_day_values (day_start, dimension, ref, requests, bytes_sent) "
+                     "SELECT * FROM (SELECT %1 AS s_day, 4 AS s_dimension, object_key_ref, COUNT(*), "
+                     "COALESCE(SUM(bytes_sent), 0) FROM requests WHERE %2 AND object_key_ref IS NOT NULL "
+                     "AND remote_ip_ref IN (%3) GROUP BY 1, 3) AS slice ON DUPLICATE KEY UPDATE "
+                     "requests = rollup_day_values.requests + VALUES(requests), "
+                     "bytes_sent = rollup_day_values.bytes_sent + VALUES(bytes_sent)")
+                     .arg(kDay, kSlice, idList(chunk)),
+                 {afterId, throughId}, context))
+            return false;
+    }
+    return true;
+}
+
 MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
 {
     QSqlQuery query;
@@ -257,8 +312,7 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
         if (!run(query, sql, slice, context))
             return Slice::Failed;
     }
-    // Per day: addresses (1), user agents (2), S3 error codes (3). Keys fetched by CDNs (4) are not
-    // counted here (no geo database on the server), hence cdn_source '' below.
+    // Per day: addresses (1), user agents (2), S3 error codes (3); keys fetched by CDNs (4) below.
     const std::pair<int, const char *> dimensions[] = {
         {1, "remote_ip_ref"}, {2, "user_agent_ref"}, {3, "error_code_ref"}};
     for (const auto &[dimension, column] : dimensions) {
@@ -276,9 +330,15 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
                  slice, context))
             return Slice::Failed;
     }
+    if (!countCdnKeys(mark, to))
+        return Slice::Failed;
+    // The rows' origin pulls were told by this database; the mark's rows keep theirs only if it is the
+    // same (as RollupWriter::writeState).
     if (!run(query,
-             QStringLiteral("UPDATE rollup_state SET through_id = ?, records = records + ?, cdn_source = ''"),
-             {to, rows}, context))
+             QStringLiteral(
+                 "UPDATE rollup_state SET through_id = ?, records = records + ?, cdn_source = CASE WHEN "
+                 "cdn_source IS NULL OR cdn_source = ? THEN ? ELSE '' END"),
+             {to, rows, m_cdnSource, m_cdnSource}, context))
         return Slice::Failed;
     if (!run(query, QStringLiteral("COMMIT"), {}, context))
         return Slice::Failed;

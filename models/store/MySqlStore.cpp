@@ -835,6 +835,7 @@ StoreTotals MySqlStore::totals()
 bool MySqlStore::flushRollups()
 {
     MySqlRollups rollups(m_db, m_location);
+    rollups.setCdnTest(m_cdnTest, m_cdnSource);
     if (rollups.catchUp(m_cancel))
         return true;
     m_lastError = rollups.error();

@@ -9,6 +9,7 @@
 #include "TestLogs.h"
 #include "TestServer.h"
 #include "aggregation/Aggregator.h"
+#include "aggregation/AudienceBuilder.h"
 #include "aggregation/SummaryJson.h"
 #include "ingest/IngestWorker.h"
 #include "parser/S3LogParser.h"
@@ -144,6 +145,20 @@ qint64 insertWithoutFlush(MySqlStore &store, const QList<QByteArray> &lines, qsi
     if (!store.settle(settled) || !store.commit())
         return -1;
     return settled.records;
+}
+
+// Tells origin pulls by the default geo database, as an ingest does (IngestWorker); false without one.
+template <typename Target> bool tellCdnsAsAnIngestDoes(Target &target)
+{
+    const auto audience = std::make_shared<AudienceBuilder>(QStringList(), true);
+    if (!audience->geoAvailable())
+        return false;
+    target.setCdnTest(
+        [audience](std::string_view ip) {
+            return audience->isCdn(QString::fromUtf8(ip.data(), qsizetype(ip.size())));
+        },
+        audience->geoSource());
+    return true;
 }
 
 } // namespace
@@ -365,6 +380,15 @@ void TstMySqlRollups::sameAsScanning()
         QCOMPARE(both.rollups.rowsScanned, tailRows);
     QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
     QCOMPARE(both.rollups.store.records, stored + tailRows);
+    if (geo && both.scan.audience.geoAvailable) {
+        // The ingest told origin pulls by the same geo database, so they came from the rollups.
+        QString source;
+        QSqlQuery state(m_admin);
+        QVERIFY(state.exec(QStringLiteral("SELECT cdn_source FROM `%1`.rollup_state").arg(server.database)) &&
+                state.next());
+        QCOMPARE(state.value(0).toString(), both.scan.audience.geoSource);
+        QVERIFY(!both.scan.audience.cdnTopKeys.isEmpty());
+    }
     QCOMPARE(both.rollups.store.records, store->totals().records);
 }
 
@@ -482,6 +506,7 @@ void TstMySqlRollups::preRollupStoreCatchesUpInSlices()
     const qint64 maxId = adminScalar(server.database, QStringLiteral("SELECT MAX(id) FROM requests"));
     const qint64 slice = 1000;
     MySqlRollups rollups(store->database(), server, slice);
+    tellCdnsAsAnIngestDoes(rollups);
     std::vector<qint64> marks;
     rollups.setAfterSlice([&](qint64 throughId) {
         marks.push_back(throughId);
@@ -499,6 +524,11 @@ void TstMySqlRollups::preRollupStoreCatchesUpInSlices()
     QVERIFY(both.rollups.fromRollups);
     QCOMPARE(both.rollups.rowsScanned, 0);
     QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+    SummaryQuery withGeo;
+    const Both geo = summarise(*store, withGeo);
+    QVERIFY2(geo.error.isEmpty(), qPrintable(geo.error));
+    QVERIFY(geo.rollups.fromRollups);
+    QVERIFY2(geo.difference.isEmpty(), qPrintable(geo.difference));
     // Nothing above the mark: another catch-up changes nothing.
     MySqlRollups again(store->database(), server, slice);
     QVERIFY(again.catchUp());
@@ -526,6 +556,7 @@ void TstMySqlRollups::stoppedCatchUpKeepsItsSlices()
     // A cancel (the ingest's flag) seen after the second slice.
     std::atomic<bool> cancel{false};
     MySqlRollups rollups(store->database(), server, 1000);
+    tellCdnsAsAnIngestDoes(rollups);
     rollups.setAfterSlice([&](qint64) {
         if (rollups.slicesCommitted() == 2)
             cancel = true;
@@ -547,6 +578,7 @@ void TstMySqlRollups::stoppedCatchUpKeepsItsSlices()
              rows - adminScalar(server.database, QStringLiteral("SELECT records FROM rollup_state")));
     QVERIFY2(half.difference.isEmpty(), qPrintable(half.difference));
     // The next flush (the store's own, as an ingest's end) goes on from there.
+    tellCdnsAsAnIngestDoes(*store);
     QVERIFY2(store->flushRollups(), qPrintable(store->lastError()));
     QCOMPARE(rollupFingerprint(server.database), flushed);
 }
@@ -626,14 +658,23 @@ void TstMySqlRollups::killedSliceChangesNothing()
     QVERIFY2(after.error.isEmpty(), qPrintable(after.error));
     QVERIFY(after.rollups.rowsScanned > 0);
     QVERIFY2(after.difference.isEmpty(), qPrintable(after.difference));
-    // A later flush counts the rows the killed one did not.
+    // A later flush counts the rows the killed one did not; it has no geo database, so the rows'
+    // origin pulls are no longer all told by one (cdn_source '') and a summary with geo lookups reads
+    // them from the rows.
     QVERIFY2(store->flushRollups(), qPrintable(store->lastError()));
     QCOMPARE(adminScalar(server.database, QStringLiteral("SELECT through_id FROM rollup_state")),
              adminScalar(server.database, QStringLiteral("SELECT MAX(id) FROM requests")));
+    QCOMPARE(adminScalar(server.database, QStringLiteral("SELECT LENGTH(cdn_source) FROM rollup_state")), 0);
     const Both caughtUp = summarise(*store, query);
     QVERIFY2(caughtUp.error.isEmpty(), qPrintable(caughtUp.error));
     QCOMPARE(caughtUp.rollups.rowsScanned, 0);
     QVERIFY2(caughtUp.difference.isEmpty(), qPrintable(caughtUp.difference));
+    const Both withGeo = summarise(*store, SummaryQuery());
+    QVERIFY2(withGeo.error.isEmpty(), qPrintable(withGeo.error));
+    QVERIFY(withGeo.rollups.fromRollups);
+    QVERIFY2(withGeo.difference.isEmpty(), qPrintable(withGeo.difference));
+    if (withGeo.scan.audience.geoAvailable)
+        QVERIFY(!withGeo.scan.audience.cdnTopKeys.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TstMySqlRollups)
