@@ -223,6 +223,23 @@ public:
         });
     }
 
+    // Texts of the ids `idsSql` selects (one column named ref), in one query joined on the server:
+    // no round trip per thousand ids when there are hundreds of thousands.
+    bool resolveSelected(const QString &idsSql, const QVariantList &values,
+                         std::unordered_map<qint64, QString> &names)
+    {
+        QSqlQuery query;
+        if (!exec(query,
+                  QStringLiteral(
+                      "SELECT s.id, s.value FROM strings AS s JOIN (%1) AS wanted ON s.id = wanted.ref")
+                      .arg(idsSql),
+                  values))
+            return false;
+        while (query.next())
+            names.emplace(query.value(0).toLongLong(), query.value(1).toString());
+        return true;
+    }
+
     QString error() const { return m_error; }
 
 private:
@@ -487,6 +504,9 @@ bool rollupsAnswer(const SummaryQuery &query)
 const QString kUtcHour = QStringLiteral("(request_time - MOD(MOD(request_time, 3600) + 3600, 3600))");
 const QString kUtcDay = QStringLiteral("(request_time - MOD(MOD(request_time, 86400) + 86400, 86400))");
 
+// The in-memory temporary table limit a summary from the rollups asks for (see fromRollups).
+constexpr qint64 kSummaryTempTableBytes = 256LL * 1024 * 1024;
+
 // Per UTC hour, what the rollups and the tail add up to before it becomes a TimeBucket.
 struct HourCounts
 {
@@ -514,6 +534,16 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
 {
     noRollups = false;
     QSqlDatabase db = store.database();
+    QVariantList restoreLimits;
+    const auto putBackLimits = qScopeGuard([&db, &restoreLimits] {
+        if (restoreLimits.isEmpty())
+            return;
+        QSqlQuery limits(db);
+        limits.prepare(QStringLiteral("SET SESSION tmp_table_size = ?, max_heap_table_size = ?"));
+        limits.addBindValue(restoreLimits.at(0));
+        limits.addBindValue(restoreLimits.at(1));
+        limits.exec();
+    });
     Queries plain(db, store.location(), Condition{QStringLiteral("1 = 1"), {}});
     auto failed = [&](const Queries &queries) -> std::optional<Summary> {
         if (error)
@@ -524,6 +554,17 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
     if (!plain.exec(row, QStringLiteral("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"), {}))
         return failed(plain);
     const auto endSnapshot = qScopeGuard([&db] { QSqlQuery(db).exec(QStringLiteral("COMMIT")); });
+    // Summing a range's rollup rows per key groups a million rows: with the servers' default 16 MB for
+    // an in-memory temporary table it spills to disk and takes four times as long (10 days: 19 s
+    // instead of 5 s). The session's own limits are raised for this summary and put back after it.
+    if (plain.exec(row, QStringLiteral("SELECT @@SESSION.tmp_table_size, @@SESSION.max_heap_table_size"),
+                   {}) &&
+        row.next()) {
+        const QVariantList previous{row.value(0), row.value(1)};
+        if (plain.exec(row, QStringLiteral("SET SESSION tmp_table_size = ?, max_heap_table_size = ?"),
+                       {QVariant(kSummaryTempTableBytes), QVariant(kSummaryTempTableBytes)}))
+            restoreLimits = previous;
+    }
     if (!plain.exec(row, QStringLiteral("SELECT through_id, cdn_source FROM rollup_state"), {}))
         return failed(plain);
     const bool haveState = row.next();
@@ -910,6 +951,19 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
         countClass(group.getClassRequests, group.putClassRequests, classOf(operation), group.requests);
         groups.push_back(group);
     }
+    // The texts of the rollups' keys and referers in one joined query; attribute() asks only for the
+    // tail's others.
+    QStringList wanted;
+    if (byKey)
+        wanted << QStringLiteral("SELECT DISTINCT key_ref AS ref FROM rollup_day_objects WHERE %1")
+                      .arg(dayRange);
+    if (byReferer)
+        wanted << QStringLiteral("SELECT DISTINCT referer_ref AS ref FROM rollup_day_objects WHERE %1")
+                      .arg(dayRange);
+    if (!wanted.isEmpty() &&
+        !plain.resolveSelected(wanted.join(QStringLiteral(" UNION ")),
+                               byKey && byReferer ? rangeValues + rangeValues : rangeValues, names))
+        return failed(plain);
     if (!attribute(tail, names, query, groups, summary))
         return failed(tail);
 
@@ -934,6 +988,13 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
             requests += row.value(1).toLongLong();
             bytes += row.value(2).toLongLong();
         }
+        // Their texts in one joined query (audienceFromGroups then asks only for the tail's others).
+        if (!plain.resolveSelected(
+                QStringLiteral("SELECT DISTINCT ref FROM rollup_day_values WHERE dimension = %1 AND %2")
+                    .arg(dimension)
+                    .arg(dayRange),
+                rangeValues, names))
+            return failed(plain);
         if (requests < summary.requests)
             out.emplace_back(std::nullopt, summary.requests - requests, summary.bytesSent - bytes);
     }
