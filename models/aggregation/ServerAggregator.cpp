@@ -9,13 +9,16 @@
 #include "cost/RequestClass.h"
 #include "store/MySqlConnection.h"
 #include "store/MySqlStore.h"
+#include "store/RollupWriter.h"
 
+#include <QScopeGuard>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QVariantList>
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <map>
 #include <thread>
 #include <unordered_map>
@@ -183,6 +186,22 @@ public:
         return true;
     }
 
+    // Runs `sql` as it is with `values` bound in order (for queries that combine the rollups with the rows).
+    bool exec(QSqlQuery &query, const QString &sql, const QVariantList &values)
+    {
+        query = QSqlQuery(m_database);
+        query.setForwardOnly(true);
+        if (!query.prepare(sql))
+            return fail(query);
+        for (const QVariant &value : values)
+            query.addBindValue(value);
+        if (!query.exec())
+            return fail(query);
+        return true;
+    }
+
+    const Condition &condition() const { return m_condition; }
+
     // Texts of `strings` ids, fetched in batches.
     bool resolve(const std::unordered_set<qint64> &ids, std::unordered_map<qint64, QString> &names)
     {
@@ -202,6 +221,23 @@ public:
                 names[query.value(0).toLongLong()] = query.value(1).toString();
             return true;
         });
+    }
+
+    // Texts of the ids `idsSql` selects (one column named ref), in one query joined on the server:
+    // no round trip per thousand ids when there are hundreds of thousands.
+    bool resolveSelected(const QString &idsSql, const QVariantList &values,
+                         std::unordered_map<qint64, QString> &names)
+    {
+        QSqlQuery query;
+        if (!exec(query,
+                  QStringLiteral(
+                      "SELECT s.id, s.value FROM strings AS s JOIN (%1) AS wanted ON s.id = wanted.ref")
+                      .arg(idsSql),
+                  values))
+            return false;
+        while (query.next())
+            names.emplace(query.value(0).toLongLong(), query.value(1).toString());
+        return true;
     }
 
     QString error() const { return m_error; }
@@ -302,33 +338,28 @@ QString topLists(Queries &queries, std::unordered_map<qint64, QString> &names,
     return {};
 }
 
-// Countries, networks, CDN pulls and clients from one GROUP BY per address and per user agent: the
-// same per-distinct-value input the embedded scan gives AudienceBuilder.
-bool audienceOf(Queries &queries, std::unordered_map<qint64, QString> &names, const SummaryQuery &query,
-                AudienceBuilder &audience, Audience &out)
+// Requests and bytes per distinct value of a column (no id: '-').
+using ValueGroups = std::vector<std::tuple<std::optional<qint64>, qint64, qint64>>;
+
+// Countries, networks, CDN pulls and clients from the requests per address and per user agent: the
+// same per-distinct-value input the embedded scan gives AudienceBuilder. The keys CDN addresses
+// fetched are grouped by `queries` (its condition: the rows the summary counts that `cdnKeys` does not
+// count yet).
+using KeyCounts = std::unordered_map<qint64, std::pair<qint64, qint64>>; // requests, bytes per key id
+bool audienceFromGroups(Queries &queries, std::unordered_map<qint64, QString> &names,
+                        const SummaryQuery &query, AudienceBuilder &audience, const ValueGroups &ipGroups,
+                        const ValueGroups &agentGroups, KeyCounts cdnKeys, Audience &out)
 {
     std::vector<qint64> cdnAddresses;
-    for (const char *column : {"remote_ip_ref", "user_agent_ref"}) {
-        const bool addresses = qstrcmp(column, "remote_ip_ref") == 0;
-        QSqlQuery row;
-        if (!queries.run(row,
-                         QStringLiteral("SELECT %1, COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM requests "
-                                        "WHERE %WHERE% GROUP BY %1")
-                             .arg(QLatin1String(column))))
-            return false;
-        std::vector<std::tuple<std::optional<qint64>, qint64, qint64>> groups;
+    for (const ValueGroups *groups : {&ipGroups, &agentGroups}) {
+        const bool addresses = groups == &ipGroups;
         std::unordered_set<qint64> ids;
-        while (row.next()) {
-            std::optional<qint64> id;
-            if (!row.isNull(0)) {
-                id = row.value(0).toLongLong();
+        for (const auto &[id, requests, bytes] : *groups)
+            if (id)
                 ids.insert(*id);
-            }
-            groups.emplace_back(id, row.value(1).toLongLong(), row.value(2).toLongLong());
-        }
         if (!queries.resolve(ids, names))
             return false;
-        for (const auto &[id, requests, bytes] : groups) {
+        for (const auto &[id, requests, bytes] : *groups) {
             const QString text = id ? names[*id] : QString();
             if (addresses) {
                 audience.addIp(text, requests, bytes);
@@ -340,7 +371,6 @@ bool audienceOf(Queries &queries, std::unordered_map<qint64, QString> &names, co
         }
     }
     // The objects CDNs pull: the addresses go in as bound values, a thousand at a time.
-    std::unordered_map<qint64, std::pair<qint64, qint64>> cdnKeys;
     const bool pulled = inChunks(cdnAddresses, [&](const QString &marks, const QVariantList &values) {
         QSqlQuery row;
         if (!queries.run(row,
@@ -368,6 +398,630 @@ bool audienceOf(Queries &queries, std::unordered_map<qint64, QString> &names, co
         audience.addCdnKey(names[id], counts.first, counts.second);
     out = audience.finish(query.topCount);
     return true;
+}
+
+// The same from one GROUP BY per address and per user agent over the rows.
+bool audienceOf(Queries &queries, std::unordered_map<qint64, QString> &names, const SummaryQuery &query,
+                AudienceBuilder &audience, Audience &out)
+{
+    ValueGroups groups[2];
+    for (int column = 0; column < 2; ++column) {
+        QSqlQuery row;
+        if (!queries.run(
+                row,
+                QStringLiteral("SELECT %1, COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM requests "
+                               "WHERE %WHERE% GROUP BY %1")
+                    .arg(column == 0 ? QStringLiteral("remote_ip_ref") : QStringLiteral("user_agent_ref"))))
+            return false;
+        while (row.next())
+            groups[column].emplace_back(row.isNull(0) ? std::nullopt
+                                                      : std::optional<qint64>(row.value(0).toLongLong()),
+                                        row.value(1).toLongLong(), row.value(2).toLongLong());
+    }
+    return audienceFromGroups(queries, names, query, audience, groups[0], groups[1], {}, out);
+}
+
+// Requests of one (day, referer, key[, requester][, user agent]) for application attribution.
+struct AttributionGroup
+{
+    std::optional<qint64> day; // epoch seconds of the day's start in the summary's zone
+    std::optional<qint64> referer, key, requester, userAgent;
+    qint64 requests = 0, bytesSent = 0, getClassRequests = 0, putClassRequests = 0;
+};
+
+// Summary::applications and applicationDays: each distinct value's text is judged by the rules once.
+bool attribute(Queries &queries, std::unordered_map<qint64, QString> &names, const SummaryQuery &query,
+               const std::vector<AttributionGroup> &groups, Summary &summary)
+{
+    std::unordered_set<qint64> ids;
+    for (const AttributionGroup &group : groups)
+        for (const std::optional<qint64> &id : {group.referer, group.key, group.requester, group.userAgent})
+            if (id)
+                ids.insert(*id);
+    if (!queries.resolve(ids, names))
+        return false;
+    std::unordered_map<qint64, Attribution::Match> fieldMatches[Attribution::kFieldCount];
+    auto matchOf = [&](Attribution::Field field, std::optional<qint64> id) -> const Attribution::Match & {
+        static const Attribution::Match none;
+        if (!id)
+            return none;
+        std::unordered_map<qint64, Attribution::Match> &cache = fieldMatches[int(field)];
+        auto it = cache.find(*id);
+        if (it == cache.end())
+            it = cache.emplace(*id, query.attribution.match(field, names[*id].toStdString())).first;
+        return it->second;
+    };
+    std::map<std::string, RankedItem> applications;
+    std::map<std::pair<qint64, std::string>, ApplicationDay> applicationDays;
+    for (const AttributionGroup &group : groups) {
+        const Attribution::Match &first = Attribution::Match::earlier(
+            Attribution::Match::earlier(matchOf(Attribution::Field::Key, group.key),
+                                        matchOf(Attribution::Field::Referer, group.referer)),
+            Attribution::Match::earlier(matchOf(Attribution::Field::Requester, group.requester),
+                                        matchOf(Attribution::Field::UserAgent, group.userAgent)));
+        const std::string application = first.rule == Attribution::Match::kNone
+                                            ? std::string(Attribution::kUnattributed)
+                                            : first.application;
+        RankedItem &total = applications[application];
+        total.name = QString::fromStdString(application);
+        total.requests += group.requests;
+        total.bytesSent += group.bytesSent;
+        if (group.day) {
+            ApplicationDay &day = applicationDays[{*group.day, application}];
+            day.day = *group.day;
+            day.application = total.name;
+            day.requests += group.requests;
+            day.bytesSent += group.bytesSent;
+            day.getClassRequests += group.getClassRequests;
+            day.putClassRequests += group.putClassRequests;
+        }
+    }
+    for (const auto &[name, item] : applications)
+        if (item.requests > 0)
+            summary.applications.append(item);
+    std::stable_sort(summary.applications.begin(), summary.applications.end(),
+                     [](const RankedItem &a, const RankedItem &b) { return a.bytesSent > b.bytesSent; });
+    for (auto &[key, day] : applicationDays)
+        summary.applicationDays.append(day);
+    return true;
+}
+
+// The rollups answer a query when it asks for whole UTC days (or everything) of all requests: no
+// filter, no application scope, a UTC calendar, and attribution rules that look only at keys and
+// referers. The same conditions as the embedded store's (docs/schema.md "Rollups").
+bool rollupsAnswer(const SummaryQuery &query)
+{
+    const auto wholeDay = [](const std::optional<qint64> &time) {
+        return !time || RollupWriter::dayStart(*time) == *time;
+    };
+    return query.useRollups && query.filters.isEmpty() && query.values.isEmpty() && !query.application &&
+           ZoneCalendar(query.timeZone).isUtc() && wholeDay(query.from) && wholeDay(query.to) &&
+           !query.attribution.looksAt(Attribution::Field::Requester) &&
+           !query.attribution.looksAt(Attribution::Field::UserAgent);
+}
+
+// The UTC hour and day of a row, floored as RollupWriter::hourStart/dayStart do (NULL without a time).
+const QString kUtcHour = QStringLiteral("(request_time - MOD(MOD(request_time, 3600) + 3600, 3600))");
+const QString kUtcDay = QStringLiteral("(request_time - MOD(MOD(request_time, 86400) + 86400, 86400))");
+
+// The in-memory temporary table limit a summary from the rollups asks for (see fromRollups).
+constexpr qint64 kSummaryTempTableBytes = 256LL * 1024 * 1024;
+
+// Per UTC hour, what the rollups and the tail add up to before it becomes a TimeBucket.
+struct HourCounts
+{
+    qint64 requests = 0, bytesSent = 0, getClass = 0, putClass = 0, uniqueIps = 0;
+    StatusCounts status;
+    bool fromRollups = false, fromTail = false;
+};
+
+void addStatus(StatusCounts &to, const StatusCounts &from)
+{
+    to.informational += from.informational;
+    to.success += from.success;
+    to.redirect += from.redirect;
+    to.clientError += from.clientError;
+    to.serverError += from.serverError;
+    to.none += from.none;
+}
+
+// The summary from the rollups for the rows up to their mark and GROUP BY queries over the rows above
+// it (the tail), merged; everything read in one consistent snapshot on the store's connection, so a
+// flush committing meanwhile cannot count rows twice. `noRollups` is set (and nothing returned) when
+// the rollups hold nothing yet.
+std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query, AudienceBuilder &audience,
+                                   bool &noRollups, QString *error)
+{
+    noRollups = false;
+    QSqlDatabase db = store.database();
+    QVariantList restoreLimits;
+    const auto putBackLimits = qScopeGuard([&db, &restoreLimits] {
+        if (restoreLimits.isEmpty())
+            return;
+        QSqlQuery limits(db);
+        limits.prepare(QStringLiteral("SET SESSION tmp_table_size = ?, max_heap_table_size = ?"));
+        limits.addBindValue(restoreLimits.at(0));
+        limits.addBindValue(restoreLimits.at(1));
+        limits.exec();
+    });
+    Queries plain(db, store.location(), Condition{QStringLiteral("1 = 1"), {}});
+    auto failed = [&](const Queries &queries) -> std::optional<Summary> {
+        if (error)
+            *error = queries.error();
+        return std::nullopt;
+    };
+    QSqlQuery row;
+    if (!plain.exec(row, QStringLiteral("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"), {}))
+        return failed(plain);
+    const auto endSnapshot = qScopeGuard([&db] { QSqlQuery(db).exec(QStringLiteral("COMMIT")); });
+    // Summing a range's rollup rows per key groups a million rows: with the servers' default 16 MB for
+    // an in-memory temporary table it spills to disk and takes four times as long (10 days: 19 s
+    // instead of 5 s). The session's own limits are raised for this summary and put back after it.
+    if (plain.exec(row, QStringLiteral("SELECT @@SESSION.tmp_table_size, @@SESSION.max_heap_table_size"),
+                   {}) &&
+        row.next()) {
+        const QVariantList previous{row.value(0), row.value(1)};
+        if (plain.exec(row, QStringLiteral("SET SESSION tmp_table_size = ?, max_heap_table_size = ?"),
+                       {QVariant(kSummaryTempTableBytes), QVariant(kSummaryTempTableBytes)}))
+            restoreLimits = previous;
+    }
+    if (!plain.exec(row, QStringLiteral("SELECT through_id, cdn_source FROM rollup_state"), {}))
+        return failed(plain);
+    const bool haveState = row.next();
+    const qint64 mark = haveState ? row.value(0).toLongLong() : 0;
+    const QString cdnSource = haveState ? row.value(1).toString() : QString();
+    if (mark <= 0) {
+        noRollups = true;
+        return std::nullopt;
+    }
+
+    Condition range;
+    if (!conditionFor(query, range, error))
+        return std::nullopt;
+    // The rows above the mark in the range, and every row in the range (origin pulls).
+    Condition tailCondition{range.sql + QStringLiteral(" AND id > ?"), range.values};
+    tailCondition.values << QVariant(mark);
+    Queries tail(db, store.location(), tailCondition);
+    Queries all(db, store.location(), range);
+    // The rollups' rows in the range: rows without a time only when no range is asked, as in a scan.
+    const bool ranged = query.from || query.to;
+    const auto rollupRange = [&](const char *column) {
+        return ranged ? QStringLiteral("%1 >= ? AND %1 < ? AND %1 > ?").arg(QLatin1String(column))
+                      : QStringLiteral("1 = 1");
+    };
+    QVariantList rangeValues;
+    if (ranged)
+        rangeValues << QVariant(query.from.value_or(std::numeric_limits<qint64>::min()))
+                    << QVariant(query.to.value_or(std::numeric_limits<qint64>::max()))
+                    << QVariant(RollupWriter::kNoTime);
+    const QString hourRange = rollupRange("hour_start");
+    const QString dayRange = rollupRange("day_start");
+    // Values for a query that reads the rollups first and the tail after.
+    const auto both = [&](const QVariantList &extra = {}) {
+        return rangeValues + tailCondition.values + extra;
+    };
+
+    Summary summary;
+    summary.filters = query.filters;
+    summary.values = query.values;
+    summary.pricePerGiB = query.pricePerGiB;
+    summary.timeZone = query.timeZone;
+    summary.fromRollups = true;
+    // Inside the snapshot: the same mark as everything below.
+    summary.store = store.totals();
+
+    // Hours from the rollups.
+    std::map<qint64, HourCounts> hours;
+    if (!plain.exec(
+            row,
+            QStringLiteral("SELECT hour_start, requests, bytes_sent, get_requests, put_requests, status_1xx, "
+                           "status_2xx, status_3xx, status_4xx, status_5xx, status_none, unique_ips, "
+                           "first_time, last_time FROM rollup_hours WHERE %1")
+                .arg(hourRange),
+            rangeValues))
+        return failed(plain);
+    while (row.next()) {
+        StatusCounts status = statusFrom(row, 5, row.value(1).toLongLong());
+        status.none = row.value(10).toLongLong();
+        summary.requests += row.value(1).toLongLong();
+        summary.bytesSent += row.value(2).toLongLong();
+        addStatus(summary.status, status);
+        const qint64 hour = row.value(0).toLongLong();
+        if (hour == RollupWriter::kNoTime)
+            continue;
+        const qint64 first = row.value(12).toLongLong(), last = row.value(13).toLongLong();
+        summary.firstTime = summary.firstTime ? std::min(*summary.firstTime, first) : first;
+        summary.lastTime = summary.lastTime ? std::max(*summary.lastTime, last) : last;
+        HourCounts &counts = hours[hour];
+        counts.requests += row.value(1).toLongLong();
+        counts.bytesSent += row.value(2).toLongLong();
+        counts.getClass += row.value(3).toLongLong();
+        counts.putClass += row.value(4).toLongLong();
+        addStatus(counts.status, status);
+        counts.uniqueIps = row.value(11).toLongLong();
+        counts.fromRollups = true;
+    }
+    // The tail's totals and hours.
+    if (!tail.run(row, QStringLiteral("SELECT COUNT(*), COALESCE(SUM(bytes_sent), 0), MIN(request_time), "
+                                      "MAX(request_time), ") +
+                           kStatusColumns + QStringLiteral(" FROM requests WHERE %WHERE%")))
+        return failed(tail);
+    if (row.next()) {
+        const qint64 requests = row.value(0).toLongLong();
+        summary.rowsScanned = requests;
+        summary.requests += requests;
+        summary.bytesSent += row.value(1).toLongLong();
+        addStatus(summary.status, statusFrom(row, 4, requests));
+        if (!row.isNull(2)) {
+            const qint64 first = row.value(2).toLongLong(), last = row.value(3).toLongLong();
+            summary.firstTime = summary.firstTime ? std::min(*summary.firstTime, first) : first;
+            summary.lastTime = summary.lastTime ? std::max(*summary.lastTime, last) : last;
+        }
+    }
+    if (!tail.run(row,
+                  QStringLiteral("SELECT %1, COUNT(*), COALESCE(SUM(bytes_sent), 0), COUNT(DISTINCT "
+                                 "remote_ip_ref), ")
+                          .arg(kUtcHour) +
+                      kStatusColumns +
+                      QStringLiteral(" FROM requests WHERE %WHERE% AND request_time IS NOT NULL GROUP BY 1")))
+        return failed(tail);
+    std::optional<qint64> firstShared, lastShared; // hours both hold: their addresses must be a union
+    while (row.next()) {
+        HourCounts &counts = hours[row.value(0).toLongLong()];
+        counts.requests += row.value(1).toLongLong();
+        counts.bytesSent += row.value(2).toLongLong();
+        counts.uniqueIps += row.value(3).toLongLong();
+        addStatus(counts.status, statusFrom(row, 4, row.value(1).toLongLong()));
+        counts.fromTail = true;
+        if (counts.fromRollups) {
+            const qint64 hour = row.value(0).toLongLong();
+            firstShared = firstShared ? std::min(*firstShared, hour) : hour;
+            lastShared = lastShared ? std::max(*lastShared, hour) : hour;
+        }
+    }
+    if (firstShared) {
+        if (!tail.exec(row,
+                       QStringLiteral(
+                           "SELECT s_hour, COUNT(DISTINCT s_ip) FROM (SELECT hour_start AS s_hour, ip_ref AS "
+                           "s_ip FROM rollup_hour_ips WHERE hour_start BETWEEN ? AND ? UNION ALL SELECT "
+                           "%1, remote_ip_ref FROM requests WHERE %2 AND remote_ip_ref IS NOT NULL AND "
+                           "request_time IS NOT NULL) AS u WHERE s_hour BETWEEN ? AND ? GROUP BY s_hour")
+                           .arg(kUtcHour, tailCondition.sql),
+                       QVariantList{*firstShared, *lastShared} + tailCondition.values +
+                           QVariantList{*firstShared, *lastShared}))
+            return failed(tail);
+        while (row.next()) {
+            HourCounts &counts = hours[row.value(0).toLongLong()];
+            if (counts.fromRollups && counts.fromTail)
+                counts.uniqueIps = row.value(1).toLongLong();
+        }
+    }
+
+    // Billing classes of the tail, per hour.
+    std::unordered_map<qint64, QString> names;
+    std::unordered_map<qint64, RequestClass::Kind> classes;
+    auto classOf = [&](const std::optional<qint64> &operation) {
+        if (!operation)
+            return RequestClass::of(std::string_view());
+        const auto known = classes.find(*operation);
+        if (known != classes.end())
+            return known->second;
+        return classes.emplace(*operation, RequestClass::of(names[*operation].toStdString())).first->second;
+    };
+    auto countClass = [](qint64 &get, qint64 &put, RequestClass::Kind kind, qint64 count) {
+        if (kind == RequestClass::Get)
+            get += count;
+        else if (kind == RequestClass::Put)
+            put += count;
+    };
+
+    // Operations: the rollups' days and the tail, summed on the server.
+    if (!tail.exec(
+            row,
+            QStringLiteral("SELECT s_operation, SUM(s_requests), SUM(s_bytes), SUM(s1), SUM(s2), SUM(s3), "
+                           "SUM(s4), SUM(s5) FROM (SELECT NULLIF(operation_ref, -1) AS s_operation, requests "
+                           "AS s_requests, bytes_sent AS s_bytes, status_1xx AS s1, status_2xx AS s2, "
+                           "status_3xx AS s3, status_4xx AS s4, status_5xx AS s5 FROM rollup_day_operations "
+                           "WHERE %1 UNION ALL SELECT operation_ref, COUNT(*), COALESCE(SUM(bytes_sent), 0), "
+                           "%2 FROM requests WHERE %3 GROUP BY operation_ref) AS u GROUP BY s_operation")
+                .arg(dayRange, kStatusColumns, tailCondition.sql),
+            both()))
+        return failed(tail);
+    std::vector<std::pair<std::optional<qint64>, OperationStats>> operations;
+    std::unordered_set<qint64> ids;
+    while (row.next()) {
+        OperationStats stats;
+        stats.requests = row.value(1).toLongLong();
+        stats.bytesSent = row.value(2).toLongLong();
+        stats.status = statusFrom(row, 3, stats.requests);
+        std::optional<qint64> id;
+        if (!row.isNull(0)) {
+            id = row.value(0).toLongLong();
+            ids.insert(*id);
+        }
+        operations.emplace_back(id, stats);
+    }
+    if (!tail.resolve(ids, names))
+        return failed(tail);
+    for (auto &[id, stats] : operations) {
+        stats.operation = id ? names[*id] : QStringLiteral("-");
+        summary.operations.append(stats);
+    }
+    std::sort(summary.operations.begin(), summary.operations.end(), [](const auto &a, const auto &b) {
+        return a.requests != b.requests ? a.requests > b.requests : a.operation < b.operation;
+    });
+    if (!tail.run(row, QStringLiteral("SELECT %1, operation_ref, COUNT(*) FROM requests WHERE %WHERE% AND "
+                                      "request_time IS NOT NULL GROUP BY 1, 2")
+                           .arg(kUtcHour)))
+        return failed(tail);
+    while (row.next()) {
+        const std::optional<qint64> operation =
+            row.isNull(1) ? std::nullopt : std::optional<qint64>(row.value(1).toLongLong());
+        HourCounts &counts = hours[row.value(0).toLongLong()];
+        countClass(counts.getClass, counts.putClass, classOf(operation), row.value(2).toLongLong());
+    }
+
+    // Latency: every distinct total time per hour, from both.
+    std::map<qint64, CountedValues> hourLatencies, dayLatencies;
+    CountedValues allLatencies;
+    const auto addLatency = [&](const QVariant &hourValue, qint64 value, qint64 count) {
+        allLatencies.add(value, count);
+        if (hourValue.isNull() || hourValue.toLongLong() == RollupWriter::kNoTime)
+            return;
+        const qint64 hour = hourValue.toLongLong();
+        hourLatencies.try_emplace(hour, CountedValues::kSmallBuffer).first->second.add(value, count);
+        dayLatencies.try_emplace(RollupWriter::dayStart(hour), CountedValues::kSmallBuffer)
+            .first->second.add(value, count);
+    };
+    if (!plain.exec(
+            row,
+            QStringLiteral("SELECT hour_start, total_time_ms, requests FROM rollup_hour_latency WHERE %1")
+                .arg(hourRange),
+            rangeValues))
+        return failed(plain);
+    while (row.next())
+        addLatency(row.value(0), row.value(1).toLongLong(), row.value(2).toLongLong());
+    if (!tail.run(row, QStringLiteral("SELECT %1, total_time_ms, COUNT(*) FROM requests WHERE %WHERE% AND "
+                                      "total_time_ms IS NOT NULL GROUP BY 1, 2")
+                           .arg(kUtcHour)))
+        return failed(tail);
+    while (row.next())
+        addLatency(row.value(0), row.value(1).toLongLong(), row.value(2).toLongLong());
+    summary.latency = Aggregator::latencyOf(allLatencies);
+
+    // Distinct addresses: of the whole range, and per day (the rollups keep them per UTC day).
+    const QString addresses =
+        QStringLiteral(
+            "SELECT day_start AS s_day, ref AS s_ip FROM rollup_day_values WHERE dimension = 1 AND %1 "
+            "UNION ALL SELECT %2, remote_ip_ref FROM requests WHERE %3 AND remote_ip_ref IS NOT NULL")
+            .arg(dayRange, kUtcDay, tailCondition.sql);
+    if (!tail.exec(row, QStringLiteral("SELECT COUNT(DISTINCT s_ip) FROM (%1) AS u").arg(addresses), both()))
+        return failed(tail);
+    summary.uniqueIps = row.next() ? row.value(0).toLongLong() : 0;
+    std::map<qint64, qint64> dayIps;
+    if (!tail.exec(
+            row,
+            QStringLiteral("SELECT s_day, COUNT(DISTINCT s_ip) FROM (%1) AS u WHERE s_day IS NOT NULL AND "
+                           "s_day > ? GROUP BY s_day")
+                .arg(addresses),
+            both({QVariant(RollupWriter::kNoTime)})))
+        return failed(tail);
+    while (row.next())
+        dayIps[row.value(0).toLongLong()] = row.value(1).toLongLong();
+
+    // Hours and days (an hour lies within one UTC day).
+    std::map<qint64, HourCounts> days;
+    for (const auto &[hour, counts] : hours) {
+        TimeBucket bucket;
+        bucket.start = hour;
+        bucket.requests = counts.requests;
+        bucket.bytesSent = counts.bytesSent;
+        bucket.status = counts.status;
+        bucket.uniqueIps = counts.uniqueIps;
+        bucket.getClassRequests = counts.getClass;
+        bucket.putClassRequests = counts.putClass;
+        if (const auto found = hourLatencies.find(hour); found != hourLatencies.end())
+            bucket.latency = Aggregator::latencyOf(found->second);
+        summary.hours.append(bucket);
+        HourCounts &day = days[RollupWriter::dayStart(hour)];
+        day.requests += counts.requests;
+        day.bytesSent += counts.bytesSent;
+        day.getClass += counts.getClass;
+        day.putClass += counts.putClass;
+        addStatus(day.status, counts.status);
+    }
+    for (const auto &[start, counts] : days) {
+        TimeBucket bucket;
+        bucket.start = start;
+        bucket.requests = counts.requests;
+        bucket.bytesSent = counts.bytesSent;
+        bucket.status = counts.status;
+        bucket.uniqueIps = dayIps.count(start) ? dayIps.at(start) : 0;
+        bucket.getClassRequests = counts.getClass;
+        bucket.putClassRequests = counts.putClass;
+        if (const auto found = dayLatencies.find(start); found != dayLatencies.end())
+            bucket.latency = Aggregator::latencyOf(found->second);
+        summary.days.append(bucket);
+    }
+
+    // Top lists: the rollups' rows and the tail's groups summed per value on the server; RANK() keeps
+    // every item tied with the last place, so ties are broken by name here as in the embedded store.
+    const int n = std::max(query.topCount, 0);
+    struct TopSource
+    {
+        QString rollupSql; // SELECT value, requests, bytes FROM a rollup table, "%1" for its range
+        const char *column;
+        QList<RankedItem> *byRequests;
+        QList<RankedItem> *byBytes;
+    };
+    const QString objects =
+        QStringLiteral("SELECT %1 AS s_ref, requests AS s_requests, bytes_sent AS s_bytes FROM "
+                       "rollup_day_objects WHERE %2 >= 0 AND %3");
+    const QString values =
+        QStringLiteral("SELECT ref AS s_ref, requests AS s_requests, bytes_sent AS s_bytes FROM "
+                       "rollup_day_values WHERE dimension = %1 AND %2");
+    const TopSource sources[] = {
+        {objects.arg(QStringLiteral("key_ref"), QStringLiteral("key_ref"), dayRange), "object_key_ref",
+         &summary.topKeys, &summary.topKeysByBytes},
+        {objects.arg(QStringLiteral("referer_ref"), QStringLiteral("referer_ref"), dayRange), "referer_ref",
+         &summary.topReferers, &summary.topReferersByBytes},
+        {values.arg(RollupWriter::Ip).arg(dayRange), "remote_ip_ref", &summary.topIps,
+         &summary.topIpsByBytes},
+        {values.arg(RollupWriter::UserAgent).arg(dayRange), "user_agent_ref", &summary.topUserAgents,
+         &summary.topUserAgentsByBytes},
+        {values.arg(RollupWriter::ErrorCode).arg(dayRange), "error_code_ref", &summary.topErrorCodes,
+         nullptr},
+    };
+    for (const TopSource &source : sources) {
+        if (n == 0)
+            break;
+        if (!tail.exec(
+                row,
+                QStringLiteral("SELECT s_ref, s_requests, s_bytes FROM (SELECT s_ref, SUM(s_requests) AS "
+                               "s_requests, SUM(s_bytes) AS s_bytes, RANK() OVER (ORDER BY SUM(s_requests) "
+                               "DESC) AS by_requests, RANK() OVER (ORDER BY SUM(s_bytes) DESC) AS by_bytes "
+                               "FROM (%1 UNION ALL SELECT %2, COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM "
+                               "requests WHERE %3 AND %2 IS NOT NULL GROUP BY %2) AS u GROUP BY s_ref) AS "
+                               "ranked WHERE by_requests <= ? OR by_bytes <= ?")
+                    .arg(source.rollupSql, QLatin1String(source.column), tailCondition.sql),
+                both({QVariant(n), QVariant(n)})))
+            return failed(tail);
+        std::vector<Ranked> items;
+        ids.clear();
+        while (row.next()) {
+            items.push_back(
+                {row.value(0).toLongLong(), row.value(1).toLongLong(), row.value(2).toLongLong()});
+            ids.insert(items.back().id);
+        }
+        if (!tail.resolve(ids, names))
+            return failed(tail);
+        *source.byRequests = topOf(items, names, n, false);
+        if (source.byBytes)
+            *source.byBytes = topOf(items, names, n, true);
+    }
+
+    // Applications: the rollups keep (day, key, referer) with their billing classes; a value no rule
+    // looks at is left out of the grouping, so fewer groups come back.
+    const bool byKey = query.attribution.looksAt(Attribution::Field::Key);
+    const bool byReferer = query.attribution.looksAt(Attribution::Field::Referer);
+    std::vector<AttributionGroup> groups;
+    if (!plain.exec(
+            row,
+            QStringLiteral("SELECT day_start, %1, %2, SUM(requests), SUM(bytes_sent), SUM(get_requests), "
+                           "SUM(put_requests) FROM rollup_day_objects WHERE %3 GROUP BY 1, 2, 3")
+                .arg(byKey ? QStringLiteral("key_ref") : QStringLiteral("-1"),
+                     byReferer ? QStringLiteral("referer_ref") : QStringLiteral("-1"), dayRange),
+            rangeValues))
+        return failed(plain);
+    const auto idOf = [&row](int column) {
+        const qint64 id = row.value(column).toLongLong();
+        return id < 0 ? std::nullopt : std::optional<qint64>(id);
+    };
+    while (row.next()) {
+        AttributionGroup group;
+        const qint64 day = row.value(0).toLongLong();
+        if (day != RollupWriter::kNoTime)
+            group.day = day;
+        group.key = idOf(1);
+        group.referer = idOf(2);
+        group.requests = row.value(3).toLongLong();
+        group.bytesSent = row.value(4).toLongLong();
+        group.getClassRequests = row.value(5).toLongLong();
+        group.putClassRequests = row.value(6).toLongLong();
+        groups.push_back(group);
+    }
+    if (!tail.run(row,
+                  QStringLiteral("SELECT %1, %2, %3, operation_ref, COUNT(*), COALESCE(SUM(bytes_sent), 0) "
+                                 "FROM requests WHERE %WHERE% GROUP BY 1, 2, 3, 4")
+                      .arg(kUtcDay, byKey ? QStringLiteral("object_key_ref") : QStringLiteral("NULL"),
+                           byReferer ? QStringLiteral("referer_ref") : QStringLiteral("NULL"))))
+        return failed(tail);
+    while (row.next()) {
+        AttributionGroup group;
+        if (!row.isNull(0))
+            group.day = row.value(0).toLongLong();
+        if (!row.isNull(1))
+            group.key = row.value(1).toLongLong();
+        if (!row.isNull(2))
+            group.referer = row.value(2).toLongLong();
+        group.requests = row.value(4).toLongLong();
+        group.bytesSent = row.value(5).toLongLong();
+        const std::optional<qint64> operation =
+            row.isNull(3) ? std::nullopt : std::optional<qint64>(row.value(3).toLongLong());
+        countClass(group.getClassRequests, group.putClassRequests, classOf(operation), group.requests);
+        groups.push_back(group);
+    }
+    // The texts of the rollups' keys and referers in one joined query; attribute() asks only for the
+    // tail's others.
+    QStringList wanted;
+    if (byKey)
+        wanted << QStringLiteral("SELECT DISTINCT key_ref AS ref FROM rollup_day_objects WHERE %1")
+                      .arg(dayRange);
+    if (byReferer)
+        wanted << QStringLiteral("SELECT DISTINCT referer_ref AS ref FROM rollup_day_objects WHERE %1")
+                      .arg(dayRange);
+    if (!wanted.isEmpty() &&
+        !plain.resolveSelected(wanted.join(QStringLiteral(" UNION ")),
+                               byKey && byReferer ? rangeValues + rangeValues : rangeValues, names))
+        return failed(plain);
+    if (!attribute(tail, names, query, groups, summary))
+        return failed(tail);
+
+    // Audience: requests per address and per user agent; those without one ('-') count as unknown.
+    ValueGroups audienceGroups[2];
+    for (int dimension : {RollupWriter::Ip, RollupWriter::UserAgent}) {
+        const char *column = dimension == RollupWriter::Ip ? "remote_ip_ref" : "user_agent_ref";
+        if (!tail.exec(row,
+                       QStringLiteral(
+                           "SELECT s_ref, SUM(s_requests), SUM(s_bytes) FROM (SELECT ref AS s_ref, requests "
+                           "AS s_requests, bytes_sent AS s_bytes FROM rollup_day_values WHERE dimension = "
+                           "%1 AND %2 UNION ALL SELECT %3, COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM "
+                           "requests WHERE %4 AND %3 IS NOT NULL GROUP BY %3) AS u GROUP BY s_ref")
+                           .arg(dimension)
+                           .arg(dayRange, QLatin1String(column), tailCondition.sql),
+                       both()))
+            return failed(tail);
+        ValueGroups &out = audienceGroups[dimension == RollupWriter::Ip ? 0 : 1];
+        qint64 requests = 0, bytes = 0;
+        while (row.next()) {
+            out.emplace_back(row.value(0).toLongLong(), row.value(1).toLongLong(), row.value(2).toLongLong());
+            requests += row.value(1).toLongLong();
+            bytes += row.value(2).toLongLong();
+        }
+        // Their texts in one joined query (audienceFromGroups then asks only for the tail's others).
+        if (!plain.resolveSelected(
+                QStringLiteral("SELECT DISTINCT ref FROM rollup_day_values WHERE dimension = %1 AND %2")
+                    .arg(dimension)
+                    .arg(dayRange),
+                rangeValues, names))
+            return failed(plain);
+        if (requests < summary.requests)
+            out.emplace_back(std::nullopt, summary.requests - requests, summary.bytesSent - bytes);
+    }
+    // Keys fetched by CDN addresses: from the rollups when the rows were told by the geo database this
+    // summary uses, and the tail's rows; otherwise from every row in the range. Either way rows are read
+    // only when the range has CDN addresses at all.
+    KeyCounts cdnKeys;
+    const bool cdnFromRollups =
+        audience.geoAvailable() && !cdnSource.isEmpty() && cdnSource == audience.geoSource();
+    if (cdnFromRollups) {
+        if (!plain.exec(
+                row,
+                QStringLiteral("SELECT ref, SUM(requests), SUM(bytes_sent) FROM rollup_day_values WHERE "
+                               "dimension = %1 AND %2 GROUP BY ref")
+                    .arg(int(RollupWriter::CdnKey))
+                    .arg(dayRange),
+                rangeValues))
+            return failed(plain);
+        while (row.next())
+            cdnKeys[row.value(0).toLongLong()] = {row.value(1).toLongLong(), row.value(2).toLongLong()};
+    }
+    Queries &cdnRows = cdnFromRollups ? tail : all;
+    if (!audienceFromGroups(cdnRows, names, query, audience, audienceGroups[0], audienceGroups[1],
+                            std::move(cdnKeys), summary.audience))
+        return failed(cdnRows);
+    CostModel::apply(summary, PricingProfile::ovh(query.pricePerGiB));
+    return summary;
 }
 
 // Country, network and client filters become conditions on address or user-agent ids: the server
@@ -418,6 +1072,12 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
     }
     AudienceBuilder audience(requested.geoDatabases, requested.geoLookups);
     SummaryQuery query = requested;
+    if (rollupsAnswer(query)) {
+        bool noRollups = false;
+        std::optional<Summary> summary = fromRollups(store, query, audience, noRollups, error);
+        if (summary || !noRollups)
+            return summary;
+    }
     if (!resolveDerivedFilters(store, query, audience, error))
         return std::nullopt;
     Condition condition;
@@ -643,78 +1303,27 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
     if (!queries.run(row, groupSql + QStringLiteral(" FROM requests WHERE %WHERE%") + groupBy, {},
                      zone.dayValues))
         return failed();
-    struct Group
-    {
-        std::optional<qint64> day, referer, key;
-        qint64 requests, bytesSent;
-        std::optional<qint64> operation, requester, userAgent;
-    };
-    std::vector<Group> groups;
-    ids.clear();
+    std::vector<AttributionGroup> groups;
     auto optionalId = [&](int column) -> std::optional<qint64> {
         if (column < 0 || row.isNull(column))
             return std::nullopt;
         return row.value(column).toLongLong();
     };
     while (row.next()) {
-        Group group{optionalId(0),
-                    optionalId(1),
-                    optionalId(2),
-                    row.value(3).toLongLong(),
-                    row.value(4).toLongLong(),
-                    optionalId(5),
-                    optionalId(requesterColumn),
-                    optionalId(userAgentColumn)};
-        for (const std::optional<qint64> &id : {group.referer, group.key, group.requester, group.userAgent})
-            if (id)
-                ids.insert(*id);
+        AttributionGroup group;
+        if (!row.isNull(0))
+            group.day = calendar.startOfLocalDay(row.value(0).toLongLong());
+        group.referer = optionalId(1);
+        group.key = optionalId(2);
+        group.requests = row.value(3).toLongLong();
+        group.bytesSent = row.value(4).toLongLong();
+        group.requester = optionalId(requesterColumn);
+        group.userAgent = optionalId(userAgentColumn);
+        countClass(group.getClassRequests, group.putClassRequests, classOf(optionalId(5)), group.requests);
         groups.push_back(group);
     }
-    if (!queries.resolve(ids, names))
+    if (!attribute(queries, names, query, groups, summary))
         return failed();
-    std::unordered_map<qint64, Attribution::Match> fieldMatches[Attribution::kFieldCount];
-    auto matchOf = [&](Attribution::Field field, std::optional<qint64> id) -> const Attribution::Match & {
-        static const Attribution::Match none;
-        if (!id)
-            return none;
-        std::unordered_map<qint64, Attribution::Match> &cache = fieldMatches[int(field)];
-        auto it = cache.find(*id);
-        if (it == cache.end())
-            it = cache.emplace(*id, query.attribution.match(field, names[*id].toStdString())).first;
-        return it->second;
-    };
-    std::map<std::string, RankedItem> applications;
-    std::map<std::pair<qint64, std::string>, ApplicationDay> applicationDays;
-    for (const Group &group : groups) {
-        const Attribution::Match &first = Attribution::Match::earlier(
-            Attribution::Match::earlier(matchOf(Attribution::Field::Key, group.key),
-                                        matchOf(Attribution::Field::Referer, group.referer)),
-            Attribution::Match::earlier(matchOf(Attribution::Field::Requester, group.requester),
-                                        matchOf(Attribution::Field::UserAgent, group.userAgent)));
-        const std::string application = first.rule == Attribution::Match::kNone
-                                            ? std::string(Attribution::kUnattributed)
-                                            : first.application;
-        RankedItem &total = applications[application];
-        total.name = QString::fromStdString(application);
-        total.requests += group.requests;
-        total.bytesSent += group.bytesSent;
-        if (group.day) {
-            const qint64 dayStart = calendar.startOfLocalDay(*group.day);
-            ApplicationDay &day = applicationDays[{dayStart, application}];
-            day.day = dayStart;
-            day.application = total.name;
-            day.requests += group.requests;
-            day.bytesSent += group.bytesSent;
-            countClass(day.getClassRequests, day.putClassRequests, classOf(group.operation), group.requests);
-        }
-    }
-    for (const auto &[name, item] : applications)
-        if (item.requests > 0)
-            summary.applications.append(item);
-    std::stable_sort(summary.applications.begin(), summary.applications.end(),
-                     [](const RankedItem &a, const RankedItem &b) { return a.bytesSent > b.bytesSent; });
-    for (auto &[key, day] : applicationDays)
-        summary.applicationDays.append(day);
 
     if (!audienceOf(queries, names, query, audience, summary.audience))
         return failed();

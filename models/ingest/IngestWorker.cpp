@@ -582,6 +582,14 @@ void IngestWorker::run()
             error = server->lastError();
             server.reset();
         }
+        // The server's rollups count origin pulls too, told by the same geo database (MySqlRollups).
+        const auto audience = std::make_shared<AudienceBuilder>(m_request.geoDatabases, true);
+        if (server && audience->geoAvailable())
+            server->setCdnTest(
+                [audience](std::string_view ip) {
+                    return audience->isCdn(QString::fromUtf8(ip.data(), qsizetype(ip.size())));
+                },
+                audience->geoSource());
         store = std::move(server);
     } else if (m_request.dmapi) {
         error = QStringLiteral("--dmapi writes to the DMAPI tables in MySQL/MariaDB: give --db mysql://...");

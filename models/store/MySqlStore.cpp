@@ -2,6 +2,7 @@
 #include "MySqlStore.h"
 
 #include "MySqlConnection.h"
+#include "MySqlRollups.h"
 #include "RecordValues.h"
 #include "Schema.h"
 
@@ -816,9 +817,12 @@ StoreTotals MySqlStore::totals()
 {
     StoreTotals totals;
     QSqlQuery query(m_db);
-    if (query.exec(QStringLiteral("SELECT (SELECT COUNT(*) FROM requests), (SELECT COUNT(*) FROM rejects), "
-                                  "(SELECT COALESCE(SUM(duplicates), 0) FROM source_files), (SELECT COUNT(*) "
-                                  "FROM source_files)")) &&
+    // One statement, so the mark and the count above it are read from one snapshot.
+    if (query.exec(QStringLiteral(
+            "SELECT (SELECT records FROM rollup_state) + (SELECT COUNT(*) FROM requests "
+            "WHERE id > (SELECT through_id FROM rollup_state)), (SELECT COUNT(*) FROM rejects), "
+            "(SELECT COALESCE(SUM(duplicates), 0) FROM source_files), (SELECT COUNT(*) "
+            "FROM source_files)")) &&
         query.next()) {
         totals.records = query.value(0).toLongLong();
         totals.rejected = query.value(1).toLongLong();
@@ -826,6 +830,17 @@ StoreTotals MySqlStore::totals()
         totals.files = query.value(3).toLongLong();
     }
     return totals;
+}
+
+bool MySqlStore::flushRollups()
+{
+    MySqlRollups rollups(m_db, m_location);
+    rollups.setCdnTest(m_cdnTest, m_cdnSource);
+    if (rollups.catchUp(m_cancel))
+        return true;
+    m_lastError = rollups.error();
+    m_connectionLost = rollups.connectionLost();
+    return false;
 }
 
 } // namespace BucketScope

@@ -10,6 +10,7 @@
 #include <QVariant>
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,7 +65,16 @@ public:
     bool settle(Settled &settled) override;
     bool addReject(qint64 sourceId, const QString &file, qint64 lineNumber, const QString &reason,
                    std::string_view line) override;
+    // records: the rollups' count up to their mark plus the rows above it (no scan of every row).
     StoreTotals totals() override;
+    // Lets the server count the rows above the rollups' mark into them (MySqlRollups), a slice at a time.
+    bool flushRollups() override;
+    // Which addresses are CDNs' for the rollups' origin pulls (MySqlRollups::setCdnTest).
+    void setCdnTest(std::function<bool(std::string_view ip)> test, const QString &source)
+    {
+        m_cdnTest = std::move(test);
+        m_cdnSource = source;
+    }
 
     bool connectionLost() const override { return m_connectionLost; }
     bool reconnect() override;
@@ -148,6 +158,8 @@ private:
     TransactionMarks m_marks;
     TransactionMarks m_uncertainMarks; // of the commit whose answer was lost
     std::unique_ptr<QTemporaryDir> m_batchDir;
+    std::function<bool(std::string_view)> m_cdnTest;
+    QString m_cdnSource;
     static constexpr std::size_t kStringCacheLimit = 500'000;
 };
 

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "MySqlRollups.h"
+
+#include "MySqlConnection.h"
+#include "cost/RequestClass.h"
+
+#include <QScopeGuard>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QStringList>
+#include <QVariantList>
+
+#include <vector>
+
+namespace BucketScope {
+
+namespace {
+
+// The UTC hour and day a row counts under, as RollupWriter::hourStart/dayStart compute them (floored,
+// also before 1970), and kNoTime for a row without a time. Fixed SQL: nothing in it comes from a log.
+const QString kNoTime = QStringLiteral("(-9223372036854775807 - 1)");
+const QString kHour = QStringLiteral("COALESCE(request_time - MOD(MOD(request_time, 3600) + 3600, 3600), %1)")
+                          .arg(QStringLiteral("(-9223372036854775807 - 1)"));
+const QString kDay =
+    QStringLiteral("COALESCE(request_time - MOD(MOD(request_time, 86400) + 86400, 86400), %1)")
+        .arg(QStringLiteral("(-9223372036854775807 - 1)"));
+const QString kSlice = QStringLiteral("id > ? AND id <= ?");
+
+// 1xx..5xx, then "none" (no status, or one outside 100-599), as RollupWriter::Status counts them.
+const QString kStatusSums =
+    QStringLiteral("SUM(CASE WHEN http_status BETWEEN 100 AND 199 THEN 1 ELSE 0 END), "
+                   "SUM(CASE WHEN http_status BETWEEN 200 AND 299 THEN 1 ELSE 0 END), "
+                   "SUM(CASE WHEN http_status BETWEEN 300 AND 399 THEN 1 ELSE 0 END), "
+                   "SUM(CASE WHEN http_status BETWEEN 400 AND 499 THEN 1 ELSE 0 END), "
+                   "SUM(CASE WHEN http_status BETWEEN 500 AND 599 THEN 1 ELSE 0 END), "
+                   "SUM(CASE WHEN http_status BETWEEN 100 AND 599 THEN 0 ELSE 1 END)");
+const QString kStatusUpdate = QStringLiteral(
+    "status_1xx = %1.status_1xx + VALUES(status_1xx), status_2xx = %1.status_2xx + VALUES(status_2xx), "
+    "status_3xx = %1.status_3xx + VALUES(status_3xx), status_4xx = %1.status_4xx + VALUES(status_4xx), "
+    "status_5xx = %1.status_5xx + VALUES(status_5xx), status_none = %1.status_none + VALUES(status_none)");
+const QString kStatusColumns =
+    QStringLiteral("status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, status_none");
+
+QString idList(const std::vector<qint64> &ids)
+{
+    QStringList numbers;
+    numbers.reserve(qsizetype(ids.size()));
+    for (qint64 id : ids)
+        numbers << QString::number(id);
+    return numbers.join(QLatin1Char(','));
+}
+
+} // namespace
+
+MySqlRollups::MySqlRollups(QSqlDatabase database, StoreLocation location, qint64 sliceIds)
+    : m_db(std::move(database)), m_location(std::move(location)), m_sliceIds(std::max<qint64>(sliceIds, 1))
+{
+}
+
+bool MySqlRollups::fail(const QSqlQuery &query, const QString &context)
+{
+    m_error = MySqlConnection::describe(query.lastError(), m_location, context);
+    m_connectionLost = MySqlConnection::isConnectionLost(query.lastError());
+    return false;
+}
+
+bool MySqlRollups::run(QSqlQuery &query, const QString &sql, const QVariantList &values,
+                       const QString &context)
+{
+    query = QSqlQuery(m_db);
+    query.setForwardOnly(true);
+    // Statements without values go as plain text: not every statement may be prepared (START TRANSACTION).
+    if (values.isEmpty())
+        return query.exec(sql) || fail(query, context);
+    if (!query.prepare(sql))
+        return fail(query, context);
+    for (const QVariant &value : values)
+        query.addBindValue(value);
+    if (!query.exec())
+        return fail(query, context);
+    return true;
+}
+
+bool MySqlRollups::catchUp(const std::atomic<bool> *cancel)
+{
+    m_error.clear();
+    m_connectionLost = false;
+    qint64 target = -1; // the highest id when the catch-up started, read by the first slice
+    for (;;) {
+        switch (nextSlice(target)) {
+        case Slice::Done:
+            return true;
+        case Slice::Failed:
+            return false;
+        case Slice::More:
+            break;
+        }
+        if (cancel && cancel->load(std::memory_order_relaxed))
+            return true;
+    }
+}
+
+// The billing class of the slice's operations as two CASE expressions over operation_ref (GET class,
+// PUT class); `rows` is how many rows the slice holds. The ids are the store's own integers.
+QString MySqlRollups::classSql(qint64 afterId, qint64 throughId, qint64 &rows)
+{
+    rows = 0;
+    QSqlQuery query;
+    if (!run(query,
+             QStringLiteral("SELECT operation_ref, COUNT(*) FROM requests WHERE %1 GROUP BY operation_ref")
+                 .arg(kSlice),
+             {afterId, throughId}, QStringLiteral("updating the rollups")))
+        return {};
+    std::vector<qint64> unknown;
+    while (query.next()) {
+        rows += query.value(1).toLongLong();
+        if (!query.isNull(0) && !m_classes.count(query.value(0).toLongLong()))
+            unknown.push_back(query.value(0).toLongLong());
+    }
+    for (std::size_t start = 0; start < unknown.size(); start += 1000) {
+        const std::vector<qint64> chunk(unknown.begin() + std::ptrdiff_t(start),
+                                        unknown.begin() +
+                                            std::ptrdiff_t(std::min(unknown.size(), start + 1000)));
+        QSqlQuery texts;
+        if (!run(texts, QStringLiteral("SELECT id, value FROM strings WHERE id IN (%1)").arg(idList(chunk)),
+                 {}, QStringLiteral("updating the rollups")))
+            return {};
+        while (texts.next()) {
+            const QByteArray text = texts.value(1).toString().toUtf8();
+            const RequestClass::Kind kind =
+                RequestClass::of(std::string_view(text.constData(), std::size_t(text.size())));
+            m_classes[texts.value(0).toLongLong()] = kind == RequestClass::Get   ? 1
+                                                     : kind == RequestClass::Put ? 2
+                                                                                 : 0;
+        }
+    }
+    std::vector<qint64> get, put;
+    for (const auto &[id, kind] : m_classes) {
+        if (kind == 1)
+            get.push_back(id);
+        else if (kind == 2)
+            put.push_back(id);
+    }
+    // A '-' operation is billed as "other": the GET class (RequestClass::of).
+    const bool nullIsGet = RequestClass::of(std::string_view()) == RequestClass::Get;
+    const QString getCase =
+        QStringLiteral("SUM(CASE WHEN %1%2 THEN 1 ELSE 0 END)")
+            .arg(nullIsGet ? QStringLiteral("operation_ref IS NULL") : QStringLiteral("FALSE"),
+                 get.empty() ? QString() : QStringLiteral(" OR operation_ref IN (%1)").arg(idList(get)));
+    const QString putCase = QStringLiteral("SUM(CASE WHEN %1 THEN 1 ELSE 0 END)")
+                                .arg(put.empty() ? QStringLiteral("FALSE")
+                                                 : QStringLiteral("operation_ref IN (%1)").arg(idList(put)));
+    return getCase + QStringLiteral(", ") + putCase;
+}
+
+// Keys fetched by CDN addresses in the slice, per day (dimension 4): the slice's distinct addresses not
+// told yet are looked up here, then the server groups the keys of the CDN ones.
+bool MySqlRollups::countCdnKeys(qint64 afterId, qint64 throughId)
+{
+    if (!m_cdnTest)
+        return true;
+    const QString context = QStringLiteral("updating the rollups");
+    QSqlQuery query;
+    if (!run(query,
+             QStringLiteral(
+                 "SELECT DISTINCT remote_ip_ref FROM requests WHERE %1 AND remote_ip_ref IS NOT NULL")
+                 .arg(kSlice),
+             {afterId, throughId}, context))
+        return false;
+    std::vector<qint64> slice, unknown;
+    while (query.next()) {
+        slice.push_back(query.value(0).toLongLong());
+        if (!m_cdnIps.count(slice.back()))
+            unknown.push_back(slice.back());
+    }
+    for (std::size_t start = 0; start < unknown.size(); start += 1000) {
+        const std::vector<qint64> chunk(unknown.begin() + std::ptrdiff_t(start),
+                                        unknown.begin() +
+                                            std::ptrdiff_t(std::min(unknown.size(), start + 1000)));
+        if (!run(query, QStringLiteral("SELECT id, value FROM strings WHERE id IN (%1)").arg(idList(chunk)),
+                 {}, context))
+            return false;
+        while (query.next()) {
+            const QByteArray ip = query.value(1).toString().toUtf8();
+            m_cdnIps[query.value(0).toLongLong()] =
+                m_cdnTest(std::string_view(ip.constData(), std::size_t(ip.size())));
+        }
+    }
+    std::vector<qint64> cdn;
+    for (qint64 id : slice)
+        if (m_cdnIps[id])
+            cdn.push_back(id);
+    for (std::size_t start = 0; start < cdn.size(); start += 1000) {
+        const std::vector<qint64> chunk(cdn.begin() + std::ptrdiff_t(start),
+                                        cdn.begin() + std::ptrdiff_t(std::min(cdn.size(), start + 1000)));
+        if (!run(query,
+                 QStringLiteral(
+                     "INSERT INTO rollup_day_values (day_start, dimension, ref, requests, bytes_sent) "
+                     "SELECT * FROM (SELECT %1 AS s_day, 4 AS s_dimension, object_key_ref, COUNT(*), "
+                     "COALESCE(SUM(bytes_sent), 0) FROM requests WHERE %2 AND object_key_ref IS NOT NULL "
+                     "AND remote_ip_ref IN (%3) GROUP BY 1, 3) AS slice ON DUPLICATE KEY UPDATE "
+                     "requests = rollup_day_values.requests + VALUES(requests), "
+                     "bytes_sent = rollup_day_values.bytes_sent + VALUES(bytes_sent)")
+                     .arg(kDay, kSlice, idList(chunk)),
+                 {afterId, throughId}, context))
+            return false;
+    }
+    return true;
+}
+
+MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
+{
+    QSqlQuery query;
+    const QString context = QStringLiteral("updating the rollups");
+    // Writers hold this lock for the whole of each transaction: once we hold it, every id up to
+    // MAX(id) is committed or will never be (a rolled-back batch leaves a gap, not a late row).
+    if (!run(query, QStringLiteral("SELECT GET_LOCK(CONCAT('bucketscope_ingest:', DATABASE()), 600)"), {},
+             context))
+        return Slice::Failed;
+    if (!query.next() || query.value(0).toInt() != 1) {
+        m_error = QStringLiteral("updating the rollups: another ingest held the database for 10 minutes");
+        return Slice::Failed;
+    }
+    bool committed = false;
+    const auto release = [&] {
+        if (!committed)
+            QSqlQuery(m_db).exec(QStringLiteral("ROLLBACK"));
+        QSqlQuery(m_db).exec(
+            QStringLiteral("SELECT RELEASE_LOCK(CONCAT('bucketscope_ingest:', DATABASE()))"));
+    };
+    const auto releaseOnReturn = qScopeGuard(release);
+
+    if (!run(query, QStringLiteral("START TRANSACTION"), {}, context))
+        return Slice::Failed;
+    // FOR UPDATE also keeps two catch-ups (two ingests ending at once) from counting one slice twice.
+    if (!run(query, QStringLiteral("SELECT through_id FROM rollup_state FOR UPDATE"), {}, context))
+        return Slice::Failed;
+    if (!query.next()) {
+        m_error = QStringLiteral("updating the rollups: rollup_state has no row");
+        return Slice::Failed;
+    }
+    const qint64 mark = query.value(0).toLongLong();
+    if (target < 0) {
+        if (!run(query, QStringLiteral("SELECT COALESCE(MAX(id), 0) FROM requests"), {}, context) ||
+            !query.next())
+            return Slice::Failed;
+        target = query.value(0).toLongLong();
+    }
+    if (mark >= target)
+        return Slice::Done;
+    const qint64 to = std::min(target, mark + m_sliceIds);
+    const QVariantList slice{mark, to};
+
+    qint64 rows = 0;
+    const QString classes = classSql(mark, to, rows);
+    if (classes.isEmpty())
+        return Slice::Failed;
+    const QStringList statements = {
+        // Hours: counts, classes, statuses, first and last time. unique_ips grows below.
+        QStringLiteral(
+            "INSERT INTO rollup_hours (hour_start, requests, bytes_sent, get_requests, put_requests, "
+            "%1, unique_ips, first_time, last_time) SELECT * FROM (SELECT %2 AS s_hour, COUNT(*), "
+            "COALESCE(SUM(bytes_sent), 0), %3, %4, 0, COALESCE(MIN(request_time), 9223372036854775807), "
+            "COALESCE(MAX(request_time), %5) FROM requests WHERE %6 GROUP BY 1) AS slice "
+            "ON DUPLICATE KEY UPDATE requests = rollup_hours.requests + VALUES(requests), "
+            "bytes_sent = rollup_hours.bytes_sent + VALUES(bytes_sent), "
+            "get_requests = rollup_hours.get_requests + VALUES(get_requests), "
+            "put_requests = rollup_hours.put_requests + VALUES(put_requests), %7, "
+            "first_time = LEAST(rollup_hours.first_time, VALUES(first_time)), "
+            "last_time = GREATEST(rollup_hours.last_time, VALUES(last_time))")
+            .arg(kStatusColumns, kHour, classes, kStatusSums, kNoTime, kSlice,
+                 kStatusUpdate.arg(QStringLiteral("rollup_hours"))),
+        QStringLiteral(
+            "INSERT INTO rollup_hour_latency (hour_start, total_time_ms, requests) SELECT * FROM "
+            "(SELECT %1 AS s_hour, total_time_ms, COUNT(*) FROM requests WHERE %2 AND total_time_ms IS "
+            "NOT NULL GROUP BY 1, 2) AS slice ON DUPLICATE KEY UPDATE "
+            "requests = rollup_hour_latency.requests + VALUES(requests)")
+            .arg(kHour, kSlice),
+        // Addresses new to their hour raise its unique_ips, then join the hour's set.
+        QStringLiteral(
+            "UPDATE rollup_hours AS h JOIN (SELECT p.s_hour, COUNT(*) AS added FROM (SELECT DISTINCT "
+            "%1 AS s_hour, remote_ip_ref AS s_ip FROM requests WHERE %2 AND remote_ip_ref IS NOT NULL) "
+            "AS p LEFT JOIN rollup_hour_ips AS k ON k.hour_start = p.s_hour AND k.ip_ref = p.s_ip "
+            "WHERE k.ip_ref IS NULL GROUP BY p.s_hour) AS n ON h.hour_start = n.s_hour "
+            "SET h.unique_ips = h.unique_ips + n.added")
+            .arg(kHour, kSlice),
+        QStringLiteral(
+            "INSERT INTO rollup_hour_ips (hour_start, ip_ref) SELECT * FROM (SELECT DISTINCT %1 AS "
+            "s_hour, remote_ip_ref FROM requests WHERE %2 AND remote_ip_ref IS NOT NULL) AS slice "
+            "ON DUPLICATE KEY UPDATE ip_ref = rollup_hour_ips.ip_ref")
+            .arg(kHour, kSlice),
+        QStringLiteral(
+            "INSERT INTO rollup_day_operations (day_start, operation_ref, requests, bytes_sent, %1) "
+            "SELECT * FROM (SELECT %2 AS s_day, COALESCE(operation_ref, -1) AS s_operation, COUNT(*), "
+            "COALESCE(SUM(bytes_sent), 0), %3 FROM requests WHERE %4 GROUP BY 1, 2) AS slice "
+            "ON DUPLICATE KEY UPDATE requests = rollup_day_operations.requests + VALUES(requests), "
+            "bytes_sent = rollup_day_operations.bytes_sent + VALUES(bytes_sent), %5")
+            .arg(kStatusColumns, kDay, kStatusSums, kSlice,
+                 kStatusUpdate.arg(QStringLiteral("rollup_day_operations"))),
+        QStringLiteral(
+            "INSERT INTO rollup_day_objects (day_start, key_ref, referer_ref, requests, bytes_sent, "
+            "get_requests, put_requests) SELECT * FROM (SELECT %1 AS s_day, COALESCE(object_key_ref, -1) "
+            "AS s_key, COALESCE(referer_ref, -1) AS s_referer, COUNT(*), COALESCE(SUM(bytes_sent), 0), "
+            "%2 FROM requests WHERE %3 GROUP BY 1, 2, 3) AS slice ON DUPLICATE KEY UPDATE "
+            "requests = rollup_day_objects.requests + VALUES(requests), "
+            "bytes_sent = rollup_day_objects.bytes_sent + VALUES(bytes_sent), "
+            "get_requests = rollup_day_objects.get_requests + VALUES(get_requests), "
+            "put_requests = rollup_day_objects.put_requests + VALUES(put_requests)")
+            .arg(kDay, classes, kSlice),
+    };
+    for (const QString &sql : statements) {
+        if (!run(query, sql, slice, context))
+            return Slice::Failed;
+    }
+    // Per day: addresses (1), user agents (2), S3 error codes (3); keys fetched by CDNs (4) below.
+    const std::pair<int, const char *> dimensions[] = {
+        {1, "remote_ip_ref"}, {2, "user_agent_ref"}, {3, "error_code_ref"}};
+    for (const auto &[dimension, column] : dimensions) {
+        if (!run(query,
+                 QStringLiteral(
+                     "INSERT INTO rollup_day_values (day_start, dimension, ref, requests, bytes_sent) "
+                     "SELECT * FROM (SELECT %1 AS s_day, %2 AS s_dimension, %3 AS s_ref, COUNT(*), "
+                     "COALESCE(SUM(bytes_sent), 0) FROM requests WHERE %4 AND %3 IS NOT NULL GROUP BY "
+                     "1, 3) AS slice ON DUPLICATE KEY UPDATE "
+                     "requests = rollup_day_values.requests + VALUES(requests), "
+                     "bytes_sent = rollup_day_values.bytes_sent + VALUES(bytes_sent)")
+                     .arg(kDay)
+                     .arg(dimension)
+                     .arg(QLatin1String(column), kSlice),
+                 slice, context))
+            return Slice::Failed;
+    }
+    if (!countCdnKeys(mark, to))
+        return Slice::Failed;
+    // The rows' origin pulls were told by this database; the mark's rows keep theirs only if it is the
+    // same (as RollupWriter::writeState).
+    if (!run(query,
+             QStringLiteral(
+                 "UPDATE rollup_state SET through_id = ?, records = records + ?, cdn_source = CASE WHEN "
+                 "cdn_source IS NULL OR cdn_source = ? THEN ? ELSE '' END"),
+             {to, rows, m_cdnSource, m_cdnSource}, context))
+        return Slice::Failed;
+    if (!run(query, QStringLiteral("COMMIT"), {}, context))
+        return Slice::Failed;
+    committed = true;
+    ++m_slices;
+    if (m_afterSlice && !m_afterSlice(to))
+        return Slice::Done;
+    return to >= target ? Slice::Done : Slice::More;
+}
+
+} // namespace BucketScope

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "StoreLocation.h"
+
+#include <QSqlDatabase>
+#include <QString>
+
+#include <atomic>
+#include <functional>
+#include <string_view>
+#include <unordered_map>
+
+class QSqlQuery;
+
+namespace BucketScope {
+
+// Maintains the rollup tables of a MySQL/MariaDB store (docs/schema.md "Rollups", "Rollups on
+// MySQL/MariaDB"): the server itself aggregates the rows above rollup_state.through_id with
+// INSERT ... SELECT ... GROUP BY ... ON DUPLICATE KEY UPDATE, a slice of ids at a time, each slice in
+// one transaction together with the new mark. The rollups mean exactly what the embedded store's
+// RollupWriter writes (UTC hours and days, status and billing classes, keys fetched by CDN networks).
+// Which addresses are CDNs' is told here, by the geo database given (the server has none): each
+// distinct address of a slice is looked up once.
+//
+// Concurrency: every ingest transaction holds the named lock bucketscope_ingest:<database> from before
+// its first insert to after its COMMIT or ROLLBACK (MySqlStore::begin/commit/rollback). A slice takes
+// the same lock first, so when it reads MAX(id) no transaction that could still commit a smaller id is
+// in flight: the mark never passes a row that is not yet visible.
+class MySqlRollups
+{
+public:
+    MySqlRollups(QSqlDatabase database, StoreLocation location, qint64 sliceIds = kSliceIds);
+
+    // Counts every row above the mark, up to the highest id when it starts. `cancel` (optional) is
+    // looked at between slices: a cancel stops there, keeping the slices committed (returns true).
+    // False with error() on a database error; the slice that failed is rolled back whole.
+    bool catchUp(const std::atomic<bool> *cancel = nullptr);
+
+    // Whether an address is a CDN's, and the geo database that tells (AudienceBuilder::geoSource), as
+    // RollupWriter::setCdnTest. Without one no origin pulls are counted and cdn_source becomes ''.
+    using CdnTest = std::function<bool(std::string_view ip)>;
+    void setCdnTest(CdnTest test, const QString &source)
+    {
+        m_cdnTest = std::move(test);
+        m_cdnSource = m_cdnTest ? source : QString();
+    }
+
+    // Called after each slice's COMMIT with the new mark; returning false stops like a cancel. For
+    // tests that stop or break a catch-up between slices.
+    void setAfterSlice(std::function<bool(qint64 throughId)> afterSlice)
+    {
+        m_afterSlice = std::move(afterSlice);
+    }
+
+    QString error() const { return m_error; }
+    bool connectionLost() const { return m_connectionLost; }
+    int slicesCommitted() const { return m_slices; }
+
+    static constexpr qint64 kSliceIds = 200'000;
+
+private:
+    enum class Slice
+    {
+        Done, // the mark reached the target
+        More, // committed; more to do
+        Failed
+    };
+    Slice nextSlice(qint64 &target);
+    bool run(QSqlQuery &query, const QString &sql, const QVariantList &values, const QString &context);
+    bool fail(const QSqlQuery &query, const QString &context);
+    QString classSql(qint64 afterId, qint64 throughId, qint64 &rows);
+    bool countCdnKeys(qint64 afterId, qint64 throughId);
+
+    QSqlDatabase m_db;
+    StoreLocation m_location;
+    qint64 m_sliceIds;
+    QString m_error;
+    bool m_connectionLost = false;
+    int m_slices = 0;
+    std::function<bool(qint64)> m_afterSlice;
+    // Billing class of each operation id seen (0 free, 1 GET class, 2 PUT class): strings never change.
+    std::unordered_map<qint64, int> m_classes;
+    CdnTest m_cdnTest;
+    QString m_cdnSource;
+    std::unordered_map<qint64, bool> m_cdnIps; // address id -> a CDN's
+};
+
+} // namespace BucketScope

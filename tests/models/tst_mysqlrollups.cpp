@@ -1,0 +1,681 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The rollups of a MySQL/MariaDB store (MySqlRollups, ServerAggregator) against a real MariaDB server
+// (tools/test-mariadb.sh): a summary read from the rollups plus the rows above their mark must equal the
+// summary of every row (SummaryQuery::useRollups = false), field by field, over the corpus and
+// generated logs, whole days and with a tail; two real `bucketscope ingest` processes at once; a store
+// caught up in slices; a catch-up stopped between slices and one whose connection dies in a slice.
+// Skips without a server (fails under CI, like tst_mysqlstore).
+#include "LogGenerator.h"
+#include "TestLogs.h"
+#include "TestServer.h"
+#include "aggregation/Aggregator.h"
+#include "aggregation/AudienceBuilder.h"
+#include "aggregation/SummaryJson.h"
+#include "ingest/IngestWorker.h"
+#include "parser/S3LogParser.h"
+#include "store/LogStore.h"
+#include "store/MySqlConnection.h"
+#include "store/MySqlRollups.h"
+#include "store/MySqlStore.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <atomic>
+#include <thread>
+
+using namespace BucketScope;
+
+namespace {
+
+QByteArray generated(quint64 lines, quint64 seed, int days, double hostile = 0.0)
+{
+    bucketscope::bench::LogGenOptions options;
+    options.lines = lines;
+    options.seed = seed;
+    options.days = days;
+    options.hostileShare = hostile;
+    options.mix = *bucketscope::bench::LogGenOptions::parseMix(QStringLiteral("realistic"));
+    return bucketscope::bench::LogGenerator(options).generateAll();
+}
+
+bool writeFile(const QString &path, const QByteArray &bytes)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(bytes) == bytes.size();
+}
+
+IngestResult ingest(const QStringList &paths, const IngestRequest &base)
+{
+    IngestRequest request = base;
+    request.paths = paths;
+    IngestWorker worker(request);
+    QSignalSpy finished(&worker, &IngestWorker::finished);
+    worker.run();
+    if (finished.size() != 1) {
+        IngestResult none;
+        none.fatalError = QStringLiteral("no finished signal");
+        return none;
+    }
+    return finished.at(0).at(0).value<IngestResult>();
+}
+
+// The first place two JSON values differ, as a path, or an empty string when they are equal.
+QString firstDifference(const QJsonValue &a, const QJsonValue &b, const QString &path = QStringLiteral("$"))
+{
+    if (a == b)
+        return {};
+    if (a.isObject() && b.isObject()) {
+        const QJsonObject x = a.toObject(), y = b.toObject();
+        QStringList keys = x.keys() + y.keys();
+        keys.removeDuplicates();
+        for (const QString &key : keys) {
+            const QString found = firstDifference(x.value(key), y.value(key), path + QLatin1Char('.') + key);
+            if (!found.isEmpty())
+                return found;
+        }
+    }
+    if (a.isArray() && b.isArray()) {
+        const QJsonArray x = a.toArray(), y = b.toArray();
+        for (qsizetype i = 0; i < std::max(x.size(), y.size()); ++i) {
+            const QString found = firstDifference(x.at(i), y.at(i), path + QStringLiteral("[%1]").arg(i));
+            if (!found.isEmpty())
+                return found;
+        }
+    }
+    return path + QStringLiteral(": ") +
+           QString::fromUtf8(QJsonDocument(QJsonArray{a}).toJson(QJsonDocument::Compact).left(400)) +
+           QStringLiteral(" vs ") +
+           QString::fromUtf8(QJsonDocument(QJsonArray{b}).toJson(QJsonDocument::Compact).left(400));
+}
+
+struct Both
+{
+    Summary rollups, scan;
+    QString difference; // empty when equal
+    QString error;
+};
+
+// The store's summary from the rollups and from every row.
+Both summarise(MySqlStore &store, SummaryQuery query)
+{
+    Both both;
+    // Every key, address, referer... in the lists, not the top ten: a miscount anywhere shows.
+    query.topCount = 1000000;
+    query.useRollups = true;
+    const auto fast = Aggregator::compute(store, query, &both.error);
+    query.useRollups = false;
+    const auto slow = Aggregator::compute(store, query, &both.error);
+    if (!fast || !slow)
+        return both;
+    both.rollups = *fast;
+    both.scan = *slow;
+    both.difference = firstDifference(SummaryJson::toJson(*fast), SummaryJson::toJson(*slow));
+    return both;
+}
+
+// Stores lines [from, to) through the store's own inserts, in one transaction, with no flush: rows a
+// summary must find above the mark.
+qint64 insertWithoutFlush(MySqlStore &store, const QList<QByteArray> &lines, qsizetype from, qsizetype to)
+{
+    if (!store.begin())
+        return -1;
+    InputFile input{QStringLiteral("/tail/part-%1.log").arg(from), -1, 0};
+    const qint64 source = store.addSourceFile(input);
+    for (qsizetype i = from; i < to && i < lines.size(); ++i) {
+        const std::string_view line(lines[i].constData(), std::size_t(lines[i].size()));
+        S3Record record;
+        if (line.empty() || !S3LogParser::parse(line, record))
+            continue;
+        if (store.insert(record, line, source, i + 1) == RecordStore::InsertResult::Failed)
+            return -1;
+    }
+    RecordStore::Settled settled;
+    if (!store.settle(settled) || !store.commit())
+        return -1;
+    return settled.records;
+}
+
+// Tells origin pulls by the default geo database, as an ingest does (IngestWorker); false without one.
+template <typename Target> bool tellCdnsAsAnIngestDoes(Target &target)
+{
+    const auto audience = std::make_shared<AudienceBuilder>(QStringList(), true);
+    if (!audience->geoAvailable())
+        return false;
+    target.setCdnTest(
+        [audience](std::string_view ip) {
+            return audience->isCdn(QString::fromUtf8(ip.data(), qsizetype(ip.size())));
+        },
+        audience->geoSource());
+    return true;
+}
+
+} // namespace
+
+class TstMySqlRollups : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+
+    void sameAsScanning_data();
+    void sameAsScanning();
+    void twoIngestProcessesAtOnce();
+    void preRollupStoreCatchesUpInSlices();
+    void stoppedCatchUpKeepsItsSlices();
+    void killedSliceChangesNothing();
+
+private:
+    StoreLocation location(const QString &database) const { return TestServer::location(m_env, database); }
+    QString freshDatabase(const QString &suffix);
+    bool adminExec(const QString &sql);
+    qint64 adminScalar(const QString &database, const QString &sql);
+    QString rollupFingerprint(const QString &database);
+    void resetRollups(const QString &database);
+
+    bool m_haveServer = false;
+    QProcessEnvironment m_env;
+    QSqlDatabase m_admin;
+    QStringList m_databases;
+    QTemporaryDir m_dir;
+};
+
+void TstMySqlRollups::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_env = QProcessEnvironment::systemEnvironment();
+    if (!m_env.contains(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_HOST"))) {
+        if (!m_env.value(QStringLiteral("CI")).isEmpty())
+            QFAIL("CI must provide a MariaDB server: eval \"$(tools/test-mariadb.sh start)\"");
+        return;
+    }
+    if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QMYSQL")))
+        QFAIL("the Qt MySQL driver is missing: install libqt6sql6-mysql (tools/install-deps.sh)");
+    m_admin = TestServer::openAdmin(m_env, QStringLiteral("tst_mysqlrollups_admin"));
+    QVERIFY2(m_admin.isOpen(), qPrintable(m_admin.lastError().text()));
+    m_haveServer = true;
+}
+
+void TstMySqlRollups::cleanupTestCase()
+{
+    for (const QString &database : std::as_const(m_databases))
+        adminExec(QStringLiteral("DROP DATABASE IF EXISTS `%1`").arg(database));
+    m_admin.close();
+}
+
+bool TstMySqlRollups::adminExec(const QString &sql)
+{
+    QSqlQuery query(m_admin);
+    if (!query.exec(sql)) {
+        qWarning("%s -> %s", qPrintable(sql), qPrintable(query.lastError().text()));
+        return false;
+    }
+    return true;
+}
+
+qint64 TstMySqlRollups::adminScalar(const QString &database, const QString &sql)
+{
+    QSqlQuery query(m_admin);
+    if (!query.exec(QStringLiteral("USE `%1`").arg(database)) || !query.exec(sql) || !query.next()) {
+        qWarning("%s -> %s", qPrintable(sql), qPrintable(query.lastError().text()));
+        return -1;
+    }
+    return query.value(0).toLongLong();
+}
+
+// Every rollup table's row count and sums, and the mark: equal fingerprints, equal rollups.
+QString TstMySqlRollups::rollupFingerprint(const QString &database)
+{
+    QStringList parts;
+    for (const char *sql :
+         {"SELECT CONCAT(through_id, '/', records, '/', COALESCE(cdn_source, 'null')) FROM rollup_state",
+          "SELECT CONCAT(COUNT(*), '/', SUM(requests), '/', SUM(bytes_sent), '/', SUM(unique_ips), '/', "
+          "SUM(get_requests), '/', SUM(status_none)) FROM rollup_hours",
+          "SELECT CONCAT(COUNT(*), '/', SUM(requests)) FROM rollup_hour_latency",
+          "SELECT COUNT(*) FROM rollup_hour_ips",
+          "SELECT CONCAT(COUNT(*), '/', SUM(requests), '/', SUM(bytes_sent)) FROM rollup_day_values",
+          "SELECT CONCAT(COUNT(*), '/', SUM(requests), '/', SUM(status_2xx)) FROM rollup_day_operations",
+          "SELECT CONCAT(COUNT(*), '/', SUM(requests), '/', SUM(put_requests)) FROM rollup_day_objects"}) {
+        QSqlQuery query(m_admin);
+        if (!query.exec(QStringLiteral("USE `%1`").arg(database)) || !query.exec(QString::fromLatin1(sql)) ||
+            !query.next())
+            return QStringLiteral("error: ") + query.lastError().text();
+        parts << query.value(0).toString();
+    }
+    return parts.join(QLatin1Char(' '));
+}
+
+// Empties the rollups and puts the mark at 0, as a store written before they were maintained.
+void TstMySqlRollups::resetRollups(const QString &database)
+{
+    adminExec(QStringLiteral("USE `%1`").arg(database));
+    for (const char *table : {"rollup_hours", "rollup_hour_latency", "rollup_hour_ips", "rollup_day_values",
+                              "rollup_day_operations", "rollup_day_objects"})
+        adminExec(QStringLiteral("DELETE FROM %1").arg(QLatin1String(table)));
+    adminExec(QStringLiteral("UPDATE rollup_state SET through_id = 0, records = 0, cdn_source = NULL"));
+}
+
+// A new, empty database for one test (the test user may create bucketscope_* databases).
+QString TstMySqlRollups::freshDatabase(const QString &suffix)
+{
+    QString name = QStringLiteral("bucketscope_mr_%1").arg(suffix);
+    name.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9_]")), QStringLiteral("_"));
+    name = name.left(60);
+    adminExec(QStringLiteral("DROP DATABASE IF EXISTS `%1`").arg(name));
+    if (!adminExec(
+            QStringLiteral("CREATE DATABASE `%1` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").arg(name)))
+        return {};
+    m_databases << name;
+    return name;
+}
+
+void TstMySqlRollups::sameAsScanning_data()
+{
+    QTest::addColumn<QString>("source"); // "corpus" or "generated"
+    QTest::addColumn<int>("fromDay");    // -1: everything; else whole days from 2025-10-30
+    QTest::addColumn<int>("toDay");
+    QTest::addColumn<bool>("tail"); // the last third stored without a flush
+    QTest::addColumn<bool>("geo");
+
+    QTest::newRow("corpus, everything") << "corpus" << -1 << -1 << false << false;
+    QTest::newRow("corpus, everything, tail") << "corpus" << -1 << -1 << true << false;
+    QTest::newRow("generated, everything") << "generated" << -1 << -1 << false << false;
+    QTest::newRow("generated, one day") << "generated" << 1 << 2 << false << false;
+    QTest::newRow("generated, from the second day") << "generated" << 1 << 9 << false << false;
+    QTest::newRow("generated, everything, tail") << "generated" << -1 << -1 << true << false;
+    QTest::newRow("generated, one day, tail") << "generated" << 1 << 2 << true << false;
+    QTest::newRow("generated, geo lookups, tail") << "generated" << -1 << -1 << true << true;
+}
+
+void TstMySqlRollups::sameAsScanning()
+{
+    if (!m_haveServer)
+        QSKIP("no test MariaDB server");
+    QFETCH(QString, source);
+    QFETCH(int, fromDay);
+    QFETCH(int, toDay);
+    QFETCH(bool, tail);
+    QFETCH(bool, geo);
+
+    QStringList paths;
+    QList<QByteArray> tailLines;
+    if (source == QLatin1String("corpus")) {
+        const QString corpus = QStringLiteral(BUCKETSCOPE_CORPUS_DIR);
+        for (const QString &name : QDir(corpus).entryList({QStringLiteral("*.log")}, QDir::Files, QDir::Name))
+            paths << corpus + QLatin1Char('/') + name;
+        QVERIFY(!paths.isEmpty());
+        if (tail) {
+            // The last file goes in after the flush.
+            QFile last(paths.takeLast());
+            QVERIFY(last.open(QIODevice::ReadOnly));
+            tailLines = last.readAll().split('\n');
+        }
+    } else {
+        const QByteArray log = generated(9000, 11, 3, 0.02);
+        QList<QByteArray> lines = log.split('\n');
+        const qsizetype kept = tail ? lines.size() * 2 / 3 : lines.size();
+        const QString path = m_dir.filePath(QStringLiteral("gen-%1.log").arg(tail ? 1 : 0));
+        QVERIFY(writeFile(path, lines.mid(0, kept).join('\n') + '\n'));
+        paths << path;
+        tailLines = lines.mid(kept);
+    }
+    const StoreLocation server = location(freshDatabase(QString::fromLatin1(QTest::currentDataTag())));
+    IngestRequest request;
+    request.server = server;
+    const IngestResult result = ingest(paths, request);
+    QVERIFY2(result.fatalError.isEmpty(), qPrintable(result.fatalError));
+    QVERIFY2(result.problems.isEmpty(), qPrintable(result.problems.join(QLatin1Char('\n'))));
+    QVERIFY(result.records > 0);
+
+    QString error;
+    auto store = MySqlStore::open(server, MySqlStore::Open::ExistingTables, &error);
+    QVERIFY2(store, qPrintable(error));
+    // The ingest's flush counted every row it stored.
+    const qint64 stored = adminScalar(server.database, QStringLiteral("SELECT COUNT(*) FROM requests"));
+    QCOMPARE(adminScalar(server.database, QStringLiteral("SELECT through_id FROM rollup_state")),
+             adminScalar(server.database, QStringLiteral("SELECT MAX(id) FROM requests")));
+    QCOMPARE(adminScalar(server.database, QStringLiteral("SELECT records FROM rollup_state")), stored);
+    QCOMPARE(stored, result.records);
+    qint64 tailRows = 0;
+    if (tail) {
+        tailRows = insertWithoutFlush(*store, tailLines, 0, tailLines.size());
+        QVERIFY2(tailRows > 0, qPrintable(store->lastError()));
+    }
+
+    SummaryQuery query;
+    query.geoLookups = geo;
+    if (fromDay >= 0) {
+        // The corpus spans other days: its range starts at its own first day.
+        const qint64 firstDay =
+            source == QLatin1String("corpus")
+                ? adminScalar(server.database,
+                              QStringLiteral(
+                                  "SELECT MIN(request_time) - MOD(MIN(request_time), 86400) FROM requests"))
+                : TestLogs::utc(2025, 10, 30);
+        query.from = firstDay + fromDay * 86400;
+        query.to = firstDay + toDay * 86400;
+    }
+    const Both both = summarise(*store, query);
+    QVERIFY2(both.error.isEmpty(), qPrintable(both.error));
+    QVERIFY(both.rollups.fromRollups);
+    QVERIFY(!both.scan.fromRollups);
+    QVERIFY(both.scan.requests > 0);
+    // Only the rows above the mark were scanned (in the range asked).
+    if (!tail)
+        QCOMPARE(both.rollups.rowsScanned, 0);
+    else if (fromDay < 0)
+        QCOMPARE(both.rollups.rowsScanned, tailRows);
+    QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+    QCOMPARE(both.rollups.store.records, stored + tailRows);
+    if (geo && both.scan.audience.geoAvailable) {
+        // The ingest told origin pulls by the same geo database, so they came from the rollups.
+        QString source;
+        QSqlQuery state(m_admin);
+        QVERIFY(state.exec(QStringLiteral("SELECT cdn_source FROM `%1`.rollup_state").arg(server.database)) &&
+                state.next());
+        QCOMPARE(state.value(0).toString(), both.scan.audience.geoSource);
+        QVERIFY(!both.scan.audience.cdnTopKeys.isEmpty());
+    }
+    QCOMPARE(both.rollups.store.records, store->totals().records);
+}
+
+void TstMySqlRollups::twoIngestProcessesAtOnce()
+{
+    if (!m_haveServer)
+        QSKIP("no test MariaDB server");
+    // Three generated days; each process reads two of them, so the middle one is read by both at once.
+    QStringList days;
+    for (int day = 0; day < 3; ++day) {
+        bucketscope::bench::LogGenOptions options;
+        options.lines = 6000;
+        options.seed = quint64(40 + day);
+        options.start = QDate(2025, 10, 10 + day);
+        options.mix = *bucketscope::bench::LogGenOptions::parseMix(QStringLiteral("realistic"));
+        const QString path = m_dir.filePath(QStringLiteral("day-%1.log").arg(day));
+        QVERIFY(writeFile(path, bucketscope::bench::LogGenerator(options).generateAll()));
+        days << path;
+    }
+    const StoreLocation server = location(freshDatabase(QStringLiteral("two_processes")));
+    QProcessEnvironment env = m_env;
+    env.insert(QLatin1String(StoreLocation::kPasswordVariable), server.password);
+    // The first ingest creates the tables; two creating them at once is tst_mysqlstore's case.
+    QProcess processes[2];
+    const QStringList files[2] = {{days[0], days[1]}, {days[2], days[1]}};
+    for (int i = 0; i < 2; ++i) {
+        processes[i].setProcessEnvironment(env);
+        processes[i].setStandardInputFile(QProcess::nullDevice());
+        processes[i].start(
+            QStringLiteral(BUCKETSCOPE_BINARY),
+            QStringList{QStringLiteral("ingest"), QStringLiteral("--db"), server.displayUrl()} + files[i]);
+    }
+    qint64 records = 0, duplicates = 0;
+    for (QProcess &process : processes) {
+        QVERIFY(process.waitForFinished(240000));
+        const QByteArray out = process.readAllStandardOutput();
+        const QByteArray err = process.readAllStandardError();
+        QVERIFY2(process.exitCode() == 0, err.constData());
+        // A failed flush is reported on stderr ("the store's rollups were not updated").
+        QVERIFY2(!err.contains("rollups"), err.constData());
+        const QJsonObject json = QJsonDocument::fromJson(out.trimmed().split('\n').last()).object();
+        QVERIFY2(!json.isEmpty(), out.constData());
+        records += json.value(QStringLiteral("records")).toInteger();
+        duplicates += json.value(QStringLiteral("duplicates")).toInteger();
+    }
+
+    // The distinct requests of the three files, stored by an embedded store.
+    const QString sqlitePath = m_dir.filePath(QStringLiteral("two-processes.sqlite"));
+    IngestRequest embedded;
+    embedded.storePath = sqlitePath;
+    const IngestResult reference = ingest(days, embedded);
+    QVERIFY2(reference.fatalError.isEmpty(), qPrintable(reference.fatalError));
+
+    const QString db = server.database;
+    QCOMPARE(adminScalar(db, QStringLiteral("SELECT COUNT(*) FROM requests")), reference.records);
+    QCOMPARE(records, reference.records);
+    QCOMPARE(adminScalar(db, QStringLiteral("SELECT COUNT(DISTINCT dedupe_key) FROM requests")),
+             reference.records);
+    QVERIFY(duplicates > 0); // the shared day was really read twice
+    QCOMPARE(adminScalar(db, QStringLiteral("SELECT through_id FROM rollup_state")),
+             adminScalar(db, QStringLiteral("SELECT MAX(id) FROM requests")));
+    QCOMPARE(adminScalar(db, QStringLiteral("SELECT records FROM rollup_state")), reference.records);
+    QCOMPARE(adminScalar(db, QStringLiteral("SELECT SUM(requests) FROM rollup_hours")), reference.records);
+
+    QString error;
+    auto store = MySqlStore::open(server, MySqlStore::Open::ExistingTables, &error);
+    QVERIFY2(store, qPrintable(error));
+    SummaryQuery query;
+    query.geoLookups = false;
+    const Both both = summarise(*store, query);
+    QVERIFY2(both.error.isEmpty(), qPrintable(both.error));
+    QCOMPARE(both.rollups.rowsScanned, 0);
+    QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+    // And the same as the embedded store's summary of the same requests.
+    auto local = LogStore::openSqlite(sqlitePath, LogStore::Durability::Durable, &error);
+    QVERIFY2(local, qPrintable(error));
+    query.topCount = 1000000;
+    const auto expected = Aggregator::compute(*local, query, &error);
+    QVERIFY2(expected, qPrintable(error));
+    // The shared day's records count as duplicates on the server only.
+    QJsonObject fromServer = SummaryJson::toJson(both.rollups), fromFile = SummaryJson::toJson(*expected);
+    QVERIFY(fromServer.value(QStringLiteral("duplicates")).toInteger() > 0);
+    fromServer.remove(QStringLiteral("duplicates"));
+    fromFile.remove(QStringLiteral("duplicates"));
+    const QString difference = firstDifference(fromServer, fromFile);
+    QVERIFY2(difference.isEmpty(), qPrintable(difference));
+}
+
+void TstMySqlRollups::preRollupStoreCatchesUpInSlices()
+{
+    if (!m_haveServer)
+        QSKIP("no test MariaDB server");
+    const QString path = m_dir.filePath(QStringLiteral("slices.log"));
+    QVERIFY(writeFile(path, generated(6000, 5, 2, 0.01)));
+    const StoreLocation server = location(freshDatabase(QStringLiteral("slices")));
+    IngestRequest request;
+    request.server = server;
+    const IngestResult result = ingest({path}, request);
+    QVERIFY2(result.fatalError.isEmpty(), qPrintable(result.fatalError));
+    const QString flushed = rollupFingerprint(server.database);
+    resetRollups(server.database);
+    QCOMPARE(adminScalar(server.database, QStringLiteral("SELECT through_id FROM rollup_state")), 0);
+
+    QString error;
+    auto store = MySqlStore::open(server, MySqlStore::Open::ExistingTables, &error);
+    QVERIFY2(store, qPrintable(error));
+    // With the mark at 0 a summary scans every row.
+    SummaryQuery query;
+    query.geoLookups = false;
+    QString summaryError;
+    const auto scanned = Aggregator::compute(*store, query, &summaryError);
+    QVERIFY2(scanned, qPrintable(summaryError));
+    QVERIFY(!scanned->fromRollups);
+
+    const qint64 maxId = adminScalar(server.database, QStringLiteral("SELECT MAX(id) FROM requests"));
+    const qint64 slice = 1000;
+    MySqlRollups rollups(store->database(), server, slice);
+    tellCdnsAsAnIngestDoes(rollups);
+    std::vector<qint64> marks;
+    rollups.setAfterSlice([&](qint64 throughId) {
+        marks.push_back(throughId);
+        return true;
+    });
+    QVERIFY2(rollups.catchUp(), qPrintable(rollups.error()));
+    QCOMPARE(rollups.slicesCommitted(), int((maxId + slice - 1) / slice));
+    QCOMPARE(qint64(marks.size()), (maxId + slice - 1) / slice);
+    QCOMPARE(marks.front(), slice);
+    QCOMPARE(marks.back(), maxId);
+    // Slices add up to what one flush of everything wrote.
+    QCOMPARE(rollupFingerprint(server.database), flushed);
+    const Both both = summarise(*store, query);
+    QVERIFY2(both.error.isEmpty(), qPrintable(both.error));
+    QVERIFY(both.rollups.fromRollups);
+    QCOMPARE(both.rollups.rowsScanned, 0);
+    QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+    SummaryQuery withGeo;
+    const Both geo = summarise(*store, withGeo);
+    QVERIFY2(geo.error.isEmpty(), qPrintable(geo.error));
+    QVERIFY(geo.rollups.fromRollups);
+    QVERIFY2(geo.difference.isEmpty(), qPrintable(geo.difference));
+    // Nothing above the mark: another catch-up changes nothing.
+    MySqlRollups again(store->database(), server, slice);
+    QVERIFY(again.catchUp());
+    QCOMPARE(again.slicesCommitted(), 0);
+    QCOMPARE(rollupFingerprint(server.database), flushed);
+}
+
+void TstMySqlRollups::stoppedCatchUpKeepsItsSlices()
+{
+    if (!m_haveServer)
+        QSKIP("no test MariaDB server");
+    const QString path = m_dir.filePath(QStringLiteral("stopped.log"));
+    QVERIFY(writeFile(path, generated(5000, 6, 2)));
+    const StoreLocation server = location(freshDatabase(QStringLiteral("stopped")));
+    IngestRequest request;
+    request.server = server;
+    QVERIFY(ingest({path}, request).fatalError.isEmpty());
+    const QString flushed = rollupFingerprint(server.database);
+    resetRollups(server.database);
+
+    QString error;
+    auto store = MySqlStore::open(server, MySqlStore::Open::ExistingTables, &error);
+    QVERIFY2(store, qPrintable(error));
+    const qint64 rows = adminScalar(server.database, QStringLiteral("SELECT COUNT(*) FROM requests"));
+    // A cancel (the ingest's flag) seen after the second slice.
+    std::atomic<bool> cancel{false};
+    MySqlRollups rollups(store->database(), server, 1000);
+    tellCdnsAsAnIngestDoes(rollups);
+    rollups.setAfterSlice([&](qint64) {
+        if (rollups.slicesCommitted() == 2)
+            cancel = true;
+        return true;
+    });
+    QVERIFY2(rollups.catchUp(&cancel), qPrintable(rollups.error()));
+    QCOMPARE(rollups.slicesCommitted(), 2);
+    QCOMPARE(adminScalar(server.database, QStringLiteral("SELECT through_id FROM rollup_state")), 2000);
+    QCOMPARE(adminScalar(server.database, QStringLiteral("SELECT records FROM rollup_state")),
+             adminScalar(server.database, QStringLiteral("SELECT COUNT(*) FROM requests WHERE id <= 2000")));
+    QCOMPARE(store->totals().records, rows);
+    // Half caught up, the summary is still exact: the rest is scanned.
+    SummaryQuery query;
+    query.geoLookups = false;
+    const Both half = summarise(*store, query);
+    QVERIFY2(half.error.isEmpty(), qPrintable(half.error));
+    QVERIFY(half.rollups.fromRollups);
+    QCOMPARE(half.rollups.rowsScanned,
+             rows - adminScalar(server.database, QStringLiteral("SELECT records FROM rollup_state")));
+    QVERIFY2(half.difference.isEmpty(), qPrintable(half.difference));
+    // The next flush (the store's own, as an ingest's end) goes on from there.
+    tellCdnsAsAnIngestDoes(*store);
+    QVERIFY2(store->flushRollups(), qPrintable(store->lastError()));
+    QCOMPARE(rollupFingerprint(server.database), flushed);
+}
+
+void TstMySqlRollups::killedSliceChangesNothing()
+{
+    if (!m_haveServer)
+        QSKIP("no test MariaDB server");
+    const QByteArray log = generated(4500, 8, 2);
+    const QList<QByteArray> lines = log.split('\n');
+    const QString path = m_dir.filePath(QStringLiteral("killed.log"));
+    QVERIFY(writeFile(path, lines.mid(0, 3000).join('\n') + '\n'));
+    const StoreLocation server = location(freshDatabase(QStringLiteral("killed")));
+    IngestRequest request;
+    request.server = server;
+    QVERIFY(ingest({path}, request).fatalError.isEmpty());
+    QString error;
+    {
+        auto writer = MySqlStore::open(server, MySqlStore::Open::ExistingTables, &error);
+        QVERIFY2(writer, qPrintable(error));
+        QVERIFY(insertWithoutFlush(*writer, lines, 3000, lines.size()) > 0);
+    }
+    const QString before = rollupFingerprint(server.database);
+    const qint64 markBefore =
+        adminScalar(server.database, QStringLiteral("SELECT through_id FROM rollup_state"));
+    QVERIFY(markBefore > 0);
+    QVERIFY(markBefore < adminScalar(server.database, QStringLiteral("SELECT MAX(id) FROM requests")));
+
+    // Hold every row (and gap) of one rollup table the slice writes late, so the flush waits there
+    // with its earlier statements done; then its connection is killed.
+    QSqlDatabase blocker = TestServer::openAdmin(m_env, QStringLiteral("tst_mysqlrollups_blocker"));
+    QVERIFY(blocker.isOpen());
+    {
+        QSqlQuery hold(blocker);
+        QVERIFY(hold.exec(QStringLiteral("USE `%1`").arg(server.database)));
+        QVERIFY(hold.exec(QStringLiteral("START TRANSACTION")));
+        QVERIFY(hold.exec(QStringLiteral("SELECT day_start FROM rollup_day_objects FOR UPDATE")));
+    }
+    std::atomic<qint64> connectionId{0};
+    std::atomic<bool> flushed{true};
+    QString flushError;
+    std::thread flusher([&] {
+        QString openError;
+        auto store = MySqlStore::open(server, MySqlStore::Open::ExistingTables, &openError);
+        if (!store) {
+            flushError = openError;
+            connectionId = -1;
+            return;
+        }
+        QSqlQuery id(store->database());
+        if (id.exec(QStringLiteral("SELECT CONNECTION_ID()")) && id.next())
+            connectionId = id.value(0).toLongLong();
+        flushed = store->flushRollups();
+        flushError = store->lastError();
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(connectionId != 0, 10000);
+    QVERIFY2(connectionId > 0, qPrintable(flushError));
+    // Wait until the slice is stuck on the held table.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        adminScalar(server.database, QStringLiteral("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+                                                    "WHERE ID = %1 AND INFO LIKE '%%rollup_day_objects%%'")
+                                         .arg(connectionId.load())) == 1,
+        20000);
+    QVERIFY(adminExec(QStringLiteral("KILL CONNECTION %1").arg(connectionId.load())));
+    flusher.join();
+    QSqlQuery(blocker).exec(QStringLiteral("ROLLBACK"));
+    blocker.close();
+    QVERIFY(!flushed);
+    QVERIFY(!flushError.isEmpty());
+    // The slice rolled back whole: the rows it had already counted into other tables are gone too.
+    QCOMPARE(rollupFingerprint(server.database), before);
+    auto store = MySqlStore::open(server, MySqlStore::Open::ExistingTables, &error);
+    QVERIFY2(store, qPrintable(error));
+    SummaryQuery query;
+    query.geoLookups = false;
+    const Both after = summarise(*store, query);
+    QVERIFY2(after.error.isEmpty(), qPrintable(after.error));
+    QVERIFY(after.rollups.rowsScanned > 0);
+    QVERIFY2(after.difference.isEmpty(), qPrintable(after.difference));
+    // A later flush counts the rows the killed one did not; it has no geo database, so the rows'
+    // origin pulls are no longer all told by one (cdn_source '') and a summary with geo lookups reads
+    // them from the rows.
+    QVERIFY2(store->flushRollups(), qPrintable(store->lastError()));
+    QCOMPARE(adminScalar(server.database, QStringLiteral("SELECT through_id FROM rollup_state")),
+             adminScalar(server.database, QStringLiteral("SELECT MAX(id) FROM requests")));
+    QCOMPARE(adminScalar(server.database, QStringLiteral("SELECT LENGTH(cdn_source) FROM rollup_state")), 0);
+    const Both caughtUp = summarise(*store, query);
+    QVERIFY2(caughtUp.error.isEmpty(), qPrintable(caughtUp.error));
+    QCOMPARE(caughtUp.rollups.rowsScanned, 0);
+    QVERIFY2(caughtUp.difference.isEmpty(), qPrintable(caughtUp.difference));
+    const Both withGeo = summarise(*store, SummaryQuery());
+    QVERIFY2(withGeo.error.isEmpty(), qPrintable(withGeo.error));
+    QVERIFY(withGeo.rollups.fromRollups);
+    QVERIFY2(withGeo.difference.isEmpty(), qPrintable(withGeo.difference));
+    if (withGeo.scan.audience.geoAvailable)
+        QVERIFY(!withGeo.scan.audience.cdnTopKeys.isEmpty());
+}
+
+QTEST_GUILESS_MAIN(TstMySqlRollups)
+#include "tst_mysqlrollups.moc"
