@@ -5,6 +5,7 @@
 // generated logs, whole days and with a tail; two real `bucketscope ingest` processes at once; a store
 // caught up in slices; a catch-up stopped between slices and one whose connection dies in a slice.
 // Skips without a server (fails under CI, like tst_mysqlstore).
+#include "JsonDifference.h"
 #include "LogGenerator.h"
 #include "TestLogs.h"
 #include "TestServer.h"
@@ -36,6 +37,7 @@
 #include <thread>
 
 using namespace BucketScope;
+using TestLogs::firstDifference;
 
 namespace {
 
@@ -69,35 +71,6 @@ IngestResult ingest(const QStringList &paths, const IngestRequest &base)
         return none;
     }
     return finished.at(0).at(0).value<IngestResult>();
-}
-
-// The first place two JSON values differ, as a path, or an empty string when they are equal.
-QString firstDifference(const QJsonValue &a, const QJsonValue &b, const QString &path = QStringLiteral("$"))
-{
-    if (a == b)
-        return {};
-    if (a.isObject() && b.isObject()) {
-        const QJsonObject x = a.toObject(), y = b.toObject();
-        QStringList keys = x.keys() + y.keys();
-        keys.removeDuplicates();
-        for (const QString &key : keys) {
-            const QString found = firstDifference(x.value(key), y.value(key), path + QLatin1Char('.') + key);
-            if (!found.isEmpty())
-                return found;
-        }
-    }
-    if (a.isArray() && b.isArray()) {
-        const QJsonArray x = a.toArray(), y = b.toArray();
-        for (qsizetype i = 0; i < std::max(x.size(), y.size()); ++i) {
-            const QString found = firstDifference(x.at(i), y.at(i), path + QStringLiteral("[%1]").arg(i));
-            if (!found.isEmpty())
-                return found;
-        }
-    }
-    return path + QStringLiteral(": ") +
-           QString::fromUtf8(QJsonDocument(QJsonArray{a}).toJson(QJsonDocument::Compact).left(400)) +
-           QStringLiteral(" vs ") +
-           QString::fromUtf8(QJsonDocument(QJsonArray{b}).toJson(QJsonDocument::Compact).left(400));
 }
 
 struct Both

@@ -4,6 +4,7 @@
 // real corpus, re-ingests, rolled-back batches, rows no flush counted, two writers, a cancelled
 // catch-up and attribution rules of the user's own.
 
+#include "JsonDifference.h"
 #include "LogGenerator.h"
 #include "TestLogs.h"
 #include "aggregation/Aggregator.h"
@@ -29,6 +30,7 @@
 #include <memory>
 
 using namespace BucketScope;
+using TestLogs::firstDifference;
 
 namespace {
 
@@ -99,35 +101,6 @@ int insertLines(LogStore &store, const QList<QByteArray> &lines, qsizetype from,
             ++stored;
     }
     return stored;
-}
-
-// The first place two JSON values differ, as a path, or an empty string when they are equal.
-QString firstDifference(const QJsonValue &a, const QJsonValue &b, const QString &path = QStringLiteral("$"))
-{
-    if (a == b)
-        return {};
-    if (a.isObject() && b.isObject()) {
-        const QJsonObject x = a.toObject(), y = b.toObject();
-        QStringList keys = x.keys() + y.keys();
-        keys.removeDuplicates();
-        for (const QString &key : keys) {
-            const QString found = firstDifference(x.value(key), y.value(key), path + QLatin1Char('.') + key);
-            if (!found.isEmpty())
-                return found;
-        }
-    }
-    if (a.isArray() && b.isArray()) {
-        const QJsonArray x = a.toArray(), y = b.toArray();
-        for (qsizetype i = 0; i < std::max(x.size(), y.size()); ++i) {
-            const QString found = firstDifference(x.at(i), y.at(i), path + QStringLiteral("[%1]").arg(i));
-            if (!found.isEmpty())
-                return found;
-        }
-    }
-    return path + QStringLiteral(": ") +
-           QString::fromUtf8(QJsonDocument(QJsonArray{a}).toJson(QJsonDocument::Compact)) +
-           QStringLiteral(" vs ") +
-           QString::fromUtf8(QJsonDocument(QJsonArray{b}).toJson(QJsonDocument::Compact));
 }
 
 struct Both
