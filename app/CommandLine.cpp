@@ -478,8 +478,9 @@ struct FilterOptions
         QStringLiteral("only"),
         QStringLiteral("Only the requests whose DIMENSION equals VALUE (repeatable; all must hold). "
                        "Dimensions: key, referer, remote_ip, user_agent, operation, error_code, bucket, "
-                       "country (ISO code or unknown), asn (network number) and client (browser, bot, "
-                       "tool or unknown)."),
+                       "country (ISO code or unknown), asn (network number), client (browser, bot, "
+                       "tool or unknown) and application (as the attribution rules name it, or "
+                       "unattributed)."),
         QStringLiteral("DIMENSION=VALUE")};
     QCommandLineOption exclude{
         QStringLiteral("exclude"),

@@ -319,8 +319,9 @@ void RequestTableModel::applyFilter()
         conditions << QStringLiteral("`time` < %1").arg(*m_to);
     for (const DimensionFilter &filter : std::as_const(m_dimensionFilters)) {
         if (filter.isDerived()) {
-            // Country, network and client: integer ids the aggregator resolved (Summary::filters).
-            conditions << filter.resolvedCondition();
+            // Country, network, client and application: integer ids the aggregator resolved
+            // (Summary::filters).
+            conditions << filter.resolvedConditionOnRowsView();
             continue;
         }
         if (DimensionFilter::columnFor(filter.dimension).isEmpty())

@@ -875,7 +875,7 @@ bool resolveDerivedFilters(sqlite3 *db, SummaryQuery &query, AudienceBuilder &au
     StringResolver names(db);
     const auto distinctValues = [&](const QString &column, std::vector<std::pair<qint64, QString>> &values,
                                     QString *error) {
-        // `column` is DerivedDimensions::sourceColumn's, from a fixed list.
+        // `column` is from a fixed list (DerivedDimensions::sourceColumn, attributionColumn).
         const QByteArray sql =
             QStringLiteral("SELECT DISTINCT %1 FROM requests WHERE %1 IS NOT NULL").arg(column).toUtf8();
         sqlite3_stmt *statement = nullptr;
@@ -902,7 +902,7 @@ bool resolveDerivedFilters(sqlite3 *db, SummaryQuery &query, AudienceBuilder &au
             values.emplace_back(id, QString::fromStdString(names.text(id)));
         return true;
     };
-    return DerivedDimensions::resolveAll(query.filters, audience, distinctValues, error);
+    return DerivedDimensions::resolveAll(query.filters, audience, query.attribution, distinctValues, error);
 }
 
 // Scans the rows with ids in [firstId, lastId]: from SummaryQuery::parallelScanFromRows on, in two id

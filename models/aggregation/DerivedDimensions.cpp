@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "DerivedDimensions.h"
 
+#include "Attribution.h"
 #include "AudienceBuilder.h"
 #include "clients/ClientClassifier.h"
 
@@ -15,6 +16,7 @@ namespace {
 const QString kCountry = QStringLiteral("country");
 const QString kAsn = QStringLiteral("asn");
 const QString kClient = QStringLiteral("client");
+const QString kApplication = QStringLiteral("application");
 const QString kUnknown = QStringLiteral("unknown");
 
 bool fail(QString *error, const QString &message)
@@ -28,7 +30,7 @@ bool fail(QString *error, const QString &message)
 
 bool DerivedDimensions::isDerived(const QString &dimension)
 {
-    return dimension == kCountry || dimension == kAsn || dimension == kClient;
+    return dimension == kCountry || dimension == kAsn || dimension == kClient || dimension == kApplication;
 }
 
 QString DerivedDimensions::sourceColumn(const QString &dimension)
@@ -72,6 +74,13 @@ bool DerivedDimensions::normalise(DimensionFilter &filter, QString *error)
         filter.value = QString::number(asn);
         return true;
     }
+    if (filter.dimension == kApplication) {
+        if (value.isEmpty())
+            return fail(error, QStringLiteral("an application filter needs the application's name (as the "
+                                              "summary's applications list names it, or 'unattributed')"));
+        filter.value = value;
+        return true;
+    }
     if (filter.dimension == kClient) {
         const auto kind = ClientClassifier::fromName(value.toLower());
         if (!kind)
@@ -96,8 +105,108 @@ QString DerivedDimensions::valueOf(const QString &dimension, const QString &text
     return QString();
 }
 
+QString DerivedDimensions::attributionColumn(int field)
+{
+    switch (Attribution::Field(field)) {
+    case Attribution::Field::Key:
+        return QStringLiteral("object_key_ref");
+    case Attribution::Field::Referer:
+        return QStringLiteral("referer_ref");
+    case Attribution::Field::Requester:
+        return QStringLiteral("requester_ref");
+    case Attribution::Field::UserAgent:
+        return QStringLiteral("user_agent_ref");
+    }
+    return QString();
+}
+
+namespace {
+
+// A request belongs to `application` when the earliest rule that matches any of its fields names it
+// (Attribution::match), or, for "unattributed", when no rule matches. Per field, every distinct id is
+// matched once; then for each rule r naming the application on some ids of its field f:
+//     f's id is among those  AND  no other field's id is matched by a rule before r
+// and the application is any of these alternatives. A NULL field never matches (the scan's rule too).
+bool resolveApplication(DimensionFilter &filter, const Attribution &attribution,
+                        const DerivedDimensions::DistinctValues &distinctValues, QString *error)
+{
+    struct FieldMatches
+    {
+        QString column;
+        std::vector<qint64> known;
+        std::vector<std::pair<qint64, Attribution::Match>> matched; // ids some rule matches
+    };
+    std::vector<FieldMatches> fields;
+    for (int field = 0; field < Attribution::kFieldCount; ++field) {
+        if (!attribution.looksAt(Attribution::Field(field)))
+            continue;
+        FieldMatches matches;
+        matches.column = DerivedDimensions::attributionColumn(field);
+        std::vector<std::pair<qint64, QString>> values;
+        if (!distinctValues(matches.column, values, error))
+            return false;
+        matches.known.reserve(values.size());
+        for (const auto &[id, text] : values) {
+            matches.known.push_back(id);
+            const std::string utf8 = text.toStdString();
+            Attribution::Match match = attribution.match(Attribution::Field(field), utf8);
+            if (match.rule != Attribution::Match::kNone)
+                matches.matched.emplace_back(id, std::move(match));
+        }
+        fields.push_back(std::move(matches));
+    }
+    const std::string wanted = filter.value.toStdString();
+    const bool unattributed = wanted == Attribution::kUnattributed;
+    auto resolution = std::make_shared<DerivedResolution>();
+    resolution->multiColumn = true;
+    // The ids of field `other` matched by a rule before `rule` must not be the request's.
+    auto matchedBefore = [&](const FieldMatches &other, int rule) {
+        std::vector<qint64> earlier;
+        for (const auto &[id, match] : other.matched)
+            if (match.rule < rule)
+                earlier.push_back(id);
+        return DerivedResolution::Term{IdMembership::of(other.column, std::move(earlier), other.known), true};
+    };
+    for (qsizetype rule = 0; rule < attribution.rules().size(); ++rule) {
+        const int field = int(Attribution::fieldOf(attribution.rules().at(rule).kind));
+        const auto own = std::find_if(fields.begin(), fields.end(), [&](const FieldMatches &matches) {
+            return matches.column == DerivedDimensions::attributionColumn(field);
+        });
+        std::vector<qint64> naming;
+        for (const auto &[id, match] : own->matched)
+            if (match.rule == rule && match.application == wanted)
+                naming.push_back(id);
+        if (naming.empty())
+            continue;
+        std::vector<DerivedResolution::Term> terms{
+            DerivedResolution::Term{IdMembership::of(own->column, std::move(naming), own->known), false}};
+        for (const FieldMatches &other : fields) {
+            if (&other == &*own)
+                continue;
+            DerivedResolution::Term term = matchedBefore(other, int(rule));
+            if (!(term.membership.ids.empty() && !term.membership.idsLackValue))
+                terms.push_back(std::move(term));
+        }
+        resolution->anyOf.push_back(std::move(terms));
+    }
+    if (unattributed) {
+        std::vector<DerivedResolution::Term> terms;
+        for (const FieldMatches &other : fields) {
+            DerivedResolution::Term term = matchedBefore(other, Attribution::Match::kNone);
+            if (!(term.membership.ids.empty() && !term.membership.idsLackValue))
+                terms.push_back(std::move(term));
+        }
+        resolution->anyOf.push_back(std::move(terms));
+    }
+    filter.resolution = std::move(resolution);
+    return true;
+}
+
+} // namespace
+
 bool DerivedDimensions::resolveAll(QList<DimensionFilter> &filters, AudienceBuilder &audience,
-                                   const DistinctValues &distinctValues, QString *error)
+                                   const Attribution &attribution, const DistinctValues &distinctValues,
+                                   QString *error)
 {
     // One read of each source column, however many filters derive from it.
     QHash<QString, std::vector<std::pair<qint64, QString>>> distinct;
@@ -106,6 +215,11 @@ bool DerivedDimensions::resolveAll(QList<DimensionFilter> &filters, AudienceBuil
             continue;
         if (!normalise(filter, error))
             return false;
+        if (filter.dimension == kApplication) {
+            if (!resolveApplication(filter, attribution, distinctValues, error))
+                return false;
+            continue;
+        }
         if (filter.dimension != kClient && !audience.geoAvailable())
             return fail(error, QStringLiteral("cannot filter by %1 without a geo database: %2")
                                    .arg(filter.dimension == kCountry ? QStringLiteral("country")

@@ -6,6 +6,9 @@
 #include <QHash>
 #include <QStringList>
 
+#include <algorithm>
+#include <iterator>
+
 namespace BucketScope {
 
 QString DimensionFilter::columnFor(const QString &dimension)
@@ -32,32 +35,77 @@ bool DimensionFilter::isDerived() const
     return DerivedDimensions::isDerived(dimension);
 }
 
-QString DimensionFilter::resolvedCondition() const
+QString IdMembership::sql() const
 {
-    const QString column = DerivedDimensions::sourceColumn(dimension);
-    if (!resolution || column.isEmpty() || resolution->column != column)
-        return QStringLiteral("0 = 1");
-    // has(value): true or false for every row, never NULL, so that NOT has(value) is its exact
-    // opposite (a NULL would drop the row from both).
-    QString has;
-    const bool anyIds = !resolution->ids.empty();
-    QStringList numbers;
-    numbers.reserve(qsizetype(resolution->ids.size()));
-    for (qint64 id : resolution->ids)
-        numbers << QString::number(id);
-    const QString list = numbers.join(QLatin1Char(','));
-    const QString whenNull = resolution->nullHasValue ? QStringLiteral("1") : QStringLiteral("0");
+    const QString whenNull = nullHasValue ? QStringLiteral("1") : QStringLiteral("0");
     const QString known = QStringLiteral("CASE WHEN %1 IS NULL THEN %2 WHEN %1 > %3 THEN 0")
                               .arg(column, whenNull)
-                              .arg(resolution->maxKnownId);
-    if (!resolution->idsLackValue) {
-        has = anyIds ? QStringLiteral("(%1 WHEN %2 IN (%3) THEN 1 ELSE 0 END)").arg(known, column, list)
-                     : QStringLiteral("(%1 ELSE 0 END)").arg(known);
+                              .arg(maxKnownId);
+    const QString listed = idsLackValue ? QStringLiteral("0") : QStringLiteral("1");
+    const QString others = idsLackValue ? QStringLiteral("1") : QStringLiteral("0");
+    if (ids.empty())
+        return QStringLiteral("(%1 ELSE %2 END)").arg(known, others);
+    QString list;
+    list.reserve(qsizetype(ids.size()) * 8);
+    for (qint64 id : ids) {
+        if (!list.isEmpty())
+            list += QLatin1Char(',');
+        list += QString::number(id);
+    }
+    return QStringLiteral("(%1 WHEN %2 IN (%3) THEN %4 ELSE %5 END)")
+        .arg(known, column, list, listed, others);
+}
+
+IdMembership IdMembership::of(const QString &column, std::vector<qint64> in, std::vector<qint64> known,
+                              bool nullHasValue)
+{
+    IdMembership membership;
+    membership.column = column;
+    membership.nullHasValue = nullHasValue;
+    std::sort(in.begin(), in.end());
+    std::sort(known.begin(), known.end());
+    known.erase(std::unique(known.begin(), known.end()), known.end());
+    membership.maxKnownId = known.empty() ? 0 : known.back();
+    std::vector<qint64> out;
+    std::set_difference(known.begin(), known.end(), in.begin(), in.end(), std::back_inserter(out));
+    membership.idsLackValue = out.size() < in.size();
+    membership.ids = std::move(membership.idsLackValue ? out : in);
+    return membership;
+}
+
+QString DimensionFilter::resolvedCondition() const
+{
+    if (!resolution)
+        return QStringLiteral("0 = 1");
+    QString has;
+    if (resolution->multiColumn) {
+        // The application's alternatives; none (no rule can name it) leaves no row.
+        QStringList alternatives;
+        for (const std::vector<DerivedResolution::Term> &terms : resolution->anyOf) {
+            QStringList all;
+            for (const DerivedResolution::Term &term : terms)
+                all << QStringLiteral("%1 = %2").arg(
+                    term.membership.sql(), term.negated ? QStringLiteral("0") : QStringLiteral("1"));
+            alternatives << (all.isEmpty() ? QStringLiteral("1 = 1")
+                                           : QStringLiteral("(%1)").arg(all.join(QStringLiteral(" AND "))));
+        }
+        has = alternatives.isEmpty() ? QStringLiteral("0")
+                                     : QStringLiteral("(CASE WHEN %1 THEN 1 ELSE 0 END)")
+                                           .arg(alternatives.join(QStringLiteral(" OR ")));
     } else {
-        has = anyIds ? QStringLiteral("(%1 WHEN %2 IN (%3) THEN 0 ELSE 1 END)").arg(known, column, list)
-                     : QStringLiteral("(%1 ELSE 1 END)").arg(known);
+        const QString column = DerivedDimensions::sourceColumn(dimension);
+        if (column.isEmpty() || resolution->column != column)
+            return QStringLiteral("0 = 1");
+        has = resolution->sql();
     }
     return QStringLiteral("%1 = %2").arg(has, exclude ? QStringLiteral("0") : QStringLiteral("1"));
+}
+
+QString DimensionFilter::resolvedConditionOnRowsView() const
+{
+    if (!resolution || !resolution->multiColumn)
+        return resolvedCondition();
+    return QStringLiteral("id IN (SELECT id FROM requests WHERE %1)").arg(resolvedCondition());
 }
 
 } // namespace BucketScope

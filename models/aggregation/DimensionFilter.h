@@ -11,27 +11,50 @@
 
 namespace BucketScope {
 
-// What a derived filter (country, network, client class) stands for in one store: the ids of the
-// dictionary column it derives from (remote_ip_ref, user_agent_ref) that have its value. Whichever
-// of the two id lists is shorter is kept, so a filter matching most addresses stays small.
-struct DerivedResolution
+// Which ids of one dictionary column (remote_ip_ref, user_agent_ref, object_key_ref, ...) are in a set.
+// Whichever of the two id lists is shorter is kept, so a set holding most ids stays small.
+struct IdMembership
 {
-    QString column;            // "remote_ip_ref" or "user_agent_ref"
+    QString column;            // a requests column from a fixed list, never user text
     std::vector<qint64> ids;   // sorted
-    bool idsLackValue = false; // true: `ids` are the ids WITHOUT the value (the shorter list)
-    bool nullHasValue = false; // requests without the field count as having the value ("unknown")
+    bool idsLackValue = false; // true: `ids` are the ids NOT in the set (the shorter list)
+    bool nullHasValue = false; // requests without the field count as in the set
     // The largest id judged. Ids above it were added after the resolution (an ingest still running):
-    // they count as lacking the value, also when `ids` lists those that lack it, until the next
-    // summary judges them.
+    // they count as not in the set, also when `ids` lists those that are not, until the next summary
+    // judges them.
     qint64 maxKnownId = std::numeric_limits<qint64>::max();
+
+    bool operator==(const IdMembership &other) const = default;
+    // 1 or 0 for every row, never NULL, so that NOT in the set is its exact opposite. Holds only the
+    // column name and integer ids we produced.
+    QString sql() const;
+    // The shorter representation of `in` (ids in the set) among `known` (every id judged).
+    static IdMembership of(const QString &column, std::vector<qint64> in, std::vector<qint64> known,
+                           bool nullHasValue = false);
+};
+
+// What a derived filter stands for in one store. Country, network and client derive from one column:
+// the membership itself. An application derives from up to four (key, referer, requester, user
+// agent) and which rule matched first: `anyOf` then holds its condition as alternatives of conjunctions,
+// each term a membership that must hold (or, `negated`, must not).
+struct DerivedResolution : IdMembership
+{
+    struct Term
+    {
+        IdMembership membership;
+        bool negated = false;
+        bool operator==(const Term &other) const = default;
+    };
+    bool multiColumn = false; // true: `anyOf` is the condition, the membership fields are unused
+    std::vector<std::vector<Term>> anyOf;
 
     bool operator==(const DerivedResolution &other) const = default;
 };
 
 // Only (or all but) the requests whose `dimension` equals `value`. Dimensions are the public field
 // names of the dictionary columns (key, referer, remote_ip, user_agent, operation, error_code, bucket)
-// and the derived dimensions country, asn and client (DerivedDimensions): what a request's address
-// or user agent tells about it.
+// and the derived dimensions country, asn and client (DerivedDimensions: what a request's address
+// or user agent tells about it) and application (what the attribution rules make of it).
 struct DimensionFilter
 {
     DimensionFilter() = default;
@@ -64,6 +87,10 @@ struct DimensionFilter
     // wrong ones). It holds only a column name from a fixed list and integer ids we produced, never
     // text from a log or a user.
     QString resolvedCondition() const;
+    // The same condition for a query over the request_rows view (the request table). Country, network
+    // and client columns have the same names there; an application's columns do not (key_ref, no
+    // requester_ref), so it becomes "id IN (SELECT id FROM requests WHERE ...)".
+    QString resolvedConditionOnRowsView() const;
 };
 
 } // namespace BucketScope

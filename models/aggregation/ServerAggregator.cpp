@@ -1033,7 +1033,7 @@ bool resolveDerivedFilters(MySqlStore &store, SummaryQuery &query, AudienceBuild
     const auto distinctValues = [&](const QString &column, std::vector<std::pair<qint64, QString>> &values,
                                     QString *error) {
         QSqlQuery row;
-        // `column` is DerivedDimensions::sourceColumn's, from a fixed list.
+        // `column` is from a fixed list (DerivedDimensions::sourceColumn, attributionColumn).
         std::unordered_set<qint64> ids;
         const bool read = plain.run(
             row,
@@ -1052,7 +1052,7 @@ bool resolveDerivedFilters(MySqlStore &store, SummaryQuery &query, AudienceBuild
             values.emplace_back(id, texts[id]);
         return true;
     };
-    return DerivedDimensions::resolveAll(query.filters, audience, distinctValues, error);
+    return DerivedDimensions::resolveAll(query.filters, audience, query.attribution, distinctValues, error);
 }
 
 } // namespace
@@ -1061,14 +1061,16 @@ std::optional<Summary> ServerAggregator::compute(MySqlStore &store, const Summar
                                                  QString *error)
 {
     if (requested.application) {
-        // Attribution is decided per distinct key and referer on the client; restricting every
-        // server-side GROUP BY to one application needs those decisions on the server first.
-        if (error)
-            *error = QStringLiteral(
-                "summaries of one application (application-scoped alert rules) are not "
-                "available for MySQL/MariaDB stores yet; scope the rule to all applications or "
-                "check a SQLite store");
-        return std::nullopt;
+        // One application's summary (application-scoped alert rules): the application filter, which
+        // the server applies as a condition on key, referer, requester and user-agent ids. The
+        // filter is the query's own, so the answer lists the filters it was asked for.
+        SummaryQuery scoped = requested;
+        scoped.application.reset();
+        scoped.filters.append(DimensionFilter{QStringLiteral("application"), *requested.application, false});
+        std::optional<Summary> summary = compute(store, scoped, error);
+        if (summary)
+            summary->filters.removeLast();
+        return summary;
     }
     AudienceBuilder audience(requested.geoDatabases, requested.geoLookups);
     SummaryQuery query = requested;

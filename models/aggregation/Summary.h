@@ -143,8 +143,8 @@ struct Summary
     QList<RankedItem> topUserAgents, topUserAgentsByBytes;
     QList<RankedItem> topErrorCodes;
     Audience audience;
-    // The query's filters as applied: derived ones (country, asn, client) normalised and resolved,
-    // so the request table can show exactly the requests counted here.
+    // The query's filters as applied: derived ones (country, asn, client, application) normalised and
+    // resolved, so the request table can show exactly the requests counted here.
     QList<DimensionFilter> filters;
     ValueFilters values;
     // The zone the days, hours, application days and months above are calendar days and clock hours of.

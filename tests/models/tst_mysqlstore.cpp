@@ -476,6 +476,16 @@ void TstMySqlStore::filtersAndRangesEqualSqlite_data()
                                           << "bot" << false << true;
     QTest::newRow("all but browsers") << "client"
                                       << "browser" << true << false;
+    // Applications: resolved to key and referer ids by the attribution rules on each store.
+    QTest::newRow("one application") << "application"
+                                     << "castingly" << false << false;
+    QTest::newRow("all but one application in a range") << "application"
+                                                        << "dailey-core" << true << true;
+    QTest::newRow("unattributed") << "application"
+                                  << "unattributed" << false << false;
+    // One application's summary as application-scoped alert rules ask for it (SummaryQuery::application).
+    QTest::newRow("application scope") << "scope"
+                                       << "dailey" << false << false;
     // Value filters (status class, latency, size), given as "values" rows: value = "status/ms/bytes".
     QTest::newRow("5xx") << "values"
                          << "5xx//" << false << false;
@@ -509,6 +519,8 @@ void TstMySqlStore::filtersAndRangesEqualSqlite()
             query.values.minTotalTimeMs = parts.at(1).toLongLong();
         if (!parts.at(2).isEmpty())
             query.values.minBytesSent = parts.at(2).toLongLong();
+    } else if (dimension == QLatin1String("scope")) {
+        query.application = value;
     } else if (!dimension.isEmpty()) {
         query.filters << DimensionFilter{dimension, value, exclude};
     }
@@ -526,7 +538,7 @@ void TstMySqlStore::filtersAndRangesEqualSqlite()
     const QJsonObject expected = summaryOf(*embedded, query);
     QVERIFY(!expected.isEmpty());
     QCOMPARE(summaryOf(*onServer, query), expected);
-    if (DerivedDimensions::isDerived(dimension)) {
+    if (DerivedDimensions::isDerived(dimension) || dimension == QLatin1String("scope")) {
         // A filter that narrows: some requests, not all.
         const qint64 requests = expected.value(QStringLiteral("requests")).toInteger();
         QVERIFY(requests > 0);
