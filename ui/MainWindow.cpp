@@ -12,6 +12,7 @@
 #include "ReportWriter.h"
 #include "RequestTableModel.h"
 #include "RowOrderTable.h"
+#include "ScopeFilterBar.h"
 #include "StoragePage.h"
 #include "TopListsView.h"
 #include "ValueFilterBar.h"
@@ -508,12 +509,26 @@ QWidget *MainWindow::createDashboard()
     m_filter->setPlaceholderText(tr("Filter requests by key, referer, user agent or IP (Ctrl+F)"));
     m_filter->setClearButtonEnabled(true);
     tableLayout->addWidget(m_filter);
+    auto *filterBars = new QHBoxLayout;
+    m_scopeFilterBar = new ScopeFilterBar(tablePane);
+    connect(m_scopeFilterBar, &ScopeFilterBar::applicationChosen, this, [this](const QString &application) {
+        chooseScopeValue(QStringLiteral("application"), application);
+    });
+    connect(m_scopeFilterBar, &ScopeFilterBar::operationChosen, this,
+            [this](const QString &operation) { chooseScopeValue(QStringLiteral("operation"), operation); });
+    connect(m_scopeFilterBar, &ScopeFilterBar::timeWindowChosen, this,
+            [this](const ScopeFilterBar::TimeWindow &window) {
+                m_timeRange = window;
+                applyFilters();
+            });
+    filterBars->addWidget(m_scopeFilterBar);
     m_valueFilterBar = new ValueFilterBar(tablePane);
     connect(m_valueFilterBar, &ValueFilterBar::changed, this, [this](const ValueFilters &values) {
         m_valueFilters = values;
         applyFilters();
     });
-    tableLayout->addWidget(m_valueFilterBar);
+    filterBars->addWidget(m_valueFilterBar, 1);
+    tableLayout->addLayout(filterBars);
     // In the status bar (see the constructor), so the table does not move when it shows.
     m_tableBusy = new QLabel(tr("Finding the requests…"), this);
     m_tableBusy->setObjectName(QStringLiteral("tableBusy"));
@@ -557,6 +572,8 @@ void MainWindow::forgetViewState()
     m_dimensionFilters.clear();
     m_valueFilters = {};
     m_valueFilterBar->setValues(m_valueFilters);
+    m_scopeFilterBar->clearChoices();
+    m_scopeFilterBar->setScope(QString(), QString(), std::nullopt);
     m_filter->clear();
     m_history.clear();
     m_historyPosition = -1;
@@ -709,6 +726,7 @@ void MainWindow::applyTimeZoneSetting()
     m_localTime->setChecked(!utc);
     m_session->setTimeZone(zone);
     m_requestModel->setTimeZone(zone);
+    m_scopeFilterBar->setTimeZone(zone);
     rebuildChips();
 }
 
@@ -787,6 +805,8 @@ void MainWindow::restore(const FilterState &state)
     m_dimensionFilters = state.dimensions;
     m_valueFilters = state.values;
     m_valueFilterBar->setValues(m_valueFilters);
+    m_scopeFilterBar->setScope(scopeValue(QStringLiteral("application")),
+                               scopeValue(QStringLiteral("operation")), m_timeRange);
     SummaryQuery query = m_session->query();
     query.from = m_timeRange ? std::optional<qint64>(m_timeRange->first) : std::nullopt;
     query.to = m_timeRange ? std::optional<qint64>(m_timeRange->second) : std::nullopt;
@@ -819,6 +839,24 @@ void MainWindow::applyFilters()
     restore(FilterState{m_timeRange, m_dimensionFilters, m_valueFilters});
 }
 
+QString MainWindow::scopeValue(const QString &dimension) const
+{
+    for (const DimensionFilter &filter : m_dimensionFilters)
+        if (filter.dimension == dimension && !filter.exclude)
+            return filter.value;
+    return QString();
+}
+
+void MainWindow::chooseScopeValue(const QString &dimension, const QString &value)
+{
+    m_dimensionFilters.removeIf([&dimension](const DimensionFilter &filter) {
+        return filter.dimension == dimension && !filter.exclude;
+    });
+    if (!value.isEmpty())
+        m_dimensionFilters.append(DimensionFilter{dimension, value, false});
+    applyFilters();
+}
+
 QString MainWindow::dimensionLabel(const QString &dimension)
 {
     if (dimension == QLatin1String("country"))
@@ -827,6 +865,8 @@ QString MainWindow::dimensionLabel(const QString &dimension)
         return tr("network");
     if (dimension == QLatin1String("client"))
         return tr("client");
+    if (dimension == QLatin1String("application"))
+        return tr("application");
     return dimension;
 }
 
@@ -1016,6 +1056,15 @@ void MainWindow::showSummary(const Summary &summary)
         }
     }
     m_requestModel->setDimensionFilters(tableFilters());
+    // The boxes keep every application and operation seen since the store was opened.
+    QStringList applications, operations;
+    for (const RankedItem &application : summary.applications)
+        applications << application.name;
+    for (const OperationStats &operation : summary.operations)
+        operations << operation.operation;
+    m_scopeFilterBar->addChoices(applications, operations);
+    if (summary.filters.isEmpty() && summary.values.isEmpty() && !m_timeRange)
+        m_scopeFilterBar->setDataRange(summary.firstTime, summary.lastTime);
     m_tiles->setSummary(summary);
     m_topLists->setSummary(summary);
     m_audience->setSummary(summary);

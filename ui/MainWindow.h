@@ -36,6 +36,7 @@ class RejectedLinesDialog;
 class RequestTableModel;
 class TopListsView;
 class AudienceView;
+class ScopeFilterBar;
 class ValueFilterBar;
 
 // Assembles the views and routes actions; the views themselves live in their own classes.
@@ -94,6 +95,7 @@ public:
     TopListsView *topLists() const { return m_topLists; }
     AudienceView *audience() const { return m_audience; }
     ValueFilterBar *valueFilterBar() const { return m_valueFilterBar; }
+    ScopeFilterBar *scopeFilterBar() const { return m_scopeFilterBar; }
     RejectedLinesDialog *rejectedLinesDialog() const;
     // View ▸ Times in UTC / Local time: saves the choice (the setting the command line reads too),
     // re-aggregates what is loaded off the GUI thread and shows every time in the new zone.
@@ -165,6 +167,11 @@ private:
     QList<DimensionFilter> m_dimensionFilters;
     ValueFilters m_valueFilters;
     ValueFilterBar *m_valueFilterBar = nullptr;
+    ScopeFilterBar *m_scopeFilterBar = nullptr;
+    // The one included value of `dimension` the scope bar shows ("" when none), and choosing one:
+    // it replaces the included filters of that dimension.
+    QString scopeValue(const QString &dimension) const;
+    void chooseScopeValue(const QString &dimension, const QString &value);
     QList<DimensionFilter> m_resolvedFilters; // derived filters with their ids in the current store
     struct FilterState
     {

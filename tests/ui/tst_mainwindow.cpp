@@ -8,6 +8,7 @@
 #include "RecordDetailsDialog.h"
 #include "RejectedLinesDialog.h"
 #include "RequestTableModel.h"
+#include "ScopeFilterBar.h"
 #include "TestLogs.h"
 #include "ValueFilterBar.h"
 #include "aggregation/SummaryJson.h"
@@ -16,7 +17,9 @@
 
 #include <QAbstractButton>
 #include <QAbstractItemModelTester>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QDateTimeEdit>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QImage>
@@ -59,6 +62,7 @@ private slots:
     void audienceRowsNarrowEverythingByCountryNetworkAndClient_data();
     void audienceRowsNarrowEverythingByCountryNetworkAndClient();
     void filterBarNumbersNarrowEverything();
+    void scopeBarNarrowsByApplicationOperationAndTimeWindow();
     void doubleClickShowsEveryFieldOfTheRequest();
     void exportAllChartsWritesFourPictures();
     void backAndForwardWalkTheDrillDownHistory();
@@ -437,6 +441,89 @@ void TstMainWindow::filterBarNumbersNarrowEverything()
     const qint64 large = shown.last().at(0).value<Summary>().requests;
     QVERIFY(large > 0 && large < full.requests);
     QCOMPARE(rows(), int(large));
+}
+
+// The filter bar's application and operation boxes and its time window narrow the charts and the table
+// alike; the boxes keep every name while narrowed, and history and chips drive them back.
+void TstMainWindow::scopeBarNarrowsByApplicationOperationAndTimeWindow()
+{
+    MainWindow window;
+    window.show();
+    const Summary full = load(window, {QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
+    QVERIFY(full.applications.size() >= 3);
+    RequestTableModel *model = window.requestModel();
+    auto rows = [model] {
+        if (!QTest::qWaitFor([model] { return !model->isBusy(); }, 30000))
+            return -1;
+        while (model->canFetchMore())
+            model->fetchMore();
+        return model->rowCount();
+    };
+    auto chips = [&window] {
+        QStringList texts;
+        for (const QToolButton *button : window.findChildren<QToolButton *>())
+            texts << button->text();
+        return texts;
+    };
+    ScopeFilterBar *bar = window.scopeFilterBar();
+    QCOMPARE(bar->applicationBox()->count(), full.applications.size() + 1);
+    QCOMPARE(bar->operationBox()->count(), full.operations.size() + 1);
+    QSignalSpy shown(&window, &MainWindow::summaryShown);
+    auto next = [&]() -> Summary {
+        return shown.wait(30000) ? shown.last().at(0).value<Summary>() : Summary{};
+    };
+
+    // An application that is not the largest: the summary of its requests, the table the same rows.
+    const RankedItem application = full.applications.at(2);
+    QVERIFY(application.requests > 0 && application.requests < full.requests);
+    bar->applicationBox()->setCurrentIndex(bar->applicationBox()->findData(application.name));
+    const Summary ofApplication = next();
+    QCOMPARE(ofApplication.requests, application.requests);
+    QCOMPARE(ofApplication.bytesSent, application.bytesSent);
+    QCOMPARE(rows(), int(application.requests));
+    QVERIFY2(chips().filter(QStringLiteral("application = ") + application.name).size() == 1,
+             qPrintable(chips().join(u'|')));
+    QCOMPARE(bar->applicationBox()->count(), full.applications.size() + 1); // still every name
+
+    // And one of its operations.
+    QVERIFY(!ofApplication.operations.isEmpty());
+    const OperationStats operation = ofApplication.operations.first();
+    bar->operationBox()->setCurrentIndex(bar->operationBox()->findData(operation.operation));
+    const Summary both = next();
+    QCOMPARE(both.requests, operation.requests);
+    QCOMPARE(rows(), int(operation.requests));
+
+    // A time window from the second hour with requests on: the requests of the hours from there.
+    QVERIFY(both.hours.size() >= 2);
+    const qint64 from = both.hours.at(1).start;
+    qint64 inWindow = 0;
+    for (const TimeBucket &hour : both.hours)
+        if (hour.start >= from)
+            inWindow += hour.requests;
+    QVERIFY(inWindow > 0 && inWindow < both.requests);
+    bar->windowBox()->setChecked(true); // the whole of the logs first: the same requests
+    QCOMPARE(next().requests, both.requests);
+    bar->fromEdit()->setDateTime(QDateTime::fromSecsSinceEpoch(from, Qt::UTC));
+    QCOMPARE(next().requests, inWindow); // after the pause the edits wait for
+    QCOMPARE(rows(), int(inWindow));
+
+    // Back shows the earlier states in the bar; removing the application's chip resets its box.
+    window.goBack();
+    QCOMPARE(next().requests, both.requests);
+    window.goBack();
+    QCOMPARE(next().requests, both.requests);
+    QVERIFY(!bar->windowBox()->isChecked());
+    QCOMPARE(bar->operation(), operation.operation);
+    for (QToolButton *button : window.findChildren<QToolButton *>())
+        if (button->text().startsWith(QStringLiteral("application = ")))
+            button->click();
+    const auto inFull =
+        std::find_if(full.operations.begin(), full.operations.end(),
+                     [&](const OperationStats &o) { return o.operation == operation.operation; });
+    QVERIFY(inFull != full.operations.end());
+    QCOMPARE(next().requests, inFull->requests);
+    QCOMPARE(bar->application(), QString());
+    QCOMPARE(bar->operation(), operation.operation);
 }
 
 void TstMainWindow::doubleClickShowsEveryFieldOfTheRequest()
