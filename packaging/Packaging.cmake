@@ -70,8 +70,10 @@ set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
 # zlib...). The Qt SQLite driver is a plugin the desktop's request table loads at run time, which no
 # linker entry shows, so it is named here.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# --db mysql:// loads the Qt MySQL driver plugin, which no linker sees either.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6sql6-sqlite, libqt6sql6-mysql")
+# --db mysql:// loads the Qt MySQL driver plugin, which no linker sees either. The request table's
+# row-order table needs SQLite 3.26 (ui/RowOrderTable.h kMinimumVersion); shlibdeps only knows the
+# oldest SQLite with the symbols we call.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6sql6-sqlite, libqt6sql6-mysql, libsqlite3-0 (>= 3.26.0)")
 # Countries and networks come from this database by default; without it they are off, with a note.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libloc-database")
 

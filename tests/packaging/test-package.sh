@@ -157,6 +157,12 @@ done
 for qt in libqt6core6 libqt6gui6 libqt6widgets6 libqt6sql6 libqt6sql6-sqlite libqt6sql6-mysql libqt6charts6 libqt6svg6; do
     depends_on "$qt" || fail "Depends does not list $qt"
 done
+# The request table refuses an SQLite older than its minimum (ui/RowOrderTable.h): dpkg must too.
+minimum=$(sed -n 's/.*kMinimumVersion = \([0-9]*\);.*/\1/p' "$source_dir/ui/RowOrderTable.h")
+[[ -n $minimum ]] || fail "no kMinimumVersion in ui/RowOrderTable.h"
+minimum_dotted="$((minimum / 1000000)).$((minimum / 1000 % 1000)).$((minimum % 1000))"
+grep -Eq "libsqlite3-0 \(>= $minimum_dotted\)" <<<"$depends" ||
+    fail "Depends does not require libsqlite3-0 (>= $minimum_dotted), the request table's minimum"
 pass "Depends lists the packages of all $(wc -w <<<"$needed") linked libraries and $(wc -w <<<"$plugins") loaded Qt plugins"
 
 # --- desktop integration files -----------------------------------------------------------------
