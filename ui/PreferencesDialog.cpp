@@ -350,10 +350,9 @@ QWidget *PreferencesDialog::createAlertsTab()
             rule.threshold.value_or(AlertRules::defaultThreshold(rule.type).value_or(0)));
         ruleRow.application = new QLineEdit(rule.application, tab);
         ruleRow.application->setPlaceholderText(tr("all"));
-        if (AlertRules::isPerIp(rule.type)) {
-            ruleRow.application->setEnabled(false);
-            ruleRow.application->setToolTip(tr("The per-IP rules always look at the whole store."));
-        }
+        if (AlertRules::isPerIp(rule.type))
+            ruleRow.application->setToolTip(
+                tr("Only the requests of this application; a bandwidth share is of its own bytes."));
         grid->addWidget(title, row, 0);
         grid->addWidget(ruleRow.threshold, row, 1);
         grid->addWidget(ruleRow.application, row, 2);
@@ -468,10 +467,6 @@ bool PreferencesDialog::save(QString *error)
             return fail(tr("%1: the threshold '%2' is not a number of at least 0.")
                             .arg(ruleTitle(rule), row.threshold->text()));
         const QString application = row.application->text().trimmed();
-        if (!application.isEmpty() && AlertRules::isPerIp(rule.type))
-            return fail(tr("%1: the per-IP rules look at the whole store and cannot be limited to an "
-                           "application.")
-                            .arg(ruleTitle(rule)));
         if (application.contains(QLatin1Char('\n')) || application.contains(QLatin1Char('\r')))
             return fail(tr("%1: the application name must be one line.").arg(ruleTitle(rule)));
     }

@@ -868,7 +868,7 @@ Audience audienceOf(const Partial &partial, const SummaryQuery &query, StringRes
     return audience.finish(query.topCount);
 }
 
-// Country, network and client filters become conditions on address or user-agent ids: every distinct
+// Country, network, client and application filters become conditions on ids: every distinct
 // id of the column is read once and its text judged once.
 bool resolveDerivedFilters(sqlite3 *db, SummaryQuery &query, AudienceBuilder &audience, QString *error)
 {

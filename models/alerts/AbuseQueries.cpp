@@ -36,6 +36,19 @@ bool run(QSqlQuery &query, const QString &what, QString *error)
 
 AbuseQueries::AbuseQueries(const QSqlDatabase &database) : m_database(database) {}
 
+AbuseQueries AbuseQueries::scopedTo(const DimensionFilter &filter) const
+{
+    AbuseQueries scoped = *this;
+    scoped.m_scope = filter.resolvedCondition();
+    return scoped;
+}
+
+QString AbuseQueries::where(const QString &conditions) const
+{
+    return m_scope.isEmpty() ? conditions
+                             : conditions + QStringLiteral(" AND (") + m_scope + QLatin1Char(')');
+}
+
 std::optional<QList<AbuseQueries::IpHourKeys>> AbuseQueries::distinctKeysPerHourAbove(qint64 from, qint64 to,
                                                                                       qint64 threshold,
                                                                                       int limit,
@@ -48,9 +61,9 @@ std::optional<QList<AbuseQueries::IpHourKeys>> AbuseQueries::distinctKeysPerHour
     query.prepare(
         QStringLiteral("SELECT s.value, g.hour_start, g.distinct_keys FROM ("
                        "SELECT remote_ip_ref AS ip_ref, request_time - request_time % 3600 AS hour_start, "
-                       "COUNT(DISTINCT object_key_ref) AS distinct_keys FROM requests "
-                       "WHERE request_time >= ? AND request_time < ? AND remote_ip_ref IS NOT NULL "
-                       "GROUP BY remote_ip_ref, request_time - request_time % 3600 "
+                       "COUNT(DISTINCT object_key_ref) AS distinct_keys FROM requests WHERE ") +
+        where(QStringLiteral("request_time >= ? AND request_time < ? AND remote_ip_ref IS NOT NULL")) +
+        QStringLiteral(" GROUP BY remote_ip_ref, request_time - request_time % 3600 "
                        "HAVING COUNT(DISTINCT object_key_ref) > ?) g "
                        "JOIN strings s ON s.id = g.ip_ref "
                        "ORDER BY g.distinct_keys DESC, s.value, g.hour_start"));
@@ -83,9 +96,10 @@ AbuseQueries::errorBurstsAbove(qint64 from, qint64 to, qint64 threshold, int lim
         QStringLiteral("SELECT s.value, g.minute_start, g.errors, g.distinct_keys FROM ("
                        "SELECT remote_ip_ref AS ip_ref, request_time - request_time % 60 AS minute_start, "
                        "COUNT(*) AS errors, COUNT(DISTINCT object_key_ref) AS distinct_keys FROM requests "
-                       "WHERE request_time >= ? AND request_time < ? AND remote_ip_ref IS NOT NULL "
-                       "AND http_status IN (403, 404) "
-                       "GROUP BY remote_ip_ref, request_time - request_time % 60 "
+                       "WHERE ") +
+        where(QStringLiteral("request_time >= ? AND request_time < ? AND remote_ip_ref IS NOT NULL "
+                             "AND http_status IN (403, 404)")) +
+        QStringLiteral(" GROUP BY remote_ip_ref, request_time - request_time % 60 "
                        "HAVING COUNT(*) >= ?) g "
                        "JOIN strings s ON s.id = g.ip_ref "
                        "ORDER BY g.errors DESC, s.value, g.minute_start"));
@@ -112,12 +126,14 @@ AbuseQueries::bytesPerIpFrom(qint64 from, qint64 to, qint64 minimumBytes, int li
 {
     QSqlQuery query(m_database);
     query.setForwardOnly(true);
-    query.prepare(QStringLiteral("SELECT s.value, g.ip_bytes FROM ("
-                                 "SELECT remote_ip_ref AS ip_ref, SUM(bytes_sent) AS ip_bytes FROM requests "
-                                 "WHERE request_time >= ? AND request_time < ? AND remote_ip_ref IS NOT NULL "
-                                 "GROUP BY remote_ip_ref HAVING SUM(bytes_sent) >= ?) g "
-                                 "JOIN strings s ON s.id = g.ip_ref "
-                                 "ORDER BY g.ip_bytes DESC, s.value"));
+    query.prepare(
+        QStringLiteral("SELECT s.value, g.ip_bytes FROM ("
+                       "SELECT remote_ip_ref AS ip_ref, SUM(bytes_sent) AS ip_bytes FROM requests "
+                       "WHERE ") +
+        where(QStringLiteral("request_time >= ? AND request_time < ? AND remote_ip_ref IS NOT NULL")) +
+        QStringLiteral(" GROUP BY remote_ip_ref HAVING SUM(bytes_sent) >= ?) g "
+                       "JOIN strings s ON s.id = g.ip_ref "
+                       "ORDER BY g.ip_bytes DESC, s.value"));
     query.addBindValue(from);
     query.addBindValue(to);
     query.addBindValue(minimumBytes);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "aggregation/DimensionFilter.h"
+
 #include <QList>
 #include <QSqlDatabase>
 #include <QString>
@@ -16,6 +18,10 @@ class AbuseQueries
 {
 public:
     explicit AbuseQueries(const QSqlDatabase &database);
+    // The same queries over only the requests a resolved filter keeps (an application-scoped rule:
+    // the application filter of that application's summary, Summary::filters). Its condition holds
+    // column names and integer ids, never text. An unresolved filter keeps no request.
+    AbuseQueries scopedTo(const DimensionFilter &filter) const;
 
     struct IpHourKeys
     {
@@ -57,7 +63,10 @@ public:
     static QSqlDatabase openSqlite(const QString &path, const QString &connectionName, QString *error);
 
 private:
+    QString where(const QString &conditions) const;
+
     QSqlDatabase m_database;
+    QString m_scope; // an SQL condition over `requests`, empty for all requests
 };
 
 } // namespace BucketScope

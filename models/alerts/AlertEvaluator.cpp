@@ -116,10 +116,35 @@ std::optional<AlertEvaluator::Result> AlertEvaluator::evaluate(const AlertRules 
                                  .arg(name);
                 return std::nullopt;
             }
+            // Scoped to an application: the same queries over the requests its summary counted, through
+            // the application filter that summary resolved; its day's bytes are the share's whole.
+            const TimeBucket *scopeDay = allDay;
+            std::optional<AbuseQueries> scopedAbuse;
+            if (!rule.application.isEmpty()) {
+                const Summary *scoped = summaryFor(rule.application);
+                if (!scoped)
+                    return std::nullopt;
+                const auto filter = std::find_if(
+                    scoped->filters.begin(), scoped->filters.end(), [&rule](const DimensionFilter &f) {
+                        return f.dimension == QLatin1String("application") && f.value == rule.application &&
+                               !f.exclude && f.resolution;
+                    });
+                if (filter == scoped->filters.end()) {
+                    if (error)
+                        *error = QStringLiteral("%1 (%2) needs the application's requests, but its summary "
+                                                "was not made with an application filter")
+                                     .arg(name, scopeName);
+                    return std::nullopt;
+                }
+                scopedAbuse = abuse->scopedTo(*filter);
+                scopeDay = bucketOf(*scoped, day);
+            }
+            const AbuseQueries &ruleAbuse = scopedAbuse ? *scopedAbuse : *abuse;
+            const qint64 dayBytes = scopeDay ? scopeDay->bytesSent : 0;
             if (rule.type == AlertRules::Type::IpDistinctKeysPerHour) {
                 // Distinct keys are whole numbers: "more than 1000.5" is "at least 1001".
-                const auto ips = abuse->distinctKeysPerHourAbove(day, dayEnd, qint64(std::floor(*threshold)),
-                                                                 kMaxIpAlertsPerRule, error);
+                const auto ips = ruleAbuse.distinctKeysPerHourAbove(
+                    day, dayEnd, qint64(std::floor(*threshold)), kMaxIpAlertsPerRule, error);
                 if (!ips)
                     return std::nullopt;
                 for (const AbuseQueries::IpHourKeys &ip : *ips) {
@@ -129,8 +154,8 @@ std::optional<AlertEvaluator::Result> AlertEvaluator::evaluate(const AlertRules 
                 }
             } else if (rule.type == AlertRules::Type::IpProbingPerMinute) {
                 // Whole responses, strict: "more than 30" is "at least 31".
-                const auto bursts = abuse->errorBurstsAbove(day, dayEnd, qint64(std::floor(*threshold)) + 1,
-                                                            kMaxIpAlertsPerRule, error);
+                const auto bursts = ruleAbuse.errorBurstsAbove(
+                    day, dayEnd, qint64(std::floor(*threshold)) + 1, kMaxIpAlertsPerRule, error);
                 if (!bursts)
                     return std::nullopt;
                 for (const AbuseQueries::IpErrorBurst &burst : *bursts) {
@@ -139,23 +164,22 @@ std::optional<AlertEvaluator::Result> AlertEvaluator::evaluate(const AlertRules 
                     alert->minute = burst.minuteStart;
                 }
             } else {
-                if (double(allDay->bytesSent) < rule.minDayGiB * kBytesPerGiB) {
-                    result.notes << QStringLiteral("%1 skipped: %2 sent less than min_day_gib %3 GiB")
-                                        .arg(name, isoDate(day))
+                if (dayBytes == 0 || double(dayBytes) < rule.minDayGiB * kBytesPerGiB) {
+                    result.notes << QStringLiteral("%1 (%2) skipped: %3 sent less than min_day_gib %4 GiB")
+                                        .arg(name, scopeName, isoDate(day))
                                         .arg(rule.minDayGiB);
                     continue;
                 }
                 // The query narrows to candidates; the strict comparison is made here on exact counts.
-                const qint64 candidateBytes = std::max<qint64>(
-                    0, qint64(std::floor(*threshold / 100.0 * double(allDay->bytesSent))) - 1);
+                const qint64 candidateBytes =
+                    std::max<qint64>(0, qint64(std::floor(*threshold / 100.0 * double(dayBytes))) - 1);
                 const auto ips =
-                    abuse->bytesPerIpFrom(day, dayEnd, candidateBytes, kMaxIpAlertsPerRule, error);
+                    ruleAbuse.bytesPerIpFrom(day, dayEnd, candidateBytes, kMaxIpAlertsPerRule, error);
                 if (!ips)
                     return std::nullopt;
                 for (const AbuseQueries::IpBytes &ip : *ips) {
-                    if (double(ip.bytesSent) * 100.0 > *threshold * double(allDay->bytesSent))
-                        fire(100.0 * double(ip.bytesSent) / double(allDay->bytesSent), *threshold)->ip =
-                            ip.ip;
+                    if (double(ip.bytesSent) * 100.0 > *threshold * double(dayBytes))
+                        fire(100.0 * double(ip.bytesSent) / double(dayBytes), *threshold)->ip = ip.ip;
                 }
             }
             continue;
@@ -238,8 +262,10 @@ AlertEvaluator::summariesOf(RecordStore &store, const Attribution &attribution, 
         query.geoLookups = false; // no rule reads countries or networks
         query.attribution = attribution;
         query.timeZone = zone;
+        // As a filter, not SummaryQuery::application: the summary then carries the application's
+        // resolved condition, which the per-IP rules scoped to it run their queries with.
         if (!application.isEmpty())
-            query.application = application;
+            query.filters = {DimensionFilter{QStringLiteral("application"), application, false}};
         return Aggregator::compute(store, query, error);
     };
 }

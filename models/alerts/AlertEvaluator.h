@@ -28,7 +28,9 @@ class AlertEvaluator
 {
 public:
     // A Summary over `range` (from inclusive, to exclusive), of one application's requests when
-    // `application` is not empty. None with `error` set when it cannot be computed.
+    // `application` is not empty: made with the application filter (SummaryQuery::filters), whose
+    // resolved condition per-IP rules scoped to that application use. None with `error` set when it
+    // cannot be computed.
     using SummaryProvider = std::function<std::optional<Summary>(std::pair<qint64, qint64> range,
                                                                  const QString &application, QString *error)>;
 

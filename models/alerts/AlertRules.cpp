@@ -198,9 +198,6 @@ bool AlertRules::fromJson(const QByteArray &json, AlertRules &rules, QString *er
             const QJsonValue value = object.value(QStringLiteral("application"));
             if (!value.isString() || value.toString().isEmpty())
                 return fail(error, where + QStringLiteral(": application must be a non-empty name"));
-            if (isPerIp(*type))
-                return fail(error, where + QStringLiteral(": the per-IP rules look at the whole store and "
-                                                          "cannot be scoped to an application"));
             rule.application = value.toString();
         }
         if (object.contains(QStringLiteral("trailing_days")) &&

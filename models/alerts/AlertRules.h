@@ -58,7 +58,7 @@ public:
     static QString unitOf(Type type);
     // None for MonthlyCostProjection (its default is the pricing profile's budget).
     static std::optional<double> defaultThreshold(Type type);
-    // The per-IP rules read the store directly and are not split by application.
+    // The per-IP rules read the store's requests directly (AbuseQueries), not the summary.
     static bool isPerIp(Type type);
 
     QList<Rule> &rules() { return m_rules; }

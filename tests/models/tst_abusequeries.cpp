@@ -2,7 +2,10 @@
 // The per-IP abuse queries give the same answers on SQLite and on a real MariaDB server (started by
 // tools/test-mariadb.sh; the MySQL rows skip without one, and fail in CI).
 #include "TestLogs.h"
+#include "aggregation/Aggregator.h"
 #include "alerts/AbuseQueries.h"
+#include "store/LogStore.h"
+#include "store/MySqlStore.h"
 #include "store/Schema.h"
 #include "store/StoreLocation.h"
 
@@ -56,6 +59,8 @@ private slots:
     void sameAnswersOnEveryEngine();
     void errorBursts_data();
     void errorBursts();
+    void scopedToAnApplication_data();
+    void scopedToAnApplication();
 
 private:
     bool fill(QSqlDatabase &database, SqlDialect dialect);
@@ -339,6 +344,92 @@ void TstAbuseQueries::errorBursts()
                       .arg(burst.errors)
                       .arg(burst.distinctKeys);
     QCOMPARE(actual, expected);
+    database.close();
+}
+
+// Scoped to an application (the per-IP alert rules' scope), on both engines: the application filter
+// the engine's own summary resolved keeps that application's requests and no others.
+void TstAbuseQueries::scopedToAnApplication_data()
+{
+    QTest::addColumn<bool>("mysql");
+    QTest::newRow("sqlite") << false;
+    QTest::newRow("mysql") << true;
+}
+
+void TstAbuseQueries::scopedToAnApplication()
+{
+    QFETCH(bool, mysql);
+    using TestLogs::Request;
+    QList<Request> requests;
+    auto add = [&](qint64 time, const char *ip, const QByteArray &key, qint64 bytes) {
+        Request r;
+        r.time = time;
+        r.ip = ip;
+        r.key = key;
+        r.bytes = bytes;
+        requests << r;
+    };
+    // 203.0.113.1: 3 castingly keys and 2 dailey keys at 05:xx; 198.51.100.2: 2 dailey keys.
+    for (int i = 0; i < 3; ++i)
+        add(kDay + 5 * 3600 + i, "203.0.113.1", "files/x/castingly-public/k" + QByteArray::number(i), 100);
+    for (int i = 0; i < 2; ++i) {
+        add(kDay + 5 * 3600 + 10 + i, "203.0.113.1", "files/x/dailey-public/k" + QByteArray::number(i), 1000);
+        add(kDay + 5 * 3600 + 20 + i, "198.51.100.2", "files/x/dailey-public/k" + QByteArray::number(i), 10);
+    }
+    QSqlDatabase database = ingested(mysql, requests);
+    if (!database.isOpen())
+        return; // skipped or failed in ingested()
+    QString error;
+    std::unique_ptr<RecordStore> store;
+    if (mysql) {
+        StoreLocation server;
+        server.kind = StoreLocation::Kind::MySql;
+        server.host = database.hostName();
+        server.port = database.port();
+        server.database = database.databaseName();
+        server.user = database.userName();
+        server.password = database.password();
+        store = MySqlStore::open(server, MySqlStore::Open::ExistingTables, &error);
+    } else {
+        store = LogStore::openSqlite(database.databaseName(), LogStore::Durability::Durable, &error);
+    }
+    QVERIFY2(store, qPrintable(error));
+    auto scopedTo = [&](const QString &application) -> std::optional<AbuseQueries> {
+        SummaryQuery query;
+        query.geoLookups = false;
+        query.filters = {DimensionFilter{QStringLiteral("application"), application, false}};
+        const std::optional<Summary> summary = Aggregator::compute(*store, query, &error);
+        if (!summary || summary->filters.size() != 1)
+            return std::nullopt;
+        return AbuseQueries(database).scopedTo(summary->filters.first());
+    };
+    const auto castingly = scopedTo(QStringLiteral("castingly"));
+    QVERIFY2(castingly, qPrintable(error));
+    auto keys = castingly->distinctKeysPerHourAbove(kDay, kDay + 86400, 0, 10, &error);
+    QVERIFY2(keys, qPrintable(error));
+    QCOMPARE(keys->size(), 1);
+    QCOMPARE(keys->first().ip, QStringLiteral("203.0.113.1"));
+    QCOMPARE(keys->first().distinctKeys, 3); // its dailey keys are not castingly's
+    auto bytes = castingly->bytesPerIpFrom(kDay, kDay + 86400, 0, 10, &error);
+    QVERIFY2(bytes, qPrintable(error));
+    QCOMPARE(bytes->size(), 1);
+    QCOMPARE(bytes->first().bytesSent, 300);
+
+    const auto dailey = scopedTo(QStringLiteral("dailey"));
+    QVERIFY2(dailey, qPrintable(error));
+    bytes = dailey->bytesPerIpFrom(kDay, kDay + 86400, 0, 10, &error);
+    QVERIFY2(bytes, qPrintable(error));
+    QCOMPARE(bytes->size(), 2);
+    QCOMPARE(bytes->at(0).ip, QStringLiteral("203.0.113.1"));
+    QCOMPARE(bytes->at(0).bytesSent, 2000);
+    QCOMPARE(bytes->at(1).bytesSent, 20);
+    // An unresolved filter keeps nothing rather than everything.
+    keys = AbuseQueries(database)
+               .scopedTo(DimensionFilter{QStringLiteral("application"), QStringLiteral("dailey"), false})
+               .distinctKeysPerHourAbove(kDay, kDay + 86400, 0, 10, &error);
+    QVERIFY2(keys, qPrintable(error));
+    QVERIFY(keys->isEmpty());
+    store.reset();
     database.close();
 }
 

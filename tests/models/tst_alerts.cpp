@@ -70,6 +70,8 @@ private slots:
     void costProjection();
     void summaryOfOneApplication();
     void applicationScope();
+    void perIpRulesScopedToAnApplication_data();
+    void perIpRulesScopedToAnApplication();
     void dayWithoutData();
     void alertJson();
 
@@ -113,15 +115,9 @@ std::optional<AlertEvaluator::Result> TestAlerts::evaluate(const QList<Request> 
             return std::nullopt;
         }
         const AbuseQueries abuse(database);
-        const auto summaries = [&](std::pair<qint64, qint64> range, const QString &application, QString *e) {
-            SummaryQuery query;
-            query.from = range.first;
-            query.to = range.second;
-            if (!application.isEmpty())
-                query.application = application;
-            return Aggregator::compute(*store, query, e);
-        };
-        result = AlertEvaluator::evaluate(rules, pricing, day, summaries, &abuse, &message);
+        result = AlertEvaluator::evaluate(rules, pricing, day,
+                                          AlertEvaluator::summariesOf(*store, Attribution::defaults()),
+                                          &abuse, &message);
     }
     QSqlDatabase::removeDatabase(name);
     if (error)
@@ -161,12 +157,6 @@ void TestAlerts::rulesJson_data()
     QTest::newRow("threshold as text")
         << QByteArray(R"({"rules": [{"type": "p95_latency", "threshold": "1000"}]})")
         << QStringLiteral("rules[0] (p95_latency): threshold must be a number");
-    QTest::newRow("probing rule scoped")
-        << QByteArray(R"({"rules": [{"type": "ip_probing_per_minute", "application": "castingly"}]})")
-        << QStringLiteral("rules[0] (ip_probing_per_minute): the per-IP rules look at the whole store");
-    QTest::newRow("per-IP rule scoped")
-        << QByteArray(R"({"rules": [{"type": "ip_bandwidth_share", "application": "castingly"}]})")
-        << QStringLiteral("rules[0] (ip_bandwidth_share): the per-IP rules look at the whole store");
     QTest::newRow("empty application")
         << QByteArray(R"({"rules": [{"type": "error_rate", "application": ""}]})")
         << QStringLiteral("rules[0] (error_rate): application must be a non-empty");
@@ -646,6 +636,96 @@ void TestAlerts::applicationScope()
     QCOMPARE(result->alerts.size(), 1);
     QCOMPARE(result->alerts.first().scope(), QStringLiteral("application:castingly"));
     QCOMPARE(result->alerts.first().value, 2.0);
+}
+
+// The per-IP rules scoped to an application look at its requests only: castingly's scraper, prober and
+// heavy downloader are not dailey's, and a bandwidth share is of the application's own bytes.
+void TestAlerts::perIpRulesScopedToAnApplication_data()
+{
+    QTest::addColumn<QByteArray>("rule");
+    QTest::addColumn<QStringList>("ips"); // that fire, worst first
+    QTest::addColumn<double>("firstValue");
+    const QString a = QStringLiteral("203.0.113.1"), b = QStringLiteral("203.0.113.2");
+    QTest::newRow("distinct keys, all")
+        << QByteArray(R"({"type": "ip_distinct_keys_per_hour", "threshold": 20})") << QStringList{a, b}
+        << 36.0;
+    QTest::newRow("distinct keys, castingly")
+        << QByteArray(R"({"type": "ip_distinct_keys_per_hour", "threshold": 20, "application": "castingly"})")
+        << QStringList{a} << 35.0;
+    QTest::newRow("distinct keys, dailey")
+        << QByteArray(R"({"type": "ip_distinct_keys_per_hour", "threshold": 20, "application": "dailey"})")
+        << QStringList{b} << 35.0;
+    QTest::newRow("distinct keys, nobody")
+        << QByteArray(R"({"type": "ip_distinct_keys_per_hour", "threshold": 20, "application": "nobody"})")
+        << QStringList{} << 0.0;
+    QTest::newRow("probing, all") << QByteArray(R"({"type": "ip_probing_per_minute", "threshold": 30})")
+                                  << QStringList{a, b} << 36.0;
+    QTest::newRow("probing, dailey")
+        << QByteArray(R"({"type": "ip_probing_per_minute", "threshold": 30, "application": "dailey"})")
+        << QStringList{b} << 35.0;
+    // The day: castingly 1000 bytes (a: 600), dailey 10,000 (b: 9000), unattributed none.
+    QTest::newRow("bandwidth share, all")
+        << QByteArray(R"({"type": "ip_bandwidth_share", "threshold": 20, "min_day_gib": 0})")
+        << QStringList{b} << 100.0 * 9000 / 11000;
+    QTest::newRow("bandwidth share, castingly")
+        << QByteArray(
+               R"({"type": "ip_bandwidth_share", "threshold": 20, "min_day_gib": 0, "application": "castingly"})")
+        << QStringList{a} << 60.0;
+    QTest::newRow("bandwidth share, dailey")
+        << QByteArray(
+               R"({"type": "ip_bandwidth_share", "threshold": 20, "min_day_gib": 0, "application": "dailey"})")
+        << QStringList{b} << 90.0;
+}
+
+void TestAlerts::perIpRulesScopedToAnApplication()
+{
+    QFETCH(QByteArray, rule);
+    QFETCH(QStringList, ips);
+    QFETCH(double, firstValue);
+    const QByteArray a = "203.0.113.1", b = "203.0.113.2";
+    QList<Request> requests;
+    auto add = [&](const QByteArray &ip, const QByteArray &application, const QByteArray &key, qint64 time,
+                   qint64 bytes, const QByteArray &status = "200") {
+        Request r;
+        r.ip = ip;
+        r.key = "files/x/" + application + "-public/" + key;
+        r.time = time;
+        r.bytes = bytes;
+        r.status = status;
+        requests << r;
+    };
+    // Scrapers at 05:xx: a fetches 25 distinct castingly keys and one of dailey's, b 26 distinct dailey
+    // keys. (The probing below is the worst hour for distinct keys: a 35 castingly keys and one of
+    // dailey's, b 35 of dailey's.)
+    for (int i = 0; i < 25; ++i)
+        add(a, "castingly", "k" + QByteArray::number(i), kDay + 5 * 3600 + i, 0);
+    for (int i = 0; i < 26; ++i)
+        add(b, "dailey", "k" + QByteArray::number(i), kDay + 5 * 3600 + i, 0);
+    add(a, "dailey", "k0", kDay + 5 * 3600 + 100, 0);
+    // Probing at 07:00: a 35 404s on castingly keys and one on dailey's, b 35 on dailey's.
+    for (int i = 0; i < 35; ++i) {
+        add(a, "castingly", "probe" + QByteArray::number(i), kDay + 7 * 3600 + i, 0, "404");
+        add(b, "dailey", "probe" + QByteArray::number(i), kDay + 7 * 3600 + i, 0, "404");
+    }
+    add(a, "dailey", "probe-x", kDay + 7 * 3600 + 40, 0, "404");
+    // Bytes at 10:00: castingly 1000 (a 600, four others 100), dailey 10,000 (b 9000, ten others 100).
+    add(a, "castingly", "big", kDay + 10 * 3600, 600);
+    for (int i = 0; i < 4; ++i)
+        add("198.51.100." + QByteArray::number(i + 1), "castingly", "small", kDay + 10 * 3600 + i, 100);
+    add(b, "dailey", "big", kDay + 10 * 3600, 9000);
+    for (int i = 0; i < 10; ++i)
+        add("198.51.100." + QByteArray::number(i + 50), "dailey", "small", kDay + 10 * 3600 + i, 100);
+
+    QString error;
+    const auto result =
+        evaluate(requests, rulesFrom(R"({"rules": [)" + rule + "]}"), kDay, PricingProfile::ovh(), &error);
+    QVERIFY2(result, qPrintable(error));
+    QStringList fired;
+    for (const Alert &alert : result->alerts)
+        fired << alert.ip;
+    QCOMPARE(fired, ips);
+    if (!ips.isEmpty())
+        QCOMPARE(result->alerts.first().value, firstValue);
 }
 
 void TestAlerts::dayWithoutData()

@@ -129,8 +129,8 @@ void TstPreferences::roundTrip()
     const qsizetype cost = rowOf(dialog, Type::MonthlyCostProjection);
     const qsizetype probing = rowOf(dialog, Type::IpProbingPerMinute);
     QVERIFY(errorRate >= 0 && latency >= 0 && cost >= 0 && probing >= 0);
-    QCOMPARE(dialog.thresholdBox(probing)->value(), 30.0);  // the default
-    QVERIFY(!dialog.applicationEdit(probing)->isEnabled()); // per IP: never scoped
+    QCOMPARE(dialog.thresholdBox(probing)->value(), 30.0); // the default
+    QVERIFY(dialog.applicationEdit(probing)->isEnabled()); // per-IP rules can be scoped too
     dialog.thresholdBox(errorRate)->setValue(2.5);
     dialog.applicationEdit(errorRate)->setText(QStringLiteral("castingly"));
     dialog.thresholdBox(latency)->setValue(1500);
@@ -206,8 +206,9 @@ void TstPreferences::overwritesTheFilesTheSettingsName()
     QCOMPARE(dialog.ruleCount(), 2); // the file's rules, not the defaults
     QCOMPARE(dialog.thresholdBox(0)->value(), 5.0);
     QCOMPARE(dialog.applicationEdit(0)->text(), QStringLiteral("dailey"));
-    QVERIFY(!dialog.applicationEdit(1)->isEnabled()); // per-IP rules cannot be scoped
+    QCOMPARE(dialog.applicationEdit(1)->text(), QString());
     dialog.thresholdBox(1)->setValue(45);
+    dialog.applicationEdit(1)->setText(QStringLiteral("castingly")); // per-IP rules scope too
     dialog.accept();
     QVERIFY2(dialog.result() == QDialog::Accepted, qPrintable(dialog.errorText()));
 
@@ -221,6 +222,7 @@ void TstPreferences::overwritesTheFilesTheSettingsName()
     QCOMPARE(rules.rules().size(), 2);
     QCOMPARE(rules.rules().at(0).application, QStringLiteral("dailey"));
     QCOMPARE(rules.rules().at(1).threshold, std::optional(45.0));
+    QCOMPARE(rules.rules().at(1).application, QStringLiteral("castingly"));
     QCOMPARE(rules.rules().at(1).minDayGiB, 2.0); // what the dialog does not show is kept
     PricingProfile profile;
     QVERIFY2(PricingProfile::load(pricingPath, profile, &error), qPrintable(error));
@@ -236,7 +238,8 @@ void TstPreferences::invalidValueIsRefused_data()
     QTest::newRow("custom price not a number")
         << QStringLiteral("custom price") << QStringLiteral("Custom GET-class price");
     QTest::newRow("budget negative") << QStringLiteral("budget") << QStringLiteral("Monthly budget");
-    QTest::newRow("per-IP rule scoped") << QStringLiteral("per-IP scope") << QStringLiteral("per-IP");
+    QTest::newRow("application on two lines")
+        << QStringLiteral("two-line application") << QStringLiteral("one line");
 }
 
 void TstPreferences::invalidValueIsRefused()
@@ -263,7 +266,7 @@ void TstPreferences::invalidValueIsRefused()
         dialog.budgetCheck()->setChecked(true);
         typeInto(dialog.budgetBox(), QStringLiteral("$ -5"));
     } else {
-        dialog.applicationEdit(rowOf(dialog, Type::IpBandwidthShare))->setText(QStringLiteral("dailey"));
+        dialog.applicationEdit(rowOf(dialog, Type::IpBandwidthShare))->setText(QStringLiteral("dai\nley"));
     }
     dialog.accept();
     QVERIFY(dialog.result() != QDialog::Accepted);
