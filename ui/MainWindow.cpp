@@ -573,6 +573,7 @@ void MainWindow::forgetViewState()
     m_valueFilters = {};
     m_valueFilterBar->setValues(m_valueFilters);
     m_scopeFilterBar->clearChoices();
+    m_scopeFilterBar->setDataRange(std::nullopt, std::nullopt);
     m_scopeFilterBar->setScope(QString(), QString(), std::nullopt);
     m_filter->clear();
     m_history.clear();
@@ -709,6 +710,10 @@ void MainWindow::applyAnalysisSettings()
     if (!error.isEmpty())
         showPlainWarning(tr("Application rules"), tr("Using the default rules instead of:\n%1").arg(error));
     m_session->setAttribution(attribution);
+    // Other rules, other names: the box fills again from the next summary (a chosen one stays).
+    m_scopeFilterBar->clearChoices();
+    m_scopeFilterBar->setScope(scopeValue(QStringLiteral("application")),
+                               scopeValue(QStringLiteral("operation")), m_timeRange);
     m_session->setGeo(PreferencesDialog::savedGeoDatabases(), PreferencesDialog::savedGeoEnabled());
     m_session->setStoreFolder(StoragePage::savedDesktopFolder());
 }
@@ -849,6 +854,9 @@ QString MainWindow::scopeValue(const QString &dimension) const
 
 void MainWindow::chooseScopeValue(const QString &dimension, const QString &value)
 {
+    // A window edit the bar has not sent yet goes along, rather than being shown back as it was.
+    if (m_scopeFilterBar->hasPendingWindow())
+        m_timeRange = m_scopeFilterBar->timeWindow();
     m_dimensionFilters.removeIf([&dimension](const DimensionFilter &filter) {
         return filter.dimension == dimension && !filter.exclude;
     });

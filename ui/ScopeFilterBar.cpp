@@ -22,14 +22,18 @@ ScopeFilterBar::ScopeFilterBar(QWidget *parent) : QWidget(parent)
     m_application = new QComboBox(this);
     m_application->setObjectName(QStringLiteral("applicationFilter"));
     m_application->setToolTip(tr("Only the requests the attribution rules give one application"));
-    m_application->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    // Names come from the logs and the rules: long ones must not push the other filters away.
+    m_application->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_application->setMinimumContentsLength(16);
     m_application->addItem(tr("Any application"), QString());
     layout->addWidget(m_application);
 
     m_operation = new QComboBox(this);
     m_operation->setObjectName(QStringLiteral("operationFilter"));
     m_operation->setToolTip(tr("Only the requests of one S3 operation"));
-    m_operation->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    // Names come from the logs and the rules: long ones must not push the other filters away.
+    m_operation->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_operation->setMinimumContentsLength(16);
     m_operation->addItem(tr("Any operation"), QString());
     layout->addWidget(m_operation);
 
@@ -60,7 +64,11 @@ ScopeFilterBar::ScopeFilterBar(QWidget *parent) : QWidget(parent)
     m_debounce = new QTimer(this);
     m_debounce->setSingleShot(true);
     m_debounce->setInterval(600);
-    connect(m_debounce, &QTimer::timeout, this, [this] { emit timeWindowChosen(timeWindow()); });
+    connect(m_debounce, &QTimer::timeout, this, [this] {
+        // `to` not after `from` is a window being edited, not an empty one: nothing to ask for yet.
+        if (const TimeWindow window = timeWindow())
+            emit timeWindowChosen(window);
+    });
 
     connect(m_application, &QComboBox::currentIndexChanged, this, [this] {
         if (!m_quiet)
@@ -80,18 +88,37 @@ ScopeFilterBar::ScopeFilterBar(QWidget *parent) : QWidget(parent)
             m_quiet = true;
             showWindow(std::pair{*m_dataFirst, *m_dataLast + 1});
             m_quiet = false;
+        } else if (on && !m_shown) {
+            m_shown = std::pair{secondsOf(m_from), secondsOf(m_to)};
         }
         m_debounce->stop();
         emit timeWindowChosen(timeWindow());
     });
-    auto edited = [this] {
-        // `to` stays after `from`: an empty window is never asked for.
-        m_to->setMinimumDateTime(m_from->dateTime().addSecs(1));
-        if (!m_quiet && m_windowOn->isChecked())
+    // Each edit changes its own end; the other keeps the seconds it had (re-read from its wall time
+    // it could move by an hour in the repeated hour of a DST change).
+    connect(m_from, &QDateTimeEdit::dateTimeChanged, this, [this] {
+        if (m_quiet || !m_shown)
+            return;
+        const qint64 from = secondsOf(m_from);
+        qint64 to = m_shown->second;
+        if (to <= from) {
+            // Moved to or past `to`: the window moves along, keeping its length.
+            to = from + std::max<qint64>(1, m_shown->second - m_shown->first);
+            m_quiet = true;
+            setEdit(m_to, to);
+            m_quiet = false;
+        }
+        m_shown = std::pair{from, to};
+        if (m_windowOn->isChecked())
             m_debounce->start();
-    };
-    connect(m_from, &QDateTimeEdit::dateTimeChanged, this, edited);
-    connect(m_to, &QDateTimeEdit::dateTimeChanged, this, edited);
+    });
+    connect(m_to, &QDateTimeEdit::dateTimeChanged, this, [this] {
+        if (m_quiet || !m_shown)
+            return;
+        m_shown = std::pair{m_shown->first, secondsOf(m_to)};
+        if (m_windowOn->isChecked())
+            m_debounce->start();
+    });
 }
 
 void ScopeFilterBar::addChoice(QComboBox *box, const QString &name)
@@ -139,9 +166,9 @@ void ScopeFilterBar::setDataRange(std::optional<qint64> first, std::optional<qin
 
 void ScopeFilterBar::setTimeZone(const QTimeZone &zone)
 {
-    const TimeWindow shown = m_windowOn->isChecked() ? timeWindow() : TimeWindow();
+    const TimeWindow shown = m_shown;
     m_zone = zone;
-    m_zoneLabel->setText(zone == QTimeZone::utc() ? QStringLiteral("UTC") : QString::fromUtf8(zone.id()));
+    m_zoneLabel->setText(zone == QTimeZone::utc() ? tr("UTC") : QString::fromUtf8(zone.id()));
     m_quiet = true;
     if (shown)
         showWindow(shown);
@@ -172,22 +199,23 @@ QString ScopeFilterBar::operation() const
     return m_operation->currentData().toString();
 }
 
+bool ScopeFilterBar::hasPendingWindow() const
+{
+    return m_debounce->isActive();
+}
+
 ScopeFilterBar::TimeWindow ScopeFilterBar::timeWindow() const
 {
-    if (!m_windowOn->isChecked())
+    if (!m_windowOn->isChecked() || !m_shown || m_shown->second <= m_shown->first)
         return std::nullopt;
-    const qint64 from = secondsOf(m_from), to = secondsOf(m_to);
-    if (to <= from)
-        return std::nullopt;
-    return std::pair{from, to};
+    return m_shown;
 }
 
 void ScopeFilterBar::showWindow(const TimeWindow &window)
 {
-    m_to->clearMinimumDateTime();
     setEdit(m_from, window->first);
     setEdit(m_to, window->second);
-    m_to->setMinimumDateTime(m_from->dateTime().addSecs(1));
+    m_shown = window;
 }
 
 qint64 ScopeFilterBar::secondsOf(const QDateTimeEdit *edit) const

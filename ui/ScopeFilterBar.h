@@ -40,6 +40,8 @@ public:
     QString application() const; // empty: any
     QString operation() const;   // empty: any
     TimeWindow timeWindow() const;
+    // An edit of the time window the pause has not sent yet (a box changed meanwhile takes it along).
+    bool hasPendingWindow() const;
 
     QComboBox *applicationBox() const { return m_application; }
     QComboBox *operationBox() const { return m_operation; }
@@ -50,7 +52,8 @@ public:
 signals:
     void applicationChosen(const QString &application);
     void operationChosen(const QString &operation);
-    // The window as edited, or none (switched off); also when `to` is not after `from`: then none.
+    // The window as edited, or none (switched off). A window whose `to` is not after its `from` is
+    // not sent.
     void timeWindowChosen(const BucketScope::ScopeFilterBar::TimeWindow &window);
 
 private:
@@ -68,6 +71,9 @@ private:
     QTimer *m_debounce = nullptr;
     QTimeZone m_zone = QTimeZone::utc();
     std::optional<qint64> m_dataFirst, m_dataLast;
+    // The window the edits show, in seconds: kept across zone changes, and its length when `from`
+    // is moved past `to`.
+    TimeWindow m_shown;
     bool m_quiet = false;
 };
 

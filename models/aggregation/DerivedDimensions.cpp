@@ -75,10 +75,11 @@ bool DerivedDimensions::normalise(DimensionFilter &filter, QString *error)
         return true;
     }
     if (filter.dimension == kApplication) {
+        // Not trimmed: a rule may name an application with spaces at either end, and the filter must
+        // find the name the summary lists.
         if (value.isEmpty())
             return fail(error, QStringLiteral("an application filter needs the application's name (as the "
                                               "summary's applications list names it, or 'unattributed')"));
-        filter.value = value;
         return true;
     }
     if (filter.dimension == kClient) {
@@ -137,6 +138,10 @@ bool resolveApplication(DimensionFilter &filter, const Attribution &attribution,
         std::vector<std::pair<qint64, Attribution::Match>> matched; // ids some rule matches
     };
     std::vector<FieldMatches> fields;
+    // Ids added after this resolution (an ingest still running) are judged by the next one: until
+    // then a row with one in any field the rules look at belongs to no application, rather than
+    // perhaps the wrong one.
+    std::vector<DerivedResolution::Term> allKnown;
     for (int field = 0; field < Attribution::kFieldCount; ++field) {
         if (!attribution.looksAt(Attribution::Field(field)))
             continue;
@@ -153,6 +158,13 @@ bool resolveApplication(DimensionFilter &filter, const Attribution &attribution,
             if (match.rule != Attribution::Match::kNone)
                 matches.matched.emplace_back(id, std::move(match));
         }
+        IdMembership known;
+        known.column = matches.column;
+        known.idsLackValue = true; // no id lacks it: every judged id and NULL are "known"
+        known.nullHasValue = true;
+        known.maxKnownId =
+            matches.known.empty() ? 0 : *std::max_element(matches.known.begin(), matches.known.end());
+        allKnown.push_back(DerivedResolution::Term{std::move(known), false});
         fields.push_back(std::move(matches));
     }
     const std::string wanted = filter.value.toStdString();
@@ -178,8 +190,9 @@ bool resolveApplication(DimensionFilter &filter, const Attribution &attribution,
                 naming.push_back(id);
         if (naming.empty())
             continue;
-        std::vector<DerivedResolution::Term> terms{
-            DerivedResolution::Term{IdMembership::of(own->column, std::move(naming), own->known), false}};
+        std::vector<DerivedResolution::Term> terms = allKnown;
+        terms.push_back(
+            DerivedResolution::Term{IdMembership::of(own->column, std::move(naming), own->known), false});
         for (const FieldMatches &other : fields) {
             if (&other == &*own)
                 continue;
@@ -190,7 +203,7 @@ bool resolveApplication(DimensionFilter &filter, const Attribution &attribution,
         resolution->anyOf.push_back(std::move(terms));
     }
     if (unattributed) {
-        std::vector<DerivedResolution::Term> terms;
+        std::vector<DerivedResolution::Term> terms = allKnown;
         for (const FieldMatches &other : fields) {
             DerivedResolution::Term term = matchedBefore(other, Attribution::Match::kNone);
             if (!(term.membership.ids.empty() && !term.membership.idsLackValue))
@@ -216,7 +229,19 @@ bool DerivedDimensions::resolveAll(QList<DimensionFilter> &filters, AudienceBuil
         if (!normalise(filter, error))
             return false;
         if (filter.dimension == kApplication) {
-            if (!resolveApplication(filter, attribution, distinctValues, error))
+            const DistinctValues readOnce =
+                [&distinct, &distinctValues](
+                    const QString &column, std::vector<std::pair<qint64, QString>> &values, QString *error) {
+                    if (!distinct.contains(column)) {
+                        std::vector<std::pair<qint64, QString>> read;
+                        if (!distinctValues(column, read, error))
+                            return false;
+                        distinct.insert(column, std::move(read));
+                    }
+                    values = distinct.value(column);
+                    return true;
+                };
+            if (!resolveApplication(filter, attribution, readOnce, error))
                 return false;
             continue;
         }

@@ -37,6 +37,11 @@ bool DimensionFilter::isDerived() const
 
 QString IdMembership::sql() const
 {
+    return sqlOn(column);
+}
+
+QString IdMembership::sqlOn(const QString &column) const
+{
     const QString whenNull = nullHasValue ? QStringLiteral("1") : QStringLiteral("0");
     const QString known = QStringLiteral("CASE WHEN %1 IS NULL THEN %2 WHEN %1 > %3 THEN 0")
                               .arg(column, whenNull)
@@ -75,6 +80,11 @@ IdMembership IdMembership::of(const QString &column, std::vector<qint64> in, std
 
 QString DimensionFilter::resolvedCondition() const
 {
+    return conditionWith([](const QString &column) { return column; });
+}
+
+QString DimensionFilter::conditionWith(const std::function<QString(const QString &)> &columnName) const
+{
     if (!resolution)
         return QStringLiteral("0 = 1");
     QString has;
@@ -85,7 +95,8 @@ QString DimensionFilter::resolvedCondition() const
             QStringList all;
             for (const DerivedResolution::Term &term : terms)
                 all << QStringLiteral("%1 = %2").arg(
-                    term.membership.sql(), term.negated ? QStringLiteral("0") : QStringLiteral("1"));
+                    term.membership.sqlOn(columnName(term.membership.column)),
+                    term.negated ? QStringLiteral("0") : QStringLiteral("1"));
             alternatives << (all.isEmpty() ? QStringLiteral("1 = 1")
                                            : QStringLiteral("(%1)").arg(all.join(QStringLiteral(" AND "))));
         }
@@ -96,16 +107,25 @@ QString DimensionFilter::resolvedCondition() const
         const QString column = DerivedDimensions::sourceColumn(dimension);
         if (column.isEmpty() || resolution->column != column)
             return QStringLiteral("0 = 1");
-        has = resolution->sql();
+        has = resolution->sqlOn(columnName(column));
     }
     return QStringLiteral("%1 = %2").arg(has, exclude ? QStringLiteral("0") : QStringLiteral("1"));
 }
 
 QString DimensionFilter::resolvedConditionOnRowsView() const
 {
-    if (!resolution || !resolution->multiColumn)
-        return resolvedCondition();
-    return QStringLiteral("id IN (SELECT id FROM requests WHERE %1)").arg(resolvedCondition());
+    // The view names the key column key_ref and has no requester: a rule on the requester needs the
+    // table itself, through the row ids (a scan of `requests` per query, so only then).
+    bool needsRequester = false;
+    if (resolution && resolution->multiColumn)
+        for (const auto &terms : resolution->anyOf)
+            for (const DerivedResolution::Term &term : terms)
+                needsRequester = needsRequester || term.membership.column == QLatin1String("requester_ref");
+    if (needsRequester)
+        return QStringLiteral("id IN (SELECT id FROM requests WHERE %1)").arg(resolvedCondition());
+    return conditionWith([](const QString &column) {
+        return column == QLatin1String("object_key_ref") ? QStringLiteral("key_ref") : column;
+    });
 }
 
 } // namespace BucketScope

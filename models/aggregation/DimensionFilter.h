@@ -4,6 +4,7 @@
 #include <QList>
 #include <QString>
 
+#include <functional>
 #include <limits>
 #include <memory>
 #include <utility>
@@ -28,6 +29,8 @@ struct IdMembership
     // 1 or 0 for every row, never NULL, so that NOT in the set is its exact opposite. Holds only the
     // column name and integer ids we produced.
     QString sql() const;
+    // The same over another name of the column (a view's).
+    QString sqlOn(const QString &column) const;
     // The shorter representation of `in` (ids in the set) among `known` (every id judged).
     static IdMembership of(const QString &column, std::vector<qint64> in, std::vector<qint64> known,
                            bool nullHasValue = false);
@@ -87,10 +90,13 @@ struct DimensionFilter
     // wrong ones). It holds only a column name from a fixed list and integer ids we produced, never
     // text from a log or a user.
     QString resolvedCondition() const;
-    // The same condition for a query over the request_rows view (the request table). Country, network
-    // and client columns have the same names there; an application's columns do not (key_ref, no
-    // requester_ref), so it becomes "id IN (SELECT id FROM requests WHERE ...)".
+    // The same condition for a query over the request_rows view (the request table), whose key column
+    // is key_ref; an application decided by a requester rule goes through the row ids ("id IN (SELECT
+    // id FROM requests WHERE ...)"), as the view has no requester column.
     QString resolvedConditionOnRowsView() const;
+
+private:
+    QString conditionWith(const std::function<QString(const QString &)> &columnName) const;
 };
 
 } // namespace BucketScope

@@ -9,6 +9,7 @@
 #include "aggregation/DerivedDimensions.h"
 #include "store/LogStore.h"
 
+#include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -49,6 +50,8 @@ private slots:
     void choosesTheRequestsTheRulesGive_data();
     void choosesTheRequestsTheRulesGive();
     void emptyNameIsRefused();
+    void rowsAddedAfterTheResolutionBelongToNoApplication();
+    void combinesWithOtherFilters();
     void cleanupTestCase();
 
 private:
@@ -196,6 +199,110 @@ void TstApplicationFilter::emptyNameIsRefused()
     query.filters = {DimensionFilter{QStringLiteral("application"), QStringLiteral("  "), false}};
     QVERIFY(!Aggregator::compute(*store, query, &error));
     QVERIFY2(error.contains(QLatin1String("application")), qPrintable(error));
+}
+
+// The table keeps using a resolution while an ingest adds rows: a row with a key or referer id the
+// resolution never judged must not be counted as some application (it could be another's).
+void TstApplicationFilter::rowsAddedAfterTheResolutionBelongToNoApplication()
+{
+    const QString path = m_dir.filePath(QStringLiteral("later.sqlite"));
+    QList<TestLogs::Request> first;
+    TestLogs::Request castingly;
+    castingly.time = TestLogs::utc(2025, 10, 30, 1);
+    castingly.key = "files/1/castingly-public/a.jpg";
+    castingly.bytes = 1;
+    TestLogs::Request byReferer = castingly;
+    byReferer.key = "files/plain.jpg";
+    byReferer.referer = "https://castingly.dailey.dev/";
+    byReferer.bytes = 2;
+    first << castingly << byReferer;
+    QVERIFY(TestLogs::ingest(first, m_dir.filePath(QStringLiteral("later-1.log")), path));
+
+    QString error;
+    DimensionFilter resolved;
+    {
+        auto store = LogStore::openSqlite(path, LogStore::Durability::Durable, &error);
+        QVERIFY2(store, qPrintable(error));
+        SummaryQuery query;
+        query.geoLookups = false;
+        query.filters = {DimensionFilter{QStringLiteral("application"), QStringLiteral("castingly"), false}};
+        const std::optional<Summary> summary = Aggregator::compute(*store, query, &error);
+        QVERIFY2(summary, qPrintable(error));
+        QCOMPARE(summary->requests, 2);
+        resolved = summary->filters.first();
+    }
+    // Then: a dmapi key (new id) with castingly's referer is dmapi's, not castingly's; a new castingly
+    // key is castingly's, but not judged yet.
+    TestLogs::Request dmapi = byReferer;
+    dmapi.key = "files/9/dmapi-public/n.jpg";
+    dmapi.bytes = 4;
+    TestLogs::Request newCastingly = castingly;
+    newCastingly.key = "files/2/castingly-public/b.jpg";
+    newCastingly.bytes = 8;
+    QList<TestLogs::Request> later{dmapi, newCastingly};
+    // Request ids must differ from the first file's: they are made from the line number.
+    later.prepend(TestLogs::Request{});
+    later.prepend(TestLogs::Request{});
+    later[0].time = later[1].time = castingly.time;
+    later[0].key = "files/filler-0.jpg";
+    later[1].key = "files/filler-1.jpg";
+    later[0].bytes = later[1].bytes = 16;
+    QVERIFY(TestLogs::writeLog(m_dir.filePath(QStringLiteral("later-2.log")), later));
+    {
+        IngestWorker worker(IngestRequest{
+            {m_dir.filePath(QStringLiteral("later-2.log"))}, path, LogStore::Durability::Durable});
+        QSignalSpy finished(&worker, &IngestWorker::finished);
+        worker.run();
+        QCOMPARE(finished.count(), 1);
+        QCOMPARE(finished.at(0).at(0).value<IngestResult>().records, 4);
+    }
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("later"));
+    db.setDatabaseName(path);
+    QVERIFY(db.open());
+    {
+        for (bool exclude : {false, true}) {
+            DimensionFilter filter = resolved;
+            filter.exclude = exclude;
+            QSqlQuery rows(db);
+            QVERIFY2(rows.exec(QStringLiteral("SELECT SUM(bytes_sent) FROM requests WHERE ") +
+                               filter.resolvedCondition()),
+                     qPrintable(rows.lastError().text()));
+            QVERIFY(rows.next());
+            // Included: the two judged castingly rows (1 + 2); excluded: everything else.
+            QCOMPARE(rows.value(0).toLongLong(), exclude ? 4 + 8 + 16 + 16 : 1 + 2);
+        }
+    }
+    db.close();
+    db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(QStringLiteral("later"));
+}
+
+// An application filter with another derived filter, a second application filter and a column
+// filter: every condition holds at once.
+void TstApplicationFilter::combinesWithOtherFilters()
+{
+    QString error;
+    auto store = LogStore::openSqlite(m_store, LogStore::Durability::Durable, &error);
+    QVERIFY2(store, qPrintable(error));
+    const Attribution attribution = Attribution::defaults();
+    qint64 expected = 0;
+    for (const TestLogs::Request &request : std::as_const(m_requests)) {
+        const std::string application =
+            attribution.applicationFor({viewOf(request.key), viewOf(request.referer),
+                                        viewOf(request.requester), viewOf(request.userAgent)});
+        if (application != "dmapi" && application != "castingly" && request.userAgent == "rclone/v1.60")
+            ++expected;
+    }
+    QVERIFY(expected > 0 && expected < m_requests.size() / 3);
+    SummaryQuery query;
+    query.geoLookups = false;
+    query.filters = {DimensionFilter{QStringLiteral("application"), QStringLiteral("dmapi"), true},
+                     DimensionFilter{QStringLiteral("client"), QStringLiteral("tool"), false},
+                     DimensionFilter{QStringLiteral("application"), QStringLiteral("castingly"), true},
+                     DimensionFilter{QStringLiteral("user_agent"), QStringLiteral("rclone/v1.60"), false}};
+    const std::optional<Summary> summary = Aggregator::compute(*store, query, &error);
+    QVERIFY2(summary, qPrintable(error));
+    QCOMPARE(summary->requests, expected);
 }
 
 QTEST_GUILESS_MAIN(TstApplicationFilter)

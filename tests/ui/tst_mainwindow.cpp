@@ -63,6 +63,7 @@ private slots:
     void audienceRowsNarrowEverythingByCountryNetworkAndClient();
     void filterBarNumbersNarrowEverything();
     void scopeBarNarrowsByApplicationOperationAndTimeWindow();
+    void timeWindowEditsKeepAValidWindow();
     void doubleClickShowsEveryFieldOfTheRequest();
     void exportAllChartsWritesFourPictures();
     void backAndForwardWalkTheDrillDownHistory();
@@ -524,6 +525,34 @@ void TstMainWindow::scopeBarNarrowsByApplicationOperationAndTimeWindow()
     QCOMPARE(next().requests, inFull->requests);
     QCOMPARE(bar->application(), QString());
     QCOMPARE(bar->operation(), operation.operation);
+}
+
+// Moving `from` past `to` moves the window along (its length kept) instead of asking for an empty or
+// one-second window; a `to` before `from` is not sent at all; the window stays in seconds across zones.
+void TstMainWindow::timeWindowEditsKeepAValidWindow()
+{
+    ScopeFilterBar bar;
+    QSignalSpy chosen(&bar, &ScopeFilterBar::timeWindowChosen);
+    const qint64 start = TestLogs::utc(2025, 10, 30, 10);
+    bar.setScope(QString(), QString(), std::pair{start, start + 3600});
+    QCOMPARE(chosen.count(), 0); // shown, not chosen
+    bar.fromEdit()->setDateTime(QDateTime::fromSecsSinceEpoch(start + 86400, Qt::UTC));
+    QVERIFY(chosen.wait(5000));
+    QCOMPARE(chosen.last().at(0).value<ScopeFilterBar::TimeWindow>(),
+             ScopeFilterBar::TimeWindow(std::pair{start + 86400, start + 86400 + 3600}));
+
+    bar.toEdit()->setDateTime(QDateTime::fromSecsSinceEpoch(start, Qt::UTC)); // before `from`
+    QVERIFY(!chosen.wait(1500));
+    QVERIFY(!bar.timeWindow());
+    bar.toEdit()->setDateTime(QDateTime::fromSecsSinceEpoch(start + 2 * 86400, Qt::UTC));
+    QVERIFY(chosen.wait(5000));
+    QCOMPARE(chosen.last().at(0).value<ScopeFilterBar::TimeWindow>(),
+             ScopeFilterBar::TimeWindow(std::pair{start + 86400, start + 2 * 86400}));
+
+    // Another zone shows other wall times for the same seconds.
+    bar.setTimeZone(QTimeZone(QByteArrayLiteral("Europe/Paris")));
+    QCOMPARE(bar.timeWindow(), ScopeFilterBar::TimeWindow(std::pair{start + 86400, start + 2 * 86400}));
+    QCOMPARE(bar.fromEdit()->time(), QTime(11, 0)); // 10:00 UTC is 11:00 in Paris on 31 October
 }
 
 void TstMainWindow::doubleClickShowsEveryFieldOfTheRequest()
