@@ -968,6 +968,31 @@ void TestCli::summaryOptions()
     // cdn: the files/x/plain key also matches the prefix rule, but the referer rule comes first (1 GiB).
     // x-files: files/x/castingly-public/... and files/x/dailey-core/... (1.5 GiB), so it ranks first.
     QCOMPARE(applications, (QStringList{QStringLiteral("x-files=2"), QStringLiteral("cdn=1")}));
+
+    // --only/--exclude application=, decided by the same rules: cdn's 1 GiB, then the other 1.5 GiB.
+    r = run({QStringLiteral("summary"), path, QStringLiteral("--attribution"), rules,
+             QStringLiteral("--only"), QStringLiteral("application=cdn")});
+    QCOMPARE(r.exitCode, 0);
+    json = parseObject(r.out);
+    QCOMPARE(json.value(QStringLiteral("requests")).toInteger(), 1);
+    QCOMPARE(json.value(QStringLiteral("bytes_sent")).toInteger(), Q_INT64_C(1073741824));
+    const QJsonObject filter = json.value(QStringLiteral("filters")).toArray().first().toObject();
+    QCOMPARE(filter.value(QStringLiteral("dimension")).toString(), QStringLiteral("application"));
+    QCOMPARE(filter.value(QStringLiteral("value")).toString(), QStringLiteral("cdn"));
+    r = run({QStringLiteral("summary"), path, QStringLiteral("--attribution"), rules,
+             QStringLiteral("--exclude"), QStringLiteral("application=cdn")});
+    QCOMPARE(r.exitCode, 0);
+    json = parseObject(r.out);
+    QCOMPARE(json.value(QStringLiteral("requests")).toInteger(), 2);
+    QCOMPARE(json.value(QStringLiteral("bytes_sent")).toInteger(), Q_INT64_C(1610612736));
+    // The default rules name no "x-files".
+    r = run(
+        {QStringLiteral("summary"), path, QStringLiteral("--only"), QStringLiteral("application=x-files")});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(parseObject(r.out).value(QStringLiteral("requests")).toInteger(), 0);
+    r = run({QStringLiteral("summary"), path, QStringLiteral("--only"), QStringLiteral("application= ")});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains("application"), r.err.constData());
 }
 
 void TestCli::exitCodes_data()
