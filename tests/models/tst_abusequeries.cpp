@@ -71,6 +71,19 @@ private:
     QTemporaryDir m_dir;
 };
 
+// Where a test server connection points, as a store location.
+static StoreLocation serverOf(const QSqlDatabase &database)
+{
+    StoreLocation server;
+    server.kind = StoreLocation::Kind::MySql;
+    server.host = database.hostName();
+    server.port = database.port();
+    server.database = database.databaseName();
+    server.user = database.userName();
+    server.password = database.password();
+    return server;
+}
+
 void TstAbuseQueries::initTestCase()
 {
     QVERIFY(m_dir.isValid());
@@ -238,14 +251,7 @@ QSqlDatabase TstAbuseQueries::ingested(bool mysql, const QList<TestLogs::Request
             query.exec(QStringLiteral("DROP VIEW IF EXISTS %1").arg(QLatin1String(table)));
             query.exec(QStringLiteral("DROP TABLE IF EXISTS %1").arg(QLatin1String(table)));
         }
-        StoreLocation server;
-        server.kind = StoreLocation::Kind::MySql;
-        server.host = database.hostName();
-        server.port = database.port();
-        server.database = database.databaseName();
-        server.user = database.userName();
-        server.password = database.password();
-        request.server = server;
+        request.server = serverOf(database);
     }
     IngestWorker worker(request);
     QSignalSpy finished(&worker, &IngestWorker::finished);
@@ -382,14 +388,7 @@ void TstAbuseQueries::scopedToAnApplication()
     QString error;
     std::unique_ptr<RecordStore> store;
     if (mysql) {
-        StoreLocation server;
-        server.kind = StoreLocation::Kind::MySql;
-        server.host = database.hostName();
-        server.port = database.port();
-        server.database = database.databaseName();
-        server.user = database.userName();
-        server.password = database.password();
-        store = MySqlStore::open(server, MySqlStore::Open::ExistingTables, &error);
+        store = MySqlStore::open(serverOf(database), MySqlStore::Open::ExistingTables, &error);
     } else {
         store = LogStore::openSqlite(database.databaseName(), LogStore::Durability::Durable, &error);
     }

@@ -73,6 +73,9 @@ private slots:
 
 private:
     static Summary load(MainWindow &window, const QStringList &paths);
+    // The rows the request table shows once its loader thread has answered, all fetched.
+    static int shownRows(RequestTableModel *model);
+    static QStringList chipTexts(const MainWindow &window);
 };
 
 Summary TstMainWindow::load(MainWindow &window, const QStringList &paths)
@@ -82,6 +85,23 @@ Summary TstMainWindow::load(MainWindow &window, const QStringList &paths)
     if (!shown.wait(60000))
         return Summary{};
     return shown.at(0).at(0).value<Summary>();
+}
+
+int TstMainWindow::shownRows(RequestTableModel *model)
+{
+    if (!QTest::qWaitFor([model] { return !model->isBusy(); }, 30000))
+        return -1;
+    while (model->canFetchMore())
+        model->fetchMore();
+    return model->rowCount();
+}
+
+QStringList TstMainWindow::chipTexts(const MainWindow &window)
+{
+    QStringList texts;
+    for (const QToolButton *button : window.findChildren<QToolButton *>())
+        texts << button->text();
+    return texts;
 }
 
 void TstMainWindow::sampleShowsTheSameNumbersAsTheCommandLine()
@@ -293,14 +313,7 @@ void TstMainWindow::onlyAndExcludeAValueNarrowEverything()
     const RankedItem top = full.topReferers.first();
     QSignalSpy shown(&window, &MainWindow::summaryShown);
     RequestTableModel *model = window.requestModel();
-    auto rows = [model] {
-        // Filters are answered on the table's loader thread.
-        if (!QTest::qWaitFor([model] { return !model->isBusy(); }, 30000))
-            return -1;
-        while (model->canFetchMore())
-            model->fetchMore();
-        return model->rowCount();
-    };
+    auto rows = [model] { return shownRows(model); };
 
     window.addDimensionFilter(QStringLiteral("referer"), top.name);
     QVERIFY(shown.wait(30000));
@@ -328,9 +341,7 @@ void TstMainWindow::onlyAndExcludeAValueNarrowEverything()
     QVERIFY(shown.wait(30000));
     window.addDimensionFilter(QStringLiteral("referer"), QStringLiteral("https://r&d.example/<b>x</b>"));
     QVERIFY(shown.wait(30000));
-    QStringList chips;
-    for (const QToolButton *chip : window.findChildren<QToolButton *>())
-        chips << chip->text();
+    const QStringList chips = chipTexts(window);
     QVERIFY2(chips.filter(QStringLiteral("https://r&&d.example/<b>x</b>")).size() == 1,
              qPrintable(chips.join(QStringLiteral(" | "))));
 }
@@ -362,23 +373,14 @@ void TstMainWindow::audienceRowsNarrowEverythingByCountryNetworkAndClient()
     const qint64 expected = second.data(Qt::UserRole).toLongLong();
     QVERIFY(expected > 0 && expected < full.requests);
     RequestTableModel *model = window.requestModel();
-    auto rows = [model] {
-        // Filters are answered on the table's loader thread.
-        if (!QTest::qWaitFor([model] { return !model->isBusy(); }, 30000))
-            return -1;
-        while (model->canFetchMore())
-            model->fetchMore();
-        return model->rowCount();
-    };
+    auto rows = [model] { return shownRows(model); };
 
     QSignalSpy shown(&window, &MainWindow::summaryShown);
     emit view->activated(second);
     QVERIFY(shown.wait(30000));
     QCOMPARE(shown.last().at(0).value<Summary>().requests, expected);
     QCOMPARE(rows(), int(expected)); // the table shows the very requests the charts count
-    QStringList chips;
-    for (const QToolButton *button : window.findChildren<QToolButton *>())
-        chips << button->text();
+    const QStringList chips = chipTexts(window);
     QVERIFY2(chips.filter(chip).size() == 1, qPrintable(chips.join(QStringLiteral(" | "))));
 
     window.goBack();
@@ -394,20 +396,8 @@ void TstMainWindow::filterBarNumbersNarrowEverything()
     const Summary full = load(window, {QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
     QVERIFY(full.status.clientError > 0);
     RequestTableModel *model = window.requestModel();
-    auto rows = [model] {
-        // Filters are answered on the table's loader thread.
-        if (!QTest::qWaitFor([model] { return !model->isBusy(); }, 30000))
-            return -1;
-        while (model->canFetchMore())
-            model->fetchMore();
-        return model->rowCount();
-    };
-    auto chips = [&window] {
-        QStringList texts;
-        for (const QToolButton *button : window.findChildren<QToolButton *>())
-            texts << button->text();
-        return texts;
-    };
+    auto rows = [model] { return shownRows(model); };
+    auto chips = [&window] { return chipTexts(window); };
     ValueFilterBar *bar = window.valueFilterBar();
     QSignalSpy shown(&window, &MainWindow::summaryShown);
 
@@ -453,19 +443,8 @@ void TstMainWindow::scopeBarNarrowsByApplicationOperationAndTimeWindow()
     const Summary full = load(window, {QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)});
     QVERIFY(full.applications.size() >= 3);
     RequestTableModel *model = window.requestModel();
-    auto rows = [model] {
-        if (!QTest::qWaitFor([model] { return !model->isBusy(); }, 30000))
-            return -1;
-        while (model->canFetchMore())
-            model->fetchMore();
-        return model->rowCount();
-    };
-    auto chips = [&window] {
-        QStringList texts;
-        for (const QToolButton *button : window.findChildren<QToolButton *>())
-            texts << button->text();
-        return texts;
-    };
+    auto rows = [model] { return shownRows(model); };
+    auto chips = [&window] { return chipTexts(window); };
     ScopeFilterBar *bar = window.scopeFilterBar();
     QCOMPARE(bar->applicationBox()->count(), full.applications.size() + 1);
     QCOMPARE(bar->operationBox()->count(), full.operations.size() + 1);
