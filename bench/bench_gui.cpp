@@ -2,7 +2,10 @@
 // Desktop-app figures on one log file (offscreen): the longest GUI-thread stall while it loads, and for
 // filter and sort changes on the request table the time from the change to its first rows shown and
 // the longest GUI-thread stall meanwhile (a heartbeat timer every 5 ms).
-//   bucketscope-bench-gui FILE
+//   bucketscope-bench-gui [--load-only] FILE
+// Every stall over 50 ms while loading is explained: the longest events the GUI thread handled in it
+// (receiver class, event type), its CPU time and, on Linux, how long it waited for a core
+// (/proc schedstat): a stall with little CPU and a long wait is the ingest threads crowding it out.
 #include "MainWindow.h"
 #include "RequestRowLoader.h"
 #include "RequestTableModel.h"
@@ -11,6 +14,7 @@
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QFile>
 #include <QSqlRecord>
 #include <QThread>
 #include <QTimer>
@@ -18,6 +22,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <vector>
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 using namespace BucketScope;
 
@@ -41,41 +49,140 @@ struct Figures
                     percentile(stalls, 1.0), shown.size());
     }
 };
+// Times every event the GUI thread handles at the outermost level (queued slot calls included), so a
+// stall can be traced to the receiver that took it.
+class TimingApplication : public QApplication
+{
+public:
+    using QApplication::QApplication;
+
+    struct Handled
+    {
+        qint64 startNs, durationNs;
+        QByteArray receiver;
+        int type;
+    };
+    QElapsedTimer clock;
+    std::vector<Handled> handled; // outermost events of >= 2 ms
+
+    bool notify(QObject *receiver, QEvent *event) override
+    {
+        if (m_depth > 0 || QThread::currentThread() != thread())
+            return QApplication::notify(receiver, event);
+        ++m_depth;
+        // Named before: the receiver may be deleted by its own event (a single-shot timer's).
+        const char *className = receiver->metaObject()->className();
+        const QString objectName = receiver->objectName();
+        const int type = event->type();
+        const qint64 start = clock.nsecsElapsed();
+        const bool result = QApplication::notify(receiver, event);
+        const qint64 duration = clock.nsecsElapsed() - start;
+        --m_depth;
+        if (duration >= 2000000) {
+            QByteArray name = className;
+            if (!objectName.isEmpty())
+                name += '/' + objectName.toUtf8();
+            handled.push_back({start, duration, name, type});
+        }
+        return result;
+    }
+
+private:
+    int m_depth = 0;
+};
+
+// The GUI thread's CPU time and time spent waiting for a core, ns.
+struct ThreadTimes
+{
+    qint64 cpuNs = 0, waitNs = 0;
+
+    static ThreadTimes now()
+    {
+        ThreadTimes times;
+        QFile schedstat(QStringLiteral("/proc/self/task/%1/schedstat").arg(long(syscall(SYS_gettid))));
+        if (schedstat.open(QIODevice::ReadOnly)) {
+            const QList<QByteArray> fields = schedstat.readAll().simplified().split(' ');
+            if (fields.size() >= 2) {
+                times.cpuNs = fields.at(0).toLongLong();
+                times.waitNs = fields.at(1).toLongLong();
+            }
+        }
+        return times;
+    }
+};
 } // namespace
 
 int main(int argc, char *argv[])
 {
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
-    if (argc < 2) {
-        std::fprintf(stderr, "usage: %s FILE\n", argv[0]);
+    TimingApplication app(argc, argv);
+    const bool loadOnly = argc > 2 && qstrcmp(argv[1], "--load-only") == 0;
+    if (argc < 2 || (argc > 2 && !loadOnly)) {
+        std::fprintf(stderr, "usage: %s [--load-only] FILE\n", argv[0]);
         return 2;
     }
+    const char *file = argv[argc - 1];
     MainWindow window;
     window.show();
 
-    QElapsedTimer clock;
+    QElapsedTimer &clock = app.clock;
     qint64 last = 0, worstGap = 0;
+    bool loading = true;
+    int stalls50 = 0, stalls100 = 0;
+    ThreadTimes lastTimes;
+    qint64 waitWhileLoading = 0;
     QTimer heartbeat;
     heartbeat.setInterval(5);
     QObject::connect(&heartbeat, &QTimer::timeout, [&] {
         const qint64 now = clock.elapsed();
-        worstGap = std::max(worstGap, now - last);
+        const qint64 gap = now - last;
+        worstGap = std::max(worstGap, gap);
+        if (loading) {
+            const ThreadTimes times = ThreadTimes::now();
+            waitWhileLoading += times.waitNs - lastTimes.waitNs;
+            if (gap > 50) {
+                ++stalls50;
+                stalls100 += gap > 100;
+                std::printf(
+                    "  stall %4lld ms at %6.2f s: GUI thread ran %4.0f ms, waited for a core %4.0f ms;",
+                    static_cast<long long>(gap), now / 1000.0, (times.cpuNs - lastTimes.cpuNs) / 1e6,
+                    (times.waitNs - lastTimes.waitNs) / 1e6);
+                for (const auto &event : app.handled) {
+                    if (event.startNs + event.durationNs >= last * 1000000)
+                        std::printf(" %s(event %d) %.0f ms;", event.receiver.constData(), event.type,
+                                    event.durationNs / 1e6);
+                }
+                std::printf("\n");
+            }
+            lastTimes = times;
+            app.handled.clear();
+        }
         last = now;
     });
-    qint64 loadedAt = 0;
+    // The summary shown is painted after summaryShown: the load counts until a second later.
+    qint64 loadedAt = 0, worstBeforeSummary = 0;
     QObject::connect(&window, &MainWindow::summaryShown, &app, [&] {
         loadedAt = clock.elapsed();
-        app.quit();
+        worstBeforeSummary = std::max(worstGap, loadedAt - last);
+        QTimer::singleShot(1000, &app, &QApplication::quit);
     });
     clock.start();
+    lastTimes = ThreadTimes::now();
     heartbeat.start();
-    window.openPaths({QString::fromLocal8Bit(argv[1])});
+    window.openPaths({QString::fromLocal8Bit(file)});
     app.exec();
+    loading = false;
+    double load[3] = {};
+    getloadavg(load, 3);
     std::printf("load + summary                     %.2f s\n", loadedAt / 1000.0);
-    std::printf("longest GUI-thread stall (loading) %lld ms (heartbeat every 5 ms)\n",
-                static_cast<long long>(worstGap));
+    std::printf("longest GUI-thread stall (loading) %lld ms until the summary is shown, %lld ms until 1 s "
+                "later (heartbeat every 5 ms); %d stalls > 50 ms, %d > 100 ms; GUI thread waited for a core "
+                "%.0f ms in all; load average %.2f %.2f %.2f\n",
+                static_cast<long long>(worstBeforeSummary), static_cast<long long>(worstGap), stalls50,
+                stalls100, waitWhileLoading / 1e6, load[0], load[1], load[2]);
+    if (loadOnly)
+        return 0;
 
     RequestTableModel *model = window.requestModel();
     // Lets the table's loader warm its caches as a user's first seconds with the window would.

@@ -17,9 +17,35 @@
 #include <QThread>
 #include <QTimer>
 
+#include <algorithm>
+#include <cerrno>
 #include <utility>
 
+#ifdef Q_OS_LINUX
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace BucketScope {
+
+namespace {
+// Lowers the calling thread's scheduling priority, and so that of the threads it starts (on Linux a
+// thread's nice value is its own and new threads inherit it). On 2 cores the ingest's reading,
+// storing and counting threads otherwise take turns with the GUI thread as equals, and the window
+// stalls for hundreds of milliseconds at a time; niced, they get the cores whenever the GUI is idle,
+// which is almost always. QThread::setPriority cannot do this: Linux ignores it for SCHED_OTHER.
+void lowerCurrentThreadPriority()
+{
+#ifdef Q_OS_LINUX
+    const auto thread = id_t(syscall(SYS_gettid));
+    errno = 0;
+    const int nice = getpriority(PRIO_PROCESS, thread);
+    if (errno == 0)
+        setpriority(PRIO_PROCESS, thread, std::min(nice + AnalysisSession::kIngestNiceness, 19));
+#endif
+}
+} // namespace
 
 AnalysisSession::AnalysisSession(QObject *parent)
     : QObject(parent), m_watcher(new NewLogsWatcher(this)), m_retryTimer(new QTimer(this))
@@ -30,6 +56,7 @@ AnalysisSession::AnalysisSession(QObject *parent)
     });
     qRegisterMetaType<BucketScope::Summary>();
     qRegisterMetaType<QList<BucketScope::Alert>>();
+    m_keptPool.setMaxThreadCount(1);
     m_retryTimer->setSingleShot(true);
     connect(m_retryTimer, &QTimer::timeout, this, [this] {
         if (m_server && !isLoading())
@@ -65,6 +92,7 @@ AnalysisSession::~AnalysisSession()
     m_watcher = nullptr;
     stopIngest();
     m_pool.waitForDone();
+    m_keptPool.waitForDone(); // a manifest being written is finished: the store stays reusable
 }
 
 void AnalysisSession::stopIngest()
@@ -114,6 +142,11 @@ void AnalysisSession::loadNew()
 {
     if (isLoading() || m_server || m_storePath.isEmpty() || m_paths.isEmpty())
         return;
+    if (m_manifestsPending > 0) {
+        // Adding to the store starts from its manifest: the one being written.
+        m_loadNewAfterManifest = true;
+        return;
+    }
     m_watcher->stop();
     stopRetrying();
     ++m_generation;
@@ -139,6 +172,9 @@ void AnalysisSession::startIngest(bool skipUnchanged)
     m_ingestWorker = worker;
     m_ingestThread = new QThread;
     worker->moveToThread(m_ingestThread);
+    // Connected first, so it runs on the new thread before the worker starts its own threads.
+    connect(m_ingestThread, &QThread::started, m_ingestThread, &lowerCurrentThreadPriority,
+            Qt::DirectConnection);
     connect(m_ingestThread, &QThread::started, worker, &IngestWorker::run);
     connect(m_ingestThread, &QThread::finished, worker, &QObject::deleteLater);
     auto current = [this, generation] { return generation == m_generation; };
@@ -158,34 +194,82 @@ void AnalysisSession::startIngest(bool skipUnchanged)
     connect(worker, &IngestWorker::finished, this, [this, current](const IngestResult &result) {
         if (!current())
             return;
-        stopIngest(); // the worker is done: this only joins its thread
-        // Only a load that read every input to the end may be reused; anything less is read again
-        // (or, when only files were added, just the part not read: KeptStore::extendable).
-        // Added to: only when no file the store held went away or was rewritten meanwhile.
-        if (m_keptBase && result.fatalError.isEmpty() && !result.cancelled && result.filesFailed == 0 &&
-            !m_paths.contains(QStringLiteral("-")) && KeptStore::addsTo(m_keptBase->inputs, result.inputs)) {
-            IngestResult held = result;
-            held.lines += m_keptBase->load.lines;
-            held.records += m_keptBase->load.records;
-            held.rejected += m_keptBase->load.rejected;
-            held.duplicates += m_keptBase->load.duplicates;
-            held.bytesSent += m_keptBase->load.bytesSent;
-            QString error;
-            const KeptStore::Manifest manifest{result.inputs, held, QFileInfo(m_storePath).fileName()};
-            if (KeptStore::writeManifest(m_keptKey, manifest, &error))
-                m_keptManifest = manifest;
-            else
-                qWarning("%s", qPrintable(error)); // the store is read again next time: nothing lost
-        }
-        m_keptBase.reset();
-        emit loadFinished(result);
-        if (!result.fatalError.isEmpty()) {
-            emit failed(result.fatalError);
-            return;
-        }
-        showLoadedStore();
+        // The worker's thread still closes the store, and closing the last connection checkpoints
+        // SQLite's write-ahead log into the file: hundreds of milliseconds after a million lines.
+        // Joined here, that was the GUI's longest stall of a load; the load is finished once the thread
+        // has ended by itself, and nothing opens the store before.
+        connect(m_ingestThread, &QThread::finished, this, [this, current, result] {
+            if (current())
+                finishIngest(result);
+        });
+        m_ingestThread->quit();
     });
     m_ingestThread->start();
+}
+
+void AnalysisSession::finishIngest(const IngestResult &result)
+{
+    // The thread has ended (its worker deleted with it): this only joins it.
+    m_ingestThread->wait();
+    delete std::exchange(m_ingestThread, nullptr);
+    // Only a load that read every input to the end may be reused; anything less is read again
+    // (or, when only files were added, just the part not read: KeptStore::extendable).
+    // Added to: only when no file the store held went away or was rewritten meanwhile.
+    std::optional<KeptStore::Manifest> manifest;
+    if (m_keptBase && result.fatalError.isEmpty() && !result.cancelled && result.filesFailed == 0 &&
+        !m_paths.contains(QStringLiteral("-")) && KeptStore::addsTo(m_keptBase->inputs, result.inputs)) {
+        IngestResult held = result;
+        held.lines += m_keptBase->load.lines;
+        held.records += m_keptBase->load.records;
+        held.rejected += m_keptBase->load.rejected;
+        held.duplicates += m_keptBase->load.duplicates;
+        held.bytesSent += m_keptBase->load.bytesSent;
+        manifest = KeptStore::Manifest{result.inputs, held, QFileInfo(m_storePath).fileName()};
+    }
+    m_keptBase.reset();
+    const quint64 load = m_loadGeneration;
+    const QString key = m_keptKey;
+    // Pending from here: a loadNew() in a slot of loadFinished starts from the manifest once written.
+    if (manifest)
+        ++m_manifestsPending;
+    emit loadFinished(result);
+    // Written after loadFinished, off the GUI thread; unless a slot of it opened something else.
+    if (manifest) {
+        if (load == m_loadGeneration) {
+            saveManifest(key, *manifest);
+        } else if (--m_manifestsPending == 0) {
+            m_loadNewAfterManifest = false;
+        }
+    }
+    if (!result.fatalError.isEmpty()) {
+        emit failed(result.fatalError);
+        return;
+    }
+    showLoadedStore();
+}
+
+void AnalysisSession::saveManifest(const QString &key, const KeptStore::Manifest &manifest)
+{
+    m_keptPool.start([this, load = m_loadGeneration, key, manifest] {
+        QString error;
+        const bool saved = KeptStore::writeManifest(key, manifest, &error);
+        QMetaObject::invokeMethod(
+            this,
+            [this, load, manifest, saved, error] {
+                const bool loadNewAsked =
+                    --m_manifestsPending == 0 && std::exchange(m_loadNewAfterManifest, false);
+                if (!saved)
+                    qWarning("%s", qPrintable(error)); // the store is read again next time: nothing lost
+                if (load != m_loadGeneration)
+                    return; // another opening replaced this one; it plans from the disk anyway
+                if (saved)
+                    m_keptManifest = manifest;
+                emit keptStoreSaved(saved, error);
+                if (loadNewAsked)
+                    loadNew();
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 void AnalysisSession::showLoadedStore()
@@ -252,7 +336,7 @@ void AnalysisSession::openKeptStore()
     // and the store is summarised once.
     m_keptPending = true;
     emit loadStarted(m_paths);
-    m_pool.start([this, load = m_loadGeneration, folder = m_storeFolder, paths = m_paths] {
+    m_keptPool.start([this, load = m_loadGeneration, folder = m_storeFolder, paths = m_paths] {
         const KeptPlan plan = planKeptStore(folder, paths);
         QMetaObject::invokeMethod(
             this,

@@ -35,6 +35,10 @@ public:
     explicit AnalysisSession(QObject *parent = nullptr);
     ~AnalysisSession() override;
 
+    // How much lower than the GUI's the loading threads' scheduling priority is (nice, Linux): the
+    // window stays responsive on a busy machine; an idle core still goes to the load.
+    static constexpr int kIngestNiceness = 10;
+
     // The SQLite file the session's records are in (empty before the first open() and for a server).
     QString storePath() const { return m_storePath; }
     // Where open() keeps its stores: empty (the default) for a temporary store per opening, deleted
@@ -89,6 +93,10 @@ signals:
     void lineRejected(const BucketScope::RejectedLine &line);
     void inputFailed(const QString &path, const QString &message);
     void loadFinished(const BucketScope::IngestResult &result);
+    // The kept store's manifest was written after a load read every input to its end (on a pool
+    // thread, after loadFinished): the next opening of the same logs reuses the store. `error` says why
+    // it could not be written (the logs are then read again next time: nothing is lost).
+    void keptStoreSaved(bool saved, const QString &error);
     // Files arrived in (or changed under) what is open since it was loaded: loadNew() reads them.
     // 0 files once there are none left to read. Watched from the end of each load (NewLogsWatcher).
     void newLogsAvailable(int files, qint64 bytes);
@@ -109,6 +117,8 @@ private:
     void startAlertCheck();
     void stopRetrying();
     void stopIngest();
+    // What follows a load once its thread has ended: the kept store's manifest, loadFinished, the summary.
+    void finishIngest(const IngestResult &result);
 
     // Shows the kept store of m_paths without reading them when it holds them unchanged; otherwise
     // fills it, or only adds to it. Looking at the files runs on a pool thread.
@@ -117,6 +127,9 @@ private:
     void startIngest(bool skipUnchanged);
     // What follows a load (or a kept store shown as it is): watching for new logs, summary, alerts.
     void showLoadedStore();
+    // Writes the manifest of the kept store `key` on m_keptPool (counted in m_manifestsPending by the
+    // caller); m_keptManifest is set once it is on disk.
+    void saveManifest(const QString &key, const KeptStore::Manifest &manifest);
 
     QString m_storeFolder;
     QStringList m_paths; // what is open
@@ -127,7 +140,9 @@ private:
     // added to, or when it has none): loadNew() starts from it without reading the file again.
     std::optional<KeptStore::Manifest> m_keptManifest;
     NewLogsWatcher *m_watcher = nullptr;
-    bool m_keptPending = false; // deciding, on a pool thread, what to do with the kept store
+    bool m_keptPending = false;          // deciding, on a pool thread, what to do with the kept store
+    int m_manifestsPending = 0;          // kept stores' manifests being written
+    bool m_loadNewAfterManifest = false; // loadNew() asked for meanwhile: runs once it is written
     std::unique_ptr<QTemporaryDir> m_storeDir;
     QString m_storePath;
     QString m_keptKey; // KeptStore::pathFor of the selection, when stores are kept
@@ -147,6 +162,9 @@ private:
     quint64 m_loadGeneration = 0;  // alerts belong to a load, not to a query
     quint64 m_alertGeneration = 0; // a recheck supersedes an earlier check of the same load
     QThreadPool m_pool; // aggregation; waited for on destruction, so tasks never outlive the session
+    // The kept stores' files (planning an opening, writing a manifest), one task at a time in the
+    // order given: an opening planned right after a load sees that load's manifest, never half of it.
+    QThreadPool m_keptPool;
 };
 
 } // namespace BucketScope

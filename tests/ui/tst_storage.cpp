@@ -289,7 +289,8 @@ void TstStorage::keptStoreIsReusedWhileTheLogsAreUnchanged()
         const QString key = KeptStore::pathFor(folder, {m_log});
         QVERIFY2(session.storePath().startsWith(key.chopped(int(qstrlen(".sqlite")))),
                  qPrintable(session.storePath()));
-        QVERIFY(QFileInfo::exists(KeptStore::manifestPath(key)));
+        // Written off the GUI thread after the load: soon, not necessarily before the summary.
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(KeptStore::manifestPath(key)), 10000);
         QCOMPARE(storesIn(folder).size(), 1);
     }
     // Five answers become 304s, in place, with the same size and modification time: a store that is
@@ -430,6 +431,7 @@ void TstStorage::loadingNewLogsKeepsTheKeptStoreHonest()
     session.loadNew();
     QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() && !summaries.isEmpty(), 30000);
     // The manifest now lists both files and counts what the store holds: reopening reads nothing.
+    QTRY_VERIFY_WITH_TIMEOUT(KeptStore::read(key).has_value(), 10000); // written off the GUI thread
     const std::optional<KeptStore::Manifest> manifest = KeptStore::read(key);
     QVERIFY(manifest);
     QCOMPARE(manifest->inputs.size(), 2);

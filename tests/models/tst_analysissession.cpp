@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// What the desktop session does off the GUI thread: its loading threads run at a lower scheduling
+// priority than the GUI thread (real threads, their nice values read from /proc), and a kept store's
+// manifest is written after loadFinished on a pool thread, with a loadNew() asked for meanwhile run
+// once it is on disk.
+#include "TestLogs.h"
+#include "session/AnalysisSession.h"
+#include "session/KeptStore.h"
+
+#include <QDir>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace BucketScope;
+using namespace BucketScope::TestLogs;
+
+namespace {
+
+QList<Request> requests(int count, int firstSecond = 0)
+{
+    QList<Request> list;
+    for (int i = 0; i < count; ++i) {
+        Request r;
+        r.time = utc(2025, 10, 30, 12) + firstSecond + i;
+        list << r;
+    }
+    return list;
+}
+
+// The nice value of each of this process's threads (Linux /proc), by thread id.
+QMap<int, int> threadNiceness()
+{
+    QMap<int, int> niceness;
+    const QDir tasks(QStringLiteral("/proc/self/task"));
+    for (const QString &task : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile stat(tasks.filePath(task + QStringLiteral("/stat")));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue; // the thread ended meanwhile
+        const QByteArray text = stat.readAll();
+        // The fields after the command name (in parentheses, possibly with spaces): state is field 3,
+        // nice field 19.
+        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 16)
+            niceness.insert(task.toInt(), fields.at(16).toInt());
+    }
+    return niceness;
+}
+
+int nicedThreads(int above)
+{
+    const QMap<int, int> niceness = threadNiceness();
+    return int(std::count_if(niceness.begin(), niceness.end(), [above](int nice) { return nice > above; }));
+}
+
+} // namespace
+
+class TstAnalysisSession : public QObject
+{
+    Q_OBJECT
+private slots:
+    void loadingThreadsRunBelowTheGuiThread();
+    void manifestIsWrittenAfterLoadFinished();
+    void loadNewAskedWhileTheManifestIsWrittenRunsAfterIt();
+
+private:
+    QTemporaryDir m_home;
+};
+
+void TstAnalysisSession::loadingThreadsRunBelowTheGuiThread()
+{
+#ifndef Q_OS_LINUX
+    QSKIP("per-thread nice values are Linux's");
+#endif
+    const int guiNice = threadNiceness().value(int(gettid()), -100);
+    QVERIFY(guiNice > -100);
+    if (guiNice + AnalysisSession::kIngestNiceness > 19)
+        QSKIP("the test runs at the lowest priority already");
+    QCOMPARE(nicedThreads(guiNice), 0);
+
+    // A FIFO as the log: the ingest's threads stay alive, waiting for lines, until it is closed.
+    const QString fifo = m_home.filePath(QStringLiteral("live.log"));
+    QCOMPARE(mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+    AnalysisSession session;
+    QSignalSpy finished(&session, &AnalysisSession::loadFinished);
+    QSignalSpy summaries(&session, &AnalysisSession::summaryReady);
+    session.open({fifo});
+    int writer = -1;
+    // Non-blocking: the open succeeds once the ingest opened the FIFO for reading. (Opened once: a
+    // second writer left open would keep the load waiting for more lines.)
+    const auto openWriter = [&] {
+        if (writer < 0)
+            writer = ::open(QFile::encodeName(fifo).constData(), O_WRONLY | O_NONBLOCK);
+        return writer >= 0;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(openWriter(), 30000);
+    const QByteArray lines =
+        awsLine(requests(1).first(), 1) + '\n' + awsLine(requests(1, 5).first(), 2) + '\n';
+    QCOMPARE(::write(writer, lines.constData(), size_t(lines.size())), ssize_t(lines.size()));
+
+    // The storing thread and the reading thread it started, both lower than the GUI thread; the GUI
+    // thread itself unchanged.
+    const int niced = nicedThreads(guiNice);
+    const int guiNow = threadNiceness().value(int(gettid()));
+    ::close(writer);
+    QTRY_VERIFY_WITH_TIMEOUT(finished.size() == 1 && summaries.size() == 1, 30000);
+    QVERIFY2(niced >= 2, qPrintable(QString::number(niced)));
+    QCOMPARE(guiNow, guiNice);
+    QCOMPARE(finished.first().first().value<IngestResult>().records, qint64(2));
+    QCOMPARE(summaries.first().first().value<Summary>().requests, qint64(2));
+}
+
+void TstAnalysisSession::manifestIsWrittenAfterLoadFinished()
+{
+    const QString logs = m_home.filePath(QStringLiteral("manifest"));
+    QVERIFY(QDir().mkpath(logs));
+    QVERIFY(writeLog(logs + QStringLiteral("/1.log"), requests(6)));
+    const QString folder = m_home.filePath(QStringLiteral("kept-manifest"));
+    const QString manifest = KeptStore::manifestPath(KeptStore::pathFor(folder, {logs}));
+    {
+        AnalysisSession session;
+        session.setStoreFolder(folder);
+        // Written synchronously, it would be on disk before loadFinished reaches anyone.
+        bool writtenAtLoadFinished = true;
+        connect(&session, &AnalysisSession::loadFinished, this,
+                [&] { writtenAtLoadFinished = QFile::exists(manifest); });
+        QSignalSpy saved(&session, &AnalysisSession::keptStoreSaved);
+        QSignalSpy summaries(&session, &AnalysisSession::summaryReady);
+        session.open({logs});
+        QTRY_VERIFY_WITH_TIMEOUT(saved.size() == 1 && summaries.size() == 1, 30000);
+        QVERIFY(!writtenAtLoadFinished);
+        QCOMPARE(saved.first().at(0).toBool(), true);
+        QCOMPARE(saved.first().at(1).toString(), QString());
+        const std::optional<KeptStore::Manifest> kept = KeptStore::read(KeptStore::pathFor(folder, {logs}));
+        QVERIFY(kept);
+        QCOMPARE(kept->load.records, qint64(6));
+        QCOMPARE(kept->inputs.size(), 1);
+    }
+    // Another session (an app restart) reuses the store without reading the log: nothing to save.
+    AnalysisSession session;
+    session.setStoreFolder(folder);
+    QSignalSpy finished(&session, &AnalysisSession::loadFinished);
+    QSignalSpy saved(&session, &AnalysisSession::keptStoreSaved);
+    QSignalSpy summaries(&session, &AnalysisSession::summaryReady);
+    session.open({logs});
+    QTRY_VERIFY_WITH_TIMEOUT(finished.size() == 1 && summaries.size() == 1, 30000);
+    QCOMPARE(finished.first().first().value<IngestResult>().records, qint64(6));
+    QCOMPARE(summaries.first().first().value<Summary>().requests, qint64(6));
+    QCOMPARE(saved.size(), 0);
+}
+
+void TstAnalysisSession::loadNewAskedWhileTheManifestIsWrittenRunsAfterIt()
+{
+    const QString logs = m_home.filePath(QStringLiteral("loadnew"));
+    QVERIFY(QDir().mkpath(logs));
+    QVERIFY(writeLog(logs + QStringLiteral("/1.log"), requests(4)));
+    const QString folder = m_home.filePath(QStringLiteral("kept-loadnew"));
+    const QString key = KeptStore::pathFor(folder, {logs});
+    AnalysisSession session;
+    session.setStoreFolder(folder);
+    QSignalSpy started(&session, &AnalysisSession::loadStarted);
+    QSignalSpy finished(&session, &AnalysisSession::loadFinished);
+    QSignalSpy saved(&session, &AnalysisSession::keptStoreSaved);
+    QSignalSpy summaries(&session, &AnalysisSession::summaryReady);
+    // A log arrives and Load New is pressed the moment the first load is finished, its manifest not
+    // yet written.
+    bool asked = false;
+    connect(&session, &AnalysisSession::loadFinished, this, [&] {
+        if (std::exchange(asked, true))
+            return;
+        QVERIFY(writeLog(logs + QStringLiteral("/2.log"), requests(3, 100)));
+        session.loadNew();
+    });
+    session.open({logs});
+    QTRY_VERIFY_WITH_TIMEOUT(finished.size() == 2 && saved.size() == 2, 30000);
+    QCOMPARE(started.size(), 2);
+    // The second load only added the new log, and its manifest counts both.
+    const IngestResult added = finished.at(1).first().value<IngestResult>();
+    QCOMPARE(added.records, qint64(3));
+    QCOMPARE(added.filesUnchanged, 1);
+    const std::optional<KeptStore::Manifest> kept = KeptStore::read(key);
+    QVERIFY(kept);
+    QCOMPARE(kept->inputs.size(), 2);
+    QCOMPARE(kept->load.records, qint64(7));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        !summaries.isEmpty() && summaries.last().first().value<Summary>().requests == qint64(7), 30000);
+}
+
+QTEST_GUILESS_MAIN(TstAnalysisSession)
+#include "tst_analysissession.moc"
