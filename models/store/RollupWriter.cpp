@@ -199,7 +199,12 @@ void RollupWriter::countBatches()
             const auto [offset, length] = batch.ipTexts[i];
             count(request, isCdn(request.ip, std::string_view(batch.text).substr(offset, length)));
         }
+        const auto counted = qint64(batch.requests.size());
         batch.clear();
+        m_countedEntries.store(m_hours.size() + m_latencies.size() + m_hourIps.size() + m_dayValues.size() +
+                                   m_operations.size() + m_objects.size(),
+                               std::memory_order_relaxed);
+        m_countedRows.fetch_add(counted, std::memory_order_relaxed);
         lock.lock();
         if (m_spare.size() < 5)
             m_spare.push_back(std::move(batch));
@@ -276,14 +281,18 @@ void RollupWriter::clear()
     m_operations.clear();
     m_objects.clear();
     m_records = 0;
+    m_countedEntries.store(0, std::memory_order_relaxed);
+    m_countedRows.store(0, std::memory_order_relaxed);
     m_covered.clear();
 }
 
-std::size_t RollupWriter::size()
+std::size_t RollupWriter::size() const
 {
-    waitForCounting();
-    return m_hours.size() + m_latencies.size() + m_hourIps.size() + m_dayValues.size() + m_operations.size() +
-           m_objects.size();
+    // One row adds at most an hour, a latency, an hour address, four day values (address, user agent,
+    // error code, CDN key), an operation and an object.
+    constexpr std::size_t kMostEntriesPerRow = 9;
+    const qint64 uncounted = std::max<qint64>(0, m_records - m_countedRows.load(std::memory_order_relaxed));
+    return m_countedEntries.load(std::memory_order_relaxed) + std::size_t(uncounted) * kMostEntriesPerRow;
 }
 
 bool RollupWriter::flush(sqlite3 *db, QString *error, const std::function<bool()> &nextSlice)

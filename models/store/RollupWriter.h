@@ -8,6 +8,7 @@
 #include <QtGlobal>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -68,8 +69,10 @@ public:
     void add(const RollupRequest &request, std::string_view ip);
     // The rows counted since the last flush may not exist (their transaction was rolled back).
     void forget();
-    // Entries held in memory; callers flush well before this grows large.
-    std::size_t size();
+    // Entries held in memory, at most: what the counting thread has counted plus the most the rows
+    // still on their way to it can add. Does not wait for the counting thread (a commit asks, and
+    // waiting there left the storing thread idle), so callers flush well before this grows large.
+    std::size_t size() const;
     bool empty() const { return m_covered.empty(); }
 
     // Writes the counts and moves through_id to the table's highest id. Runs inside the caller's write
@@ -155,7 +158,10 @@ private:
     std::unordered_map<std::tuple<qint64, qint64, qint64>, Counter, TripleHash> m_dayValues;
     std::unordered_map<std::pair<qint64, qint64>, Operation, PairHash> m_operations;
     std::unordered_map<std::tuple<qint64, qint64, qint64>, Object, TripleHash> m_objects;
-    qint64 m_records = 0;
+    qint64 m_records = 0; // rows added since the last clear (the storing thread's)
+    // What size() reads without waiting: the counting thread updates both after each batch.
+    std::atomic<std::size_t> m_countedEntries{0};
+    std::atomic<qint64> m_countedRows{0};
     qint64 m_catchUpSlice = 500'000;
     CdnTest m_cdnTest;
     QString m_cdnSource;
