@@ -209,7 +209,8 @@ int runReport(int argc, char *argv[])
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
     BucketScope::AnalysisSession session;
-    session.setQuery(query); // nothing is loaded yet: used from the first summary on
+    session.setLowerLoadPriority(false); // no window to keep responsive: load at full speed
+    session.setQuery(query);             // nothing is loaded yet: used from the first summary on
     int code = BucketScope::CommandLine::Success;
     QObject::connect(&session, &BucketScope::AnalysisSession::inputFailed, &app,
                      [](const QString &, const QString &message) {

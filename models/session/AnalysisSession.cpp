@@ -173,8 +173,9 @@ void AnalysisSession::startIngest(bool skipUnchanged)
     m_ingestThread = new QThread;
     worker->moveToThread(m_ingestThread);
     // Connected first, so it runs on the new thread before the worker starts its own threads.
-    connect(m_ingestThread, &QThread::started, m_ingestThread, &lowerCurrentThreadPriority,
-            Qt::DirectConnection);
+    if (m_lowerLoadPriority)
+        connect(m_ingestThread, &QThread::started, m_ingestThread, &lowerCurrentThreadPriority,
+                Qt::DirectConnection);
     connect(m_ingestThread, &QThread::started, worker, &IngestWorker::run);
     connect(m_ingestThread, &QThread::finished, worker, &QObject::deleteLater);
     auto current = [this, generation] { return generation == m_generation; };
@@ -202,6 +203,8 @@ void AnalysisSession::startIngest(bool skipUnchanged)
             if (current())
                 finishIngest(result);
         });
+        // The thread deletes the worker as it ends: a Cancel from now on has nothing to ask.
+        m_ingestWorker.clear();
         m_ingestThread->quit();
     });
     m_ingestThread->start();
@@ -241,6 +244,8 @@ void AnalysisSession::finishIngest(const IngestResult &result)
             m_loadNewAfterManifest = false;
         }
     }
+    if (load != m_loadGeneration)
+        return; // a slot of loadFinished opened or loaded something else: that one goes on
     if (!result.fatalError.isEmpty()) {
         emit failed(result.fatalError);
         return;

@@ -38,6 +38,8 @@ public:
     // How much lower than the GUI's the loading threads' scheduling priority is (nice, Linux): the
     // window stays responsive on a busy machine; an idle core still goes to the load.
     static constexpr int kIngestNiceness = 10;
+    // Off for a headless use with no window to keep responsive (`bucketscope report`).
+    void setLowerLoadPriority(bool lower) { m_lowerLoadPriority = lower; }
 
     // The SQLite file the session's records are in (empty before the first open() and for a server).
     QString storePath() const { return m_storePath; }
@@ -148,6 +150,7 @@ private:
     QString m_keptKey; // KeptStore::pathFor of the selection, when stores are kept
     std::optional<StoreLocation> m_server;
     bool m_serverAnnounced = false;
+    bool m_lowerLoadPriority = true;
     bool m_serverAnswered = false; // since openServer(): a later failure is the server going away
     QTimer *m_retryTimer = nullptr;
     int m_retryDelayMs = kFirstRetryMs;

@@ -9,6 +9,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -67,6 +68,7 @@ private slots:
     void loadingThreadsRunBelowTheGuiThread();
     void manifestIsWrittenAfterLoadFinished();
     void loadNewAskedWhileTheManifestIsWrittenRunsAfterIt();
+    void loadNewFromLoadFinishedOnATemporaryStoreGoesOn();
 
 private:
     QTemporaryDir m_home;
@@ -91,6 +93,11 @@ void TstAnalysisSession::loadingThreadsRunBelowTheGuiThread()
     QSignalSpy summaries(&session, &AnalysisSession::summaryReady);
     session.open({fifo});
     int writer = -1;
+    // Closed on every way out: a FIFO left open keeps the load, and the session's destructor, waiting.
+    const auto closeWriter = qScopeGuard([&writer] {
+        if (writer >= 0)
+            ::close(writer);
+    });
     // Non-blocking: the open succeeds once the ingest opened the FIFO for reading. (Opened once: a
     // second writer left open would keep the load waiting for more lines.)
     const auto openWriter = [&] {
@@ -107,7 +114,7 @@ void TstAnalysisSession::loadingThreadsRunBelowTheGuiThread()
     // thread itself unchanged.
     const int niced = nicedThreads(guiNice);
     const int guiNow = threadNiceness().value(int(gettid()));
-    ::close(writer);
+    ::close(std::exchange(writer, -1));
     QTRY_VERIFY_WITH_TIMEOUT(finished.size() == 1 && summaries.size() == 1, 30000);
     QVERIFY2(niced >= 2, qPrintable(QString::number(niced)));
     QCOMPARE(guiNow, guiNice);
@@ -127,13 +134,19 @@ void TstAnalysisSession::manifestIsWrittenAfterLoadFinished()
         session.setStoreFolder(folder);
         // Written synchronously, it would be on disk before loadFinished reaches anyone.
         bool writtenAtLoadFinished = true;
-        connect(&session, &AnalysisSession::loadFinished, this,
-                [&] { writtenAtLoadFinished = QFile::exists(manifest); });
+        bool walAtLoadFinished = true;
+        connect(&session, &AnalysisSession::loadFinished, this, [&] {
+            writtenAtLoadFinished = QFile::exists(manifest);
+            // The ingest's thread has closed the store by then: its write-ahead log is checkpointed
+            // and gone, so whatever opens the store next finds it whole.
+            walAtLoadFinished = QFile::exists(session.storePath() + QStringLiteral("-wal"));
+        });
         QSignalSpy saved(&session, &AnalysisSession::keptStoreSaved);
         QSignalSpy summaries(&session, &AnalysisSession::summaryReady);
         session.open({logs});
         QTRY_VERIFY_WITH_TIMEOUT(saved.size() == 1 && summaries.size() == 1, 30000);
         QVERIFY(!writtenAtLoadFinished);
+        QVERIFY(!walAtLoadFinished);
         QCOMPARE(saved.first().at(0).toBool(), true);
         QCOMPARE(saved.first().at(1).toString(), QString());
         const std::optional<KeptStore::Manifest> kept = KeptStore::read(KeptStore::pathFor(folder, {logs}));
@@ -189,6 +202,34 @@ void TstAnalysisSession::loadNewAskedWhileTheManifestIsWrittenRunsAfterIt()
     QCOMPARE(kept->load.records, qint64(7));
     QTRY_VERIFY_WITH_TIMEOUT(
         !summaries.isEmpty() && summaries.last().first().value<Summary>().requests == qint64(7), 30000);
+}
+
+// Without a store folder, Load New pressed the moment a load finishes starts the next load at once;
+// the finished one must not then summarise the store the new load is writing, nor leave the session
+// waiting for ever.
+void TstAnalysisSession::loadNewFromLoadFinishedOnATemporaryStoreGoesOn()
+{
+    const QString logs = m_home.filePath(QStringLiteral("temporary"));
+    QVERIFY(QDir().mkpath(logs));
+    QVERIFY(writeLog(logs + QStringLiteral("/1.log"), requests(4)));
+    AnalysisSession session;
+    QSignalSpy finished(&session, &AnalysisSession::loadFinished);
+    QSignalSpy summaries(&session, &AnalysisSession::summaryReady);
+    bool asked = false;
+    connect(&session, &AnalysisSession::loadFinished, this, [&] {
+        if (std::exchange(asked, true))
+            return;
+        QVERIFY(writeLog(logs + QStringLiteral("/2.log"), requests(3, 100)));
+        session.loadNew();
+        QVERIFY(session.isLoading());
+    });
+    session.open({logs});
+    QTRY_VERIFY_WITH_TIMEOUT(finished.size() == 2, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(!session.isLoading() && !summaries.isEmpty(), 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(summaries.last().first().value<Summary>().requests, qint64(7), 30000);
+    // Every summary came after the second load: none of a store half written.
+    for (const QList<QVariant> &summary : std::as_const(summaries))
+        QCOMPARE(summary.first().value<Summary>().requests, qint64(7));
 }
 
 QTEST_GUILESS_MAIN(TstAnalysisSession)
