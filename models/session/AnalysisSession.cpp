@@ -120,6 +120,7 @@ void AnalysisSession::open(const QStringList &paths)
     m_keptBase.reset();
     m_keptManifest.reset();
     m_keptPending = false;
+    m_loadNewAfterManifest = false; // asked of the last opening, not of this one
     if (!m_storeFolder.isEmpty()) {
         openKeptStore();
         return;
@@ -265,8 +266,13 @@ void AnalysisSession::saveManifest(const QString &key, const KeptStore::Manifest
                     --m_manifestsPending == 0 && std::exchange(m_loadNewAfterManifest, false);
                 if (!saved)
                     qWarning("%s", qPrintable(error)); // the store is read again next time: nothing lost
-                if (load != m_loadGeneration)
-                    return; // another opening replaced this one; it plans from the disk anyway
+                if (load != m_loadGeneration) {
+                    // Another opening replaced this one; it plans from the disk anyway. A Load New
+                    // waiting for this write was asked of that opening (open() clears the request).
+                    if (loadNewAsked)
+                        loadNew();
+                    return;
+                }
                 if (saved)
                     m_keptManifest = manifest;
                 emit keptStoreSaved(saved, error);
@@ -381,6 +387,7 @@ void AnalysisSession::openServer(const StoreLocation &location, const SummaryQue
     stopIngest();
     ++m_generation;
     ++m_loadGeneration;
+    m_loadNewAfterManifest = false;
     m_storeDir.reset();
     m_storePath.clear();
     m_keptPending = false;

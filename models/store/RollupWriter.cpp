@@ -204,7 +204,8 @@ void RollupWriter::countBatches()
         m_countedEntries.store(m_hours.size() + m_latencies.size() + m_hourIps.size() + m_dayValues.size() +
                                    m_operations.size() + m_objects.size(),
                                std::memory_order_relaxed);
-        m_countedRows.fetch_add(counted, std::memory_order_relaxed);
+        // Release: whoever sees these rows counted also sees the entries they added (size()).
+        m_countedRows.fetch_add(counted, std::memory_order_release);
         lock.lock();
         if (m_spare.size() < 5)
             m_spare.push_back(std::move(batch));
@@ -291,7 +292,8 @@ std::size_t RollupWriter::size() const
     // One row adds at most an hour, a latency, an hour address, four day values (address, user agent,
     // error code, CDN key), an operation and an object.
     constexpr std::size_t kMostEntriesPerRow = 9;
-    const qint64 uncounted = std::max<qint64>(0, m_records - m_countedRows.load(std::memory_order_relaxed));
+    // Rows first (acquire), then entries: never rows counted with the entries from before them.
+    const qint64 uncounted = std::max<qint64>(0, m_records - m_countedRows.load(std::memory_order_acquire));
     return m_countedEntries.load(std::memory_order_relaxed) + std::size_t(uncounted) * kMostEntriesPerRow;
 }
 
