@@ -134,7 +134,7 @@ bool resolveApplication(DimensionFilter &filter, const Attribution &attribution,
     struct FieldMatches
     {
         QString column;
-        std::vector<qint64> known;
+        std::vector<qint64> known;                                  // sorted, distinct
         std::vector<std::pair<qint64, Attribution::Match>> matched; // ids some rule matches
     };
     std::vector<FieldMatches> fields;
@@ -158,12 +158,14 @@ bool resolveApplication(DimensionFilter &filter, const Attribution &attribution,
             if (match.rule != Attribution::Match::kNone)
                 matches.matched.emplace_back(id, std::move(match));
         }
+        // Sorted once here: every membership of this field is made against it.
+        std::sort(matches.known.begin(), matches.known.end());
+        matches.known.erase(std::unique(matches.known.begin(), matches.known.end()), matches.known.end());
         IdMembership known;
         known.column = matches.column;
         known.idsLackValue = true; // no id lacks it: every judged id and NULL are "known"
         known.nullHasValue = true;
-        known.maxKnownId =
-            matches.known.empty() ? 0 : *std::max_element(matches.known.begin(), matches.known.end());
+        known.maxKnownId = matches.known.empty() ? 0 : matches.known.back();
         allKnown.push_back(DerivedResolution::Term{std::move(known), false});
         fields.push_back(std::move(matches));
     }
@@ -171,13 +173,17 @@ bool resolveApplication(DimensionFilter &filter, const Attribution &attribution,
     const bool unattributed = wanted == Attribution::kUnattributed;
     auto resolution = std::make_shared<DerivedResolution>();
     resolution->multiColumn = true;
-    // The ids of field `other` matched by a rule before `rule` must not be the request's.
-    auto matchedBefore = [&](const FieldMatches &other, int rule) {
+    // The ids of field `other` matched by a rule before `rule` must not be the request's: a negated
+    // term, left out when no id is (it would always hold).
+    auto addNotMatchedBefore = [](std::vector<DerivedResolution::Term> &terms, const FieldMatches &other,
+                                  int rule) {
         std::vector<qint64> earlier;
         for (const auto &[id, match] : other.matched)
             if (match.rule < rule)
                 earlier.push_back(id);
-        return DerivedResolution::Term{IdMembership::of(other.column, std::move(earlier), other.known), true};
+        if (!earlier.empty())
+            terms.push_back(DerivedResolution::Term{
+                IdMembership::of(other.column, std::move(earlier), other.known), true});
     };
     for (qsizetype rule = 0; rule < attribution.rules().size(); ++rule) {
         const int field = int(Attribution::fieldOf(attribution.rules().at(rule).kind));
@@ -196,18 +202,14 @@ bool resolveApplication(DimensionFilter &filter, const Attribution &attribution,
         for (const FieldMatches &other : fields) {
             if (&other == &*own)
                 continue;
-            DerivedResolution::Term term = matchedBefore(other, int(rule));
-            if (!(term.membership.ids.empty() && !term.membership.idsLackValue))
-                terms.push_back(std::move(term));
+            addNotMatchedBefore(terms, other, int(rule));
         }
         resolution->anyOf.push_back(std::move(terms));
     }
     if (unattributed) {
         std::vector<DerivedResolution::Term> terms = allKnown;
         for (const FieldMatches &other : fields) {
-            DerivedResolution::Term term = matchedBefore(other, Attribution::Match::kNone);
-            if (!(term.membership.ids.empty() && !term.membership.idsLackValue))
-                terms.push_back(std::move(term));
+            addNotMatchedBefore(terms, other, Attribution::Match::kNone);
         }
         resolution->anyOf.push_back(std::move(terms));
     }

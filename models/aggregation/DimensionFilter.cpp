@@ -61,18 +61,17 @@ QString IdMembership::sqlOn(const QString &column) const
         .arg(known, column, list, listed, others);
 }
 
-IdMembership IdMembership::of(const QString &column, std::vector<qint64> in, std::vector<qint64> known,
-                              bool nullHasValue)
+IdMembership IdMembership::of(const QString &column, std::vector<qint64> in,
+                              const std::vector<qint64> &sortedKnown, bool nullHasValue)
 {
     IdMembership membership;
     membership.column = column;
     membership.nullHasValue = nullHasValue;
     std::sort(in.begin(), in.end());
-    std::sort(known.begin(), known.end());
-    known.erase(std::unique(known.begin(), known.end()), known.end());
-    membership.maxKnownId = known.empty() ? 0 : known.back();
+    membership.maxKnownId = sortedKnown.empty() ? 0 : sortedKnown.back();
     std::vector<qint64> out;
-    std::set_difference(known.begin(), known.end(), in.begin(), in.end(), std::back_inserter(out));
+    std::set_difference(sortedKnown.begin(), sortedKnown.end(), in.begin(), in.end(),
+                        std::back_inserter(out));
     membership.idsLackValue = out.size() < in.size();
     membership.ids = std::move(membership.idsLackValue ? out : in);
     return membership;

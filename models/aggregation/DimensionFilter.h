@@ -31,9 +31,10 @@ struct IdMembership
     QString sql() const;
     // The same over another name of the column (a view's).
     QString sqlOn(const QString &column) const;
-    // The shorter representation of `in` (ids in the set) among `known` (every id judged).
-    static IdMembership of(const QString &column, std::vector<qint64> in, std::vector<qint64> known,
-                           bool nullHasValue = false);
+    // The shorter representation of `in` (ids in the set) among `sortedKnown` (every id judged,
+    // sorted and distinct).
+    static IdMembership of(const QString &column, std::vector<qint64> in,
+                           const std::vector<qint64> &sortedKnown, bool nullHasValue = false);
 };
 
 // What a derived filter stands for in one store. Country, network and client derive from one column:
