@@ -764,6 +764,9 @@ void MainWindow::showAlertRequests(const Alert &alert)
     m_dimensionFilters.clear();
     m_valueFilters = {};
     m_filter->clear();
+    // A scoped rule measured the application's requests only: the others would dilute what it saw.
+    if (!alert.application.isEmpty())
+        m_dimensionFilters.append(DimensionFilter{QStringLiteral("application"), alert.application, false});
     if (!alert.ip.isEmpty())
         m_dimensionFilters.append(DimensionFilter{QStringLiteral("remote_ip"), alert.ip, false});
     applyFilters();

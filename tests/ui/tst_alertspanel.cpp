@@ -65,10 +65,11 @@ private slots:
     void panelShowsCostAndAsksForRequests();
     void bannerAndShowRequests();
     void ipAlertNarrowsToTheIp();
+    void applicationAlertNarrowsToTheApplication();
 
 private:
-    // Opens the log in a window and waits for its alerts.
-    QList<Alert> openAndWaitForAlerts(MainWindow &window);
+    // Opens the log (the two days unless told) in a window and waits for its alerts.
+    QList<Alert> openAndWaitForAlerts(MainWindow &window, const QString &log = {});
     QTemporaryDir m_dir;
     QString m_log;
 };
@@ -154,11 +155,11 @@ void TstAlertsPanel::panelShowsCostAndAsksForRequests()
     QCOMPARE(asked.at(0).at(0).value<Alert>(), alerts.at(1));
 }
 
-QList<Alert> TstAlertsPanel::openAndWaitForAlerts(MainWindow &window)
+QList<Alert> TstAlertsPanel::openAndWaitForAlerts(MainWindow &window, const QString &log)
 {
     QSignalSpy alerts(window.session(), &AnalysisSession::alertsReady);
     QSignalSpy shown(&window, &MainWindow::summaryShown);
-    window.openPaths({m_log});
+    window.openPaths({log.isEmpty() ? m_log : log});
     if (!alerts.wait(60000))
         return {};
     if (shown.isEmpty() && !shown.wait(60000))
@@ -213,6 +214,47 @@ void TstAlertsPanel::ipAlertNarrowsToTheIp()
     const Summary narrowed = shown.last().at(0).value<Summary>();
     QCOMPARE(narrowed.requests, 60);
     QCOMPARE(narrowed.uniqueIps, 1);
+}
+
+void TstAlertsPanel::applicationAlertNarrowsToTheApplication()
+{
+    // Nov 19 and 20: 100 requests a day, 40 under castingly-public/ (the default rules make that
+    // "castingly"), 60 under dailey-public/. On Nov 20, 4 of castingly's requests and 1 of dailey's fail.
+    QList<Request> requests;
+    for (int i = 0; i < 200; ++i) {
+        Request r;
+        r.time = (i < 100 ? kDay - 86400 : kDay) + 60 * (i % 100);
+        const bool castingly = i % 100 < 40;
+        r.key = (castingly ? "castingly-public/" : "dailey-public/") + QByteArray::number(i) + ".jpg";
+        r.status = i >= 100 && (i % 100 < 4 || i % 100 == 99) ? "500" : "200";
+        requests << r;
+    }
+    const QString log = m_dir.filePath(QStringLiteral("two-applications.log"));
+    QVERIFY(writeLog(log, requests));
+    const QString rules = m_dir.filePath(QStringLiteral("castingly-errors.json"));
+    {
+        QFile file(rules);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(R"({"rules": [{"type": "error_rate", "threshold": 5, "application": "castingly"}]})");
+    }
+    QSettings().setValue(QStringLiteral("alerts/rulesFile"), rules);
+    MainWindow window;
+    window.show();
+    const QList<Alert> alerts = openAndWaitForAlerts(window, log);
+    QCOMPARE(alerts.size(), 1); // castingly: 4 of 40 = 10 %; the store as a whole: 5 of 100
+    QCOMPARE(alerts.first().application, QStringLiteral("castingly"));
+    QCOMPARE(alerts.first().value, 10.0);
+
+    QSignalSpy shown(&window, &MainWindow::summaryShown);
+    window.alertsPanel()->table()->selectRow(0);
+    QTest::mouseClick(window.alertsPanel()->showRequestsButton(), Qt::LeftButton);
+    QVERIFY(shown.wait(60000));
+    const Summary narrowed = shown.last().at(0).value<Summary>();
+    QCOMPARE(narrowed.requests, 40); // castingly's requests of the day, not dailey's
+    QCOMPARE(narrowed.status.serverError, 4);
+    QCOMPARE(narrowed.applications.size(), 1);
+    QCOMPARE(narrowed.applications.first().name, QStringLiteral("castingly"));
+    QVERIFY(window.canGoBack());
 }
 
 QTEST_MAIN(TstAlertsPanel)
