@@ -2,6 +2,7 @@
 #include "PreferencesDialog.h"
 
 #include "AttributionRulesPage.h"
+#include "EgressTierEditor.h"
 #include "PlainLabel.h"
 #include "StoragePage.h"
 #include "aggregation/ZoneCalendar.h"
@@ -256,20 +257,16 @@ QWidget *PreferencesDialog::createCostTab(const PricingProfile &loaded)
     auto *customPage = new QWidget(m_kindPages);
     auto *customForm = new QFormLayout(customPage);
     const bool custom = loaded.kind == PricingProfile::Kind::Custom;
-    m_customEgress = createPriceBox(custom ? loadedPrice : 0, customPage);
-    m_customEgress->setSuffix(tr(" per GiB"));
+    m_customTiers = new EgressTierEditor(customPage);
+    if (custom)
+        m_customTiers->setTiers(loaded.egressTiers);
     m_customGet = createPriceBox(custom ? loaded.getClassUsdPer1000 : 0, customPage);
     m_customGet->setSuffix(tr(" per 1,000"));
     m_customPut = createPriceBox(custom ? loaded.putClassUsdPer1000 : 0, customPage);
     m_customPut->setSuffix(tr(" per 1,000"));
-    customForm->addRow(tr("Egress:"), m_customEgress);
+    customForm->addRow(tr("Egress:"), m_customTiers);
     customForm->addRow(tr("GET-class requests:"), m_customGet);
     customForm->addRow(tr("PUT-class requests:"), m_customPut);
-    if (custom && loaded.egressTiers.size() > 1)
-        customForm->addRow(plainLabel(tr("The profile file has %n egress tier(s); OK replaces them with "
-                                         "the one price above.",
-                                         nullptr, int(loaded.egressTiers.size())),
-                                      customPage));
     m_kindPages->addWidget(customPage);
     layout->addWidget(m_kindPages);
 
@@ -378,7 +375,7 @@ PricingProfile PreferencesDialog::pricing() const
     case PricingProfile::Kind::Custom:
         profile.kind = kind;
         profile.name = m_loadedPricing.kind == kind ? m_loadedPricing.name : QStringLiteral("custom");
-        profile.egressTiers = {PricingProfile::EgressTier{std::nullopt, m_customEgress->value()}};
+        profile.egressTiers = m_customTiers->tiers();
         profile.getClassUsdPer1000 = m_customGet->value();
         profile.putClassUsdPer1000 = m_customPut->value();
         break;
@@ -451,8 +448,7 @@ bool PreferencesDialog::save(QString *error)
     if (kind == PricingProfile::Kind::Ovh)
         prices << std::pair{m_ovhEgress, tr("OVHcloud egress price")};
     if (kind == PricingProfile::Kind::Custom)
-        prices << std::pair{m_customEgress, tr("Custom egress price")}
-               << std::pair{m_customGet, tr("Custom GET-class price")}
+        prices << std::pair{m_customGet, tr("Custom GET-class price")}
                << std::pair{m_customPut, tr("Custom PUT-class price")};
     if (m_hasBudget->isChecked())
         prices << std::pair{m_budget, tr("Monthly budget")};
@@ -460,6 +456,9 @@ bool PreferencesDialog::save(QString *error)
         if (!box->hasAcceptableInput())
             return fail(tr("%1: '%2' is not an amount of at least 0.").arg(name, box->text()));
     }
+    QString tierProblem;
+    if (kind == PricingProfile::Kind::Custom && !m_customTiers->check(&tierProblem))
+        return fail(tierProblem);
     for (qsizetype i = 0; i < m_ruleRows.size(); ++i) {
         const AlertRules::Rule &rule = m_loadedRules.rules().at(i);
         const RuleRow &row = m_ruleRows.at(i);

@@ -17,6 +17,7 @@ class QStackedWidget;
 namespace BucketScope {
 
 class AttributionRulesPage;
+class EgressTierEditor;
 class StoragePage;
 
 // Edits the pricing profile, the alert thresholds and the application attribution rules. They live in
@@ -45,7 +46,7 @@ public:
     // The fields, for keyboard-free use by tests.
     QComboBox *kindBox() const { return m_kind; }
     QDoubleSpinBox *ovhEgressBox() const { return m_ovhEgress; }
-    QDoubleSpinBox *customEgressBox() const { return m_customEgress; }
+    EgressTierEditor *customTiers() const { return m_customTiers; }
     QDoubleSpinBox *customGetBox() const { return m_customGet; }
     QDoubleSpinBox *customPutBox() const { return m_customPut; }
     QCheckBox *budgetCheck() const { return m_hasBudget; }
@@ -100,7 +101,7 @@ private:
     QComboBox *m_kind = nullptr;
     QStackedWidget *m_kindPages = nullptr;
     QDoubleSpinBox *m_ovhEgress = nullptr;
-    QDoubleSpinBox *m_customEgress = nullptr;
+    EgressTierEditor *m_customTiers = nullptr;
     QDoubleSpinBox *m_customGet = nullptr;
     QDoubleSpinBox *m_customPut = nullptr;
     QCheckBox *m_hasBudget = nullptr;

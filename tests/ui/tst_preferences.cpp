@@ -5,6 +5,7 @@
 #include "AlertsModel.h"
 #include "AlertsPanel.h"
 #include "AudienceView.h"
+#include "EgressTierEditor.h"
 #include "MainWindow.h"
 #include "PreferencesDialog.h"
 #include "session/AnalysisSession.h"
@@ -17,6 +18,7 @@
 #include <QFile>
 #include <QLineEdit>
 #include <QPointer>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -73,6 +75,8 @@ private slots:
     void overwritesTheFilesTheSettingsName();
     void invalidValueIsRefused_data();
     void invalidValueIsRefused();
+    void customTiersAreEditedAndKept();
+    void customTiersFromAFileSurviveOk();
     void windowRechecksAlerts();
     void geoDatabaseChoiceReachesTheDashboard();
 };
@@ -117,7 +121,7 @@ void TstPreferences::roundTrip()
     if (Kind(kind) == Kind::Ovh)
         dialog.ovhEgressBox()->setValue(egress);
     if (Kind(kind) == Kind::Custom) {
-        dialog.customEgressBox()->setValue(egress);
+        dialog.customTiers()->priceBox(0)->setValue(egress);
         dialog.customGetBox()->setValue(getPrice);
         dialog.customPutBox()->setValue(putPrice);
     }
@@ -237,6 +241,10 @@ void TstPreferences::invalidValueIsRefused_data()
     QTest::newRow("threshold empty") << QStringLiteral("empty threshold") << QStringLiteral("Error rate");
     QTest::newRow("custom price not a number")
         << QStringLiteral("custom price") << QStringLiteral("Custom GET-class price");
+    QTest::newRow("tier price not a number")
+        << QStringLiteral("tier price") << QStringLiteral("Egress tier 1");
+    QTest::newRow("tier bounds not rising")
+        << QStringLiteral("tier bounds") << QStringLiteral("Egress tier 2");
     QTest::newRow("budget negative") << QStringLiteral("budget") << QStringLiteral("Monthly budget");
     QTest::newRow("application on two lines")
         << QStringLiteral("two-line application") << QStringLiteral("one line");
@@ -262,6 +270,16 @@ void TstPreferences::invalidValueIsRefused()
     } else if (field == QLatin1String("custom price")) {
         chooseKind(dialog, Kind::Custom);
         typeInto(dialog.customGetBox(), QStringLiteral("$ 0,0004x"));
+    } else if (field == QLatin1String("tier price")) {
+        chooseKind(dialog, Kind::Custom);
+        typeInto(dialog.customTiers()->priceBox(0), QStringLiteral("$ cheap"));
+    } else if (field == QLatin1String("tier bounds")) {
+        chooseKind(dialog, Kind::Custom);
+        EgressTierEditor *tiers = dialog.customTiers();
+        tiers->addButton()->click();
+        tiers->addButton()->click(); // 0-100, 100-200, above
+        QCOMPARE(tiers->tierCount(), 3);
+        tiers->upToBox(1)->setValue(50);
     } else if (field == QLatin1String("budget")) {
         dialog.budgetCheck()->setChecked(true);
         typeInto(dialog.budgetBox(), QStringLiteral("$ -5"));
@@ -276,6 +294,85 @@ void TstPreferences::invalidValueIsRefused()
     QVERIFY(!QFile::exists(configFile(QStringLiteral("alert-rules.json"))));
     QVERIFY(!QSettings().contains(QStringLiteral("cost/pricingFile")));
     QVERIFY(!QSettings().contains(QStringLiteral("alerts/rulesFile")));
+}
+
+void TstPreferences::customTiersAreEditedAndKept()
+{
+    PreferencesDialog dialog;
+    dialog.show();
+    chooseKind(dialog, Kind::Custom);
+    EgressTierEditor *tiers = dialog.customTiers();
+    QCOMPARE(tiers->tierCount(), 1);
+    QVERIFY(!tiers->removeButton(0)->isEnabled()); // a profile always has a tier
+    QVERIFY(!tiers->upToBox(0));                   // the only tier prices everything
+
+    tiers->awsButton()->click();
+    QCOMPARE(tiers->tiers(), PricingProfile::awsS3Standard().egressTiers);
+    const qsizetype awsCount = tiers->tierCount();
+    QVERIFY(awsCount >= 3);
+    // Removing the last tier makes the one before it the unbounded one.
+    tiers->removeButton(awsCount - 1)->click();
+    QCOMPARE(tiers->tierCount(), awsCount - 1);
+    QVERIFY(!tiers->upToBox(awsCount - 2));
+    // Removing the first keeps the others' bounds; adding splits the last tier after the last bound.
+    tiers->removeButton(0)->click();
+    tiers->addButton()->click();
+    QList<PricingProfile::EgressTier> expected = PricingProfile::awsS3Standard().egressTiers;
+    expected.removeLast();
+    expected.removeFirst();
+    expected.last().upToGiB.reset();
+    const double lastBound = *expected.at(expected.size() - 2).upToGiB;
+    expected.insert(expected.size() - 1,
+                    PricingProfile::EgressTier{lastBound * 2, expected.last().usdPerGiB});
+    QCOMPARE(tiers->tiers(), expected);
+    tiers->priceBox(0)->setValue(0.2);
+    expected.first().usdPerGiB = 0.2;
+    dialog.customGetBox()->setValue(0.001);
+
+    dialog.accept();
+    QVERIFY2(dialog.result() == QDialog::Accepted, qPrintable(dialog.errorText()));
+    PricingProfile saved;
+    QString error;
+    QVERIFY2(PricingProfile::load(configFile(QStringLiteral("pricing.json")), saved, &error),
+             qPrintable(error));
+    QCOMPARE(int(saved.kind), int(Kind::Custom));
+    QCOMPARE(saved.egressTiers, expected);
+    QCOMPARE(saved.getClassUsdPer1000, 0.001);
+    // The saved tiers price the month as the file says: the first tier's GiB at its price.
+    const qint64 gib = qint64(1) << 30;
+    QCOMPARE(saved.egressCost(0, gib), 0.2);
+
+    PreferencesDialog reopened;
+    QCOMPARE(reopened.customTiers()->tiers(), expected);
+    QCOMPARE(reopened.pricing(), saved);
+}
+
+void TstPreferences::customTiersFromAFileSurviveOk()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("tiers.json"));
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(R"({"kind": "custom", "name": "negotiated",
+                       "egress_tiers": [{"up_to_gib": 10, "usd_per_gib": 0},
+                                        {"up_to_gib": 5000.5, "usd_per_gib": 0.07},
+                                        {"usd_per_gib": 0.0425}],
+                       "put_class_usd_per_1000": 0.004})");
+    }
+    QSettings().setValue(PreferencesDialog::pricingFileSetting(), path);
+    PricingProfile original;
+    QString error;
+    QVERIFY2(PricingProfile::load(path, original, &error), qPrintable(error));
+    PreferencesDialog dialog;
+    QCOMPARE(dialog.customTiers()->tierCount(), 3);
+    QCOMPARE(dialog.customTiers()->upToBox(1)->value(), 5000.5);
+    dialog.accept();
+    QVERIFY2(dialog.result() == QDialog::Accepted, qPrintable(dialog.errorText()));
+    PricingProfile saved;
+    QVERIFY2(PricingProfile::load(path, saved, &error), qPrintable(error));
+    QCOMPARE(saved, original); // every tier and the name, not one flattened price
 }
 
 void TstPreferences::windowRechecksAlerts()
@@ -303,7 +400,7 @@ void TstPreferences::windowRechecksAlerts()
         dialog->thresholdBox(rowOf(*dialog, Type::ErrorRate))->setValue(threshold);
         chooseKind(*dialog, kind);
         if (kind == Kind::Custom)
-            dialog->customEgressBox()->setValue(0.5);
+            dialog->customTiers()->priceBox(0)->setValue(0.5);
         alertsSpy.clear();
         shown.clear();
         dialog->accept();
