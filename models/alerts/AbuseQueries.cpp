@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "AbuseQueries.h"
 
+#include <QDateTime>
 #include <QFileInfo>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -43,6 +44,15 @@ AbuseQueries AbuseQueries::scopedTo(const DimensionFilter &filter) const
     return scoped;
 }
 
+AbuseQueries AbuseQueries::inClockOf(const QTimeZone &zone, qint64 at) const
+{
+    AbuseQueries zoned = *this;
+    const qint64 offset = zone.offsetFromUtc(QDateTime::fromSecsSinceEpoch(at, Qt::UTC));
+    zoned.m_hourShift = (offset % 3600 + 3600) % 3600;
+    zoned.m_minuteShift = (offset % 60 + 60) % 60;
+    return zoned;
+}
+
 QString AbuseQueries::where(const QString &conditions) const
 {
     return m_scope.isEmpty() ? conditions
@@ -54,19 +64,22 @@ std::optional<QList<AbuseQueries::IpHourKeys>> AbuseQueries::distinctKeysPerHour
                                                                                       int limit,
                                                                                       QString *error) const
 {
-    // `request_time - request_time % 3600` is the hour's start on both engines (MySQL's `/` would
-    // give a decimal, so no division).
+    // `request_time - (request_time + shift) % 3600` is the start of the zone's clock hour on both
+    // engines (MySQL's `/` would give a decimal, so no division). Grouped by the alias: the bound
+    // shift makes the expression one that MySQL cannot match between SELECT and GROUP BY.
     QSqlQuery query(m_database);
     query.setForwardOnly(true);
     query.prepare(
-        QStringLiteral("SELECT s.value, g.hour_start, g.distinct_keys FROM ("
-                       "SELECT remote_ip_ref AS ip_ref, request_time - request_time % 3600 AS hour_start, "
-                       "COUNT(DISTINCT object_key_ref) AS distinct_keys FROM requests WHERE ") +
+        QStringLiteral(
+            "SELECT s.value, g.hour_start, g.distinct_keys FROM ("
+            "SELECT remote_ip_ref AS ip_ref, request_time - (request_time + ?) % 3600 AS hour_start, "
+            "COUNT(DISTINCT object_key_ref) AS distinct_keys FROM requests WHERE ") +
         where(QStringLiteral("request_time >= ? AND request_time < ? AND remote_ip_ref IS NOT NULL")) +
-        QStringLiteral(" GROUP BY remote_ip_ref, request_time - request_time % 3600 "
+        QStringLiteral(" GROUP BY remote_ip_ref, hour_start "
                        "HAVING COUNT(DISTINCT object_key_ref) > ?) g "
                        "JOIN strings s ON s.id = g.ip_ref "
                        "ORDER BY g.distinct_keys DESC, s.value, g.hour_start"));
+    query.addBindValue(m_hourShift);
     query.addBindValue(from);
     query.addBindValue(to);
     query.addBindValue(threshold);
@@ -93,16 +106,18 @@ AbuseQueries::errorBurstsAbove(qint64 from, qint64 to, qint64 threshold, int lim
     QSqlQuery query(m_database);
     query.setForwardOnly(true);
     query.prepare(
-        QStringLiteral("SELECT s.value, g.minute_start, g.errors, g.distinct_keys FROM ("
-                       "SELECT remote_ip_ref AS ip_ref, request_time - request_time % 60 AS minute_start, "
-                       "COUNT(*) AS errors, COUNT(DISTINCT object_key_ref) AS distinct_keys FROM requests "
-                       "WHERE ") +
+        QStringLiteral(
+            "SELECT s.value, g.minute_start, g.errors, g.distinct_keys FROM ("
+            "SELECT remote_ip_ref AS ip_ref, request_time - (request_time + ?) % 60 AS minute_start, "
+            "COUNT(*) AS errors, COUNT(DISTINCT object_key_ref) AS distinct_keys FROM requests "
+            "WHERE ") +
         where(QStringLiteral("request_time >= ? AND request_time < ? AND remote_ip_ref IS NOT NULL "
                              "AND http_status IN (403, 404)")) +
-        QStringLiteral(" GROUP BY remote_ip_ref, request_time - request_time % 60 "
+        QStringLiteral(" GROUP BY remote_ip_ref, minute_start "
                        "HAVING COUNT(*) >= ?) g "
                        "JOIN strings s ON s.id = g.ip_ref "
                        "ORDER BY g.errors DESC, s.value, g.minute_start"));
+    query.addBindValue(m_minuteShift);
     query.addBindValue(from);
     query.addBindValue(to);
     query.addBindValue(threshold);

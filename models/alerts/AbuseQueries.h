@@ -6,6 +6,7 @@
 #include <QList>
 #include <QSqlDatabase>
 #include <QString>
+#include <QTimeZone>
 
 #include <optional>
 
@@ -22,11 +23,14 @@ public:
     // the application filter of that application's summary, Summary::filters). Its condition holds
     // column names and integer ids, never text. An unresolved filter keeps no request.
     AbuseQueries scopedTo(const DimensionFilter &filter) const;
+    // The same queries counting the clock hours and minutes of `zone` (its offset at `at`), not UTC's:
+    // in Asia/Kolkata an hour runs from :30 to :30 UTC. Whole-hour zones count the same hours as UTC.
+    AbuseQueries inClockOf(const QTimeZone &zone, qint64 at) const;
 
     struct IpHourKeys
     {
         QString ip;
-        qint64 hourStart = 0; // epoch seconds UTC
+        qint64 hourStart = 0; // epoch seconds (of an hour of the zone's clock, inClockOf)
         qint64 distinctKeys = 0;
     };
     struct IpErrorBurst
@@ -42,11 +46,11 @@ public:
         qint64 bytesSent = 0;
     };
 
-    // For each IP that fetched more than `threshold` distinct keys in one clock hour (UTC) of
+    // For each IP that fetched more than `threshold` distinct keys in one clock hour (inClockOf) of
     // [from, to): its worst hour. Most keys first (ties by IP), at most `limit` IPs.
     std::optional<QList<IpHourKeys>> distinctKeysPerHourAbove(qint64 from, qint64 to, qint64 threshold,
                                                               int limit, QString *error) const;
-    // For each IP with at least `threshold` 403/404 responses in one clock minute (UTC) of [from, to):
+    // For each IP with at least `threshold` 403/404 responses in one clock minute (inClockOf) of [from, to):
     // its worst minute (the earliest of equal ones). Most errors first (ties by IP), at most `limit` IPs.
     // A scanner probing for files that are not there ("/<?php ...", "/.env") shows up as such a burst.
     std::optional<QList<IpErrorBurst>> errorBurstsAbove(qint64 from, qint64 to, qint64 threshold, int limit,
@@ -67,6 +71,10 @@ private:
 
     QSqlDatabase m_database;
     QString m_scope; // an SQL condition over `requests`, empty for all requests
+    // Seconds to add to a time before cutting it to the hour or minute: the zone's offset past the
+    // hour and past the minute, each in [0, 3600) and [0, 60).
+    qint64 m_hourShift = 0;
+    qint64 m_minuteShift = 0;
 };
 
 } // namespace BucketScope

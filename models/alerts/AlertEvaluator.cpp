@@ -139,7 +139,8 @@ std::optional<AlertEvaluator::Result> AlertEvaluator::evaluate(const AlertRules 
                 scopedAbuse = abuse->scopedTo(*filter);
                 scopeDay = bucketOf(*scoped, day);
             }
-            const AbuseQueries &ruleAbuse = scopedAbuse ? *scopedAbuse : *abuse;
+            // The hours and minutes the zone's clock shows, as the alert prints them.
+            const AbuseQueries ruleAbuse = (scopedAbuse ? *scopedAbuse : *abuse).inClockOf(zone, day);
             const qint64 dayBytes = scopeDay ? scopeDay->bytesSent : 0;
             if (rule.type == AlertRules::Type::IpDistinctKeysPerHour) {
                 // Distinct keys are whole numbers: "more than 1000.5" is "at least 1001".

@@ -14,6 +14,7 @@
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimeZone>
 
 using namespace BucketScope;
 
@@ -61,6 +62,8 @@ private slots:
     void errorBursts();
     void scopedToAnApplication_data();
     void scopedToAnApplication();
+    void clockOfTheZone_data();
+    void clockOfTheZone();
 
 private:
     bool fill(QSqlDatabase &database, SqlDialect dialect);
@@ -429,6 +432,84 @@ void TstAbuseQueries::scopedToAnApplication()
     QVERIFY2(keys, qPrintable(error));
     QVERIFY(keys->isEmpty());
     store.reset();
+    database.close();
+}
+
+void TstAbuseQueries::clockOfTheZone_data()
+{
+    QTest::addColumn<bool>("mysql");
+    QTest::addColumn<QTimeZone>("zone");
+    QTest::addColumn<qint64>("hourStart");  // of the worst hour, seconds after the day's 00:00 UTC
+    QTest::addColumn<qint64>("hourKeys");   // distinct keys in it
+    QTest::addColumn<qint64>("burstStart"); // of the minute with 3 403s, -1: no such minute
+    const qint64 h10 = 10 * 3600;
+    for (const bool mysql : {false, true}) {
+        const char *engine = mysql ? "mysql" : "sqlite";
+        QTest::addRow("%s UTC", engine) << mysql << QTimeZone::utc() << h10 << qint64(3) << qint64(-1);
+        QTest::addRow("%s Paris", engine)
+            << mysql << QTimeZone("Europe/Paris") << h10 << qint64(3) << qint64(-1);
+        // +05:30 and -03:30: hours from :30 to :30 UTC; +05:45: from :15.
+        QTest::addRow("%s Kolkata", engine)
+            << mysql << QTimeZone("Asia/Kolkata") << h10 + 1800 << qint64(4) << qint64(-1);
+        QTest::addRow("%s St Johns", engine)
+            << mysql << QTimeZone("America/St_Johns") << h10 + 1800 << qint64(4) << qint64(-1);
+        QTest::addRow("%s Kathmandu", engine)
+            << mysql << QTimeZone("Asia/Kathmandu") << h10 + 900 << qint64(3) << qint64(-1);
+        // An offset with seconds moves the minutes too: they run from :45 to :45 here (and the hours
+        // from 09:59:45).
+        QTest::addRow("%s UTC plus 15 s", engine)
+            << mysql << QTimeZone(15) << h10 - 15 << qint64(3) << h10 + 45;
+    }
+}
+
+void TstAbuseQueries::clockOfTheZone()
+{
+    QFETCH(bool, mysql);
+    QFETCH(QTimeZone, zone);
+    QFETCH(qint64, hourStart);
+    QFETCH(qint64, hourKeys);
+    QFETCH(qint64, burstStart);
+    QVERIFY(zone.isValid());
+    using TestLogs::Request;
+    QList<Request> requests;
+    // 203.0.113.1 fetches a at 10:10 UTC, b and c at 10:40 and 10:50, d at 11:10 and e at 11:20.
+    const QList<std::pair<qint64, QByteArray>> fetches{{10 * 3600 + 600, "a"},
+                                                       {10 * 3600 + 2400, "b"},
+                                                       {10 * 3600 + 3000, "c"},
+                                                       {11 * 3600 + 600, "d"},
+                                                       {11 * 3600 + 1200, "e"}};
+    for (const auto &[time, key] : fetches) {
+        Request r;
+        r.time = kDay + time;
+        r.ip = "203.0.113.1";
+        r.key = "files/" + key;
+        requests << r;
+    }
+    // 198.51.100.2 gets three 403s at 10:00:50, 10:00:55 and 10:01:10 UTC.
+    for (const qint64 second : {50, 55, 70}) {
+        Request r;
+        r.time = kDay + 10 * 3600 + second;
+        r.ip = "198.51.100.2";
+        r.key = "files/probe"; // one key: the prober is no key fetcher
+        r.status = "403";
+        requests << r;
+    }
+    QSqlDatabase database = ingested(mysql, requests);
+    if (!database.isOpen())
+        return; // skipped or failed in ingested()
+    const AbuseQueries abuse = AbuseQueries(database).inClockOf(zone, kDay);
+    QString error;
+    const auto keys = abuse.distinctKeysPerHourAbove(kDay, kDay + 86400, 1, 10, &error);
+    QVERIFY2(keys, qPrintable(error));
+    QCOMPARE(keys->size(), 1);
+    QCOMPARE(keys->first().ip, QStringLiteral("203.0.113.1"));
+    QCOMPARE(keys->first().hourStart - kDay, hourStart);
+    QCOMPARE(keys->first().distinctKeys, hourKeys);
+    const auto bursts = abuse.errorBurstsAbove(kDay, kDay + 86400, 3, 10, &error);
+    QVERIFY2(bursts, qPrintable(error));
+    QCOMPARE(bursts->size(), burstStart < 0 ? 0 : 1);
+    if (burstStart >= 0)
+        QCOMPARE(bursts->first().minuteStart - kDay, burstStart);
     database.close();
 }
 

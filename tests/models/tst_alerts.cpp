@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "TestLogs.h"
 #include "aggregation/Aggregator.h"
+#include "aggregation/ZoneCalendar.h"
 #include "alerts/AbuseQueries.h"
 #include "alerts/AlertEvaluator.h"
 #include "alerts/AlertRules.h"
@@ -9,6 +10,7 @@
 #include <QSqlDatabase>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimeZone>
 
 using namespace BucketScope;
 using namespace BucketScope::TestLogs;
@@ -80,7 +82,8 @@ private:
     std::optional<AlertEvaluator::Result> evaluate(const QList<Request> &requests, const AlertRules &rules,
                                                    qint64 day = kDay,
                                                    const PricingProfile &pricing = PricingProfile::ovh(),
-                                                   QString *error = nullptr);
+                                                   QString *error = nullptr,
+                                                   const QTimeZone &zone = QTimeZone::utc());
     QTemporaryDir m_dir;
     int m_stores = 0;
 };
@@ -92,7 +95,8 @@ void TestAlerts::initTestCase()
 
 std::optional<AlertEvaluator::Result> TestAlerts::evaluate(const QList<Request> &requests,
                                                            const AlertRules &rules, qint64 day,
-                                                           const PricingProfile &pricing, QString *error)
+                                                           const PricingProfile &pricing, QString *error,
+                                                           const QTimeZone &zone)
 {
     const QString name = QStringLiteral("alerts-%1").arg(++m_stores);
     const QString storePath = m_dir.filePath(name + QStringLiteral(".sqlite"));
@@ -116,8 +120,8 @@ std::optional<AlertEvaluator::Result> TestAlerts::evaluate(const QList<Request> 
         }
         const AbuseQueries abuse(database);
         result = AlertEvaluator::evaluate(rules, pricing, day,
-                                          AlertEvaluator::summariesOf(*store, Attribution::defaults()),
-                                          &abuse, &message);
+                                          AlertEvaluator::summariesOf(*store, Attribution::defaults(), zone),
+                                          &abuse, &message, zone);
     }
     QSqlDatabase::removeDatabase(name);
     if (error)
@@ -353,9 +357,15 @@ void TestAlerts::distinctKeysPerHour_data()
     QTest::addColumn<int>("firstHourKeys");
     QTest::addColumn<int>("secondHourKeys");
     QTest::addColumn<bool>("fires");
-    QTest::newRow("20 keys in one hour") << 20 << 0 << false;
-    QTest::newRow("21 keys in one hour") << 21 << 0 << true;
-    QTest::newRow("21 keys over two hours") << 11 << 10 << false;
+    QTest::addColumn<QByteArray>("zoneId"); // empty: UTC
+    QTest::newRow("20 keys in one hour") << 20 << 0 << false << QByteArray();
+    QTest::newRow("21 keys in one hour") << 21 << 0 << true << QByteArray();
+    QTest::newRow("21 keys over two hours") << 11 << 10 << false << QByteArray();
+    // 05:30 to 06:30 UTC is one hour of Kolkata's clock (11:00 IST), two of Paris's.
+    QTest::newRow("21 keys over two UTC hours, one Kolkata hour")
+        << 11 << 10 << true << QByteArray("Asia/Kolkata");
+    QTest::newRow("21 keys over two UTC hours, two Paris hours")
+        << 11 << 10 << false << QByteArray("Europe/Paris");
 }
 
 void TestAlerts::distinctKeysPerHour()
@@ -363,6 +373,9 @@ void TestAlerts::distinctKeysPerHour()
     QFETCH(int, firstHourKeys);
     QFETCH(int, secondHourKeys);
     QFETCH(bool, fires);
+    QFETCH(QByteArray, zoneId);
+    const QTimeZone zone = zoneId.isEmpty() ? QTimeZone::utc() : QTimeZone(zoneId);
+    QVERIFY(zone.isValid());
     QList<Request> requests;
     const QByteArray scraper = "203.0.113.66";
     for (int i = 0; i < firstHourKeys; ++i) {
@@ -385,14 +398,17 @@ void TestAlerts::distinctKeysPerHour()
         r.ip = "192.0.2." + QByteArray::number(i + 1);
         requests << r;
     }
+    const qint64 day = ZoneCalendar(zone).dayStart(kDay + 5 * 3600); // the zone's day of the requests
     const auto result = evaluate(
-        requests, rulesFrom(R"({"rules": [{"type": "ip_distinct_keys_per_hour", "threshold": 20}]})"));
+        requests, rulesFrom(R"({"rules": [{"type": "ip_distinct_keys_per_hour", "threshold": 20}]})"), day,
+        PricingProfile::ovh(), nullptr, zone);
     QVERIFY(result);
     QCOMPARE(result->alerts.size(), fires ? 1 : 0);
     if (fires) {
         const Alert &alert = result->alerts.first();
         QCOMPARE(alert.ip, QString::fromLatin1(scraper));
-        QCOMPARE(alert.hour, std::optional<qint64>(kDay + 5 * 3600));
+        // The hour's start on the zone's clock: 05:30 UTC is 11:00 in Kolkata.
+        QCOMPARE(alert.hour, std::optional<qint64>(kDay + 5 * 3600 + (zoneId.isEmpty() ? 0 : 1800)));
         QCOMPARE(alert.value, 21.0);
         QCOMPARE(alert.threshold, 20.0);
     }
