@@ -213,6 +213,7 @@ private slots:
     void bandwidthPointsAreTheBuckets_data();
     void bandwidthPointsAreTheBuckets();
     void costChartHasOneBarSetPerApplication();
+    void costChartDrawsTheBudgetPerDay();
     void errorRateChartPercentages_data();
     void errorRateChartPercentages();
     void latencyChartPercentiles_data();
@@ -456,6 +457,35 @@ void TstDashboard::costChartHasOneBarSetPerApplication()
     QVERIFY(usd);
     QVERIFY(usd->titleText().contains(QStringLiteral("USD")));
     QVERIFY(usd->max() >= 0.022);
+}
+
+void TstDashboard::costChartDrawsTheBudgetPerDay()
+{
+    CostChart chart;
+    Summary summary = threeDays();
+    chart.setSummary(summary);
+    QCOMPARE(chart.chart()->series().size(), 1); // no budget, no line
+
+    // Oct 31 and Nov 1: a $30.00 month allows 30/31 a day in October and 1 a day in November.
+    summary.applicationDays = {ApplicationDay{utc(2025, 10, 31), QStringLiteral("web"), 4, 1000, 0.5},
+                               ApplicationDay{utc(2025, 11, 1), QStringLiteral("web"), 4, 1000, 2.0}};
+    summary.month = MonthCost{};
+    summary.month->budgetUsd = 30.0;
+    chart.setSummary(summary);
+    QCOMPARE(chart.chart()->series().size(), 2);
+    auto *line = qobject_cast<QLineSeries *>(chart.chart()->series().at(1));
+    QVERIFY(line);
+    QVERIFY2(line->name().contains(QStringLiteral("30.00")), qPrintable(line->name()));
+    const QList<QPointF> expected{{-0.5, 30.0 / 31}, {0.5, 30.0 / 31}, {0.5, 1.0}, {1.5, 1.0}};
+    QCOMPARE(line->points(), expected);
+    auto *usd = qobject_cast<QValueAxis *>(axisOf(chart.chart(), Qt::Vertical));
+    QVERIFY(usd);
+    QVERIFY(usd->max() >= 2.0);
+    // A budget above every day's cost stays in view.
+    summary.month->budgetUsd = 3100.0;
+    chart.setSummary(summary);
+    usd = qobject_cast<QValueAxis *>(axisOf(chart.chart(), Qt::Vertical));
+    QVERIFY(usd->max() >= 100.0);
 }
 
 void TstDashboard::errorRateChartPercentages_data()

@@ -11,6 +11,7 @@
 #include <QtCharts/QBarCategoryAxis>
 #include <QtCharts/QBarSet>
 #include <QtCharts/QChart>
+#include <QtCharts/QLineSeries>
 #include <QtCharts/QStackedBarSeries>
 #include <QtCharts/QValueAxis>
 
@@ -98,6 +99,37 @@ void CostChart::populate(QChart *chart)
     chart->addSeries(series);
 
     const QLocale locale = this->locale();
+    // The monthly budget spread over its month's days, one step per day (a month of 30 days allows more
+    // per day than one of 31), so each day's bar reads against what the budget allows it.
+    double highest = *std::max_element(totals.cbegin(), totals.cend());
+    if (summary.month && summary.month->budgetUsd) {
+        const double budget = *summary.month->budgetUsd;
+        auto *line = new QLineSeries;
+        //: %1 the monthly budget, e.g. $50.00
+        line->setName(tr("Budget per day (%1 a month)").arg(Formatting::usd(budget, locale)));
+        QList<double> perDay;
+        for (int i = 0; i < dayCount; ++i) {
+            const double allowed = budget / firstDay.addDays(i).daysInMonth();
+            perDay.append(allowed);
+            line->append(i - 0.5, allowed);
+            line->append(i + 0.5, allowed);
+            highest = std::max(highest, allowed);
+        }
+        QPen pen(QColor(0xdc, 0x32, 0x2f)); // the thresholds' warning red
+        pen.setStyle(Qt::DashLine);
+        pen.setWidthF(1.5);
+        line->setPen(pen);
+        chart->addSeries(line);
+        // The legend column can be full of applications: the title says what the dashes are.
+        chart->setTitle(tr("Estimated egress cost per day (dashed: the budget's share of each day)"));
+        showTooltips(line, [this, perDay, categories, locale](int point) {
+            const int day = std::clamp(point / 2, 0, int(categories.size()) - 1);
+            //: %1 date, %2 the budget's share of that day
+            return tr("%1: budget %2 per day")
+                .arg(categories.at(day), Formatting::usd(perDay.at(day), locale));
+        });
+    }
+
     connect(series, &QStackedBarSeries::hovered, this,
             [this, categories, applications, cost, bytes, locale](bool status, int index, QBarSet *set) {
                 const int app = set ? int(applications.indexOf(set->label())) : -1;
@@ -125,7 +157,7 @@ void CostChart::populate(QChart *chart)
         dayAxis->setLabelsAngle(-90); // full dates, not "202..."
     styleAxis(dayAxis);
     chart->addAxis(dayAxis, Qt::AlignBottom);
-    addValueAxis(chart, tr("Estimated cost (USD)"), *std::max_element(totals.cbegin(), totals.cend()));
+    addValueAxis(chart, tr("Estimated cost (USD)"), highest);
 }
 
 } // namespace BucketScope
