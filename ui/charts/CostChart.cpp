@@ -34,7 +34,7 @@ void CostChart::populate(QChart *chart)
     // One legend entry per application: a column on the right keeps their names readable.
     chart->legend()->setAlignment(Qt::AlignRight);
     const Summary &summary = this->summary();
-    chart->setTitle(tr("Estimated egress cost per day"));
+    chart->setTitle(tr("Estimated cost per day"));
     if (summary.applicationDays.isEmpty())
         return;
 
@@ -121,7 +121,7 @@ void CostChart::populate(QChart *chart)
         line->setPen(pen);
         chart->addSeries(line);
         // The legend column can be full of applications: the title says what the dashes are.
-        chart->setTitle(tr("Estimated egress cost per day (dashed: the budget's share of each day)"));
+        chart->setTitle(tr("Estimated cost per day (dashed: the budget's share of each day)"));
         showTooltips(line, [this, perDay, categories, locale](int point) {
             const int day = std::clamp(point / 2, 0, int(categories.size()) - 1);
             //: %1 date, %2 the budget's share of that day

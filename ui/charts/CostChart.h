@@ -5,7 +5,7 @@
 
 namespace BucketScope {
 
-// Estimated egress cost per day, stacked by application: one bar set per application, one category
+// Estimated cost per day, stacked by application: one bar set per application, one category
 // per calendar day (of the summary's time zone) from the first to the last day with traffic, days without
 // traffic included.
 class CostChart : public SummaryChartView
