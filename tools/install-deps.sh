@@ -9,6 +9,8 @@ packages=(
     g++ cmake ninja-build pkg-config
     qt6-base-dev qt6-charts-dev qt6-svg-dev libgl-dev libqt6sql6-sqlite libqt6sql6-mysql
     fonts-dejavu-core
+    qtkeychain-qt6-dev  # ui/PasswordKeychain: database passwords kept in the system keychain
+    dbus gnome-keyring libsecret-1-0 libsecret-tools  # tests/ui/tst_keychain: a real GNOME Keyring
     libsqlite3-dev zlib1g-dev libxxhash-dev
     libloc-dev libloc-database libmaxminddb-dev  # models/geo: offline country and network lookups
     gzip

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ConnectDialog.h"
 
+#include "PasswordKeychain.h"
 #include "store/MySqlConnection.h"
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFormLayout>
@@ -39,6 +41,7 @@ struct SavedConnection
     QString name, host, database, user, sslMode, sslCa;
     int port = 3306;
     int connectTimeoutSeconds = 10;
+    bool keychain = false; // its password is in the system keychain (never in the settings)
 };
 
 QList<SavedConnection> readSaved()
@@ -57,6 +60,7 @@ QList<SavedConnection> readSaved()
         connection.sslMode = settings.value(QStringLiteral("sslMode")).toString();
         connection.sslCa = settings.value(QStringLiteral("sslCa")).toString();
         connection.connectTimeoutSeconds = settings.value(QStringLiteral("connectTimeout"), 10).toInt();
+        connection.keychain = settings.value(QStringLiteral("inKeychain"), false).toBool();
         if (!connection.name.isEmpty())
             saved << connection;
     }
@@ -80,8 +84,29 @@ void writeSaved(const QList<SavedConnection> &saved)
         settings.setValue(QStringLiteral("sslMode"), connection.sslMode);
         settings.setValue(QStringLiteral("sslCa"), connection.sslCa);
         settings.setValue(QStringLiteral("connectTimeout"), connection.connectTimeoutSeconds);
+        settings.setValue(QStringLiteral("inKeychain"), connection.keychain);
     }
     settings.endArray();
+}
+
+// The saved connections to `account` say whether its password is in the keychain, as the user last chose.
+void markKeptInKeychain(const QString &account, bool kept)
+{
+    QList<SavedConnection> saved = readSaved();
+    bool changed = false;
+    for (SavedConnection &connection : saved) {
+        StoreLocation location;
+        location.host = connection.host;
+        location.port = connection.port;
+        location.database = connection.database;
+        location.user = connection.user;
+        if (PasswordKeychain::accountOf(location) == account && connection.keychain != kept) {
+            connection.keychain = kept;
+            changed = true;
+        }
+    }
+    if (changed)
+        writeSaved(saved);
 }
 
 } // namespace
@@ -113,7 +138,10 @@ ConnectDialog::ConnectDialog(QWidget *parent) : QDialog(parent)
     m_user = new QLineEdit(this);
     m_password = new QLineEdit(this);
     m_password->setEchoMode(QLineEdit::Password);
-    m_password->setPlaceholderText(tr("asked each time, never saved"));
+    m_password->setPlaceholderText(tr("asked each time unless kept in the system keychain"));
+    m_keepInKeychain = new QCheckBox(tr("Keep the password in the system keychain"), this);
+    m_keepInKeychain->setToolTip(
+        tr("GNOME Keyring or KWallet on Linux; BucketScope's settings never hold it"));
     m_requireTls = new QCheckBox(tr("Require TLS"), this);
     m_ca = new QLineEdit(this);
     m_ca->setPlaceholderText(tr("CA certificate (PEM), optional"));
@@ -126,6 +154,7 @@ ConnectDialog::ConnectDialog(QWidget *parent) : QDialog(parent)
     form->addRow(tr("Database:"), m_database);
     form->addRow(tr("User:"), m_user);
     form->addRow(tr("Password:"), m_password);
+    form->addRow(QString(), m_keepInKeychain);
     form->addRow(tr("TLS:"), m_requireTls);
     form->addRow(tr("CA file:"), caRow);
     form->addRow(tr("Connect timeout:"), m_timeout);
@@ -195,7 +224,8 @@ void ConnectDialog::saveConnection(const QString &name)
     QList<SavedConnection> saved = readSaved();
     saved.removeIf([&name](const SavedConnection &connection) { return connection.name == name; });
     saved.prepend(SavedConnection{name, current.host, current.database, current.user, current.sslMode,
-                                  current.sslCa, current.port, current.connectTimeoutSeconds});
+                                  current.sslCa, current.port, current.connectTimeoutSeconds,
+                                  m_keepInKeychain->isChecked()});
     writeSaved(saved);
     refreshSaved();
 }
@@ -214,10 +244,71 @@ bool ConnectDialog::loadConnection(const QString &name)
         location.sslCa = connection.sslCa;
         location.connectTimeoutSeconds = connection.connectTimeoutSeconds;
         setLocation(location);
+        m_keptAccount.clear();
+        m_keepInKeychain->setChecked(connection.keychain);
         m_password->setFocus();
+        if (connection.keychain) {
+            const QString account = PasswordKeychain::accountOf(location);
+            m_keychainBusy = true;
+            m_result->setText(tr("Reading the password from the system keychain…"));
+            PasswordKeychain::read(
+                account, this, [this, account](const std::optional<QString> &password, const QString &error) {
+                    m_keychainBusy = false;
+                    // The fields may name another server by now.
+                    if (PasswordKeychain::accountOf(this->location()) != account)
+                        return;
+                    if (password) {
+                        m_password->setText(*password);
+                        m_keptAccount = account;
+                        m_result->setText(tr("Password from the system keychain."));
+                    } else {
+                        m_result->setText(error.isEmpty() ? tr("The system keychain holds no password for "
+                                                               "%1: type it.")
+                                                                .arg(account)
+                                                          : error);
+                    }
+                    emit keychainAnswered(error);
+                });
+        }
         return true;
     }
     return false;
+}
+
+void ConnectDialog::accept()
+{
+    if (m_keychainBusy)
+        return; // the keychain's answer decides what happens next
+    const QString account = PasswordKeychain::accountOf(location());
+    if (m_keepInKeychain->isChecked()) {
+        m_keychainBusy = true;
+        m_result->setText(tr("Keeping the password in the system keychain…"));
+        PasswordKeychain::write(account, m_password->text(), this, [this, account](const QString &error) {
+            m_keychainBusy = false;
+            emit keychainAnswered(error);
+            if (!error.isEmpty()) {
+                // Stay: connecting now would quietly leave the password unkept.
+                m_keepInKeychain->setChecked(false);
+                m_result->setText(
+                    error + QLatin1Char('\n') +
+                    tr("The box is now unticked: press Connect again to connect without keeping "
+                       "the password."));
+                return;
+            }
+            m_keptAccount = account;
+            markKeptInKeychain(account, true);
+            QDialog::accept();
+        });
+        return;
+    }
+    if (!m_keptAccount.isEmpty()) {
+        // Unticked: the user no longer wants it kept. The connection goes ahead whatever the keychain says.
+        // The job outlives the dialog; nobody waits for its answer.
+        PasswordKeychain::remove(m_keptAccount, QCoreApplication::instance(), [](const QString &) {});
+        markKeptInKeychain(m_keptAccount, false);
+        m_keptAccount.clear();
+    }
+    QDialog::accept();
 }
 
 void ConnectDialog::refreshSaved()
@@ -233,7 +324,10 @@ void ConnectDialog::saveAs()
         QStringLiteral("%1@%2/%3").arg(m_user->text(), m_host->text(), m_database->text());
     bool ok = false;
     const QString name =
-        QInputDialog::getText(this, tr("Save Connection"), tr("Name (the password is not saved):"),
+        QInputDialog::getText(this, tr("Save Connection"),
+                              m_keepInKeychain->isChecked()
+                                  ? tr("Name (the password goes to the system keychain when you connect):")
+                                  : tr("Name (the password is not saved):"),
                               QLineEdit::Normal, suggestion, &ok)
             .trimmed();
     if (ok && !name.isEmpty())

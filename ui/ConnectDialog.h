@@ -17,7 +17,8 @@ namespace BucketScope {
 // File ▸ Connect to Database…: where a MySQL/MariaDB store is, a Test button that connects on a
 // worker thread (an unreachable server never freezes the window), and saved connections.
 // Saved connections (QSettings array "connections") hold everything but the password, which is asked
-// for each time: there is no keychain to keep it in.
+// for each time, or kept in the system keychain when the user ticks "Keep the password in the system
+// keychain" (PasswordKeychain; the settings then only say that it is there).
 class ConnectDialog : public QDialog
 {
     Q_OBJECT
@@ -31,16 +32,26 @@ public:
     QStringList savedConnectionNames() const;
     // Saves the fields (never the password) under `name`, replacing a connection of that name.
     void saveConnection(const QString &name);
-    // Fills the fields from a saved connection; the password field is cleared. False if unknown.
+    // Fills the fields from a saved connection; the password field is cleared, and filled from the
+    // keychain when the connection keeps it there (keychainAnswered() then). False if unknown.
     bool loadConnection(const QString &name);
+
+    // Connect: with "keep" ticked, the password is written to the keychain first and the dialog stays
+    // open with the keychain's message if that fails (untick to connect without keeping it); unticked
+    // on a connection whose password was kept, the keychain's entry is removed.
+    void accept() override;
 
     // Connects with the fields on a worker thread; testFinished() reports the outcome.
     void test();
     bool isTesting() const { return m_testing; }
     QLabel *resultLabel() const { return m_result; }
+    QLineEdit *passwordEdit() const { return m_password; }
+    QCheckBox *keepInKeychainCheck() const { return m_keepInKeychain; }
 
 signals:
     void testFinished(bool ok, const QString &message);
+    // The keychain answered a read, write or removal; `error` is empty when it did what was asked.
+    void keychainAnswered(const QString &error);
 
 private:
     void browseCa();
@@ -57,6 +68,10 @@ private:
     QLineEdit *m_password = nullptr;
     QCheckBox *m_requireTls = nullptr;
     QLineEdit *m_ca = nullptr;
+    QCheckBox *m_keepInKeychain = nullptr;
+    // The keychain account whose password filled the field (empty: typed): unticking forgets it.
+    QString m_keptAccount;
+    bool m_keychainBusy = false;
     QPushButton *m_test = nullptr;
     QLabel *m_result = nullptr;
     bool m_testing = false;
