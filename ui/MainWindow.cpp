@@ -26,6 +26,7 @@
 #include "session/AnalysisSession.h"
 #include "store/LogStore.h"
 #include "store/MySqlConnection.h"
+#include "store/MySqlStore.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -214,18 +215,25 @@ void MainWindow::exportAllCharts(const QString &folder)
 
 void MainWindow::exportTableCsv(const QString &path)
 {
-    if (m_session->storePath().isEmpty())
+    const std::optional<StoreLocation> server = m_session->server();
+    if (m_session->storePath().isEmpty() && !server)
         return;
     const QString storePath = m_session->storePath();
+    // The table's own filter and order: on a server every matching row, not only the rows the table
+    // lists (it shows at most serverRowLimit()).
     const QString where = m_requestModel->whereClause();
     const QString orderBy = m_requestModel->orderByClause();
     m_status->setText(tr("Exporting the shown requests to %1…").arg(path));
     // A million rows take seconds: the export reads the store on a pool thread with its own connection.
-    m_exportPool.start([this, storePath, where, orderBy, path] {
+    m_exportPool.start([this, storePath, server, where, orderBy, path] {
         QString error;
         qint64 rows = -1;
-        if (std::unique_ptr<LogStore> store =
-                LogStore::openSqlite(storePath, LogStore::Durability::Durable, &error)) {
+        std::unique_ptr<RecordStore> store;
+        if (server)
+            store = MySqlStore::open(*server, MySqlStore::Open::ExistingTables, &error);
+        else
+            store = LogStore::openSqlite(storePath, LogStore::Durability::Durable, &error);
+        if (store) {
             QSaveFile file(path);
             if (!file.open(QIODevice::WriteOnly)) {
                 error = file.errorString();
@@ -966,10 +974,12 @@ void MainWindow::showTableContextMenu(const QPoint &position)
 
 void MainWindow::showRejectedLines()
 {
-    if (m_session->storePath().isEmpty())
+    const std::optional<StoreLocation> server = m_session->server();
+    if (m_session->storePath().isEmpty() && !server)
         return;
     if (!m_rejectedDialog) {
-        m_rejectedDialog = new RejectedLinesDialog(m_session->storePath(), this);
+        m_rejectedDialog = server ? new RejectedLinesDialog(*server, this)
+                                  : new RejectedLinesDialog(m_session->storePath(), this);
         m_rejectedDialog->setAttribute(Qt::WA_DeleteOnClose);
     }
     m_rejectedDialog->show();

@@ -397,6 +397,7 @@ void AnalysisSession::openServer(const StoreLocation &location, const SummaryQue
     m_serverAnswered = false;
     stopRetrying();
     startSummary();
+    startAlertCheck();
 }
 
 void AnalysisSession::cancel()
@@ -431,11 +432,7 @@ void AnalysisSession::recheck()
 {
     if (isLoading())
         return;
-    if (m_server) {
-        startSummary(); // alerts are checked on loaded logs only
-        return;
-    }
-    if (m_storePath.isEmpty())
+    if (!m_server && m_storePath.isEmpty())
         return;
     startSummary();
     startAlertCheck();
@@ -517,21 +514,32 @@ void AnalysisSession::startAlertCheck()
     const quint64 load = m_loadGeneration;
     const quint64 check = ++m_alertGeneration;
     const QString storePath = m_storePath;
+    const std::optional<StoreLocation> server = m_server;
     const AlertRules rules = m_rules;
     const PricingProfile pricing = m_pricing.value_or(PricingProfile::ovh(m_query.pricePerGiB));
     const Attribution attribution = m_query.attribution;
     const QTimeZone zone = m_query.timeZone;
-    m_pool.start([this, load, check, storePath, rules, pricing, attribution, zone] {
+    m_pool.start([this, load, check, storePath, server, rules, pricing, attribution, zone] {
         QString error;
         std::optional<AlertEvaluator::Result> result;
         // Connections belong to the thread that opened them: this one is opened and removed here.
         const QString connection =
             QStringLiteral("bucketscope-alerts-%1").arg(quintptr(QThread::currentThreadId()));
         {
-            std::unique_ptr<LogStore> store =
-                LogStore::openSqlite(storePath, LogStore::Durability::Durable, &error);
-            QSqlDatabase database =
-                store ? AbuseQueries::openSqlite(storePath, connection, &error) : QSqlDatabase();
+            // A server store is judged by the server's own queries (the same ones `check --db` runs),
+            // on a connection of this thread, bounded by the location's connect timeout.
+            std::unique_ptr<RecordStore> store;
+            QSqlDatabase database;
+            if (server) {
+                auto serverStore = MySqlStore::open(*server, MySqlStore::Open::ExistingTables, &error);
+                if (serverStore)
+                    database = serverStore->database();
+                store = std::move(serverStore);
+            } else {
+                store = LogStore::openSqlite(storePath, LogStore::Durability::Durable, &error);
+                if (store)
+                    database = AbuseQueries::openSqlite(storePath, connection, &error);
+            }
             const AbuseQueries abuse(database);
             std::optional<qint64> last = database.isOpen() ? abuse.lastRequestTime(&error) : std::nullopt;
             if (last) {

@@ -65,9 +65,9 @@ public:
     // The zone whose days and hours the summaries and alert checks use (SummaryQuery::timeZone); takes
     // effect with recheck() or the next query.
     void setTimeZone(const QTimeZone &zone);
-    // Recomputes the summary (its costs and applications) and the alert check over what is loaded, or
-    // the summary of the server store being browsed, e.g. after new preferences; does nothing while
-    // loading or before anything was loaded.
+    // Recomputes the summary (its costs and applications) and the alert check over what is loaded or
+    // the server store being browsed, e.g. after new preferences; does nothing while loading or before
+    // anything was loaded.
     void recheck();
 
 public slots:

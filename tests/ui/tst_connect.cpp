@@ -2,17 +2,23 @@
 // File ▸ Connect to Database… against a real MariaDB server: saved connections never hold the
 // password, Test runs off the GUI thread, and browsing a server store shows the numbers the server's
 // own aggregation gives and every stored row through the request table.
+#include "AlertsModel.h"
+#include "AlertsPanel.h"
 #include "ConnectDialog.h"
 #include "DashboardTiles.h"
 #include "MainWindow.h"
+#include "RejectedLinesDialog.h"
 #include "RequestTableModel.h"
 #include "aggregation/Aggregator.h"
+#include "export/RecordExporter.h"
 #include "ingest/IngestWorker.h"
 #include "session/AnalysisSession.h"
+#include "store/LogStore.h"
 #include "store/MySqlConnection.h"
 #include "store/MySqlStore.h"
 
 #include <QAbstractItemModelTester>
+#include <QBuffer>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
@@ -87,6 +93,9 @@ private slots:
     void wrongPasswordShowsAccessDenied();
     void rightPasswordConnects();
     void browsingShowsTheServerSummaryAndEveryRow();
+    void serverStoreRaisesTheSameAlertsAsTheLogs();
+    void serverTableExportsEveryMatchingRowAsCsv();
+    void serverRejectedLinesAreTheLogsOwn();
     void serverTableIsAWellBehavedModel();
     void textFilterFindsTheSameRowsAsSqlite_data();
     void textFilterFindsTheSameRowsAsSqlite();
@@ -404,6 +413,137 @@ void TstConnect::browsingShowsTheServerSummaryAndEveryRow()
     QTRY_COMPARE(window.requestModel()->database().driverName(), QStringLiteral("QSQLITE"));
     QTRY_VERIFY(window.requestModel()->rowCount() > 0);
     QCOMPARE(fetchAll(*window.requestModel()), m_records);
+}
+
+void TstConnect::serverStoreRaisesTheSameAlertsAsTheLogs()
+{
+    if (!needServer())
+        QSKIP("no test MariaDB server");
+    const auto alertsOf = [](MainWindow &window, const std::function<void()> &open) {
+        QSignalSpy alerts(window.session(), &AnalysisSession::alertsReady);
+        open();
+        return alerts.wait(60000) ? alerts.first().first().value<QList<Alert>>() : QList<Alert>{};
+    };
+    MainWindow fromLogs;
+    const QList<Alert> expected =
+        alertsOf(fromLogs, [&] { fromLogs.openPaths({QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)}); });
+    QVERIFY(!expected.isEmpty()); // the sample's last day fires at the default rules
+
+    MainWindow fromServer;
+    fromServer.show();
+    const QList<Alert> alerts =
+        alertsOf(fromServer, [&] { fromServer.openServer(serverLocation(m_filled)); });
+    QCOMPARE(alerts.size(), expected.size());
+    for (qsizetype i = 0; i < alerts.size(); ++i) {
+        QCOMPARE(alerts.at(i).rule, expected.at(i).rule);
+        QCOMPARE(alerts.at(i).day, expected.at(i).day);
+        QCOMPARE(alerts.at(i).ip, expected.at(i).ip);
+        QCOMPARE(alerts.at(i).threshold, expected.at(i).threshold);
+        QVERIFY2(qAbs(alerts.at(i).value - expected.at(i).value) <= 1e-9 * qAbs(expected.at(i).value),
+                 qPrintable(alerts.at(i).message() + QStringLiteral(" vs ") + expected.at(i).message()));
+    }
+    QTRY_VERIFY(fromServer.alertBanner()->isVisible());
+    QCOMPARE(fromServer.alertsPanel()->model()->rowCount(), int(alerts.size()));
+}
+
+void TstConnect::serverTableExportsEveryMatchingRowAsCsv()
+{
+    if (!needServer())
+        QSKIP("no test MariaDB server");
+    MainWindow window;
+    window.show();
+    QSignalSpy shown(&window, &MainWindow::summaryShown);
+    window.openServer(serverLocation(m_filled));
+    QVERIFY(shown.wait(30000));
+    window.requestModel()->setServerRowLimit(100); // the table lists 100; the export must not stop there
+    const auto exportTo = [&](const QString &name) -> QByteArrayList {
+        const QString path = m_dir.filePath(name);
+        QSignalSpy exported(&window, &MainWindow::tableExported);
+        window.exportTableCsv(path);
+        if (!exported.wait(60000))
+            return {};
+        const QString error = exported.first().at(2).toString();
+        if (!error.isEmpty())
+            qWarning("%s", qPrintable(error));
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            return {};
+        QByteArrayList lines = file.readAll().split('\n');
+        if (!lines.isEmpty() && lines.last().isEmpty())
+            lines.removeLast();
+        return lines;
+    };
+    QByteArrayList all = exportTo(QStringLiteral("server-all.csv"));
+    QCOMPARE(all.size(), m_records + 1); // the header and every row
+
+    // The same rows as the embedded store's export of the same log, field for field.
+    QString error;
+    std::unique_ptr<LogStore> sqlite =
+        LogStore::openSqlite(m_sqlitePath, LogStore::Durability::Durable, &error);
+    QVERIFY2(sqlite, qPrintable(error));
+    QBuffer buffer;
+    buffer.open(QIODevice::WriteOnly);
+    QCOMPARE(RecordExporter::exportView(*sqlite, QString(), QString(), RecordExporter::Format::Csv, buffer,
+                                        &error),
+             m_records);
+    QByteArrayList expected = buffer.data().split('\n');
+    expected.removeLast();
+    QCOMPARE(all.first(), expected.first());
+    std::sort(all.begin() + 1, all.end());
+    std::sort(expected.begin() + 1, expected.end());
+    QVERIFY(all == expected);
+
+    // Narrowed to one address: the rows of that address, as the server counts them.
+    const QString ip = shown.last().first().value<Summary>().topIps.first().name;
+    shown.clear();
+    window.addDimensionFilter(QStringLiteral("remote_ip"), ip, false);
+    QVERIFY(shown.wait(30000));
+    const qint64 narrowed = shown.last().first().value<Summary>().requests;
+    QVERIFY(narrowed > 0 && narrowed < m_records);
+    QTRY_VERIFY(!window.requestModel()->isBusy());
+    const QByteArrayList some = exportTo(QStringLiteral("server-ip.csv"));
+    QCOMPARE(some.size(), narrowed + 1);
+    for (qsizetype i = 1; i < some.size(); ++i)
+        QVERIFY2(some.at(i).contains(ip.toUtf8()), some.at(i).constData());
+}
+
+void TstConnect::serverRejectedLinesAreTheLogsOwn()
+{
+    if (!needServer())
+        QSKIP("no test MariaDB server");
+    const auto rowsOf = [](RejectedLinesDialog &dialog) {
+        QList<QStringList> rows;
+        QSignalSpy loaded(&dialog, &RejectedLinesDialog::loaded);
+        if (dialog.isLoading() && !loaded.wait(30000))
+            return rows;
+        const QAbstractItemModel *model = dialog.model();
+        for (int row = 0; row < model->rowCount(); ++row) {
+            QStringList fields;
+            for (int column = 0; column < model->columnCount(); ++column)
+                fields << model->index(row, column).data().toString();
+            rows << fields;
+        }
+        return rows;
+    };
+    RejectedLinesDialog local(m_sqlitePath);
+    const QList<QStringList> expected = rowsOf(local);
+    QVERIFY(!expected.isEmpty()); // the sample has rejected lines
+    RejectedLinesDialog fromServer(serverLocation(m_filled));
+    QCOMPARE(rowsOf(fromServer), expected);
+    QVERIFY2(fromServer.statusText().contains(QString::number(expected.size())),
+             qPrintable(fromServer.statusText()));
+
+    // A server that is not there: a message, and the dialog stays usable.
+    StoreLocation nowhere = serverLocation(m_filled);
+    nowhere.port = 1;
+    nowhere.connectTimeoutSeconds = 2;
+    RejectedLinesDialog unreachable(nowhere);
+    QSignalSpy loaded(&unreachable, &RejectedLinesDialog::loaded);
+    QVERIFY(loaded.wait(30000));
+    QVERIFY(!loaded.first().at(2).toString().isEmpty());
+    QVERIFY2(unreachable.statusText().contains(QLatin1String("could not be read")),
+             qPrintable(unreachable.statusText()));
+    QCOMPARE(unreachable.model()->rowCount(), 0);
 }
 
 void TstConnect::serverTableIsAWellBehavedModel()

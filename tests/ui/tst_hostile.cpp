@@ -177,7 +177,10 @@ void TstHostile::requestTableAndDetailsShowTheText()
 void TstHostile::rejectedLinesShowTheText()
 {
     RejectedLinesDialog dialog(m_store);
-    QSqlQueryModel *model = dialog.model();
+    QSignalSpy loaded(&dialog, &RejectedLinesDialog::loaded);
+    QVERIFY(loaded.wait(30000));
+    QCOMPARE(loaded.first().at(2).toString(), QString());
+    QAbstractItemModel *model = dialog.model();
     QCOMPARE(model->rowCount(), int(m_rejectedLines.size()));
     for (int i = 0; i < model->rowCount(); ++i) {
         QCOMPARE(model->index(i, 3).data().toString(), m_rejectedLines.at(i));
