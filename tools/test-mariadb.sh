@@ -73,6 +73,8 @@ SQL
     echo "export BUCKETSCOPE_TEST_MYSQL_PASSWORD=bucketscope-test"
     echo "export BUCKETSCOPE_TEST_MYSQL_READER=bucketscope_reader"
     echo "export BUCKETSCOPE_TEST_MYSQL_READER_PASSWORD=reader-test"
+    # root over this socket (as the OS user root): tests that change server settings.
+    echo "export BUCKETSCOPE_TEST_MYSQL_SOCKET=$SOCKET"
 }
 
 case ${1:-} in

@@ -635,9 +635,11 @@ bool MySqlStore::loadRows(qint64 &inserted, bool &refused)
                            "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (%2) "
                            "SET dedupe_key = UNHEX(@dedupe_key)")
                 .arg(m_db.driver()->formatValue(name), columns))) {
-        // Servers and client libraries may forbid local files (MySQL 8 does by default).
+        // Servers and client libraries may forbid local files (MySQL 8 does by default; MariaDB with
+        // local_infile=OFF answers 4166).
         const int code = MySqlConnection::nativeCode(load.lastError());
-        refused = code == 1148 || code == 3948 || code == 3950 || code == 2068 || code == 1290;
+        refused =
+            code == 1148 || code == 3948 || code == 3950 || code == 2068 || code == 1290 || code == 4166;
         return failWith(load, QStringLiteral("loading records"));
     }
     inserted = load.numRowsAffected();

@@ -51,6 +51,7 @@ private slots:
     void summaryEqualsSqlite_data();
     void summaryEqualsSqlite();
     void reingestAddsNothing();
+    void loadDataRefusedByTheServerFallsBackToInserts();
     void migrationCutShortIsCompletedLater_data();
     void migrationCutShortIsCompletedLater();
     void attributionRulesEqualSqlite();
@@ -443,6 +444,56 @@ void TstMySqlStore::reingestAddsNothing()
     QVERIFY(distinct.exec(QStringLiteral("SELECT COUNT(*), COUNT(DISTINCT value_hash) FROM strings")));
     QVERIFY(distinct.next());
     QCOMPARE(distinct.value(0).toLongLong(), distinct.value(1).toLongLong());
+}
+
+void TstMySqlStore::loadDataRefusedByTheServerFallsBackToInserts()
+{
+    if (!m_haveServer)
+        QSKIP("no test MariaDB server");
+    const QString socket = m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_SOCKET"));
+    if (socket.isEmpty()) {
+        if (!m_env.value(QStringLiteral("CI")).isEmpty())
+            QFAIL("CI must export BUCKETSCOPE_TEST_MYSQL_SOCKET (tools/test-mariadb.sh start does)");
+        QSKIP("no root socket of the test server");
+    }
+    const QString rootName = QStringLiteral("tst_mysqlstore_root");
+    {
+        QSqlDatabase root = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), rootName);
+        root.setUserName(QStringLiteral("root"));
+        root.setConnectOptions(QStringLiteral("UNIX_SOCKET=") + socket);
+        QVERIFY2(root.open(), qPrintable(root.lastError().text()));
+        QSqlQuery off(root);
+        QVERIFY2(off.exec(QStringLiteral("SET GLOBAL local_infile = 0")), qPrintable(off.lastError().text()));
+    }
+    // Whatever happens below, the server takes local files again for the other tests.
+    const auto restore = qScopeGuard([&rootName] {
+        {
+            QSqlDatabase root = QSqlDatabase::database(rootName);
+            QSqlQuery(root).exec(QStringLiteral("SET GLOBAL local_infile = 1"));
+            root.close();
+        }
+        QSqlDatabase::removeDatabase(rootName);
+    });
+
+    // The ingest asks for LOAD DATA LOCAL (the default); the server refuses it (MariaDB: 4166), and
+    // the batches go as INSERTs instead, with the same result.
+    const QStringList paths{QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)};
+    StoreLocation server = serverLocation(freshDatabase(QStringLiteral("refused_infile")));
+    QVERIFY(server.localInfile);
+    const IngestResult remote = ingestInto(paths, serverRequest(server));
+    QVERIFY2(remote.fatalError.isEmpty(), qPrintable(remote.fatalError));
+    const QString sqlitePath = m_dir.filePath(QStringLiteral("refused-infile.sqlite"));
+    const IngestResult local = ingestInto(paths, sqliteRequest(sqlitePath));
+    QVERIFY(remote.records > 2000);
+    QCOMPARE(remote.records, local.records);
+    QCOMPARE(remote.duplicates, local.duplicates);
+    QCOMPARE(remote.bytesSent, local.bytesSent);
+    QString error;
+    auto embedded = LogStore::openSqlite(sqlitePath, LogStore::Durability::Durable, &error);
+    QVERIFY2(embedded, qPrintable(error));
+    auto onServer = MySqlStore::open(server, MySqlStore::Open::ExistingTables, &error);
+    QVERIFY2(onServer, qPrintable(error));
+    QCOMPARE(summaryOf(*onServer), summaryOf(*embedded));
 }
 
 void TstMySqlStore::filtersAndRangesEqualSqlite_data()
