@@ -110,9 +110,11 @@ bool RollupWriter::isCdn(qint64 ipId, std::string_view ip)
     if (!m_cdnTest || ipId < 0)
         return false;
     auto it = m_cdnIps.find(ipId);
-    if (it == m_cdnIps.end())
-        it = m_cdnIps.emplace(ipId, m_cdnTest(ip)).first;
-    return it->second;
+    if (it != m_cdnIps.end())
+        return it->second;
+    if (m_cdnIps.size() >= kMaxToldAddresses)
+        m_cdnIps.clear(); // told again when seen again: a lookup, not a miscount
+    return m_cdnIps.emplace(ipId, m_cdnTest(ip)).first->second;
 }
 
 void RollupWriter::Batch::clear()
@@ -193,11 +195,23 @@ void RollupWriter::countBatches()
         Batch batch = std::move(m_queue.front());
         m_queue.pop_front();
         m_counting = true;
+        const bool failedBefore = m_countingFailed;
         lock.unlock();
-        for (std::size_t i = 0; i < batch.requests.size(); ++i) {
-            const RollupRequest &request = batch.requests[i];
-            const auto [offset, length] = batch.ipTexts[i];
-            count(request, isCdn(request.ip, std::string_view(batch.text).substr(offset, length)));
+        bool failed = false;
+        if (!failedBefore) {
+            // An exception must not end the process from this thread (std::terminate): the counts
+            // are dropped and the flush counts the rows from the table, where they are stored anyway.
+            try {
+                for (std::size_t i = 0; i < batch.requests.size(); ++i) {
+                    const RollupRequest &request = batch.requests[i];
+                    const auto [offset, length] = batch.ipTexts[i];
+                    count(request, isCdn(request.ip, std::string_view(batch.text).substr(offset, length)));
+                }
+            } catch (...) {
+                failed = true;
+                dropCounts();
+                m_cdnIps.clear(); // an address may have been told wrong by a test that threw
+            }
         }
         const auto counted = qint64(batch.requests.size());
         batch.clear();
@@ -207,6 +221,7 @@ void RollupWriter::countBatches()
         // Release: whoever sees these rows counted also sees the entries they added (size()).
         m_countedRows.fetch_add(counted, std::memory_order_release);
         lock.lock();
+        m_countingFailed = m_countingFailed || failed;
         if (m_spare.size() < 5)
             m_spare.push_back(std::move(batch));
         m_counting = false;
@@ -271,16 +286,25 @@ void RollupWriter::forget()
     clear();
 }
 
-void RollupWriter::clear()
+void RollupWriter::dropCounts() noexcept
 {
-    m_pending.clear();
-    waitForCounting();
     m_hours.clear();
     m_latencies.clear();
     m_hourIps.clear();
     m_dayValues.clear();
     m_operations.clear();
     m_objects.clear();
+}
+
+void RollupWriter::clear()
+{
+    m_pending.clear();
+    waitForCounting();
+    dropCounts();
+    {
+        std::lock_guard lock(m_mutex);
+        m_countingFailed = false;
+    }
     m_records = 0;
     m_countedEntries.store(0, std::memory_order_relaxed);
     m_countedRows.store(0, std::memory_order_relaxed);
@@ -303,8 +327,15 @@ bool RollupWriter::flush(sqlite3 *db, QString *error, const std::function<bool()
     if (!readTwo(db, "SELECT through_id, records FROM rollup_state", throughId, records, error) ||
         !readTwo(db, "SELECT COALESCE(MAX(id), 0), 0 FROM requests", maxId, unused, error))
         return false;
-    // Another writer's flush counted rows this one counted too: start over from the table.
-    if (!m_covered.empty() && m_covered.front().first <= throughId)
+    // Another writer's flush counted rows this one counted too, or the counting thread gave up its
+    // counts: start over from the table.
+    waitForCounting();
+    bool countingFailed = false;
+    {
+        std::lock_guard lock(m_mutex);
+        countingFailed = m_countingFailed;
+    }
+    if (countingFailed || (!m_covered.empty() && m_covered.front().first <= throughId))
         clear();
     if (maxId <= throughId) {
         clear();

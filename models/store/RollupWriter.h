@@ -141,6 +141,8 @@ private:
     };
 
     void clear();
+    // Empties the counts (not the addresses told); on the counting thread while it has work.
+    void dropCounts() noexcept;
     // Counts one request into the maps (on the counting thread).
     void count(const RollupRequest &request, bool fromCdn);
     // Hands the pending batch to the counting thread (waiting while it has several in hand).
@@ -165,7 +167,10 @@ private:
     qint64 m_catchUpSlice = 500'000;
     CdnTest m_cdnTest;
     QString m_cdnSource;
+    // Addresses told so far; emptied when it reaches kMaxToldAddresses (a month has ~600,000
+    // addresses: keeping them all cost ~50 MB for no gain once most of them are seen and gone).
     std::unordered_map<qint64, bool> m_cdnIps;
+    static constexpr std::size_t kMaxToldAddresses = 200'000;
     // The id ranges [first, last] counted above, in insert order.
     std::vector<std::pair<qint64, qint64>> m_covered;
 
@@ -189,6 +194,9 @@ private:
     std::deque<Batch> m_queue;
     std::vector<Batch> m_spare;
     bool m_counting = false, m_stop = false;
+    // The counting thread hit an exception (out of memory, a CDN test that threw): what it held is
+    // dropped, and the next flush counts every row above the mark from the table instead.
+    bool m_countingFailed = false;
     std::thread m_counter;
 };
 

@@ -28,6 +28,7 @@
 
 #include <atomic>
 #include <memory>
+#include <thread>
 
 using namespace BucketScope;
 using TestLogs::firstDifference;
@@ -159,6 +160,9 @@ private slots:
     void cancelledCatchUpKeepsItsSlices();
     void keyAndRefererRulesReadTheRollups();
     void writerFlushingBetweenSlicesCountsNoRowTwice();
+    void rolledBackBatchesOnTheCountingThreadAreNotCounted();
+    void countingThreadFailureIsRecountedFromTheTable();
+    void summariesRacingFlushesCountEachRowOnce();
 
 private:
     QTemporaryDir m_dir;
@@ -636,6 +640,148 @@ void TstRollups::writerFlushingBetweenSlicesCountsNoRowTwice()
     QVERIFY(both.rollups.fromRollups);
     QCOMPARE(both.rollups.rowsScanned, 0);
     QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+}
+
+// A rolled-back transaction of many counting batches (4,096 rows each): those already counted on the
+// counting thread are dropped with the ones still pending.
+void TstRollups::rolledBackBatchesOnTheCountingThreadAreNotCounted()
+{
+    const QString store = m_dir.filePath(QStringLiteral("rollback-many.sqlite"));
+    QString error;
+    auto writer = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+    QVERIFY2(writer, qPrintable(error));
+    const QList<QByteArray> lines = generated(13000, 29, 2).split('\n');
+    QVERIFY(writer->begin());
+    QVERIFY(insertLines(*writer, lines, 0, 1500) > 0);
+    QVERIFY(writer->commit());
+    QVERIFY(writer->begin());
+    QVERIFY(insertLines(*writer, lines, 1500, 11500) > 9000); // more than two batches
+    writer->rollback();
+    QVERIFY(writer->begin());
+    QVERIFY(insertLines(*writer, lines, 11500, 13000) > 0);
+    QVERIFY(writer->commit());
+    QVERIFY(writer->flushRollups());
+    writer.reset();
+    const qint64 rows = scalar(store, "SELECT COUNT(*) FROM requests");
+    QVERIFY(rows > 2500 && rows < 3100);
+    QCOMPARE(scalar(store, "SELECT records FROM rollup_state"), rows);
+    QCOMPARE(scalar(store, "SELECT SUM(requests) FROM rollup_hours"), rows);
+    const Both both = summarise(store, withoutGeo());
+    QVERIFY(both.rollups.fromRollups);
+    QCOMPARE(both.rollups.rowsScanned, 0);
+    QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+}
+
+// An exception on the counting thread (here a CDN test that throws once; in life, memory running out)
+// neither ends the process nor loses a row: the flush counts the rows from the table.
+void TstRollups::countingThreadFailureIsRecountedFromTheTable()
+{
+    const QString store = m_dir.filePath(QStringLiteral("counting-failure.sqlite"));
+    QString error;
+    auto writer = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+    QVERIFY2(writer, qPrintable(error));
+    std::atomic<int> tests{0};
+    std::atomic<int> thrown{0};
+    writer->setCdnTest(
+        [&](std::string_view) {
+            if (++tests == 50) {
+                ++thrown;
+                throw std::bad_alloc();
+            }
+            return false;
+        },
+        QStringLiteral("test"));
+    const QList<QByteArray> lines = generated(9000, 31, 2).split('\n');
+    QVERIFY(writer->begin());
+    QVERIFY(insertLines(*writer, lines, 0, 9000) > 8000);
+    QVERIFY(writer->commit());
+    QVERIFY(writer->flushRollups());
+    QCOMPARE(thrown.load(), 1);
+    writer.reset();
+    const qint64 rows = scalar(store, "SELECT COUNT(*) FROM requests");
+    QCOMPARE(scalar(store, "SELECT through_id FROM rollup_state"),
+             scalar(store, "SELECT MAX(id) FROM requests"));
+    QCOMPARE(scalar(store, "SELECT records FROM rollup_state"), rows);
+    QCOMPARE(scalar(store, "SELECT SUM(requests) FROM rollup_hours"), rows);
+    const Both both = summarise(store, withoutGeo());
+    QVERIFY(both.rollups.fromRollups);
+    QCOMPARE(both.rollups.rowsScanned, 0);
+    QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+}
+
+// A summary reads the rollups up to their mark and scans the rows above it, in one snapshot: while
+// another connection commits and flushes, no row is counted twice or missed. Each summary is
+// compared with COUNT(*) and SUM(bytes_sent) read in the same transaction.
+void TstRollups::summariesRacingFlushesCountEachRowOnce()
+{
+    const QString store = m_dir.filePath(QStringLiteral("racing.sqlite"));
+    QString error;
+    auto writer = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+    QVERIFY2(writer, qPrintable(error));
+    writer->setRollupFlushEntries(3000); // some commits flush, others leave a tail to scan
+    const QList<QByteArray> lines = generated(12000, 37, 3).split('\n');
+    QVERIFY(writer->begin());
+    QVERIFY(insertLines(*writer, lines, 0, 500) > 0);
+    QVERIFY(writer->commit());
+    std::atomic<bool> done{false};
+    std::atomic<bool> writerOk{true};
+    std::thread writing([&] {
+        for (qsizetype next = 500; next < lines.size(); next += 250) {
+            if (!writer->begin()) {
+                writerOk = false;
+                qWarning("begin failed at %lld", qint64(next));
+            }
+            insertLines(*writer, lines, next, next + 250);
+            if (!writer->commit()) {
+                writerOk = false;
+                qWarning("commit failed at %lld", qint64(next));
+            }
+            if (next % 2000 == 0 && !writer->flushRollups()) {
+                writerOk = false;
+                qWarning("flush failed at %lld", qint64(next));
+            }
+        }
+        done = true;
+    });
+    auto reader = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+    QVERIFY2(reader, qPrintable(error));
+    SummaryQuery query = withoutGeo();
+    int summaries = 0, fromRollupsAndTail = 0;
+    QString mismatch;
+    while (mismatch.isEmpty()) {
+        const bool last = done; // one more after the writer is done
+        sqlite3 *db = reader->handle();
+        sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+        const std::optional<Summary> summary = Aggregator::compute(*reader, query, &error);
+        qint64 rows = -1, bytes = -1;
+        sqlite3_stmt *statement = nullptr;
+        if (sqlite3_prepare_v2(db, "SELECT COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM requests", -1,
+                               &statement, nullptr) == SQLITE_OK &&
+            sqlite3_step(statement) == SQLITE_ROW) {
+            rows = sqlite3_column_int64(statement, 0);
+            bytes = sqlite3_column_int64(statement, 1);
+        }
+        sqlite3_finalize(statement);
+        sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+        if (!summary)
+            mismatch = error;
+        else if (summary->requests != rows || summary->bytesSent != bytes)
+            mismatch = QStringLiteral("summary %1 requests, %2 bytes; the same snapshot holds %3, %4")
+                           .arg(summary->requests)
+                           .arg(summary->bytesSent)
+                           .arg(rows)
+                           .arg(bytes);
+        ++summaries;
+        if (summary && summary->fromRollups && summary->rowsScanned > 0)
+            ++fromRollupsAndTail;
+        if (last)
+            break;
+    }
+    writing.join();
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    QVERIFY(writerOk);
+    QVERIFY2(summaries >= 3, qPrintable(QString::number(summaries)));
+    QVERIFY2(fromRollupsAndTail >= 1, "no summary met rollups and a tail at once");
 }
 
 QTEST_GUILESS_MAIN(TstRollups)
