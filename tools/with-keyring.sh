@@ -15,6 +15,8 @@ chmod 700 "$home/run"
 status=0
 HOME="$home" XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" XDG_RUNTIME_DIR="$home/run" \
     dbus-run-session -- sh -c '
+        # QtKeychain picks KWallet in a KDE session: no desktop here, so it asks the Secret Service.
+        unset XDG_CURRENT_DESKTOP DESKTOP_SESSION KDE_SESSION_VERSION KDE_FULL_SESSION GNOME_DESKTOP_SESSION_ID
         # The keyring is created on first unlock, with this password; the daemon ends with the bus.
         printf "bucketscope-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
         BUCKETSCOPE_TEST_KEYRING=1 "$@"

@@ -90,8 +90,10 @@ void writeSaved(const QList<SavedConnection> &saved)
 }
 
 // The saved connections to `account` say whether its password is in the keychain, as the user last chose.
-void markKeptInKeychain(const QString &account, bool kept)
+// Returns whether one of them said it was.
+bool markKeptInKeychain(const QString &account, bool kept)
 {
+    bool wasKept = false;
     QList<SavedConnection> saved = readSaved();
     bool changed = false;
     for (SavedConnection &connection : saved) {
@@ -100,13 +102,17 @@ void markKeptInKeychain(const QString &account, bool kept)
         location.port = connection.port;
         location.database = connection.database;
         location.user = connection.user;
-        if (PasswordKeychain::accountOf(location) == account && connection.keychain != kept) {
+        if (PasswordKeychain::accountOf(location) != account)
+            continue;
+        wasKept = wasKept || connection.keychain;
+        if (connection.keychain != kept) {
             connection.keychain = kept;
             changed = true;
         }
     }
     if (changed)
         writeSaved(saved);
+    return wasKept;
 }
 
 } // namespace
@@ -245,27 +251,31 @@ bool ConnectDialog::loadConnection(const QString &name)
         location.connectTimeoutSeconds = connection.connectTimeoutSeconds;
         setLocation(location);
         m_keptAccount.clear();
+        m_keptPassword.clear();
         m_keepInKeychain->setChecked(connection.keychain);
         m_password->setFocus();
+        const quint64 request = ++m_keychainRequest; // an earlier read's answer is not for these fields
+        m_reading = false;
         if (connection.keychain) {
             const QString account = PasswordKeychain::accountOf(location);
-            m_keychainBusy = true;
-            m_result->setText(tr("Reading the password from the system keychain…"));
+            m_reading = true;
+            m_result->setText(tr("Reading the password from the system keychain… (or type it)"));
             PasswordKeychain::read(
-                account, this, [this, account](const std::optional<QString> &password, const QString &error) {
-                    m_keychainBusy = false;
-                    // The fields may name another server by now.
-                    if (PasswordKeychain::accountOf(this->location()) != account)
+                account, this,
+                [this, account, request](const std::optional<QString> &password, const QString &error) {
+                    if (request != m_keychainRequest)
                         return;
+                    m_reading = false;
                     if (password) {
                         m_password->setText(*password);
                         m_keptAccount = account;
+                        m_keptPassword = *password;
                         m_result->setText(tr("Password from the system keychain."));
                     } else {
-                        m_result->setText(error.isEmpty() ? tr("The system keychain holds no password for "
-                                                               "%1: type it.")
-                                                                .arg(account)
-                                                          : error);
+                        m_result->setText(
+                            error.isEmpty()
+                                ? tr("The system keychain holds no password for %1: type it.").arg(account)
+                                : error);
                     }
                     emit keychainAnswered(error);
                 });
@@ -277,14 +287,29 @@ bool ConnectDialog::loadConnection(const QString &name)
 
 void ConnectDialog::accept()
 {
-    if (m_keychainBusy)
-        return; // the keychain's answer decides what happens next
+    if (m_writing)
+        return; // the keychain's answer to the write decides what happens next
+    if (m_reading) {
+        // A keychain that waits to be unlocked never holds Connect up: a typed password or an unticked
+        // box goes ahead, and the read's answer is dropped.
+        if (m_keepInKeychain->isChecked() && m_password->text().isEmpty()) {
+            m_result->setText(tr("Waiting for the system keychain… type the password or untick the box to "
+                                 "connect without it."));
+            return;
+        }
+        ++m_keychainRequest;
+        m_reading = false;
+    }
     const QString account = PasswordKeychain::accountOf(location());
-    if (m_keepInKeychain->isChecked()) {
-        m_keychainBusy = true;
+    const QString password = m_password->text();
+    // An empty password is never kept, and one the keychain gave unchanged is not written again
+    // (a write can make the keychain ask to be unlocked).
+    const bool unchanged = account == m_keptAccount && password == m_keptPassword;
+    if (m_keepInKeychain->isChecked() && !password.isEmpty() && !unchanged) {
+        m_writing = true;
         m_result->setText(tr("Keeping the password in the system keychain…"));
-        PasswordKeychain::write(account, m_password->text(), this, [this, account](const QString &error) {
-            m_keychainBusy = false;
+        PasswordKeychain::write(account, password, this, [this, account, password](const QString &error) {
+            m_writing = false;
             emit keychainAnswered(error);
             if (!error.isEmpty()) {
                 // Stay: connecting now would quietly leave the password unkept.
@@ -296,17 +321,24 @@ void ConnectDialog::accept()
                 return;
             }
             m_keptAccount = account;
+            m_keptPassword = password;
             markKeptInKeychain(account, true);
             QDialog::accept();
         });
         return;
     }
-    if (!m_keptAccount.isEmpty()) {
-        // Unticked: the user no longer wants it kept. The connection goes ahead whatever the keychain says.
-        // The job outlives the dialog; nobody waits for its answer.
-        PasswordKeychain::remove(m_keptAccount, QCoreApplication::instance(), [](const QString &) {});
-        markKeptInKeychain(m_keptAccount, false);
+    if (m_keepInKeychain->isChecked()) {
+        if (unchanged)
+            markKeptInKeychain(account, true);
+    } else {
+        // Unticked: the saved connection stops asking the keychain, and what it kept is removed. The
+        // connection goes ahead whatever the keychain says; the job outlives the dialog.
+        const bool wasKept = markKeptInKeychain(account, false);
+        if (wasKept || !m_keptAccount.isEmpty())
+            PasswordKeychain::remove(m_keptAccount.isEmpty() ? account : m_keptAccount,
+                                     QCoreApplication::instance(), [](const QString &) {});
         m_keptAccount.clear();
+        m_keptPassword.clear();
     }
     QDialog::accept();
 }

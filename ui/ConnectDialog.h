@@ -69,9 +69,13 @@ private:
     QCheckBox *m_requireTls = nullptr;
     QLineEdit *m_ca = nullptr;
     QCheckBox *m_keepInKeychain = nullptr;
-    // The keychain account whose password filled the field (empty: typed): unticking forgets it.
+    // The keychain account whose password filled the field, and that password (empty: typed):
+    // unticking forgets it, and Connect does not write it again unchanged.
     QString m_keptAccount;
-    bool m_keychainBusy = false;
+    QString m_keptPassword;
+    quint64 m_keychainRequest = 0; // the read whose answer may still fill the fields
+    bool m_reading = false;
+    bool m_writing = false;
     QPushButton *m_test = nullptr;
     QLabel *m_result = nullptr;
     bool m_testing = false;

@@ -76,7 +76,7 @@ void EgressTierEditor::setTiers(const QList<PricingProfile::EgressTier> &given)
             row.unbounded = plainLabel(tr("and above"), this);
         } else {
             row.upTo = new QDoubleSpinBox(this);
-            row.upTo->setDecimals(3);
+            row.upTo->setDecimals(6); // 10 TB is 9313.225746 GiB
             row.upTo->setRange(0, kMaxGiB);
             row.upTo->setSuffix(tr(" GiB"));
             row.upTo->setValue(tiers.at(i).upToGiB.value_or(0));
@@ -138,8 +138,8 @@ bool EgressTierEditor::check(QString *error) const
         if (row.upTo->value() <= previous) {
             *error = tr("Egress tier %1 ends at %2 GiB, which is not above where it starts (%3 GiB).")
                          .arg(i + 1)
-                         .arg(QLocale().toString(row.upTo->value()))
-                         .arg(QLocale().toString(previous));
+                         .arg(QLocale().toString(row.upTo->value(), 'g', QLocale::FloatingPointShortest))
+                         .arg(QLocale().toString(previous, 'g', QLocale::FloatingPointShortest));
             return false;
         }
         previous = row.upTo->value();
@@ -172,7 +172,7 @@ void EgressTierEditor::updateFromLabels()
 {
     double from = 0;
     for (const Row &row : std::as_const(m_rows)) {
-        row.from->setText(tr("%1 GiB").arg(QLocale().toString(from)));
+        row.from->setText(tr("%1 GiB").arg(QLocale().toString(from, 'f', QLocale::FloatingPointShortest)));
         if (row.upTo)
             from = row.upTo->value();
     }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "RejectedLinesDialog.h"
 
+#include "RejectedLinesModel.h"
+
 #include "store/MySqlStore.h"
 
 #include <QDialogButtonBox>
@@ -12,7 +14,6 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
-#include <QStandardItemModel>
 #include <QTableView>
 #include <QThreadPool>
 #include <QUuid>
@@ -26,7 +27,7 @@ namespace {
 
 struct RejectRows
 {
-    QList<QStringList> rows; // file, line number, reason, text
+    QList<RejectedLinesModel::Line> rows;
     qint64 total = 0;
     QString error;
 };
@@ -55,7 +56,7 @@ void readRejects(QSqlDatabase db, RejectRows &out)
         return;
     }
     while (query.next())
-        out.rows.append({textOf(query.value(0)), query.value(1).toString(), textOf(query.value(2)),
+        out.rows.append({textOf(query.value(0)), query.value(1).toLongLong(), textOf(query.value(2)),
                          textOf(query.value(3))});
 }
 
@@ -111,8 +112,7 @@ RejectedLinesDialog::RejectedLinesDialog(const QString &storePath, const std::op
     m_status->setWordWrap(true);
     layout->addWidget(m_status);
 
-    m_model = new QStandardItemModel(0, 4, this);
-    m_model->setHorizontalHeaderLabels({tr("File"), tr("Line"), tr("Reason"), tr("Text")});
+    m_model = new RejectedLinesModel(this);
     auto *view = new QTableView(this);
     view->setModel(m_model);
     view->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -132,8 +132,8 @@ RejectedLinesDialog::RejectedLinesDialog(const QString &storePath, const std::op
         watcher->deleteLater();
         if (watcher->future().resultCount() == 0)
             return;
-        const RejectRows result = watcher->future().result();
-        showRows(result.rows, result.total, result.error);
+        RejectRows result = watcher->future().takeResult();
+        showRows(std::move(result.rows), result.total, result.error);
     });
     watcher->setFuture(promise->future());
     promise->start();
@@ -153,7 +153,7 @@ QString RejectedLinesDialog::statusText() const
     return m_status->text();
 }
 
-void RejectedLinesDialog::showRows(const QList<QStringList> &rows, qint64 total, const QString &error)
+void RejectedLinesDialog::showRows(QList<RejectedLinesModel::Line> rows, qint64 total, const QString &error)
 {
     m_loading = false;
     const QLocale locale;
@@ -164,18 +164,9 @@ void RejectedLinesDialog::showRows(const QList<QStringList> &rows, qint64 total,
                               .arg(locale.toString(qint64(rows.size())), locale.toString(total)));
     else
         m_status->setText(tr("%n rejected line(s).", nullptr, int(total)));
-    m_model->setRowCount(int(rows.size()));
-    for (int row = 0; row < rows.size(); ++row) {
-        for (int column = 0; column < 4; ++column) {
-            auto *item = new QStandardItem;
-            // The line number as a number, so it sorts and compares as one.
-            item->setData(column == 1 ? QVariant(rows.at(row).at(column).toLongLong())
-                                      : QVariant(rows.at(row).at(column)),
-                          Qt::DisplayRole);
-            m_model->setItem(row, column, item);
-        }
-    }
-    emit loaded(rows.size(), total, error);
+    const qint64 shown = rows.size();
+    m_model->setLines(std::move(rows));
+    emit loaded(shown, total, error);
 }
 
 } // namespace BucketScope

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "RejectedLinesModel.h"
 #include "store/StoreLocation.h"
 
 #include <QDialog>
@@ -9,7 +10,6 @@
 
 class QAbstractItemModel;
 class QLabel;
-class QStandardItemModel;
 
 namespace BucketScope {
 
@@ -38,9 +38,9 @@ signals:
 private:
     RejectedLinesDialog(const QString &storePath, const std::optional<StoreLocation> &server,
                         QWidget *parent);
-    void showRows(const QList<QStringList> &rows, qint64 total, const QString &error);
+    void showRows(QList<RejectedLinesModel::Line> rows, qint64 total, const QString &error);
 
-    QStandardItemModel *m_model = nullptr;
+    RejectedLinesModel *m_model = nullptr;
     QLabel *m_status = nullptr;
     bool m_loading = true;
 };

@@ -396,8 +396,7 @@ void AnalysisSession::openServer(const StoreLocation &location, const SummaryQue
     m_serverAnnounced = false;
     m_serverAnswered = false;
     stopRetrying();
-    startSummary();
-    startAlertCheck();
+    startSummary(); // its first answer starts the alert check (serverOpened)
 }
 
 void AnalysisSession::cancel()
@@ -501,6 +500,8 @@ void AnalysisSession::startSummary()
                 }
                 if (m_server && !m_serverAnnounced) {
                     m_serverAnnounced = true;
+                    // Opened, or back after a loss: the alerts are (re)checked on what it holds now.
+                    startAlertCheck();
                     emit serverOpened(*m_server);
                 }
                 emit summaryReady(*summary);
@@ -549,14 +550,19 @@ void AnalysisSession::startAlertCheck()
             }
         }
         QSqlDatabase::removeDatabase(connection);
-        if (!result)
-            return; // an empty or unreadable store has nothing to alert about; the summary reports failures
+        // An empty or unreadable local store has nothing to alert about (the summary reports failures);
+        // a server that did not answer is said so, or "no alerts" would read as "nothing fired".
+        if (!result && (!server || error.isEmpty()))
+            return;
+        const QList<Alert> alerts = result ? result->alerts : QList<Alert>();
+        const QStringList notes =
+            result ? result->notes : QStringList{tr("The alerts were not checked: %1").arg(error)};
         QMetaObject::invokeMethod(
             this,
-            [this, load, check, result] {
+            [this, load, check, alerts, notes] {
                 if (load != m_loadGeneration || check != m_alertGeneration)
                     return; // another load or check replaced this one
-                emit alertsReady(result->alerts, result->notes);
+                emit alertsReady(alerts, notes);
             },
             Qt::QueuedConnection);
     });

@@ -311,10 +311,19 @@ qint64 LogStore::dataVersion()
 bool LogStore::commit()
 {
     if (m_rollups.size() >= m_rollupFlushEntries) {
+        // The records commit whatever happens to the rollups: a flush that fails is undone alone and
+        // leaves its rows above the mark, where summaries scan them and the next flush counts them.
+        exec("SAVEPOINT rollup_flush");
         QString error;
-        if (!m_rollups.flush(m_db, &error)) {
-            m_lastError = error;
-            return false;
+        if (m_rollups.flush(m_db, &error)) {
+            exec("RELEASE rollup_flush");
+        } else {
+            exec("ROLLBACK TO rollup_flush");
+            exec("RELEASE rollup_flush");
+            m_rollups.forget();
+            qWarning("BucketScope: the rollups were not updated (%s); summaries scan those rows until the "
+                     "next flush counts them",
+                     qPrintable(error));
         }
     }
     if (exec("COMMIT"))

@@ -198,6 +198,7 @@ void RollupWriter::countBatches()
         const bool failedBefore = m_countingFailed;
         lock.unlock();
         bool failed = false;
+        QString failure;
         if (!failedBefore) {
             // An exception must not end the process from this thread (std::terminate): the counts
             // are dropped and the flush counts the rows from the table, where they are stored anyway.
@@ -207,8 +208,14 @@ void RollupWriter::countBatches()
                     const auto [offset, length] = batch.ipTexts[i];
                     count(request, isCdn(request.ip, std::string_view(batch.text).substr(offset, length)));
                 }
+            } catch (const std::exception &e) {
+                failed = true;
+                failure = QString::fromLocal8Bit(e.what());
             } catch (...) {
                 failed = true;
+                failure = QStringLiteral("an unknown exception");
+            }
+            if (failed) {
                 dropCounts();
                 m_cdnIps.clear(); // an address may have been told wrong by a test that threw
             }
@@ -221,7 +228,10 @@ void RollupWriter::countBatches()
         // Release: whoever sees these rows counted also sees the entries they added (size()).
         m_countedRows.fetch_add(counted, std::memory_order_release);
         lock.lock();
-        m_countingFailed = m_countingFailed || failed;
+        if (failed && !m_countingFailed) {
+            m_countingFailed = true;
+            m_countingError = failure;
+        }
         if (m_spare.size() < 5)
             m_spare.push_back(std::move(batch));
         m_counting = false;
@@ -304,6 +314,7 @@ void RollupWriter::clear()
     {
         std::lock_guard lock(m_mutex);
         m_countingFailed = false;
+        m_countingError.clear();
     }
     m_records = 0;
     m_countedEntries.store(0, std::memory_order_relaxed);
@@ -469,6 +480,16 @@ bool RollupWriter::write(sqlite3 *db, QString *error)
     if (m_records == 0)
         return true;
     waitForCounting();
+    {
+        // Failed while counting rows of this flush (a recount from the table included): what the maps
+        // hold is short, and moving the mark past those rows would lose them from the rollups.
+        std::lock_guard lock(m_mutex);
+        if (m_countingFailed) {
+            if (error)
+                *error = QStringLiteral("counting the rollups failed: %1").arg(m_countingError);
+            return false;
+        }
+    }
     Statement hours(
         db,
         "INSERT INTO rollup_hours (hour_start, requests, bytes_sent, get_requests, put_requests, "

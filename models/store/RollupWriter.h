@@ -197,6 +197,7 @@ private:
     // The counting thread hit an exception (out of memory, a CDN test that threw): what it held is
     // dropped, and the next flush counts every row above the mark from the table instead.
     bool m_countingFailed = false;
+    QString m_countingError; // what it threw
     std::thread m_counter;
 };
 

@@ -24,10 +24,13 @@
 #include <QProcessEnvironment>
 #include <QScopeGuard>
 #include <QSignalSpy>
+#include <QSqlDriver>
 #include <QSqlError>
+#include <QSqlField>
 #include <QSqlQuery>
 #include <QTcpServer>
 #include <QTemporaryDir>
+#include <QTemporaryFile>
 #include <QTest>
 #include <QThread>
 
@@ -457,15 +460,8 @@ void TstMySqlStore::loadDataRefusedByTheServerFallsBackToInserts()
         QSKIP("no root socket of the test server");
     }
     const QString rootName = QStringLiteral("tst_mysqlstore_root");
-    {
-        QSqlDatabase root = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), rootName);
-        root.setUserName(QStringLiteral("root"));
-        root.setConnectOptions(QStringLiteral("UNIX_SOCKET=") + socket);
-        QVERIFY2(root.open(), qPrintable(root.lastError().text()));
-        QSqlQuery off(root);
-        QVERIFY2(off.exec(QStringLiteral("SET GLOBAL local_infile = 0")), qPrintable(off.lastError().text()));
-    }
-    // Whatever happens below, the server takes local files again for the other tests.
+    // Whatever happens below, the server takes local files again for the other tests (the setting is
+    // the whole server's: a test run sharing it meanwhile takes the INSERT path, with the same result).
     const auto restore = qScopeGuard([&rootName] {
         {
             QSqlDatabase root = QSqlDatabase::database(rootName);
@@ -474,6 +470,30 @@ void TstMySqlStore::loadDataRefusedByTheServerFallsBackToInserts()
         }
         QSqlDatabase::removeDatabase(rootName);
     });
+    {
+        QSqlDatabase root = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), rootName);
+        root.setUserName(QStringLiteral("root"));
+        root.setConnectOptions(QStringLiteral("UNIX_SOCKET=") + socket);
+        QVERIFY2(root.open(), qPrintable(root.lastError().text()));
+        QSqlQuery off(root);
+        QVERIFY2(off.exec(QStringLiteral("SET GLOBAL local_infile = 0")), qPrintable(off.lastError().text()));
+    }
+    // The server does refuse now, with the code the store must take for a refusal.
+    {
+        QTemporaryFile tsv;
+        QVERIFY(tsv.open());
+        tsv.write("1\n");
+        tsv.flush();
+        QSqlQuery probe(m_admin);
+        QVERIFY(probe.exec(QStringLiteral("CREATE TEMPORARY TABLE bucketscope_test.infile_probe (n INT)")));
+        QSqlField name(QStringLiteral("path"), QMetaType::fromType<QString>());
+        name.setValue(tsv.fileName());
+        QVERIFY(
+            !probe.exec(QStringLiteral("LOAD DATA LOCAL INFILE %1 INTO TABLE bucketscope_test.infile_probe")
+                            .arg(m_admin.driver()->formatValue(name))));
+        QCOMPARE(MySqlConnection::nativeCode(probe.lastError()), 4166);
+        probe.exec(QStringLiteral("DROP TEMPORARY TABLE bucketscope_test.infile_probe"));
+    }
 
     // The ingest asks for LOAD DATA LOCAL (the default); the server refuses it (MariaDB: 4166), and
     // the batches go as INSERTs instead, with the same result.

@@ -28,6 +28,7 @@
 
 #include <atomic>
 #include <memory>
+#include <stdexcept>
 #include <thread>
 
 using namespace BucketScope;
@@ -162,6 +163,7 @@ private slots:
     void writerFlushingBetweenSlicesCountsNoRowTwice();
     void rolledBackBatchesOnTheCountingThreadAreNotCounted();
     void countingThreadFailureIsRecountedFromTheTable();
+    void failureDuringTheRecountMovesNoMark();
     void summariesRacingFlushesCountEachRowOnce();
 
 private:
@@ -709,6 +711,42 @@ void TstRollups::countingThreadFailureIsRecountedFromTheTable()
     QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
 }
 
+// Counting fails again while the flush recounts from the table: the flush fails and the mark stays,
+// the records are all there, and a later flush counts them.
+void TstRollups::failureDuringTheRecountMovesNoMark()
+{
+    const QString store = m_dir.filePath(QStringLiteral("recount-failure.sqlite"));
+    QString error;
+    auto writer = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+    QVERIFY2(writer, qPrintable(error));
+    std::atomic<int> tests{0};
+    writer->setCdnTest(
+        [&](std::string_view) {
+            const int call = ++tests;
+            if (call == 1 || call == 5) // the first batch, then inside the flush's recount
+                throw std::runtime_error("out of test memory");
+            return false;
+        },
+        QStringLiteral("test"));
+    const QList<QByteArray> lines = generated(6000, 41, 1).split('\n');
+    QVERIFY(writer->begin());
+    const int stored = insertLines(*writer, lines, 0, 6000);
+    QVERIFY(stored > 5000);
+    QVERIFY(writer->commit());
+    QVERIFY(!writer->flushRollups());
+    QVERIFY2(writer->lastError().contains(QLatin1String("out of test memory")),
+             qPrintable(writer->lastError()));
+    QCOMPARE(scalar(store, "SELECT through_id FROM rollup_state"), 0);
+    QCOMPARE(scalar(store, "SELECT COUNT(*) FROM requests"), stored);
+    QVERIFY(writer->flushRollups()); // no more failures: everything counted from the table
+    writer.reset();
+    QCOMPARE(scalar(store, "SELECT records FROM rollup_state"), stored);
+    const Both both = summarise(store, withoutGeo());
+    QVERIFY(both.rollups.fromRollups);
+    QCOMPARE(both.rollups.rowsScanned, 0);
+    QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+}
+
 // A summary reads the rollups up to their mark and scans the rows above it, in one snapshot: while
 // another connection commits and flushes, no row is counted twice or missed. Each summary is
 // compared with COUNT(*) and SUM(bytes_sent) read in the same transaction.
@@ -723,6 +761,8 @@ void TstRollups::summariesRacingFlushesCountEachRowOnce()
     QVERIFY(writer->begin());
     QVERIFY(insertLines(*writer, lines, 0, 500) > 0);
     QVERIFY(writer->commit());
+    auto reader = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+    QVERIFY2(reader, qPrintable(error));
     std::atomic<bool> done{false};
     std::atomic<bool> writerOk{true};
     std::thread writing([&] {
@@ -743,17 +783,11 @@ void TstRollups::summariesRacingFlushesCountEachRowOnce()
         }
         done = true;
     });
-    auto reader = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
-    QVERIFY2(reader, qPrintable(error));
     SummaryQuery query = withoutGeo();
     int summaries = 0, fromRollupsAndTail = 0;
     QString mismatch;
-    while (mismatch.isEmpty()) {
-        const bool last = done; // one more after the writer is done
-        sqlite3 *db = reader->handle();
-        sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
-        const std::optional<Summary> summary = Aggregator::compute(*reader, query, &error);
-        qint64 rows = -1, bytes = -1;
+    sqlite3 *db = reader->handle();
+    const auto countRows = [db](qint64 &rows, qint64 &bytes) {
         sqlite3_stmt *statement = nullptr;
         if (sqlite3_prepare_v2(db, "SELECT COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM requests", -1,
                                &statement, nullptr) == SQLITE_OK &&
@@ -762,13 +796,36 @@ void TstRollups::summariesRacingFlushesCountEachRowOnce()
             bytes = sqlite3_column_int64(statement, 1);
         }
         sqlite3_finalize(statement);
-        sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    };
+    while (mismatch.isEmpty()) {
+        const bool last = done; // one more after the writer is done
+        // Odd turns: the summary in the caller's transaction, compared with that snapshot exactly.
+        // Even turns: as the app calls it (its own snapshot), between counts taken before and after.
+        const bool callersTransaction = summaries % 2 == 1;
+        qint64 rows = -1, bytes = -1, rowsBefore = -1, bytesBefore = -1;
+        if (callersTransaction)
+            sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+        else
+            countRows(rowsBefore, bytesBefore);
+        const std::optional<Summary> summary = Aggregator::compute(*reader, query, &error);
+        countRows(rows, bytes);
+        if (callersTransaction)
+            sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
         if (!summary)
             mismatch = error;
-        else if (summary->requests != rows || summary->bytesSent != bytes)
+        else if (callersTransaction && (summary->requests != rows || summary->bytesSent != bytes))
             mismatch = QStringLiteral("summary %1 requests, %2 bytes; the same snapshot holds %3, %4")
                            .arg(summary->requests)
                            .arg(summary->bytesSent)
+                           .arg(rows)
+                           .arg(bytes);
+        else if (!callersTransaction && (summary->requests < rowsBefore || summary->requests > rows ||
+                                         summary->bytesSent < bytesBefore || summary->bytesSent > bytes))
+            mismatch = QStringLiteral("summary %1 requests, %2 bytes; before it %3, %4, after it %5, %6")
+                           .arg(summary->requests)
+                           .arg(summary->bytesSent)
+                           .arg(rowsBefore)
+                           .arg(bytesBefore)
                            .arg(rows)
                            .arg(bytes);
         ++summaries;

@@ -9,6 +9,7 @@
 
 #include <QFile>
 #include <QLabel>
+#include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QSqlQueryModel>
 #include <QSqlRecord>
@@ -177,6 +178,7 @@ void TstHostile::requestTableAndDetailsShowTheText()
 void TstHostile::rejectedLinesShowTheText()
 {
     RejectedLinesDialog dialog(m_store);
+    QAbstractItemModelTester tester(dialog.model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     QSignalSpy loaded(&dialog, &RejectedLinesDialog::loaded);
     QVERIFY(loaded.wait(30000));
     QCOMPARE(loaded.first().at(2).toString(), QString());
