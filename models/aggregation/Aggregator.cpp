@@ -930,13 +930,14 @@ bool readRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark,
     const bool cdnFromRollups =
         audience.geoAvailable() && !mark.cdnSource.isEmpty() && mark.cdnSource == audience.geoSource();
     // The objects are read on a second connection meanwhile (two cores), when that connection sees the
-    // same rollups (the same mark: a flush in between would change them); else here afterwards.
+    // same rollups: the same mark (a flush in between would change them) and no uncommitted writes of
+    // a caller's transaction on this one. Else here afterwards.
     Partial objects;
     bool objectsRead = false, objectsOk = false;
     QString objectsError;
     std::thread objectReader;
     const char *path = sqlite3_db_filename(db, "main");
-    if (path && *path) {
+    if (path && *path && sqlite3_txn_state(db, "main") != SQLITE_TXN_WRITE) {
         objectReader = std::thread([&, path] {
             sqlite3 *second = nullptr;
             if (sqlite3_open_v2(path, &second, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) ==
