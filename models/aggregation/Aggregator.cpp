@@ -4,6 +4,7 @@
 #include "AudienceBuilder.h"
 #include "CountedValues.h"
 #include "DerivedDimensions.h"
+#include "IdTable.h"
 #include "ServerAggregator.h"
 #include "ZoneCalendar.h"
 #include "cost/CostModel.h"
@@ -17,6 +18,7 @@
 #include <QHash>
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <map>
 #include <string>
@@ -39,20 +41,18 @@ struct Counter
 {
     qint64 requests = 0;
     qint64 bytesSent = 0;
-    // Addresses only: whether the address is a CDN's, decided at its first request (-1: not yet).
-    signed char cdn = -1;
 };
 
 template <typename Value>
 using StringMap = std::unordered_map<std::string, Value, TransparentHash, std::equal_to<>>;
 
-template <typename Value> using IdMap = std::unordered_map<qint64, Value>;
+template <typename Value> using IdMap = IdTable<Value>;
 
 // Text of `strings` ids, each looked up once.
 class StringResolver
 {
 public:
-    explicit StringResolver(sqlite3 *db) : m_db(db)
+    explicit StringResolver(sqlite3 *db)
     {
         sqlite3_prepare_v2(db, "SELECT value FROM strings WHERE id = ?", -1, &m_lookup, nullptr);
     }
@@ -77,53 +77,77 @@ public:
         return m_cache.emplace(id, std::move(value)).first->second;
     }
 
-    // Reads the texts of `ids` ahead of text(): in id order, and in one pass over the table when
-    // they are most of an id range (a summary of one day resolves about every string the store
-    // has: 80,000 lookups in random order cost it about 0.3 s, the pass a tenth of that).
-    void prefetch(std::vector<qint64> ids)
-    {
-        ids.erase(std::remove_if(ids.begin(), ids.end(),
-                                 [this](qint64 id) { return id < 0 || m_cache.count(id) > 0; }),
-                  ids.end());
-        std::sort(ids.begin(), ids.end());
-        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-        if (ids.empty())
-            return;
-        m_cache.reserve(m_cache.size() + ids.size());
-        const qint64 span = ids.back() - ids.front() + 1;
-        sqlite3_stmt *range = nullptr;
-        if (span / 4 > qint64(ids.size()) ||
-            sqlite3_prepare_v2(m_db, "SELECT id, value FROM strings WHERE id >= ?1 AND id <= ?2", -1, &range,
-                               nullptr) != SQLITE_OK) {
-            sqlite3_finalize(range);
-            for (qint64 id : ids)
-                text(id);
-            return;
-        }
-        sqlite3_bind_int64(range, 1, ids.front());
-        sqlite3_bind_int64(range, 2, ids.back());
-        std::size_t next = 0;
-        while (next < ids.size() && sqlite3_step(range) == SQLITE_ROW) {
-            const qint64 id = sqlite3_column_int64(range, 0);
-            while (next < ids.size() && ids[next] < id)
-                ++next; // not in the table: text() gives it an empty text below
-            if (next < ids.size() && ids[next] == id) {
-                const auto *data = static_cast<const char *>(sqlite3_column_blob(range, 1));
-                m_cache.emplace(id,
-                                std::string(data ? data : "", std::size_t(sqlite3_column_bytes(range, 1))));
-                ++next;
-            }
-        }
-        sqlite3_finalize(range);
-        for (qint64 id : ids)
-            text(id); // ids the pass did not reach (a read error) are looked up one by one
-    }
-
 private:
-    sqlite3 *m_db;
     sqlite3_stmt *m_lookup = nullptr;
     std::unordered_map<qint64, std::string> m_cache;
 };
+
+// Calls `visit(id, text)` for each of `sortedIds` (ascending, distinct) without keeping the texts: in
+// one pass over the table when they are most of an id range, else one lookup each. An id the table
+// lacks gets an empty text, as StringResolver gives it.
+bool forEachText(sqlite3 *db, const std::vector<qint64> &sortedIds,
+                 const std::function<void(qint64, std::string_view)> &visit, QString *error)
+{
+    if (sortedIds.empty())
+        return true;
+    const bool oneRange = (sortedIds.back() - sortedIds.front() + 1) / 4 <= qint64(sortedIds.size());
+    sqlite3_stmt *statement = nullptr;
+    if (sqlite3_prepare_v2(db,
+                           oneRange ? "SELECT id, value FROM strings WHERE id >= ?1 AND id <= ?2"
+                                    : "SELECT id, value FROM strings WHERE id = ?1",
+                           -1, &statement, nullptr) != SQLITE_OK) {
+        if (error)
+            *error = QStringLiteral("cannot read the texts: %1").arg(QString::fromUtf8(sqlite3_errmsg(db)));
+        sqlite3_finalize(statement);
+        return false;
+    }
+    const auto textOf = [statement] {
+        const auto *data = static_cast<const char *>(sqlite3_column_blob(statement, 1));
+        return std::string_view(data ? data : "", std::size_t(sqlite3_column_bytes(statement, 1)));
+    };
+    int rc = SQLITE_DONE;
+    std::size_t next = 0;
+    if (oneRange) {
+        sqlite3_bind_int64(statement, 1, sortedIds.front());
+        sqlite3_bind_int64(statement, 2, sortedIds.back());
+        while (next < sortedIds.size() && (rc = sqlite3_step(statement)) == SQLITE_ROW) {
+            const qint64 id = sqlite3_column_int64(statement, 0);
+            for (; next < sortedIds.size() && sortedIds[next] < id; ++next)
+                visit(sortedIds[next], std::string_view(""));
+            if (next < sortedIds.size() && sortedIds[next] == id)
+                visit(sortedIds[next++], textOf());
+        }
+    } else {
+        for (; next < sortedIds.size(); ++next) {
+            sqlite3_bind_int64(statement, 1, sortedIds[next]);
+            rc = sqlite3_step(statement);
+            if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                break;
+            visit(sortedIds[next], rc == SQLITE_ROW ? textOf() : std::string_view(""));
+            sqlite3_reset(statement);
+        }
+    }
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+        rc = SQLITE_DONE;
+        for (; next < sortedIds.size(); ++next)
+            visit(sortedIds[next], std::string_view(""));
+    }
+    sqlite3_finalize(statement);
+    if (rc != SQLITE_DONE && error)
+        *error = QStringLiteral("reading the texts failed: %1").arg(QString::fromUtf8(sqlite3_errstr(rc)));
+    return rc == SQLITE_DONE;
+}
+
+// The ids of `map`, ascending.
+template <typename Value> std::vector<qint64> sortedIdsOf(const IdTable<Value> &map)
+{
+    std::vector<qint64> ids;
+    ids.reserve(map.size());
+    for (const auto &[id, unused] : map)
+        ids.push_back(id);
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
 
 struct BucketAccumulator
 {
@@ -189,20 +213,39 @@ QList<RankedItem> top(const StringMap<Counter> &map, int count, bool byBytes)
     return result;
 }
 
+// The value of the `count`-th of `map`'s counters by `value`, largest first (`count` >= 1, at most
+// map.size()): one pass with a heap of `count` values, no copy of the map.
+template <typename Counters, typename ValueOf>
+auto cutOf(const Counters &map, std::size_t count, ValueOf value) -> decltype(value(map.begin()->second))
+{
+    using Ranked = decltype(value(map.begin()->second));
+    std::vector<Ranked> largest; // a min-heap: its front is the smallest of the largest seen
+    largest.reserve(count);
+    for (const auto &[id, counter] : map) {
+        const Ranked v = value(counter);
+        if (largest.size() < count) {
+            largest.push_back(v);
+            std::push_heap(largest.begin(), largest.end(), std::greater<>());
+        } else if (v > largest.front()) {
+            std::pop_heap(largest.begin(), largest.end(), std::greater<>());
+            largest.back() = v;
+            std::push_heap(largest.begin(), largest.end(), std::greater<>());
+        }
+    }
+    return largest.front();
+}
+
 // The top `count` by requests or bytes, ties broken by name: only the items that can make the list
 // (everything above the cut and everything tied with it) have their names looked up.
 QList<RankedItem> top(const IdMap<Counter> &map, int count, bool byBytes, StringResolver &names)
 {
     auto value = [byBytes](const Counter &counter) { return byBytes ? counter.bytesSent : counter.requests; };
-    std::vector<std::pair<qint64, Counter>> items(map.begin(), map.end());
-    const std::size_t n = std::min<std::size_t>(std::size_t(std::max(count, 0)), items.size());
+    const std::size_t n = std::min<std::size_t>(std::size_t(std::max(count, 0)), map.size());
     if (n == 0)
         return {};
-    std::nth_element(items.begin(), items.begin() + std::ptrdiff_t(n - 1), items.end(),
-                     [&](const auto &a, const auto &b) { return value(a.second) > value(b.second); });
-    const qint64 cut = value(items[n - 1].second);
+    const qint64 cut = cutOf(map, n, value);
     StringMap<Counter> candidates;
-    for (const auto &[id, counter] : items) {
+    for (const auto &[id, counter] : map) {
         if (value(counter) >= cut) {
             Counter &candidate = candidates[names.text(id)]; // one text under two ids adds up
             candidate.requests += counter.requests;
@@ -473,8 +516,10 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
         return it->second;
     };
 
-    // Whether an address is a CDN's is decided once per distinct address id, kept in its counter.
+    // Whether an address is a CDN's is decided once per distinct address id. Kept apart from the
+    // counters: a flag in each would make every counter of a month's summary a third larger.
     const bool findCdnPulls = audience.geoAvailable();
+    IdTable<bool> cdnAddresses;
     // Hours and days of the query's zone; this scan's own cursor (the scans run on two threads).
     ZoneCalendar::Cursor zone{ZoneCalendar(query.timeZone)};
 
@@ -522,9 +567,11 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
             ++address.requests;
             address.bytesSent += bytes;
             if (findCdnPulls && key) {
-                if (address.cdn < 0)
-                    address.cdn = audience.isCdn(QString::fromStdString(names.text(*ip))) ? 1 : 0;
-                if (address.cdn == 1)
+                const bool *known = cdnAddresses.find(*ip);
+                const bool cdn =
+                    known ? *known
+                          : (cdnAddresses[*ip] = audience.isCdn(QString::fromStdString(names.text(*ip))));
+                if (cdn)
                     count(out.cdnKeys, key);
             }
         }
@@ -663,6 +710,14 @@ std::optional<RollupMark> rollupMark(sqlite3 *db, const SummaryQuery &query)
     return mark;
 }
 
+// What the attribution rules say of one distinct key or referer: the first rule that matched (kNone:
+// none) and its application's interned index.
+struct Judgement
+{
+    int rule = Attribution::Match::kNone;
+    int application = -1;
+};
+
 void addStatus(StatusCounts &counts, const RollupRows &row, int firstColumn)
 {
     counts.informational += row[firstColumn];
@@ -673,16 +728,107 @@ void addStatus(StatusCounts &counts, const RollupRows &row, int firstColumn)
     counts.none += row[firstColumn + 5];
 }
 
-// Everything scan() would accumulate over the rows up to the rollups' mark, read from the rollups.
-// Keys fetched by CDN addresses are the one thing they do not keep: those rows are read again, and
-// only when the range has CDN addresses at all.
-bool readRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark, AudienceBuilder &audience,
-                 Partial &out, QString *error)
+// The rollups' mark as `db` sees it (0: none).
+qint64 throughIdOf(sqlite3 *db)
 {
-    const qint64 throughId = mark.throughId;
-    // Origin pulls come from the rollups when the rows were told by the database this summary uses.
-    const bool cdnFromRollups =
-        audience.geoAvailable() && !mark.cdnSource.isEmpty() && mark.cdnSource == audience.geoSource();
+    sqlite3_stmt *statement = nullptr;
+    qint64 throughId = 0;
+    if (sqlite3_prepare_v2(db, "SELECT through_id FROM rollup_state", -1, &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW)
+        throughId = sqlite3_column_int64(statement, 0);
+    sqlite3_finalize(statement);
+    return throughId;
+}
+
+// Keys, referers and applications from rollup_day_objects, the largest rollup (a month has millions
+// of rows). Only these fields of `out` are written, so another thread can fill the rest meanwhile.
+bool readObjectRollups(sqlite3 *db, const SummaryQuery &query, Partial &out, QString *error)
+{
+    // Applications are counted by interned index; a key or referer keeps only its judgement.
+    std::vector<std::string> applicationNames;
+    StringMap<int> applicationIndex;
+    auto applicationId = [&](std::string_view name) {
+        auto it = applicationIndex.find(name);
+        if (it == applicationIndex.end()) {
+            it = applicationIndex.emplace(std::string(name), int(applicationNames.size())).first;
+            applicationNames.emplace_back(name);
+        }
+        return it->second;
+    };
+    const int unattributed = applicationId(Attribution::kUnattributed);
+    const bool judgeKeys = query.attribution.looksAt(Attribution::Field::Key);
+    const bool judgeReferers = query.attribution.looksAt(Attribution::Field::Referer);
+    IdTable<Judgement> keyJudgements, refererJudgements;
+    if (judgeKeys || judgeReferers) {
+        // The rules judge every distinct key and referer once, their texts read in id order and
+        // dropped as soon as judged (a month has well over a million keys).
+        RollupRows refs(db, query, "SELECT key_ref, referer_ref FROM rollup_day_objects", "day_start");
+        while (refs.next()) {
+            if (judgeKeys && refs[0] >= 0)
+                keyJudgements[refs[0]];
+            if (judgeReferers && refs[1] >= 0)
+                refererJudgements[refs[1]];
+        }
+        if (!refs.done(error))
+            return false;
+        for (auto [field, judgements] : {std::pair{Attribution::Field::Key, &keyJudgements},
+                                         std::pair{Attribution::Field::Referer, &refererJudgements}}) {
+            const auto judge = [&, field = field, judgements = judgements](qint64 id, std::string_view text) {
+                const Attribution::Match match = query.attribution.match(field, text);
+                Judgement &judgement = (*judgements)[id];
+                judgement.rule = match.rule;
+                if (match.rule != Attribution::Match::kNone)
+                    judgement.application = applicationId(match.application);
+            };
+            if (!forEachText(db, sortedIdsOf(*judgements), judge, error))
+                return false;
+        }
+        out.keys.reserve(keyJudgements.size());
+        out.referers.reserve(refererJudgements.size());
+    }
+    const auto judgementOf = [](const IdTable<Judgement> &judgements, qint64 id) -> const Judgement & {
+        static const Judgement none;
+        const Judgement *judgement = id < 0 ? nullptr : judgements.find(id);
+        return judgement ? *judgement : none;
+    };
+    std::vector<std::optional<Counter>> applications(applicationNames.size());
+    std::map<std::pair<qint64, int>, ApplicationDayCounter> applicationDays;
+    RollupRows row(db, query,
+                   "SELECT day_start, key_ref, referer_ref, requests, bytes_sent, get_requests, "
+                   "put_requests FROM rollup_day_objects",
+                   "day_start");
+    while (row.next()) {
+        const qint64 day = row[0], key = row[1], referer = row[2];
+        const Counter counter{row[3], row[4]};
+        if (key >= 0)
+            add(out.keys[key], counter);
+        if (referer >= 0)
+            add(out.referers[referer], counter);
+        // The earlier rule wins; on a tie (no match on either) the key's.
+        const Judgement &byKey = judgementOf(keyJudgements, key);
+        const Judgement &byReferer = judgementOf(refererJudgements, referer);
+        const Judgement &first = byReferer.rule < byKey.rule ? byReferer : byKey;
+        const int application = first.rule == Attribution::Match::kNone ? unattributed : first.application;
+        std::optional<Counter> &total = applications[std::size_t(application)];
+        add(total ? *total : total.emplace(), counter);
+        if (day != RollupWriter::kNoTime)
+            applicationDays[{day, application}].add(ApplicationDayCounter{row[3], row[4], row[5], row[6]});
+    }
+    if (!row.done(error))
+        return false;
+    for (std::size_t i = 0; i < applications.size(); ++i) {
+        if (applications[i])
+            add(out.applications[applicationNames[i]], *applications[i]);
+    }
+    for (const auto &[dayAndApp, counter] : applicationDays)
+        out.applicationDays[{dayAndApp.first, applicationNames[std::size_t(dayAndApp.second)]}].add(counter);
+    return true;
+}
+
+// Everything but the objects (readObjectRollups) and the rows' origin pulls.
+bool readTotalRollups(sqlite3 *db, const SummaryQuery &query, bool cdnFromRollups, Partial &out,
+                      QString *error)
+{
     {
         RollupRows row(db, query,
                        "SELECT hour_start, requests, bytes_sent, get_requests, put_requests, status_1xx, "
@@ -772,68 +918,69 @@ bool readRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark,
         if (!row.done(error))
             return false;
     }
-    {
-        StringResolver names(db);
-        std::unordered_map<qint64, Attribution::Match> keyMatches, refererMatches;
-        auto matchOf = [&](std::unordered_map<qint64, Attribution::Match> &cache, Attribution::Field field,
-                           qint64 id) -> const Attribution::Match & {
-            static const Attribution::Match none;
-            if (id < 0 || !query.attribution.looksAt(field))
-                return none;
-            auto it = cache.find(id);
-            if (it == cache.end())
-                it = cache.emplace(id, query.attribution.match(field, names.text(id))).first;
-            return it->second;
-        };
-        if (query.attribution.looksAt(Attribution::Field::Key) ||
-            query.attribution.looksAt(Attribution::Field::Referer)) {
-            // The rules judge every distinct key and referer: their texts are read in one go first.
-            std::vector<qint64> ids;
-            RollupRows refs(db, query, "SELECT key_ref, referer_ref FROM rollup_day_objects", "day_start");
-            while (refs.next()) {
-                if (query.attribution.looksAt(Attribution::Field::Key))
-                    ids.push_back(refs[0]);
-                if (query.attribution.looksAt(Attribution::Field::Referer))
-                    ids.push_back(refs[1]);
+    return true;
+}
+
+// Everything scan() would accumulate over the rows up to the rollups' mark, read from the rollups.
+// Keys fetched by CDN addresses are the one thing they do not keep: those rows are read again, and
+// only when the range has CDN addresses at all.
+bool readRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark, AudienceBuilder &audience,
+                 Partial &out, QString *error)
+{
+    const qint64 throughId = mark.throughId;
+    // Origin pulls come from the rollups when the rows were told by the database this summary uses.
+    const bool cdnFromRollups =
+        audience.geoAvailable() && !mark.cdnSource.isEmpty() && mark.cdnSource == audience.geoSource();
+    // The objects are read on a second connection meanwhile (two cores), when that connection sees the
+    // same rollups: the same mark (a flush in between would change them) and no uncommitted writes of
+    // a caller's transaction on this one. Else here afterwards.
+    Partial objects;
+    bool objectsRead = false, objectsOk = false;
+    QString objectsError;
+    std::thread objectReader;
+    const char *path = sqlite3_db_filename(db, "main");
+    if (path && *path && sqlite3_txn_state(db, "main") != SQLITE_TXN_WRITE) {
+        objectReader = std::thread([&, path] {
+            sqlite3 *second = nullptr;
+            if (sqlite3_open_v2(path, &second, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) ==
+                SQLITE_OK) {
+                sqlite3_busy_timeout(second, 10000);
+                sqlite3_exec(second, "BEGIN", nullptr, nullptr, nullptr);
+                if (throughIdOf(second) == throughId) {
+                    objectsRead = true;
+                    objectsOk = readObjectRollups(second, query, objects, &objectsError);
+                }
+                sqlite3_exec(second, "COMMIT", nullptr, nullptr, nullptr);
             }
-            if (!refs.done(error))
-                return false;
-            names.prefetch(std::move(ids));
-        }
-        RollupRows row(db, query,
-                       "SELECT day_start, key_ref, referer_ref, requests, bytes_sent, get_requests, "
-                       "put_requests FROM rollup_day_objects",
-                       "day_start");
-        while (row.next()) {
-            const qint64 day = row[0], key = row[1], referer = row[2];
-            const Counter counter{row[3], row[4]};
-            if (key >= 0)
-                add(out.keys[key], counter);
-            if (referer >= 0)
-                add(out.referers[referer], counter);
-            const Attribution::Match &first =
-                Attribution::Match::earlier(matchOf(keyMatches, Attribution::Field::Key, key),
-                                            matchOf(refererMatches, Attribution::Field::Referer, referer));
-            const std::string application = first.rule == Attribution::Match::kNone
-                                                ? std::string(Attribution::kUnattributed)
-                                                : first.application;
-            add(out.applications[application], counter);
-            if (day != RollupWriter::kNoTime)
-                out.applicationDays[{day, application}].add(
-                    ApplicationDayCounter{row[3], row[4], row[5], row[6]});
-        }
-        if (!row.done(error))
-            return false;
+            sqlite3_close(second);
+        });
     }
+    const bool totalsOk = readTotalRollups(db, query, cdnFromRollups, out, error);
+    if (objectReader.joinable())
+        objectReader.join();
+    if (!totalsOk)
+        return false;
+    if (!objectsRead)
+        objectsOk = readObjectRollups(db, query, objects, &objectsError);
+    if (!objectsOk) {
+        if (error)
+            *error = objectsError;
+        return false;
+    }
+    out.keys = std::move(objects.keys);
+    out.referers = std::move(objects.referers);
+    out.applications = std::move(objects.applications);
+    out.applicationDays = std::move(objects.applicationDays);
     if (!audience.geoAvailable() || cdnFromRollups)
         return true;
     // Origin pulls: the keys that CDN addresses fetched, read from the rows themselves.
-    StringResolver names(db);
     std::unordered_set<qint64> cdnIps;
-    for (auto &[ip, counter] : out.ips) {
-        if (audience.isCdn(QString::fromStdString(names.text(ip))))
-            cdnIps.insert(ip);
-    }
+    const auto judgeIp = [&](qint64 id, std::string_view text) {
+        if (audience.isCdn(QString::fromUtf8(text.data(), qsizetype(text.size()))))
+            cdnIps.insert(id);
+    };
+    if (!forEachText(db, sortedIdsOf(out.ips), judgeIp, error))
+        return false;
     if (cdnIps.empty())
         return true;
     const bool ranged = query.from || query.to;
@@ -900,36 +1047,60 @@ bool loadHourIps(sqlite3 *db, Partial &rollups, const Partial &tail, QString *er
     return rc == SQLITE_DONE;
 }
 
-// `audience` already holds the scans' lookups: each address is looked up once per summary.
-Audience audienceOf(const Partial &partial, const SummaryQuery &query, StringResolver &names,
-                    AudienceBuilder &audience)
+// `audience` already holds the scans' lookups: each address is looked up once per summary. The
+// texts of the addresses and user agents are read in id order and not kept; of the keys CDN addresses
+// fetched, only those that can make the top list.
+std::optional<Audience> audienceOf(const Partial &partial, const SummaryQuery &query, sqlite3 *db,
+                                   AudienceBuilder &audience, QString *error)
 {
-    std::vector<qint64> ids;
-    ids.reserve(partial.ips.size() + partial.userAgents.size() + partial.cdnKeys.size());
-    for (const auto *map : {&partial.ips, &partial.userAgents, &partial.cdnKeys}) {
-        for (const auto &[id, unused] : *map)
-            ids.push_back(id);
-    }
-    names.prefetch(std::move(ids));
     // Requests without an address or user agent ('-') count as unknown.
     qint64 requests = 0, bytes = 0;
-    for (const auto &[id, counter] : partial.ips) {
-        audience.addIp(QString::fromStdString(names.text(id)), counter.requests, counter.bytesSent);
-        requests += counter.requests;
-        bytes += counter.bytesSent;
-    }
+    const auto addIp = [&](qint64 id, std::string_view text) {
+        const Counter *counter = partial.ips.find(id);
+        audience.addIp(QString::fromUtf8(text.data(), qsizetype(text.size())), counter->requests,
+                       counter->bytesSent);
+        requests += counter->requests;
+        bytes += counter->bytesSent;
+    };
+    // Without a geo database the addresses' texts would only be read to be ignored.
+    if (audience.geoAvailable() && !forEachText(db, sortedIdsOf(partial.ips), addIp, error))
+        return std::nullopt;
     if (requests < partial.requests)
         audience.addIp(QString(), partial.requests - requests, partial.bytesSent - bytes);
     requests = bytes = 0;
-    for (const auto &[id, counter] : partial.userAgents) {
-        audience.addUserAgent(names.text(id), counter.requests, counter.bytesSent);
-        requests += counter.requests;
-        bytes += counter.bytesSent;
-    }
+    const auto addUserAgent = [&](qint64 id, std::string_view text) {
+        const Counter *counter = partial.userAgents.find(id);
+        audience.addUserAgent(text, counter->requests, counter->bytesSent);
+        requests += counter->requests;
+        bytes += counter->bytesSent;
+    };
+    if (!forEachText(db, sortedIdsOf(partial.userAgents), addUserAgent, error))
+        return std::nullopt;
     if (requests < partial.requests)
         audience.addUserAgent(std::string_view(), partial.requests - requests, partial.bytesSent - bytes);
-    for (const auto &[id, counter] : partial.cdnKeys)
-        audience.addCdnKey(QString::fromStdString(names.text(id)), counter.requests, counter.bytesSent);
+    // The list ranks by requests, then bytes, then key: nothing below the top count's (requests, bytes)
+    // can make it.
+    const std::size_t n =
+        std::min<std::size_t>(std::size_t(std::max(query.topCount, 0)), partial.cdnKeys.size());
+    if (n > 0) {
+        const auto rank = [](const Counter &counter) {
+            return std::pair{counter.requests, counter.bytesSent};
+        };
+        const std::pair<qint64, qint64> cut = cutOf(partial.cdnKeys, n, rank);
+        std::vector<qint64> candidates;
+        for (const auto &[id, counter] : partial.cdnKeys) {
+            if (rank(counter) >= cut)
+                candidates.push_back(id);
+        }
+        std::sort(candidates.begin(), candidates.end());
+        const auto addCdnKey = [&](qint64 id, std::string_view text) {
+            const Counter *counter = partial.cdnKeys.find(id);
+            audience.addCdnKey(QString::fromUtf8(text.data(), qsizetype(text.size())), counter->requests,
+                               counter->bytesSent);
+        };
+        if (!forEachText(db, candidates, addCdnKey, error))
+            return std::nullopt;
+    }
     return audience.finish(query.topCount);
 }
 
@@ -1117,7 +1288,10 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
     summary.topUserAgents = top(partial.userAgents, n, false, names);
     summary.topUserAgentsByBytes = top(partial.userAgents, n, true, names);
     summary.topErrorCodes = top(partial.errorCodes, n, false, names);
-    summary.audience = audienceOf(partial, query, names, audience);
+    std::optional<Audience> audienceSummary = audienceOf(partial, query, store.handle(), audience, error);
+    if (!audienceSummary)
+        return std::nullopt;
+    summary.audience = std::move(*audienceSummary);
     // The price per GiB is the OVHcloud profile; callers with another profile apply theirs over it.
     CostModel::apply(summary, PricingProfile::ovh(query.pricePerGiB));
     return summary;

@@ -71,7 +71,8 @@ void AudienceBuilder::addIp(const QString &ip, qint64 requests, qint64 bytesSent
 {
     if (!m_resolver)
         return;
-    const NetworkInfo &info = m_resolver->lookup(ip);
+    // Each address comes once per summary: the resolver keeps only what isCdn() already asked.
+    const NetworkInfo info = m_resolver->answer(ip);
     Counts &country = m_countries[info.country.isEmpty() ? kUnknownCountry : info.country];
     country.requests += requests;
     country.bytesSent += bytesSent;

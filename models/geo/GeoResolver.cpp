@@ -15,4 +15,12 @@ const NetworkInfo &GeoResolver::lookup(const QString &ip)
     return answer;
 }
 
+NetworkInfo GeoResolver::answer(const QString &ip)
+{
+    if (const NetworkInfo *cached = m_index.value(ip))
+        return *cached;
+    ++m_databaseLookups;
+    return m_database.lookup(ip);
+}
+
 } // namespace BucketScope

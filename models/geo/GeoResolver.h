@@ -18,6 +18,9 @@ public:
 
     // The reference stays valid until the resolver is destroyed (the cache only grows).
     const NetworkInfo &lookup(const QString &ip);
+    // The cached answer, or the database's without caching it: for callers that ask about each address
+    // once (a summary's audience of half a million addresses), where the cache would only cost memory.
+    NetworkInfo answer(const QString &ip);
     qint64 databaseLookups() const { return m_databaseLookups; } // cache misses, for tests and the bench
     qsizetype cachedAddresses() const { return m_index.size(); }
 

@@ -109,8 +109,13 @@ NetworkInfo LiblocDatabase::lookup(const QString &ip)
     if (loc_database_lookup(m_database, &address, &network) != 0 || !network)
         return {};
     NetworkInfo info;
-    if (const char *country = loc_network_get_country_code(network))
-        info.country = QString::fromLatin1(country);
+    if (const char *country = loc_network_get_country_code(network)) {
+        const QByteArray code = QByteArray::fromRawData(country, qsizetype(std::strlen(country)));
+        auto cached = m_countries.constFind(code);
+        if (cached == m_countries.constEnd())
+            cached = m_countries.insert(QByteArray(country), QString::fromLatin1(country));
+        info.country = *cached;
+    }
     info.asn = loc_network_get_asn(network);
     loc_network_unref(network);
     if (info.asn != 0) {

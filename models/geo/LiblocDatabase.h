@@ -3,6 +3,7 @@
 
 #include "geo/GeoDatabase.h"
 
+#include <QByteArray>
 #include <QHash>
 
 #include <cstdio>
@@ -33,6 +34,8 @@ private:
     loc_ctx *m_context;
     loc_database *m_database;
     QHash<quint32, QString> m_asNames; // the database's AS list is searched once per AS, not per address
+    // One shared text per country code: a summary looks up half a million addresses in ~250 countries.
+    QHash<QByteArray, QString> m_countries;
 };
 
 } // namespace BucketScope

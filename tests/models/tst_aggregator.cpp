@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "aggregation/Aggregator.h"
 #include "aggregation/Attribution.h"
+#include "aggregation/IdTable.h"
 #include "aggregation/Summary.h"
 #include "aggregation/SummaryJson.h"
 #include "ingest/IngestWorker.h"
@@ -18,6 +19,8 @@
 #include <QTime>
 
 #include <cmath>
+#include <limits>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -109,7 +112,9 @@ QByteArray awsLine(const Request &r, int serial)
 }
 
 // Writes the requests as a log file, ingests it synchronously with an IngestWorker and aggregates it.
-std::optional<Summary> summarize(const QList<Request> &requests, const SummaryQuery &query = SummaryQuery())
+// A Throwaway ingest keeps no rollups; a Durable one does (SummaryQuery::useRollups can then use them).
+std::optional<Summary> summarize(const QList<Request> &requests, const SummaryQuery &query = SummaryQuery(),
+                                 LogStore::Durability durability = LogStore::Durability::Throwaway)
 {
     QTemporaryDir dir;
     if (!dir.isValid()) {
@@ -127,7 +132,7 @@ std::optional<Summary> summarize(const QList<Request> &requests, const SummaryQu
 
     const QString storePath = dir.filePath(QStringLiteral("agg-store.sqlite"));
     {
-        IngestWorker worker(IngestRequest{{log.fileName()}, storePath, LogStore::Durability::Throwaway});
+        IngestWorker worker(IngestRequest{{log.fileName()}, storePath, durability});
         QSignalSpy finished(&worker, &IngestWorker::finished);
         worker.run();
         if (finished.count() != 1) {
@@ -236,6 +241,10 @@ private slots:
     void attributionFromJsonRejects_data();
     void attributionFromJsonRejects();
     void emptyStore();
+    void idTableCountsLikeAMap_data();
+    void idTableCountsLikeAMap();
+    void topListsCutAtTiesByName_data();
+    void topListsCutAtTiesByName();
     void valueFiltersChooseTheirRequests_data();
     void valueFiltersChooseTheirRequests();
 };
@@ -1059,6 +1068,102 @@ void TestAggregator::emptyStore()
     QVERIFY(s->days.isEmpty());
     QVERIFY(s->applications.isEmpty());
     QVERIFY(s->topKeys.isEmpty());
+}
+
+void TestAggregator::idTableCountsLikeAMap_data()
+{
+    QTest::addColumn<QList<qint64>>("ids");
+    QTest::newRow("none") << QList<qint64>{};
+    QList<qint64> dense;
+    for (qint64 id = 1; id <= 5000; ++id)
+        dense << id << id / 3; // each id more than once, the table grows many times
+    QTest::newRow("dense dictionary ids") << dense;
+    QList<qint64> wide;
+    for (qint64 i = 0; i < 3000; ++i)
+        wide << (qint64(1) << 31) + i * 7 << (qint64(1) << 40) + i << std::numeric_limits<qint64>::max() - i;
+    QTest::newRow("ids above 2^31") << wide;
+    QList<qint64> strided;
+    for (qint64 i = 0; i < 2000; ++i)
+        strided << i * (qint64(1) << 32) << i * 1024; // the same low bits: a weak hash would pile them up
+    QTest::newRow("same low bits") << strided;
+    QTest::newRow("none (-1) and zero")
+        << QList<qint64>{-1, 0, -1, 0, 0, std::numeric_limits<qint64>::min() + 1};
+}
+
+void TestAggregator::idTableCountsLikeAMap()
+{
+    QFETCH(QList<qint64>, ids);
+    IdTable<qint64> table;
+    std::map<qint64, qint64> expected;
+    for (qsizetype i = 0; i < ids.size(); ++i) {
+        table[ids.at(i)] += i + 1;
+        expected[ids.at(i)] += i + 1;
+    }
+    QCOMPARE(table.size(), expected.size());
+    QCOMPARE(table.empty(), expected.empty());
+    std::map<qint64, qint64> seen; // every id once in the iteration, with its sum
+    for (const auto &[id, sum] : table)
+        QVERIFY2(seen.emplace(id, sum).second, qPrintable(QString::number(id)));
+    QVERIFY(seen == expected);
+    for (const auto &[id, sum] : expected) {
+        QVERIFY(table.find(id));
+        QCOMPARE(*table.find(id), sum);
+    }
+    for (qint64 absent : {qint64(-2), qint64(1) << 50, std::numeric_limits<qint64>::min()})
+        QCOMPARE(table.contains(absent), expected.count(absent) > 0);
+    // Reserving room keeps every value.
+    table.reserve(table.size() * 10 + 100);
+    QCOMPARE(table.size(), expected.size());
+    for (const auto &[id, sum] : expected)
+        QCOMPARE(table[id], sum);
+    QCOMPARE(table.size(), expected.size());
+}
+
+void TestAggregator::topListsCutAtTiesByName_data()
+{
+    QTest::addColumn<bool>("useRollups");
+    QTest::newRow("rollups") << true;
+    QTest::newRow("scan") << false;
+}
+
+// Ids are given in order of first appearance, so here the names tied at the cut sort the other way
+// round from their ids: the list must take the smallest names, whatever their ids.
+void TestAggregator::topListsCutAtTiesByName()
+{
+    QFETCH(bool, useRollups);
+    QList<Request> requests;
+    auto add = [&](int count, const QByteArray &key, const QByteArray &ip, const QByteArray &bytes) {
+        for (int i = 0; i < count; ++i) {
+            Request r = at("30/Oct/2025:12:00:00 +0000");
+            r.key = key;
+            r.ip = ip;
+            r.bytes = bytes;
+            requests << r;
+        }
+    };
+    add(2, "k/z", "203.0.113.9", "10");
+    add(2, "k/m", "203.0.113.5", "10");
+    add(2, "k/a", "203.0.113.1", "10");
+    add(1, "k/one", "203.0.113.7", "10");
+    add(3, "k/most", "203.0.113.8", "1");
+    SummaryQuery query;
+    query.topCount = 2;
+    query.useRollups = useRollups;
+    query.geoLookups = false;
+    const std::optional<Summary> s = summarize(requests, query, LogStore::Durability::Durable);
+    QVERIFY(s);
+    QCOMPARE(s->fromRollups, useRollups);
+    QCOMPARE(names(s->topKeys), (QStringList{QStringLiteral("k/most"), QStringLiteral("k/a")}));
+    QCOMPARE(requestsOf(s->topKeys), (QList<qint64>{3, 2}));
+    QCOMPARE(names(s->topIps), (QStringList{QStringLiteral("203.0.113.8"), QStringLiteral("203.0.113.1")}));
+    // By bytes k/a, k/m and k/z tie at 20 above everything else.
+    QCOMPARE(names(s->topKeysByBytes), (QStringList{QStringLiteral("k/a"), QStringLiteral("k/m")}));
+    QCOMPARE(bytesOf(s->topKeysByBytes), (QList<qint64>{20, 20}));
+    query.topCount = 0;
+    const std::optional<Summary> none = summarize(requests, query, LogStore::Durability::Durable);
+    QVERIFY(none);
+    QVERIFY(none->topKeys.isEmpty());
+    QCOMPARE(none->requests, 10);
 }
 
 namespace {

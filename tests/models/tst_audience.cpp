@@ -36,6 +36,8 @@ private slots:
     void withoutGeoDatabaseTheRestStillWorks_data();
     void withoutGeoDatabaseTheRestStillWorks();
     void commandLinePrintsTheAudience();
+    void cdnTopKeysCutAtTheTopCount_data();
+    void cdnTopKeysCutAtTheTopCount();
     void derivedFiltersChooseTheirRequests_data();
     void derivedFiltersChooseTheirRequests();
     void derivedFilterValuesAreCheckedAndNormalised_data();
@@ -248,6 +250,70 @@ void TstAudience::commandLinePrintsTheAudience()
     const QJsonObject off = QJsonDocument::fromJson(process.readAllStandardOutput()).object();
     QCOMPARE(off.value(QStringLiteral("geo")).toObject().value(QStringLiteral("available")).toBool(), false);
     QCOMPARE(off.value(QStringLiteral("countries")).toArray().size(), 0);
+}
+
+void TstAudience::cdnTopKeysCutAtTheTopCount_data()
+{
+    QTest::addColumn<bool>("useRollups");
+    QTest::addColumn<int>("topCount");
+    QTest::addColumn<QStringList>("expected");
+    const QStringList all{QStringLiteral("files/most.jpg"), QStringLiteral("files/big.jpg"),
+                          QStringLiteral("files/a.jpg"), QStringLiteral("files/m.jpg"),
+                          QStringLiteral("files/z.jpg")};
+    for (bool useRollups : {true, false}) {
+        const char *how = useRollups ? "rollups" : "scan";
+        QTest::addRow("%s, top 1", how) << useRollups << 1 << all.mid(0, 1);
+        QTest::addRow("%s, top 3", how) << useRollups << 3 << all.mid(0, 3);
+        QTest::addRow("%s, top 10", how) << useRollups << 10 << all;
+        QTest::addRow("%s, top 0", how) << useRollups << 0 << QStringList();
+    }
+}
+
+// Keys pulled by a CDN rank by requests, then bytes, then name; the keys tied at the cut come in the
+// reverse order of their names, so the cut must look at names, not at ids.
+void TstAudience::cdnTopKeysCutAtTheTopCount()
+{
+    QFETCH(bool, useRollups);
+    QFETCH(int, topCount);
+    QFETCH(QStringList, expected);
+    QList<Request> requests;
+    auto add = [&](int count, const QByteArray &key, qint64 bytes) {
+        for (int i = 0; i < count; ++i) {
+            Request r;
+            r.time = TestLogs::utc(2025, 10, 30) + i;
+            r.ip = kCloudflare;
+            r.userAgent = kChrome;
+            r.key = key;
+            r.bytes = bytes;
+            requests.append(r);
+        }
+    };
+    add(2, "files/z.jpg", 100);
+    add(2, "files/m.jpg", 100);
+    add(2, "files/a.jpg", 100);
+    add(2, "files/big.jpg", 500);
+    add(3, "files/most.jpg", 1);
+    add(4, "files/not-pulled.jpg", 1000);
+    for (qsizetype i = requests.size() - 4; i < requests.size(); ++i)
+        requests[i].ip = kGoogleDns; // not a CDN: the most bytes, but no origin pull
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString store = dir.filePath(QStringLiteral("cdn.sqlite"));
+    QVERIFY(TestLogs::ingest(requests, dir.filePath(QStringLiteral("cdn.log")), store));
+    QString error;
+    auto opened = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+    QVERIFY2(opened, qPrintable(error));
+    SummaryQuery query;
+    query.topCount = topCount;
+    query.useRollups = useRollups;
+    const std::optional<Summary> summary = Aggregator::compute(*opened, query, &error);
+    QVERIFY2(summary, qPrintable(error));
+    QCOMPARE(summary->fromRollups, useRollups);
+    QStringList names;
+    for (const RankedItem &item : summary->audience.cdnTopKeys)
+        names << item.name;
+    QCOMPARE(names, expected);
+    QCOMPARE(summary->audience.cdnRequests, 2 + 2 + 2 + 2 + 3);
 }
 
 void TstAudience::derivedFiltersChooseTheirRequests_data()
