@@ -90,10 +90,12 @@ bool forEachText(sqlite3 *db, const std::vector<qint64> &sortedIds,
 {
     if (sortedIds.empty())
         return true;
-    const bool oneRange = (sortedIds.back() - sortedIds.front() + 1) / 4 <= qint64(sortedIds.size());
+    const quint64 span =
+        quint64(sortedIds.back()) - quint64(sortedIds.front()) + 1; // no overflow at the ends
+    const bool oneRange = span / 4 <= quint64(sortedIds.size());
     sqlite3_stmt *statement = nullptr;
     if (sqlite3_prepare_v2(db,
-                           oneRange ? "SELECT id, value FROM strings WHERE id >= ?1 AND id <= ?2"
+                           oneRange ? "SELECT id, value FROM strings WHERE id >= ?1 AND id <= ?2 ORDER BY id"
                                     : "SELECT id, value FROM strings WHERE id = ?1",
                            -1, &statement, nullptr) != SQLITE_OK) {
         if (error)
@@ -393,6 +395,10 @@ void merge(Partial &into, Partial &from)
          {std::pair{&into.keys, &from.keys}, std::pair{&into.referers, &from.referers},
           std::pair{&into.ips, &from.ips}, std::pair{&into.userAgents, &from.userAgents},
           std::pair{&into.errorCodes, &from.errorCodes}, std::pair{&into.cdnKeys, &from.cdnKeys}}) {
+        // Sized for both first: both tables place ids by the same hash, so walking one in slot order
+        // into the other before it grows builds one ever longer probe run (quadratic; Rust's HashMap
+        // had this bug). A table already large enough takes them spread out.
+        target->reserve(target->size() + source->size());
         for (const auto &[id, counter] : *source)
             add((*target)[id], counter);
     }
@@ -937,16 +943,17 @@ bool readRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark,
     Partial objects;
     bool objectsRead = false, objectsOk = false;
     QString objectsError;
-    std::thread objectReader;
+    std::jthread objectReader; // joined on every way out, an exception's included
     const char *path = sqlite3_db_filename(db, "main");
     if (path && *path && sqlite3_txn_state(db, "main") != SQLITE_TXN_WRITE) {
-        objectReader = std::thread([&, path] {
+        objectReader = std::jthread([&, path] {
             sqlite3 *second = nullptr;
             if (sqlite3_open_v2(path, &second, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) ==
                 SQLITE_OK) {
                 sqlite3_busy_timeout(second, 10000);
-                sqlite3_exec(second, "BEGIN", nullptr, nullptr, nullptr);
-                if (throughIdOf(second) == throughId) {
+                // Without its own snapshot the mark and the rows could come from two different ones.
+                if (sqlite3_exec(second, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK &&
+                    throughIdOf(second) == throughId) {
                     objectsRead = true;
                     objectsOk = readObjectRollups(second, query, objects, &objectsError);
                 }
@@ -960,8 +967,12 @@ bool readRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark,
         objectReader.join();
     if (!totalsOk)
         return false;
-    if (!objectsRead)
+    if (!objectsRead || !objectsOk) {
+        // Not read there, or that connection failed: this one reads them (a real error shows here).
+        Partial fresh;
+        objects = std::move(fresh);
         objectsOk = readObjectRollups(db, query, objects, &objectsError);
+    }
     if (!objectsOk) {
         if (error)
             *error = objectsError;

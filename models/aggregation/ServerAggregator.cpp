@@ -362,9 +362,10 @@ bool audienceFromGroups(Queries &queries, std::unordered_map<qint64, QString> &n
         for (const auto &[id, requests, bytes] : *groups) {
             const QString text = id ? names[*id] : QString();
             if (addresses) {
-                audience.addIp(text, requests, bytes);
+                // isCdn() first: its lookup is kept, and addIp() (which keeps none) finds it.
                 if (id && audience.isCdn(text))
                     cdnAddresses.push_back(*id);
+                audience.addIp(text, requests, bytes);
             } else {
                 audience.addUserAgent(text.toStdString(), requests, bytes);
             }

@@ -165,6 +165,7 @@ private slots:
     void countingThreadFailureIsRecountedFromTheTable();
     void failureDuringTheRecountMovesNoMark();
     void summariesRacingFlushesCountEachRowOnce();
+    void objectRollupsReadInTheCallersSnapshot();
 
 private:
     QTemporaryDir m_dir;
@@ -828,6 +829,17 @@ void TstRollups::summariesRacingFlushesCountEachRowOnce()
                            .arg(bytesBefore)
                            .arg(rows)
                            .arg(bytes);
+        if (mismatch.isEmpty() && summary) {
+            // The applications come from the object rollups, which a second connection may read: they
+            // must add up to the same requests as the totals read on this one.
+            qint64 byApplication = 0;
+            for (const RankedItem &application : summary->applications)
+                byApplication += application.requests;
+            if (byApplication != summary->requests)
+                mismatch = QStringLiteral("applications add up to %1 requests, the summary has %2")
+                               .arg(byApplication)
+                               .arg(summary->requests);
+        }
         ++summaries;
         if (summary && summary->fromRollups && summary->rowsScanned > 0)
             ++fromRollupsAndTail;
@@ -839,6 +851,51 @@ void TstRollups::summariesRacingFlushesCountEachRowOnce()
     QVERIFY(writerOk);
     QVERIFY2(summaries >= 3, qPrintable(QString::number(summaries)));
     QVERIFY2(fromRollupsAndTail >= 1, "no summary met rollups and a tail at once");
+}
+
+// The caller's read transaction is older than a flush another connection committed: the object
+// rollups must come from the caller's snapshot (a second connection would see the newer mark and
+// must not be used), so the applications add up to the snapshot's rows.
+void TstRollups::objectRollupsReadInTheCallersSnapshot()
+{
+    const QString store = m_dir.filePath(QStringLiteral("snapshot.sqlite"));
+    QString error;
+    auto writer = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+    QVERIFY2(writer, qPrintable(error));
+    const QList<QByteArray> lines = generated(6000, 43, 2).split('\n');
+    QVERIFY(writer->begin());
+    QVERIFY(insertLines(*writer, lines, 0, 3000) > 0);
+    QVERIFY(writer->commit());
+    QVERIFY(writer->flushRollups());
+
+    auto reader = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+    QVERIFY2(reader, qPrintable(error));
+    sqlite3 *db = reader->handle();
+    QCOMPARE(sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr), SQLITE_OK);
+    const qint64 before = [db] {
+        sqlite3_stmt *statement = nullptr;
+        qint64 rows = -1;
+        if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM requests", -1, &statement, nullptr) == SQLITE_OK &&
+            sqlite3_step(statement) == SQLITE_ROW)
+            rows = sqlite3_column_int64(statement, 0);
+        sqlite3_finalize(statement);
+        return rows;
+    }(); // the snapshot starts here
+    QVERIFY(writer->begin());
+    QVERIFY(insertLines(*writer, lines, 3000, 6000) > 0);
+    QVERIFY(writer->commit());
+    QVERIFY(writer->flushRollups()); // the mark moves past the new rows, outside the reader's snapshot
+    QVERIFY(scalar(store, "SELECT COUNT(*) FROM requests") > before);
+
+    const std::optional<Summary> summary = Aggregator::compute(*reader, withoutGeo(), &error);
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    QVERIFY2(summary, qPrintable(error));
+    QVERIFY(summary->fromRollups);
+    QCOMPARE(summary->requests, before);
+    qint64 byApplication = 0;
+    for (const RankedItem &application : summary->applications)
+        byApplication += application.requests;
+    QCOMPARE(byApplication, before);
 }
 
 QTEST_GUILESS_MAIN(TstRollups)
