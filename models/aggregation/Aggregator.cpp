@@ -46,6 +46,26 @@ struct Counter
 template <typename Value>
 using StringMap = std::unordered_map<std::string, Value, TransparentHash, std::equal_to<>>;
 
+// Application names interned in order of first sight: rows count by index, names are made once.
+class ApplicationNames
+{
+public:
+    int idOf(std::string_view name)
+    {
+        auto it = m_index.find(name);
+        if (it == m_index.end()) {
+            it = m_index.emplace(std::string(name), int(m_names.size())).first;
+            m_names.emplace_back(name);
+        }
+        return it->second;
+    }
+    const std::vector<std::string> &names() const { return m_names; }
+
+private:
+    std::vector<std::string> m_names;
+    StringMap<int> m_index;
+};
+
 template <typename Value> using IdMap = IdTable<Value>;
 
 // Text of `strings` ids, each looked up once.
@@ -474,16 +494,9 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
                           SQLITE_STATIC);
 
     StringResolver names(db);
-    std::vector<std::string> applicationNames;
-    StringMap<int> applicationIndex;
-    auto applicationId = [&](std::string_view name) {
-        auto it = applicationIndex.find(name);
-        if (it == applicationIndex.end()) {
-            it = applicationIndex.emplace(std::string(name), int(applicationNames.size())).first;
-            applicationNames.emplace_back(name);
-        }
-        return it->second;
-    };
+    ApplicationNames interned;
+    const auto applicationId = [&](std::string_view name) { return interned.idOf(name); };
+    const std::vector<std::string> &applicationNames = interned.names();
     const int unattributed = applicationId(Attribution::kUnattributed);
     // Attribution is decided once per distinct value of each field it looks at, not once per row; the
     // earliest of the fields' matches is the request's (first rule in list order wins).
@@ -751,16 +764,9 @@ qint64 throughIdOf(sqlite3 *db)
 bool readObjectRollups(sqlite3 *db, const SummaryQuery &query, Partial &out, QString *error)
 {
     // Applications are counted by interned index; a key or referer keeps only its judgement.
-    std::vector<std::string> applicationNames;
-    StringMap<int> applicationIndex;
-    auto applicationId = [&](std::string_view name) {
-        auto it = applicationIndex.find(name);
-        if (it == applicationIndex.end()) {
-            it = applicationIndex.emplace(std::string(name), int(applicationNames.size())).first;
-            applicationNames.emplace_back(name);
-        }
-        return it->second;
-    };
+    ApplicationNames interned;
+    const auto applicationId = [&](std::string_view name) { return interned.idOf(name); };
+    const std::vector<std::string> &applicationNames = interned.names();
     const int unattributed = applicationId(Attribution::kUnattributed);
     const bool judgeKeys = query.attribution.looksAt(Attribution::Field::Key);
     const bool judgeReferers = query.attribution.looksAt(Attribution::Field::Referer);
