@@ -266,7 +266,9 @@ bool ConnectDialog::loadConnection(const QString &name)
                     if (request != m_keychainRequest)
                         return;
                     m_reading = false;
-                    if (password) {
+                    if (password && !m_password->text().isEmpty()) {
+                        // Typed while the keychain was asked: what the user typed stands.
+                    } else if (password) {
                         m_password->setText(*password);
                         m_keptAccount = account;
                         m_keptPassword = *password;

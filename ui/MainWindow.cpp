@@ -17,6 +17,7 @@
 #include "TopListsView.h"
 #include "ValueFilterBar.h"
 #include "aggregation/ZoneCalendar.h"
+#include "alerts/AlertRules.h"
 #include "charts/BandwidthChart.h"
 #include "charts/CostChart.h"
 #include "charts/ErrorRateChart.h"
@@ -765,9 +766,13 @@ void MainWindow::showPreferences()
 
 void MainWindow::showAlertRequests(const Alert &alert)
 {
+    const ZoneCalendar calendar(alert.timeZone);
+    // A projection of the month is made from the month so far: those are the requests behind it.
+    const bool month = alert.rule == AlertRules::typeName(AlertRules::Type::MonthlyCostProjection);
     m_timeRange = alert.minute ? std::pair{*alert.minute, *alert.minute + 60}
                   : alert.hour ? std::pair{*alert.hour, *alert.hour + 3600}
-                               : std::pair{alert.day, ZoneCalendar(alert.timeZone).nextDay(alert.day)};
+                  : month      ? std::pair{calendar.monthStart(alert.day), calendar.nextDay(alert.day)}
+                               : std::pair{alert.day, calendar.nextDay(alert.day)};
     // Only what the alert is about: filters set before (a status class, a text) could hide its requests.
     m_dimensionFilters.clear();
     m_valueFilters = {};

@@ -66,6 +66,7 @@ private slots:
     void bannerAndShowRequests();
     void ipAlertNarrowsToTheIp();
     void applicationAlertNarrowsToTheApplication();
+    void costProjectionNarrowsToTheMonthSoFar();
 
 private:
     // Opens the log (the two days unless told) in a window and waits for its alerts.
@@ -255,6 +256,25 @@ void TstAlertsPanel::applicationAlertNarrowsToTheApplication()
     QCOMPARE(narrowed.applications.size(), 1);
     QCOMPARE(narrowed.applications.first().name, QStringLiteral("castingly"));
     QVERIFY(window.canGoBack());
+}
+
+void TstAlertsPanel::costProjectionNarrowsToTheMonthSoFar()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(!openAndWaitForAlerts(window).isEmpty());
+    QSignalSpy shown(&window, &MainWindow::summaryShown);
+    // The projection of Nov 20 is made from Nov 1 to 20: both days of the log, not Nov 20 alone.
+    Alert projection = alertOf(QStringLiteral("monthly_cost_projection"), 12, 10);
+    projection.unit = QStringLiteral("USD");
+    emit window.alertsPanel()->showRequests(projection);
+    QVERIFY(shown.wait(60000));
+    QCOMPARE(shown.last().at(0).value<Summary>().requests, 200);
+    // A day's rule on the same day narrows to that day.
+    shown.clear();
+    emit window.alertsPanel()->showRequests(alertOf(QStringLiteral("daily_bandwidth"), 2, 1));
+    QVERIFY(shown.wait(60000));
+    QCOMPARE(shown.last().at(0).value<Summary>().requests, 100);
 }
 
 QTEST_MAIN(TstAlertsPanel)
