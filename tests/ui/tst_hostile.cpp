@@ -7,11 +7,10 @@
 #include "RequestTableModel.h"
 #include "ingest/IngestWorker.h"
 
+#include <QAbstractItemModelTester>
 #include <QFile>
 #include <QLabel>
-#include <QAbstractItemModelTester>
 #include <QSignalSpy>
-#include <QSqlQueryModel>
 #include <QSqlRecord>
 #include <QTableWidget>
 #include <QTemporaryDir>
