@@ -2,6 +2,7 @@
 #include "RejectedLinesDialog.h"
 
 #include "RejectedLinesModel.h"
+#include "alerts/AbuseQueries.h"
 
 #include "store/MySqlStore.h"
 
@@ -72,13 +73,9 @@ RejectRows readRejects(const QString &storePath, const std::optional<StoreLocati
     }
     const QString name = QStringLiteral("rejects-") + QUuid::createUuid().toString();
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        db.setDatabaseName(storePath);
-        db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=5000"));
-        if (db.open())
+        QSqlDatabase db = AbuseQueries::openSqlite(storePath, name, &result.error);
+        if (db.isOpen())
             readRejects(db, result);
-        else
-            result.error = db.lastError().text();
     }
     QSqlDatabase::removeDatabase(name);
     return result;
