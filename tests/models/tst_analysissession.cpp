@@ -14,6 +14,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <memory>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -71,8 +73,25 @@ private slots:
     void loadNewFromLoadFinishedOnATemporaryStoreGoesOn();
 
 private:
+    // The moment the first load of `logs` finishes, a third log arrives there and Load New is pressed
+    // (whether the session was loading again right after is kept in m_loadingAfterLoadNew).
+    void pressLoadNewWhenTheFirstLoadFinishes(AnalysisSession &session, const QString &logs);
     QTemporaryDir m_home;
+    bool m_loadingAfterLoadNew = false;
 };
+
+void TstAnalysisSession::pressLoadNewWhenTheFirstLoadFinishes(AnalysisSession &session, const QString &logs)
+{
+    m_loadingAfterLoadNew = false;
+    auto asked = std::make_shared<bool>(false);
+    connect(&session, &AnalysisSession::loadFinished, this, [this, &session, logs, asked] {
+        if (std::exchange(*asked, true))
+            return;
+        QVERIFY(writeLog(logs + QStringLiteral("/2.log"), requests(3, 100)));
+        session.loadNew();
+        m_loadingAfterLoadNew = session.isLoading();
+    });
+}
 
 void TstAnalysisSession::loadingThreadsRunBelowTheGuiThread()
 {
@@ -182,13 +201,7 @@ void TstAnalysisSession::loadNewAskedWhileTheManifestIsWrittenRunsAfterIt()
     QSignalSpy summaries(&session, &AnalysisSession::summaryReady);
     // A log arrives and Load New is pressed the moment the first load is finished, its manifest not
     // yet written.
-    bool asked = false;
-    connect(&session, &AnalysisSession::loadFinished, this, [&] {
-        if (std::exchange(asked, true))
-            return;
-        QVERIFY(writeLog(logs + QStringLiteral("/2.log"), requests(3, 100)));
-        session.loadNew();
-    });
+    pressLoadNewWhenTheFirstLoadFinishes(session, logs);
     session.open({logs});
     QTRY_VERIFY_WITH_TIMEOUT(finished.size() == 2 && saved.size() == 2, 30000);
     QCOMPARE(started.size(), 2);
@@ -215,16 +228,10 @@ void TstAnalysisSession::loadNewFromLoadFinishedOnATemporaryStoreGoesOn()
     AnalysisSession session;
     QSignalSpy finished(&session, &AnalysisSession::loadFinished);
     QSignalSpy summaries(&session, &AnalysisSession::summaryReady);
-    bool asked = false;
-    connect(&session, &AnalysisSession::loadFinished, this, [&] {
-        if (std::exchange(asked, true))
-            return;
-        QVERIFY(writeLog(logs + QStringLiteral("/2.log"), requests(3, 100)));
-        session.loadNew();
-        QVERIFY(session.isLoading());
-    });
+    pressLoadNewWhenTheFirstLoadFinishes(session, logs);
     session.open({logs});
     QTRY_VERIFY_WITH_TIMEOUT(finished.size() == 2, 30000);
+    QVERIFY(m_loadingAfterLoadNew); // Load New started the next load at once
     QTRY_VERIFY_WITH_TIMEOUT(!session.isLoading() && !summaries.isEmpty(), 30000);
     QTRY_COMPARE_WITH_TIMEOUT(summaries.last().first().value<Summary>().requests, qint64(7), 30000);
     // Every summary came after the second load: none of a store half written.
