@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
     g++ cmake ninja-build pkg-config
     qt6-base-dev qt6-charts-dev qt6-svg-dev libgl-dev libqt6sql6-sqlite libqt6sql6-mysql
+    libqt6opengl6-dev  # Qt6Charts needs Qt6OpenGL; qt6-base-dev only recommends it
     fonts-dejavu-core
     qtkeychain-qt6-dev  # ui/PasswordKeychain: database passwords kept in the system keychain
     dbus gnome-keyring libsecret-1-0 libsecret-tools  # tests/ui/tst_keychain: a real GNOME Keyring
