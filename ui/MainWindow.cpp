@@ -26,7 +26,6 @@
 #include "export/RecordExporter.h"
 #include "session/AnalysisSession.h"
 #include "store/LogStore.h"
-#include "store/MySqlConnection.h"
 #include "store/MySqlStore.h"
 
 #include <QAction>
@@ -97,7 +96,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_session(new Ana
         m_status->setText(sqliteProblem);
 
     connect(m_session, &AnalysisSession::loadStarted, this, [this](const QStringList &paths) {
-        if (m_requestModel->database().driverName() != QLatin1String("QSQLITE"))
+        if (m_requestModel->isServer())
             replaceRequestModel(new RequestTableModel(this)); // back from browsing a server
         m_requestModel->closeStore();
         m_alertsPanel->setAlerts({}, {});
@@ -648,20 +647,15 @@ void MainWindow::showServerLost(const QString &message)
 
 void MainWindow::openServerTable(const StoreLocation &location)
 {
-    // Emitted once the session's summary reached the server (on a worker thread), so this connect on
-    // the GUI thread meets a server that answers; the connect timeout bounds it all the same.
+    // Emitted once the session's summary reached the server (on a worker thread); the table's own
+    // loader thread connects again for the rows.
     m_newLogsBar->setNewLogs(0, 0); // nothing is watched on a server
     const bool reconnected = !m_serverBanner->isHidden();
-    QString error;
-    QSqlDatabase connection = MySqlConnection::open(location, &error);
-    if (!connection.isValid()) {
-        m_status->setText(tr("The request table could not be opened: %1").arg(error));
-        return;
-    }
     m_serverBanner->setVisible(false);
     m_table->setEnabled(true);
-    // QSqlTableModel keeps the connection it was made with, so a server store gets a model of its own.
-    replaceRequestModel(new RequestTableModel(connection, this));
+    // A server store gets a model of its own, which connects and queries on its loader thread.
+    replaceRequestModel(new RequestTableModel(location, this));
+    QString error;
     m_requestModel->setTimeRange(m_session->query().from, m_session->query().to);
     m_requestModel->setDimensionFilters(tableFilters());
     m_requestModel->setValueFilters(m_valueFilters);
@@ -681,6 +675,11 @@ void MainWindow::watchRequestModel(RequestTableModel *model)
     connect(model, &RequestTableModel::busyChanged, m_tableBusy, &QWidget::setVisible);
     connect(model, &RequestTableModel::rowsFailed, this, [this](quint64, const QString &error) {
         m_status->setText(tr("The request table could not be updated: %1").arg(error));
+    });
+    // A server table learns its columns with its first answer.
+    connect(model, &RequestTableModel::rowsShown, this, [this, model] {
+        if (model == m_requestModel)
+            hideInternalColumns();
     });
 }
 
@@ -1052,9 +1051,14 @@ bool MainWindow::openRequestTable(QString *error)
     if (m_session->server() ? !m_requestModel->selectView(error)
                             : !m_requestModel->openStore(m_session->storePath(), error))
         return false;
+    hideInternalColumns();
+    return true;
+}
+
+void MainWindow::hideInternalColumns()
+{
     for (int column = 0; column < m_requestModel->columnCount(); ++column)
         m_table->setColumnHidden(column, m_requestModel->isInternalColumn(column));
-    return true;
 }
 
 QList<DimensionFilter> MainWindow::tableFilters() const

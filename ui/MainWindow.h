@@ -121,6 +121,7 @@ private:
     void applyFilters();
     // (Re)opens the request table on the session's store and hides the internal id columns.
     bool openRequestTable(QString *error);
+    void hideInternalColumns();
     // Shows the server's request_rows view in the table (on a QMYSQL connection of the table's own).
     void openServerTable(const BucketScope::StoreLocation &location);
     void replaceRequestModel(RequestTableModel *model);

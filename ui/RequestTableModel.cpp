@@ -2,6 +2,7 @@
 #include "RequestTableModel.h"
 
 #include "RequestRowLoader.h"
+#include "ServerRowLoader.h"
 #include "charts/Formatting.h"
 
 #include <QDateTime>
@@ -35,10 +36,13 @@ RequestTableModel::RequestTableModel(QObject *parent)
     setEditStrategy(QSqlTableModel::OnManualSubmit);
 }
 
-RequestTableModel::RequestTableModel(const QSqlDatabase &serverConnection, QObject *parent)
-    : QSqlTableModel(parent, serverConnection), m_connectionName(serverConnection.connectionName())
+RequestTableModel::RequestTableModel(const StoreLocation &server, QObject *parent) : RequestTableModel(parent)
 {
-    setEditStrategy(QSqlTableModel::OnManualSubmit);
+    m_server = server;
+    // Never opened: QMYSQL formats string literals and identifiers without a connection, so the
+    // filters are written in the server's SQL while every query runs on the loader thread.
+    m_dialectConnection = QStringLiteral("requests-dialect-") + QUuid::createUuid().toString();
+    QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), m_dialectConnection);
 }
 
 RequestTableModel::~RequestTableModel()
@@ -47,11 +51,61 @@ RequestTableModel::~RequestTableModel()
     // The base class still holds a handle to the connection until it is destroyed itself, so the
     // connection is removed once the model is gone.
     const QString name = m_connectionName;
-    QTimer::singleShot(0, [name] { QSqlDatabase::removeDatabase(name); });
+    const QString dialect = m_dialectConnection;
+    QTimer::singleShot(0, [name, dialect] {
+        QSqlDatabase::removeDatabase(name);
+        if (!dialect.isEmpty())
+            QSqlDatabase::removeDatabase(dialect);
+    });
+}
+
+const QSqlDriver *RequestTableModel::dialect() const
+{
+    if (m_server)
+        return QSqlDatabase::database(m_dialectConnection, false).driver();
+    return database().driver();
+}
+
+void RequestTableModel::startServerLoader()
+{
+    if (m_serverLoader)
+        return;
+    m_serverLoader = new ServerRowLoader(*m_server);
+    connect(
+        m_serverLoader, &ServerRowLoader::answerReady, this,
+        [this](quint64 generation, const QString &error, bool) { showServerPage(generation, error); },
+        Qt::QueuedConnection);
+    QSqlDatabase db = connectionFor(m_connectionName);
+    if (!m_serverLoader->cachePath().isEmpty()) {
+        db.setDatabaseName(m_serverLoader->cachePath());
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+        db.open(); // a local file: a failure shows when the first answer is read
+    }
+    m_serverLoader->start();
+}
+
+void RequestTableModel::stopServerLoader()
+{
+    if (!m_serverLoader)
+        return;
+    ServerRowLoader *loader = m_serverLoader;
+    m_serverLoader = nullptr;
+    disconnect(loader, nullptr, this, nullptr);
+    loader->stop();
+    // A server query cannot be cut short: the thread ends after it, and the window does not wait.
+    if (loader->isFinished() || !loader->isRunning())
+        delete loader;
+    else
+        connect(loader, &QThread::finished, loader, &QObject::deleteLater);
 }
 
 bool RequestTableModel::openStore(const QString &path, QString *error)
 {
+    if (m_server) {
+        if (error)
+            *error = QStringLiteral("this request table shows a server store");
+        return false;
+    }
     closeStore();
     QString problem;
     if (!RowOrderTable::checkLibrary(&problem)) {
@@ -120,31 +174,21 @@ bool RequestTableModel::openStore(const QString &path, QString *error)
 
 bool RequestTableModel::selectView(QString *error)
 {
+    if (m_server) {
+        startServerLoader();
+        applyFilter();
+        refresh(); // on the loader: the columns come with the first answer
+        return true;
+    }
     setTable(QStringLiteral("request_rows"));
-    const QSqlRecord columns = record();
-    if (columns.isEmpty()) {
+    if (record().isEmpty()) {
         if (error)
             *error = tr("The store has no request_rows view: %1").arg(lastError().text());
         return false;
     }
-    // setTable() forgets the sort, as QSqlTableModel does; the table keeps it (by name, the same
-    // column as long as the view has it).
-    m_sortColumn = m_sortName.isEmpty() ? -1 : columns.indexOf(m_sortName);
-    if (m_sortColumn < 0) {
-        m_sortName.clear();
-        m_sortOrder = Qt::AscendingOrder;
-    }
-    setSort(m_sortColumn, m_sortOrder);
-    m_timeColumn = columns.indexOf(QStringLiteral("time"));
-    m_byteColumns = {columns.indexOf(QStringLiteral("bytes_sent")),
-                     columns.indexOf(QStringLiteral("object_size"))};
-    for (int column = 0; column < columns.count(); ++column) {
-        QString title = columns.fieldName(column);
-        title.replace(QLatin1Char('_'), QLatin1Char(' '));
-        setHeaderData(column, Qt::Horizontal, title);
-    }
+    adoptColumns();
     applyFilter();
-    if (isSqlite() && m_loader && (!m_where.isEmpty() || m_sortColumn >= 0)) {
+    if (m_loader && (!m_where.isEmpty() || m_sortColumn >= 0)) {
         refresh(); // on the loader
         return true;
     }
@@ -163,11 +207,35 @@ bool RequestTableModel::selectView(QString *error)
     return true;
 }
 
+void RequestTableModel::adoptColumns()
+{
+    const QSqlRecord columns = record();
+    // setTable() forgets the sort, as QSqlTableModel does; the table keeps it (by name, the same
+    // column as long as the view has it).
+    m_sortColumn = m_sortName.isEmpty() ? -1 : columns.indexOf(m_sortName);
+    if (m_sortColumn < 0) {
+        m_sortName.clear();
+        m_sortOrder = Qt::AscendingOrder;
+    }
+    if (!m_server)
+        setSort(m_sortColumn, m_sortOrder);
+    m_timeColumn = columns.indexOf(QStringLiteral("time"));
+    m_byteColumns = {columns.indexOf(QStringLiteral("bytes_sent")),
+                     columns.indexOf(QStringLiteral("object_size"))};
+    for (int column = 0; column < columns.count(); ++column) {
+        QString title = columns.fieldName(column);
+        title.replace(QLatin1Char('_'), QLatin1Char(' '));
+        setHeaderData(column, Qt::Horizontal, title);
+    }
+}
+
 void RequestTableModel::closeStore()
 {
     clear();
     m_loader.reset(); // interrupts and joins it
-    ++m_generation;   // whatever it had sent is stale now
+    stopServerLoader();
+    m_pageTable.clear();
+    ++m_generation; // whatever it had sent is stale now
     if (m_orderToken)
         m_orders.forget(m_orderToken);
     m_orderToken = 0;
@@ -177,23 +245,33 @@ void RequestTableModel::closeStore()
         db.close();
 }
 
-bool RequestTableModel::isSqlite() const
-{
-    return database().driverName() == QLatin1String("QSQLITE");
-}
-
 void RequestTableModel::sort(int column, Qt::SortOrder order)
 {
     m_sortColumn = column;
     m_sortName = column >= 0 ? record().fieldName(column) : QString();
     m_sortOrder = order;
-    setSort(column, order);
+    if (!m_server)
+        setSort(column, order);
     refresh();
 }
 
 void RequestTableModel::refresh()
 {
-    if (!isSqlite() || !m_loader) {
+    if (m_server) {
+        if (!m_serverLoader)
+            return; // selectView() has not started it yet
+        ++m_generation;
+        ServerRowQuery query;
+        query.generation = m_generation;
+        query.where = m_where;
+        query.orderBy = serverOrderBy(m_sortName, m_sortOrder);
+        query.limit = m_serverRowLimit;
+        m_requested = {m_where, m_sortName, m_sortOrder};
+        setBusy(true);
+        m_serverLoader->request(query);
+        return;
+    }
+    if (!m_loader) {
         select();
         return;
     }
@@ -236,6 +314,27 @@ void RequestTableModel::showOrder(quint64 generation, const RowOrder &order, con
         m_orders.forget(old);
 }
 
+void RequestTableModel::showServerPage(quint64 generation, const QString &error)
+{
+    if (generation != m_generation)
+        return; // an answer to a change made since; that one's answer follows
+    if (!error.isEmpty()) {
+        setLastError(QSqlError(QString(), error, QSqlError::ConnectionError));
+        setBusy(false);
+        emit rowsFailed(generation, error);
+        return;
+    }
+    m_serverLoader->markShown(generation);
+    m_pageTable = ServerRowLoader::tableFor(generation);
+    m_shownWhere = m_requested.where;
+    m_shownSortName = m_requested.sortName;
+    m_shownSortOrder = m_requested.order;
+    setTable(m_pageTable); // a local table: its columns are read from the cache file
+    adoptColumns();
+    m_shownSortColumn = m_sortColumn;
+    selectAndReport(generation);
+}
+
 bool RequestTableModel::selectAndReport(quint64 generation)
 {
     const bool selected = select();
@@ -251,6 +350,7 @@ void RequestTableModel::markShown()
 {
     m_shownWhere = m_where;
     m_shownSortColumn = m_sortColumn;
+    m_shownSortName = m_sortName;
     m_shownSortOrder = m_sortOrder;
 }
 
@@ -328,7 +428,7 @@ void RequestTableModel::applyFilter()
             continue; // not a column we filter on; the name never reaches the SQL
         QSqlField field(QStringLiteral("value"), QMetaType(QMetaType::QString));
         field.setValue(filter.value);
-        const QString literal = database().driver()->formatValue(field);
+        const QString literal = dialect()->formatValue(field);
         conditions << (filter.exclude
                            ? QStringLiteral("(`%1_ref` IS NULL OR `%1_ref` NOT IN "
                                             "(SELECT id FROM strings WHERE value = %2))")
@@ -345,12 +445,11 @@ void RequestTableModel::applyFilter()
     // binds the same pattern; this text is what a server and an export run.)
     QSqlField field(QStringLiteral("pattern"), QMetaType(QMetaType::QString));
     field.setValue(RequestRowLoader::likePattern(m_text));
-    const QString literal = database().driver()->formatValue(field);
+    const QString literal = dialect()->formatValue(field);
     // SQLite's LIKE ignores ASCII case by itself; the server's strings are utf8mb4_bin (exact), so
     // there both sides are lowered to find the same rows.
-    const bool sqlite = database().driverName() == QLatin1String("QSQLITE");
-    const QString match = sqlite ? QStringLiteral("value LIKE %1 ESCAPE '!'").arg(literal)
-                                 : QStringLiteral("LOWER(value) LIKE LOWER(%1) ESCAPE '!'").arg(literal);
+    const QString match = !m_server ? QStringLiteral("value LIKE %1 ESCAPE '!'").arg(literal)
+                                    : QStringLiteral("LOWER(value) LIKE LOWER(%1) ESCAPE '!'").arg(literal);
     // The pattern is matched against the distinct strings once; rows are then compared by id.
     QStringList clauses;
     for (const char *column : {"key", "referer", "user_agent", "remote_ip"})
@@ -362,17 +461,25 @@ void RequestTableModel::applyFilter()
 
 void RequestTableModel::setWhere(const QString &where)
 {
+    // QSqlTableModel::setFilter selects at once when a query is active: that would run the filter
+    // here, on the GUI thread, so the filter stays the model's own (selectStatement, the loaders).
     m_where = where;
-    // QSqlTableModel::setFilter selects at once when a query is active: on SQLite that would run the
-    // filter here, on the GUI thread, so there the filter stays the model's own (selectStatement).
-    if (!isSqlite())
-        setFilter(where);
+}
+
+QString RequestTableModel::serverOrderBy(const QString &column, Qt::SortOrder order) const
+{
+    const QString id = dialect()->escapeIdentifier(QStringLiteral("id"), QSqlDriver::FieldName);
+    if (column.isEmpty())
+        return QStringLiteral("ORDER BY %1").arg(id);
+    const QString direction = order == Qt::AscendingOrder ? QStringLiteral("ASC") : QStringLiteral("DESC");
+    return QStringLiteral("ORDER BY %1 %2, %3 %2")
+        .arg(dialect()->escapeIdentifier(column, QSqlDriver::FieldName), direction, id);
 }
 
 QString RequestTableModel::orderByClause() const
 {
-    if (!isSqlite())
-        return QSqlTableModel::orderByClause();
+    if (m_server)
+        return serverOrderBy(m_shownSortName, m_shownSortOrder);
     // What the loader's order is, in SQL: the column, then the id; descending reverses both.
     const QString id = database().driver()->escapeIdentifier(QStringLiteral("id"), QSqlDriver::FieldName);
     if (m_shownSortColumn < 0)
@@ -386,15 +493,18 @@ QString RequestTableModel::orderByClause() const
 
 QString RequestTableModel::selectStatement() const
 {
+    if (m_server)
+        // The answer's rows in the server's order (the loader wrote them so).
+        return m_pageTable.isEmpty()
+                   ? QString()
+                   : QStringLiteral("SELECT * FROM %1 ORDER BY rowid")
+                         .arg(database().driver()->escapeIdentifier(m_pageTable, QSqlDriver::TableName));
     if (m_orderToken && isSqlite())
         // The token is a number of ours; the ids' order is the list's (RowOrderTable).
         return QStringLiteral("SELECT r.* FROM bs_row_order(%1) AS o CROSS JOIN request_rows AS r "
                               "ON r.id = o.id ORDER BY o.pos")
             .arg(m_orderToken);
-    QString statement = QSqlTableModel::selectStatement();
-    if (m_serverRowLimit > 0 && !statement.isEmpty() && database().driverName() != QLatin1String("QSQLITE"))
-        statement += QStringLiteral(" LIMIT %1").arg(m_serverRowLimit);
-    return statement;
+    return QSqlTableModel::selectStatement();
 }
 
 void RequestTableModel::setTimeZone(const QTimeZone &zone)

@@ -4,6 +4,7 @@
 #include "RowOrderTable.h"
 #include "aggregation/Aggregator.h"
 #include "aggregation/ZoneCalendar.h"
+#include "store/StoreLocation.h"
 
 #include <QSqlTableModel>
 #include <QTimeZone>
@@ -14,6 +15,7 @@
 namespace BucketScope {
 
 class RequestRowLoader;
+class ServerRowLoader;
 
 // The request table: a read-only QSqlTableModel over the store's request_rows view, on a connection of
 // its own. Sizes are shown in human units and times in the chosen zone; the raw values stay available under
@@ -24,15 +26,19 @@ class RequestRowLoader;
 // the rows in order on its own thread and hands back their ids, tagged with the change's generation;
 // an answer to an older change is dropped. Meanwhile the old rows stay and isBusy() is true. The model
 // then pages `request_rows` joined to that id list (RowOrderTable), primary-key lookups of the rows
-// shown. A store on a server is queried here as before, capped by serverRowLimit().
+// shown.
+//
+// On a server store the GUI thread never talks to the server either: a ServerRowLoader connects,
+// runs the filter and sort there (at most serverRowLimit() rows) and writes the answer into a local
+// SQLite file, which this model then reads like any table. The filter and order stay server SQL
+// (whereClause(), orderByClause()), so an export runs them on the server for every matching row.
 class RequestTableModel : public QSqlTableModel
 {
     Q_OBJECT
 public:
     explicit RequestTableModel(QObject *parent = nullptr);
-    // Over an open connection to a store on a server (MySqlConnection::open), which the model then
-    // owns and removes. Call selectView() to show its rows.
-    RequestTableModel(const QSqlDatabase &serverConnection, QObject *parent);
+    // Over a store on a server: selectView() starts the loader thread that connects to it.
+    RequestTableModel(const StoreLocation &server, QObject *parent);
     ~RequestTableModel() override;
 
     // Opens the store read-only and selects its rows with the current filters and sort (opening the
@@ -40,8 +46,10 @@ public:
     // Returns false with a message when the file is no readable store; a problem found later, on the
     // loader thread, comes as rowsFailed().
     bool openStore(const QString &path, QString *error = nullptr);
-    // Selects the rows of the connection's request_rows view (rows are fetched as they are shown).
+    // Selects the rows of the store's request_rows view with the current filters and sort. On a server
+    // store it returns at once and the rows follow (rowsShown(), or rowsFailed() with the reason).
     bool selectView(QString *error = nullptr);
+    bool isServer() const { return m_server.has_value(); }
     // Returns at once: the loader thread gives up whatever it was finding or sorting.
     void closeStore();
 
@@ -79,21 +87,24 @@ public:
     Qt::ItemFlags flags(const QModelIndex &index) const override;
 
     // Rows a server store sends at most for one selection (0: no cap; SQLite stores are never capped).
-    // Qt's MySQL driver buffers a whole result on the client before the model reads its first row,
-    // so the cap is what keeps a table over millions of server rows from being pulled at once.
+    // Qt's MySQL driver buffers a whole result on the client before the first row can be read, so the
+    // cap is what keeps a table over millions of server rows from being pulled at once. Applies from
+    // the next selection.
     void setServerRowLimit(int rows) { m_serverRowLimit = rows; }
     int serverRowLimit() const { return m_serverRowLimit; }
     static constexpr int kDefaultServerRowLimit = 50000;
 
     // The thread finding the rows of an SQLite store (none otherwise), for tests and benchmarks.
     const RequestRowLoader *loader() const { return m_loader.get(); }
+    // The thread fetching the rows of a server store (none before selectView() or otherwise).
+    const ServerRowLoader *serverLoader() const { return m_serverLoader; }
 
     // Columns that exist for filtering and identity (id, *_ref), not for people.
     bool isInternalColumn(int column) const;
     // The current filter and sort as SQL clauses over request_rows, for exporting exactly the rows the
     // table shows in the order it shows them.
     // While a change is being found (isBusy) or after it failed, these are still the shown rows' clauses.
-    QString whereClause() const { return isSqlite() ? m_shownWhere : m_where; }
+    QString whereClause() const { return m_shownWhere; }
     QString orderByClause() const override;
 
 signals:
@@ -113,13 +124,25 @@ private:
     // orders them, else through the loader.
     void refresh();
     void showOrder(quint64 generation, const RowOrder &order, const QString &error);
+    void showServerPage(quint64 generation, const QString &error);
+    void startServerLoader();
+    void stopServerLoader();
+    QString serverOrderBy(const QString &column, Qt::SortOrder order) const;
+    // Titles, the time and byte columns, the sort column found again by name: after setTable().
+    void adoptColumns();
+    // The driver whose SQL the filters are written in: the server's for a server store.
+    const QSqlDriver *dialect() const;
     // select() and then rowsShown(), or rowsFailed() with the reason.
     bool selectAndReport(quint64 generation);
     void setBusy(bool busy);
-    bool isSqlite() const;
+    bool isSqlite() const { return !m_server; }
 
     QString m_connectionName;
     std::unique_ptr<RequestRowLoader> m_loader;
+    std::optional<StoreLocation> m_server;
+    QString m_dialectConnection;               // an unopened QMYSQL connection: its driver formats server SQL
+    ServerRowLoader *m_serverLoader = nullptr; // lets itself go once stopped (stopServerLoader)
+    QString m_pageTable;                       // the server answer shown (a table of the local cache)
     RowOrderTable m_orders;
     qint64 m_orderToken = 0; // the RowOrderTable list selected, 0: the view itself
     quint64 m_generation = 0;
@@ -132,8 +155,15 @@ private:
     // The filter and sort of the rows on screen (SQLite): the export writes these.
     QString m_shownWhere;
     int m_shownSortColumn = -1;
+    QString m_shownSortName;
     Qt::SortOrder m_shownSortOrder = Qt::AscendingOrder;
     void markShown();
+    struct Requested // the server query in flight, shown once its answer comes
+    {
+        QString where;
+        QString sortName;
+        Qt::SortOrder order = Qt::AscendingOrder;
+    } m_requested;
     QString m_text;
     std::optional<qint64> m_from, m_to;
     QList<DimensionFilter> m_dimensionFilters;

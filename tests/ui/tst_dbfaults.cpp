@@ -521,7 +521,7 @@ void TstDbFaults::browsingWindowWaitsForTheServerAndComesBack()
     window.openServer(location(database));
     QVERIFY(shown.wait(30000));
     QCOMPARE(shown.last().at(0).value<Summary>().requests, records);
-    QTRY_COMPARE(window.requestModel()->database().driverName(), QStringLiteral("QMYSQL"));
+    QTRY_VERIFY(window.requestModel()->isServer());
     QCOMPARE(fetchAll(*window.requestModel()), records);
     const auto *requestsTile = window.tiles()->findChild<QLabel *>(QStringLiteral("tileRequests"));
     QVERIFY(requestsTile);
@@ -563,7 +563,7 @@ void TstDbFaults::browsingWindowWaitsForTheServerAndComesBack()
     QTRY_VERIFY_WITH_TIMEOUT(shown.size() >= 1, 60000);
     QCOMPARE(shown.last().at(0).value<Summary>().requests, records);
     QTRY_VERIFY_WITH_TIMEOUT(window.serverBanner()->isHidden(), 10000);
-    QVERIFY(window.requestModel()->database().isOpen());
+    QVERIFY(window.requestModel()->isServer());
     QCOMPARE(fetchAll(*window.requestModel()), records);
     QVERIFY2(statusText(window).contains(QStringLiteral("Connected to %1 again").arg(url(database))),
              qPrintable(statusText(window)));
@@ -578,7 +578,7 @@ void TstDbFaults::browsingWindowWaitsForTheServerAndComesBack()
     QTRY_VERIFY_WITH_TIMEOUT(shown.size() >= 1, 60000);
     QCOMPARE(shown.last().at(0).value<Summary>().requests, records);
     QVERIFY(window.serverBanner()->isHidden());
-    QTRY_COMPARE(window.requestModel()->database().driverName(), QStringLiteral("QSQLITE"));
+    QTRY_VERIFY(!window.requestModel()->isServer());
     QTRY_VERIFY(window.requestModel()->rowCount() > 0);
     QCOMPARE(fetchAll(*window.requestModel()), records);
     QVERIFY2(m_server->resume(&error), qPrintable(error));
