@@ -329,9 +329,18 @@ void RequestTableModel::showServerPage(quint64 generation, const QString &error)
     m_shownWhere = m_requested.where;
     m_shownSortName = m_requested.sortName;
     m_shownSortOrder = m_requested.order;
-    setTable(m_pageTable); // a local table: its columns are read from the cache file
-    adoptColumns();
-    m_shownSortColumn = m_sortColumn;
+    // Every answer has the view's columns: they are read once, from the first answer's table. Setting
+    // the table again would clear the model's columns, and with them the view's column widths.
+    if (tableName().isEmpty()) {
+        setTable(m_pageTable); // a local table: its columns are read from the cache file
+        adoptColumns();
+    }
+    m_shownSortColumn = m_requested.sortName.isEmpty() ? -1 : record().indexOf(m_requested.sortName);
+    // The previous answer's statement, still open for paging, holds this connection's read snapshot
+    // from before the new table was written: finish it (the model replaces it next) so the select
+    // below sees the new table. query() shares the model's statement.
+    QSqlQuery previous = query();
+    previous.finish();
     selectAndReport(generation);
 }
 

@@ -32,6 +32,7 @@
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <QStandardPaths>
+#include <QTableView>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -649,13 +650,23 @@ void TstConnect::serverTableShowsTheLatestChange()
     QVERIFY2(embedded.openStore(m_sqlitePath, &error), qPrintable(error));
     QSignalSpy shown(&server, &RequestTableModel::rowsShown);
     QVERIFY2(server.selectView(&error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(!server.isBusy(), 30000);
+    // A column the user widened stays so through later answers.
+    QTableView view;
+    view.setModel(&server);
+    const int keyColumn = server.record().indexOf(QStringLiteral("key"));
+    QVERIFY(keyColumn >= 0);
+    view.setColumnWidth(keyColumn, 333);
+    shown.clear();
     // Changes faster than the server answers: whatever is shown in between, the rows shown last are
     // the last change's, and no answer is shown after a newer one.
     const QStringList texts = {QStringLiteral("c"), QStringLiteral("ca"), QStringLiteral("cas"),
                                QStringLiteral("castingly")};
     for (const QString &text : texts)
         server.setTextFilter(text);
+    QSignalSpy failed(&server, &RequestTableModel::rowsFailed);
     QTRY_VERIFY_WITH_TIMEOUT(!server.isBusy(), 30000);
+    QVERIFY2(failed.isEmpty(), qPrintable(failed.isEmpty() ? QString() : failed.first().at(1).toString()));
     QVERIFY(!shown.isEmpty());
     QCOMPARE(shown.last().at(0).toULongLong(), server.generation());
     for (int i = 1; i < shown.size(); ++i)
@@ -665,6 +676,7 @@ void TstConnect::serverTableShowsTheLatestChange()
     const qint64 expected = fetchAll(embedded);
     QVERIFY(expected > 0 && expected < m_records);
     QCOMPARE(fetchAll(server), expected);
+    QCOMPARE(view.columnWidth(keyColumn), 333);
     // The export runs the shown filter on the server, in the server's SQL.
     QVERIFY2(server.whereClause().contains(QLatin1String("LOWER(value) LIKE")),
              qPrintable(server.whereClause()));
