@@ -13,6 +13,7 @@
 #include "RequestTableModel.h"
 #include "RowOrderTable.h"
 #include "ScopeFilterBar.h"
+#include "ServerRowLoader.h"
 #include "StoragePage.h"
 #include "TopListsView.h"
 #include "ValueFilterBar.h"
@@ -304,6 +305,11 @@ void MainWindow::showDetails(const QModelIndex &index)
 MainWindow::~MainWindow()
 {
     m_exportPool.waitForDone();
+    // A server table's loader may still be in a query it has just killed: let it end (bounded) while
+    // Qt and the MySQL client library are still whole, and its scratch folder go with the model.
+    delete m_requestModel;
+    m_requestModel = nullptr;
+    ServerRowLoader::finishReleased(3000);
 }
 
 RejectedLinesDialog *MainWindow::rejectedLinesDialog() const

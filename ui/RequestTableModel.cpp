@@ -6,11 +6,14 @@
 #include "charts/Formatting.h"
 
 #include <QDateTime>
+#include <QDir>
+#include <QFile>
 #include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlField>
 #include <QSqlQuery>
 #include <QSqlRecord>
+#include <QTemporaryDir>
 #include <QTimer>
 #include <QUuid>
 
@@ -70,17 +73,16 @@ void RequestTableModel::startServerLoader()
 {
     if (m_serverLoader)
         return;
-    m_serverLoader = new ServerRowLoader(*m_server);
-    connect(
-        m_serverLoader, &ServerRowLoader::answerReady, this,
-        [this](quint64 generation, const QString &error, bool) { showServerPage(generation, error); },
-        Qt::QueuedConnection);
+    // The answers' files live as long as this model, whatever the loader thread still does.
+    m_scratch =
+        std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/bucketscope-table-XXXXXX"));
+    m_serverLoader = new ServerRowLoader(*m_server, m_scratch->isValid() ? m_scratch->path() : QString());
+    connect(m_serverLoader, &ServerRowLoader::answerReady, this, &RequestTableModel::showServerPage,
+            Qt::QueuedConnection);
+    // Answers are attached to this connection one at a time (showServerPage).
     QSqlDatabase db = connectionFor(m_connectionName);
-    if (!m_serverLoader->cachePath().isEmpty()) {
-        db.setDatabaseName(m_serverLoader->cachePath());
-        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
-        db.open(); // a local file: a failure shows when the first answer is read
-    }
+    db.setDatabaseName(QStringLiteral(":memory:"));
+    db.open();
     m_serverLoader->start();
 }
 
@@ -88,15 +90,20 @@ void RequestTableModel::stopServerLoader()
 {
     if (!m_serverLoader)
         return;
-    ServerRowLoader *loader = m_serverLoader;
+    disconnect(m_serverLoader, nullptr, this, nullptr);
+    // A server query may be running: the loader kills it and ends by itself; the window never waits.
+    ServerRowLoader::release(m_serverLoader);
     m_serverLoader = nullptr;
-    disconnect(loader, nullptr, this, nullptr);
-    loader->stop();
-    // A server query cannot be cut short: the thread ends after it, and the window does not wait.
-    if (loader->isFinished() || !loader->isRunning())
-        delete loader;
-    else
-        connect(loader, &QThread::finished, loader, &QObject::deleteLater);
+}
+
+void RequestTableModel::detachAnswer()
+{
+    if (m_shownAnswer.isEmpty())
+        return;
+    QSqlQuery detach(database());
+    detach.exec(QStringLiteral("DETACH DATABASE answer"));
+    QFile::remove(m_shownAnswer);
+    m_shownAnswer.clear();
 }
 
 bool RequestTableModel::openStore(const QString &path, QString *error)
@@ -233,8 +240,8 @@ void RequestTableModel::closeStore()
 {
     clear();
     m_loader.reset(); // interrupts and joins it
+    detachAnswer();
     stopServerLoader();
-    m_pageTable.clear();
     ++m_generation; // whatever it had sent is stale now
     if (m_orderToken)
         m_orders.forget(m_orderToken);
@@ -316,31 +323,45 @@ void RequestTableModel::showOrder(quint64 generation, const RowOrder &order, con
 
 void RequestTableModel::showServerPage(quint64 generation, const QString &error)
 {
-    if (generation != m_generation)
-        return; // an answer to a change made since; that one's answer follows
-    if (!error.isEmpty()) {
-        setLastError(QSqlError(QString(), error, QSqlError::ConnectionError));
-        setBusy(false);
-        emit rowsFailed(generation, error);
+    if (generation != m_generation) {
+        // An answer to a change made since; that one's answer follows.
+        if (error.isEmpty() && m_serverLoader)
+            QFile::remove(m_serverLoader->answerPath(generation));
         return;
     }
-    m_serverLoader->markShown(generation);
-    m_pageTable = ServerRowLoader::tableFor(generation);
+    const auto fail = [this, generation](const QString &message) {
+        setLastError(QSqlError(QString(), message, QSqlError::ConnectionError));
+        setBusy(false);
+        emit rowsFailed(generation, message);
+    };
+    if (!error.isEmpty())
+        return fail(error);
+    // The model's statement (query() shares it) still pages the shown answer: finished, so that answer
+    // can be detached and its file removed before the new one takes its place.
+    {
+        QSqlQuery previous = query();
+        previous.finish();
+    }
+    detachAnswer();
+    const QString path = m_serverLoader->answerPath(generation);
+    QSqlQuery attach(database());
+    attach.prepare(QStringLiteral("ATTACH DATABASE ? AS answer"));
+    attach.addBindValue(path);
+    if (!attach.exec()) {
+        QFile::remove(path);
+        return fail(tr("cannot read the server's answer from %1: %2").arg(path, attach.lastError().text()));
+    }
+    m_shownAnswer = path;
     m_shownWhere = m_requested.where;
     m_shownSortName = m_requested.sortName;
     m_shownSortOrder = m_requested.order;
-    // Every answer has the view's columns: they are read once, from the first answer's table. Setting
-    // the table again would clear the model's columns, and with them the view's column widths.
+    // Every answer has the view's columns: they are read once, from the first answer. Setting the
+    // table again would clear the model's columns, and with them the view's column widths.
     if (tableName().isEmpty()) {
-        setTable(m_pageTable); // a local table: its columns are read from the cache file
+        setTable(QStringLiteral("answer.") + ServerRowLoader::answerTable());
         adoptColumns();
     }
     m_shownSortColumn = m_requested.sortName.isEmpty() ? -1 : record().indexOf(m_requested.sortName);
-    // The previous answer's statement, still open for paging, holds this connection's read snapshot
-    // from before the new table was written: finish it (the model replaces it next) so the select
-    // below sees the new table. query() shares the model's statement.
-    QSqlQuery previous = query();
-    previous.finish();
     selectAndReport(generation);
 }
 
@@ -488,7 +509,9 @@ QString RequestTableModel::serverOrderBy(const QString &column, Qt::SortOrder or
 QString RequestTableModel::orderByClause() const
 {
     if (m_server)
-        return serverOrderBy(m_shownSortName, m_shownSortOrder);
+        // Until a first answer is shown, the order asked for (an export then runs what was set).
+        return m_shownAnswer.isEmpty() ? serverOrderBy(m_sortName, m_sortOrder)
+                                       : serverOrderBy(m_shownSortName, m_shownSortOrder);
     // What the loader's order is, in SQL: the column, then the id; descending reverses both.
     const QString id = database().driver()->escapeIdentifier(QStringLiteral("id"), QSqlDriver::FieldName);
     if (m_shownSortColumn < 0)
@@ -504,10 +527,9 @@ QString RequestTableModel::selectStatement() const
 {
     if (m_server)
         // The answer's rows in the server's order (the loader wrote them so).
-        return m_pageTable.isEmpty()
-                   ? QString()
-                   : QStringLiteral("SELECT * FROM %1 ORDER BY rowid")
-                         .arg(database().driver()->escapeIdentifier(m_pageTable, QSqlDriver::TableName));
+        return m_shownAnswer.isEmpty() ? QString()
+                                       : QStringLiteral("SELECT * FROM answer.%1 ORDER BY rowid")
+                                             .arg(ServerRowLoader::answerTable());
     if (m_orderToken && isSqlite())
         // The token is a number of ours; the ids' order is the list's (RowOrderTable).
         return QStringLiteral("SELECT r.* FROM bs_row_order(%1) AS o CROSS JOIN request_rows AS r "

@@ -7,6 +7,7 @@
 #include "store/StoreLocation.h"
 
 #include <QSqlTableModel>
+#include <QTemporaryDir>
 #include <QTimeZone>
 
 #include <memory>
@@ -104,7 +105,8 @@ public:
     // The current filter and sort as SQL clauses over request_rows, for exporting exactly the rows the
     // table shows in the order it shows them.
     // While a change is being found (isBusy) or after it failed, these are still the shown rows' clauses.
-    QString whereClause() const { return m_shownWhere; }
+    // On a server store, until a first answer is shown, the filter asked for.
+    QString whereClause() const { return m_server && m_shownAnswer.isEmpty() ? m_where : m_shownWhere; }
     QString orderByClause() const override;
 
 signals:
@@ -127,6 +129,7 @@ private:
     void showServerPage(quint64 generation, const QString &error);
     void startServerLoader();
     void stopServerLoader();
+    void detachAnswer();
     QString serverOrderBy(const QString &column, Qt::SortOrder order) const;
     // Titles, the time and byte columns, the sort column found again by name: after setTable().
     void adoptColumns();
@@ -141,8 +144,9 @@ private:
     std::unique_ptr<RequestRowLoader> m_loader;
     std::optional<StoreLocation> m_server;
     QString m_dialectConnection;               // an unopened QMYSQL connection: its driver formats server SQL
-    ServerRowLoader *m_serverLoader = nullptr; // lets itself go once stopped (stopServerLoader)
-    QString m_pageTable;                       // the server answer shown (a table of the local cache)
+    ServerRowLoader *m_serverLoader = nullptr; // released, not deleted (stopServerLoader)
+    std::unique_ptr<QTemporaryDir> m_scratch;  // the server answers' files
+    QString m_shownAnswer;                     // the file attached as `answer`, the rows shown
     RowOrderTable m_orders;
     qint64 m_orderToken = 0; // the RowOrderTable list selected, 0: the view itself
     quint64 m_generation = 0;

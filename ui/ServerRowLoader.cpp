@@ -3,14 +3,27 @@
 
 #include "store/MySqlConnection.h"
 
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QPointer>
 #include <QSqlQuery>
 #include <QSqlRecord>
+#include <QThreadPool>
+#include <QUuid>
 
 #include <sqlite3.h>
+
+#include <limits>
 
 namespace BucketScope {
 
 namespace {
+
+QList<QPointer<ServerRowLoader>> &releasedLoaders()
+{
+    static QList<QPointer<ServerRowLoader>> loaders; // GUI thread only
+    return loaders;
+}
 
 QString quotedIdentifier(const QString &name)
 {
@@ -75,11 +88,26 @@ bool bindValue(sqlite3_stmt *statement, int index, const QVariant &value)
 
 } // namespace
 
-ServerRowLoader::ServerRowLoader(const StoreLocation &server, QObject *parent)
-    : QThread(parent), m_server(server),
-      m_folder(QDir::tempPath() + QStringLiteral("/bucketscope-table-XXXXXX"))
+struct ServerRowLoader::KillTarget
 {
-    m_killer.setMaxThreadCount(1);
+    StoreLocation server;
+    QString marker; // unique to the loader: its queries carry it in a comment
+    std::atomic<quint64> running{0};
+    std::atomic<quint64> killing{0};
+    std::atomic<qint64> connectionId{0};
+    std::atomic<int> kills{0};
+
+    QString commentFor(quint64 generation) const
+    {
+        return QStringLiteral("/* %1-%2 */").arg(marker).arg(generation);
+    }
+};
+
+ServerRowLoader::ServerRowLoader(const StoreLocation &server, const QString &folder, QObject *parent)
+    : QThread(parent), m_server(server), m_folder(folder), m_kill(std::make_shared<KillTarget>())
+{
+    m_kill->server = server;
+    m_kill->marker = QStringLiteral("bucketscope-table-") + QUuid::createUuid().toString(QUuid::Id128);
 }
 
 ServerRowLoader::~ServerRowLoader()
@@ -88,9 +116,19 @@ ServerRowLoader::~ServerRowLoader()
     wait();
 }
 
-QString ServerRowLoader::cachePath() const
+QString ServerRowLoader::answerPath(quint64 generation) const
 {
-    return m_folder.isValid() ? m_folder.filePath(QStringLiteral("server-rows.sqlite")) : QString();
+    return m_folder + QStringLiteral("/answer-%1.sqlite").arg(generation);
+}
+
+int ServerRowLoader::killsSent() const
+{
+    return m_kill->kills;
+}
+
+quint64 ServerRowLoader::runningGeneration() const
+{
+    return m_kill->running;
 }
 
 void ServerRowLoader::request(const ServerRowQuery &query)
@@ -114,30 +152,72 @@ void ServerRowLoader::stop()
     killRunningQuery();
 }
 
+void ServerRowLoader::release(ServerRowLoader *loader)
+{
+    if (!loader)
+        return;
+    // Connected before stop(): a thread that ends at once still deletes its loader.
+    connect(loader, &QThread::finished, loader, &QObject::deleteLater);
+    loader->stop();
+    QList<QPointer<ServerRowLoader>> &loaders = releasedLoaders();
+    loaders.removeAll(nullptr);
+    loaders.append(loader);
+    if (loader->isFinished() || !loader->isRunning())
+        loader->deleteLater();
+}
+
+bool ServerRowLoader::finishReleased(int timeoutMs)
+{
+    QList<QPointer<ServerRowLoader>> &loaders = releasedLoaders();
+    const QDeadlineTimer deadline(timeoutMs);
+    bool all = true;
+    for (const QPointer<ServerRowLoader> &loader : std::as_const(loaders)) {
+        if (!loader)
+            continue;
+        if (loader->wait(deadline))
+            delete loader.data();
+        else
+            all = false;
+    }
+    loaders.removeAll(nullptr);
+    return all;
+}
+
 void ServerRowLoader::killRunningQuery()
 {
-    const quint64 running = m_runningGeneration.load();
-    const qint64 connectionId = m_connectionId.load();
-    if (running == 0 || connectionId <= 0 || !stale(running))
+    const quint64 running = m_kill->running.load();
+    if (running == 0 || m_kill->connectionId.load() <= 0 || !stale(running))
         return;
-    m_killer.start([this, running, connectionId] {
-        // Only while that query still runs: a kill that lands on the next one anyway is retried by
-        // the loader (kQueryInterrupted on a query still wanted).
-        if (m_runningGeneration.load() != running)
-            return;
+    if (m_kill->killing.exchange(running) == running)
+        return; // a kill for it is on its way
+    // On the application's pool, not one of the loader's: deleting the loader never waits for it.
+    QThreadPool::globalInstance()->start([target = m_kill, running] {
+        const qint64 connectionId = target->connectionId.load();
         QString ignored;
-        QSqlDatabase db = MySqlConnection::open(m_server, &ignored);
+        QSqlDatabase db = MySqlConnection::open(target->server, &ignored);
         if (!db.isValid())
             return; // the server is away: the loader's own query fails by itself
         {
-            QSqlQuery kill(db);
-            // The query may not have reached the server yet when the first kill does (it then ends
-            // nothing): kill again, briefly, until the loader has left it.
-            for (int attempt = 0; attempt < 100 && m_runningGeneration.load() == running; ++attempt) {
-                // A number the server gave us, not text from anywhere else.
-                if (!kill.exec(QStringLiteral("KILL QUERY %1").arg(connectionId)))
+            // Killed only while the server lists that very query on the loader's connection: an id
+            // the server gave to another session since (after a restart) is never touched. The query
+            // may not have reached the server yet: look again, briefly, until the loader leaves it.
+            QSqlQuery listed(db);
+            listed.prepare(QStringLiteral(
+                "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ? AND INFO LIKE ?"));
+            const QString pattern = QLatin1Char('%') + target->commentFor(running) + QLatin1Char('%');
+            for (int attempt = 0; attempt < 100 && target->running.load() == running; ++attempt) {
+                listed.bindValue(0, connectionId);
+                listed.bindValue(1, pattern);
+                if (!listed.exec())
                     break;
-                ++m_killsSent;
+                const bool runs = listed.next() && listed.value(0).toLongLong() > 0;
+                listed.finish();
+                if (runs) {
+                    QSqlQuery kill(db);
+                    // A number the server gave us, not text from anywhere else.
+                    if (kill.exec(QStringLiteral("KILL QUERY %1").arg(connectionId)))
+                        ++target->kills;
+                }
                 QThread::msleep(20);
             }
         }
@@ -147,8 +227,6 @@ void ServerRowLoader::killRunningQuery()
 
 void ServerRowLoader::run()
 {
-    QString cacheError;
-    const bool cacheOpen = openCache(&cacheError);
     QString connection; // the open server connection's name, empty until the first query
     for (;;) {
         ServerRowQuery query;
@@ -160,77 +238,57 @@ void ServerRowLoader::run()
             query = *m_pending;
             m_pending.reset();
         }
-        QString error = cacheError;
+        QString error;
         bool lost = false;
         bool fetched = false;
-        if (cacheOpen) {
-            if (connection.isEmpty()) {
-                bool unreachable = false;
-                QSqlDatabase db = MySqlConnection::open(m_server, &error, &unreachable);
-                if (db.isValid()) {
-                    connection = db.connectionName();
-                    QSqlQuery id(db);
-                    m_connectionId = id.exec(QStringLiteral("SELECT CONNECTION_ID()")) && id.next()
-                                         ? id.value(0).toLongLong()
-                                         : 0;
-                }
-                lost = unreachable;
+        if (connection.isEmpty()) {
+            bool unreachable = false;
+            QSqlDatabase db = MySqlConnection::open(m_server, &error, &unreachable);
+            if (db.isValid()) {
+                connection = db.connectionName();
+                QSqlQuery id(db);
+                m_kill->connectionId = id.exec(QStringLiteral("SELECT CONNECTION_ID()")) && id.next()
+                                           ? id.value(0).toLongLong()
+                                           : 0;
             }
-            if (!connection.isEmpty()) {
-                bool interrupted = false;
+            lost = unreachable;
+        }
+        if (!connection.isEmpty()) {
+            bool interrupted = false;
+            fetched = fetch(query, connection, &error, &lost, &interrupted);
+            // A kill is only sent while the server lists the replaced query, but the two can still
+            // cross: the query that is still wanted runs again.
+            if (interrupted && !stale(query.generation))
                 fetched = fetch(query, connection, &error, &lost, &interrupted);
-                // A kill meant for the query before may land on this one: it is still wanted.
-                if (interrupted && !stale(query.generation))
-                    fetched = fetch(query, connection, &error, &lost, &interrupted);
-                if (lost) {
-                    QSqlDatabase db = QSqlDatabase::database(connection, false);
-                    MySqlConnection::close(db);
-                    connection.clear(); // the next query connects again
-                }
+            if (lost) {
+                QSqlDatabase db = QSqlDatabase::database(connection, false);
+                MySqlConnection::close(db);
+                connection.clear(); // the next query connects again
+                m_kill->connectionId = 0;
             }
         }
         if (m_stopping)
             break;
-        if (stale(query.generation))
+        if (stale(query.generation)) {
+            if (fetched)
+                QFile::remove(answerPath(query.generation));
             continue; // a newer query waits; its answer is the one wanted
-        emit answerReady(query.generation, fetched ? QString() : error, !fetched && lost);
+        }
+        emit answerReady(query.generation, fetched ? QString() : error);
     }
-    m_connectionId = 0;
+    m_kill->connectionId = 0;
     if (!connection.isEmpty()) {
         QSqlDatabase db = QSqlDatabase::database(connection, false);
         MySqlConnection::close(db);
     }
-    if (m_cache)
-        sqlite3_close(m_cache);
-    m_cache = nullptr;
-}
-
-bool ServerRowLoader::openCache(QString *error)
-{
-    const QString path = cachePath();
-    if (path.isEmpty()) {
-        *error = tr("no temporary folder for the request table: %1").arg(m_folder.errorString());
-        return false;
-    }
-    if (sqlite3_open_v2(path.toUtf8().constData(), &m_cache,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK) {
-        *error = tr("cannot make the request table's cache %1: %2")
-                     .arg(path, QString::fromUtf8(m_cache ? sqlite3_errmsg(m_cache) : "out of memory"));
-        return false;
-    }
-    sqlite3_busy_timeout(m_cache, 5000);
-    // A scratch copy of rows the server keeps: WAL lets the table read one answer while the next is
-    // written, and nothing here needs to survive a crash.
-    sqlite3_exec(m_cache, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF", nullptr, nullptr, nullptr);
-    return true;
 }
 
 bool ServerRowLoader::fetch(const ServerRowQuery &query, const QString &connection, QString *error,
                             bool *lost, bool *interrupted)
 {
     QSqlDatabase db = QSqlDatabase::database(connection, false);
-    QString sql = QStringLiteral("SELECT * FROM request_rows");
+    // The comment marks the query as this loader's, for the kill (killRunningQuery).
+    QString sql = QStringLiteral("SELECT %1 * FROM request_rows").arg(m_kill->commentFor(query.generation));
     if (!query.where.isEmpty())
         sql += QStringLiteral(" WHERE ") + query.where;
     if (!query.orderBy.isEmpty())
@@ -241,15 +299,16 @@ bool ServerRowLoader::fetch(const ServerRowQuery &query, const QString &connecti
     rows.setForwardOnly(true);
     // Marked running before the last look at whether it is still wanted: a newer request from then on
     // sees it running and kills it.
-    m_runningGeneration = query.generation;
-    if (stale(query.generation)) {
-        m_runningGeneration = 0;
+    m_kill->running = query.generation;
+    struct NotRunning
+    {
+        KillTarget &target;
+        ~NotRunning() { target.running = 0; }
+    } notRunning{*m_kill};
+    if (stale(query.generation))
         return false;
-    }
     ++m_serverQueries;
-    const bool ran = rows.exec(sql);
-    m_runningGeneration = 0;
-    if (!ran) {
+    if (!rows.exec(sql)) {
         *interrupted = MySqlConnection::nativeCode(rows.lastError()) == kQueryInterrupted;
         *lost = MySqlConnection::isConnectionLost(rows.lastError());
         *error = MySqlConnection::describe(rows.lastError(), m_server, tr("listing the requests"));
@@ -257,10 +316,36 @@ bool ServerRowLoader::fetch(const ServerRowQuery &query, const QString &connecti
     }
     if (stale(query.generation))
         return false;
+    if (!writeAnswer(query, rows, error)) {
+        QFile::remove(answerPath(query.generation));
+        if (rows.lastError().isValid()) {
+            *interrupted = MySqlConnection::nativeCode(rows.lastError()) == kQueryInterrupted;
+            *lost = MySqlConnection::isConnectionLost(rows.lastError());
+            *error = MySqlConnection::describe(rows.lastError(), m_server, tr("listing the requests"));
+        }
+        return false;
+    }
+    return true;
+}
 
-    dropOldTables();
+bool ServerRowLoader::writeAnswer(const ServerRowQuery &query, QSqlQuery &rows, QString *error)
+{
+    const QString path = answerPath(query.generation);
+    sqlite3 *file = nullptr;
+    const int opened =
+        sqlite3_open_v2(path.toUtf8().constData(), &file,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    const std::unique_ptr<sqlite3, int (*)(sqlite3 *)> closer(file, sqlite3_close);
+    const auto failure = [&](const QString &what) {
+        *error = tr("cannot write the request table's scratch file %1 (%2): %3")
+                     .arg(path, what, QString::fromUtf8(file ? sqlite3_errmsg(file) : "out of memory"));
+        return false;
+    };
+    if (opened != SQLITE_OK)
+        return failure(QStringLiteral("open"));
+    // Written once and read until the next answer replaces it; nothing to survive a crash.
+    sqlite3_exec(file, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF", nullptr, nullptr, nullptr);
     const QSqlRecord columns = rows.record();
-    const QString table = tableFor(query.generation);
     QStringList names;
     QStringList marks;
     for (int column = 0; column < columns.count(); ++column) {
@@ -268,67 +353,35 @@ bool ServerRowLoader::fetch(const ServerRowQuery &query, const QString &connecti
         marks << QStringLiteral("?");
     }
     const QByteArray create = QStringLiteral("CREATE TABLE %1 (%2)")
-                                  .arg(quotedIdentifier(table), names.join(QLatin1Char(',')))
+                                  .arg(quotedIdentifier(answerTable()), names.join(QLatin1Char(',')))
                                   .toUtf8();
-    const auto sqliteFailure = [this, error](const char *what) {
-        *error = tr("cannot write the request table's cache (%1): %2")
-                     .arg(QLatin1String(what), QString::fromUtf8(sqlite3_errmsg(m_cache)));
-        sqlite3_exec(m_cache, "ROLLBACK", nullptr, nullptr, nullptr);
-        return false;
-    };
-    if (sqlite3_exec(m_cache, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK)
-        return sqliteFailure("begin");
-    if (sqlite3_exec(m_cache, create.constData(), nullptr, nullptr, nullptr) != SQLITE_OK)
-        return sqliteFailure("create");
+    if (sqlite3_exec(file, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK)
+        return failure(QStringLiteral("begin"));
+    if (sqlite3_exec(file, create.constData(), nullptr, nullptr, nullptr) != SQLITE_OK)
+        return failure(QStringLiteral("create"));
     {
-        const Statement insert(m_cache, QStringLiteral("INSERT INTO %1 VALUES (%2)")
-                                            .arg(quotedIdentifier(table), marks.join(QLatin1Char(',')))
-                                            .toUtf8());
+        const Statement insert(file, QStringLiteral("INSERT INTO %1 VALUES (%2)")
+                                         .arg(quotedIdentifier(answerTable()), marks.join(QLatin1Char(',')))
+                                         .toUtf8());
         if (!insert.ok())
-            return sqliteFailure("prepare");
+            return failure(QStringLiteral("prepare"));
         qint64 written = 0;
         while (rows.next()) {
             for (int column = 0; column < columns.count(); ++column)
                 if (!bindValue(insert.get(), column + 1, rows.value(column)))
-                    return sqliteFailure("bind");
+                    return failure(QStringLiteral("bind"));
             if (sqlite3_step(insert.get()) != SQLITE_DONE)
-                return sqliteFailure("insert");
+                return failure(QStringLiteral("insert"));
             sqlite3_reset(insert.get());
-            if (++written % 4096 == 0 && stale(query.generation)) {
-                sqlite3_exec(m_cache, "ROLLBACK", nullptr, nullptr, nullptr);
+            if (++written % 4096 == 0 && stale(query.generation))
                 return false;
-            }
         }
     }
-    if (rows.lastError().isValid()) {
-        sqlite3_exec(m_cache, "ROLLBACK", nullptr, nullptr, nullptr);
-        *lost = MySqlConnection::isConnectionLost(rows.lastError());
-        *error = MySqlConnection::describe(rows.lastError(), m_server, tr("listing the requests"));
-        return false;
-    }
-    if (sqlite3_exec(m_cache, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
-        return sqliteFailure("commit");
-    m_written << query.generation;
+    if (rows.lastError().isValid())
+        return false; // the caller says why
+    if (sqlite3_exec(file, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+        return failure(QStringLiteral("commit"));
     return true;
-}
-
-void ServerRowLoader::dropOldTables()
-{
-    // The model reads the shown answer's table (and may still page it); anything older is no longer
-    // read: answers are shown in rising order, older ones are dropped unseen.
-    const quint64 shown = m_shown.load();
-    for (auto it = m_written.begin(); it != m_written.end();) {
-        if (*it >= shown) {
-            ++it;
-            continue;
-        }
-        const QByteArray drop =
-            QStringLiteral("DROP TABLE IF EXISTS %1").arg(quotedIdentifier(tableFor(*it))).toUtf8();
-        if (sqlite3_exec(m_cache, drop.constData(), nullptr, nullptr, nullptr) == SQLITE_OK)
-            it = m_written.erase(it);
-        else
-            ++it; // tried again at the next answer
-    }
 }
 
 } // namespace BucketScope

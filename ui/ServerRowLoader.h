@@ -3,16 +3,15 @@
 
 #include "store/StoreLocation.h"
 
-#include <QTemporaryDir>
 #include <QThread>
-#include <QThreadPool>
 
 #include <atomic>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <optional>
 
-struct sqlite3;
+class QSqlQuery;
 
 namespace BucketScope {
 
@@ -28,77 +27,79 @@ struct ServerRowQuery
 };
 
 // Fetches the request table's rows from a server store on a thread of its own, so no filter or sort
-// change, and no connect, ever waits on the network on the GUI thread. Each answer is written into a
-// local SQLite file (a table per answer, `page_<generation>`) that the table model reads through
-// QSqlTableModel on its own connection: the rows are then scrolled, sorted into view and copied
-// without another round trip to the server.
+// change, and no connect, ever waits on the network on the GUI thread. Each answer is written into an
+// SQLite file of its own in the owner's scratch folder (answerPath(), one table, answerTable()), which
+// the table model attaches and reads through QSqlTableModel: the rows are then scrolled and copied
+// without another round trip to the server. A file per answer, written once without a journal, so
+// nothing grows while the model keeps a statement open on the answer it shows.
 //
 // Only the latest query counts, as with RequestRowLoader: one that arrives while another runs is run
 // next, and an answer to an older one is not written. The server query it replaces is ended with
-// KILL QUERY, sent on a short connection of its own from a pool thread (the loader's own connection is
-// busy waiting for that answer); so is the running one when the loader stops. stop() does not wait:
-// the owner lets the thread go (finished -> deleteLater) instead of blocking the window on a server
-// that does not answer.
+// KILL QUERY, sent from a pool thread on a short connection of its own (the loader's own connection
+// is busy waiting for that answer), and only while the server still lists that query, marked by a
+// comment of this loader's, as running on the loader's connection. So is the running one when the
+// loader stops. stop() does not wait: release() lets the thread end by itself, and finishReleased()
+// waits for those at exit.
 class ServerRowLoader : public QThread
 {
     Q_OBJECT
 public:
-    explicit ServerRowLoader(const StoreLocation &server, QObject *parent = nullptr);
+    // `folder` is the owner's: it outlives the answers the owner reads, and the owner removes it.
+    ServerRowLoader(const StoreLocation &server, const QString &folder, QObject *parent = nullptr);
     ~ServerRowLoader() override;
 
-    // The local file the answers are written to; empty when no temporary folder could be made.
-    QString cachePath() const;
+    // Where the answer of `generation` is written.
+    QString answerPath(quint64 generation) const;
+    static QString answerTable() { return QStringLiteral("answer_rows"); }
 
-    // Replaces whatever is waiting.
+    // Replaces whatever is waiting; ends the running server query if it is older.
     void request(const ServerRowQuery &query);
-    // The answer the model shows now: tables of older answers may be dropped.
-    void markShown(quint64 generation) { m_shown = generation; }
-    // Ends the thread after the query it runs (returns at once).
+    // Ends the thread after (or by killing) the query it runs; returns at once.
     void stop();
 
-    static QString tableFor(quint64 generation) { return QStringLiteral("page_%1").arg(generation); }
+    // Stops `loader` and lets it go: it deletes itself once its thread ends (GUI thread).
+    static void release(ServerRowLoader *loader);
+    // Waits for the released loaders to end, up to `timeoutMs` in all (at exit, with no event loop
+    // left to delete them); true when every one has ended.
+    static bool finishReleased(int timeoutMs);
 
-    // Server queries sent, and KILL QUERY sent to end one no longer wanted, for tests.
-    int serverQueries() const { return m_serverQueries; }
-    int killsSent() const { return m_killsSent; }
     static constexpr int kQueryInterrupted = 1317; // ER_QUERY_INTERRUPTED: after KILL QUERY
 
+    // For tests: server queries sent, KILL QUERY sent, the generation whose server query runs now.
+    int serverQueries() const { return m_serverQueries; }
+    int killsSent() const;
+    quint64 runningGeneration() const;
+
 signals:
-    // The rows of `generation` are in table tableFor(generation) of cachePath(); `error` (and no
-    // table) when they could not be fetched. `connectionLost`: the server went away (a later query
-    // connects again).
-    void answerReady(quint64 generation, const QString &error, bool connectionLost);
+    // The rows of `generation` are in answerPath(generation); `error` (and no file) when they could
+    // not be fetched.
+    void answerReady(quint64 generation, const QString &error);
 
 protected:
     void run() override;
 
 private:
+    struct KillTarget;
+
     bool stale(quint64 generation) const { return m_stopping || m_latest.load() != generation; }
-    bool openCache(QString *error);
-    // Runs `query` on the server and writes its rows into the cache; false with `error`.
+    // Runs `query` on the server and writes its rows into answerPath(); false with `error`.
     bool fetch(const ServerRowQuery &query, const QString &connection, QString *error, bool *lost,
                bool *interrupted);
-    void dropOldTables();
-    // Ends the running server query if it is `generation`'s (or any, when stopping).
+    bool writeAnswer(const ServerRowQuery &query, QSqlQuery &rows, QString *error);
+    // Ends the running server query unless it is the latest wanted.
     void killRunningQuery();
 
     const StoreLocation m_server;
-    QTemporaryDir m_folder;
-    sqlite3 *m_cache = nullptr;
+    const QString m_folder;
+    // Shared with the kill tasks, which may outlive the loader by a connect timeout.
+    const std::shared_ptr<KillTarget> m_kill;
 
     std::mutex m_mutex;
     std::condition_variable m_wake;
     std::optional<ServerRowQuery> m_pending;
     std::atomic<quint64> m_latest{0};
-    std::atomic<quint64> m_shown{0};
     std::atomic<bool> m_stopping{false};
     std::atomic<int> m_serverQueries{0};
-    std::atomic<int> m_killsSent{0};
-    // The server query running now (0: none) and the server's id of the loader's connection.
-    std::atomic<quint64> m_runningGeneration{0};
-    std::atomic<qint64> m_connectionId{0};
-    QThreadPool m_killer;     // declared last: destroyed (and waited for) first
-    QList<quint64> m_written; // answers whose tables are in the cache
 };
 
 } // namespace BucketScope

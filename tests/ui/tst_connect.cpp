@@ -20,8 +20,10 @@
 
 #include <QAbstractItemModelTester>
 #include <QBuffer>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QLabel>
 #include <QPointer>
 #include <QProcessEnvironment>
@@ -102,6 +104,7 @@ private slots:
     void serverTableIsAWellBehavedModel();
     void serverTableNeverWaitsOnTheNetwork();
     void serverTableShowsTheLatestChange();
+    void serverScratchFolderGoesWithTheModel();
     void newerQueryEndsTheOneItReplaces();
     void serverSortEqualsSqlite_data();
     void serverSortEqualsSqlite();
@@ -629,8 +632,9 @@ void TstConnect::serverTableNeverWaitsOnTheNetwork()
     QCOMPARE(model->rowCount(), 0);
 
     // Closing while the loader waits on the server again returns at once.
+    const qsizetype connectionsBefore = held.size();
     model->setTextFilter(QStringLiteral("other"));
-    QTRY_VERIFY_WITH_TIMEOUT(held.size() >= 2, 5000); // the loader is connecting again
+    QTRY_VERIFY_WITH_TIMEOUT(held.size() > connectionsBefore, 5000); // the loader is connecting again
     QPointer<const ServerRowLoader> loader = model->serverLoader();
     QVERIFY(loader);
     clock.restart();
@@ -671,7 +675,6 @@ void TstConnect::serverTableShowsTheLatestChange()
     QCOMPARE(shown.last().at(0).toULongLong(), server.generation());
     for (int i = 1; i < shown.size(); ++i)
         QVERIFY(shown.at(i).at(0).toULongLong() > shown.at(i - 1).at(0).toULongLong());
-    QVERIFY(server.serverLoader()->serverQueries() <= 1 + int(texts.size()));
     embedded.setTextFilter(texts.last());
     const qint64 expected = fetchAll(embedded);
     QVERIFY(expected > 0 && expected < m_records);
@@ -681,13 +684,40 @@ void TstConnect::serverTableShowsTheLatestChange()
     QVERIFY2(server.whereClause().contains(QLatin1String("LOWER(value) LIKE")),
              qPrintable(server.whereClause()));
     QCOMPARE(server.orderByClause(), QStringLiteral("ORDER BY `id`"));
+    // Only the shown answer's file is kept, and the scratch folder goes with the model.
+    const QFileInfo shownFile(server.serverLoader()->answerPath(server.generation()));
+    QVERIFY(shownFile.exists());
+    const QDir scratch = shownFile.dir();
+    QTRY_COMPARE(scratch.entryList(QDir::Files).size(), 1);
+}
+
+void TstConnect::serverScratchFolderGoesWithTheModel()
+{
+    if (!needServer())
+        QSKIP("no test MariaDB server");
+    QString folder;
+    {
+        RequestTableModel server(serverLocation(m_filled), nullptr);
+        QString error;
+        QVERIFY2(server.selectView(&error), qPrintable(error));
+        QCOMPARE(fetchAll(server), m_records);
+        folder = QFileInfo(server.serverLoader()->answerPath(server.generation())).path();
+        QVERIFY(QFileInfo::exists(folder));
+        // Closed in the middle of a change: the loader is let go, and nothing waits for it.
+        server.setTextFilter(QStringLiteral("castingly"));
+    }
+    QVERIFY(!QFileInfo::exists(folder));
+    QVERIFY(ServerRowLoader::finishReleased(10000));
+    QVERIFY(!QFileInfo::exists(folder)); // a loader still writing did not make it again
 }
 
 void TstConnect::newerQueryEndsTheOneItReplaces()
 {
     if (!needServer())
         QSKIP("no test MariaDB server");
-    ServerRowLoader loader(serverLocation(m_filled));
+    QTemporaryDir folder;
+    QVERIFY(folder.isValid());
+    ServerRowLoader loader(serverLocation(m_filled), folder.path());
     QSignalSpy answers(&loader, &ServerRowLoader::answerReady);
     loader.start();
     // A query that would keep the server busy for a minute (the loader takes `where` as SQL).
@@ -696,7 +726,7 @@ void TstConnect::newerQueryEndsTheOneItReplaces()
     slow.where = QStringLiteral("(SELECT SLEEP(60)) = 0");
     slow.limit = 10;
     loader.request(slow);
-    QTRY_COMPARE_WITH_TIMEOUT(loader.serverQueries(), 1, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(loader.runningGeneration(), quint64(1), 10000);
 
     ServerRowQuery quick;
     quick.generation = 2;
@@ -710,15 +740,16 @@ void TstConnect::newerQueryEndsTheOneItReplaces()
     QCOMPARE(answers.at(0).at(0).toULongLong(), quint64(2)); // the replaced query never answers
     QVERIFY2(answers.at(0).at(1).toString().isEmpty(), qPrintable(answers.at(0).at(1).toString()));
     QVERIFY(loader.killsSent() >= 1);
+    QVERIFY(!QFileInfo::exists(loader.answerPath(1)));
     {
-        // The answer is in the local file, in the server's order.
-        QSqlDatabase cache =
-            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("loader-cache"));
-        cache.setDatabaseName(loader.cachePath());
-        QVERIFY(cache.open());
-        QSqlQuery rows(cache);
+        // The answer is in its own file, in the server's order.
+        QSqlDatabase answer =
+            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("loader-answer"));
+        answer.setDatabaseName(loader.answerPath(2));
+        QVERIFY(answer.open());
+        QSqlQuery rows(answer);
         QVERIFY(rows.exec(
-            QStringLiteral("SELECT bytes_sent FROM %1 ORDER BY rowid").arg(ServerRowLoader::tableFor(2))));
+            QStringLiteral("SELECT bytes_sent FROM %1 ORDER BY rowid").arg(ServerRowLoader::answerTable())));
         QList<qint64> bytes;
         while (rows.next())
             bytes << rows.value(0).toLongLong();
@@ -726,18 +757,20 @@ void TstConnect::newerQueryEndsTheOneItReplaces()
         QVERIFY(std::is_sorted(bytes.rbegin(), bytes.rend()));
         QVERIFY(bytes.first() > bytes.last());
         rows = QSqlQuery();
-        cache.close();
+        answer.close();
     }
-    QSqlDatabase::removeDatabase(QStringLiteral("loader-cache"));
+    QSqlDatabase::removeDatabase(QStringLiteral("loader-answer"));
 
     // Stopping ends a running query too, and the thread with it.
     slow.generation = 3;
     loader.request(slow);
-    QTRY_COMPARE_WITH_TIMEOUT(loader.serverQueries(), 3, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(loader.runningGeneration(), quint64(3), 10000);
+    const int killsBefore = loader.killsSent();
     clock.restart();
     loader.stop();
     QVERIFY(loader.wait(30000));
     QVERIFY2(clock.elapsed() < 20000, qPrintable(QString::number(clock.elapsed())));
+    QVERIFY(loader.killsSent() > killsBefore);
     QCOMPARE(answers.size(), 1);
 }
 
