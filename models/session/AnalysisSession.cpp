@@ -8,6 +8,7 @@
 #include "session/KeptStore.h"
 #include "session/NewLogsWatcher.h"
 #include "store/MySqlStore.h"
+#include "util/ThreadPriority.h"
 
 #include <QDir>
 #include <QFile>
@@ -18,34 +19,9 @@
 #include <QTimer>
 
 #include <algorithm>
-#include <cerrno>
 #include <utility>
 
-#ifdef Q_OS_LINUX
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
-
 namespace BucketScope {
-
-namespace {
-// Lowers the calling thread's scheduling priority, and so that of the threads it starts (on Linux a
-// thread's nice value is its own and new threads inherit it). On 2 cores the ingest's reading,
-// storing and counting threads otherwise take turns with the GUI thread as equals, and the window
-// stalls for hundreds of milliseconds at a time; niced, they get the cores whenever the GUI is idle,
-// which is almost always. QThread::setPriority cannot do this: Linux ignores it for SCHED_OTHER.
-void lowerCurrentThreadPriority()
-{
-#ifdef Q_OS_LINUX
-    const auto thread = id_t(syscall(SYS_gettid));
-    errno = 0;
-    const int nice = getpriority(PRIO_PROCESS, thread);
-    if (errno == 0)
-        setpriority(PRIO_PROCESS, thread, std::min(nice + AnalysisSession::kIngestNiceness, 19));
-#endif
-}
-} // namespace
 
 AnalysisSession::AnalysisSession(QObject *parent)
     : QObject(parent), m_watcher(new NewLogsWatcher(this)), m_retryTimer(new QTimer(this))
@@ -175,8 +151,9 @@ void AnalysisSession::startIngest(bool skipUnchanged)
     worker->moveToThread(m_ingestThread);
     // Connected first, so it runs on the new thread before the worker starts its own threads.
     if (m_lowerLoadPriority)
-        connect(m_ingestThread, &QThread::started, m_ingestThread, &lowerCurrentThreadPriority,
-                Qt::DirectConnection);
+        connect(
+            m_ingestThread, &QThread::started, m_ingestThread,
+            [] { ThreadPriority::lowerCurrentThread(kIngestNiceness); }, Qt::DirectConnection);
     connect(m_ingestThread, &QThread::started, worker, &IngestWorker::run);
     connect(m_ingestThread, &QThread::finished, worker, &QObject::deleteLater);
     auto current = [this, generation] { return generation == m_generation; };

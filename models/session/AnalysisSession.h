@@ -9,6 +9,7 @@
 #include "ingest/IngestTypes.h"
 #include "session/KeptStore.h"
 #include "store/StoreLocation.h"
+#include "util/ThreadPriority.h"
 
 #include <QObject>
 #include <QPointer>
@@ -37,7 +38,7 @@ public:
 
     // How much lower than the GUI's the loading threads' scheduling priority is (nice, Linux): the
     // window stays responsive on a busy machine; an idle core still goes to the load.
-    static constexpr int kIngestNiceness = 10;
+    static constexpr int kIngestNiceness = ThreadPriority::kBackgroundNiceness;
     // Off for a headless use with no window to keep responsive (`bucketscope report`).
     void setLowerLoadPriority(bool lower) { m_lowerLoadPriority = lower; }
 
