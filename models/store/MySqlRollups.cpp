@@ -24,7 +24,11 @@ const QString kHour = QStringLiteral("COALESCE(request_time - MOD(MOD(request_ti
 const QString kDay =
     QStringLiteral("COALESCE(request_time - MOD(MOD(request_time, 86400) + 86400, 86400), %1)")
         .arg(QStringLiteral("(-9223372036854775807 - 1)"));
-const QString kSlice = QStringLiteral("id > ? AND id <= ?");
+// The slice's rows, as copySlice leaves them for the statements that count them.
+const QString kSliceRows = QStringLiteral("bucketscope_rollup_slice");
+// What a row of the copy takes in a MEMORY table (ten nullable integers and the engine's overhead),
+// rounded up: the copy is sized for a slice with a row at every id.
+constexpr qint64 kSliceRowBytes = 160;
 
 // 1xx..5xx, then "none" (no status, or one outside 100-599), as RollupWriter::Status counts them.
 const QString kStatusSums =
@@ -102,14 +106,13 @@ bool MySqlRollups::catchUp(const std::atomic<bool> *cancel)
 
 // The billing class of the slice's operations as two CASE expressions over operation_ref (GET class,
 // PUT class); `rows` is how many rows the slice holds. The ids are the store's own integers.
-QString MySqlRollups::classSql(qint64 afterId, qint64 throughId, qint64 &rows)
+QString MySqlRollups::classSql(qint64 &rows)
 {
     rows = 0;
     QSqlQuery query;
     if (!run(query,
-             QStringLiteral("SELECT operation_ref, COUNT(*) FROM requests WHERE %1 GROUP BY operation_ref")
-                 .arg(kSlice),
-             {afterId, throughId}, QStringLiteral("updating the rollups")))
+             QStringLiteral("SELECT operation_ref, COUNT(*) FROM %1 GROUP BY operation_ref").arg(kSliceRows),
+             {}, QStringLiteral("updating the rollups")))
         return {};
     std::vector<qint64> unknown;
     while (query.next()) {
@@ -155,17 +158,16 @@ QString MySqlRollups::classSql(qint64 afterId, qint64 throughId, qint64 &rows)
 
 // Keys fetched by CDN addresses in the slice, per day (dimension 4): the slice's distinct addresses not
 // told yet are looked up here, then the server groups the keys of the CDN ones.
-bool MySqlRollups::countCdnKeys(qint64 afterId, qint64 throughId)
+bool MySqlRollups::countCdnKeys()
 {
     if (!m_cdnTest)
         return true;
     const QString context = QStringLiteral("updating the rollups");
     QSqlQuery query;
     if (!run(query,
-             QStringLiteral(
-                 "SELECT DISTINCT remote_ip_ref FROM requests WHERE %1 AND remote_ip_ref IS NOT NULL")
-                 .arg(kSlice),
-             {afterId, throughId}, context))
+             QStringLiteral("SELECT DISTINCT remote_ip_ref FROM %1 WHERE remote_ip_ref IS NOT NULL")
+                 .arg(kSliceRows),
+             {}, context))
         return false;
     std::vector<qint64> slice, unknown;
     while (query.next()) {
@@ -197,15 +199,43 @@ bool MySqlRollups::countCdnKeys(qint64 afterId, qint64 throughId)
                  QStringLiteral(
                      "INSERT INTO rollup_day_values (day_start, dimension, ref, requests, bytes_sent) "
                      "SELECT * FROM (SELECT %1 AS s_day, 4 AS s_dimension, object_key_ref, COUNT(*), "
-                     "COALESCE(SUM(bytes_sent), 0) FROM requests WHERE %2 AND object_key_ref IS NOT NULL "
+                     "COALESCE(SUM(bytes_sent), 0) FROM %2 WHERE object_key_ref IS NOT NULL "
                      "AND remote_ip_ref IN (%3) GROUP BY 1, 3) AS slice ON DUPLICATE KEY UPDATE "
                      "requests = rollup_day_values.requests + VALUES(requests), "
                      "bytes_sent = rollup_day_values.bytes_sent + VALUES(bytes_sent)")
-                     .arg(kDay, kSlice, idList(chunk)),
-                 {afterId, throughId}, context))
+                     .arg(kDay, kSliceRows, idList(chunk)),
+                 {}, context))
             return false;
     }
     return true;
+}
+
+// Every statement of a slice reads only these columns of its rows. Read from `requests` they cost a scan
+// of the wide rows each (the table outgrows the buffer pool); so the slice is read once, into a
+// temporary MEMORY table of the columns the statements need, which they then scan in memory.
+// Temporary tables are the connection's own and do not end the transaction.
+bool MySqlRollups::copySlice(qint64 afterId, qint64 throughId)
+{
+    const QString context = QStringLiteral("updating the rollups");
+    QSqlQuery query;
+    if (!run(query, QStringLiteral("DROP TEMPORARY TABLE IF EXISTS ") + kSliceRows, {}, context) ||
+        !run(query, QStringLiteral("SELECT @@max_heap_table_size"), {}, context) || !query.next())
+        return false;
+    const qint64 heapLimit = query.value(0).toLongLong();
+    const qint64 needed = std::max<qint64>(heapLimit, (throughId - afterId) * kSliceRowBytes);
+    // A MEMORY table is as large as this session variable says when it is created.
+    if (!run(query, QStringLiteral("SET SESSION max_heap_table_size = ?"), {needed}, context))
+        return false;
+    const bool copied = run(
+        query,
+        QStringLiteral("CREATE TEMPORARY TABLE %1 ENGINE=MEMORY AS SELECT request_time, operation_ref, "
+                       "http_status, bytes_sent, total_time_ms, object_key_ref, referer_ref, remote_ip_ref, "
+                       "user_agent_ref, error_code_ref FROM requests WHERE id > ? AND id <= ?")
+            .arg(kSliceRows),
+        {afterId, throughId}, context);
+    QSqlQuery restore;
+    return run(restore, QStringLiteral("SET SESSION max_heap_table_size = ?"), {heapLimit}, context) &&
+           copied;
 }
 
 MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
@@ -225,6 +255,7 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
     const auto release = [&] {
         if (!committed)
             QSqlQuery(m_db).exec(QStringLiteral("ROLLBACK"));
+        QSqlQuery(m_db).exec(QStringLiteral("DROP TEMPORARY TABLE IF EXISTS ") + kSliceRows);
         QSqlQuery(m_db).exec(
             QStringLiteral("SELECT RELEASE_LOCK(CONCAT('bucketscope_ingest:', DATABASE()))"));
     };
@@ -249,10 +280,11 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
     if (mark >= target)
         return Slice::Done;
     const qint64 to = std::min(target, mark + m_sliceIds);
-    const QVariantList slice{mark, to};
+    if (!copySlice(mark, to))
+        return Slice::Failed;
 
     qint64 rows = 0;
-    const QString classes = classSql(mark, to, rows);
+    const QString classes = classSql(rows);
     if (classes.isEmpty())
         return Slice::Failed;
     const QStringList statements = {
@@ -261,55 +293,54 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
             "INSERT INTO rollup_hours (hour_start, requests, bytes_sent, get_requests, put_requests, "
             "%1, unique_ips, first_time, last_time) SELECT * FROM (SELECT %2 AS s_hour, COUNT(*), "
             "COALESCE(SUM(bytes_sent), 0), %3, %4, 0, COALESCE(MIN(request_time), 9223372036854775807), "
-            "COALESCE(MAX(request_time), %5) FROM requests WHERE %6 GROUP BY 1) AS slice "
+            "COALESCE(MAX(request_time), %5) FROM %6 GROUP BY 1) AS slice "
             "ON DUPLICATE KEY UPDATE requests = rollup_hours.requests + VALUES(requests), "
             "bytes_sent = rollup_hours.bytes_sent + VALUES(bytes_sent), "
             "get_requests = rollup_hours.get_requests + VALUES(get_requests), "
             "put_requests = rollup_hours.put_requests + VALUES(put_requests), %7, "
             "first_time = LEAST(rollup_hours.first_time, VALUES(first_time)), "
             "last_time = GREATEST(rollup_hours.last_time, VALUES(last_time))")
-            .arg(kStatusColumns, kHour, classes, kStatusSums, kNoTime, kSlice,
+            .arg(kStatusColumns, kHour, classes, kStatusSums, kNoTime, kSliceRows,
                  kStatusUpdate.arg(QStringLiteral("rollup_hours"))),
-        QStringLiteral(
-            "INSERT INTO rollup_hour_latency (hour_start, total_time_ms, requests) SELECT * FROM "
-            "(SELECT %1 AS s_hour, total_time_ms, COUNT(*) FROM requests WHERE %2 AND total_time_ms IS "
-            "NOT NULL GROUP BY 1, 2) AS slice ON DUPLICATE KEY UPDATE "
-            "requests = rollup_hour_latency.requests + VALUES(requests)")
-            .arg(kHour, kSlice),
+        QStringLiteral("INSERT INTO rollup_hour_latency (hour_start, total_time_ms, requests) SELECT * FROM "
+                       "(SELECT %1 AS s_hour, total_time_ms, COUNT(*) FROM %2 WHERE total_time_ms IS "
+                       "NOT NULL GROUP BY 1, 2) AS slice ON DUPLICATE KEY UPDATE "
+                       "requests = rollup_hour_latency.requests + VALUES(requests)")
+            .arg(kHour, kSliceRows),
         // Addresses new to their hour raise its unique_ips, then join the hour's set.
         QStringLiteral(
             "UPDATE rollup_hours AS h JOIN (SELECT p.s_hour, COUNT(*) AS added FROM (SELECT DISTINCT "
-            "%1 AS s_hour, remote_ip_ref AS s_ip FROM requests WHERE %2 AND remote_ip_ref IS NOT NULL) "
+            "%1 AS s_hour, remote_ip_ref AS s_ip FROM %2 WHERE remote_ip_ref IS NOT NULL) "
             "AS p LEFT JOIN rollup_hour_ips AS k ON k.hour_start = p.s_hour AND k.ip_ref = p.s_ip "
             "WHERE k.ip_ref IS NULL GROUP BY p.s_hour) AS n ON h.hour_start = n.s_hour "
             "SET h.unique_ips = h.unique_ips + n.added")
-            .arg(kHour, kSlice),
+            .arg(kHour, kSliceRows),
         QStringLiteral(
             "INSERT INTO rollup_hour_ips (hour_start, ip_ref) SELECT * FROM (SELECT DISTINCT %1 AS "
-            "s_hour, remote_ip_ref FROM requests WHERE %2 AND remote_ip_ref IS NOT NULL) AS slice "
+            "s_hour, remote_ip_ref FROM %2 WHERE remote_ip_ref IS NOT NULL) AS slice "
             "ON DUPLICATE KEY UPDATE ip_ref = rollup_hour_ips.ip_ref")
-            .arg(kHour, kSlice),
+            .arg(kHour, kSliceRows),
         QStringLiteral(
             "INSERT INTO rollup_day_operations (day_start, operation_ref, requests, bytes_sent, %1) "
             "SELECT * FROM (SELECT %2 AS s_day, COALESCE(operation_ref, -1) AS s_operation, COUNT(*), "
-            "COALESCE(SUM(bytes_sent), 0), %3 FROM requests WHERE %4 GROUP BY 1, 2) AS slice "
+            "COALESCE(SUM(bytes_sent), 0), %3 FROM %4 GROUP BY 1, 2) AS slice "
             "ON DUPLICATE KEY UPDATE requests = rollup_day_operations.requests + VALUES(requests), "
             "bytes_sent = rollup_day_operations.bytes_sent + VALUES(bytes_sent), %5")
-            .arg(kStatusColumns, kDay, kStatusSums, kSlice,
+            .arg(kStatusColumns, kDay, kStatusSums, kSliceRows,
                  kStatusUpdate.arg(QStringLiteral("rollup_day_operations"))),
         QStringLiteral(
             "INSERT INTO rollup_day_objects (day_start, key_ref, referer_ref, requests, bytes_sent, "
             "get_requests, put_requests) SELECT * FROM (SELECT %1 AS s_day, COALESCE(object_key_ref, -1) "
             "AS s_key, COALESCE(referer_ref, -1) AS s_referer, COUNT(*), COALESCE(SUM(bytes_sent), 0), "
-            "%2 FROM requests WHERE %3 GROUP BY 1, 2, 3) AS slice ON DUPLICATE KEY UPDATE "
+            "%2 FROM %3 GROUP BY 1, 2, 3) AS slice ON DUPLICATE KEY UPDATE "
             "requests = rollup_day_objects.requests + VALUES(requests), "
             "bytes_sent = rollup_day_objects.bytes_sent + VALUES(bytes_sent), "
             "get_requests = rollup_day_objects.get_requests + VALUES(get_requests), "
             "put_requests = rollup_day_objects.put_requests + VALUES(put_requests)")
-            .arg(kDay, classes, kSlice),
+            .arg(kDay, classes, kSliceRows),
     };
     for (const QString &sql : statements) {
-        if (!run(query, sql, slice, context))
+        if (!run(query, sql, {}, context))
             return Slice::Failed;
     }
     // Per day: addresses (1), user agents (2), S3 error codes (3); keys fetched by CDNs (4) below.
@@ -320,17 +351,17 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
                  QStringLiteral(
                      "INSERT INTO rollup_day_values (day_start, dimension, ref, requests, bytes_sent) "
                      "SELECT * FROM (SELECT %1 AS s_day, %2 AS s_dimension, %3 AS s_ref, COUNT(*), "
-                     "COALESCE(SUM(bytes_sent), 0) FROM requests WHERE %4 AND %3 IS NOT NULL GROUP BY "
+                     "COALESCE(SUM(bytes_sent), 0) FROM %4 WHERE %3 IS NOT NULL GROUP BY "
                      "1, 3) AS slice ON DUPLICATE KEY UPDATE "
                      "requests = rollup_day_values.requests + VALUES(requests), "
                      "bytes_sent = rollup_day_values.bytes_sent + VALUES(bytes_sent)")
                      .arg(kDay)
                      .arg(dimension)
-                     .arg(QLatin1String(column), kSlice),
-                 slice, context))
+                     .arg(QLatin1String(column), kSliceRows),
+                 {}, context))
             return Slice::Failed;
     }
-    if (!countCdnKeys(mark, to))
+    if (!countCdnKeys())
         return Slice::Failed;
     // The rows' origin pulls were told by this database; the mark's rows keep theirs only if it is the
     // same (as RollupWriter::writeState).

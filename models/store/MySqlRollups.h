@@ -69,8 +69,9 @@ private:
     Slice nextSlice(qint64 &target);
     bool run(QSqlQuery &query, const QString &sql, const QVariantList &values, const QString &context);
     bool fail(const QSqlQuery &query, const QString &context);
-    QString classSql(qint64 afterId, qint64 throughId, qint64 &rows);
-    bool countCdnKeys(qint64 afterId, qint64 throughId);
+    bool copySlice(qint64 afterId, qint64 throughId);
+    QString classSql(qint64 &rows);
+    bool countCdnKeys();
 
     QSqlDatabase m_db;
     StoreLocation m_location;

@@ -150,6 +150,7 @@ private slots:
     void preRollupStoreCatchesUpInSlices();
     void stoppedCatchUpKeepsItsSlices();
     void killedSliceChangesNothing();
+    void slicedCatchUpEqualsRecount();
 
 private:
     StoreLocation location(const QString &database) const { return TestServer::location(m_env, database); }
@@ -157,6 +158,7 @@ private:
     bool adminExec(const QString &sql);
     qint64 adminScalar(const QString &database, const QString &sql);
     QString rollupFingerprint(const QString &database);
+    qint64 rowsDifferingFromRecount(const QString &database, const QString &rollup, const QString &recount);
     void resetRollups(const QString &database);
 
     bool m_haveServer = false;
@@ -229,6 +231,20 @@ QString TstMySqlRollups::rollupFingerprint(const QString &database)
         parts << query.value(0).toString();
     }
     return parts.join(QLatin1Char(' '));
+}
+
+// Rows in one result and not in the other, both ways (-1 on an error): 0 when the rollup table's columns
+// hold exactly what the recount of every row finds.
+qint64 TstMySqlRollups::rowsDifferingFromRecount(const QString &database, const QString &rollup,
+                                                 const QString &recount)
+{
+    // Each side a derived table of its own: a recount may be a UNION, which would bind to EXCEPT.
+    const QString except =
+        QStringLiteral("SELECT COUNT(*) FROM (SELECT * FROM (%1) AS x EXCEPT SELECT * FROM (%2) "
+                       "AS y) AS difference");
+    return adminScalar(
+        database,
+        QStringLiteral("SELECT (%1) + (%2)").arg(except.arg(rollup, recount), except.arg(recount, rollup)));
 }
 
 // Empties the rollups and puts the mark at 0, as a store written before they were maintained.
@@ -648,6 +664,113 @@ void TstMySqlRollups::killedSliceChangesNothing()
     QVERIFY2(withGeo.difference.isEmpty(), qPrintable(withGeo.difference));
     if (withGeo.scan.audience.geoAvailable)
         QVERIFY(!withGeo.scan.audience.cdnTopKeys.isEmpty());
+}
+
+// The rollups a catch-up writes in many small slices (hours and days cut across slice boundaries, so
+// every upsert adds to rows an earlier slice wrote) hold exactly what one GROUP BY over every row of
+// `requests` counts, written here independently of MySqlRollups, column by column.
+void TstMySqlRollups::slicedCatchUpEqualsRecount()
+{
+    if (!m_haveServer)
+        QSKIP("no test MariaDB server");
+    const QString path = m_dir.filePath(QStringLiteral("recount.log"));
+    QVERIFY(writeFile(path, generated(7000, 23, 3, 0.02)));
+    const StoreLocation server = location(freshDatabase(QStringLiteral("recount")));
+    IngestRequest request;
+    request.server = server;
+    const IngestResult result = ingest({path}, request);
+    QVERIFY2(result.fatalError.isEmpty(), qPrintable(result.fatalError));
+    QVERIFY(result.records > 5000);
+    resetRollups(server.database);
+
+    QString error;
+    auto store = MySqlStore::open(server, MySqlStore::Open::ExistingTables, &error);
+    QVERIFY2(store, qPrintable(error));
+    MySqlRollups rollups(store->database(), server, 997);
+    tellCdnsAsAnIngestDoes(rollups);
+    QVERIFY2(rollups.catchUp(), qPrintable(rollups.error()));
+    QVERIFY(rollups.slicesCommitted() > 5);
+    QCOMPARE(adminScalar(server.database, QStringLiteral("SELECT records FROM rollup_state")),
+             adminScalar(server.database, QStringLiteral("SELECT COUNT(*) FROM requests")));
+
+    const QString hour = QStringLiteral(
+        "COALESCE(request_time - MOD(MOD(request_time, 3600) + 3600, 3600), -9223372036854775807 - 1)");
+    const QString day = QStringLiteral(
+        "COALESCE(request_time - MOD(MOD(request_time, 86400) + 86400, 86400), -9223372036854775807 - 1)");
+    const QString statuses =
+        QStringLiteral("SUM(COALESCE(http_status BETWEEN 100 AND 199, 0)), "
+                       "SUM(COALESCE(http_status BETWEEN 200 AND 299, 0)), "
+                       "SUM(COALESCE(http_status BETWEEN 300 AND 399, 0)), "
+                       "SUM(COALESCE(http_status BETWEEN 400 AND 499, 0)), "
+                       "SUM(COALESCE(http_status BETWEEN 500 AND 599, 0)), "
+                       "SUM(http_status IS NULL OR http_status NOT BETWEEN 100 AND 599)");
+    const QString statusColumns =
+        QStringLiteral("status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, status_none");
+    struct Table
+    {
+        const char *name;
+        QString rollup, recount;
+    };
+    const Table tables[] = {
+        {"rollup_hours",
+         QStringLiteral("SELECT hour_start, requests, bytes_sent, %1, unique_ips, first_time, last_time "
+                        "FROM rollup_hours")
+             .arg(statusColumns),
+         QStringLiteral(
+             "SELECT %1, COUNT(*), COALESCE(SUM(bytes_sent), 0), %2, COUNT(DISTINCT remote_ip_ref), "
+             "COALESCE(MIN(request_time), 9223372036854775807), "
+             "COALESCE(MAX(request_time), -9223372036854775807 - 1) FROM requests GROUP BY 1")
+             .arg(hour, statuses)},
+        {"rollup_hour_latency",
+         QStringLiteral("SELECT hour_start, total_time_ms, requests FROM rollup_hour_latency"),
+         QStringLiteral("SELECT %1, total_time_ms, COUNT(*) FROM requests WHERE total_time_ms IS NOT NULL "
+                        "GROUP BY 1, 2")
+             .arg(hour)},
+        {"rollup_hour_ips", QStringLiteral("SELECT hour_start, ip_ref FROM rollup_hour_ips"),
+         QStringLiteral("SELECT DISTINCT %1, remote_ip_ref FROM requests WHERE remote_ip_ref IS NOT NULL")
+             .arg(hour)},
+        {"rollup_day_values",
+         QStringLiteral("SELECT day_start, dimension, ref, requests, bytes_sent FROM rollup_day_values "
+                        "WHERE dimension IN (1, 2, 3)"),
+         QStringLiteral("SELECT %1, 1, remote_ip_ref, COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM requests "
+                        "WHERE remote_ip_ref IS NOT NULL GROUP BY 1, 3 UNION ALL "
+                        "SELECT %1, 2, user_agent_ref, COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM requests "
+                        "WHERE user_agent_ref IS NOT NULL GROUP BY 1, 3 UNION ALL "
+                        "SELECT %1, 3, error_code_ref, COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM requests "
+                        "WHERE error_code_ref IS NOT NULL GROUP BY 1, 3")
+             .arg(day)},
+        {"rollup_day_operations",
+         QStringLiteral(
+             "SELECT day_start, operation_ref, requests, bytes_sent, %1 FROM rollup_day_operations")
+             .arg(statusColumns),
+         QStringLiteral("SELECT %1, COALESCE(operation_ref, -1), COUNT(*), COALESCE(SUM(bytes_sent), 0), %2 "
+                        "FROM requests GROUP BY 1, 2")
+             .arg(day, statuses)},
+        {"rollup_day_objects",
+         QStringLiteral(
+             "SELECT day_start, key_ref, referer_ref, requests, bytes_sent FROM rollup_day_objects"),
+         QStringLiteral("SELECT %1, COALESCE(object_key_ref, -1), COALESCE(referer_ref, -1), COUNT(*), "
+                        "COALESCE(SUM(bytes_sent), 0) FROM requests GROUP BY 1, 2, 3")
+             .arg(day)},
+    };
+    for (const Table &table : tables) {
+        QVERIFY2(adminScalar(server.database,
+                             QStringLiteral("SELECT COUNT(*) FROM %1").arg(QLatin1String(table.name))) > 0,
+                 table.name);
+        QVERIFY2(rowsDifferingFromRecount(server.database, table.rollup, table.recount) == 0, table.name);
+    }
+    // The billing classes: every row is GET class, PUT class or free, once.
+    QCOMPARE(adminScalar(
+                 server.database,
+                 QStringLiteral("SELECT SUM(get_requests + put_requests) <= SUM(requests) AND "
+                                "SUM(get_requests) > 0 AND SUM(put_requests) > 0 FROM rollup_day_objects")),
+             1);
+    QCOMPARE(
+        adminScalar(server.database, QStringLiteral("SELECT SUM(get_requests) FROM rollup_hours")),
+        adminScalar(server.database, QStringLiteral("SELECT SUM(get_requests) FROM rollup_day_objects")));
+    // The slice's copy is gone with its transaction's end.
+    QSqlQuery copy(store->database());
+    QVERIFY(!copy.exec(QStringLiteral("SELECT 1 FROM bucketscope_rollup_slice")));
 }
 
 QTEST_GUILESS_MAIN(TstMySqlRollups)
