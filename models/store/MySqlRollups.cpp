@@ -24,8 +24,8 @@ const QString kHour = QStringLiteral("COALESCE(request_time - MOD(MOD(request_ti
 const QString kDay =
     QStringLiteral("COALESCE(request_time - MOD(MOD(request_time, 86400) + 86400, 86400), %1)")
         .arg(QStringLiteral("(-9223372036854775807 - 1)"));
-// The slice's rows, as copySlice leaves them for the statements that count them.
-const QString kSliceRows = QStringLiteral("bucketscope_rollup_slice");
+// The copy of a slice's rows that copySlice makes for the statements that count them.
+const QString kSliceCopy = QStringLiteral("bucketscope_rollup_slice");
 // What a row of the copy takes in a MEMORY table (ten nullable integers and the engine's overhead),
 // rounded up: the copy is sized for a slice with a row at every id.
 constexpr qint64 kSliceRowBytes = 160;
@@ -111,7 +111,7 @@ QString MySqlRollups::classSql(qint64 &rows)
     rows = 0;
     QSqlQuery query;
     if (!run(query,
-             QStringLiteral("SELECT operation_ref, COUNT(*) FROM %1 GROUP BY operation_ref").arg(kSliceRows),
+             QStringLiteral("SELECT operation_ref, COUNT(*) FROM %1 GROUP BY operation_ref").arg(m_sliceRows),
              {}, QStringLiteral("updating the rollups")))
         return {};
     std::vector<qint64> unknown;
@@ -166,7 +166,7 @@ bool MySqlRollups::countCdnKeys()
     QSqlQuery query;
     if (!run(query,
              QStringLiteral("SELECT DISTINCT remote_ip_ref FROM %1 WHERE remote_ip_ref IS NOT NULL")
-                 .arg(kSliceRows),
+                 .arg(m_sliceRows),
              {}, context))
         return false;
     std::vector<qint64> slice, unknown;
@@ -203,7 +203,7 @@ bool MySqlRollups::countCdnKeys()
                      "AND remote_ip_ref IN (%3) GROUP BY 1, 3) AS slice ON DUPLICATE KEY UPDATE "
                      "requests = rollup_day_values.requests + VALUES(requests), "
                      "bytes_sent = rollup_day_values.bytes_sent + VALUES(bytes_sent)")
-                     .arg(kDay, kSliceRows, idList(chunk)),
+                     .arg(kDay, m_sliceRows, idList(chunk)),
                  {}, context))
             return false;
     }
@@ -213,12 +213,17 @@ bool MySqlRollups::countCdnKeys()
 // Every statement of a slice reads only these columns of its rows. Read from `requests` they cost a scan
 // of the wide rows each (the table outgrows the buffer pool); so the slice is read once, into a
 // temporary MEMORY table of the columns the statements need, which they then scan in memory.
-// Temporary tables are the connection's own and do not end the transaction.
+// Temporary tables are the connection's own and do not end the transaction. A user without the
+// CREATE TEMPORARY TABLES privilege gets the same statements over the slice of `requests` itself.
 bool MySqlRollups::copySlice(qint64 afterId, qint64 throughId)
 {
     const QString context = QStringLiteral("updating the rollups");
+    const QString columns =
+        QStringLiteral("request_time, operation_ref, http_status, bytes_sent, total_time_ms, "
+                       "object_key_ref, referer_ref, remote_ip_ref, user_agent_ref, "
+                       "error_code_ref");
     QSqlQuery query;
-    if (!run(query, QStringLiteral("DROP TEMPORARY TABLE IF EXISTS ") + kSliceRows, {}, context) ||
+    if (!run(query, QStringLiteral("DROP TEMPORARY TABLE IF EXISTS ") + kSliceCopy, {}, context) ||
         !run(query, QStringLiteral("SELECT @@max_heap_table_size"), {}, context) || !query.next())
         return false;
     const qint64 heapLimit = query.value(0).toLongLong();
@@ -226,16 +231,32 @@ bool MySqlRollups::copySlice(qint64 afterId, qint64 throughId)
     // A MEMORY table is as large as this session variable says when it is created.
     if (!run(query, QStringLiteral("SET SESSION max_heap_table_size = ?"), {needed}, context))
         return false;
-    const bool copied = run(
-        query,
-        QStringLiteral("CREATE TEMPORARY TABLE %1 ENGINE=MEMORY AS SELECT request_time, operation_ref, "
-                       "http_status, bytes_sent, total_time_ms, object_key_ref, referer_ref, remote_ip_ref, "
-                       "user_agent_ref, error_code_ref FROM requests WHERE id > ? AND id <= ?")
-            .arg(kSliceRows),
-        {afterId, throughId}, context);
+    query = QSqlQuery(m_db);
+    query.prepare(QStringLiteral("CREATE TEMPORARY TABLE %1 ENGINE=MEMORY AS SELECT %2 FROM requests "
+                                 "WHERE id > ? AND id <= ?")
+                      .arg(kSliceCopy, columns));
+    query.addBindValue(afterId);
+    query.addBindValue(throughId);
+    const bool copied = query.exec();
+    const int code = copied ? 0 : MySqlConnection::nativeCode(query.lastError());
     QSqlQuery restore;
-    return run(restore, QStringLiteral("SET SESSION max_heap_table_size = ?"), {heapLimit}, context) &&
-           copied;
+    if (!run(restore, QStringLiteral("SET SESSION max_heap_table_size = ?"), {heapLimit}, context))
+        return false;
+    if (copied) {
+        m_sliceRows = kSliceCopy;
+        return true;
+    }
+    // No CREATE TEMPORARY TABLES privilege; or MySQL's GTID consistency, which refuses CREATE ... SELECT
+    // (1786) or a temporary table inside a transaction under statement-based logging (3748).
+    if (code != MySqlConnection::kDatabaseAccessDenied && code != MySqlConnection::kCommandDenied &&
+        code != 1786 && code != 3748)
+        return fail(query, context);
+    // The ids are the store's own integers.
+    m_sliceRows = QStringLiteral("(SELECT %1 FROM requests WHERE id > %2 AND id <= %3) AS slice_rows")
+                      .arg(columns)
+                      .arg(afterId)
+                      .arg(throughId);
+    return true;
 }
 
 MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
@@ -255,7 +276,7 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
     const auto release = [&] {
         if (!committed)
             QSqlQuery(m_db).exec(QStringLiteral("ROLLBACK"));
-        QSqlQuery(m_db).exec(QStringLiteral("DROP TEMPORARY TABLE IF EXISTS ") + kSliceRows);
+        QSqlQuery(m_db).exec(QStringLiteral("DROP TEMPORARY TABLE IF EXISTS ") + kSliceCopy);
         QSqlQuery(m_db).exec(
             QStringLiteral("SELECT RELEASE_LOCK(CONCAT('bucketscope_ingest:', DATABASE()))"));
     };
@@ -300,13 +321,13 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
             "put_requests = rollup_hours.put_requests + VALUES(put_requests), %7, "
             "first_time = LEAST(rollup_hours.first_time, VALUES(first_time)), "
             "last_time = GREATEST(rollup_hours.last_time, VALUES(last_time))")
-            .arg(kStatusColumns, kHour, classes, kStatusSums, kNoTime, kSliceRows,
+            .arg(kStatusColumns, kHour, classes, kStatusSums, kNoTime, m_sliceRows,
                  kStatusUpdate.arg(QStringLiteral("rollup_hours"))),
         QStringLiteral("INSERT INTO rollup_hour_latency (hour_start, total_time_ms, requests) SELECT * FROM "
                        "(SELECT %1 AS s_hour, total_time_ms, COUNT(*) FROM %2 WHERE total_time_ms IS "
                        "NOT NULL GROUP BY 1, 2) AS slice ON DUPLICATE KEY UPDATE "
                        "requests = rollup_hour_latency.requests + VALUES(requests)")
-            .arg(kHour, kSliceRows),
+            .arg(kHour, m_sliceRows),
         // Addresses new to their hour raise its unique_ips, then join the hour's set.
         QStringLiteral(
             "UPDATE rollup_hours AS h JOIN (SELECT p.s_hour, COUNT(*) AS added FROM (SELECT DISTINCT "
@@ -314,19 +335,19 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
             "AS p LEFT JOIN rollup_hour_ips AS k ON k.hour_start = p.s_hour AND k.ip_ref = p.s_ip "
             "WHERE k.ip_ref IS NULL GROUP BY p.s_hour) AS n ON h.hour_start = n.s_hour "
             "SET h.unique_ips = h.unique_ips + n.added")
-            .arg(kHour, kSliceRows),
+            .arg(kHour, m_sliceRows),
         QStringLiteral(
             "INSERT INTO rollup_hour_ips (hour_start, ip_ref) SELECT * FROM (SELECT DISTINCT %1 AS "
             "s_hour, remote_ip_ref FROM %2 WHERE remote_ip_ref IS NOT NULL) AS slice "
             "ON DUPLICATE KEY UPDATE ip_ref = rollup_hour_ips.ip_ref")
-            .arg(kHour, kSliceRows),
+            .arg(kHour, m_sliceRows),
         QStringLiteral(
             "INSERT INTO rollup_day_operations (day_start, operation_ref, requests, bytes_sent, %1) "
             "SELECT * FROM (SELECT %2 AS s_day, COALESCE(operation_ref, -1) AS s_operation, COUNT(*), "
             "COALESCE(SUM(bytes_sent), 0), %3 FROM %4 GROUP BY 1, 2) AS slice "
             "ON DUPLICATE KEY UPDATE requests = rollup_day_operations.requests + VALUES(requests), "
             "bytes_sent = rollup_day_operations.bytes_sent + VALUES(bytes_sent), %5")
-            .arg(kStatusColumns, kDay, kStatusSums, kSliceRows,
+            .arg(kStatusColumns, kDay, kStatusSums, m_sliceRows,
                  kStatusUpdate.arg(QStringLiteral("rollup_day_operations"))),
         QStringLiteral(
             "INSERT INTO rollup_day_objects (day_start, key_ref, referer_ref, requests, bytes_sent, "
@@ -337,7 +358,7 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
             "bytes_sent = rollup_day_objects.bytes_sent + VALUES(bytes_sent), "
             "get_requests = rollup_day_objects.get_requests + VALUES(get_requests), "
             "put_requests = rollup_day_objects.put_requests + VALUES(put_requests)")
-            .arg(kDay, classes, kSliceRows),
+            .arg(kDay, classes, m_sliceRows),
     };
     for (const QString &sql : statements) {
         if (!run(query, sql, {}, context))
@@ -357,7 +378,7 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
                      "bytes_sent = rollup_day_values.bytes_sent + VALUES(bytes_sent)")
                      .arg(kDay)
                      .arg(dimension)
-                     .arg(QLatin1String(column), kSliceRows),
+                     .arg(QLatin1String(column), m_sliceRows),
                  {}, context))
             return Slice::Failed;
     }

@@ -85,6 +85,7 @@ private:
     CdnTest m_cdnTest;
     QString m_cdnSource;
     std::unordered_map<qint64, bool> m_cdnIps; // address id -> a CDN's
+    QString m_sliceRows; // what the slice's statements read from (copySlice): a table or a derived table
 };
 
 } // namespace BucketScope

@@ -27,8 +27,11 @@
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSignalSpy>
+#include <QSqlDriver>
 #include <QSqlError>
+#include <QSqlField>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -151,6 +154,7 @@ private slots:
     void stoppedCatchUpKeepsItsSlices();
     void killedSliceChangesNothing();
     void slicedCatchUpEqualsRecount();
+    void userWithoutTemporaryTablesGetsTheSameRollups();
 
 private:
     StoreLocation location(const QString &database) const { return TestServer::location(m_env, database); }
@@ -771,6 +775,83 @@ void TstMySqlRollups::slicedCatchUpEqualsRecount()
     // The slice's copy is gone with its transaction's end.
     QSqlQuery copy(store->database());
     QVERIFY(!copy.exec(QStringLiteral("SELECT 1 FROM bucketscope_rollup_slice")));
+}
+
+// A user with every privilege on the database but CREATE TEMPORARY TABLES: the slices are counted from
+// `requests` itself, to the same rollups.
+void TstMySqlRollups::userWithoutTemporaryTablesGetsTheSameRollups()
+{
+    if (!m_haveServer)
+        QSKIP("no test MariaDB server");
+    const QString socket = m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_SOCKET"));
+    if (socket.isEmpty()) {
+        if (!m_env.value(QStringLiteral("CI")).isEmpty())
+            QFAIL("CI must export BUCKETSCOPE_TEST_MYSQL_SOCKET (tools/test-mariadb.sh start does)");
+        QSKIP("no root socket of the test server");
+    }
+    const QString path = m_dir.filePath(QStringLiteral("notemp.log"));
+    QVERIFY(writeFile(path, generated(4000, 31, 2, 0.01)));
+    const StoreLocation full = location(freshDatabase(QStringLiteral("temp_allowed")));
+    StoreLocation limited = location(freshDatabase(QStringLiteral("temp_denied")));
+    limited.user = QStringLiteral("bucketscope_notemp");
+    limited.password = QStringLiteral("notemp-%1").arg(QCoreApplication::applicationPid());
+
+    const QString rootName = QStringLiteral("tst_mysqlrollups_root");
+    const auto dropUser = qScopeGuard([&rootName] {
+        {
+            QSqlDatabase root = QSqlDatabase::database(rootName);
+            QSqlQuery(root).exec(QStringLiteral("DROP USER IF EXISTS 'bucketscope_notemp'@'%'"));
+            root.close();
+        }
+        QSqlDatabase::removeDatabase(rootName);
+    });
+    {
+        QSqlDatabase root = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), rootName);
+        root.setUserName(QStringLiteral("root"));
+        root.setConnectOptions(QStringLiteral("UNIX_SOCKET=") + socket);
+        QVERIFY2(root.open(), qPrintable(root.lastError().text()));
+        QSqlQuery grant(root);
+        QVERIFY(grant.exec(QStringLiteral("DROP USER IF EXISTS 'bucketscope_notemp'@'%'")));
+        // CREATE USER takes no bound values: the test's own password, quoted by the driver.
+        QSqlField password(QStringLiteral("password"), QMetaType::fromType<QString>());
+        password.setValue(limited.password);
+        QVERIFY2(grant.exec(QStringLiteral("CREATE USER 'bucketscope_notemp'@'%' IDENTIFIED BY %1")
+                                .arg(root.driver()->formatValue(password))),
+                 qPrintable(grant.lastError().text()));
+        QVERIFY2(grant.exec(
+                     QStringLiteral("GRANT ALL ON `%1`.* TO 'bucketscope_notemp'@'%'").arg(limited.database)),
+                 qPrintable(grant.lastError().text()));
+        QVERIFY2(grant.exec(
+                     QStringLiteral("REVOKE CREATE TEMPORARY TABLES ON `%1`.* FROM 'bucketscope_notemp'@'%'")
+                         .arg(limited.database)),
+                 qPrintable(grant.lastError().text()));
+    }
+    IngestRequest request;
+    request.server = full;
+    const IngestResult allowed = ingest({path}, request);
+    QVERIFY2(allowed.fatalError.isEmpty(), qPrintable(allowed.fatalError));
+    QVERIFY2(allowed.problems.isEmpty(), qPrintable(allowed.problems.join(QLatin1Char('\n'))));
+    request.server = limited;
+    const IngestResult denied = ingest({path}, request);
+    QVERIFY2(denied.fatalError.isEmpty(), qPrintable(denied.fatalError));
+    QVERIFY2(denied.problems.isEmpty(), qPrintable(denied.problems.join(QLatin1Char('\n'))));
+    QCOMPARE(denied.records, allowed.records);
+    // The user may indeed not create one.
+    {
+        QString error;
+        auto store = MySqlStore::open(limited, MySqlStore::Open::ExistingTables, &error);
+        QVERIFY2(store, qPrintable(error));
+        QSqlQuery temporary(store->database());
+        QVERIFY(!temporary.exec(QStringLiteral("CREATE TEMPORARY TABLE t (a INT) ENGINE=MEMORY")));
+    }
+    QCOMPARE(adminScalar(limited.database, QStringLiteral("SELECT through_id FROM rollup_state")),
+             adminScalar(limited.database, QStringLiteral("SELECT MAX(id) FROM requests")));
+    QCOMPARE(adminScalar(limited.database, QStringLiteral("SELECT records FROM rollup_state")),
+             denied.records);
+    QVERIFY(!rollupFingerprint(full.database).startsWith(QLatin1String("error")));
+    // The marks may differ (ids), the counts may not.
+    const auto counts = [](const QString &fingerprint) { return fingerprint.section(QLatin1Char(' '), 1); };
+    QCOMPARE(counts(rollupFingerprint(limited.database)), counts(rollupFingerprint(full.database)));
 }
 
 QTEST_GUILESS_MAIN(TstMySqlRollups)
