@@ -222,6 +222,19 @@ bool MySqlRollups::copySlice(qint64 afterId, qint64 throughId)
         QStringLiteral("request_time, operation_ref, http_status, bytes_sent, total_time_ms, "
                        "object_key_ref, referer_ref, remote_ip_ref, user_agent_ref, "
                        "error_code_ref");
+    // The ids are the store's own integers.
+    const QString direct =
+        QStringLiteral("(SELECT %1 FROM requests WHERE id > %2 AND id <= %3) AS slice_rows")
+            .arg(columns)
+            .arg(afterId)
+            .arg(throughId);
+    bool allowed = false;
+    if (!copyAllowed(context, allowed))
+        return false;
+    if (!allowed) {
+        m_sliceRows = direct;
+        return true;
+    }
     QSqlQuery query;
     if (!run(query, QStringLiteral("DROP TEMPORARY TABLE IF EXISTS ") + kSliceCopy, {}, context) ||
         !run(query, QStringLiteral("SELECT @@max_heap_table_size"), {}, context) || !query.next())
@@ -244,6 +257,7 @@ bool MySqlRollups::copySlice(qint64 afterId, qint64 throughId)
         return false;
     if (copied) {
         m_sliceRows = kSliceCopy;
+        ++m_slicesCopied;
         return true;
     }
     // No CREATE TEMPORARY TABLES privilege; or MySQL's GTID consistency, which refuses CREATE ... SELECT
@@ -251,11 +265,21 @@ bool MySqlRollups::copySlice(qint64 afterId, qint64 throughId)
     if (code != MySqlConnection::kDatabaseAccessDenied && code != MySqlConnection::kCommandDenied &&
         code != 1786 && code != 3748)
         return fail(query, context);
-    // The ids are the store's own integers.
-    m_sliceRows = QStringLiteral("(SELECT %1 FROM requests WHERE id > %2 AND id <= %3) AS slice_rows")
-                      .arg(columns)
-                      .arg(afterId)
-                      .arg(throughId);
+    m_sliceRows = direct;
+    return true;
+}
+
+bool MySqlRollups::copyAllowed(const QString &context, bool &allowed)
+{
+    if (!m_copyAllowed) {
+        QSqlQuery logging;
+        if (!run(logging, QStringLiteral("SELECT @@log_bin, @@binlog_format"), {}, context) ||
+            !logging.next())
+            return false;
+        m_copyAllowed = logging.value(0).toInt() == 0 ||
+                        logging.value(1).toString().compare(QLatin1String("ROW"), Qt::CaseInsensitive) == 0;
+    }
+    allowed = *m_copyAllowed;
     return true;
 }
 

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 
@@ -56,6 +57,8 @@ public:
     QString error() const { return m_error; }
     bool connectionLost() const { return m_connectionLost; }
     int slicesCommitted() const { return m_slices; }
+    // Slices whose statements read an in-memory copy of the rows (copySlice), not `requests` itself.
+    int slicesCopied() const { return m_slicesCopied; }
 
     static constexpr qint64 kSliceIds = 200'000;
 
@@ -70,6 +73,10 @@ private:
     bool run(QSqlQuery &query, const QString &sql, const QVariantList &values, const QString &context);
     bool fail(const QSqlQuery &query, const QString &context);
     bool copySlice(qint64 afterId, qint64 throughId);
+    // Whether the copy may be made on this server (decided once): not when the binary log records
+    // statements, where a replica would build it under its own heap limit and MySQL's GTID
+    // consistency refuses temporary tables inside a transaction.
+    bool copyAllowed(const QString &context, bool &allowed);
     QString classSql(qint64 &rows);
     bool countCdnKeys();
 
@@ -86,6 +93,8 @@ private:
     QString m_cdnSource;
     std::unordered_map<qint64, bool> m_cdnIps; // address id -> a CDN's
     QString m_sliceRows; // what the slice's statements read from (copySlice): a table or a derived table
+    std::optional<bool> m_copyAllowed;
+    int m_slicesCopied = 0;
 };
 
 } // namespace BucketScope
