@@ -168,7 +168,7 @@ bool RequestTableModel::openStore(const QString &path, QString *error)
             return false;
         }
     }
-    m_loader = std::make_unique<RequestRowLoader>(path);
+    m_loader = std::make_unique<RequestRowLoader>(path, nullptr, m_prebuildSortOrders);
     connect(m_loader.get(), &RequestRowLoader::answerReady, this, &RequestTableModel::showOrder,
             Qt::QueuedConnection);
     m_loader->start();

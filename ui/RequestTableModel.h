@@ -95,6 +95,10 @@ public:
     int serverRowLimit() const { return m_serverRowLimit; }
     static constexpr int kDefaultServerRowLimit = 50000;
 
+    // Whether the loader of an SQLite store builds the numeric columns' sort orders ahead, while the
+    // table is idle (RequestRowLoader); from the next openStore(). On by default.
+    void setPrebuildSortOrders(bool prebuild) { m_prebuildSortOrders = prebuild; }
+
     // The thread finding the rows of an SQLite store (none otherwise), for tests and benchmarks.
     const RequestRowLoader *loader() const { return m_loader.get(); }
     // The thread fetching the rows of a server store (none before selectView() or otherwise).
@@ -177,6 +181,7 @@ private:
     ZoneCalendar m_calendar; // of m_timeZone: made once, not per cell shown
     QList<int> m_byteColumns;
     int m_serverRowLimit = kDefaultServerRowLimit;
+    bool m_prebuildSortOrders = true;
 };
 
 } // namespace BucketScope

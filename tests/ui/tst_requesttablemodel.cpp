@@ -39,6 +39,7 @@ private slots:
     void olderAnswerIsDropped();
     void narrowedThenWidenedTextReusesWhatWasLoaded();
     void closingDoesNotWaitForASort();
+    void numericSortOrdersAreBuiltAhead();
     void unreadableStoreIsReported_data();
     void unreadableStoreIsReported();
     void failedSelectIsNoRowsShown_data();
@@ -396,6 +397,7 @@ void TstRequestTableModel::olderAnswerIsDropped()
 void TstRequestTableModel::narrowedThenWidenedTextReusesWhatWasLoaded()
 {
     RequestTableModel model;
+    model.setPrebuildSortOrders(false); // every load and order below is one the changes asked for
     QString error;
     QVERIFY2(model.openStore(m_store, &error), qPrintable(error));
     QVERIFY(waitForRows(model));
@@ -457,12 +459,39 @@ void TstRequestTableModel::narrowedThenWidenedTextReusesWhatWasLoaded()
     QCOMPARE(counters.baseQueries.load(), 1);
 }
 
+void TstRequestTableModel::numericSortOrdersAreBuiltAhead()
+{
+    RequestTableModel model;
+    QString error;
+    QVERIFY2(model.openStore(m_store, &error), qPrintable(error));
+    QVERIFY(waitForRows(model));
+    const RequestRowLoader::Counters &counters = model.loader()->counters();
+    // A text filter meanwhile is answered as usual, and the work ahead goes on after it.
+    model.setTextFilter(QStringLiteral("photos"));
+    QVERIFY(waitForRows(model));
+    QCOMPARE(shownIds(model), textIds(QStringLiteral("photos"), QStringLiteral("id")));
+    const int expected = int(RequestRowLoader::prebuildColumns().size());
+    QVERIFY(expected >= 10); // time, status, sizes, times, key, referer, agent, address, operation
+    QTRY_COMPARE_WITH_TIMEOUT(counters.prebuiltOrders.load(), expected, 30000);
+    const int builds = counters.orderBuilds.load();
+    QCOMPARE(builds, expected);
+    for (const QString &column : RequestRowLoader::prebuildColumns()) {
+        model.sort(model.record().indexOf(column), Qt::DescendingOrder);
+        QVERIFY(waitForRows(model));
+        const QString quoted = QLatin1Char('"') + column + QLatin1Char('"');
+        QCOMPARE(shownIds(model),
+                 textIds(QStringLiteral("photos"), quoted + QStringLiteral(" DESC, id DESC")));
+    }
+    QCOMPARE(counters.orderBuilds.load(), builds); // every first sort found its order built
+}
+
 void TstRequestTableModel::closingDoesNotWaitForASort()
 {
     // A million rows: 1,000 ingested, copied 999 times, with random sizes to sort by.
     const QString path = copiedStore(QStringLiteral("million"), 1000);
     QVERIFY(!path.isEmpty());
     RequestTableModel model;
+    model.setPrebuildSortOrders(false); // the sort below is a first one, not one built ahead
     QString error;
     QVERIFY2(model.openStore(path, &error), qPrintable(error));
     QVERIFY(waitForRows(model));
@@ -496,6 +525,7 @@ void TstRequestTableModel::closingDoesNotWaitForASort()
 
     // What close gave up was long: the same sort to its end, on a loader of its own.
     RequestTableModel again;
+    again.setPrebuildSortOrders(false);
     QVERIFY2(again.openStore(path, &error), qPrintable(error));
     QVERIFY(waitForRows(again));
     clock.restart();
