@@ -4,6 +4,8 @@
 #include "store/Schema.h"
 #include "util/ThreadPriority.h"
 
+#include "SqliteStatement.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -54,31 +56,6 @@ const RecordField *fieldNamed(const QString &name)
             return &field;
     return nullptr;
 }
-
-QString quotedIdentifier(const QString &name)
-{
-    return QLatin1Char('"') + QString(name).replace(QLatin1Char('"'), QStringLiteral("\"\"")) +
-           QLatin1Char('"');
-}
-
-class Statement
-{
-public:
-    Statement(sqlite3 *db, const QString &sql)
-    {
-        const QByteArray utf8 = sql.toUtf8();
-        m_rc = sqlite3_prepare_v2(db, utf8.constData(), int(utf8.size()), &m_statement, nullptr);
-    }
-    ~Statement() { sqlite3_finalize(m_statement); }
-    Statement(const Statement &) = delete;
-    Statement &operator=(const Statement &) = delete;
-    bool ok() const { return m_rc == SQLITE_OK; }
-    sqlite3_stmt *get() const { return m_statement; }
-
-private:
-    sqlite3_stmt *m_statement = nullptr;
-    int m_rc = SQLITE_OK;
-};
 
 } // namespace
 
@@ -310,7 +287,8 @@ RowOrder RequestRowLoader::compute(const RowQuery &query, QString *error)
     if (!query.text.isEmpty()) {
         if (!loadColumns(textColumns(), error))
             return {};
-        Statement strings(m_db, QStringLiteral("SELECT id FROM strings WHERE value LIKE ?1 ESCAPE '!'"));
+        SqliteStatement strings(m_db,
+                                QStringLiteral("SELECT id FROM strings WHERE value LIKE ?1 ESCAPE '!'"));
         if (!strings.ok()) {
             *error = sqliteError();
             return {};
@@ -396,7 +374,7 @@ bool RequestRowLoader::ensureIds(QString *error)
     if (m_idsLoaded)
         return true;
     // The time index holds every id and is a fraction of the table's size.
-    Statement select(m_db, QStringLiteral("SELECT id FROM requests"));
+    SqliteStatement select(m_db, QStringLiteral("SELECT id FROM requests"));
     if (!select.ok()) {
         *error = sqliteError();
         return false;
@@ -444,8 +422,8 @@ bool RequestRowLoader::loadColumns(const std::vector<std::string> &columns, QStr
     QStringList names;
     for (const std::string &column : missing)
         names << QString::fromStdString(column); // from Schema::recordFields or the list above
-    Statement select(m_db,
-                     QStringLiteral("SELECT id, %1 FROM requests WHERE id <= ?1").arg(names.join(u',')));
+    SqliteStatement select(
+        m_db, QStringLiteral("SELECT id, %1 FROM requests WHERE id <= ?1").arg(names.join(u',')));
     if (!select.ok()) {
         *error = sqliteError();
         return false;
@@ -477,7 +455,8 @@ const RequestRowLoader::Positions *RequestRowLoader::basePositions(const QString
     if (m_base && where == m_baseWhere)
         return &*m_base;
     // `where` holds numbers and driver-escaped literals only (RequestTableModel builds it).
-    Statement select(m_db, QStringLiteral("SELECT id FROM request_rows WHERE (%1) AND id <= ?1").arg(where));
+    SqliteStatement select(m_db,
+                           QStringLiteral("SELECT id FROM request_rows WHERE (%1) AND id <= ?1").arg(where));
     if (!select.ok()) {
         *error = sqliteError();
         return nullptr;
@@ -549,7 +528,7 @@ const RequestRowLoader::Positions *RequestRowLoader::sortOrder(const QString &co
         const QString source = field ? QStringLiteral("requests") : QStringLiteral("request_rows");
         const QString name = field ? QString::fromLatin1(field->column) : column;
         ok = orderBySql(QStringLiteral("SELECT id FROM %1 WHERE id <= ?1 ORDER BY %2, id")
-                            .arg(source, quotedIdentifier(name)),
+                            .arg(source, SqliteStatement::quotedIdentifier(name)),
                         order, error);
     }
     if (!ok)
@@ -559,7 +538,7 @@ const RequestRowLoader::Positions *RequestRowLoader::sortOrder(const QString &co
 
 bool RequestRowLoader::orderBySql(const QString &sql, Positions &order, QString *error)
 {
-    Statement select(m_db, sql);
+    SqliteStatement select(m_db, sql);
     if (!select.ok()) {
         *error = sqliteError();
         return false;
@@ -595,7 +574,7 @@ bool RequestRowLoader::dictionaryOrder(const std::string &column, Positions &ord
             used.resize(std::size_t(ref) + 1, 0);
         used[std::size_t(ref)] = 1;
     }
-    Statement select(m_db, QStringLiteral("SELECT id, value FROM strings WHERE id < ?1"));
+    SqliteStatement select(m_db, QStringLiteral("SELECT id, value FROM strings WHERE id < ?1"));
     if (!select.ok()) {
         *error = sqliteError();
         return false;

@@ -11,6 +11,8 @@
 #include <QThreadPool>
 #include <QUuid>
 
+#include "SqliteStatement.h"
+
 #include <sqlite3.h>
 
 #include <limits>
@@ -24,30 +26,6 @@ QList<QPointer<ServerRowLoader>> &releasedLoaders()
     static QList<QPointer<ServerRowLoader>> loaders; // GUI thread only
     return loaders;
 }
-
-QString quotedIdentifier(const QString &name)
-{
-    return QLatin1Char('"') + QString(name).replace(QLatin1Char('"'), QStringLiteral("\"\"")) +
-           QLatin1Char('"');
-}
-
-class Statement
-{
-public:
-    Statement(sqlite3 *db, const QByteArray &sql)
-    {
-        m_rc = sqlite3_prepare_v2(db, sql.constData(), int(sql.size()), &m_statement, nullptr);
-    }
-    ~Statement() { sqlite3_finalize(m_statement); }
-    Statement(const Statement &) = delete;
-    Statement &operator=(const Statement &) = delete;
-    bool ok() const { return m_rc == SQLITE_OK; }
-    sqlite3_stmt *get() const { return m_statement; }
-
-private:
-    sqlite3_stmt *m_statement = nullptr;
-    int m_rc = SQLITE_OK;
-};
 
 bool bindValue(sqlite3_stmt *statement, int index, const QVariant &value)
 {
@@ -349,20 +327,21 @@ bool ServerRowLoader::writeAnswer(const ServerRowQuery &query, QSqlQuery &rows, 
     QStringList names;
     QStringList marks;
     for (int column = 0; column < columns.count(); ++column) {
-        names << quotedIdentifier(columns.fieldName(column));
+        names << SqliteStatement::quotedIdentifier(columns.fieldName(column));
         marks << QStringLiteral("?");
     }
-    const QByteArray create = QStringLiteral("CREATE TABLE %1 (%2)")
-                                  .arg(quotedIdentifier(answerTable()), names.join(QLatin1Char(',')))
-                                  .toUtf8();
+    const QByteArray create =
+        QStringLiteral("CREATE TABLE %1 (%2)")
+            .arg(SqliteStatement::quotedIdentifier(answerTable()), names.join(QLatin1Char(',')))
+            .toUtf8();
     if (sqlite3_exec(file, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK)
         return failure(QStringLiteral("begin"));
     if (sqlite3_exec(file, create.constData(), nullptr, nullptr, nullptr) != SQLITE_OK)
         return failure(QStringLiteral("create"));
     {
-        const Statement insert(file, QStringLiteral("INSERT INTO %1 VALUES (%2)")
-                                         .arg(quotedIdentifier(answerTable()), marks.join(QLatin1Char(',')))
-                                         .toUtf8());
+        const SqliteStatement insert(
+            file, QStringLiteral("INSERT INTO %1 VALUES (%2)")
+                      .arg(SqliteStatement::quotedIdentifier(answerTable()), marks.join(QLatin1Char(','))));
         if (!insert.ok())
             return failure(QStringLiteral("prepare"));
         qint64 written = 0;

@@ -71,6 +71,36 @@ private:
     int m_beats = 0;
 };
 
+// A server that accepts TCP connections and never says a word: a client waits for its connect timeout.
+class SilentServer
+{
+public:
+    bool listen()
+    {
+        QObject::connect(&m_server, &QTcpServer::newConnection, &m_server, [this] {
+            while (QTcpSocket *socket = m_server.nextPendingConnection())
+                m_held.emplace_back(socket);
+        });
+        return m_server.listen(QHostAddress::LocalHost);
+    }
+    qsizetype connections() const { return qsizetype(m_held.size()); }
+    StoreLocation location() const
+    {
+        StoreLocation location;
+        location.kind = StoreLocation::Kind::MySql;
+        location.host = QStringLiteral("127.0.0.1");
+        location.port = m_server.serverPort();
+        location.database = QStringLiteral("anything");
+        location.user = QStringLiteral("nobody");
+        location.connectTimeoutSeconds = 2;
+        return location;
+    }
+
+private:
+    QTcpServer m_server;
+    std::vector<std::unique_ptr<QTcpSocket>> m_held;
+};
+
 qint64 fetchAll(QSqlTableModel &model)
 {
     // A request table over SQLite answers filters and sorts on its loader thread.
@@ -297,20 +327,9 @@ void TstConnect::unreachablePortAnswersWithinTheTimeout()
 
 void TstConnect::silentServerNeverFreezesTheWindow()
 {
-    // Accepts the TCP connection and never says a word: the client waits for the connect timeout.
-    QTcpServer silent;
-    QVERIFY(silent.listen(QHostAddress::LocalHost));
-    QList<QTcpSocket *> held;
-    connect(&silent, &QTcpServer::newConnection, this, [&] {
-        while (QTcpSocket *socket = silent.nextPendingConnection())
-            held << socket;
-    });
-    StoreLocation location;
-    location.host = QStringLiteral("127.0.0.1");
-    location.port = silent.serverPort();
-    location.database = QStringLiteral("anything");
-    location.user = QStringLiteral("nobody");
-    location.connectTimeoutSeconds = 2;
+    SilentServer silent;
+    QVERIFY(silent.listen());
+    const StoreLocation location = silent.location();
 
     ConnectDialog dialog;
     dialog.setLocation(location);
@@ -326,7 +345,6 @@ void TstConnect::silentServerNeverFreezesTheWindow()
     QVERIFY(heartbeat.beats() > 20);
     QCOMPARE(finished.at(0).at(0).toBool(), false);
     QVERIFY(!finished.at(0).at(1).toString().isEmpty());
-    qDeleteAll(held);
 }
 
 void TstConnect::wrongPasswordShowsAccessDenied()
@@ -593,22 +611,11 @@ void TstConnect::serverTableIsAWellBehavedModel()
 
 void TstConnect::serverTableNeverWaitsOnTheNetwork()
 {
-    // A server that accepts the connection and never answers: the loader waits out the connect
-    // timeout on its thread while the window keeps turning, and closing the table does not wait.
-    QTcpServer silent;
-    QVERIFY(silent.listen(QHostAddress::LocalHost));
-    QList<QTcpSocket *> held;
-    connect(&silent, &QTcpServer::newConnection, this, [&] {
-        while (QTcpSocket *socket = silent.nextPendingConnection())
-            held << socket;
-    });
-    StoreLocation location;
-    location.kind = StoreLocation::Kind::MySql;
-    location.host = QStringLiteral("127.0.0.1");
-    location.port = silent.serverPort();
-    location.database = QStringLiteral("anything");
-    location.user = QStringLiteral("nobody");
-    location.connectTimeoutSeconds = 2;
+    // The loader waits out the silent server's connect timeout on its thread while the window keeps
+    // turning, and closing the table does not wait.
+    SilentServer silent;
+    QVERIFY(silent.listen());
+    const StoreLocation location = silent.location();
 
     auto model = std::make_unique<RequestTableModel>(location, nullptr);
     QSignalSpy failed(model.get(), &RequestTableModel::rowsFailed);
@@ -632,16 +639,15 @@ void TstConnect::serverTableNeverWaitsOnTheNetwork()
     QCOMPARE(model->rowCount(), 0);
 
     // Closing while the loader waits on the server again returns at once.
-    const qsizetype connectionsBefore = held.size();
+    const qsizetype connectionsBefore = silent.connections();
     model->setTextFilter(QStringLiteral("other"));
-    QTRY_VERIFY_WITH_TIMEOUT(held.size() > connectionsBefore, 5000); // the loader is connecting again
+    QTRY_VERIFY_WITH_TIMEOUT(silent.connections() > connectionsBefore, 5000); // connecting again
     QPointer<const ServerRowLoader> loader = model->serverLoader();
     QVERIFY(loader);
     clock.restart();
     model.reset();
     QVERIFY2(clock.elapsed() < 250, qPrintable(QString::number(clock.elapsed())));
     QTRY_VERIFY_WITH_TIMEOUT(loader.isNull(), 20000); // it ended after its connect, and was deleted
-    qDeleteAll(held);
 }
 
 void TstConnect::serverTableShowsTheLatestChange()
