@@ -8,6 +8,8 @@
 
 #include <sqlite3.h>
 
+#include <QScopeGuard>
+
 #include <algorithm>
 #include <limits>
 #include <numeric>
@@ -225,10 +227,19 @@ bool RequestRowLoader::prebuildNextOrder()
     try {
         QString ignored; // a query that needs this order meets the problem again and reports it
         if (ensureIds(&ignored) && loadColumns(textColumns(), &ignored)) {
+            if (m_ids.size() > kPrebuildRowLimit) {
+                // Orders ahead would hold 4 bytes a row each, and each takes 24 a row to build.
+                m_nextPrebuild = int(prebuildColumns().size());
+                m_prebuilding = false;
+                return false;
+            }
             const bool had = m_orders.count(column.toStdString()) > 0;
             done = sortOrder(column, &ignored) != nullptr || !m_queryWaiting;
             if (done && !had && m_orders.count(column.toStdString()))
                 m_counters.prebuiltOrders.fetch_add(1);
+        } else if (!m_queryWaiting) {
+            // The store cannot be read as it should (the queries say why): no more work ahead.
+            m_nextPrebuild = int(prebuildColumns().size());
         }
     } catch (const Interrupted &) {
         // a query arrived: this column is built again once it is answered
@@ -494,7 +505,6 @@ const RequestRowLoader::Positions *RequestRowLoader::sortOrder(const QString &co
     const auto kept = m_orders.find(key);
     if (kept != m_orders.end())
         return &kept->second;
-    m_counters.orderBuilds.fetch_add(1);
     Positions order;
     const RecordField *field = fieldNamed(column);
     bool ok = false;
@@ -506,6 +516,11 @@ const RequestRowLoader::Positions *RequestRowLoader::sortOrder(const QString &co
                          field->storage == RecordField::Storage::Time)) {
         const std::string source = field->column;
         const bool keep = m_columns.count(source) > 0;
+        // Only its order is needed from now on, also when the sort is interrupted.
+        const auto drop = qScopeGuard([&] {
+            if (!keep)
+                m_columns.erase(source);
+        });
         if (loadColumns({source}, error)) {
             const std::vector<qint64> &values = m_columns.at(source);
             std::vector<std::pair<qint64, quint32>> pairs(values.size());
@@ -516,8 +531,6 @@ const RequestRowLoader::Positions *RequestRowLoader::sortOrder(const QString &co
             order.reserve(pairs.size());
             for (const auto &pair : pairs)
                 order.push_back(pair.second);
-            if (!keep)
-                m_columns.erase(source); // only its order is needed from now on
             ok = true;
         }
     } else if (field && field->storage == RecordField::Storage::Dictionary) {
@@ -533,6 +546,7 @@ const RequestRowLoader::Positions *RequestRowLoader::sortOrder(const QString &co
     }
     if (!ok)
         return nullptr;
+    m_counters.orderBuilds.fetch_add(1); // built to the end: an interrupted build is not counted
     return &m_orders.emplace(key, std::move(order)).first->second;
 }
 
@@ -561,6 +575,11 @@ bool RequestRowLoader::orderBySql(const QString &sql, Positions &order, QString 
 bool RequestRowLoader::dictionaryOrder(const std::string &column, Positions &order, QString *error)
 {
     const bool keep = m_columns.count(column) > 0;
+    // Loaded for the order only, also when the ranking is interrupted.
+    const auto drop = qScopeGuard([&] {
+        if (!keep)
+            m_columns.erase(column);
+    });
     if (!loadColumns({column}, error))
         return false;
     const std::vector<qint64> &refs = m_columns.at(column);
@@ -616,8 +635,6 @@ bool RequestRowLoader::dictionaryOrder(const std::string &column, Positions &ord
     order.assign(refs.size(), 0);
     for (quint32 position = 0; position < refs.size(); ++position)
         order[start[rankOf(refs[position])]++] = position;
-    if (!keep)
-        m_columns.erase(column);
     return true;
 }
 

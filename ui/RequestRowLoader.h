@@ -64,7 +64,9 @@ public:
     void request(const RowQuery &query);
 
     // The request_rows columns whose orders are built ahead: every numeric and time column, and the
-    // dictionary columns most sorted by.
+    // dictionary columns most sorted by. Only on stores of at most kPrebuildRowLimit rows: the 13
+    // orders hold 52 MB a million rows.
+    static constexpr std::size_t kPrebuildRowLimit = 5'000'000;
     static const QStringList &prebuildColumns();
 
     // The pattern for `value LIKE ? ESCAPE '!'` that matches `text` literally anywhere in a value.
@@ -103,7 +105,8 @@ private:
     quint32 positionOf(qint64 id) const;
     bool stale(quint64 generation) const;
     // Throws Interrupted once the loader is being destroyed or, for `rowWork` (finding the rows of
-    // the running query, not filling a cache a later query reuses), once a newer query waits.
+    // the running query, not filling a cache a later query reuses), once a newer query waits; and
+    // during work ahead (prebuildNextOrder) once any query waits.
     void checkpoint(bool rowWork);
     // std::sort that calls checkpoint() every few thousand comparisons.
     template <typename T, typename Less = std::less<>>

@@ -95,8 +95,9 @@ public:
     int serverRowLimit() const { return m_serverRowLimit; }
     static constexpr int kDefaultServerRowLimit = 50000;
 
-    // Whether the loader of an SQLite store builds the numeric columns' sort orders ahead, while the
-    // table is idle (RequestRowLoader); from the next openStore(). On by default.
+    // Whether the loader of an SQLite store builds the sort orders of the columns people sort by
+    // ahead, while the table is idle (RequestRowLoader::prebuildColumns); from the next openStore().
+    // On by default.
     void setPrebuildSortOrders(bool prebuild) { m_prebuildSortOrders = prebuild; }
 
     // The thread finding the rows of an SQLite store (none otherwise), for tests and benchmarks.
