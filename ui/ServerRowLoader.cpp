@@ -295,7 +295,8 @@ bool ServerRowLoader::fetch(const ServerRowQuery &query, const QString &connecti
     if (stale(query.generation))
         return false;
     if (!writeAnswer(query, rows, error)) {
-        QFile::remove(answerPath(query.generation));
+        if (!m_folder.isEmpty())
+            QFile::remove(answerPath(query.generation));
         if (rows.lastError().isValid()) {
             *interrupted = MySqlConnection::nativeCode(rows.lastError()) == kQueryInterrupted;
             *lost = MySqlConnection::isConnectionLost(rows.lastError());
@@ -308,6 +309,10 @@ bool ServerRowLoader::fetch(const ServerRowQuery &query, const QString &connecti
 
 bool ServerRowLoader::writeAnswer(const ServerRowQuery &query, QSqlQuery &rows, QString *error)
 {
+    if (m_folder.isEmpty()) {
+        *error = tr("no temporary folder for the request table's answers");
+        return false;
+    }
     const QString path = answerPath(query.generation);
     sqlite3 *file = nullptr;
     const int opened =
