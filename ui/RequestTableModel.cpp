@@ -530,7 +530,7 @@ QString RequestTableModel::selectStatement() const
         return m_shownAnswer.isEmpty() ? QString()
                                        : QStringLiteral("SELECT * FROM answer.%1 ORDER BY rowid")
                                              .arg(ServerRowLoader::answerTable());
-    if (m_orderToken && isSqlite())
+    if (m_orderToken)
         // The token is a number of ours; the ids' order is the list's (RowOrderTable).
         return QStringLiteral("SELECT r.* FROM bs_row_order(%1) AS o CROSS JOIN request_rows AS r "
                               "ON r.id = o.id ORDER BY o.pos")

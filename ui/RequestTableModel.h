@@ -143,7 +143,6 @@ private:
     // select() and then rowsShown(), or rowsFailed() with the reason.
     bool selectAndReport(quint64 generation);
     void setBusy(bool busy);
-    bool isSqlite() const { return !m_server; }
 
     QString m_connectionName;
     std::unique_ptr<RequestRowLoader> m_loader;

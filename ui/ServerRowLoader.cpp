@@ -6,6 +6,7 @@
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QPointer>
+#include <QScopeGuard>
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <QThreadPool>
@@ -278,31 +279,25 @@ bool ServerRowLoader::fetch(const ServerRowQuery &query, const QString &connecti
     // Marked running before the last look at whether it is still wanted: a newer request from then on
     // sees it running and kills it.
     m_kill->running = query.generation;
-    struct NotRunning
-    {
-        KillTarget &target;
-        ~NotRunning() { target.running = 0; }
-    } notRunning{*m_kill};
+    const auto notRunning = qScopeGuard([this] { m_kill->running = 0; });
     if (stale(query.generation))
         return false;
-    ++m_serverQueries;
-    if (!rows.exec(sql)) {
+    // The server's error, whether the query failed or its rows stopped coming.
+    const auto serverFailure = [&] {
         *interrupted = MySqlConnection::nativeCode(rows.lastError()) == kQueryInterrupted;
         *lost = MySqlConnection::isConnectionLost(rows.lastError());
         *error = MySqlConnection::describe(rows.lastError(), m_server, tr("listing the requests"));
         return false;
-    }
+    };
+    ++m_serverQueries;
+    if (!rows.exec(sql))
+        return serverFailure();
     if (stale(query.generation))
         return false;
     if (!writeAnswer(query, rows, error)) {
         if (!m_folder.isEmpty())
             QFile::remove(answerPath(query.generation));
-        if (rows.lastError().isValid()) {
-            *interrupted = MySqlConnection::nativeCode(rows.lastError()) == kQueryInterrupted;
-            *lost = MySqlConnection::isConnectionLost(rows.lastError());
-            *error = MySqlConnection::describe(rows.lastError(), m_server, tr("listing the requests"));
-        }
-        return false;
+        return rows.lastError().isValid() ? serverFailure() : false;
     }
     return true;
 }
