@@ -904,7 +904,11 @@ void MainWindow::rebuildChips()
     QLayout *layout = m_chips->layout();
     while (layout->count() > 1) { // keep the trailing stretch
         QLayoutItem *item = layout->takeAt(0);
-        delete item->widget();
+        // Later, not now: a chip's own click rebuilds the chips, and it is still being clicked.
+        if (QWidget *chip = item->widget()) {
+            chip->hide();
+            chip->deleteLater();
+        }
         delete item;
     }
     int position = 0;
