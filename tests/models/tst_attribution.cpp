@@ -168,7 +168,7 @@ void TstAttribution::firstMatchWins()
     QCOMPARE(QString::fromStdString(attribution.applicationFor(request)), application);
 
     // The aggregators decide per field and take the earliest match: the same answer.
-    const Attribution::Match &perField = Attribution::Match::earlier(
+    const Attribution::Match perField = Attribution::Match::earlier(
         Attribution::Match::earlier(attribution.match(Attribution::Field::Key, request.key),
                                     attribution.match(Attribution::Field::Referer, request.referer)),
         Attribution::Match::earlier(attribution.match(Attribution::Field::Requester, request.requester),
