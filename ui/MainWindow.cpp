@@ -240,7 +240,7 @@ void MainWindow::exportTableCsv(const QString &path)
                 error = file.errorString();
             } else {
                 rows = RecordExporter::exportView(*store, where, orderBy, RecordExporter::Format::Csv, file,
-                                                  &error);
+                                                  &error, &m_exportStop);
                 if (rows >= 0 && !file.commit()) {
                     error = file.errorString();
                     rows = -1;
@@ -304,6 +304,8 @@ void MainWindow::showDetails(const QModelIndex &index)
 
 MainWindow::~MainWindow()
 {
+    // An unfinished export is dropped (QSaveFile never commits it), not finished behind a closed window.
+    m_exportStop = true;
     m_exportPool.waitForDone();
     // A server table's loader may still be in a query it has just killed: let it end (bounded) while
     // Qt and the MySQL client library are still whole, and its scratch folder go with the model.

@@ -12,6 +12,8 @@
 #include <QSet>
 #include <QThreadPool>
 
+#include <atomic>
+
 class QLabel;
 class QMenu;
 class QLineEdit;
@@ -197,6 +199,7 @@ private:
     QPointer<RecordDetailsDialog> m_detailsDialog;
     QSet<QString> m_sortIndexes; // columns of the current store that have a sort index
     QThreadPool m_exportPool;    // waited for on destruction, so an export never outlives the window
+    std::atomic<bool> m_exportStop{false}; // set on destruction: a running CSV export ends at its next row
     QPointer<RejectedLinesDialog> m_rejectedDialog;
     QAction *m_utcTime = nullptr;
     QAction *m_localTime = nullptr;

@@ -242,7 +242,8 @@ std::unique_ptr<Cursor> cursorFor(RecordStore &store, const std::string &sql)
 }
 
 qint64 exportQuery(RecordStore &store, const std::string &sql, const std::vector<Field> &fields,
-                   RecordExporter::Format format, QIODevice &out, QString *error)
+                   RecordExporter::Format format, QIODevice &out, QString *error,
+                   const std::atomic<bool> *stop = nullptr)
 {
     const std::unique_ptr<Cursor> cursor = cursorFor(store, sql);
     if (!cursor || !cursor->error.isEmpty()) {
@@ -261,6 +262,11 @@ qint64 exportQuery(RecordStore &store, const std::string &sql, const std::vector
     }
     qint64 rows = 0;
     while (cursor->next()) {
+        if (stop && stop->load(std::memory_order_relaxed)) {
+            if (error)
+                *error = QStringLiteral("the export was stopped before its end");
+            return -1;
+        }
         if (!csv)
             buffer += '{';
         for (std::size_t i = 0; i < fields.size(); ++i) {
@@ -384,7 +390,8 @@ qint64 RecordExporter::exportRecords(RecordStore &store, Format format, QIODevic
 }
 
 qint64 RecordExporter::exportView(RecordStore &store, const QString &where, const QString &orderBy,
-                                  Format format, QIODevice &out, QString *error)
+                                  Format format, QIODevice &out, QString *error,
+                                  const std::atomic<bool> *stop)
 {
     QStringList columns;
     for (const Field &field : recordFieldList())
@@ -394,7 +401,7 @@ qint64 RecordExporter::exportView(RecordStore &store, const QString &where, cons
         sql += QStringLiteral(" WHERE ") + where;
     if (!orderBy.isEmpty())
         sql += QLatin1Char(' ') + orderBy;
-    return exportQuery(store, sql.toStdString(), recordFieldList(), format, out, error);
+    return exportQuery(store, sql.toStdString(), recordFieldList(), format, out, error, stop);
 }
 
 qint64 RecordExporter::exportRejects(RecordStore &store, Format format, QIODevice &out, QString *error)

@@ -6,6 +6,8 @@
 #include <QIODevice>
 #include <QStringList>
 
+#include <atomic>
+
 namespace BucketScope {
 
 // Streams every record (or every rejected line) of a store as JSON Lines or CSV, row by row, so an
@@ -27,9 +29,11 @@ public:
     static qint64 exportRecords(RecordStore &store, Format format, QIODevice &out, QString *error);
     // The rows of the request_rows view that match `where` (SQL built by the caller from escaped
     // literals, e.g. the request table's filter; empty for all) in `orderBy` order (e.g. "ORDER BY
-    // `time` DESC"; empty for storage order), with the same fields as exportRecords.
+    // `time` DESC"; empty for storage order), with the same fields as exportRecords. Once `stop` is
+    // set (from any thread) it returns -1 at the next row: a window that closes does not wait for the
+    // rest of a million-row export. Until the first row arrives it waits like any query.
     static qint64 exportView(RecordStore &store, const QString &where, const QString &orderBy, Format format,
-                             QIODevice &out, QString *error);
+                             QIODevice &out, QString *error, const std::atomic<bool> *stop = nullptr);
     static qint64 exportRejects(RecordStore &store, Format format, QIODevice &out, QString *error);
 };
 

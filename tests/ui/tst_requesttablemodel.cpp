@@ -50,6 +50,7 @@ private slots:
     void textColumnSortsByItsValue();
     void busyWhileFindingAndOldRowsStay();
     void exportWritesTheShownRowsInTheirOrder();
+    void stoppedExportWritesNothing();
     void wellBehavedThroughChanges();
 
 private:
@@ -824,6 +825,28 @@ void TstRequestTableModel::exportWritesTheShownRowsInTheirOrder()
     for (qsizetype i = 1; i < lines.size(); ++i)
         exported << fieldOf(lines.at(i).trimmed(), idField);
     QCOMPARE(exported, shown);
+}
+
+// MainWindow sets the flag when it closes during an export; the file is then never committed.
+void TstRequestTableModel::stoppedExportWritesNothing()
+{
+    QString error;
+    std::unique_ptr<LogStore> store = LogStore::openSqlite(m_store, LogStore::Durability::Durable, &error);
+    QVERIFY2(store, qPrintable(error));
+    std::atomic<bool> stop{false};
+    QBuffer whole;
+    QVERIFY(whole.open(QIODevice::WriteOnly));
+    const qint64 rows = RecordExporter::exportView(*store, QString(), QString(), RecordExporter::Format::Csv,
+                                                   whole, &error, &stop);
+    QVERIFY2(rows > 1000, qPrintable(error));
+    stop = true;
+    QBuffer stopped;
+    QVERIFY(stopped.open(QIODevice::WriteOnly));
+    QCOMPARE(RecordExporter::exportView(*store, QString(), QString(), RecordExporter::Format::Csv, stopped,
+                                        &error, &stop),
+             qint64(-1));
+    QCOMPARE(error, QStringLiteral("the export was stopped before its end"));
+    QCOMPARE(stopped.data().size(), 0);
 }
 
 void TstRequestTableModel::wellBehavedThroughChanges()
