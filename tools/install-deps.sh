@@ -18,7 +18,7 @@ packages=(
     tzdata  # ZoneCalendar: the IANA time zones (Europe/Paris, Asia/Kolkata in tests/models/tst_timezone)
     dpkg-dev desktop-file-utils appstream groff-base binutils  # tests/packaging: cpack .deb, validators, man page
     clang libclang-rt-14-dev
-    mariadb-server mariadb-client
+    mariadb-server mariadb-client openssl
 )
 if [[ ${1:-} == --bench ]]; then
     packages+=(lnav goaccess time)

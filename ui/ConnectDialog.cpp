@@ -22,6 +22,7 @@
 #include <QThreadPool>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <memory>
 
 namespace BucketScope {
@@ -148,9 +149,16 @@ ConnectDialog::ConnectDialog(QWidget *parent) : QDialog(parent)
     m_keepInKeychain = new QCheckBox(tr("Keep the password in the system keychain"), this);
     m_keepInKeychain->setToolTip(
         tr("GNOME Keyring or KWallet on Linux; BucketScope's settings never hold it"));
-    m_requireTls = new QCheckBox(tr("Require TLS"), this);
+    m_tlsMode = new QComboBox(this);
+    m_tlsMode->addItem(tr("Off, or whatever the server offers"), QString());
+    m_tlsMode->addItem(tr("Encrypted, certificate not checked"), QStringLiteral("required"));
+    m_tlsMode->addItem(tr("Encrypted, certificate signed by the CA"), QStringLiteral("verify-ca"));
+    m_tlsMode->addItem(tr("Encrypted, certificate signed by the CA and naming the host"),
+                       QStringLiteral("verify-identity"));
+    m_tlsMode->setToolTip(tr("Checking the certificate is what stops someone between you and the server "
+                             "from reading the password's exchange and the data"));
     m_ca = new QLineEdit(this);
-    m_ca->setPlaceholderText(tr("CA certificate (PEM), optional"));
+    m_ca->setPlaceholderText(tr("CA certificate (PEM), needed for TLS"));
     auto *caRow = new QHBoxLayout;
     auto *browse = new QPushButton(tr("Browse…"), this);
     caRow->addWidget(m_ca, 1);
@@ -161,7 +169,7 @@ ConnectDialog::ConnectDialog(QWidget *parent) : QDialog(parent)
     form->addRow(tr("User:"), m_user);
     form->addRow(tr("Password:"), m_password);
     form->addRow(QString(), m_keepInKeychain);
-    form->addRow(tr("TLS:"), m_requireTls);
+    form->addRow(tr("TLS:"), m_tlsMode);
     form->addRow(tr("CA file:"), caRow);
     form->addRow(tr("Connect timeout:"), m_timeout);
     layout->addLayout(form);
@@ -198,7 +206,7 @@ StoreLocation ConnectDialog::location() const
     location.database = m_database->text().trimmed();
     location.user = m_user->text().trimmed();
     location.password = m_password->text();
-    location.sslMode = m_requireTls->isChecked() ? QStringLiteral("required") : QString();
+    location.sslMode = m_tlsMode->currentData().toString();
     location.sslCa = m_ca->text().trimmed();
     location.connectTimeoutSeconds = m_timeout->value();
     return location;
@@ -211,7 +219,8 @@ void ConnectDialog::setLocation(const StoreLocation &location)
     m_database->setText(location.database);
     m_user->setText(location.user);
     m_password->setText(location.password);
-    m_requireTls->setChecked(location.sslMode == QLatin1String("required"));
+    // "preferred" and "disabled" (from a URL) are both the first choice: no TLS is asked for.
+    m_tlsMode->setCurrentIndex(std::max(0, m_tlsMode->findData(location.sslMode)));
     m_ca->setText(location.sslCa);
     m_timeout->setValue(location.connectTimeoutSeconds);
 }
@@ -374,6 +383,8 @@ void ConnectDialog::browseCa()
                                                       tr("Certificates (*.pem *.crt);;All files (*)"));
     if (!path.isEmpty())
         m_ca->setText(path);
+    if (m_tlsMode->currentIndex() == 0) // a CA is chosen to be checked against
+        m_tlsMode->setCurrentIndex(m_tlsMode->findData(QStringLiteral("verify-identity")));
 }
 
 void ConnectDialog::test()

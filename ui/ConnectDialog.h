@@ -47,6 +47,7 @@ public:
     QLabel *resultLabel() const { return m_result; }
     QLineEdit *passwordEdit() const { return m_password; }
     QCheckBox *keepInKeychainCheck() const { return m_keepInKeychain; }
+    QComboBox *tlsModeBox() const { return m_tlsMode; }
 
 signals:
     void testFinished(bool ok, const QString &message);
@@ -66,7 +67,7 @@ private:
     QLineEdit *m_database = nullptr;
     QLineEdit *m_user = nullptr;
     QLineEdit *m_password = nullptr;
-    QCheckBox *m_requireTls = nullptr;
+    QComboBox *m_tlsMode = nullptr; // item data: the URL's ssl-mode
     QLineEdit *m_ca = nullptr;
     QCheckBox *m_keepInKeychain = nullptr;
     // The keychain account whose password filled the field, and that password (empty: typed):

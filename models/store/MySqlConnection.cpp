@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "MySqlConnection.h"
 
+#include "MySqlTlsRelay.h"
+
 #include <QAtomicInteger>
 #include <QFileInfo>
+#include <QMutex>
 #include <QSqlQuery>
 #include <QStringList>
+
+#include <map>
+#include <memory>
 
 namespace BucketScope {
 
@@ -13,6 +19,40 @@ namespace {
 QString serverName(const StoreLocation &location)
 {
     return QStringLiteral("%1:%2").arg(location.host).arg(location.port);
+}
+
+// The relays of open connections, by connection name. Never destroyed: a connection still open at
+// exit keeps its relay's thread, which ends with the process.
+struct Relays
+{
+    QMutex mutex;
+    std::map<QString, std::unique_ptr<MySqlTlsRelay>> byConnection;
+};
+
+Relays &relays()
+{
+    static auto *all = new Relays;
+    return *all;
+}
+
+void keepRelay(const QString &connection, std::unique_ptr<MySqlTlsRelay> relay)
+{
+    const QMutexLocker lock(&relays().mutex);
+    relays().byConnection[connection] = std::move(relay);
+}
+
+void dropRelay(const QString &connection)
+{
+    std::unique_ptr<MySqlTlsRelay> relay;
+    {
+        const QMutexLocker lock(&relays().mutex);
+        const auto found = relays().byConnection.find(connection);
+        if (found == relays().byConnection.end())
+            return;
+        relay = std::move(found->second);
+        relays().byConnection.erase(found);
+    }
+    // destroyed here, outside the lock: it waits for its thread
 }
 
 } // namespace
@@ -34,29 +74,67 @@ QSqlDatabase MySqlConnection::open(const StoreLocation &location, QString *error
             *error = QStringLiteral("TLS: cannot read the CA certificate %1").arg(location.sslCa);
         return {};
     }
+    std::unique_ptr<MySqlTlsRelay> relay;
+    if (location.verifiesServer()) {
+        if (location.sslCa.isEmpty()) {
+            if (error)
+                *error = QStringLiteral("TLS: ssl-mode=%1 needs the CA certificate that signed the server's")
+                             .arg(location.sslMode);
+            return {};
+        }
+        MySqlTlsRelay::Settings settings;
+        settings.host = location.host;
+        settings.port = quint16(location.port);
+        settings.caFile = location.sslCa;
+        settings.verifyHostName = location.sslMode == QLatin1String("verify-identity");
+        settings.connectTimeoutSeconds = location.connectTimeoutSeconds;
+        QString problem;
+        relay = MySqlTlsRelay::listen(settings, &problem);
+        if (!relay) {
+            if (error)
+                *error = QStringLiteral("TLS: %1").arg(problem);
+            return {};
+        }
+    }
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), name);
-    db.setHostName(location.host);
+    db.setHostName(relay ? QStringLiteral("localhost") : location.host);
     db.setPort(location.port);
     db.setDatabaseName(location.database);
     db.setUserName(location.user);
     db.setPassword(location.password);
     // The connect timeout bounds an unreachable or silent server; reads and writes get a longer
     // bound so a stalled server cannot hang the program, while long aggregate queries still finish.
-    QStringList options = {QStringLiteral("MYSQL_OPT_CONNECT_TIMEOUT=%1").arg(location.connectTimeoutSeconds),
+    // Through a relay, a little longer than the relay's own bound, whose message says more.
+    const int connectTimeout = location.connectTimeoutSeconds + (relay ? 2 : 0);
+    QStringList options = {QStringLiteral("MYSQL_OPT_CONNECT_TIMEOUT=%1").arg(connectTimeout),
                            QStringLiteral("MYSQL_OPT_READ_TIMEOUT=%1").arg(600),
                            QStringLiteral("MYSQL_OPT_WRITE_TIMEOUT=%1").arg(600)};
     // Qt's driver turns TLS on when a certificate option is given (CLIENT_SSL alone does nothing).
-    if (!location.sslCa.isEmpty() && location.sslMode != QLatin1String("disabled"))
+    // The relay encrypts: the driver talks plain text to it over a socket only this user can reach.
+    if (relay)
+        options << QStringLiteral("UNIX_SOCKET=%1").arg(relay->socketPath());
+    else if (!location.sslCa.isEmpty() && location.sslMode != QLatin1String("disabled"))
         options << QStringLiteral("SSL_CA=%1").arg(location.sslCa);
     db.setConnectOptions(options.join(QLatin1Char(';')));
     if (!db.open()) {
+        const QString relayFailure = relay ? relay->failure() : QString();
         if (error)
-            *error = describe(db.lastError(), location, QStringLiteral("connecting"));
+            *error = relayFailure.isEmpty()
+                         ? describe(db.lastError(), location, QStringLiteral("connecting"))
+                         : QStringLiteral("connecting %1: TLS: %2").arg(serverName(location), relayFailure);
         if (unreachable)
-            *unreachable = isConnectionLost(db.lastError());
+            *unreachable = relayFailure.isEmpty() ? isConnectionLost(db.lastError()) : relay->unreachable();
         close(db);
         return {};
     }
+    if (relay && !relay->encrypted()) { // never, unless the relay is broken: refuse plain text
+        if (error)
+            *error = QStringLiteral("TLS: the connection to %1 is not encrypted").arg(serverName(location));
+        close(db);
+        return {};
+    }
+    if (relay)
+        keepRelay(db.connectionName(), std::move(relay));
     if (location.sslMode == QLatin1String("required")) {
         QSqlQuery cipher(db);
         if (!cipher.exec(QStringLiteral("SHOW SESSION STATUS LIKE 'Ssl_cipher'")) || !cipher.next() ||
@@ -78,8 +156,10 @@ void MySqlConnection::close(QSqlDatabase &database)
     const QString name = database.connectionName();
     database.close();
     database = QSqlDatabase();
-    if (!name.isEmpty())
+    if (!name.isEmpty()) {
         QSqlDatabase::removeDatabase(name);
+        dropRelay(name); // after the driver hung up, so the relay ends by itself
+    }
 }
 
 bool MySqlConnection::isConnectionLost(const QSqlError &error)

@@ -48,9 +48,10 @@ bool parseMySql(const QString &url, StoreLocation &location, QString *error)
         if (name == QLatin1String("ssl-mode")) {
             const QString mode = value.toLower();
             if (mode != QLatin1String("disabled") && mode != QLatin1String("preferred") &&
-                mode != QLatin1String("required"))
-                return fail(
-                    QStringLiteral("ssl-mode '%1' is not one of disabled, preferred, required").arg(value));
+                mode != QLatin1String("required") && !StoreLocation::isVerifyingMode(mode))
+                return fail(QStringLiteral("ssl-mode '%1' is not one of disabled, preferred, required, "
+                                           "verify-ca, verify-identity")
+                                .arg(value));
             location.sslMode = mode;
         } else if (name == QLatin1String("ssl-ca")) {
             location.sslCa = value;
@@ -70,9 +71,11 @@ bool parseMySql(const QString &url, StoreLocation &location, QString *error)
                     .arg(name));
         }
     }
-    if (location.sslMode == QLatin1String("required") && location.sslCa.isEmpty())
-        return fail(QStringLiteral("ssl-mode=required needs ssl-ca=FILE, the CA certificate that signed the "
-                                   "server's certificate"));
+    if ((location.sslMode == QLatin1String("required") || StoreLocation::isVerifyingMode(location.sslMode)) &&
+        location.sslCa.isEmpty())
+        return fail(QStringLiteral("ssl-mode=%1 needs ssl-ca=FILE, the CA certificate that signed the "
+                                   "server's certificate")
+                        .arg(location.sslMode));
     return true;
 }
 

@@ -7,7 +7,8 @@ namespace BucketScope {
 
 // Where a store lives, parsed from a --db URL:
 //   sqlite:///absolute/path or sqlite://relative/path
-//   mysql://user@host[:port]/database[?ssl-mode=disabled|preferred|required&ssl-ca=/path/ca.pem
+//   mysql://user@host[:port]/database[?ssl-mode=disabled|preferred|required|verify-ca|verify-identity
+//                                     &ssl-ca=/path/ca.pem
 //                                     &connect-timeout=SECONDS&local-infile=0|1]
 // A MySQL password is never part of the URL: it comes from BUCKETSCOPE_DB_PASSWORD, a prompt or the
 // keychain, and is kept only in `password`, which nothing prints.
@@ -26,8 +27,16 @@ struct StoreLocation
     QString database;
     QString user;
     QString password;
-    QString sslMode; // "", "disabled", "preferred" or "required"
-    QString sslCa;   // CA certificate file (PEM)
+    // "", "disabled", "preferred", "required" (encrypted; the certificate is not checked: Qt 6.4's
+    // driver cannot ask for it), "verify-ca" (signed by sslCa) or "verify-identity" (and names host):
+    // the last two through MySqlTlsRelay.
+    QString sslMode;
+    QString sslCa; // CA certificate file (PEM)
+    bool verifiesServer() const { return isVerifyingMode(sslMode); }
+    static bool isVerifyingMode(const QString &mode)
+    {
+        return mode == QLatin1String("verify-ca") || mode == QLatin1String("verify-identity");
+    }
     int connectTimeoutSeconds = 10;
     // Send records with LOAD DATA LOCAL INFILE (fastest; BucketScope falls back to INSERTs by itself
     // when the server refuses local files). local-infile=0 in the URL always uses INSERTs.

@@ -226,6 +226,10 @@ void TstMySqlStore::urlsAreParsed_data()
     QTest::newRow("bad local-infile") << "mysql://ops@h/d?local-infile=yes" << false << "local-infile 'yes'";
     QTest::newRow("tls required without ca")
         << "mysql://ops@h/d?ssl-mode=required" << false << "needs ssl-ca";
+    QTest::newRow("verify identity") << "mysql://ops@h/d?ssl-mode=VERIFY-IDENTITY&ssl-ca=/etc/ca.pem" << true
+                                     << "mysql://ops@h:3306/d";
+    QTest::newRow("verify ca without ca")
+        << "mysql://ops@h/d?ssl-mode=verify-ca" << false << "ssl-mode=verify-ca needs ssl-ca";
     QTest::newRow("password refused") << "mysql://ops:s3cret@h/d" << false << "must not contain a password";
     QTest::newRow("password with @ refused")
         << "mysql://ops:p@ss@h/d" << false << "must not contain a password";

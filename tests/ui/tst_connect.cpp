@@ -20,6 +20,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QBuffer>
+#include <QComboBox>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -294,6 +295,20 @@ void TstConnect::savedConnectionRoundTripsWithoutThePassword()
     // Saving under an existing name replaces it rather than adding a second entry.
     reopened.saveConnection(QStringLiteral("production"));
     QCOMPARE(reopened.savedConnectionNames().count(QStringLiteral("production")), 1);
+
+    // Every TLS mode the dialog offers comes back as the same ssl-mode; a URL's "preferred" is "off".
+    for (const char *mode : {"verify-identity", "verify-ca", "required", ""}) {
+        location.sslMode = QLatin1String(mode);
+        reopened.setLocation(location);
+        reopened.saveConnection(QStringLiteral("tls"));
+        reopened.setLocation(StoreLocation{});
+        QVERIFY(reopened.loadConnection(QStringLiteral("tls")));
+        QCOMPARE(reopened.location().sslMode, location.sslMode);
+    }
+    location.sslMode = QStringLiteral("preferred");
+    reopened.setLocation(location);
+    QCOMPARE(reopened.location().sslMode, QString());
+    QCOMPARE(reopened.tlsModeBox()->count(), 4);
 }
 
 void TstConnect::unreachablePortAnswersWithinTheTimeout()
