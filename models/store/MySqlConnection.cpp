@@ -135,6 +135,10 @@ QSqlDatabase MySqlConnection::open(const StoreLocation &location, QString *error
     }
     if (relay)
         keepRelay(db.connectionName(), std::move(relay));
+    // Every literal this program sends (the request table's filters, LOAD DATA's tab-separated rows)
+    // escapes with backslashes; under a server's NO_BACKSLASH_ESCAPES they would mean two characters.
+    QSqlQuery(db).exec(
+        QStringLiteral("SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')"));
     if (location.sslMode == QLatin1String("required")) {
         QSqlQuery cipher(db);
         if (!cipher.exec(QStringLiteral("SHOW SESSION STATUS LIKE 'Ssl_cipher'")) || !cipher.next() ||

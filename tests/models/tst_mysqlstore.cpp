@@ -55,6 +55,7 @@ private slots:
     void summaryEqualsSqlite();
     void reingestAddsNothing();
     void loadDataRefusedByTheServerFallsBackToInserts();
+    void backslashLiteralsMeanTheSameWhateverTheServersSqlMode();
     void migrationCutShortIsCompletedLater_data();
     void migrationCutShortIsCompletedLater();
     void attributionRulesEqualSqlite();
@@ -923,6 +924,59 @@ void TstMySqlStore::silentServerTimesOut()
     QVERIFY2(error.contains(QLatin1String("did not answer in time")) ||
                  error.contains(QLatin1String("cannot be reached")),
              qPrintable(error));
+}
+
+// The request table's filters and the CSV export send literals the driver escaped with backslashes;
+// a server whose sql_mode has NO_BACKSLASH_ESCAPES would read "a\\b" as two backslashes.
+void TstMySqlStore::backslashLiteralsMeanTheSameWhateverTheServersSqlMode()
+{
+    if (!m_haveServer)
+        QSKIP("no test MariaDB server");
+    const QString socket = m_env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_SOCKET"));
+    if (socket.isEmpty()) {
+        if (!m_env.value(QStringLiteral("CI")).isEmpty())
+            QFAIL("CI must export BUCKETSCOPE_TEST_MYSQL_SOCKET (tools/test-mariadb.sh start does)");
+        QSKIP("no root socket of the test server");
+    }
+    const QString rootName = QStringLiteral("tst_mysqlstore_sqlmode");
+    QString globalMode;
+    const auto restore = qScopeGuard([&rootName, &globalMode] {
+        {
+            QSqlDatabase root = QSqlDatabase::database(rootName);
+            QSqlQuery put(root);
+            put.prepare(QStringLiteral("SET GLOBAL sql_mode = ?"));
+            put.addBindValue(globalMode);
+            put.exec();
+            root.close();
+        }
+        QSqlDatabase::removeDatabase(rootName);
+    });
+    {
+        QSqlDatabase root = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), rootName);
+        root.setUserName(QStringLiteral("root"));
+        root.setConnectOptions(QStringLiteral("UNIX_SOCKET=") + socket);
+        QVERIFY2(root.open(), qPrintable(root.lastError().text()));
+        QSqlQuery query(root);
+        QVERIFY(query.exec(QStringLiteral("SELECT @@GLOBAL.sql_mode")) && query.next());
+        globalMode = query.value(0).toString();
+        QVERIFY2(query.exec(QStringLiteral(
+                     "SET GLOBAL sql_mode = CONCAT(@@GLOBAL.sql_mode, ',NO_BACKSLASH_ESCAPES')")),
+                 qPrintable(query.lastError().text()));
+    }
+    QString error;
+    QSqlDatabase db = MySqlConnection::open(serverLocation(QStringLiteral("bucketscope_test")), &error);
+    QVERIFY2(db.isOpen(), qPrintable(error));
+    QSqlQuery query(db);
+    QVERIFY(query.exec(QStringLiteral("SELECT @@GLOBAL.sql_mode, @@SESSION.sql_mode")) && query.next());
+    QVERIFY(query.value(0).toString().contains(QLatin1String("NO_BACKSLASH_ESCAPES")));  // the server's
+    QVERIFY(!query.value(1).toString().contains(QLatin1String("NO_BACKSLASH_ESCAPES"))); // ours
+    const QString text = QStringLiteral("C:\\logs\\it's 100%");
+    QSqlField field(QStringLiteral("value"), QMetaType::fromType<QString>());
+    field.setValue(text);
+    QVERIFY(query.exec(QStringLiteral("SELECT %1").arg(db.driver()->formatValue(field))) && query.next());
+    QCOMPARE(query.value(0).toString(), text);
+    query.finish();
+    MySqlConnection::close(db);
 }
 
 QTEST_GUILESS_MAIN(TstMySqlStore)
