@@ -77,6 +77,7 @@ public:
     }
 
     bool connectionLost() const override { return m_connectionLost; }
+    bool canLoseConnection() const override { return true; }
     bool reconnect() override;
     bool lastCommitLanded() const override { return m_lastCommitLanded; }
 

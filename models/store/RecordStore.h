@@ -89,6 +89,9 @@ public:
     // True when the last failure was the connection going away: the server rolled back the open
     // transaction, and reconnect() may succeed once it is back.
     virtual bool connectionLost() const { return false; }
+    // Whether connectionLost() can ever become true. The ingest keeps every parsed block of the open
+    // transaction, to send it again after a reconnect, only for stores that can lose theirs.
+    virtual bool canLoseConnection() const { return false; }
     // Opens a new connection after connectionLost() and forgets what was buffered for the lost
     // transaction. False with lastError() (and connectionLost() still true while the server is away).
     virtual bool reconnect() { return false; }
