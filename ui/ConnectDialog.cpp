@@ -150,7 +150,8 @@ ConnectDialog::ConnectDialog(QWidget *parent) : QDialog(parent)
     m_keepInKeychain->setToolTip(
         tr("GNOME Keyring or KWallet on Linux; BucketScope's settings never hold it"));
     m_tlsMode = new QComboBox(this);
-    m_tlsMode->addItem(tr("Off, or whatever the server offers"), QString());
+    m_tlsMode->addItem(tr("Whatever the server offers, not checked"), QString());
+    m_tlsMode->addItem(tr("Off: never encrypted"), QStringLiteral("disabled"));
     m_tlsMode->addItem(tr("Encrypted, certificate not checked"), QStringLiteral("required"));
     m_tlsMode->addItem(tr("Encrypted, certificate signed by the CA"), QStringLiteral("verify-ca"));
     m_tlsMode->addItem(tr("Encrypted, certificate signed by the CA and naming the host"),
@@ -219,7 +220,7 @@ void ConnectDialog::setLocation(const StoreLocation &location)
     m_database->setText(location.database);
     m_user->setText(location.user);
     m_password->setText(location.password);
-    // "preferred" and "disabled" (from a URL) are both the first choice: no TLS is asked for.
+    // A URL's "preferred" is the first choice: TLS when the server offers it, unchecked.
     m_tlsMode->setCurrentIndex(std::max(0, m_tlsMode->findData(location.sslMode)));
     m_ca->setText(location.sslCa);
     m_timeout->setValue(location.connectTimeoutSeconds);
@@ -381,9 +382,10 @@ void ConnectDialog::browseCa()
 {
     const QString path = QFileDialog::getOpenFileName(this, tr("CA Certificate"), m_ca->text(),
                                                       tr("Certificates (*.pem *.crt);;All files (*)"));
-    if (!path.isEmpty())
-        m_ca->setText(path);
-    if (m_tlsMode->currentIndex() == 0) // a CA is chosen to be checked against
+    if (path.isEmpty())
+        return;
+    m_ca->setText(path);
+    if (!StoreLocation::isVerifyingMode(m_tlsMode->currentData().toString())) // chosen to be checked against
         m_tlsMode->setCurrentIndex(m_tlsMode->findData(QStringLiteral("verify-identity")));
 }
 

@@ -31,7 +31,9 @@ public:
     // literals, e.g. the request table's filter; empty for all) in `orderBy` order (e.g. "ORDER BY
     // `time` DESC"; empty for storage order), with the same fields as exportRecords. Once `stop` is
     // set (from any thread) it returns -1 at the next row: a window that closes does not wait for the
-    // rest of a million-row export. Until the first row arrives it waits like any query.
+    // rest of a million-row export. Until the first row arrives it waits like any query, and on a
+    // server store that is the whole result: Qt's MySQL driver downloads it before the first row (a
+    // forward-only query still buffers), so there the stop saves the writing, not the download.
     static qint64 exportView(RecordStore &store, const QString &where, const QString &orderBy, Format format,
                              QIODevice &out, QString *error, const std::atomic<bool> *stop = nullptr);
     static qint64 exportRejects(RecordStore &store, Format format, QIODevice &out, QString *error);

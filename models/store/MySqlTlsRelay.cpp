@@ -55,13 +55,19 @@ public:
     using Fail = std::function<void(const QString &why, bool unreachable)>;
 
     RelaySession(const MySqlTlsRelay::Settings &settings, QLocalServer *listener, QAtomicInt *encrypted,
-                 Fail fail)
-        : m_settings(settings), m_listener(listener), m_encrypted(encrypted), m_fail(std::move(fail))
+                 QAtomicInt *accepted, Fail fail)
+        : m_settings(settings), m_listener(listener), m_encrypted(encrypted), m_accepted(accepted),
+          m_fail(std::move(fail))
     {
         m_deadline.setSingleShot(true);
         connect(&m_deadline, &QTimer::timeout, this, [this] {
             if (m_phase == Phase::Closing)
                 return finish();
+            if (m_phase == Phase::Auth || m_phase == Phase::ClientResponse)
+                return giveUp(QStringLiteral("%1 did not finish the login in time (%2 s)")
+                                  .arg(server())
+                                  .arg(m_settings.connectTimeoutSeconds),
+                              false);
             giveUp(QStringLiteral("%1 did not answer in time (%2 s)")
                        .arg(server())
                        .arg(m_settings.connectTimeoutSeconds),
@@ -69,7 +75,12 @@ public:
         });
         connect(m_listener, &QLocalServer::newConnection, this, &RelaySession::accept);
         m_server.setReadBufferSize(kReadBuffer);
-        connect(&m_server, &QSslSocket::connected, this, [this] { m_phase = Phase::Greeting; });
+        connect(&m_server, &QSslSocket::connected, this, [this] {
+            // The driver's commands are small request/answer round trips: Nagle's delay on each of
+            // them doubled a server ingest's time through the relay.
+            m_server.setSocketOption(QAbstractSocket::LowDelayOption, 1);
+            m_phase = Phase::Greeting;
+        });
         connect(&m_server, &QSslSocket::readyRead, this, &RelaySession::fromServer);
         connect(&m_server, &QSslSocket::bytesWritten, this, &RelaySession::pumpToServer);
         connect(&m_server, &QSslSocket::encryptedBytesWritten, this, &RelaySession::pumpToServer);
@@ -134,6 +145,7 @@ private:
             return;
         }
         m_listener->close();
+        m_accepted->storeRelease(1);
         m_client = client;
         m_client->setReadBufferSize(kReadBuffer);
         connect(m_client, &QLocalSocket::readyRead, this, &RelaySession::fromClient);
@@ -174,11 +186,9 @@ private:
         const QByteArray payload = packet.mid(4);
         if (!payload.isEmpty() && quint8(payload.at(0)) == 0xff) {
             // The server refuses the connection (too many connections, host blocked): the driver
-            // reads why from the error packet itself.
+            // reads why from the error packet itself, and nothing follows it.
             m_client->write(packet);
-            m_phase = Phase::Relay;
-            m_deadline.stop();
-            return;
+            return close();
         }
         // protocol version, server version (NUL-ended), connection id, 8 scramble bytes, filler,
         // then the low two bytes of the capabilities.
@@ -264,7 +274,11 @@ private:
 
     void handshakeDone()
     {
-        m_deadline.stop();
+        if (m_phase != Phase::Handshake)
+            return;
+        // The authentication that follows is bounded by the same deadline: a server that accepts TLS
+        // and then says nothing must not hold the connection open for ever.
+        m_deadline.start(m_settings.connectTimeoutSeconds * 1000);
         m_encrypted->storeRelease(1);
         m_phase = Phase::Auth;
         m_server.write(m_response);
@@ -281,6 +295,7 @@ private:
         // OK or error ends the authentication; after it the sequence numbers start again at 0 per
         // command, the same on both sides, and bytes pass through untouched.
         if (!payload.isEmpty() && (quint8(payload.at(0)) == 0x00 || quint8(payload.at(0)) == 0xff)) {
+            m_deadline.stop();
             m_phase = Phase::Relay;
             if (!m_clientBytes.isEmpty()) {
                 m_server.write(m_clientBytes);
@@ -289,12 +304,16 @@ private:
         }
     }
 
+    // Back-pressure: while the other side has kHighWater bytes waiting (plain or already encrypted),
+    // the relay stops reading, so a large upload or result does not pile up in memory. When closing,
+    // what is left is passed on whole: no more will come.
     void pumpToServer()
     {
         if (!m_client || (m_phase != Phase::Relay && m_phase != Phase::Closing))
             return;
-        while (m_client->bytesAvailable() > 0 && m_server.bytesToWrite() < kHighWater &&
-               m_server.state() == QAbstractSocket::ConnectedState)
+        const bool bounded = m_phase == Phase::Relay;
+        while (m_client->bytesAvailable() > 0 && m_server.state() == QAbstractSocket::ConnectedState &&
+               (!bounded || m_server.bytesToWrite() + m_server.encryptedBytesToWrite() < kHighWater))
             m_server.write(m_client->read(kReadBuffer));
     }
 
@@ -302,8 +321,9 @@ private:
     {
         if (!m_client || (m_phase != Phase::Relay && m_phase != Phase::Closing))
             return;
-        while (m_server.bytesAvailable() > 0 && m_client->bytesToWrite() < kHighWater &&
-               m_client->state() == QLocalSocket::ConnectedState)
+        const bool bounded = m_phase == Phase::Relay;
+        while (m_server.bytesAvailable() > 0 && m_client->state() == QLocalSocket::ConnectedState &&
+               (!bounded || m_client->bytesToWrite() < kHighWater))
             m_client->write(m_server.read(kReadBuffer));
     }
 
@@ -343,6 +363,7 @@ private:
     const MySqlTlsRelay::Settings m_settings;
     QLocalServer *m_listener;
     QAtomicInt *m_encrypted;
+    QAtomicInt *m_accepted;
     Fail m_fail;
     QLocalSocket *m_client = nullptr;
     QSslSocket m_server;
@@ -366,7 +387,11 @@ std::unique_ptr<MySqlTlsRelay> MySqlTlsRelay::listen(const Settings &settings, Q
     }
     std::unique_ptr<MySqlTlsRelay> relay(new MySqlTlsRelay(settings));
     // QTemporaryDir makes its folder readable by this user only: nobody else can reach the socket.
+    // A Unix socket's path has room for about 100 bytes: a deep TMPDIR falls back to /tmp.
     relay->m_folder = std::make_unique<QTemporaryDir>();
+    if (relay->m_folder->isValid() &&
+        relay->m_folder->filePath(QStringLiteral("mysql.sock")).toLocal8Bit().size() > 100)
+        relay->m_folder = std::make_unique<QTemporaryDir>(QStringLiteral("/tmp/bucketscope-relay-XXXXXX"));
     if (!relay->m_folder->isValid()) {
         if (error)
             *error = QStringLiteral("cannot make a folder for the TLS relay: %1")
@@ -390,8 +415,12 @@ std::unique_ptr<MySqlTlsRelay> MySqlTlsRelay::listen(const Settings &settings, Q
 
 MySqlTlsRelay::~MySqlTlsRelay()
 {
-    quit();
-    wait();
+    // The driver has closed its end by now: let the relay pass its last packet (COM_QUIT) on and end
+    // the TLS session, or the server logs an aborted connection. Bounded, in case the server is gone.
+    if (m_accepted.loadAcquire() == 0 || !wait(QDeadlineTimer(1000))) {
+        quit();
+        wait();
+    }
 }
 
 QString MySqlTlsRelay::failure() const
@@ -424,7 +453,7 @@ void MySqlTlsRelay::run()
         m_listening->release();
         return;
     }
-    RelaySession session(m_settings, &listener, &m_encrypted,
+    RelaySession session(m_settings, &listener, &m_encrypted, &m_accepted,
                          [this](const QString &why, bool unreachable) { fail(why, unreachable); });
     m_listening->release();
     exec();

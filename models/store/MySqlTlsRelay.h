@@ -21,8 +21,11 @@ namespace BucketScope {
 // talks to this relay over a Unix socket in a folder only this user can enter, and the relay talks to
 // the server: it reads the server's greeting, asks for TLS in the client's name (the SSL request
 // packet), completes the handshake with QSslSocket against the given CA (and the host name), and then
-// passes the client's packets through the encrypted connection. Authentication is the client's own:
-// the relay never sees the password, only the scramble, as any TLS terminator would.
+// passes the client's packets through the encrypted connection. Authentication is the client's own;
+// the relay holds no credentials. Like any TLS terminator it does see what the client sends: with
+// mysql_native_password that is a scramble, but caching_sha2_password and mysql_clear_password send
+// the password itself over a connection they believe is a local socket, so it passes through this
+// process's memory (never written anywhere, never logged).
 //
 // One relay serves one connection and ends with it.
 class MySqlTlsRelay : public QThread
@@ -65,6 +68,7 @@ private:
     QString m_failure;
     bool m_unreachable = false;
     QAtomicInt m_encrypted{0};
+    QAtomicInt m_accepted{0}; // the driver connected: the destructor lets the session end on its own
     // Set by run() before it releases m_listening, read by listen() after.
     QString m_listenError;
     QSemaphore *m_listening = nullptr;

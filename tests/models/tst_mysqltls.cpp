@@ -6,11 +6,13 @@
 #include "store/MySqlConnection.h"
 #include "store/StoreLocation.h"
 
+#include <QCryptographicHash>
 #include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QStandardPaths>
 #include <QTcpServer>
@@ -169,8 +171,29 @@ void TstMySqlTls::onlyTheRightServerIsReached()
     // A result larger than the relay's buffers comes through whole.
     QVERIFY(query.exec(QStringLiteral("SELECT REPEAT('x', 6000000)")) && query.next());
     QCOMPARE(query.value(0).toByteArray().size(), 6000000);
+    // So does an upload larger than them (a LOAD DATA or a long batch of rows).
+    QByteArray upload(6000000, 'y');
+    upload.append("the end");
+    QVERIFY(query.prepare(QStringLiteral("SELECT LENGTH(?), MD5(?)")));
+    query.addBindValue(upload);
+    query.addBindValue(upload);
+    QVERIFY2(query.exec() && query.next(), qPrintable(query.lastError().text()));
+    QCOMPARE(query.value(0).toLongLong(), upload.size());
+    QCOMPARE(query.value(1).toByteArray(), QCryptographicHash::hash(upload, QCryptographicHash::Md5).toHex());
+    QVERIFY(query.exec(QStringLiteral("SHOW GLOBAL STATUS LIKE 'Aborted_clients'")) && query.next());
+    const qint64 abortedBefore = query.value(1).toLongLong();
     query.finish();
     MySqlConnection::close(db);
+
+    // The driver's goodbye reaches the server through the relay: it is not an aborted connection.
+    QSqlDatabase again = MySqlConnection::open(where, &error, &unreachable);
+    QVERIFY2(again.isOpen(), qPrintable(error));
+    QSqlQuery after(again);
+    QTest::qWait(300); // the server counts a lost client when its thread notices, not at once
+    QVERIFY(after.exec(QStringLiteral("SHOW GLOBAL STATUS LIKE 'Aborted_clients'")) && after.next());
+    QCOMPARE(after.value(1).toLongLong(), abortedBefore);
+    after.finish();
+    MySqlConnection::close(again);
 }
 
 void TstMySqlTls::serverWithoutTlsIsRefused()

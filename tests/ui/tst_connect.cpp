@@ -297,7 +297,7 @@ void TstConnect::savedConnectionRoundTripsWithoutThePassword()
     QCOMPARE(reopened.savedConnectionNames().count(QStringLiteral("production")), 1);
 
     // Every TLS mode the dialog offers comes back as the same ssl-mode; a URL's "preferred" is "off".
-    for (const char *mode : {"verify-identity", "verify-ca", "required", ""}) {
+    for (const char *mode : {"verify-identity", "verify-ca", "required", "disabled", ""}) {
         location.sslMode = QLatin1String(mode);
         reopened.setLocation(location);
         reopened.saveConnection(QStringLiteral("tls"));
@@ -308,7 +308,7 @@ void TstConnect::savedConnectionRoundTripsWithoutThePassword()
     location.sslMode = QStringLiteral("preferred");
     reopened.setLocation(location);
     QCOMPARE(reopened.location().sslMode, QString());
-    QCOMPARE(reopened.tlsModeBox()->count(), 4);
+    QCOMPARE(reopened.tlsModeBox()->count(), 5);
 }
 
 void TstConnect::unreachablePortAnswersWithinTheTimeout()

@@ -99,7 +99,7 @@ QStringList TstMainWindow::chipTexts(const MainWindow &window)
 {
     QStringList texts;
     for (const QToolButton *button : window.findChildren<QToolButton *>())
-        if (button->isVisible()) // a removed chip is hidden until it is deleted
+        if (!button->isHidden()) // a removed chip is hidden until it is deleted
             texts << button->text();
     return texts;
 }
@@ -497,7 +497,7 @@ void TstMainWindow::scopeBarNarrowsByApplicationOperationAndTimeWindow()
     QCOMPARE(bar->operation(), operation.operation);
     QToolButton *applicationChip = nullptr;
     for (QToolButton *button : window.findChildren<QToolButton *>())
-        if (button->isVisible() && button->text().startsWith(QStringLiteral("application = ")))
+        if (!button->isHidden() && button->text().startsWith(QStringLiteral("application = ")))
             applicationChip = button;
     QVERIFY(applicationChip);
     applicationChip->click();
