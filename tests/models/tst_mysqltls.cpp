@@ -34,6 +34,7 @@ private slots:
     void onlyTheRightServerIsReached_data();
     void onlyTheRightServerIsReached();
     void serverWithoutTlsIsRefused();
+    void authenticationSwitchPassesThroughTheRelay();
     void commandLineIngestsThroughTheRelay();
 
 private:
@@ -248,6 +249,60 @@ void TstMySqlTls::serverWithoutTlsIsRefused()
     serverThread.wait();
     QVERIFY(!db.isOpen());
     QVERIFY2(error.contains(QLatin1String("does not offer TLS")), qPrintable(error));
+}
+
+void TstMySqlTls::authenticationSwitchPassesThroughTheRelay()
+{
+    // An ed25519 user: the server answers the driver's first response with an authentication switch,
+    // and the driver's signature is a packet the relay passes on during the login, renumbered (the
+    // relay's own SSL request took a sequence number). The default user never needs that packet.
+    const QString socket = m_serverEnv.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_SOCKET"));
+    QVERIFY2(!socket.isEmpty(), "tools/test-mariadb.sh start exports the root socket");
+    const QString rootName = QStringLiteral("tst_mysqltls_root");
+    {
+        QSqlDatabase root = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), rootName);
+        root.setUserName(QStringLiteral("root"));
+        root.setConnectOptions(QStringLiteral("UNIX_SOCKET=") + socket);
+        QVERIFY2(root.open(), qPrintable(root.lastError().text()));
+        QSqlQuery setup(root);
+        QVERIFY(setup.exec(QStringLiteral("SELECT COUNT(*) FROM information_schema.plugins "
+                                          "WHERE plugin_name = 'ed25519'")) &&
+                setup.next());
+        if (setup.value(0).toInt() == 0)
+            QVERIFY2(setup.exec(QStringLiteral("INSTALL SONAME 'auth_ed25519'")),
+                     qPrintable(setup.lastError().text()));
+        QVERIFY2(setup.exec(QStringLiteral("CREATE OR REPLACE USER 'tls_ed'@'%' IDENTIFIED VIA ed25519 "
+                                           "USING PASSWORD('ed-secret')")),
+                 qPrintable(setup.lastError().text()));
+        QVERIFY(setup.exec(QStringLiteral("GRANT SELECT ON *.* TO 'tls_ed'@'%'")));
+        root.close();
+    }
+    QSqlDatabase::removeDatabase(rootName);
+
+    StoreLocation where = location(QStringLiteral("localhost"), QStringLiteral("verify-identity"),
+                                   QStringLiteral("BUCKETSCOPE_TEST_MYSQL_CA"));
+    where.user = QStringLiteral("tls_ed");
+    where.password = QStringLiteral("ed-secret");
+    QString error;
+    bool unreachable = true;
+    {
+        QSqlDatabase db = MySqlConnection::open(where, &error, &unreachable);
+        QVERIFY2(db.isOpen(), qPrintable(error));
+        QSqlQuery query(db);
+        QVERIFY(query.exec(QStringLiteral("SHOW SESSION STATUS LIKE 'Ssl_cipher'")) && query.next());
+        QVERIFY(!query.value(1).toString().isEmpty());
+        QVERIFY(query.exec(QStringLiteral("SELECT CURRENT_USER()")) && query.next());
+        QCOMPARE(query.value(0).toString(), QStringLiteral("tls_ed@%"));
+        query.finish();
+        MySqlConnection::close(db);
+    }
+    // A wrong password is the server's refusal, passed on as it is: not a relay or certificate failure.
+    where.password = QStringLiteral("not-the-secret");
+    QSqlDatabase refused = MySqlConnection::open(where, &error, &unreachable);
+    QVERIFY(!refused.isOpen());
+    QVERIFY2(error.contains(QLatin1String("access denied"), Qt::CaseInsensitive), qPrintable(error));
+    QVERIFY2(!error.contains(QLatin1String("TLS")), qPrintable(error));
+    QVERIFY(!unreachable);
 }
 
 void TstMySqlTls::commandLineIngestsThroughTheRelay()
