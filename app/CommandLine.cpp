@@ -51,10 +51,11 @@ QString humanBytes(double bytes)
 // Runs an IngestWorker on its own thread and waits for it, reporting problems on stderr as they come.
 IngestResult ingest(const QStringList &paths, const StoreLocation &location, LogStore::Durability durability,
                     const std::optional<DmapiOptions> &dmapi = std::nullopt, int retryForSeconds = 0,
-                    bool skipUnchanged = false)
+                    bool skipUnchanged = false, const std::optional<Attribution> &attribution = std::nullopt)
 {
     IngestRequest request{paths, location.path,   durability,   std::nullopt,
                           dmapi, retryForSeconds, skipUnchanged};
+    request.attribution = attribution;
     if (location.kind == StoreLocation::Kind::MySql)
         request.server = location;
     IngestWorker *worker = new IngestWorker(request);
@@ -313,7 +314,10 @@ int runIngest(const QStringList &arguments)
         QStringLiteral(
             "Also write each new record to the DMAPI media_analytics table, with metadata "
             "{source: ovh_logs, bytes, status, response_time} (mysql:// stores only; see docs/mysql.md)."));
-    const DmapiTableOptions tables(QStringLiteral("for --dmapi's application_id"));
+    const DmapiTableOptions tables(
+        QStringLiteral("by which an embedded store's rollups count each day's applications (the cost by "
+                       "application; rebuilt when they change; without it the store keeps the rules it has), "
+                       "and --dmapi's application_id"));
     parser.addOptions({dmapi, tables.analytics, tables.files, tables.keyColumn, tables.attribution.option()});
     const QCommandLineOption retryFor(
         QStringLiteral("retry-for"),
@@ -355,11 +359,17 @@ int runIngest(const QStringList &arguments)
                      .arg(parser.value(retryFor)));
         return CommandLine::Fatal;
     }
+    std::optional<Attribution> attribution;
+    if (parser.isSet(tables.attribution.option())) {
+        attribution.emplace();
+        if (!tables.attribution.read(parser, *attribution))
+            return CommandLine::Fatal;
+    }
     StoreLocation location;
     if (!resolveStore(parser.value(context.db), location))
         return CommandLine::Fatal;
     const IngestResult result = ingest(paths, location, LogStore::Durability::Durable, dmapiOptions,
-                                       retryForSeconds, parser.isSet(incremental));
+                                       retryForSeconds, parser.isSet(incremental), attribution);
     if (!result.fatalError.isEmpty()) {
         printErr(QStringLiteral("error: ") + result.fatalError);
         return CommandLine::Fatal;

@@ -704,6 +704,8 @@ struct RollupMark
 {
     qint64 throughId = 0;
     QString cdnSource; // the geo database that told the rows' origin pulls (empty: several or none)
+    // rollup_day_applications counts the applications of the query's rules (rollup_state.application_rules).
+    bool applicationsKept = false;
 };
 
 std::optional<RollupMark> rollupMark(sqlite3 *db, const SummaryQuery &query)
@@ -718,12 +720,15 @@ std::optional<RollupMark> rollupMark(sqlite3 *db, const SummaryQuery &query)
         return std::nullopt;
     sqlite3_stmt *statement = nullptr;
     std::optional<RollupMark> mark;
-    if (sqlite3_prepare_v2(db, "SELECT through_id, cdn_source FROM rollup_state", -1, &statement, nullptr) ==
-            SQLITE_OK &&
+    if (sqlite3_prepare_v2(db, "SELECT through_id, cdn_source, application_rules FROM rollup_state", -1,
+                           &statement, nullptr) == SQLITE_OK &&
         sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_int64(statement, 0) > 0) {
         const auto *source = static_cast<const char *>(sqlite3_column_blob(statement, 1));
+        const auto *rules = static_cast<const char *>(sqlite3_column_blob(statement, 2));
+        const QByteArray keptRules(rules ? rules : "", rules ? sqlite3_column_bytes(statement, 2) : 0);
         mark = RollupMark{sqlite3_column_int64(statement, 0),
-                          QString::fromUtf8(source, source ? sqlite3_column_bytes(statement, 1) : 0)};
+                          QString::fromUtf8(source, source ? sqlite3_column_bytes(statement, 1) : 0),
+                          !keptRules.isEmpty() && keptRules == RollupWriter::rulesText(query.attribution)};
     }
     sqlite3_finalize(statement);
     return mark;
@@ -759,17 +764,38 @@ qint64 throughIdOf(sqlite3 *db)
     return throughId;
 }
 
-// Keys, referers and applications from rollup_day_objects, the largest rollup (a month has millions
-// of rows). Only these fields of `out` are written, so another thread can fill the rest meanwhile.
-bool readObjectRollups(sqlite3 *db, const SummaryQuery &query, Partial &out, QString *error)
+// Applications from rollup_day_applications, counted at ingest under the query's rules.
+bool readApplicationRollups(sqlite3 *db, const SummaryQuery &query, Partial &out, QString *error)
+{
+    RollupRows row(db, query,
+                   "SELECT day_start, application, requests, bytes_sent, get_requests, put_requests "
+                   "FROM rollup_day_applications",
+                   "day_start");
+    while (row.next()) {
+        const auto *text = static_cast<const char *>(sqlite3_column_blob(row.statement(), 1));
+        const std::string application(text ? text : "",
+                                      text ? std::size_t(sqlite3_column_bytes(row.statement(), 1)) : 0);
+        add(out.applications[application], Counter{row[2], row[3]});
+        if (row[0] != RollupWriter::kNoTime)
+            out.applicationDays[{row[0], application}].add(
+                ApplicationDayCounter{row[2], row[3], row[4], row[5]});
+    }
+    return row.done(error);
+}
+
+// Keys, referers and (unless `countApplications` is false) applications from rollup_day_objects, the
+// largest rollup (a month has millions of rows). Only these fields of `out` are written, so another
+// thread can fill the rest meanwhile.
+bool readObjectRollups(sqlite3 *db, const SummaryQuery &query, bool countApplications, Partial &out,
+                       QString *error)
 {
     // Applications are counted by interned index; a key or referer keeps only its judgement.
     ApplicationNames interned;
     const auto applicationId = [&](std::string_view name) { return interned.idOf(name); };
     const std::vector<std::string> &applicationNames = interned.names();
     const int unattributed = applicationId(Attribution::kUnattributed);
-    const bool judgeKeys = query.attribution.looksAt(Attribution::Field::Key);
-    const bool judgeReferers = query.attribution.looksAt(Attribution::Field::Referer);
+    const bool judgeKeys = countApplications && query.attribution.looksAt(Attribution::Field::Key);
+    const bool judgeReferers = countApplications && query.attribution.looksAt(Attribution::Field::Referer);
     IdTable<Judgement> keyJudgements, refererJudgements;
     if (judgeKeys || judgeReferers) {
         // The rules judge every distinct key and referer once, their texts read in id order and
@@ -816,6 +842,8 @@ bool readObjectRollups(sqlite3 *db, const SummaryQuery &query, Partial &out, QSt
             add(out.keys[key], counter);
         if (referer >= 0)
             add(out.referers[referer], counter);
+        if (!countApplications)
+            continue;
         // The earlier rule wins; on a tie (no match on either) the key's.
         const Judgement &byKey = judgementOf(keyJudgements, key);
         const Judgement &byReferer = judgementOf(refererJudgements, referer);
@@ -961,14 +989,16 @@ bool readRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark,
                 if (sqlite3_exec(second, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK &&
                     throughIdOf(second) == throughId) {
                     objectsRead = true;
-                    objectsOk = readObjectRollups(second, query, objects, &objectsError);
+                    objectsOk =
+                        readObjectRollups(second, query, !mark.applicationsKept, objects, &objectsError);
                 }
                 sqlite3_exec(second, "COMMIT", nullptr, nullptr, nullptr);
             }
             sqlite3_close(second);
         });
     }
-    const bool totalsOk = readTotalRollups(db, query, cdnFromRollups, out, error);
+    const bool totalsOk = readTotalRollups(db, query, cdnFromRollups, out, error) &&
+                          (!mark.applicationsKept || readApplicationRollups(db, query, out, error));
     if (objectReader.joinable())
         objectReader.join();
     if (!totalsOk)
@@ -977,7 +1007,7 @@ bool readRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark,
         // Not read there, or that connection failed: this one reads them (a real error shows here).
         Partial fresh;
         objects = std::move(fresh);
-        objectsOk = readObjectRollups(db, query, objects, &objectsError);
+        objectsOk = readObjectRollups(db, query, !mark.applicationsKept, objects, &objectsError);
     }
     if (!objectsOk) {
         if (error)
@@ -986,8 +1016,10 @@ bool readRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark,
     }
     out.keys = std::move(objects.keys);
     out.referers = std::move(objects.referers);
-    out.applications = std::move(objects.applications);
-    out.applicationDays = std::move(objects.applicationDays);
+    if (!mark.applicationsKept) {
+        out.applications = std::move(objects.applications);
+        out.applicationDays = std::move(objects.applicationDays);
+    }
     if (!audience.geoAvailable() || cdnFromRollups)
         return true;
     // Origin pulls: the keys that CDN addresses fetched, read from the rows themselves.
@@ -1259,6 +1291,7 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
         if (!readRollups(store.handle(), query, *mark, audience, partial, error))
             return std::nullopt;
         summary.fromRollups = true;
+        summary.applicationsFromRollups = mark->applicationsKept;
     }
     const qint64 scanFrom = mark ? std::max(minId, mark->throughId + 1) : minId;
     Partial tail;

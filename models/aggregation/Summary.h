@@ -152,6 +152,9 @@ struct Summary
     // How it was computed (not part of the numbers): from the store's rollups plus the rows above
     // their mark, or by scanning rowsScanned rows.
     bool fromRollups = false;
+    // The applications came from rollup_day_applications (the store keeps the query's rules), not from
+    // judging every key and referer of the range.
+    bool applicationsFromRollups = false;
     qint64 rowsScanned = 0;
 
     static constexpr int kNetworkCount = 50;

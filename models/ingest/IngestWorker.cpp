@@ -614,6 +614,8 @@ void IngestWorker::run()
                     return audience->isCdn(QString::fromUtf8(ip.data(), qsizetype(ip.size())));
                 },
                 audience->geoSource());
+        if (embedded && m_request.attribution)
+            embedded->setApplicationRules(*m_request.attribution);
         store = std::move(embedded);
     }
     if (store && m_request.skipUnchanged && !skipUnchanged(*store, inputs, tally.result)) {
@@ -642,6 +644,8 @@ void IngestWorker::run()
         result.problems.append(QStringLiteral("the store's rollups were not updated (%1); summaries read "
                                               "the new records from the table instead")
                                    .arg(store->lastError()));
+    // A Cancel during that flush (a rebuild of the applications) stopped it: the ingest was cancelled.
+    result.cancelled = m_cancel.load(std::memory_order_relaxed);
     result.seconds = clock.nsecsElapsed() / 1e9;
     IngestProgress last = ingest.report();
     last.lines = result.lines;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "IngestTypes.h"
+#include "aggregation/Attribution.h"
 #include "store/DmapiOptions.h"
 #include "store/LogStore.h"
 #include "store/StoreLocation.h"
@@ -44,6 +45,9 @@ struct IngestRequest
     // The geo databases whose CDN networks the rollups count origin pulls by (empty: the default one,
     // as summaries use; AudienceBuilder). Give the ones summaries of this store will use.
     QStringList geoDatabases = {};
+    // The attribution rules whose applications an embedded store's rollups keep per day (a change
+    // rebuilds them at the end of the ingest). Unset: the store keeps the rules it has.
+    std::optional<Attribution> attribution = std::nullopt;
 };
 
 // Reads, parses and stores logs. Lives on its own QThread: its signals are its whole API and reach the

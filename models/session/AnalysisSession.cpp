@@ -145,6 +145,8 @@ void AnalysisSession::startIngest(bool skipUnchanged)
     IngestRequest request{m_paths, m_storePath, LogStore::Durability::Durable};
     request.skipUnchanged = skipUnchanged;
     request.geoDatabases = m_query.geoDatabases;
+    // The store's applications rollup is kept under the rules the dashboard asks with.
+    request.attribution = m_query.attribution;
     auto *worker = new IngestWorker(request);
     m_ingestWorker = worker;
     m_ingestThread = new QThread;

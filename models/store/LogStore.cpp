@@ -115,6 +115,8 @@ std::unique_ptr<LogStore> LogStore::openSqlite(const QString &path, Durability d
         // Scanned once and deleted: building rollups would cost more than the one scan they save.
         store->m_keepRollups = false;
     }
+    if (store->m_keepRollups)
+        store->m_rollups.setApplicationRules(store->storedApplicationRules());
 
     {
         // Read the data version first: a commit by another connection after this point changes it,
@@ -308,6 +310,38 @@ qint64 LogStore::dataVersion()
     return version;
 }
 
+std::optional<Attribution> LogStore::storedApplicationRules()
+{
+    sqlite3_stmt *statement = nullptr;
+    std::optional<Attribution> rules = Attribution::defaults(); // never set: a store from before version 5
+    if (sqlite3_prepare_v2(m_db, "SELECT application_rules FROM rollup_state", -1, &statement, nullptr) ==
+            SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_type(statement, 0) != SQLITE_NULL) {
+        const auto *text = static_cast<const char *>(sqlite3_column_blob(statement, 0));
+        const QByteArray json(text ? text : "", sqlite3_column_bytes(statement, 0));
+        Attribution stored;
+        // "" (rules the rollups cannot keep) or rules this build cannot read: none kept.
+        if (json.isEmpty() || !Attribution::fromJson(json, stored, nullptr))
+            rules.reset();
+        else
+            rules = std::move(stored);
+    }
+    sqlite3_finalize(statement);
+    return rules;
+}
+
+void LogStore::setApplicationRules(const Attribution &rules)
+{
+    if (m_keepRollups)
+        m_rollups.setApplicationRules(rules);
+}
+
+void LogStore::setCancelFlag(const std::atomic<bool> *cancel)
+{
+    RecordStore::setCancelFlag(cancel);
+    m_rollups.setStopFlag(cancel);
+}
+
 bool LogStore::commit()
 {
     if (m_rollups.size() >= m_rollupFlushEntries) {
@@ -321,9 +355,11 @@ bool LogStore::commit()
             exec("ROLLBACK TO rollup_flush");
             exec("RELEASE rollup_flush");
             m_rollups.forget();
-            qWarning("BucketScope: the rollups were not updated (%s); summaries scan those rows until the "
-                     "next flush counts them",
-                     qPrintable(error));
+            if (!error.isEmpty()) // empty: stopped by Cancel
+                qWarning(
+                    "BucketScope: the rollups were not updated (%s); summaries scan those rows until the "
+                    "next flush counts them",
+                    qPrintable(error));
         }
     }
     if (exec("COMMIT"))
@@ -374,7 +410,7 @@ void LogStore::rollback()
 {
     exec("ROLLBACK");
     m_rollups.forget();
-    m_rollups.forgetAddresses();
+    m_rollups.forgetTexts();
     m_requestClasses.clear();
     // Ids handed out in the rolled-back transaction no longer exist.
     m_stringIds.clear();
@@ -625,7 +661,10 @@ LogStore::InsertResult LogStore::insert(const S3Record &record, std::string_view
                          RequestClass::of(rollup.operation < 0 ? std::string_view() : values.text(Operation)))
                 .first;
     rollup.requestClass = known->second;
-    m_rollups.add(rollup, rollup.ip < 0 ? std::string_view() : values.text(RemoteIp));
+    const auto text = [&](std::size_t field) {
+        return ids[field] < 0 ? std::string_view() : values.text(field);
+    };
+    m_rollups.add(rollup, text(RemoteIp), text(Key), text(Referer));
     return InsertResult::Inserted;
 }
 

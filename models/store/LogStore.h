@@ -9,6 +9,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -74,6 +75,13 @@ public:
         m_rollups.setCdnTest(std::move(test), source);
     }
 
+    // The attribution rules whose applications the rollups keep per day (RollupWriter::
+    // setApplicationRules): the next flush rebuilds them when the store holds other rules. Without a
+    // call, the store's own rules are kept (Attribution::defaults() for a store that has none yet).
+    void setApplicationRules(const Attribution &rules);
+    // The rollups' rebuild of the applications stops on Cancel too.
+    void setCancelFlag(const std::atomic<bool> *cancel) override;
+
     // An index for sorting the table by a numeric requests column (bytes_sent, object_size,
     // total_time_ms, turnaround_time_ms, http_status); other names are refused.
     bool createSortIndex(const QString &column, QString *error);
@@ -123,6 +131,8 @@ private:
     // True while every row of `strings` is in m_stringIds (a store that started empty, cache not evicted).
     bool m_cacheHoldsAllStrings = false;
     qint64 dataVersion();
+    // rollup_state.application_rules as rules to count by (nullopt: none the rollups can keep).
+    std::optional<Attribution> storedApplicationRules();
     qint64 m_dataVersion = -1;
     struct KeyHash
     {

@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
+#include <map>
 #include <string>
 
 namespace BucketScope {
@@ -57,6 +59,40 @@ private:
     sqlite3_stmt *m_statement = nullptr;
 };
 
+constexpr const char *kAddApplicationDay =
+    "INSERT INTO rollup_day_applications (day_start, application, requests, bytes_sent, get_requests, "
+    "put_requests) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (day_start, application) DO UPDATE SET "
+    "requests = requests + excluded.requests, bytes_sent = bytes_sent + excluded.bytes_sent, "
+    "get_requests = get_requests + excluded.get_requests, put_requests = put_requests + "
+    "excluded.put_requests";
+
+// Runs kAddApplicationDay once.
+bool addApplicationDay(sqlite3 *db, sqlite3_stmt *statement, qint64 day, const std::string &application,
+                       const std::array<qint64, 4> &counts, QString *error)
+{
+    sqlite3_bind_int64(statement, 1, day);
+    sqlite3_bind_text(statement, 2, application.data(), int(application.size()), SQLITE_STATIC);
+    for (int i = 0; i < 4; ++i)
+        sqlite3_bind_int64(statement, 3 + i, counts[std::size_t(i)]);
+    const int rc = sqlite3_step(statement);
+    sqlite3_reset(statement);
+    sqlite3_clear_bindings(statement);
+    if (rc == SQLITE_DONE)
+        return true;
+    if (error)
+        *error = QStringLiteral("cannot write the applications' rollup: %1")
+                     .arg(QString::fromUtf8(sqlite3_errmsg(db)));
+    return false;
+}
+
+// A text or blob column (empty when NULL), valid until the statement steps on.
+std::string_view columnText(sqlite3_stmt *statement, int column)
+{
+    const auto *bytes = static_cast<const char *>(sqlite3_column_blob(statement, column));
+    return bytes ? std::string_view(bytes, std::size_t(sqlite3_column_bytes(statement, column)))
+                 : std::string_view();
+}
+
 bool readTwo(sqlite3 *db, const char *sql, qint64 &first, qint64 &second, QString *error)
 {
     Statement statement(db, sql, error);
@@ -99,10 +135,88 @@ void RollupWriter::setCdnTest(CdnTest test, const QString &source)
     m_cdnIps.clear();
 }
 
-void RollupWriter::forgetAddresses()
+RollupWriter::RollupWriter()
+{
+    setApplicationRules(Attribution::defaults());
+}
+
+void RollupWriter::forgetTexts()
 {
     waitForCounting();
     m_cdnIps.clear();
+    m_keyJudgements.clear();
+    m_refererJudgements.clear();
+}
+
+bool RollupWriter::canKeep(const Attribution &rules)
+{
+    return !rules.looksAt(Attribution::Field::Requester) && !rules.looksAt(Attribution::Field::UserAgent);
+}
+
+QByteArray RollupWriter::rulesText(const std::optional<Attribution> &rules)
+{
+    // Not null: a NULL in the store means "never set" (a store from before version 5).
+    return rules && canKeep(*rules) ? rules->toJson() : QByteArray("");
+}
+
+void RollupWriter::setApplicationRules(std::optional<Attribution> rules)
+{
+    if (rules && !canKeep(*rules))
+        rules.reset();
+    const QByteArray text = rulesText(rules);
+    if (!m_rulesText.isNull() && text == m_rulesText)
+        return;
+    // Rows counted under the old rules are counted again from the table by the next flush.
+    clear();
+    m_rules = std::move(rules);
+    m_rulesText = text;
+    m_judgeKeys = m_rules && m_rules->looksAt(Attribution::Field::Key);
+    m_judgeReferers = m_rules && m_rules->looksAt(Attribution::Field::Referer);
+    m_keyJudgements.clear();
+    m_refererJudgements.clear();
+    m_applicationNames.clear();
+    m_applicationIndexes.clear();
+    m_unattributed = applicationIndex(std::string(Attribution::kUnattributed));
+}
+
+int RollupWriter::applicationIndex(const std::string &name)
+{
+    const auto [it, added] = m_applicationIndexes.emplace(name, int(m_applicationNames.size()));
+    if (added)
+        m_applicationNames.push_back(name);
+    return it->second;
+}
+
+RollupWriter::Judgement RollupWriter::judge(std::unordered_map<qint64, Judgement> &judged,
+                                            Attribution::Field field, qint64 id, std::string_view text)
+{
+    // As the summaries' reading of rollup_day_objects: a missing or empty value matches no rule.
+    if (id < 0 || text.empty())
+        return {};
+    if (const auto it = judged.find(id); it != judged.end())
+        return it->second;
+    if (judged.size() >= kMaxJudged)
+        judged.clear();
+    Judgement judgement;
+    const Attribution::Match match = m_rules->match(field, text);
+    judgement.rule = match.rule;
+    if (match.rule != Attribution::Match::kNone)
+        judgement.application = applicationIndex(match.application);
+    judged.emplace(id, judgement);
+    return judgement;
+}
+
+int RollupWriter::applicationOf(qint64 key, std::string_view keyText, qint64 referer,
+                                std::string_view refererText)
+{
+    const Judgement byKey =
+        m_judgeKeys ? judge(m_keyJudgements, Attribution::Field::Key, key, keyText) : Judgement{};
+    const Judgement byReferer =
+        m_judgeReferers ? judge(m_refererJudgements, Attribution::Field::Referer, referer, refererText)
+                        : Judgement{};
+    // The earlier rule wins; on a tie (no match on either) the key's, as Attribution::match(Request).
+    const Judgement &first = byReferer.rule < byKey.rule ? byReferer : byKey;
+    return first.rule == Attribution::Match::kNone ? m_unattributed : first.application;
 }
 
 bool RollupWriter::isCdn(qint64 ipId, std::string_view ip)
@@ -120,7 +234,7 @@ bool RollupWriter::isCdn(qint64 ipId, std::string_view ip)
 void RollupWriter::Batch::clear()
 {
     requests.clear();
-    ipTexts.clear();
+    texts.clear();
     text.clear();
 }
 
@@ -137,7 +251,8 @@ RollupWriter::~RollupWriter()
     m_counter.join();
 }
 
-void RollupWriter::add(const RollupRequest &r, std::string_view ip)
+void RollupWriter::add(const RollupRequest &r, std::string_view ip, std::string_view key,
+                       std::string_view referer)
 {
     if (!m_covered.empty() && m_covered.back().second + 1 == r.id)
         m_covered.back().second = r.id;
@@ -149,14 +264,22 @@ void RollupWriter::add(const RollupRequest &r, std::string_view ip)
     constexpr std::size_t kBatch = 4096;
     if (m_pending.requests.capacity() < kBatch) {
         m_pending.requests.reserve(kBatch);
-        m_pending.ipTexts.reserve(kBatch);
+        m_pending.texts.reserve(kBatch);
     }
     m_pending.requests.push_back(r);
-    // m_cdnTest only changes after waitForCounting(), so reading it here is safe.
+    // m_cdnTest and the rules only change after waitForCounting(), so reading them here is safe; only
+    // the texts the counting thread will read are copied.
     if (!m_cdnTest)
         ip = {};
-    m_pending.ipTexts.emplace_back(quint32(m_pending.text.size()), quint32(ip.size()));
-    m_pending.text.append(ip);
+    if (!m_judgeKeys)
+        key = {};
+    if (!m_judgeReferers)
+        referer = {};
+    std::array<std::pair<quint32, quint32>, 3> &texts = m_pending.texts.emplace_back();
+    for (std::size_t i = 0; const std::string_view text : {ip, key, referer}) {
+        texts[i++] = {quint32(m_pending.text.size()), quint32(text.size())};
+        m_pending.text.append(text);
+    }
     if (m_pending.requests.size() >= kBatch)
         submitPending();
 }
@@ -203,10 +326,15 @@ void RollupWriter::countBatches()
             // An exception must not end the process from this thread (std::terminate): the counts
             // are dropped and the flush counts the rows from the table, where they are stored anyway.
             try {
+                const std::string_view text(batch.text);
                 for (std::size_t i = 0; i < batch.requests.size(); ++i) {
                     const RollupRequest &request = batch.requests[i];
-                    const auto [offset, length] = batch.ipTexts[i];
-                    count(request, isCdn(request.ip, std::string_view(batch.text).substr(offset, length)));
+                    const auto &[ip, key, referer] = batch.texts[i];
+                    const int application =
+                        m_rules ? applicationOf(request.key, text.substr(key.first, key.second),
+                                                request.referer, text.substr(referer.first, referer.second))
+                                : -1;
+                    count(request, isCdn(request.ip, text.substr(ip.first, ip.second)), application);
                 }
             } catch (const std::exception &e) {
                 failed = true;
@@ -218,12 +346,14 @@ void RollupWriter::countBatches()
             if (failed) {
                 dropCounts();
                 m_cdnIps.clear(); // an address may have been told wrong by a test that threw
+                m_keyJudgements.clear();
+                m_refererJudgements.clear();
             }
         }
         const auto counted = qint64(batch.requests.size());
         batch.clear();
         m_countedEntries.store(m_hours.size() + m_latencies.size() + m_hourIps.size() + m_dayValues.size() +
-                                   m_operations.size() + m_objects.size(),
+                                   m_operations.size() + m_objects.size() + m_applicationDays.size(),
                                std::memory_order_relaxed);
         // Release: whoever sees these rows counted also sees the entries they added (size()).
         m_countedRows.fetch_add(counted, std::memory_order_release);
@@ -246,7 +376,7 @@ void RollupWriter::waitForCounting()
     m_done.wait(lock, [this] { return m_queue.empty() && !m_counting; });
 }
 
-void RollupWriter::count(const RollupRequest &r, bool fromCdn)
+void RollupWriter::count(const RollupRequest &r, bool fromCdn, int application)
 {
     const qint64 hour = r.time ? hourStart(*r.time) : kNoTime;
     const qint64 day = r.time ? dayStart(*r.time) : kNoTime;
@@ -289,6 +419,13 @@ void RollupWriter::count(const RollupRequest &r, bool fromCdn)
         ++object.getRequests;
     else if (r.requestClass == RequestClass::Put)
         ++object.putRequests;
+    if (application >= 0) {
+        Object &applicationDay = m_applicationDays[{day, application}];
+        ++applicationDay.requests;
+        applicationDay.bytesSent += r.bytesSent;
+        applicationDay.getRequests += r.requestClass == RequestClass::Get;
+        applicationDay.putRequests += r.requestClass == RequestClass::Put;
+    }
 }
 
 void RollupWriter::forget()
@@ -304,6 +441,7 @@ void RollupWriter::dropCounts() noexcept
     m_dayValues.clear();
     m_operations.clear();
     m_objects.clear();
+    m_applicationDays.clear();
 }
 
 void RollupWriter::clear()
@@ -325,8 +463,8 @@ void RollupWriter::clear()
 std::size_t RollupWriter::size() const
 {
     // One row adds at most an hour, a latency, an hour address, four day values (address, user agent,
-    // error code, CDN key), an operation and an object.
-    constexpr std::size_t kMostEntriesPerRow = 9;
+    // error code, CDN key), an operation, an object and an application's day.
+    constexpr std::size_t kMostEntriesPerRow = 10;
     // Rows first (acquire), then entries: never rows counted with the entries from before them.
     const qint64 uncounted = std::max<qint64>(0, m_records - m_countedRows.load(std::memory_order_acquire));
     return m_countedEntries.load(std::memory_order_relaxed) + std::size_t(uncounted) * kMostEntriesPerRow;
@@ -348,6 +486,9 @@ bool RollupWriter::flush(sqlite3 *db, QString *error, const std::function<bool()
     }
     if (countingFailed || (!m_covered.empty() && m_covered.front().first <= throughId))
         clear();
+    // Before anything is added: the table must hold what these rules say of every row up to the mark.
+    if (!matchApplicationRules(db, error))
+        return false;
     if (maxId <= throughId) {
         clear();
         return true;
@@ -419,15 +560,19 @@ bool RollupWriter::countFromTable(sqlite3 *db, qint64 afterId, qint64 throughId,
         db,
         "SELECT r.id, r.request_time, r.remote_ip_ref, r.operation_ref, r.object_key_ref, "
         "r.http_status, r.error_code_ref, r.bytes_sent, r.total_time_ms, r.referer_ref, "
-        "r.user_agent_ref, o.value, i.value FROM requests r LEFT JOIN strings o ON o.id = r.operation_ref "
-        "LEFT JOIN strings i ON i.id = r.remote_ip_ref "
-        "WHERE r.id > ? AND r.id <= ?",
+        "r.user_agent_ref, o.value, i.value, k.value, f.value FROM requests r "
+        "LEFT JOIN strings o ON o.id = r.operation_ref LEFT JOIN strings i ON i.id = r.remote_ip_ref "
+        "LEFT JOIN strings k ON ?3 AND k.id = r.object_key_ref "
+        "LEFT JOIN strings f ON ?4 AND f.id = r.referer_ref WHERE r.id > ?1 AND r.id <= ?2",
         error);
     if (!rows)
         return false;
     sqlite3_stmt *s = rows.get();
     sqlite3_bind_int64(s, 1, afterId);
     sqlite3_bind_int64(s, 2, throughId);
+    // The key's and referer's texts only when the rules read them.
+    sqlite3_bind_int(s, 3, m_judgeKeys);
+    sqlite3_bind_int(s, 4, m_judgeReferers);
     auto id = [s](int column) {
         return sqlite3_column_type(s, column) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, column);
     };
@@ -463,8 +608,7 @@ bool RollupWriter::countFromTable(sqlite3 *db, qint64 afterId, qint64 throughId,
                         .first;
         }
         r.requestClass = known->second;
-        const auto *ip = static_cast<const char *>(sqlite3_column_blob(s, 12));
-        add(r, ip ? std::string_view(ip, std::size_t(sqlite3_column_bytes(s, 12))) : std::string_view());
+        add(r, columnText(s, 12), columnText(s, 13), columnText(s, 14));
     }
     if (rc != SQLITE_DONE) {
         if (error)
@@ -595,6 +739,90 @@ bool RollupWriter::write(sqlite3 *db, QString *error)
         const auto [day, keyRef, referer] = key;
         if (!object.run(error, day, keyRef, referer, o->requests, o->bytesSent, o->getRequests,
                         o->putRequests))
+            return false;
+    }
+    if (m_applicationDays.empty())
+        return true;
+    Statement applicationDay(db, kAddApplicationDay, error);
+    if (!applicationDay)
+        return false;
+    for (const auto &[key, a] : m_applicationDays) {
+        if (!addApplicationDay(db, applicationDay.get(), key.first,
+                               m_applicationNames[std::size_t(key.second)],
+                               {a.requests, a.bytesSent, a.getRequests, a.putRequests}, error))
+            return false;
+    }
+    return true;
+}
+
+bool RollupWriter::matchApplicationRules(sqlite3 *db, QString *error)
+{
+    {
+        Statement stored(db, "SELECT application_rules FROM rollup_state", error);
+        if (!stored)
+            return false;
+        if (sqlite3_step(stored.get()) != SQLITE_ROW) {
+            if (error)
+                *error = QStringLiteral("cannot read the rollups' state: %1")
+                             .arg(QString::fromUtf8(sqlite3_errmsg(db)));
+            return false;
+        }
+        if (sqlite3_column_type(stored.get(), 0) != SQLITE_NULL) {
+            const auto *text = static_cast<const char *>(sqlite3_column_blob(stored.get(), 0));
+            if (QByteArray(text ? text : "", sqlite3_column_bytes(stored.get(), 0)) == m_rulesText)
+                return true;
+        }
+    }
+    Statement empty(db, "DELETE FROM rollup_day_applications", error);
+    if (!empty || !empty.run(error))
+        return false;
+    if (m_rules && !rebuildApplications(db, error))
+        return false;
+    Statement state(db, "UPDATE rollup_state SET application_rules = ?", error);
+    if (!state)
+        return false;
+    sqlite3_bind_text(state.get(), 1, m_rulesText.constData(), int(m_rulesText.size()), SQLITE_STATIC);
+    return state.run(error);
+}
+
+// Every row up to the mark is in rollup_day_objects with its key and referer: their applications are
+// counted from there (a month is millions of rows but only about a million distinct keys to judge).
+bool RollupWriter::rebuildApplications(sqlite3 *db, QString *error)
+{
+    Statement objects(
+        db,
+        "SELECT o.day_start, o.key_ref, o.referer_ref, o.requests, o.bytes_sent, o.get_requests, "
+        "o.put_requests, k.value, f.value FROM rollup_day_objects o "
+        "LEFT JOIN strings k ON ?1 AND k.id = o.key_ref LEFT JOIN strings f ON ?2 AND f.id = o.referer_ref",
+        error);
+    if (!objects)
+        return false;
+    sqlite3_stmt *s = objects.get();
+    sqlite3_bind_int(s, 1, m_judgeKeys);
+    sqlite3_bind_int(s, 2, m_judgeReferers);
+    std::map<std::pair<qint64, int>, std::array<qint64, 4>> days;
+    int rc;
+    for (qint64 rows = 1; (rc = sqlite3_step(s)) == SQLITE_ROW; ++rows) {
+        if (rows % 4096 == 1 && stopped())
+            return false; // no error: Cancel
+        const int application = applicationOf(sqlite3_column_int64(s, 1), columnText(s, 7),
+                                              sqlite3_column_int64(s, 2), columnText(s, 8));
+        std::array<qint64, 4> &counts = days[{sqlite3_column_int64(s, 0), application}];
+        for (int i = 0; i < 4; ++i)
+            counts[std::size_t(i)] += sqlite3_column_int64(s, 3 + i);
+    }
+    if (rc != SQLITE_DONE) {
+        if (error)
+            *error = QStringLiteral("cannot read the object rollups: %1")
+                         .arg(QString::fromUtf8(sqlite3_errmsg(db)));
+        return false;
+    }
+    Statement applicationDay(db, kAddApplicationDay, error);
+    if (!applicationDay)
+        return false;
+    for (const auto &[key, counts] : days) {
+        if (!addApplicationDay(db, applicationDay.get(), key.first,
+                               m_applicationNames[std::size_t(key.second)], counts, error))
             return false;
     }
     return true;

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "aggregation/Attribution.h"
 #include "cost/RequestClass.h"
 
 #include <QString>
 
 #include <QtGlobal>
 
+#include <QByteArray>
+
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
@@ -40,7 +44,7 @@ struct RollupRequest
     RequestClass::Kind requestClass = RequestClass::Free;
 };
 
-// Maintains the rollup tables of an embedded store (schema version 4, docs/schema.md "Rollups"):
+// Maintains the rollup tables of an embedded store (schema version 5, docs/schema.md "Rollups"):
 // counts what the store's own connection inserts, in memory, and writes it out in one go (flush).
 // The tables are exact for every row up to rollup_state.through_id. A flush first counts, from the
 // table itself, any row above that mark it did not see insert (a rolled-back batch, another process's
@@ -51,7 +55,7 @@ struct RollupRequest
 class RollupWriter
 {
 public:
-    RollupWriter() = default;
+    RollupWriter(); // counts the applications of Attribution::defaults()
     ~RollupWriter();
     RollupWriter(const RollupWriter &) = delete;
     RollupWriter &operator=(const RollupWriter &) = delete;
@@ -61,12 +65,28 @@ public:
     // It is called on the counting thread, once per distinct address id.
     using CdnTest = std::function<bool(std::string_view ip)>;
     void setCdnTest(CdnTest test, const QString &source);
-    // The ids of addresses told so far are kept; they must be forgotten with a rolled-back batch.
-    void forgetAddresses();
+    // The ids of addresses told and of keys and referers judged so far are kept; they must be
+    // forgotten with a rolled-back batch (its ids may be handed out again for other texts).
+    void forgetTexts();
 
-    // An inserted row (its id must be new to this writer) and the text of its address, which the
-    // CDN test reads.
-    void add(const RollupRequest &request, std::string_view ip);
+    // The attribution rules whose applications rollup_day_applications counts per day; nullopt when
+    // the rollups cannot keep them (rules that look at requesters or user agents: the rollups keep
+    // neither). A flush first makes the table and rollup_state.application_rules agree with these,
+    // rebuilding it from rollup_day_objects when the store holds other rules. What was counted under
+    // other rules is dropped (a flush counts those rows from the table).
+    void setApplicationRules(std::optional<Attribution> rules);
+    // What rollup_state.application_rules holds for `rules`: their JSON, or "" when not kept.
+    static QByteArray rulesText(const std::optional<Attribution> &rules);
+    // Whether the rollups can keep the applications of these rules.
+    static bool canKeep(const Attribution &rules);
+    // A rebuild of the applications table (a change of rules) stops when *stop turns true; its flush
+    // then returns false with no error and leaves the store as it was. The flag must outlive the writer.
+    void setStopFlag(const std::atomic<bool> *stop) { m_stopFlag = stop; }
+
+    // An inserted row (its id must be new to this writer) and the texts of its address, which the
+    // CDN test reads, and of its key and referer, which the attribution rules read.
+    void add(const RollupRequest &request, std::string_view ip, std::string_view key = {},
+             std::string_view referer = {});
     // The rows counted since the last flush may not exist (their transaction was rolled back).
     void forget();
     // Entries held in memory, at most: what the counting thread has counted plus the most the rows
@@ -144,12 +164,27 @@ private:
     // Empties the counts (not the addresses told); on the counting thread while it has work.
     void dropCounts() noexcept;
     // Counts one request into the maps (on the counting thread).
-    void count(const RollupRequest &request, bool fromCdn);
+    void count(const RollupRequest &request, bool fromCdn, int application);
     // Hands the pending batch to the counting thread (waiting while it has several in hand).
     void submitPending();
     // Waits until the counting thread has counted everything handed over or pending.
     void waitForCounting();
     void countBatches();
+    // The rules' first match on the key and the referer (kNone: none) and its application's index in
+    // m_applicationNames; judgements are kept by id.
+    struct Judgement
+    {
+        int rule = Attribution::Match::kNone;
+        int application = -1;
+    };
+    Judgement judge(std::unordered_map<qint64, Judgement> &judged, Attribution::Field field, qint64 id,
+                    std::string_view text);
+    int applicationOf(qint64 key, std::string_view keyText, qint64 referer, std::string_view refererText);
+    int applicationIndex(const std::string &name);
+    // rollup_state.application_rules and the table made to agree with m_rulesText.
+    bool matchApplicationRules(sqlite3 *db, QString *error);
+    bool rebuildApplications(sqlite3 *db, QString *error);
+    bool stopped() const { return m_stopFlag && m_stopFlag->load(std::memory_order_relaxed); }
     bool countFromTable(sqlite3 *db, qint64 afterId, qint64 throughId, QString *error);
     bool write(sqlite3 *db, QString *error);
     bool writeState(sqlite3 *db, qint64 throughId, qint64 records, QString *error);
@@ -160,6 +195,7 @@ private:
     std::unordered_map<std::tuple<qint64, qint64, qint64>, Counter, TripleHash> m_dayValues;
     std::unordered_map<std::pair<qint64, qint64>, Operation, PairHash> m_operations;
     std::unordered_map<std::tuple<qint64, qint64, qint64>, Object, TripleHash> m_objects;
+    std::unordered_map<std::pair<qint64, qint64>, Object, PairHash> m_applicationDays; // (day, application)
     qint64 m_records = 0; // rows added since the last clear (the storing thread's)
     // What size() reads without waiting: the counting thread updates both after each batch.
     std::atomic<std::size_t> m_countedEntries{0};
@@ -171,6 +207,17 @@ private:
     // addresses: keeping them all cost ~50 MB for no gain once most of them are seen and gone).
     std::unordered_map<qint64, bool> m_cdnIps;
     static constexpr std::size_t kMaxToldAddresses = 200'000;
+    // The applications' rules (m_rules is read by the counting thread; both change only while it is idle).
+    std::optional<Attribution> m_rules;
+    QByteArray m_rulesText;
+    bool m_judgeKeys = false, m_judgeReferers = false;
+    std::vector<std::string> m_applicationNames;
+    std::unordered_map<std::string, int> m_applicationIndexes;
+    int m_unattributed = -1;
+    // Judgements by string id, emptied when one reaches kMaxJudged (judged again when seen again).
+    std::unordered_map<qint64, Judgement> m_keyJudgements, m_refererJudgements;
+    static constexpr std::size_t kMaxJudged = 100'000;
+    const std::atomic<bool> *m_stopFlag = nullptr;
     // The id ranges [first, last] counted above, in insert order.
     std::vector<std::pair<qint64, qint64>> m_covered;
 
@@ -179,7 +226,8 @@ private:
     struct Batch
     {
         std::vector<RollupRequest> requests;
-        std::vector<std::pair<quint32, quint32>> ipTexts; // offset and length in `text`
+        // Offset and length in `text` of each request's address, key and referer.
+        std::vector<std::array<std::pair<quint32, quint32>, 3>> texts;
         std::string text;
         bool empty() const { return requests.empty(); }
         void clear();

@@ -210,6 +210,31 @@ QStringList version4(SqlDialect dialect)
     return sql;
 }
 
+// Version 5: each day's requests, bytes and request classes per application (the cost chart), counted at
+// ingest under the attribution rules in rollup_state.application_rules, so a summary with those rules
+// judges no key or referer (docs/schema.md, "Rollups"). NULL rules: never set (the next flush builds the
+// table from rollup_day_objects); '': rules the rollups cannot keep, the table left empty. A server's
+// rollups (MySqlRollups) keep no applications: on MySQL this version adds nothing.
+QStringList version5(SqlDialect dialect)
+{
+    if (dialect == SqlDialect::MySql)
+        return {};
+    const auto big = [](const char *name) { return Column{QLatin1String(name), Type::BigInt, true}; };
+    QStringList sql;
+    sql << QStringLiteral("ALTER TABLE rollup_state ADD COLUMN application_rules TEXT");
+    sql << createTable("rollup_day_applications",
+                       {big("day_start"),
+                        {QStringLiteral("application"), Type::Text, true},
+                        big("requests"),
+                        big("bytes_sent"),
+                        big("get_requests"),
+                        big("put_requests")},
+                       dialect);
+    sql << QStringLiteral("CREATE UNIQUE INDEX rollup_day_applications_key ON rollup_day_applications "
+                          "(day_start, application)");
+    return sql;
+}
+
 QStringList Schema::migrationStatements(SqlDialect dialect, int fromVersion)
 {
     QStringList statements;
@@ -221,6 +246,8 @@ QStringList Schema::migrationStatements(SqlDialect dialect, int fromVersion)
         statements += version3(dialect);
     if (fromVersion < 4)
         statements += version4(dialect);
+    if (fromVersion < 5)
+        statements += version5(dialect);
     // Later versions append their ALTER/CREATE statements here.
     // The version row goes in last: MySQL commits each DDL statement at once, and a second ingest
     // that sees the current version starts writing, so every table must exist by then.

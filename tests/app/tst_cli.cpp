@@ -15,6 +15,10 @@
 #include <QTest>
 #include <QUtf8StringView>
 
+#include "aggregation/Aggregator.h"
+#include "aggregation/Attribution.h"
+#include "store/LogStore.h"
+
 #include <memory>
 
 namespace {
@@ -240,6 +244,7 @@ class TestCli : public QObject
 private slots:
     void reportWritesChartsAndTheSameSummary();
     void attributionFileChangesApplications();
+    void ingestKeepsTheApplicationsOfItsAttributionFile();
     void initTestCase();
     void ingestPrintsOneJsonObject();
     void ingestIsIdempotent();
@@ -1296,6 +1301,62 @@ void TestCli::attributionFileChangesApplications()
     QFile json(QDir(out).filePath(QStringLiteral("summary.json")));
     QVERIFY(json.open(QIODevice::ReadOnly));
     QCOMPARE(applicationsOf(json.readAll()), after);
+}
+
+// ingest --attribution keeps those rules' applications in the store's rollups, which summaries with
+// the same rules then read; a cron ingest without the option and `summary PATH --db` keep them.
+void TestCli::ingestKeepsTheApplicationsOfItsAttributionFile()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString rulesFile = dir.filePath(QStringLiteral("attribution.json"));
+    QVERIFY(writeFile(rulesFile, R"({"rules": [
+        {"type": "key_path_segment", "segment": "castingly-public", "application": "castingly"},
+        {"type": "key_prefix", "prefix": "files/", "application": "files"}]})"));
+    BucketScope::Attribution rules;
+    QString error;
+    QVERIFY2(BucketScope::Attribution::load(rulesFile, rules, &error), qPrintable(error));
+    const QString storePath = dir.filePath(QStringLiteral("cli-store.sqlite"));
+    // Whether a summary with `attribution` reads the applications from the store's rollup.
+    auto keptFor = [&](const BucketScope::Attribution &attribution) {
+        auto store =
+            BucketScope::LogStore::openSqlite(storePath, BucketScope::LogStore::Durability::Durable, &error);
+        BucketScope::SummaryQuery query;
+        query.geoLookups = false;
+        query.attribution = attribution;
+        const auto summary = store ? BucketScope::Aggregator::compute(*store, query, &error) : std::nullopt;
+        return summary ? int(summary->applicationsFromRollups) : -1;
+    };
+    const QString sample = QStringLiteral(BUCKETSCOPE_SAMPLE_LOG);
+    const Result first = run({QStringLiteral("ingest"), sample, QStringLiteral("--db"), dbUrl(dir),
+                              QStringLiteral("--attribution"), rulesFile});
+    QVERIFY2(first.exitCode == 0, first.err.constData());
+    QCOMPARE(keptFor(rules), 1);
+    QCOMPARE(keptFor(BucketScope::Attribution::defaults()), 0);
+
+    const Result cron = run({QStringLiteral("ingest"), m_good, QStringLiteral("--db"), dbUrl(dir)});
+    QVERIFY2(cron.exitCode == 0, cron.err.constData());
+    QCOMPARE(parseObject(cron.out).value(QStringLiteral("records")).toInteger(), 5);
+    const Result summaryOfPaths =
+        run({QStringLiteral("summary"), m_good, QStringLiteral("--db"), dbUrl(dir)});
+    QVERIFY2(summaryOfPaths.exitCode == 0, summaryOfPaths.err.constData());
+    QCOMPARE(keptFor(rules), 1);
+
+    // The kept applications are the ones a scan of the same logs finds.
+    const Result stored = run({QStringLiteral("summary"), QStringLiteral("--db"), dbUrl(dir),
+                               QStringLiteral("--attribution"), rulesFile, QStringLiteral("--no-geo")});
+    const Result scanned = run({QStringLiteral("summary"), sample, m_good, QStringLiteral("--attribution"),
+                                rulesFile, QStringLiteral("--no-geo")});
+    QVERIFY2(stored.exitCode == 0 && scanned.exitCode == 0, stored.err.constData());
+    const QJsonArray applications = parseObject(stored.out).value(QStringLiteral("applications")).toArray();
+    QCOMPARE(applications, parseObject(scanned.out).value(QStringLiteral("applications")).toArray());
+    QCOMPARE(parseObject(stored.out).value(QStringLiteral("application_days")),
+             parseObject(scanned.out).value(QStringLiteral("application_days")));
+    QStringList names;
+    for (const QJsonValue &application : applications)
+        names << application[QStringLiteral("application")].toString();
+    QVERIFY2(names.contains(QStringLiteral("castingly")) && names.contains(QStringLiteral("files")),
+             qPrintable(names.join(QLatin1Char(','))));
 }
 
 void TestCli::reportWritesChartsAndTheSameSummary()

@@ -103,7 +103,7 @@ bool TstAbuseQueries::fill(QSqlDatabase &database, SqlDialect dialect)
     QSqlQuery query(database);
     for (const char *table : QList<const char *>{"request_rows", "requests", "strings", "rejects",
                                                  "source_files", "schema_info"} +
-                                 TestLogs::version4Tables()) {
+                                 TestLogs::rollupTables()) {
         query.exec(QStringLiteral("DROP VIEW IF EXISTS %1").arg(QLatin1String(table)));
         query.exec(QStringLiteral("DROP TABLE IF EXISTS %1").arg(QLatin1String(table)));
     }
@@ -250,7 +250,7 @@ QSqlDatabase TstAbuseQueries::ingested(bool mysql, const QList<TestLogs::Request
         QSqlQuery query(database); // the real ingest makes the tables again, empty
         for (const char *table : QList<const char *>{"request_rows", "requests", "strings", "rejects",
                                                      "source_files", "schema_info"} +
-                                     TestLogs::version4Tables()) {
+                                     TestLogs::rollupTables()) {
             query.exec(QStringLiteral("DROP VIEW IF EXISTS %1").arg(QLatin1String(table)));
             query.exec(QStringLiteral("DROP TABLE IF EXISTS %1").arg(QLatin1String(table)));
         }

@@ -2,7 +2,7 @@
 // What the desktop session does off the GUI thread: its loading threads run at a lower scheduling
 // priority than the GUI thread (real threads, their nice values read from /proc), and a kept store's
 // manifest is written after loadFinished on a pool thread, with a loadNew() asked for meanwhile run
-// once it is on disk.
+// once it is on disk; the store keeps the applications of the session's attribution rules.
 #include "TestLogs.h"
 #include "session/AnalysisSession.h"
 #include "session/KeptStore.h"
@@ -71,6 +71,7 @@ private slots:
     void manifestIsWrittenAfterLoadFinished();
     void loadNewAskedWhileTheManifestIsWrittenRunsAfterIt();
     void loadNewFromLoadFinishedOnATemporaryStoreGoesOn();
+    void loadKeepsTheSessionsApplicationRules();
 
 private:
     // The moment the first load of `logs` finishes, a third log arrives there and Load New is pressed
@@ -237,6 +238,36 @@ void TstAnalysisSession::loadNewFromLoadFinishedOnATemporaryStoreGoesOn()
     // Every summary came after the second load: none of a store half written.
     for (const QList<QVariant> &summary : std::as_const(summaries))
         QCOMPARE(summary.first().value<Summary>().requests, qint64(7));
+}
+
+// The desktop's rules go to the ingest: the store's rollups keep their applications, and the session's
+// summary reads them instead of judging every key.
+void TstAnalysisSession::loadKeepsTheSessionsApplicationRules()
+{
+    const QString logs = m_home.filePath(QStringLiteral("rules"));
+    QVERIFY(QDir().mkpath(logs));
+    QList<Request> list = requests(8);
+    for (int i = 0; i < 3; ++i)
+        list[i].key = "media/castingly-public/" + QByteArray::number(i) + ".jpg";
+    QVERIFY(writeLog(logs + QStringLiteral("/1.log"), list));
+    Attribution::Rule media;
+    media.kind = Attribution::Rule::Kind::KeyPrefix;
+    media.pattern = "media/";
+    media.application = "media";
+    AnalysisSession session;
+    session.setStoreFolder(m_home.filePath(QStringLiteral("kept-rules")));
+    session.setAttribution(Attribution({media}));
+    QSignalSpy summaries(&session, &AnalysisSession::summaryReady);
+    session.open({logs});
+    QTRY_VERIFY_WITH_TIMEOUT(summaries.size() == 1, 30000);
+    const Summary summary = summaries.first().first().value<Summary>();
+    QVERIFY(summary.fromRollups);
+    QVERIFY(summary.applicationsFromRollups);
+    QCOMPARE(summary.applications.size(), 2);
+    QCOMPARE(summary.applications.first().name, QStringLiteral("unattributed"));
+    QCOMPARE(summary.applications.first().requests, qint64(5));
+    QCOMPARE(summary.applications.last().name, QStringLiteral("media"));
+    QCOMPARE(summary.applications.last().requests, qint64(3));
 }
 
 QTEST_GUILESS_MAIN(TstAnalysisSession)

@@ -275,7 +275,7 @@ void TstIncremental::storesOfVersion2KnowTheirFinishedFiles()
             QSqlQuery query(db);
             QVERIFY2(query.exec(QLatin1String(sql)), qPrintable(query.lastError().text()));
         }
-        for (const char *table : version4Tables())
+        for (const char *table : rollupTables())
             QVERIFY(QSqlQuery(db).exec(QStringLiteral("DROP TABLE %1").arg(QLatin1String(table))));
         db.close();
     }

@@ -293,7 +293,7 @@ void TstIngest::versionOneStoreGainsRejectKeys()
                                 "ALTER TABLE source_files DROP COLUMN finished_at", // version 3's
                                 "UPDATE schema_info SET version = 1"})
             QVERIFY2(QSqlQuery(QLatin1String(sql), db).isActive(), sql);
-        for (const char *table : TestLogs::version4Tables())
+        for (const char *table : TestLogs::rollupTables())
             QVERIFY(QSqlQuery(QStringLiteral("DROP TABLE %1").arg(QLatin1String(table)), db).isActive());
     }
     QSqlDatabase::removeDatabase(QStringLiteral("v1"));

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The rollups (schema version 4) must give exactly what scanning every row gives: the summary of a
+// The rollups (schema version 5) must give exactly what scanning every row gives: the summary of a
 // store is computed both ways and compared field by field (SummaryJson), over generated logs, the
 // real corpus, re-ingests, rolled-back batches, rows no flush counted, two writers, a cancelled
-// catch-up and attribution rules of the user's own.
+// catch-up and attribution rules of the user's own; the applications come from their own rollup
+// whenever the store keeps the summary's rules.
 
 #include "JsonDifference.h"
 #include "LogGenerator.h"
@@ -28,6 +29,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -53,9 +55,12 @@ bool writeFile(const QString &path, const QByteArray &bytes)
     return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(bytes) == bytes.size();
 }
 
-IngestResult ingest(const QStringList &paths, const QString &store)
+IngestResult ingest(const QStringList &paths, const QString &store,
+                    const std::optional<Attribution> &rules = std::nullopt)
 {
-    IngestWorker worker(IngestRequest{paths, store, LogStore::Durability::Durable});
+    IngestRequest request{paths, store, LogStore::Durability::Durable};
+    request.attribution = rules;
+    IngestWorker worker(request);
     QSignalSpy finished(&worker, &IngestWorker::finished);
     worker.run();
     if (finished.count() != 1) {
@@ -139,14 +144,79 @@ SummaryQuery withoutGeo()
     return query;
 }
 
-// The store's summary comes from the rollups alone (no row scanned) and equals a full scan's.
+// The store's summary comes from the rollups alone (no row scanned, the applications from their own
+// rollup) and equals a full scan's.
 void verifyAnsweredByTheRollups(const QString &store)
 {
     const Both both = summarise(store, withoutGeo());
     QVERIFY2(both.error.isEmpty(), qPrintable(both.error));
     QVERIFY(both.rollups.fromRollups);
+    QVERIFY(both.rollups.applicationsFromRollups);
+    QVERIFY(!both.scan.applicationsFromRollups);
     QCOMPARE(both.rollups.rowsScanned, 0);
     QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+}
+
+// What a migration from version 3 leaves: every rollup empty, the mark at 0, no rules kept.
+bool emptyTheRollups(const QString &store)
+{
+    return execute(store,
+                   "DELETE FROM rollup_hours; DELETE FROM rollup_hour_latency; DELETE FROM rollup_hour_ips; "
+                   "DELETE FROM rollup_day_values; DELETE FROM rollup_day_operations; "
+                   "DELETE FROM rollup_day_objects; DELETE FROM rollup_day_applications; "
+                   "UPDATE rollup_state SET through_id = 0, records = 0, application_rules = NULL");
+}
+
+Attribution::Rule rule(Attribution::Rule::Kind kind, const char *pattern, const char *application)
+{
+    Attribution::Rule r;
+    r.kind = kind;
+    r.pattern = pattern;
+    r.application = application;
+    return r;
+}
+
+// Key and referer rules of a user's own, each matching some of the generator's requests.
+Attribution customRules()
+{
+    return Attribution({rule(Attribution::Rule::Kind::KeyPathSegment, "thumbnails", "thumbs"),
+                        rule(Attribution::Rule::Kind::RefererHost, "backstage.com", "backstage"),
+                        rule(Attribution::Rule::Kind::KeyPrefix, "files/1", "ones")});
+}
+
+QByteArray storedRules(const QString &store)
+{
+    sqlite3 *db = nullptr;
+    sqlite3_stmt *statement = nullptr;
+    QByteArray rules = "(unreadable)";
+    if (sqlite3_open_v2(QFile::encodeName(store).constData(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+            SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT application_rules FROM rollup_state", -1, &statement, nullptr) ==
+            SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW) {
+        const auto *text = static_cast<const char *>(sqlite3_column_blob(statement, 0));
+        rules = sqlite3_column_type(statement, 0) == SQLITE_NULL
+                    ? QByteArray()
+                    : QByteArray(text ? text : "", sqlite3_column_bytes(statement, 0));
+    }
+    sqlite3_finalize(statement);
+    sqlite3_close(db);
+    return rules;
+}
+
+// The applications of a summary with `rules`: from their rollup (`kept`) or judged, equal to a scan's
+// either way, none of the rows scanned.
+void verifyApplications(const QString &store, const Attribution &rules, bool kept)
+{
+    SummaryQuery query = withoutGeo();
+    query.attribution = rules;
+    const Both both = summarise(store, query);
+    QVERIFY2(both.error.isEmpty(), qPrintable(both.error));
+    QVERIFY(both.rollups.fromRollups);
+    QCOMPARE(both.rollups.rowsScanned, 0);
+    QCOMPARE(both.rollups.applicationsFromRollups, kept);
+    QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+    QVERIFY(both.rollups.applications.size() >= 2);
 }
 
 } // namespace
@@ -176,6 +246,10 @@ private slots:
     void failureDuringTheRecountMovesNoMark();
     void summariesRacingFlushesCountEachRowOnce();
     void objectRollupsReadInTheCallersSnapshot();
+    void applicationsFollowTheIngestsRules();
+    void rulesTheRollupsCannotKeepLeaveNoApplications();
+    void storeFromVersion4BuildsItsApplications();
+    void cancelledRebuildKeepsTheOldRules();
 
 private:
     QTemporaryDir m_dir;
@@ -224,6 +298,7 @@ void TstRollups::sameAsScanning()
     const Both both = summarise(store, query);
     QVERIFY2(both.error.isEmpty(), qPrintable(both.error));
     QVERIFY(both.rollups.fromRollups);
+    QVERIFY(both.rollups.applicationsFromRollups);
     QCOMPARE(both.rollups.rowsScanned, 0);
     QVERIFY(!both.scan.fromRollups);
     QVERIFY(both.scan.requests > 0);
@@ -332,11 +407,7 @@ void TstRollups::migratedStoreCatchesUp()
     QVERIFY(writeFile(log, generated(5000, 5, 2)));
     QVERIFY(ingest({log}, store).records > 0);
     const Both before = summarise(store, withoutGeo());
-    // What the migration to version 4 leaves: the tables empty, the mark at 0.
-    QVERIFY(execute(store,
-                    "DELETE FROM rollup_hours; DELETE FROM rollup_hour_latency; DELETE FROM rollup_hour_ips; "
-                    "DELETE FROM rollup_day_values; DELETE FROM rollup_day_operations; "
-                    "DELETE FROM rollup_day_objects; UPDATE rollup_state SET through_id = 0, records = 0"));
+    QVERIFY(emptyTheRollups(store));
     const Both scanned = summarise(store, withoutGeo());
     QVERIFY(!scanned.rollups.fromRollups);
     QVERIFY2(scanned.difference.isEmpty(), qPrintable(scanned.difference));
@@ -347,6 +418,7 @@ void TstRollups::migratedStoreCatchesUp()
              scalar(store, "SELECT MAX(id) FROM requests"));
     const Both after = summarise(store, withoutGeo());
     QVERIFY(after.rollups.fromRollups);
+    QVERIFY(after.rollups.applicationsFromRollups);
     QCOMPARE(after.rollups.rowsScanned, 0);
     QVERIFY2(after.difference.isEmpty(), qPrintable(after.difference));
     // The same numbers as before the rollups were emptied (the store's duplicate count grew by the re-read).
@@ -511,14 +583,6 @@ void TstRollups::totalsComeFromTheMark()
 }
 
 // What the migration to version 4 leaves: the tables empty, the mark at 0.
-static bool emptyTheRollups(const QString &store)
-{
-    return execute(store,
-                   "DELETE FROM rollup_hours; DELETE FROM rollup_hour_latency; DELETE FROM rollup_hour_ips; "
-                   "DELETE FROM rollup_day_values; DELETE FROM rollup_day_operations; "
-                   "DELETE FROM rollup_day_objects; UPDATE rollup_state SET through_id = 0, records = 0");
-}
-
 // A catch-up stopped by Cancel keeps the slices it committed: the mark sits at a slice's end, the
 // summary reads the rollups below it and scans the rest, and the next flush finishes the job.
 void TstRollups::cancelledCatchUpKeepsItsSlices()
@@ -575,20 +639,12 @@ void TstRollups::keyAndRefererRulesReadTheRollups()
     const QString log = m_dir.filePath(QStringLiteral("rules.log"));
     QVERIFY(writeFile(log, generated(4000, 37, 2)));
     QVERIFY(ingest({log}, store).records > 3000);
-    auto rule = [](Attribution::Rule::Kind kind, const char *pattern, const char *application) {
-        Attribution::Rule r;
-        r.kind = kind;
-        r.pattern = pattern;
-        r.application = application;
-        return r;
-    };
     SummaryQuery query = withoutGeo();
-    query.attribution = Attribution({rule(Attribution::Rule::Kind::KeyPathSegment, "thumbnails", "thumbs"),
-                                     rule(Attribution::Rule::Kind::RefererHost, "backstage.com", "backstage"),
-                                     rule(Attribution::Rule::Kind::KeyPrefix, "files/1", "ones")});
+    query.attribution = customRules();
     const Both both = summarise(store, query);
     QVERIFY2(both.error.isEmpty(), qPrintable(both.error));
     QVERIFY(both.rollups.fromRollups);
+    QVERIFY(!both.rollups.applicationsFromRollups); // the store keeps the default rules' applications
     QCOMPARE(both.rollups.rowsScanned, 0);
     QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
     // Each rule matched something, so the comparison above covered it.
@@ -888,6 +944,129 @@ void TstRollups::objectRollupsReadInTheCallersSnapshot()
     for (const RankedItem &application : summary->applications)
         byApplication += application.requests;
     QCOMPARE(byApplication, before);
+}
+
+// The applications rollup is kept under the rules the ingest is given; an ingest without rules keeps
+// the store's, and other rules rebuild it from the object rollups. Summaries with the kept rules read
+// it, others judge the keys and referers; both equal a scan.
+void TstRollups::applicationsFollowTheIngestsRules()
+{
+    const QString store = m_dir.filePath(QStringLiteral("app-rules.sqlite"));
+    const QString first = m_dir.filePath(QStringLiteral("app-rules-1.log"));
+    const QString second = m_dir.filePath(QStringLiteral("app-rules-2.log"));
+    QVERIFY(writeFile(first, generated(4000, 41, 2)));
+    QVERIFY(writeFile(second, generated(3000, 43, 3)));
+    const Attribution custom = customRules();
+    const Attribution defaults = Attribution::defaults();
+    QVERIFY(custom.toJson() != defaults.toJson());
+
+    QVERIFY(ingest({first}, store, custom).records > 3000);
+    QCOMPARE(storedRules(store), custom.toJson());
+    QVERIFY(scalar(store, "SELECT COUNT(*) FROM rollup_day_applications WHERE application = 'thumbs'") > 0);
+    verifyApplications(store, custom, true);
+    verifyApplications(store, defaults, false);
+
+    // Rows the counting thread judges with the kept rules.
+    QVERIFY(ingest({second}, store).records > 2000);
+    QCOMPARE(storedRules(store), custom.toJson());
+    verifyApplications(store, custom, true);
+    verifyApplications(store, defaults, false);
+
+    // Back to the defaults: rebuilt, though the ingest adds no row.
+    QCOMPARE(ingest({first}, store, defaults).records, 0);
+    QCOMPARE(storedRules(store), defaults.toJson());
+    QCOMPARE(scalar(store, "SELECT COUNT(*) FROM rollup_day_applications WHERE application = 'thumbs'"), 0);
+    verifyApplications(store, defaults, true);
+    verifyApplications(store, custom, false);
+    // Each day's requests of every application add up to the day's.
+    QCOMPARE(scalar(store, "SELECT SUM(requests) FROM rollup_day_applications"),
+             scalar(store, "SELECT COUNT(*) FROM requests"));
+}
+
+// A user-agent rule cannot be kept (the rollups keep no user agents): the table is emptied and '' is
+// kept, also through an ingest without rules; summaries with such rules scan.
+void TstRollups::rulesTheRollupsCannotKeepLeaveNoApplications()
+{
+    const QString store = m_dir.filePath(QStringLiteral("app-agent.sqlite"));
+    const QString log = m_dir.filePath(QStringLiteral("app-agent.log"));
+    QVERIFY(writeFile(log, generated(3000, 47, 2)));
+    QVERIFY(ingest({log}, store).records > 2000);
+    QVERIFY(scalar(store, "SELECT COUNT(*) FROM rollup_day_applications") > 0);
+
+    const Attribution agents({rule(Attribution::Rule::Kind::UserAgentContains, "curl", "scripts"),
+                              rule(Attribution::Rule::Kind::KeyPrefix, "files/1", "ones")});
+    QCOMPARE(ingest({log}, store, agents).records, 0);
+    QCOMPARE(storedRules(store), QByteArray(""));
+    QVERIFY(!storedRules(store).isNull());
+    QCOMPARE(scalar(store, "SELECT COUNT(*) FROM rollup_day_applications"), 0);
+    QCOMPARE(ingest({log}, store).records, 0);
+    QCOMPARE(storedRules(store), QByteArray(""));
+    QCOMPARE(scalar(store, "SELECT COUNT(*) FROM rollup_day_applications"), 0);
+
+    SummaryQuery query = withoutGeo();
+    query.attribution = agents;
+    const Both both = summarise(store, query);
+    QVERIFY2(both.error.isEmpty(), qPrintable(both.error));
+    QVERIFY(!both.rollups.fromRollups);
+    QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+    verifyApplications(store, Attribution::defaults(), false);
+}
+
+// A store written by a build without the applications rollup (schema version 4) is migrated on open;
+// its first flush builds the table from the object rollups.
+void TstRollups::storeFromVersion4BuildsItsApplications()
+{
+    const QString store = m_dir.filePath(QStringLiteral("app-v4.sqlite"));
+    const QString log = m_dir.filePath(QStringLiteral("app-v4.log"));
+    QVERIFY(writeFile(log, generated(4000, 53, 2)));
+    QVERIFY(ingest({log}, store).records > 3000);
+    QVERIFY(execute(store, "DROP TABLE rollup_day_applications; "
+                           "ALTER TABLE rollup_state DROP COLUMN application_rules; "
+                           "UPDATE schema_info SET version = 4"));
+    QString error;
+    QVERIFY2(LogStore::openSqlite(store, LogStore::Durability::Durable, &error), qPrintable(error));
+    QCOMPARE(scalar(store, "SELECT MAX(version) FROM schema_info"), 5);
+    QVERIFY(storedRules(store).isNull());
+    verifyApplications(store, Attribution::defaults(), false);
+
+    QCOMPARE(ingest({log}, store).records, 0);
+    QCOMPARE(storedRules(store), Attribution::defaults().toJson());
+    verifyAnsweredByTheRollups(store);
+}
+
+// Cancel during a rebuild of the applications leaves the store as it was: the old rules, their table.
+void TstRollups::cancelledRebuildKeepsTheOldRules()
+{
+    const QString store = m_dir.filePath(QStringLiteral("app-cancel.sqlite"));
+    const QString log = m_dir.filePath(QStringLiteral("app-cancel.log"));
+    QVERIFY(writeFile(log, generated(3000, 59, 2)));
+    QVERIFY(ingest({log}, store).records > 2000);
+    const qint64 rows = scalar(store, "SELECT COUNT(*) FROM rollup_day_applications");
+    QVERIFY(rows > 0);
+
+    QString error;
+    std::atomic<bool> cancel{true};
+    {
+        auto writer = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+        QVERIFY2(writer, qPrintable(error));
+        writer->setApplicationRules(customRules());
+        writer->setCancelFlag(&cancel);
+        QVERIFY2(writer->flushRollups(), qPrintable(writer->lastError())); // a cancel is not a failure
+    }
+    QCOMPARE(storedRules(store), Attribution::defaults().toJson());
+    QCOMPARE(scalar(store, "SELECT COUNT(*) FROM rollup_day_applications"), rows);
+    verifyAnsweredByTheRollups(store);
+
+    cancel = false;
+    {
+        auto writer = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+        QVERIFY2(writer, qPrintable(error));
+        writer->setApplicationRules(customRules());
+        writer->setCancelFlag(&cancel);
+        QVERIFY2(writer->flushRollups(), qPrintable(writer->lastError()));
+    }
+    QCOMPARE(storedRules(store), customRules().toJson());
+    verifyApplications(store, customRules(), true);
 }
 
 QTEST_GUILESS_MAIN(TstRollups)

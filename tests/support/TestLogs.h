@@ -96,13 +96,13 @@ inline bool touch(const QString &path, int secondsLater)
                             QFileDevice::FileModificationTime);
 }
 
-// The tables schema version 4 added (the rollups): a test that turns a store back into an older
-// version drops them.
-inline const QList<const char *> &version4Tables()
+// The tables schema versions 4 and 5 added (the rollups): a test that turns a store back into a
+// version before 4 drops them (DROP TABLE IF EXISTS on MySQL, which has no version 5 table).
+inline const QList<const char *> &rollupTables()
 {
     static const QList<const char *> tables = {
         "rollup_state",      "rollup_hours",          "rollup_hour_latency", "rollup_hour_ips",
-        "rollup_day_values", "rollup_day_operations", "rollup_day_objects"};
+        "rollup_day_values", "rollup_day_operations", "rollup_day_objects",  "rollup_day_applications"};
     return tables;
 }
 
