@@ -644,8 +644,6 @@ void IngestWorker::run()
         result.problems.append(QStringLiteral("the store's rollups were not updated (%1); summaries read "
                                               "the new records from the table instead")
                                    .arg(store->lastError()));
-    // A Cancel during that flush (a rebuild of the applications) stopped it: the ingest was cancelled.
-    result.cancelled = m_cancel.load(std::memory_order_relaxed);
     result.seconds = clock.nsecsElapsed() / 1e9;
     IngestProgress last = ingest.report();
     last.lines = result.lines;

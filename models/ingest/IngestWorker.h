@@ -46,7 +46,8 @@ struct IngestRequest
     // as summaries use; AudienceBuilder). Give the ones summaries of this store will use.
     QStringList geoDatabases = {};
     // The attribution rules whose applications an embedded store's rollups keep per day (a change
-    // rebuilds them at the end of the ingest). Unset: the store keeps the rules it has.
+    // rebuilds them at the ingest's first rollup flush: its end, or partway through a long one). Unset:
+    // the store keeps the rules it has.
     std::optional<Attribution> attribution = std::nullopt;
 };
 

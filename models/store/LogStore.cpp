@@ -116,7 +116,7 @@ std::unique_ptr<LogStore> LogStore::openSqlite(const QString &path, Durability d
         store->m_keepRollups = false;
     }
     if (store->m_keepRollups)
-        store->m_rollups.setApplicationRules(store->storedApplicationRules());
+        store->m_rollups.setApplicationRules(store->storedApplicationRules(), false);
 
     {
         // Read the data version first: a commit by another connection after this point changes it,

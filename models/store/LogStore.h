@@ -77,7 +77,8 @@ public:
 
     // The attribution rules whose applications the rollups keep per day (RollupWriter::
     // setApplicationRules): the next flush rebuilds them when the store holds other rules. Without a
-    // call, the store's own rules are kept (Attribution::defaults() for a store that has none yet).
+    // call, the store's own rules are kept (Attribution::defaults() for a store that has none yet),
+    // also when another writer changes them meanwhile.
     void setApplicationRules(const Attribution &rules);
     // The rollups' rebuild of the applications stops on Cancel too.
     void setCancelFlag(const std::atomic<bool> *cancel) override;

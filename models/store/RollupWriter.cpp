@@ -137,7 +137,7 @@ void RollupWriter::setCdnTest(CdnTest test, const QString &source)
 
 RollupWriter::RollupWriter()
 {
-    setApplicationRules(Attribution::defaults());
+    setApplicationRules(Attribution::defaults(), false);
 }
 
 void RollupWriter::forgetTexts()
@@ -159,8 +159,9 @@ QByteArray RollupWriter::rulesText(const std::optional<Attribution> &rules)
     return rules && canKeep(*rules) ? rules->toJson() : QByteArray("");
 }
 
-void RollupWriter::setApplicationRules(std::optional<Attribution> rules)
+void RollupWriter::setApplicationRules(std::optional<Attribution> rules, bool given)
 {
+    m_rulesGiven = given;
     if (rules && !canKeep(*rules))
         rules.reset();
     const QByteArray text = rulesText(rules);
@@ -768,9 +769,23 @@ bool RollupWriter::matchApplicationRules(sqlite3 *db, QString *error)
             return false;
         }
         if (sqlite3_column_type(stored.get(), 0) != SQLITE_NULL) {
-            const auto *text = static_cast<const char *>(sqlite3_column_blob(stored.get(), 0));
-            if (QByteArray(text ? text : "", sqlite3_column_bytes(stored.get(), 0)) == m_rulesText)
+            const std::string_view text = columnText(stored.get(), 0);
+            const QByteArray storedText(text.data(), qsizetype(text.size()));
+            if (storedText == m_rulesText)
                 return true;
+            if (!m_rulesGiven) {
+                // Another writer set the store's rules since this one read them: count by those. What
+                // this writer holds was counted by the old ones, so its rows are counted again from
+                // the table (clear() empties m_covered; the flush's gaps then span them).
+                Attribution parsed;
+                std::optional<Attribution> adopted;
+                if (!storedText.isEmpty() && Attribution::fromJson(storedText, parsed, nullptr))
+                    adopted = std::move(parsed);
+                setApplicationRules(std::move(adopted), false);
+                if (m_rulesText == storedText)
+                    return true;
+                // Rules this build cannot keep or read: kept as '' below, the table emptied.
+            }
         }
     }
     Statement empty(db, "DELETE FROM rollup_day_applications", error);

@@ -71,10 +71,11 @@ public:
 
     // The attribution rules whose applications rollup_day_applications counts per day; nullopt when
     // the rollups cannot keep them (rules that look at requesters or user agents: the rollups keep
-    // neither). A flush first makes the table and rollup_state.application_rules agree with these,
-    // rebuilding it from rollup_day_objects when the store holds other rules. What was counted under
-    // other rules is dropped (a flush counts those rows from the table).
-    void setApplicationRules(std::optional<Attribution> rules);
+    // neither). What was counted under other rules is dropped (a flush counts those rows from the
+    // table). When the store holds other rules at a flush: `given` rules (the user's choice for this
+    // ingest) replace them, the table rebuilt from rollup_day_objects; rules not given (what the store
+    // held when it was opened) give way to the store's, so a cron ingest never undoes the desktop's.
+    void setApplicationRules(std::optional<Attribution> rules, bool given = true);
     // What rollup_state.application_rules holds for `rules`: their JSON, or "" when not kept.
     static QByteArray rulesText(const std::optional<Attribution> &rules);
     // Whether the rollups can keep the applications of these rules.
@@ -210,6 +211,7 @@ private:
     // The applications' rules (m_rules is read by the counting thread; both change only while it is idle).
     std::optional<Attribution> m_rules;
     QByteArray m_rulesText;
+    bool m_rulesGiven = false;
     bool m_judgeKeys = false, m_judgeReferers = false;
     std::vector<std::string> m_applicationNames;
     std::unordered_map<std::string, int> m_applicationIndexes;

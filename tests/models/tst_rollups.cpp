@@ -250,6 +250,10 @@ private slots:
     void rulesTheRollupsCannotKeepLeaveNoApplications();
     void storeFromVersion4BuildsItsApplications();
     void cancelledRebuildKeepsTheOldRules();
+    void keyOnlyAndRefererOnlyRules();
+    void rebuildInsideACommit_data();
+    void rebuildInsideACommit();
+    void writerWithoutRulesTakesTheStoresNewOnes();
 
 private:
     QTemporaryDir m_dir;
@@ -1066,6 +1070,113 @@ void TstRollups::cancelledRebuildKeepsTheOldRules()
         QVERIFY2(writer->flushRollups(), qPrintable(writer->lastError()));
     }
     QCOMPARE(storedRules(store), customRules().toJson());
+    verifyApplications(store, customRules(), true);
+}
+
+// Rules that read one field only: the other field's text is not fetched, through a rebuild from the
+// object rollups and through a catch-up from the table, for key rules and for referer rules.
+void TstRollups::keyOnlyAndRefererOnlyRules()
+{
+    const QString store = m_dir.filePath(QStringLiteral("app-one-field.sqlite"));
+    const QString log = m_dir.filePath(QStringLiteral("app-one-field.log"));
+    QVERIFY(writeFile(log, generated(4000, 61, 2)));
+    QVERIFY(ingest({log}, store).records > 3000);
+    const Attribution keys({rule(Attribution::Rule::Kind::KeyPathSegment, "thumbnails", "thumbs"),
+                            rule(Attribution::Rule::Kind::KeyPrefix, "files/1", "ones")});
+    const Attribution referers({rule(Attribution::Rule::Kind::RefererHost, "backstage.com", "backstage")});
+    QVERIFY(keys.looksAt(Attribution::Field::Key) && !keys.looksAt(Attribution::Field::Referer));
+    QVERIFY(!referers.looksAt(Attribution::Field::Key) && referers.looksAt(Attribution::Field::Referer));
+
+    for (const auto &[rules, named] : {std::pair{keys, "ones"}, std::pair{referers, "backstage"}}) {
+        const QByteArray count =
+            QByteArray("SELECT COUNT(*) FROM rollup_day_applications WHERE application = '") + named + "'";
+        QCOMPARE(ingest({log}, store, rules).records, 0); // a rebuild
+        QCOMPARE(storedRules(store), rules.toJson());
+        QVERIFY(scalar(store, count.constData()) > 0);
+        verifyApplications(store, rules, true);
+
+        QVERIFY(emptyTheRollups(store));
+        QCOMPARE(ingest({log}, store, rules).records, 0); // a catch-up from the table
+        QCOMPARE(storedRules(store), rules.toJson());
+        QVERIFY(scalar(store, count.constData()) > 0);
+        verifyApplications(store, rules, true);
+    }
+}
+
+void TstRollups::rebuildInsideACommit_data()
+{
+    QTest::addColumn<bool>("cancelled");
+    QTest::newRow("rebuilt") << false;
+    QTest::newRow("cancelled") << true;
+}
+
+// A long ingest flushes at a commit, inside its own transaction: the rebuild happens there, and a
+// Cancel there undoes the flush alone (the records commit, the old rules stay, the rows are scanned).
+void TstRollups::rebuildInsideACommit()
+{
+    QFETCH(bool, cancelled);
+    const QString store = m_dir.filePath(
+        QStringLiteral("app-commit-%1.sqlite").arg(cancelled ? QStringLiteral("c") : QString()));
+    const QString log = m_dir.filePath(QStringLiteral("app-commit.log"));
+    QVERIFY(writeFile(log, generated(3000, 67, 2)));
+    QVERIFY(ingest({log}, store).records > 2000);
+    const qint64 mark = scalar(store, "SELECT through_id FROM rollup_state");
+    const QList<QByteArray> more = generated(1000, 71, 2).split('\n');
+
+    QString error;
+    std::atomic<bool> cancel{cancelled};
+    {
+        auto writer = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+        QVERIFY2(writer, qPrintable(error));
+        writer->setApplicationRules(customRules());
+        writer->setCancelFlag(&cancel);
+        writer->setRollupFlushEntries(1);
+        QVERIFY(writer->begin());
+        QVERIFY(insertLines(*writer, more, 0, more.size()) > 500);
+        QVERIFY2(writer->commit(), qPrintable(writer->lastError()));
+    }
+    QVERIFY(scalar(store, "SELECT MAX(id) FROM requests") > mark);
+    if (cancelled) {
+        QCOMPARE(storedRules(store), Attribution::defaults().toJson());
+        QCOMPARE(scalar(store, "SELECT through_id FROM rollup_state"), mark);
+        const Both both = summarise(store, withoutGeo());
+        QVERIFY(both.rollups.applicationsFromRollups);
+        QVERIFY(both.rollups.rowsScanned > 500);
+        QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+    } else {
+        QCOMPARE(storedRules(store), customRules().toJson());
+        QCOMPARE(scalar(store, "SELECT through_id FROM rollup_state"),
+                 scalar(store, "SELECT MAX(id) FROM requests"));
+        verifyApplications(store, customRules(), true);
+    }
+}
+
+// A writer given no rules (a cron job) counts by the store's: when another writer replaces them while
+// it runs, its flush takes the new ones (its rows counted again from the table) instead of putting
+// back the old.
+void TstRollups::writerWithoutRulesTakesTheStoresNewOnes()
+{
+    const QString store = m_dir.filePath(QStringLiteral("app-adopt.sqlite"));
+    const QString first = m_dir.filePath(QStringLiteral("app-adopt-1.log"));
+    const QString second = m_dir.filePath(QStringLiteral("app-adopt-2.log"));
+    QVERIFY(writeFile(first, generated(3000, 73, 2)));
+    QVERIFY(writeFile(second, generated(2000, 79, 2)));
+    QVERIFY(ingest({first}, store).records > 2000);
+    const QList<QByteArray> lines = generated(1500, 83, 2).split('\n');
+
+    QString error;
+    auto cron = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+    QVERIFY2(cron, qPrintable(error));
+    QVERIFY(cron->begin());
+    QVERIFY(insertLines(*cron, lines, 0, lines.size()) > 1000);
+    QVERIFY(cron->commit());
+    QVERIFY(ingest({second}, store, customRules()).records > 1000); // the desktop's rules
+    QCOMPARE(storedRules(store), customRules().toJson());
+    QVERIFY2(cron->flushRollups(), qPrintable(cron->lastError()));
+    cron.reset();
+    QCOMPARE(storedRules(store), customRules().toJson());
+    QCOMPARE(scalar(store, "SELECT through_id FROM rollup_state"),
+             scalar(store, "SELECT MAX(id) FROM requests"));
     verifyApplications(store, customRules(), true);
 }
 
