@@ -11,7 +11,8 @@ enum class Type
     Text,
     BigInt,
     Int,
-    Key16
+    Key16,
+    Name // a short text a unique index covers whole (MySQL cannot index all of a TEXT)
 };
 
 struct Column
@@ -36,6 +37,8 @@ QString typeName(Type type, SqlDialect dialect)
         return QStringLiteral("INTEGER");
     case Type::Key16:
         return sqlite ? QStringLiteral("BLOB") : QStringLiteral("BINARY(16)");
+    case Type::Name:
+        return sqlite ? QStringLiteral("TEXT") : QStringLiteral("VARCHAR(255)");
     }
     return {};
 }
@@ -214,17 +217,16 @@ QStringList version4(SqlDialect dialect)
 // ingest under the attribution rules in rollup_state.application_rules, so a summary with those rules
 // judges no key or referer (docs/schema.md, "Rollups"). NULL rules: never set (the next flush builds the
 // table from rollup_day_objects); '': rules the rollups cannot keep, the table left empty. A server's
-// rollups (MySqlRollups) keep no applications: on MySQL this version adds nothing.
+// rollups (MySqlRollups) do not fill it yet: on MySQL the table stays empty and the rules NULL, and
+// summaries there judge the keys as before.
 QStringList version5(SqlDialect dialect)
 {
-    if (dialect == SqlDialect::MySql)
-        return {};
     const auto big = [](const char *name) { return Column{QLatin1String(name), Type::BigInt, true}; };
     QStringList sql;
     sql << QStringLiteral("ALTER TABLE rollup_state ADD COLUMN application_rules TEXT");
     sql << createTable("rollup_day_applications",
                        {big("day_start"),
-                        {QStringLiteral("application"), Type::Text, true},
+                        {QStringLiteral("application"), Type::Name, true},
                         big("requests"),
                         big("bytes_sent"),
                         big("get_requests"),

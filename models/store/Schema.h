@@ -30,8 +30,7 @@ struct RecordField
 };
 
 // The store's tables, written once and rendered for each SQL dialect so nothing in the schema can
-// become SQLite-only by accident. The one deliberate exception is version 5's applications rollup, which
-// only the embedded store's RollupWriter maintains. docs/schema.md describes the same tables for people.
+// become SQLite-only. docs/schema.md describes the same tables for people.
 class Schema
 {
 public:

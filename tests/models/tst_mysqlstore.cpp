@@ -846,6 +846,8 @@ void TstMySqlStore::connectionErrorsAreExplained_data()
                                     << "wrong user or password";
     QTest::newRow("unreachable port") << "port"
                                       << "cannot be reached";
+    QTest::newRow("unknown host") << "host"
+                                  << "the host name 'no-such-host.invalid' is unknown";
     QTest::newRow("unknown database") << "database"
                                       << "there is no database";
     QTest::newRow("missing tables") << "tables"
@@ -874,6 +876,8 @@ void TstMySqlStore::connectionErrorsAreExplained()
         QVERIFY(probe.listen(QHostAddress::LocalHost));
         location.port = probe.serverPort();
         probe.close();
+    } else if (fault == QLatin1String("host")) {
+        location.host = QStringLiteral("no-such-host.invalid"); // RFC 2606: never resolves
     } else if (fault == QLatin1String("database")) {
         location.database = QStringLiteral("bucketscope_no_such_db");
     } else if (fault == QLatin1String("tables")) {

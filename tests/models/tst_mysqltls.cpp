@@ -36,6 +36,7 @@ private slots:
     void serverWithoutTlsIsRefused();
     void authenticationSwitchPassesThroughTheRelay();
     void commandLineIngestsThroughTheRelay();
+    void unknownHostIsNamed();
 
 private:
     StoreLocation location(const QString &host, const QString &mode, const QString &ca) const;
@@ -334,6 +335,20 @@ void TstMySqlTls::commandLineIngestsThroughTheRelay()
     QVERIFY(!local.isEmpty());
     for (const char *field : {"requests", "bytes_sent", "unique_ips", "status", "latency_ms", "top_keys"})
         QCOMPARE(overTls.value(QLatin1String(field)), local.value(QLatin1String(field)));
+}
+
+// A host name that does not resolve is said to be unknown, as without the relay, not "cannot reach".
+void TstMySqlTls::unknownHostIsNamed()
+{
+    const StoreLocation where = location(QStringLiteral("no-such-host.invalid"), QStringLiteral("verify-ca"),
+                                         QStringLiteral("BUCKETSCOPE_TEST_MYSQL_CA"));
+    QString error;
+    bool unreachable = true;
+    QSqlDatabase db = MySqlConnection::open(where, &error, &unreachable);
+    QVERIFY(!db.isOpen());
+    QVERIFY2(error.contains(QLatin1String("the host name 'no-such-host.invalid' is unknown")),
+             qPrintable(error));
+    QVERIFY(!unreachable);
 }
 
 QTEST_GUILESS_MAIN(TstMySqlTls)
