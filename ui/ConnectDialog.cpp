@@ -15,6 +15,7 @@
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPointer>
 #include <QPromise>
 #include <QPushButton>
 #include <QSettings>
@@ -319,24 +320,19 @@ void ConnectDialog::accept()
     const bool unchanged = account == m_keptAccount && password == m_keptPassword;
     if (m_keepInKeychain->isChecked() && !password.isEmpty() && !unchanged) {
         m_writing = true;
+        m_rejected = false;
         m_result->setText(tr("Keeping the password in the system keychain…"));
-        PasswordKeychain::write(account, password, this, [this, account, password](const QString &error) {
-            m_writing = false;
-            emit keychainAnswered(error);
-            if (!error.isEmpty()) {
-                // Stay: connecting now would quietly leave the password unkept.
-                m_keepInKeychain->setChecked(false);
-                m_result->setText(
-                    error + QLatin1Char('\n') +
-                    tr("The box is now unticked: press Connect again to connect without keeping "
-                       "the password."));
-                return;
-            }
-            m_keptAccount = account;
-            m_keptPassword = password;
-            markKeptInKeychain(account, true);
-            QDialog::accept();
-        });
+        // The application, not the dialog, hears the answer: a Cancel (which closes and deletes the
+        // dialog) does not stop the write, and the saved connections must then still say where the
+        // password is.
+        const QPointer<ConnectDialog> dialog(this);
+        PasswordKeychain::write(account, password, QCoreApplication::instance(),
+                                [dialog, account, password](const QString &error) {
+                                    if (error.isEmpty())
+                                        markKeptInKeychain(account, true);
+                                    if (dialog)
+                                        dialog->finishKeychainWrite(account, password, error);
+                                });
         return;
     }
     if (m_keepInKeychain->isChecked()) {
@@ -352,6 +348,31 @@ void ConnectDialog::accept()
         m_keptAccount.clear();
         m_keptPassword.clear();
     }
+    QDialog::accept();
+}
+
+void ConnectDialog::reject()
+{
+    m_rejected = true;
+    QDialog::reject();
+}
+
+void ConnectDialog::finishKeychainWrite(const QString &account, const QString &password, const QString &error)
+{
+    m_writing = false;
+    emit keychainAnswered(error);
+    if (m_rejected)
+        return;
+    if (!error.isEmpty()) {
+        // Stay: connecting now would quietly leave the password unkept.
+        m_keepInKeychain->setChecked(false);
+        m_result->setText(error + QLatin1Char('\n') +
+                          tr("The box is now unticked: press Connect again to connect without keeping "
+                             "the password."));
+        return;
+    }
+    m_keptAccount = account;
+    m_keptPassword = password;
     QDialog::accept();
 }
 

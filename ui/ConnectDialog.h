@@ -40,6 +40,9 @@ public:
     // open with the keychain's message if that fails (untick to connect without keeping it); unticked
     // on a connection whose password was kept, the keychain's entry is removed.
     void accept() override;
+    // Cancel. A keychain write still running goes on; when it ends the saved connections of its account
+    // say the password is kept (it is), and the dialog is not accepted after all.
+    void reject() override;
 
     // Connects with the fields on a worker thread; testFinished() reports the outcome.
     void test();
@@ -59,6 +62,8 @@ private:
     void refreshSaved();
     void saveAs();
     void showTestResult(bool ok, const QString &message);
+    // The keychain's answer to Connect's write, while the dialog still exists.
+    void finishKeychainWrite(const QString &account, const QString &password, const QString &error);
 
     QComboBox *m_saved = nullptr;
     QLineEdit *m_host = nullptr;
@@ -77,6 +82,7 @@ private:
     quint64 m_keychainRequest = 0; // the read whose answer may still fill the fields
     bool m_reading = false;
     bool m_writing = false;
+    bool m_rejected = false; // Cancel was pressed (a write's answer must not accept the dialog then)
     QPushButton *m_test = nullptr;
     QLabel *m_result = nullptr;
     bool m_testing = false;

@@ -100,6 +100,7 @@ private slots:
     void keepsReadsAndForgets();
     void dialogKeepsThePasswordOutOfTheSettings();
     void theLastLoadedConnectionsPasswordWins();
+    void cancelWhileTheKeychainWritesStillNotesIt();
     // With no session bus (ctest sets DBUS_SESSION_BUS_ADDRESS to a socket that does not exist):
     void noKeychainIsExplained();
 };
@@ -235,6 +236,49 @@ void TstKeychain::theLastLoadedConnectionsPasswordWins()
              std::optional(QStringLiteral("second-secret")));
     QCOMPARE(readNow(PasswordKeychain::accountOf(first)).password,
              std::optional(QStringLiteral("first-secret")));
+}
+
+// Cancel while Connect's keychain write runs: the write still ends (the keychain holds the password),
+// so the saved connection must say so, though the dialog is gone by then and is not accepted.
+void TstKeychain::cancelWhileTheKeychainWritesStillNotesIt()
+{
+    if (qEnvironmentVariable("BUCKETSCOPE_TEST_KEYRING") != QLatin1String("1"))
+        QFAIL("run through tools/with-keyring.sh (ctest does)");
+    const QString password = QStringLiteral("written-after-cancel-5d1e");
+    StoreLocation location = server();
+    location.database = QStringLiteral("cancelled");
+    location.password = password;
+    {
+        ConnectDialog dialog;
+        dialog.setLocation(location);
+        dialog.saveConnection(QStringLiteral("cancelled")); // the box unticked: not in the keychain
+        dialog.keepInKeychainCheck()->setChecked(true);
+        QSignalSpy answered(&dialog, &ConnectDialog::keychainAnswered);
+        dialog.accept(); // Connect: the write starts
+        QCOMPARE(answered.count(), 0);
+        dialog.reject(); // Cancel before the keychain answered
+        QCOMPARE(dialog.result(), int(QDialog::Rejected));
+    }
+    // Jobs run in order: once this read is answered, the write has ended and its answer was heard.
+    QCOMPARE(readNow(PasswordKeychain::accountOf(location)).password, std::optional(password));
+    ConnectDialog again;
+    QSignalSpy answered(&again, &ConnectDialog::keychainAnswered);
+    QVERIFY(again.loadConnection(QStringLiteral("cancelled")));
+    QVERIFY(again.keepInKeychainCheck()->isChecked());
+    QVERIFY(answered.wait(20000));
+    QCOMPARE(again.passwordEdit()->text(), password);
+
+    // A dialog that outlives its Cancel is not accepted by the write's answer either.
+    ConnectDialog kept;
+    kept.setLocation(location);
+    kept.passwordEdit()->setText(QStringLiteral("another-password-77"));
+    kept.keepInKeychainCheck()->setChecked(true);
+    QSignalSpy keptAnswered(&kept, &ConnectDialog::keychainAnswered);
+    kept.accept();
+    kept.reject();
+    QVERIFY(keptAnswered.wait(20000));
+    QCOMPARE(keptAnswered.first().first().toString(), QString());
+    QCOMPARE(kept.result(), int(QDialog::Rejected));
 }
 
 void TstKeychain::noKeychainIsExplained()
