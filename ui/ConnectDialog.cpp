@@ -12,6 +12,7 @@
 #include <QFormLayout>
 #include <QFutureWatcher>
 #include <QHBoxLayout>
+#include <QHash>
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
@@ -89,6 +90,24 @@ void writeSaved(const QList<SavedConnection> &saved)
         settings.setValue(QStringLiteral("inKeychain"), connection.keychain);
     }
     settings.endArray();
+}
+
+// Each account's latest Connect that chose whether its password is kept: a write that ends after a later
+// choice (another dialog unticked the box meanwhile) must not mark the account again.
+QHash<QString, quint64> &keptChoices()
+{
+    static QHash<QString, quint64> choices; // GUI thread only
+    return choices;
+}
+
+quint64 nextKeptChoice(const QString &account)
+{
+    return ++keptChoices()[account];
+}
+
+bool isLatestKeptChoice(const QString &account, quint64 choice)
+{
+    return keptChoices().value(account) == choice;
 }
 
 // The saved connections to `account` say whether its password is in the keychain, as the user last chose.
@@ -300,8 +319,10 @@ bool ConnectDialog::loadConnection(const QString &name)
 
 void ConnectDialog::accept()
 {
-    if (m_writing)
-        return; // the keychain's answer to the write decides what happens next
+    if (m_writing) {
+        m_rejected = false; // Connect after a Cancel: the write's answer decides again
+        return;             // the keychain's answer to the write decides what happens next
+    }
     if (m_reading) {
         // A keychain that waits to be unlocked never holds Connect up: a typed password or an unticked
         // box goes ahead, and the read's answer is dropped.
@@ -326,15 +347,17 @@ void ConnectDialog::accept()
         // dialog) does not stop the write, and the saved connections must then still say where the
         // password is.
         const QPointer<ConnectDialog> dialog(this);
+        const quint64 choice = nextKeptChoice(account);
         PasswordKeychain::write(account, password, QCoreApplication::instance(),
-                                [dialog, account, password](const QString &error) {
-                                    if (error.isEmpty())
+                                [dialog, account, password, choice](const QString &error) {
+                                    if (error.isEmpty() && isLatestKeptChoice(account, choice))
                                         markKeptInKeychain(account, true);
                                     if (dialog)
                                         dialog->finishKeychainWrite(account, password, error);
                                 });
         return;
     }
+    nextKeptChoice(account);
     if (m_keepInKeychain->isChecked()) {
         if (unchanged)
             markKeptInKeychain(account, true);
@@ -360,20 +383,18 @@ void ConnectDialog::reject()
 void ConnectDialog::finishKeychainWrite(const QString &account, const QString &password, const QString &error)
 {
     m_writing = false;
-    emit keychainAnswered(error);
-    if (m_rejected)
-        return;
-    if (!error.isEmpty()) {
+    if (!m_rejected && !error.isEmpty()) {
         // Stay: connecting now would quietly leave the password unkept.
         m_keepInKeychain->setChecked(false);
         m_result->setText(error + QLatin1Char('\n') +
                           tr("The box is now unticked: press Connect again to connect without keeping "
                              "the password."));
-        return;
+    } else if (!m_rejected) {
+        m_keptAccount = account;
+        m_keptPassword = password;
+        QDialog::accept();
     }
-    m_keptAccount = account;
-    m_keptPassword = password;
-    QDialog::accept();
+    emit keychainAnswered(error); // last: a receiver may close the dialog
 }
 
 void ConnectDialog::refreshSaved()

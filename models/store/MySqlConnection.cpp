@@ -123,7 +123,9 @@ QSqlDatabase MySqlConnection::open(const StoreLocation &location, QString *error
                          ? describe(db.lastError(), location, QStringLiteral("connecting"))
                          : QStringLiteral("connecting %1: TLS: %2").arg(serverName(location), relayFailure);
         if (unreachable)
-            *unreachable = relayFailure.isEmpty() ? isConnectionLost(db.lastError()) : relay->unreachable();
+            *unreachable = relayFailure.isEmpty() ? isConnectionLost(db.lastError()) ||
+                                                        nativeCode(db.lastError()) == kUnknownHost
+                                                  : relay->unreachable();
         close(db);
         return {};
     }
@@ -219,7 +221,7 @@ QString MySqlConnection::describe(const QSqlError &error, const StoreLocation &l
         return QStringLiteral("%1 %2: the server cannot be reached (%3); check the host and port, that the "
                               "server runs and that no firewall is in the way")
             .arg(context, server, detail);
-    case 2005:
+    case kUnknownHost:
         return QStringLiteral("%1: the host name '%2' is unknown (%3)").arg(context, location.host, detail);
     case 1053:
     case 1927:

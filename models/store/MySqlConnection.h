@@ -16,7 +16,9 @@ public:
     // Opens a new connection under a name of its own (QSqlDatabase connections belong to the thread
     // that opens them). On failure returns an invalid QSqlDatabase and sets `error`.
     // `unreachable` (optional) is set when the server could not be reached at all (stopped,
-    // restarting, network), which a later attempt may cure.
+    // restarting, network, its name not resolving), which a later attempt may cure. A first connection
+    // reports even those at once; a reconnect mid-ingest waits them out (--retry-for): a name that
+    // resolved before and does not now is the network, not a typo.
     static QSqlDatabase open(const StoreLocation &location, QString *error, bool *unreachable = nullptr);
     // Closes and removes a connection made by open().
     static void close(QSqlDatabase &database);
@@ -39,6 +41,7 @@ public:
     static constexpr int kDuplicateColumnName = 1060; // ALTER TABLE ADD COLUMN of a column that exists
     static constexpr int kCommandDenied = 1142;
     static constexpr int kColumnDenied = 1143;
+    static constexpr int kUnknownHost = 2005; // the client library's: the name does not resolve
 };
 
 } // namespace BucketScope

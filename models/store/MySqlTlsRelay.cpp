@@ -98,12 +98,12 @@ public:
                 return giveUp(QStringLiteral("the TLS handshake with %1 failed: %2").arg(server(), why),
                               false);
             }
-            // Worded as the driver words its own unknown host (MySqlConnection, error 2005): a typo in
-            // the host is not a server that is down.
+            // Worded as the driver words its own unknown host (MySqlConnection, error 2005); like it,
+            // still "unreachable": mid-ingest, a lookup that fails is the network being away.
             if (error == QAbstractSocket::HostNotFoundError)
                 return giveUp(QStringLiteral("the host name '%1' is unknown (%2)")
                                   .arg(m_settings.host, m_server.errorString()),
-                              false);
+                              true);
             giveUp(QStringLiteral("cannot reach %1: %2").arg(server(), m_server.errorString()),
                    m_phase == Phase::Connecting);
         });

@@ -101,6 +101,7 @@ private slots:
     void dialogKeepsThePasswordOutOfTheSettings();
     void theLastLoadedConnectionsPasswordWins();
     void cancelWhileTheKeychainWritesStillNotesIt();
+    void laterUntickWinsOverALateWrite();
     // With no session bus (ctest sets DBUS_SESSION_BUS_ADDRESS to a socket that does not exist):
     void noKeychainIsExplained();
 };
@@ -279,6 +280,39 @@ void TstKeychain::cancelWhileTheKeychainWritesStillNotesIt()
     QVERIFY(keptAnswered.wait(20000));
     QCOMPARE(keptAnswered.first().first().toString(), QString());
     QCOMPARE(kept.result(), int(QDialog::Rejected));
+}
+
+// A write still running when another dialog unticks the box for the same account: the untick is the
+// user's last word, so the write's late answer must not mark the saved connection as kept again.
+void TstKeychain::laterUntickWinsOverALateWrite()
+{
+    if (qEnvironmentVariable("BUCKETSCOPE_TEST_KEYRING") != QLatin1String("1"))
+        QFAIL("run through tools/with-keyring.sh (ctest does)");
+    StoreLocation location = server();
+    location.database = QStringLiteral("late");
+    location.password = QStringLiteral("late-write-3f0a");
+    {
+        ConnectDialog first;
+        first.setLocation(location);
+        first.keepInKeychainCheck()->setChecked(true);
+        first.saveConnection(QStringLiteral("late"));
+        first.accept(); // the write starts
+        first.reject();
+    }
+    {
+        ConnectDialog second;
+        QVERIFY(second.loadConnection(QStringLiteral("late")));
+        second.keepInKeychainCheck()->setChecked(false);
+        second.accept(); // connects without keeping it: the keychain's entry is to go
+        QCOMPARE(second.result(), int(QDialog::Accepted));
+    }
+    // Jobs run in order: the write, the second dialog's read and removal, then this read.
+    const ReadAnswer after = readNow(PasswordKeychain::accountOf(location));
+    QVERIFY(after.answered && after.error.isEmpty());
+    QVERIFY(!after.password);
+    ConnectDialog again;
+    QVERIFY(again.loadConnection(QStringLiteral("late")));
+    QVERIFY(!again.keepInKeychainCheck()->isChecked());
 }
 
 void TstKeychain::noKeychainIsExplained()
