@@ -30,6 +30,6 @@ CREATE UNIQUE INDEX rollup_day_operations_key ON rollup_day_operations (day_star
 CREATE TABLE rollup_day_objects (day_start BIGINT NOT NULL, key_ref BIGINT NOT NULL, referer_ref BIGINT NOT NULL, requests BIGINT NOT NULL, bytes_sent BIGINT NOT NULL, get_requests BIGINT NOT NULL, put_requests BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE UNIQUE INDEX rollup_day_objects_key ON rollup_day_objects (day_start, key_ref, referer_ref);
 ALTER TABLE rollup_state ADD COLUMN application_rules TEXT;
-CREATE TABLE rollup_day_applications (day_start BIGINT NOT NULL, application VARCHAR(255) NOT NULL, requests BIGINT NOT NULL, bytes_sent BIGINT NOT NULL, get_requests BIGINT NOT NULL, put_requests BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+CREATE TABLE rollup_day_applications (day_start BIGINT NOT NULL, application VARCHAR(191) NOT NULL, requests BIGINT NOT NULL, bytes_sent BIGINT NOT NULL, get_requests BIGINT NOT NULL, put_requests BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE UNIQUE INDEX rollup_day_applications_key ON rollup_day_applications (day_start, application);
 INSERT INTO schema_info (version) VALUES (5);

@@ -12,7 +12,8 @@ enum class Type
     BigInt,
     Int,
     Key16,
-    Name // a short text a unique index covers whole (MySQL cannot index all of a TEXT)
+    Name // a short text a unique index covers whole (MySQL cannot index all of a TEXT; 191 characters of
+         // utf8mb4 fit InnoDB's 767-byte key part, whatever the row format)
 };
 
 struct Column
@@ -38,7 +39,7 @@ QString typeName(Type type, SqlDialect dialect)
     case Type::Key16:
         return sqlite ? QStringLiteral("BLOB") : QStringLiteral("BINARY(16)");
     case Type::Name:
-        return sqlite ? QStringLiteral("TEXT") : QStringLiteral("VARCHAR(255)");
+        return sqlite ? QStringLiteral("TEXT") : QStringLiteral("VARCHAR(191)");
     }
     return {};
 }
