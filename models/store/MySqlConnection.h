@@ -41,7 +41,8 @@ public:
     static constexpr int kDuplicateColumnName = 1060; // ALTER TABLE ADD COLUMN of a column that exists
     static constexpr int kCommandDenied = 1142;
     static constexpr int kColumnDenied = 1143;
-    static constexpr int kUnknownHost = 2005; // the client library's: the name does not resolve
+    static constexpr int kUnknownHost = 2005;     // the client library's: the name does not resolve
+    static constexpr int kLockWaitTimeout = 1205; // also a metadata lock (lock_wait_timeout)
 };
 
 } // namespace BucketScope

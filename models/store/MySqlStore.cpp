@@ -19,6 +19,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <atomic>
 #include <unordered_set>
 
 namespace BucketScope {
@@ -237,6 +238,15 @@ bool MySqlStore::exec(const QString &sql, const QString &context)
     return true;
 }
 
+namespace {
+std::atomic<int> schemaLockWaitSeconds{60};
+} // namespace
+
+void MySqlStore::setSchemaLockWaitSeconds(int seconds)
+{
+    schemaLockWaitSeconds = std::max(1, seconds);
+}
+
 bool MySqlStore::migrate(Open mode)
 {
     QSqlQuery version(m_db);
@@ -268,6 +278,10 @@ bool MySqlStore::migrate(Open mode)
     if (again.exec(QStringLiteral("SELECT MAX(version) FROM schema_info")) && again.next())
         from = again.value(0).toInt();
     bool ok = true;
+    // An ALTER waits for every open transaction that read the table, and every later reader waits
+    // behind it: bounded, so a summary left open elsewhere cannot hang the whole team's dashboards.
+    const int lockWait = schemaLockWaitSeconds;
+    exec(QStringLiteral("SET SESSION lock_wait_timeout = %1").arg(lockWait), QString());
     for (const QString &statement : Schema::migrationStatements(SqlDialect::MySql, from)) {
         QSqlQuery query(m_db);
         if (query.exec(statement))
@@ -280,9 +294,19 @@ bool MySqlStore::migrate(Open mode)
             code == MySqlConnection::kDuplicateColumnName)
             continue;
         failWith(query, QStringLiteral("creating the BucketScope tables"));
+        if (code == MySqlConnection::kLockWaitTimeout)
+            m_lastError =
+                QStringLiteral(
+                    "upgrading the BucketScope tables of %1 to version %2 waited %3 s for other "
+                    "sessions still using them (a summary, an ingest or a desktop app, perhaps of an "
+                    "older BucketScope); try again once they are done")
+                    .arg(displayName())
+                    .arg(Schema::kCurrentVersion)
+                    .arg(lockWait);
         ok = false;
         break;
     }
+    exec(QStringLiteral("SET SESSION lock_wait_timeout = @@GLOBAL.lock_wait_timeout"), QString());
     exec(QStringLiteral("SELECT RELEASE_LOCK(CONCAT('bucketscope_schema:', DATABASE()))"), QString());
     return ok;
 }

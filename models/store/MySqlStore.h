@@ -38,6 +38,10 @@ public:
     // `unreachable` (optional) is set when it failed because the server could not be reached.
     static std::unique_ptr<MySqlStore> open(const StoreLocation &location, Open mode, QString *error,
                                             bool *unreachable = nullptr);
+    // How long a schema upgrade waits for other sessions' open transactions on a table it alters
+    // (MySQL's lock_wait_timeout, a year by default, while every later reader of that table queues
+    // behind the waiting ALTER). Default 60 s; tests make it short.
+    static void setSchemaLockWaitSeconds(int seconds);
     // Asks the server whether the connection still works (after a failed query: was it the
     // connection?). False with connectionLost() when it is gone.
     bool ping();

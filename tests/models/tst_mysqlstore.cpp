@@ -58,6 +58,7 @@ private slots:
     void backslashLiteralsMeanTheSameWhateverTheServersSqlMode();
     void migrationCutShortIsCompletedLater_data();
     void migrationCutShortIsCompletedLater();
+    void schemaUpgradeWaitingForAReaderGivesUp();
     void attributionRulesEqualSqlite();
     void filtersAndRangesEqualSqlite_data();
     void filtersAndRangesEqualSqlite();
@@ -423,6 +424,52 @@ void TstMySqlStore::migrationCutShortIsCompletedLater()
     auto store = MySqlStore::open(server, MySqlStore::Open::ExistingTables, &error);
     QVERIFY2(store, qPrintable(error));
     QCOMPARE(store->totals().records, result.records);
+}
+
+// A schema upgrade's ALTER waits for another session's open transaction on the table, and every later
+// reader queues behind it: it gives up after its bound with a message, and succeeds once that is done.
+void TstMySqlStore::schemaUpgradeWaitingForAReaderGivesUp()
+{
+    if (!m_haveServer)
+        QSKIP("no test MariaDB server");
+    const StoreLocation server = serverLocation(freshDatabase(QStringLiteral("upgrade_wait")));
+    QString error;
+    QVERIFY2(MySqlStore::open(server, MySqlStore::Open::CreateTables, &error), qPrintable(error));
+    // What version 4 left: no applications rollup.
+    QVERIFY(adminExec(QStringLiteral("USE `%1`").arg(server.database)));
+    QVERIFY(adminExec(QStringLiteral("ALTER TABLE rollup_state DROP COLUMN application_rules")));
+    QVERIFY(adminExec(QStringLiteral("DROP TABLE rollup_day_applications")));
+    QVERIFY(adminExec(QStringLiteral("UPDATE schema_info SET version = 4")));
+
+    QSqlDatabase reader = MySqlConnection::open(server, &error);
+    QVERIFY2(reader.isValid(), qPrintable(error));
+    {
+        QSqlQuery read(reader); // a summary of an older build, still in its snapshot
+        QVERIFY(read.exec(QStringLiteral("START TRANSACTION")));
+        QVERIFY(read.exec(QStringLiteral("SELECT through_id FROM rollup_state")) && read.next());
+    }
+    MySqlStore::setSchemaLockWaitSeconds(2);
+    const auto restore = qScopeGuard([] { MySqlStore::setSchemaLockWaitSeconds(60); });
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(!MySqlStore::open(server, MySqlStore::Open::CreateTables, &error));
+    QVERIFY2(clock.elapsed() < 15000, qPrintable(QString::number(clock.elapsed())));
+    QVERIFY2(error.contains(QLatin1String("waited 2 s for other sessions")), qPrintable(error));
+
+    QVERIFY(QSqlQuery(reader).exec(QStringLiteral("COMMIT")));
+    MySqlConnection::close(reader);
+    auto store = MySqlStore::open(server, MySqlStore::Open::CreateTables, &error);
+    QVERIFY2(store, qPrintable(error));
+    QSqlQuery upgraded(store->database());
+    QVERIFY(upgraded.exec(QStringLiteral("SELECT MAX(version) FROM schema_info")) && upgraded.next());
+    QCOMPARE(upgraded.value(0).toInt(), Schema::kCurrentVersion);
+    QVERIFY2(upgraded.exec(QStringLiteral("SELECT application_rules FROM rollup_state")),
+             qPrintable(upgraded.lastError().text()));
+    // The session's bound is the server's again for the rest of the connection.
+    QVERIFY(
+        upgraded.exec(QStringLiteral("SELECT @@SESSION.lock_wait_timeout = @@GLOBAL.lock_wait_timeout")) &&
+        upgraded.next());
+    QCOMPARE(upgraded.value(0).toInt(), 1);
 }
 
 void TstMySqlStore::reingestAddsNothing()
