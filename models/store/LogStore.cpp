@@ -318,13 +318,7 @@ std::optional<Attribution> LogStore::storedApplicationRules()
             SQLITE_OK &&
         sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_type(statement, 0) != SQLITE_NULL) {
         const auto *text = static_cast<const char *>(sqlite3_column_blob(statement, 0));
-        const QByteArray json(text ? text : "", sqlite3_column_bytes(statement, 0));
-        Attribution stored;
-        // "" (rules the rollups cannot keep) or rules this build cannot read: none kept.
-        if (json.isEmpty() || !Attribution::fromJson(json, stored, nullptr))
-            rules.reset();
-        else
-            rules = std::move(stored);
+        rules = RollupWriter::rulesFromText(QByteArray(text ? text : "", sqlite3_column_bytes(statement, 0)));
     }
     sqlite3_finalize(statement);
     return rules;

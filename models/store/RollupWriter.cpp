@@ -159,6 +159,14 @@ QByteArray RollupWriter::rulesText(const std::optional<Attribution> &rules)
     return rules && canKeep(*rules) ? rules->toJson() : QByteArray("");
 }
 
+std::optional<Attribution> RollupWriter::rulesFromText(const QByteArray &text)
+{
+    Attribution rules;
+    if (text.isEmpty() || !Attribution::fromJson(text, rules, nullptr))
+        return std::nullopt;
+    return rules;
+}
+
 void RollupWriter::setApplicationRules(std::optional<Attribution> rules, bool given)
 {
     m_rulesGiven = given;
@@ -777,11 +785,7 @@ bool RollupWriter::matchApplicationRules(sqlite3 *db, QString *error)
                 // Another writer set the store's rules since this one read them: count by those. What
                 // this writer holds was counted by the old ones, so its rows are counted again from
                 // the table (clear() empties m_covered; the flush's gaps then span them).
-                Attribution parsed;
-                std::optional<Attribution> adopted;
-                if (!storedText.isEmpty() && Attribution::fromJson(storedText, parsed, nullptr))
-                    adopted = std::move(parsed);
-                setApplicationRules(std::move(adopted), false);
+                setApplicationRules(rulesFromText(storedText), false);
                 if (m_rulesText == storedText)
                     return true;
                 // Rules this build cannot keep or read: kept as '' below, the table emptied.

@@ -78,6 +78,9 @@ public:
     void setApplicationRules(std::optional<Attribution> rules, bool given = true);
     // What rollup_state.application_rules holds for `rules`: their JSON, or "" when not kept.
     static QByteArray rulesText(const std::optional<Attribution> &rules);
+    // The rules a stored, non-NULL rulesText() gives back: none for "" (rules the rollups cannot keep)
+    // and for rules this build cannot read.
+    static std::optional<Attribution> rulesFromText(const QByteArray &text);
     // Whether the rollups can keep the applications of these rules.
     static bool canKeep(const Attribution &rules);
     // A rebuild of the applications table (a change of rules) stops when *stop turns true; its flush
