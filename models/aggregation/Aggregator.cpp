@@ -369,6 +369,12 @@ struct Partial
     std::map<std::pair<qint64, std::string>, ApplicationDayCounter> applicationDays;
     CountedValues latencies, allIps;
     qint64 rows = 0; // rows scanned (not read from the rollups)
+    // Read from rollup_totals (a summary of everything): keys, referers and, when read, the CDN keys
+    // hold only the values that can make their top lists (rankedCdnKeys), and so do the addresses
+    // when `totalIps` (their distinct count) is not -1. completeFromTotals() adds the tail's others.
+    bool rankedTotals = false;
+    bool rankedCdnKeys = false;
+    qint64 totalIps = -1;
 };
 
 void add(Counter &into, const Counter &from)
@@ -706,7 +712,36 @@ struct RollupMark
     QString cdnSource; // the geo database that told the rows' origin pulls (empty: several or none)
     // rollup_day_applications counts the applications of the query's rules (rollup_state.application_rules).
     bool applicationsKept = false;
+    QString networkSource; // the geo database rollup_day_networks was told by (empty: none, or several)
+    // The range holds every row up to the mark: rollup_totals ranks the top lists.
+    bool everything = false;
 };
+
+// Whether every row up to the mark is in the query's range: no range, or one that spans every hour
+// of the rollups (rows without a time are outside any range).
+bool rangeHoldsEverything(sqlite3 *db, const SummaryQuery &query)
+{
+    if (!query.from && !query.to)
+        return true;
+    sqlite3_stmt *statement = nullptr;
+    bool holds = false;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT (SELECT MIN(hour_start) FROM rollup_hours), (SELECT MAX(hour_start) FROM "
+                           "rollup_hours)",
+                           -1, &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW) {
+        if (sqlite3_column_type(statement, 0) == SQLITE_NULL) {
+            holds = true;
+        } else {
+            const qint64 first = sqlite3_column_int64(statement, 0),
+                         last = sqlite3_column_int64(statement, 1);
+            holds = first != RollupWriter::kNoTime && (!query.from || *query.from <= first) &&
+                    (!query.to || last < *query.to);
+        }
+    }
+    sqlite3_finalize(statement);
+    return holds;
+}
 
 std::optional<RollupMark> rollupMark(sqlite3 *db, const SummaryQuery &query)
 {
@@ -720,17 +755,23 @@ std::optional<RollupMark> rollupMark(sqlite3 *db, const SummaryQuery &query)
         return std::nullopt;
     sqlite3_stmt *statement = nullptr;
     std::optional<RollupMark> mark;
-    if (sqlite3_prepare_v2(db, "SELECT through_id, cdn_source, application_rules FROM rollup_state", -1,
-                           &statement, nullptr) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(
+            db, "SELECT through_id, cdn_source, application_rules, network_source FROM rollup_state", -1,
+            &statement, nullptr) == SQLITE_OK &&
         sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_int64(statement, 0) > 0) {
         const auto *source = static_cast<const char *>(sqlite3_column_blob(statement, 1));
         const auto *rules = static_cast<const char *>(sqlite3_column_blob(statement, 2));
         const QByteArray keptRules(rules ? rules : "", rules ? sqlite3_column_bytes(statement, 2) : 0);
-        mark = RollupMark{sqlite3_column_int64(statement, 0),
-                          QString::fromUtf8(source, source ? sqlite3_column_bytes(statement, 1) : 0),
-                          !keptRules.isEmpty() && keptRules == RollupWriter::rulesText(query.attribution)};
+        const auto *networks = static_cast<const char *>(sqlite3_column_blob(statement, 3));
+        mark =
+            RollupMark{sqlite3_column_int64(statement, 0),
+                       QString::fromUtf8(source, source ? sqlite3_column_bytes(statement, 1) : 0),
+                       !keptRules.isEmpty() && keptRules == RollupWriter::rulesText(query.attribution),
+                       QString::fromUtf8(networks, networks ? sqlite3_column_bytes(statement, 3) : 0), false};
     }
     sqlite3_finalize(statement);
+    if (mark)
+        mark->everything = rangeHoldsEverything(db, query);
     return mark;
 }
 
@@ -866,8 +907,9 @@ bool readObjectRollups(sqlite3 *db, const SummaryQuery &query, bool countApplica
 }
 
 // Everything but the objects (readObjectRollups) and the rows' origin pulls.
-bool readTotalRollups(sqlite3 *db, const SummaryQuery &query, bool cdnFromRollups, Partial &out,
-                      QString *error)
+// `readValues` false: not rollup_day_values (rollup_totals gives those values).
+bool readTotalRollups(sqlite3 *db, const SummaryQuery &query, bool cdnFromRollups, bool readValues,
+                      Partial &out, QString *error)
 {
     {
         RollupRows row(db, query,
@@ -910,7 +952,7 @@ bool readTotalRollups(sqlite3 *db, const SummaryQuery &query, bool cdnFromRollup
         if (!row.done(error))
             return false;
     }
-    {
+    if (readValues) {
         RollupRows row(db, query,
                        "SELECT day_start, dimension, ref, requests, bytes_sent FROM rollup_day_values",
                        "day_start");
@@ -961,68 +1003,32 @@ bool readTotalRollups(sqlite3 *db, const SummaryQuery &query, bool cdnFromRollup
     return true;
 }
 
-// Everything scan() would accumulate over the rows up to the rollups' mark, read from the rollups.
-// Keys fetched by CDN addresses are the one thing they do not keep: those rows are read again, and
-// only when the range has CDN addresses at all.
-bool readRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark, AudienceBuilder &audience,
-                 Partial &out, QString *error)
+// Countries and networks from rollup_day_networks, told at ingest by the database `audience` uses.
+bool readNetworkRollups(sqlite3 *db, const SummaryQuery &query, AudienceBuilder &audience, QString *error)
 {
-    const qint64 throughId = mark.throughId;
-    // Origin pulls come from the rollups when the rows were told by the database this summary uses.
-    const bool cdnFromRollups =
-        audience.geoAvailable() && !mark.cdnSource.isEmpty() && mark.cdnSource == audience.geoSource();
-    // The objects are read on a second connection meanwhile (two cores), when that connection sees the
-    // same rollups: the same mark (a flush in between would change them) and no uncommitted writes of
-    // a caller's transaction on this one. Else here afterwards.
-    Partial objects;
-    bool objectsRead = false, objectsOk = false;
-    QString objectsError;
-    std::jthread objectReader; // joined on every way out, an exception's included
-    const char *path = sqlite3_db_filename(db, "main");
-    if (path && *path && sqlite3_txn_state(db, "main") != SQLITE_TXN_WRITE) {
-        objectReader = std::jthread([&, path] {
-            sqlite3 *second = nullptr;
-            if (sqlite3_open_v2(path, &second, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) ==
-                SQLITE_OK) {
-                sqlite3_busy_timeout(second, 10000);
-                // Without its own snapshot the mark and the rows could come from two different ones.
-                if (sqlite3_exec(second, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK &&
-                    throughIdOf(second) == throughId) {
-                    objectsRead = true;
-                    objectsOk =
-                        readObjectRollups(second, query, !mark.applicationsKept, objects, &objectsError);
-                }
-                sqlite3_exec(second, "COMMIT", nullptr, nullptr, nullptr);
-            }
-            sqlite3_close(second);
-        });
+    RollupRows row(db, query,
+                   "SELECT country, asn, as_name, cdn, requests, bytes_sent FROM rollup_day_networks",
+                   "day_start");
+    const auto text = [&row](int column) {
+        const auto *bytes = static_cast<const char *>(sqlite3_column_blob(row.statement(), column));
+        return QString::fromUtf8(bytes, bytes ? sqlite3_column_bytes(row.statement(), column) : 0);
+    };
+    while (row.next()) {
+        NetworkInfo info;
+        info.country = text(0);
+        info.asn = quint32(row[1]);
+        info.asName = text(2);
+        info.cdn = text(3);
+        audience.addNetwork(info, row[4], row[5]);
     }
-    const bool totalsOk = readTotalRollups(db, query, cdnFromRollups, out, error) &&
-                          (!mark.applicationsKept || readApplicationRollups(db, query, out, error));
-    if (objectReader.joinable())
-        objectReader.join();
-    if (!totalsOk)
-        return false;
-    if (!objectsRead || !objectsOk) {
-        // Not read there, or that connection failed: this one reads them (a real error shows here).
-        Partial fresh;
-        objects = std::move(fresh);
-        objectsOk = readObjectRollups(db, query, !mark.applicationsKept, objects, &objectsError);
-    }
-    if (!objectsOk) {
-        if (error)
-            *error = objectsError;
-        return false;
-    }
-    out.keys = std::move(objects.keys);
-    out.referers = std::move(objects.referers);
-    if (!mark.applicationsKept) {
-        out.applications = std::move(objects.applications);
-        out.applicationDays = std::move(objects.applicationDays);
-    }
-    if (!audience.geoAvailable() || cdnFromRollups)
-        return true;
-    // Origin pulls: the keys that CDN addresses fetched, read from the rows themselves.
+    return row.done(error);
+}
+
+// Origin pulls: the keys that CDN addresses fetched, read from the rows up to the mark themselves
+// (every address of the range is in out.ips).
+bool readCdnKeysFromRows(sqlite3 *db, const SummaryQuery &query, qint64 throughId, AudienceBuilder &audience,
+                         Partial &out, QString *error)
+{
     std::unordered_set<qint64> cdnIps;
     const auto judgeIp = [&](qint64 id, std::string_view text) {
         if (audience.isCdn(QString::fromUtf8(text.data(), qsizetype(text.size()))))
@@ -1067,6 +1073,261 @@ bool readRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark,
     return true;
 }
 
+// Whether rollup_day_networks holds what `audience` would tell of the addresses up to the mark.
+bool networksFromRollups(const RollupMark &mark, const AudienceBuilder &audience)
+{
+    return audience.geoAvailable() && !mark.networkSource.isEmpty() &&
+           mark.networkSource == audience.geoSource();
+}
+
+// A prepared statement over rollup_totals, finalized on every path out.
+class TotalsQuery
+{
+public:
+    TotalsQuery(sqlite3 *db, const char *sql, QString *error) : m_db(db), m_error(error)
+    {
+        if (sqlite3_prepare_v2(db, sql, -1, &m_statement, nullptr) != SQLITE_OK && error)
+            *error = QStringLiteral("cannot read the totals: %1").arg(QString::fromUtf8(sqlite3_errmsg(db)));
+    }
+    ~TotalsQuery() { sqlite3_finalize(m_statement); }
+    TotalsQuery(const TotalsQuery &) = delete;
+    TotalsQuery &operator=(const TotalsQuery &) = delete;
+
+    sqlite3_stmt *get() const { return m_statement; }
+    bool step() { return m_statement && (m_rc = sqlite3_step(m_statement)) == SQLITE_ROW; }
+    qint64 operator[](int column) const { return sqlite3_column_int64(m_statement, column); }
+    void reset() { sqlite3_reset(m_statement); }
+    bool done() const
+    {
+        if (m_statement && m_rc == SQLITE_DONE)
+            return true;
+        if (m_statement && m_error)
+            *m_error =
+                QStringLiteral("reading the totals failed: %1").arg(QString::fromUtf8(sqlite3_errmsg(m_db)));
+        return false;
+    }
+
+private:
+    sqlite3 *m_db;
+    QString *m_error;
+    sqlite3_stmt *m_statement = nullptr;
+    int m_rc = SQLITE_DONE;
+};
+
+// The values of one rollup_totals dimension that can make a top `count` list by requests or by
+// bytes: the first `count` of each index and every value tied with the last of them (ties are broken
+// by name, which only the texts tell).
+bool readRankedTotals(sqlite3 *db, int dimension, int count, IdMap<Counter> &out, QString *error)
+{
+    if (count <= 0)
+        return true;
+    for (const char *sql :
+         {"SELECT ref, requests, bytes_sent FROM rollup_totals WHERE dimension = ?1 AND requests >= "
+          "COALESCE((SELECT requests FROM rollup_totals WHERE dimension = ?1 ORDER BY requests DESC "
+          "LIMIT 1 OFFSET ?2), -9223372036854775807)",
+          "SELECT ref, requests, bytes_sent FROM rollup_totals WHERE dimension = ?1 AND bytes_sent >= "
+          "COALESCE((SELECT bytes_sent FROM rollup_totals WHERE dimension = ?1 ORDER BY bytes_sent DESC "
+          "LIMIT 1 OFFSET ?2), -9223372036854775807)"}) {
+        TotalsQuery rows(db, sql, error);
+        sqlite3_bind_int64(rows.get(), 1, dimension);
+        sqlite3_bind_int64(rows.get(), 2, count - 1);
+        while (rows.step())
+            out[rows[0]] = Counter{rows[1], rows[2]};
+        if (!rows.done())
+            return false;
+    }
+    return true;
+}
+
+// Every value of one rollup_totals dimension (`ids`, when given, gets each id once).
+bool readAllTotals(sqlite3 *db, int dimension, IdMap<Counter> &out, CountedValues *ids, QString *error)
+{
+    TotalsQuery rows(db, "SELECT ref, requests, bytes_sent FROM rollup_totals WHERE dimension = ?1", error);
+    sqlite3_bind_int64(rows.get(), 1, dimension);
+    while (rows.step()) {
+        add(out[rows[0]], Counter{rows[1], rows[2]});
+        if (ids)
+            ids->add(rows[0]);
+    }
+    return rows.done();
+}
+
+// How many distinct addresses each day of the rollups saw (the days' unique_ips), and in all.
+bool readAddressCounts(sqlite3 *db, Partial &out, QString *error)
+{
+    {
+        TotalsQuery days(db,
+                         "SELECT day_start, COUNT(*) FROM rollup_day_values WHERE dimension = 1 GROUP BY "
+                         "day_start",
+                         error);
+        while (days.step()) {
+            if (days[0] != RollupWriter::kNoTime)
+                out.days[days[0]].knownIps = days[1];
+        }
+        if (!days.done())
+            return false;
+    }
+    TotalsQuery all(db, "SELECT COUNT(*) FROM rollup_totals WHERE dimension = 1", error);
+    if (!all.step()) {
+        all.done(); // says why
+        return false;
+    }
+    out.totalIps = all[0];
+    return true;
+}
+
+// The rollups of a summary of everything, rollup_totals ranking the top lists (mark.everything, with
+// the applications kept): thousands of rows instead of every key of every day.
+bool readRankedRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark, bool cdnFromRollups,
+                       AudienceBuilder &audience, Partial &out, QString *error)
+{
+    out.rankedTotals = true;
+    const int n = query.topCount;
+    if (!readTotalRollups(db, query, cdnFromRollups, false, out, error) ||
+        !readApplicationRollups(db, query, out, error) ||
+        (networksFromRollups(mark, audience) && !readNetworkRollups(db, query, audience, error)) ||
+        !readRankedTotals(db, RollupWriter::Key, n, out.keys, error) ||
+        !readRankedTotals(db, RollupWriter::Referer, n, out.referers, error) ||
+        !readAllTotals(db, RollupWriter::UserAgent, out.userAgents, nullptr, error) ||
+        !readAllTotals(db, RollupWriter::ErrorCode, out.errorCodes, nullptr, error))
+        return false;
+    if (cdnFromRollups) {
+        out.rankedCdnKeys = true;
+        if (!readRankedTotals(db, RollupWriter::CdnKey, n, out.cdnKeys, error))
+            return false;
+    }
+    // Every address is needed where the geo database must tell them: the countries and networks, or
+    // the origin pulls, were told by another one (or none).
+    const bool everyAddress =
+        audience.geoAvailable() && (!networksFromRollups(mark, audience) || !cdnFromRollups);
+    if (!readAddressCounts(db, out, error))
+        return false;
+    if (everyAddress) {
+        out.totalIps = -1;
+        if (!readAllTotals(db, RollupWriter::Ip, out.ips, &out.allIps, error))
+            return false;
+    } else if (!readRankedTotals(db, RollupWriter::Ip, n, out.ips, error)) {
+        return false;
+    }
+    if (!audience.geoAvailable() || cdnFromRollups)
+        return true;
+    return readCdnKeysFromRows(db, query, mark.throughId, audience, out, error);
+}
+
+// The tail's values that are not among the ranked ones: their totals up to the mark, so that the merge
+// makes each counter exact. `unknown`, when given, counts the tail's values the totals do not hold.
+bool completeFromTotals(sqlite3 *db, int dimension, IdMap<Counter> &ranked, const IdMap<Counter> &tail,
+                        qint64 *unknown, QString *error)
+{
+    TotalsQuery total(db, "SELECT requests, bytes_sent FROM rollup_totals WHERE dimension = ?1 AND ref = ?2",
+                      error);
+    if (!total.get())
+        return false;
+    sqlite3_bind_int64(total.get(), 1, dimension);
+    for (const auto &[id, unused] : tail) {
+        if (ranked.contains(id))
+            continue;
+        sqlite3_bind_int64(total.get(), 2, id);
+        if (total.step())
+            ranked[id] = Counter{total[0], total[1]};
+        else if (!total.done())
+            return false;
+        else if (unknown)
+            ++*unknown;
+        total.reset();
+    }
+    return true;
+}
+
+// The addresses of the rollups' days the tail also has rows in, when only their count was read.
+bool loadDayIps(sqlite3 *db, Partial &rollups, const Partial &tail, QString *error)
+{
+    TotalsQuery ips(db, "SELECT ref FROM rollup_day_values WHERE day_start = ?1 AND dimension = 1", error);
+    if (!ips.get())
+        return false;
+    for (const auto &[day, unused] : tail.days) {
+        auto it = rollups.days.find(day);
+        if (it == rollups.days.end() || it->second.knownIps < 0)
+            continue;
+        sqlite3_bind_int64(ips.get(), 1, day);
+        while (ips.step())
+            it->second.ips.add(ips[0]);
+        if (!ips.done())
+            return false;
+        ips.reset();
+        it->second.knownIps = -1;
+    }
+    return true;
+}
+
+// Everything scan() would accumulate over the rows up to the rollups' mark, read from the rollups.
+// Keys fetched by CDN addresses are the one thing they do not keep: those rows are read again, and
+// only when the range has CDN addresses at all.
+bool readRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark, AudienceBuilder &audience,
+                 Partial &out, QString *error)
+{
+    const qint64 throughId = mark.throughId;
+    // Origin pulls come from the rollups when the rows were told by the database this summary uses.
+    const bool cdnFromRollups =
+        audience.geoAvailable() && !mark.cdnSource.isEmpty() && mark.cdnSource == audience.geoSource();
+    if (mark.everything && mark.applicationsKept)
+        return readRankedRollups(db, query, mark, cdnFromRollups, audience, out, error);
+    // The objects are read on a second connection meanwhile (two cores), when that connection sees the
+    // same rollups: the same mark (a flush in between would change them) and no uncommitted writes of
+    // a caller's transaction on this one. Else here afterwards.
+    Partial objects;
+    bool objectsRead = false, objectsOk = false;
+    QString objectsError;
+    std::jthread objectReader; // joined on every way out, an exception's included
+    const char *path = sqlite3_db_filename(db, "main");
+    if (path && *path && sqlite3_txn_state(db, "main") != SQLITE_TXN_WRITE) {
+        objectReader = std::jthread([&, path] {
+            sqlite3 *second = nullptr;
+            if (sqlite3_open_v2(path, &second, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) ==
+                SQLITE_OK) {
+                sqlite3_busy_timeout(second, 10000);
+                // Without its own snapshot the mark and the rows could come from two different ones.
+                if (sqlite3_exec(second, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK &&
+                    throughIdOf(second) == throughId) {
+                    objectsRead = true;
+                    objectsOk =
+                        readObjectRollups(second, query, !mark.applicationsKept, objects, &objectsError);
+                }
+                sqlite3_exec(second, "COMMIT", nullptr, nullptr, nullptr);
+            }
+            sqlite3_close(second);
+        });
+    }
+    const bool totalsOk =
+        readTotalRollups(db, query, cdnFromRollups, true, out, error) &&
+        (!mark.applicationsKept || readApplicationRollups(db, query, out, error)) &&
+        (!networksFromRollups(mark, audience) || readNetworkRollups(db, query, audience, error));
+    if (objectReader.joinable())
+        objectReader.join();
+    if (!totalsOk)
+        return false;
+    if (!objectsRead || !objectsOk) {
+        // Not read there, or that connection failed: this one reads them (a real error shows here).
+        Partial fresh;
+        objects = std::move(fresh);
+        objectsOk = readObjectRollups(db, query, !mark.applicationsKept, objects, &objectsError);
+    }
+    if (!objectsOk) {
+        if (error)
+            *error = objectsError;
+        return false;
+    }
+    out.keys = std::move(objects.keys);
+    out.referers = std::move(objects.referers);
+    if (!mark.applicationsKept) {
+        out.applications = std::move(objects.applications);
+        out.applicationDays = std::move(objects.applicationDays);
+    }
+    if (!audience.geoAvailable() || cdnFromRollups)
+        return true;
+    return readCdnKeysFromRows(db, query, throughId, audience, out, error);
+}
+
 // The addresses of the rollups' hours the tail also has rows in: their counts must be unions.
 bool loadHourIps(sqlite3 *db, Partial &rollups, const Partial &tail, QString *error)
 {
@@ -1096,13 +1357,14 @@ bool loadHourIps(sqlite3 *db, Partial &rollups, const Partial &tail, QString *er
     return rc == SQLITE_DONE;
 }
 
-// `audience` already holds the scans' lookups: each address is looked up once per summary. The
-// texts of the addresses and user agents are read in id order and not kept; of the keys CDN addresses
-// fetched, only those that can make the top list.
-std::optional<Audience> audienceOf(const Partial &partial, const SummaryQuery &query, sqlite3 *db,
-                                   AudienceBuilder &audience, QString *error)
+// The countries and networks of `partial`'s addresses; requests without an address ('-') count as
+// unknown. `audience` already holds the scans' lookups: each address is looked up once per summary,
+// and the texts are read in id order and not kept.
+bool addAddresses(const Partial &partial, sqlite3 *db, AudienceBuilder &audience, QString *error)
 {
-    // Requests without an address or user agent ('-') count as unknown.
+    // Without a geo database the addresses' texts would only be read to be ignored.
+    if (!audience.geoAvailable())
+        return true;
     qint64 requests = 0, bytes = 0;
     const auto addIp = [&](qint64 id, std::string_view text) {
         const Counter *counter = partial.ips.find(id);
@@ -1111,12 +1373,23 @@ std::optional<Audience> audienceOf(const Partial &partial, const SummaryQuery &q
         requests += counter->requests;
         bytes += counter->bytesSent;
     };
-    // Without a geo database the addresses' texts would only be read to be ignored.
-    if (audience.geoAvailable() && !forEachText(db, sortedIdsOf(partial.ips), addIp, error))
-        return std::nullopt;
+    if (!forEachText(db, sortedIdsOf(partial.ips), addIp, error))
+        return false;
     if (requests < partial.requests)
         audience.addIp(QString(), partial.requests - requests, partial.bytesSent - bytes);
-    requests = bytes = 0;
+    return true;
+}
+
+// `addressesAdded`: the countries and networks are in `audience` already (addAddresses, or the
+// rollups' networks and the tail's addresses). Of the keys CDN addresses fetched, only those that can
+// make the top list have their texts read.
+std::optional<Audience> audienceOf(const Partial &partial, const SummaryQuery &query, sqlite3 *db,
+                                   AudienceBuilder &audience, bool addressesAdded, QString *error)
+{
+    if (!addressesAdded && !addAddresses(partial, db, audience, error))
+        return std::nullopt;
+    // Requests without a user agent ('-') count as unknown.
+    qint64 requests = 0, bytes = 0;
     const auto addUserAgent = [&](qint64 id, std::string_view text) {
         const Counter *counter = partial.userAgents.find(id);
         audience.addUserAgent(text, counter->requests, counter->bytesSent);
@@ -1300,7 +1573,25 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
     summary.rowsScanned = tail.rows;
     if (mark && !loadHourIps(store.handle(), partial, tail, error))
         return std::nullopt;
+    // With the networks' rollups read, only the tail's addresses are looked up.
+    const bool addressesAdded = mark && networksFromRollups(*mark, audience);
+    if (addressesAdded && !addAddresses(tail, store.handle(), audience, error))
+        return std::nullopt;
+    qint64 newIps = 0; // the tail's addresses the totals do not hold
+    if (partial.rankedTotals) {
+        sqlite3 *db = store.handle();
+        if (!completeFromTotals(db, RollupWriter::Key, partial.keys, tail.keys, nullptr, error) ||
+            !completeFromTotals(db, RollupWriter::Referer, partial.referers, tail.referers, nullptr, error) ||
+            (partial.rankedCdnKeys &&
+             !completeFromTotals(db, RollupWriter::CdnKey, partial.cdnKeys, tail.cdnKeys, nullptr, error)) ||
+            (partial.totalIps >= 0 &&
+             !completeFromTotals(db, RollupWriter::Ip, partial.ips, tail.ips, &newIps, error)) ||
+            !loadDayIps(db, partial, tail, error))
+            return std::nullopt;
+    }
     merge(partial, tail);
+    summary.topListsFromTotals = partial.rankedTotals;
+    summary.networksFromRollups = addressesAdded;
 
     StringResolver names(store.handle());
     summary.requests = partial.requests;
@@ -1308,7 +1599,7 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
     summary.status = partial.status;
     summary.firstTime = partial.firstTime;
     summary.lastTime = partial.lastTime;
-    summary.uniqueIps = partial.allIps.distinct();
+    summary.uniqueIps = partial.totalIps >= 0 ? partial.totalIps + newIps : partial.allIps.distinct();
     summary.latency = latencyOf(partial.latencies);
     for (auto &[start, accumulator] : partial.days)
         summary.days.append(finish(start, accumulator));
@@ -1338,7 +1629,8 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
     summary.topUserAgents = top(partial.userAgents, n, false, names);
     summary.topUserAgentsByBytes = top(partial.userAgents, n, true, names);
     summary.topErrorCodes = top(partial.errorCodes, n, false, names);
-    std::optional<Audience> audienceSummary = audienceOf(partial, query, store.handle(), audience, error);
+    std::optional<Audience> audienceSummary =
+        audienceOf(partial, query, store.handle(), audience, addressesAdded, error);
     if (!audienceSummary)
         return std::nullopt;
     summary.audience = std::move(*audienceSummary);

@@ -72,7 +72,11 @@ void AudienceBuilder::addIp(const QString &ip, qint64 requests, qint64 bytesSent
     if (!m_resolver)
         return;
     // Each address comes once per summary: the resolver keeps only what isCdn() already asked.
-    const NetworkInfo info = m_resolver->answer(ip);
+    addNetwork(m_resolver->answer(ip), requests, bytesSent);
+}
+
+void AudienceBuilder::addNetwork(const NetworkInfo &info, qint64 requests, qint64 bytesSent)
+{
     Counts &country = m_countries[info.country.isEmpty() ? kUnknownCountry : info.country];
     country.requests += requests;
     country.bytesSent += bytesSent;

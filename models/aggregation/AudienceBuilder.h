@@ -39,6 +39,9 @@ public:
     bool isCdn(const QString &ip);
 
     void addIp(const QString &ip, qint64 requests, qint64 bytesSent);
+    // What addIp adds for an address the database placed so, without the lookup: the embedded store's
+    // network rollups (rollup_day_networks) were told by this database at ingest.
+    void addNetwork(const NetworkInfo &info, qint64 requests, qint64 bytesSent);
     void addUserAgent(std::string_view userAgent, qint64 requests, qint64 bytesSent);
     void addCdnKey(const QString &key, qint64 requests, qint64 bytesSent);
 

@@ -155,6 +155,10 @@ struct Summary
     // The applications came from rollup_day_applications (the store keeps the query's rules), not from
     // judging every key and referer of the range.
     bool applicationsFromRollups = false;
+    // The top lists were ranked by rollup_totals (a summary of everything), and the countries and
+    // networks came from rollup_day_networks instead of a lookup per address (embedded store).
+    bool topListsFromTotals = false;
+    bool networksFromRollups = false;
     qint64 rowsScanned = 0;
 
     static constexpr int kNetworkCount = 50;

@@ -602,16 +602,16 @@ void IngestWorker::run()
     } else {
         std::unique_ptr<LogStore> embedded =
             LogStore::openSqlite(m_request.storePath, m_request.durability, &error);
-        // The rollups count origin pulls by the geo database summaries will use; a summary with another
-        // reads those rows again (docs/schema.md, "Rollups").
+        // The rollups count origin pulls, countries and networks by the geo database summaries will
+        // use; a summary with another reads those rows again (docs/schema.md, "Rollups").
         // Throwaway stores keep no rollups.
         const auto audience = m_request.durability == LogStore::Durability::Durable
                                   ? std::make_shared<AudienceBuilder>(m_request.geoDatabases, true)
                                   : nullptr;
         if (embedded && audience && audience->geoAvailable())
-            embedded->setCdnTest(
+            embedded->setGeoLookup(
                 [audience](std::string_view ip) {
-                    return audience->isCdn(QString::fromUtf8(ip.data(), qsizetype(ip.size())));
+                    return audience->networkOf(QString::fromUtf8(ip.data(), qsizetype(ip.size())));
                 },
                 audience->geoSource());
         if (embedded && m_request.attribution)

@@ -69,10 +69,10 @@ public:
     // tests.
     void setRollupFlushEntries(std::size_t entries) { m_rollupFlushEntries = entries; }
     void setRollupCatchUpSlice(qint64 rows) { m_rollups.setCatchUpSlice(rows); }
-    // How the rollups tell origin pulls (RollupWriter::setCdnTest); none by default.
-    void setCdnTest(RollupWriter::CdnTest test, const QString &source)
+    // How the rollups tell origin pulls and networks (RollupWriter::setGeoLookup); none by default.
+    void setGeoLookup(RollupWriter::GeoLookup lookup, const QString &source)
     {
-        m_rollups.setCdnTest(std::move(test), source);
+        m_rollups.setGeoLookup(std::move(lookup), source);
     }
 
     // The attribution rules whose applications the rollups keep per day (RollupWriter::

@@ -43,6 +43,23 @@ public:
     {
         int index = 1;
         (sqlite3_bind_int64(m_statement, index++, values), ...);
+        return runBound(error);
+    }
+
+    // Steps to the statement's (first) row of the rollups' state; false, saying so, when there is none.
+    bool stateRow(QString *error)
+    {
+        if (m_statement && sqlite3_step(m_statement) == SQLITE_ROW)
+            return true;
+        if (error && m_statement)
+            *error = QStringLiteral("cannot read the rollups' state: %1")
+                         .arg(QString::fromUtf8(sqlite3_errmsg(m_db)));
+        return false;
+    }
+
+    // Runs the statement once with the values bound to it.
+    bool runBound(QString *error)
+    {
         const int rc = sqlite3_step(m_statement);
         sqlite3_reset(m_statement);
         if (rc != SQLITE_DONE) {
@@ -83,6 +100,39 @@ bool addApplicationDay(sqlite3 *db, sqlite3_stmt *statement, qint64 day, const s
         *error = QStringLiteral("cannot write the applications' rollup: %1")
                      .arg(QString::fromUtf8(sqlite3_errmsg(db)));
     return false;
+}
+
+// Adds each (day, network index) count to rollup_day_networks.
+template <typename DayNetworks>
+bool writeNetworkDays(sqlite3 *db, const DayNetworks &days, const std::vector<NetworkInfo> &networks,
+                      QString *error)
+{
+    if (days.empty())
+        return true;
+    Statement add(
+        db,
+        "INSERT INTO rollup_day_networks (day_start, country, asn, as_name, cdn, requests, bytes_sent) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (day_start, country, asn) DO UPDATE SET "
+        "requests = requests + excluded.requests, bytes_sent = bytes_sent + excluded.bytes_sent",
+        error);
+    if (!add)
+        return false;
+    sqlite3_stmt *s = add.get();
+    for (const auto &[key, counter] : days) {
+        const NetworkInfo &info = networks[std::size_t(key.second)];
+        const QByteArray country = info.country.toUtf8(), name = info.asName.toUtf8(),
+                         cdn = info.cdn.toUtf8();
+        sqlite3_bind_int64(s, 1, key.first);
+        sqlite3_bind_text(s, 2, country.constData(), int(country.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 3, info.asn);
+        sqlite3_bind_text(s, 4, name.constData(), int(name.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 5, cdn.constData(), int(cdn.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 6, counter.requests);
+        sqlite3_bind_int64(s, 7, counter.bytesSent);
+        if (!add.runBound(error))
+            return false;
+    }
+    return true;
 }
 
 // A text or blob column (empty when NULL), valid until the statement steps on.
@@ -127,12 +177,14 @@ void RollupWriter::Status::add(std::optional<int> status)
     ++counts[hundreds >= 1 && hundreds <= 5 ? hundreds - 1 : 5]; // outside 1xx-5xx counts as none
 }
 
-void RollupWriter::setCdnTest(CdnTest test, const QString &source)
+void RollupWriter::setGeoLookup(GeoLookup lookup, const QString &source)
 {
     waitForCounting();
-    m_cdnTest = std::move(test);
-    m_cdnSource = m_cdnTest ? source : QString();
-    m_cdnIps.clear();
+    m_geoLookup = std::move(lookup);
+    m_geoSource = m_geoLookup ? source : QString();
+    m_ipNetworks.clear();
+    // What was counted under another database is counted again from the table by the next flush.
+    clear();
 }
 
 RollupWriter::RollupWriter()
@@ -143,7 +195,7 @@ RollupWriter::RollupWriter()
 void RollupWriter::forgetTexts()
 {
     waitForCounting();
-    m_cdnIps.clear();
+    m_ipNetworks.clear();
     m_keyJudgements.clear();
     m_refererJudgements.clear();
 }
@@ -228,16 +280,28 @@ int RollupWriter::applicationOf(qint64 key, std::string_view keyText, qint64 ref
     return first.rule == Attribution::Match::kNone ? m_unattributed : first.application;
 }
 
-bool RollupWriter::isCdn(qint64 ipId, std::string_view ip)
+int RollupWriter::networkIndex(const NetworkInfo &info)
 {
-    if (!m_cdnTest || ipId < 0)
-        return false;
-    auto it = m_cdnIps.find(ipId);
-    if (it != m_cdnIps.end())
+    const auto [it, added] =
+        m_networkIndexes.emplace(NetworkKey{info.country, info.asn}, int(m_networkInfos.size()));
+    if (added)
+        m_networkInfos.push_back(info);
+    return it->second;
+}
+
+int RollupWriter::networkOf(qint64 ipId, std::string_view ip)
+{
+    if (!m_geoLookup)
+        return -1;
+    // A request without an address counts where a summary puts it: nowhere known (AudienceBuilder).
+    if (ipId < 0)
+        return networkIndex(NetworkInfo());
+    auto it = m_ipNetworks.find(ipId);
+    if (it != m_ipNetworks.end())
         return it->second;
-    if (m_cdnIps.size() >= kMaxToldAddresses)
-        m_cdnIps.clear(); // told again when seen again: a lookup, not a miscount
-    return m_cdnIps.emplace(ipId, m_cdnTest(ip)).first->second;
+    if (m_ipNetworks.size() >= kMaxToldAddresses)
+        m_ipNetworks.clear(); // told again when seen again: a lookup, not a miscount
+    return m_ipNetworks.emplace(ipId, networkIndex(m_geoLookup(ip))).first->second;
 }
 
 void RollupWriter::Batch::clear()
@@ -276,9 +340,9 @@ void RollupWriter::add(const RollupRequest &r, std::string_view ip, std::string_
         m_pending.texts.reserve(kBatch);
     }
     m_pending.requests.push_back(r);
-    // m_cdnTest and the rules only change after waitForCounting(), so reading them here is safe; only
+    // m_geoLookup and the rules only change after waitForCounting(), so reading them here is safe; only
     // the texts the counting thread will read are copied.
-    if (!m_cdnTest)
+    if (!m_geoLookup)
         ip = {};
     if (!m_judgeKeys)
         key = {};
@@ -343,7 +407,7 @@ void RollupWriter::countBatches()
                         m_rules ? applicationOf(request.key, text.substr(key.first, key.second),
                                                 request.referer, text.substr(referer.first, referer.second))
                                 : -1;
-                    count(request, isCdn(request.ip, text.substr(ip.first, ip.second)), application);
+                    count(request, networkOf(request.ip, text.substr(ip.first, ip.second)), application);
                 }
             } catch (const std::exception &e) {
                 failed = true;
@@ -354,7 +418,7 @@ void RollupWriter::countBatches()
             }
             if (failed) {
                 dropCounts();
-                m_cdnIps.clear(); // an address may have been told wrong by a test that threw
+                m_ipNetworks.clear(); // an address may have been told wrong by a lookup that threw
                 m_keyJudgements.clear();
                 m_refererJudgements.clear();
             }
@@ -362,7 +426,8 @@ void RollupWriter::countBatches()
         const auto counted = qint64(batch.requests.size());
         batch.clear();
         m_countedEntries.store(m_hours.size() + m_latencies.size() + m_hourIps.size() + m_dayValues.size() +
-                                   m_operations.size() + m_objects.size() + m_applicationDays.size(),
+                                   m_operations.size() + m_objects.size() + m_applicationDays.size() +
+                                   m_dayNetworks.size(),
                                std::memory_order_relaxed);
         // Release: whoever sees these rows counted also sees the entries they added (size()).
         m_countedRows.fetch_add(counted, std::memory_order_release);
@@ -385,8 +450,9 @@ void RollupWriter::waitForCounting()
     m_done.wait(lock, [this] { return m_queue.empty() && !m_counting; });
 }
 
-void RollupWriter::count(const RollupRequest &r, bool fromCdn, int application)
+void RollupWriter::count(const RollupRequest &r, int network, int application)
 {
+    const bool fromCdn = network >= 0 && !m_networkInfos[std::size_t(network)].cdn.isEmpty();
     const qint64 hour = r.time ? hourStart(*r.time) : kNoTime;
     const qint64 day = r.time ? dayStart(*r.time) : kNoTime;
     Hour &h = m_hours[hour];
@@ -428,6 +494,11 @@ void RollupWriter::count(const RollupRequest &r, bool fromCdn, int application)
         ++object.getRequests;
     else if (r.requestClass == RequestClass::Put)
         ++object.putRequests;
+    if (network >= 0) {
+        Counter &counter = m_dayNetworks[{day, network}];
+        ++counter.requests;
+        counter.bytesSent += r.bytesSent;
+    }
     if (application >= 0) {
         Object &applicationDay = m_applicationDays[{day, application}];
         ++applicationDay.requests;
@@ -451,6 +522,7 @@ void RollupWriter::dropCounts() noexcept
     m_operations.clear();
     m_objects.clear();
     m_applicationDays.clear();
+    m_dayNetworks.clear();
 }
 
 void RollupWriter::clear()
@@ -472,8 +544,8 @@ void RollupWriter::clear()
 std::size_t RollupWriter::size() const
 {
     // One row adds at most an hour, a latency, an hour address, four day values (address, user agent,
-    // error code, CDN key), an operation, an object and an application's day.
-    constexpr std::size_t kMostEntriesPerRow = 10;
+    // error code, CDN key), an operation, an object, an application's day and a network's day.
+    constexpr std::size_t kMostEntriesPerRow = 11;
     // Rows first (acquire), then entries: never rows counted with the entries from before them.
     const qint64 uncounted = std::max<qint64>(0, m_records - m_countedRows.load(std::memory_order_acquire));
     return m_countedEntries.load(std::memory_order_relaxed) + std::size_t(uncounted) * kMostEntriesPerRow;
@@ -496,7 +568,7 @@ bool RollupWriter::flush(sqlite3 *db, QString *error, const std::function<bool()
     if (countingFailed || (!m_covered.empty() && m_covered.front().first <= throughId))
         clear();
     // Before anything is added: the table must hold what these rules say of every row up to the mark.
-    if (!matchApplicationRules(db, error))
+    if (!matchApplicationRules(db, error) || !matchNetworkSource(db, error))
         return false;
     if (maxId <= throughId) {
         clear();
@@ -549,16 +621,17 @@ bool RollupWriter::flush(sqlite3 *db, QString *error, const std::function<bool()
 
 bool RollupWriter::writeState(sqlite3 *db, qint64 throughId, qint64 records, QString *error)
 {
-    // The rows' origin pulls were told by this writer's database; the mark's rows keep theirs only if
-    // it is the same.
+    // The rows' origin pulls and networks were told by this writer's database; the mark's rows keep
+    // theirs only if it is the same.
     Statement state(
         db,
-        "UPDATE rollup_state SET through_id = ?1, records = ?2, cdn_source = CASE WHEN cdn_source IS NULL OR "
-        "cdn_source = ?3 THEN ?3 ELSE '' END",
+        "UPDATE rollup_state SET through_id = ?1, records = ?2, cdn_source = CASE WHEN cdn_source "
+        "IS NULL OR cdn_source = ?3 THEN ?3 ELSE '' END, network_source = CASE WHEN "
+        "network_source IS NULL OR network_source = ?3 THEN ?3 ELSE '' END",
         error);
     if (!state)
         return false;
-    const QByteArray source = m_cdnSource.toUtf8();
+    const QByteArray source = m_geoSource.toUtf8();
     sqlite3_bind_text(state.get(), 3, source.constData(), int(source.size()), SQLITE_TRANSIENT);
     return state.run(error, throughId, records);
 }
@@ -750,6 +823,8 @@ bool RollupWriter::write(sqlite3 *db, QString *error)
                         o->putRequests))
             return false;
     }
+    if (!writeNetworkDays(db, m_dayNetworks, m_networkInfos, error) || !writeTotals(db, error))
+        return false;
     if (m_applicationDays.empty())
         return true;
     Statement applicationDay(db, kAddApplicationDay, error);
@@ -768,14 +843,8 @@ bool RollupWriter::matchApplicationRules(sqlite3 *db, QString *error)
 {
     {
         Statement stored(db, "SELECT application_rules FROM rollup_state", error);
-        if (!stored)
+        if (!stored.stateRow(error))
             return false;
-        if (sqlite3_step(stored.get()) != SQLITE_ROW) {
-            if (error)
-                *error = QStringLiteral("cannot read the rollups' state: %1")
-                             .arg(QString::fromUtf8(sqlite3_errmsg(db)));
-            return false;
-        }
         if (sqlite3_column_type(stored.get(), 0) != SQLITE_NULL) {
             const std::string_view text = columnText(stored.get(), 0);
             const QByteArray storedText(text.data(), qsizetype(text.size()));
@@ -845,6 +914,142 @@ bool RollupWriter::rebuildApplications(sqlite3 *db, QString *error)
             return false;
     }
     return true;
+}
+
+// The day rollups' counts summed over their days: what a summary of everything ranks its top lists by.
+bool RollupWriter::writeTotals(sqlite3 *db, QString *error)
+{
+    std::unordered_map<std::pair<qint64, qint64>, Counter, PairHash> totals; // (dimension, ref)
+    const auto add = [&totals](qint64 dimension, qint64 ref, qint64 requests, qint64 bytesSent) {
+        if (ref < 0)
+            return;
+        Counter &total = totals[{dimension, ref}];
+        total.requests += requests;
+        total.bytesSent += bytesSent;
+    };
+    for (const auto &[key, counter] : m_dayValues)
+        add(std::get<1>(key), std::get<2>(key), counter.requests, counter.bytesSent);
+    for (const auto &[key, object] : m_objects) {
+        add(Key, std::get<1>(key), object.requests, object.bytesSent);
+        add(Referer, std::get<2>(key), object.requests, object.bytesSent);
+    }
+    std::vector<std::pair<std::pair<qint64, qint64>, Counter>> sorted(totals.begin(), totals.end());
+    totals = {};
+    std::sort(sorted.begin(), sorted.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    Statement total(db,
+                    "INSERT INTO rollup_totals (dimension, ref, requests, bytes_sent) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (dimension, ref) DO UPDATE SET requests = requests + excluded.requests, "
+                    "bytes_sent = bytes_sent + excluded.bytes_sent",
+                    error);
+    if (!total)
+        return false;
+    for (const auto &[key, counter] : sorted) {
+        if (!total.run(error, key.first, key.second, counter.requests, counter.bytesSent))
+            return false;
+    }
+    return true;
+}
+
+bool RollupWriter::matchNetworkSource(sqlite3 *db, QString *error)
+{
+    if (!m_geoLookup)
+        return true; // writeState marks the rows as told by no database ('')
+    {
+        Statement stored(db, "SELECT network_source, through_id FROM rollup_state", error);
+        if (!stored.stateRow(error))
+            return false;
+        const bool isNull = sqlite3_column_type(stored.get(), 0) == SQLITE_NULL;
+        const std::string_view source = columnText(stored.get(), 0);
+        if (isNull ? sqlite3_column_int64(stored.get(), 1) == 0
+                   : QString::fromUtf8(source.data(), qsizetype(source.size())) == m_geoSource)
+            return true;
+    }
+    Statement empty(db, "DELETE FROM rollup_day_networks", error);
+    if (!empty || !empty.run(error) || !rebuildNetworks(db, error))
+        return false;
+    Statement state(db, "UPDATE rollup_state SET network_source = ?", error);
+    if (!state)
+        return false;
+    const QByteArray source = m_geoSource.toUtf8();
+    sqlite3_bind_text(state.get(), 1, source.constData(), int(source.size()), SQLITE_TRANSIENT);
+    return state.run(error);
+}
+
+// Every row up to the mark is in rollup_day_values under its address (dimension 1), or has none: each
+// distinct address is told once, and what a day's hours hold beyond its addresses' requests is the
+// requests without one.
+bool RollupWriter::rebuildNetworks(sqlite3 *db, QString *error)
+{
+    std::map<std::pair<qint64, int>, Counter> days;
+    std::map<qint64, Counter> addressed; // per day: the requests with an address
+    {
+        Statement values(db,
+                         "SELECT v.day_start, v.ref, v.requests, v.bytes_sent FROM rollup_day_values v "
+                         "WHERE v.dimension = ?1",
+                         error);
+        Statement text(db, "SELECT value FROM strings WHERE id = ?1", error);
+        if (!values || !text)
+            return false;
+        sqlite3_stmt *s = values.get();
+        sqlite3_bind_int64(s, 1, Ip);
+        // Unbounded here, unlike m_ipNetworks: rows come by day, so a bounded memo would tell each
+        // address again every day (a month: ~600,000 entries, ~40 MB, for the rebuild only).
+        std::unordered_map<qint64, int> told;
+        int rc;
+        for (qint64 rows = 1; (rc = sqlite3_step(s)) == SQLITE_ROW; ++rows) {
+            if (rows % 4096 == 1 && stopped())
+                return false; // no error: Cancel
+            const qint64 day = sqlite3_column_int64(s, 0), ip = sqlite3_column_int64(s, 1);
+            auto it = told.find(ip);
+            if (it == told.end()) {
+                sqlite3_bind_int64(text.get(), 1, ip);
+                const std::string_view address =
+                    sqlite3_step(text.get()) == SQLITE_ROW ? columnText(text.get(), 0) : std::string_view();
+                it = told.emplace(ip, networkIndex(m_geoLookup(address))).first;
+                sqlite3_reset(text.get());
+            }
+            const Counter counter{sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3)};
+            for (Counter *into : {&days[{day, it->second}], &addressed[day]}) {
+                into->requests += counter.requests;
+                into->bytesSent += counter.bytesSent;
+            }
+        }
+        if (rc != SQLITE_DONE) {
+            if (error)
+                *error = QStringLiteral("cannot read the address rollups: %1")
+                             .arg(QString::fromUtf8(sqlite3_errmsg(db)));
+            return false;
+        }
+    }
+    {
+        Statement hours(db, "SELECT hour_start, requests, bytes_sent FROM rollup_hours", error);
+        if (!hours)
+            return false;
+        std::map<qint64, Counter> all;
+        int rc;
+        while ((rc = sqlite3_step(hours.get())) == SQLITE_ROW) {
+            const qint64 hour = sqlite3_column_int64(hours.get(), 0);
+            Counter &day = all[hour == kNoTime ? kNoTime : dayStart(hour)];
+            day.requests += sqlite3_column_int64(hours.get(), 1);
+            day.bytesSent += sqlite3_column_int64(hours.get(), 2);
+        }
+        if (rc != SQLITE_DONE) {
+            if (error)
+                *error = QStringLiteral("cannot read the hour rollups: %1")
+                             .arg(QString::fromUtf8(sqlite3_errmsg(db)));
+            return false;
+        }
+        const int nowhere = networkIndex(NetworkInfo());
+        for (const auto &[day, counter] : all) {
+            const Counter &withAddress = addressed[day];
+            if (counter.requests > withAddress.requests) {
+                Counter &rest = days[{day, nowhere}];
+                rest.requests += counter.requests - withAddress.requests;
+                rest.bytesSent += counter.bytesSent - withAddress.bytesSent;
+            }
+        }
+    }
+    return writeNetworkDays(db, days, m_networkInfos, error);
 }
 
 } // namespace BucketScope

@@ -3,6 +3,7 @@
 
 #include "aggregation/Attribution.h"
 #include "cost/RequestClass.h"
+#include "geo/NetworkInfo.h"
 
 #include <QString>
 
@@ -44,7 +45,7 @@ struct RollupRequest
     RequestClass::Kind requestClass = RequestClass::Free;
 };
 
-// Maintains the rollup tables of an embedded store (schema version 5, docs/schema.md "Rollups"):
+// Maintains the rollup tables of an embedded store (schema version 6, docs/schema.md "Rollups"):
 // counts what the store's own connection inserts, in memory, and writes it out in one go (flush).
 // The tables are exact for every row up to rollup_state.through_id. A flush first counts, from the
 // table itself, any row above that mark it did not see insert (a rolled-back batch, another process's
@@ -60,11 +61,12 @@ public:
     RollupWriter(const RollupWriter &) = delete;
     RollupWriter &operator=(const RollupWriter &) = delete;
 
-    // Whether an address is a CDN's, and the geo database that tells (AudienceBuilder::geoSource);
-    // without one, rows count no origin pulls and summaries with geo lookups read those rows again.
-    // It is called on the counting thread, once per distinct address id.
-    using CdnTest = std::function<bool(std::string_view ip)>;
-    void setCdnTest(CdnTest test, const QString &source);
+    // What the geo database says of an address (its country, network, and whether that network is a
+    // CDN's), and which database that is (AudienceBuilder::geoSource). It tells origin pulls and fills
+    // rollup_day_networks; without one, rows count neither, and summaries with geo lookups read the
+    // rows or the addresses again. It is called on the counting thread, once per distinct address id.
+    using GeoLookup = std::function<NetworkInfo(std::string_view ip)>;
+    void setGeoLookup(GeoLookup lookup, const QString &source);
     // The ids of addresses told and of keys and referers judged so far are kept; they must be
     // forgotten with a rolled-back batch (its ids may be handed out again for other texts).
     void forgetTexts();
@@ -114,12 +116,15 @@ public:
     // The UTC hour and day a request time is counted under (what readers of the rollups key by too).
     static qint64 hourStart(qint64 time);
     static qint64 dayStart(qint64 time);
+    // rollup_day_values keeps the first four per day; rollup_totals keeps all six over all time.
     enum Dimension
     {
         Ip = 1,
         UserAgent = 2,
         ErrorCode = 3,
-        CdnKey = 4
+        CdnKey = 4,
+        Key = 5,
+        Referer = 6
     };
 
 private:
@@ -167,8 +172,9 @@ private:
     void clear();
     // Empties the counts (not the addresses told); on the counting thread while it has work.
     void dropCounts() noexcept;
-    // Counts one request into the maps (on the counting thread).
-    void count(const RollupRequest &request, bool fromCdn, int application);
+    // Counts one request into the maps (on the counting thread); `network` indexes m_networkInfos
+    // (-1: no geo lookup).
+    void count(const RollupRequest &request, int network, int application);
     // Hands the pending batch to the counting thread (waiting while it has several in hand).
     void submitPending();
     // Waits until the counting thread has counted everything handed over or pending.
@@ -190,7 +196,14 @@ private:
     bool rebuildApplications(sqlite3 *db, QString *error);
     bool stopped() const { return m_stopFlag && m_stopFlag->load(std::memory_order_relaxed); }
     bool countFromTable(sqlite3 *db, qint64 afterId, qint64 throughId, QString *error);
+    // rollup_state.network_source made to name this writer's geo database, rollup_day_networks
+    // rebuilt from the addresses' day rollups when it is '' (rows told by several databases or none,
+    // or a store from before version 6) or NULL with rows counted.
+    bool matchNetworkSource(sqlite3 *db, QString *error);
+    bool rebuildNetworks(sqlite3 *db, QString *error);
+    int networkIndex(const NetworkInfo &info);
     bool write(sqlite3 *db, QString *error);
+    bool writeTotals(sqlite3 *db, QString *error);
     bool writeState(sqlite3 *db, qint64 throughId, qint64 records, QString *error);
 
     std::unordered_map<qint64, Hour> m_hours;
@@ -200,17 +213,31 @@ private:
     std::unordered_map<std::pair<qint64, qint64>, Operation, PairHash> m_operations;
     std::unordered_map<std::tuple<qint64, qint64, qint64>, Object, TripleHash> m_objects;
     std::unordered_map<std::pair<qint64, qint64>, Object, PairHash> m_applicationDays; // (day, application)
+    std::unordered_map<std::pair<qint64, qint64>, Counter, PairHash> m_dayNetworks;    // (day, network)
     qint64 m_records = 0; // rows added since the last clear (the storing thread's)
     // What size() reads without waiting: the counting thread updates both after each batch.
     std::atomic<std::size_t> m_countedEntries{0};
     std::atomic<qint64> m_countedRows{0};
     qint64 m_catchUpSlice = 500'000;
-    CdnTest m_cdnTest;
-    QString m_cdnSource;
-    // Addresses told so far; emptied when it reaches kMaxToldAddresses (a month has ~600,000
-    // addresses: keeping them all cost ~50 MB for no gain once most of them are seen and gone).
-    std::unordered_map<qint64, bool> m_cdnIps;
+    GeoLookup m_geoLookup;
+    QString m_geoSource;
+    // Addresses told so far, by their network's index in m_networkInfos; emptied when it reaches
+    // kMaxToldAddresses (a month has ~600,000 addresses: keeping them all cost ~50 MB for no gain once
+    // most of them are seen and gone). The networks themselves are few (thousands) and kept.
+    std::unordered_map<qint64, int> m_ipNetworks;
     static constexpr std::size_t kMaxToldAddresses = 200'000;
+    struct NetworkKey
+    {
+        QString country;
+        quint32 asn = 0;
+        bool operator==(const NetworkKey &) const = default;
+    };
+    struct NetworkKeyHash
+    {
+        std::size_t operator()(const NetworkKey &key) const { return qHash(key.country) ^ key.asn; }
+    };
+    std::vector<NetworkInfo> m_networkInfos;
+    std::unordered_map<NetworkKey, int, NetworkKeyHash> m_networkIndexes;
     // The applications' rules (m_rules is read by the counting thread; both change only while it is idle).
     std::optional<Attribution> m_rules;
     QByteArray m_rulesText;
@@ -237,17 +264,18 @@ private:
         bool empty() const { return requests.empty(); }
         void clear();
     };
-    bool isCdn(qint64 ipId, std::string_view ip);
+    // The index in m_networkInfos of what the geo lookup says of an address (-1: no lookup).
+    int networkOf(qint64 ipId, std::string_view ip);
     // What add() collects before handing it over (the storing thread's alone).
     Batch m_pending;
-    // Shared with the counting thread; the maps above and m_cdnIps belong to it while `m_queue` or
+    // Shared with the counting thread; the maps above and m_ipNetworks belong to it while `m_queue` or
     // `m_counting` say it has work. Counted batches come back through `m_spare` for reuse.
     std::mutex m_mutex;
     std::condition_variable m_work, m_done;
     std::deque<Batch> m_queue;
     std::vector<Batch> m_spare;
     bool m_counting = false, m_stop = false;
-    // The counting thread hit an exception (out of memory, a CDN test that threw): what it held is
+    // The counting thread hit an exception (out of memory, a geo lookup that threw): what it held is
     // dropped, and the next flush counts every row above the mark from the table instead.
     bool m_countingFailed = false;
     QString m_countingError; // what it threw

@@ -238,6 +238,56 @@ QStringList version5(SqlDialect dialect)
     return sql;
 }
 
+// Version 6: each day's requests and bytes per country and network (AS) as the geo database named by
+// rollup_state.network_source tells them, so a summary with that database looks up no address for
+// its countries and networks; and the totals over all time behind the top lists (docs/schema.md,
+// "Rollups"). network_source NULL: never set (the next flush with a geo database builds the table from
+// the address rollups); '': told by several databases or none. As with the applications, a server's
+// rollups fill neither table: on MySQL they stay empty, the source NULL.
+QStringList version6(SqlDialect dialect)
+{
+    const auto big = [](const char *name) { return Column{QLatin1String(name), Type::BigInt, true}; };
+    QStringList sql;
+    sql << QStringLiteral("ALTER TABLE rollup_state ADD COLUMN network_source TEXT");
+    // country: ISO 3166 code, '' when unknown; asn 0 when unknown.
+    sql << createTable("rollup_day_networks",
+                       {big("day_start"),
+                        {QStringLiteral("country"), Type::Name, true},
+                        big("asn"),
+                        {QStringLiteral("as_name"), Type::Text, true},
+                        {QStringLiteral("cdn"), Type::Text, true},
+                        big("requests"),
+                        big("bytes_sent")},
+                       dialect);
+    sql << QStringLiteral(
+        "CREATE UNIQUE INDEX rollup_day_networks_key ON rollup_day_networks (day_start, country, asn)");
+    // The day rollups summed over all time per address (1), user agent (2), S3 error code (3), key
+    // fetched by CDN networks (4), key (5) and referer (6): a summary of everything reads the first
+    // rows of an index for each top list instead of every key of every day.
+    sql << createTable("rollup_totals", {big("dimension"), big("ref"), big("requests"), big("bytes_sent")},
+                       dialect);
+    sql << QStringLiteral("CREATE UNIQUE INDEX rollup_totals_key ON rollup_totals (dimension, ref)");
+    sql << QStringLiteral("CREATE INDEX rollup_totals_requests ON rollup_totals (dimension, requests)");
+    sql << QStringLiteral("CREATE INDEX rollup_totals_bytes ON rollup_totals (dimension, bytes_sent)");
+    // What the day rollups hold so far. A server's rollups (MySqlRollups) do not keep the totals: on
+    // MySQL the table stays empty and summaries there rank as before.
+    if (dialect == SqlDialect::MySql)
+        return sql;
+    sql << QStringLiteral(
+        "INSERT INTO rollup_totals (dimension, ref, requests, bytes_sent) SELECT dimension, "
+        "ref, SUM(requests), SUM(bytes_sent) FROM rollup_day_values WHERE NOT EXISTS "
+        "(SELECT 1 FROM rollup_totals) GROUP BY dimension, ref");
+    sql << QStringLiteral(
+        "INSERT INTO rollup_totals (dimension, ref, requests, bytes_sent) SELECT 5, key_ref, "
+        "SUM(requests), SUM(bytes_sent) FROM rollup_day_objects WHERE key_ref >= 0 AND NOT "
+        "EXISTS (SELECT 1 FROM rollup_totals WHERE dimension = 5) GROUP BY key_ref");
+    sql << QStringLiteral("INSERT INTO rollup_totals (dimension, ref, requests, bytes_sent) SELECT 6, "
+                          "referer_ref, SUM(requests), SUM(bytes_sent) FROM rollup_day_objects WHERE "
+                          "referer_ref >= 0 AND NOT EXISTS (SELECT 1 FROM rollup_totals WHERE dimension = 6) "
+                          "GROUP BY referer_ref");
+    return sql;
+}
+
 QStringList Schema::migrationStatements(SqlDialect dialect, int fromVersion)
 {
     QStringList statements;
@@ -251,6 +301,8 @@ QStringList Schema::migrationStatements(SqlDialect dialect, int fromVersion)
         statements += version4(dialect);
     if (fromVersion < 5)
         statements += version5(dialect);
+    if (fromVersion < 6)
+        statements += version6(dialect);
     // Later versions append their ALTER/CREATE statements here.
     // The version row goes in last: MySQL commits each DDL statement at once, and a second ingest
     // that sees the current version starts writing, so every table must exist by then.

@@ -34,7 +34,7 @@ struct RecordField
 class Schema
 {
 public:
-    static constexpr int kCurrentVersion = 5;
+    static constexpr int kCurrentVersion = 6;
 
     // Statements that take a store from `fromVersion` (0 = empty) to kCurrentVersion, in order.
     static QStringList migrationStatements(SqlDialect dialect, int fromVersion);

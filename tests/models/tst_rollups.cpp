@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The rollups (schema version 5) must give exactly what scanning every row gives: the summary of a
+// The rollups (schema version 6) must give exactly what scanning every row gives: the summary of a
 // store is computed both ways and compared field by field (SummaryJson), over generated logs, the
 // real corpus, re-ingests, rolled-back batches, rows no flush counted, two writers, a cancelled
 // catch-up and attribution rules of the user's own; the applications come from their own rollup
@@ -14,6 +14,7 @@
 #include "parser/S3LogParser.h"
 #include "store/LogStore.h"
 #include "store/RollupWriter.h"
+#include "store/Schema.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -117,24 +118,13 @@ struct Both
     QString error;
 };
 
+Both summariseRanked(const QString &storePath, SummaryQuery query);
+
 Both summarise(const QString &storePath, SummaryQuery query)
 {
-    Both both;
-    auto store = LogStore::openSqlite(storePath, LogStore::Durability::Durable, &both.error);
-    if (!store)
-        return both;
     // Every key, address, referer... in the lists, not the top ten: a miscount anywhere shows.
     query.topCount = 1000000;
-    query.useRollups = true;
-    const auto fast = Aggregator::compute(*store, query, &both.error);
-    query.useRollups = false;
-    const auto slow = Aggregator::compute(*store, query, &both.error);
-    if (!fast || !slow)
-        return both;
-    both.rollups = *fast;
-    both.scan = *slow;
-    both.difference = firstDifference(SummaryJson::toJson(*fast), SummaryJson::toJson(*slow));
-    return both;
+    return summariseRanked(storePath, query);
 }
 
 SummaryQuery withoutGeo()
@@ -164,7 +154,36 @@ bool emptyTheRollups(const QString &store)
                    "DELETE FROM rollup_hours; DELETE FROM rollup_hour_latency; DELETE FROM rollup_hour_ips; "
                    "DELETE FROM rollup_day_values; DELETE FROM rollup_day_operations; "
                    "DELETE FROM rollup_day_objects; DELETE FROM rollup_day_applications; "
-                   "UPDATE rollup_state SET through_id = 0, records = 0, application_rules = NULL");
+                   "DELETE FROM rollup_day_networks; DELETE FROM rollup_totals; "
+                   "UPDATE rollup_state SET through_id = 0, records = 0, application_rules = NULL, "
+                   "network_source = NULL");
+}
+
+// What version 5 had: no networks, no totals.
+bool makeVersion5(const QString &store)
+{
+    return execute(store, "DROP TABLE rollup_day_networks; DROP TABLE rollup_totals; "
+                          "ALTER TABLE rollup_state DROP COLUMN network_source; "
+                          "UPDATE schema_info SET version = 5 WHERE version > 5");
+}
+
+// Summaries of `query` (with its own top count) from the rollups and by scanning.
+Both summariseRanked(const QString &storePath, SummaryQuery query)
+{
+    Both both;
+    auto store = LogStore::openSqlite(storePath, LogStore::Durability::Durable, &both.error);
+    if (!store)
+        return both;
+    query.useRollups = true;
+    const auto fast = Aggregator::compute(*store, query, &both.error);
+    query.useRollups = false;
+    const auto slow = Aggregator::compute(*store, query, &both.error);
+    if (!fast || !slow)
+        return both;
+    both.rollups = *fast;
+    both.scan = *slow;
+    both.difference = firstDifference(SummaryJson::toJson(*fast), SummaryJson::toJson(*slow));
+    return both;
 }
 
 Attribution::Rule rule(Attribution::Rule::Kind kind, const char *pattern, const char *application)
@@ -252,6 +271,9 @@ private slots:
     void cancelledRebuildKeepsTheOldRules();
     void keyOnlyAndRefererOnlyRules();
     void rebuildInsideACommit_data();
+    void rankedTopListsAreExact_data();
+    void rankedTopListsAreExact();
+    void storeFromVersion5GetsTotalsAndNetworks();
     void rebuildInsideACommit();
     void writerWithoutRulesTakesTheStoresNewOnes();
 
@@ -309,6 +331,11 @@ void TstRollups::sameAsScanning()
     QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
     if (fromDay < 0)
         QCOMPARE(both.rollups.requests, result.records);
+    // Only a summary of everything ranks by the totals; countries and networks come from their rollup
+    // when the ingest told them by the summary's database (the default one here).
+    QCOMPARE(both.rollups.topListsFromTotals, fromDay < 0);
+    QCOMPARE(both.rollups.networksFromRollups, geo && both.scan.audience.geoAvailable);
+    QVERIFY(!both.scan.topListsFromTotals && !both.scan.networksFromRollups);
     QVERIFY(both.rollups.hours.size() >= 20 * (fromDay < 0 ? days : std::min(toDay, days) - fromDay));
     QVERIFY(both.rollups.latency.p95 > 0);
     QVERIFY(!both.rollups.topKeys.isEmpty());
@@ -743,13 +770,13 @@ void TstRollups::countingThreadFailureIsRecountedFromTheTable()
     QVERIFY2(writer, qPrintable(error));
     std::atomic<int> tests{0};
     std::atomic<int> thrown{0};
-    writer->setCdnTest(
+    writer->setGeoLookup(
         [&](std::string_view) {
             if (++tests == 50) {
                 ++thrown;
                 throw std::bad_alloc();
             }
-            return false;
+            return NetworkInfo();
         },
         QStringLiteral("test"));
     const QList<QByteArray> lines = generated(9000, 31, 2).split('\n');
@@ -776,12 +803,12 @@ void TstRollups::failureDuringTheRecountMovesNoMark()
     auto writer = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
     QVERIFY2(writer, qPrintable(error));
     std::atomic<int> tests{0};
-    writer->setCdnTest(
+    writer->setGeoLookup(
         [&](std::string_view) {
             const int call = ++tests;
             if (call == 1 || call == 5) // the first batch, then inside the flush's recount
                 throw std::runtime_error("out of test memory");
-            return false;
+            return NetworkInfo();
         },
         QStringLiteral("test"));
     const QList<QByteArray> lines = generated(6000, 41, 1).split('\n');
@@ -1024,12 +1051,13 @@ void TstRollups::storeFromVersion4BuildsItsApplications()
     const QString log = m_dir.filePath(QStringLiteral("app-v4.log"));
     QVERIFY(writeFile(log, generated(4000, 53, 2)));
     QVERIFY(ingest({log}, store).records > 3000);
+    QVERIFY(makeVersion5(store));
     QVERIFY(execute(store, "DROP TABLE rollup_day_applications; "
                            "ALTER TABLE rollup_state DROP COLUMN application_rules; "
                            "UPDATE schema_info SET version = 4"));
     QString error;
     QVERIFY2(LogStore::openSqlite(store, LogStore::Durability::Durable, &error), qPrintable(error));
-    QCOMPARE(scalar(store, "SELECT MAX(version) FROM schema_info"), 5);
+    QCOMPARE(scalar(store, "SELECT MAX(version) FROM schema_info"), Schema::kCurrentVersion);
     QVERIFY(storedRules(store).isNull());
     verifyApplications(store, Attribution::defaults(), false);
 
@@ -1181,4 +1209,118 @@ void TstRollups::writerWithoutRulesTakesTheStoresNewOnes()
 }
 
 QTEST_GUILESS_MAIN(TstRollups)
+// A summary of everything ranks its top lists by rollup_totals: the few values that can make each list
+// (ties at the cut included), plus the tail's values completed from the totals. Whatever the list's
+// length, with or without rows above the mark, with a range that spans every day or none, it equals
+// a scan.
+void TstRollups::rankedTopListsAreExact_data()
+{
+    QTest::addColumn<int>("topCount");
+    QTest::addColumn<bool>("tail");
+    QTest::addColumn<bool>("range");
+    QTest::addColumn<bool>("geo");
+
+    QTest::newRow("top 1") << 1 << false << false << false;
+    QTest::newRow("top 3, a tail") << 3 << true << false << false;
+    QTest::newRow("top 10, a tail, the whole range") << 10 << true << true << false;
+    QTest::newRow("top 5, a tail, geo") << 5 << true << false << true;
+    QTest::newRow("top 0") << 0 << true << false << false;
+}
+
+void TstRollups::rankedTopListsAreExact()
+{
+    QFETCH(int, topCount);
+    QFETCH(bool, tail);
+    QFETCH(bool, range);
+    QFETCH(bool, geo);
+    const QString tag =
+        QString::fromUtf8(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('_'));
+    const QString store = m_dir.filePath(QStringLiteral("ranked-%1.sqlite").arg(tag));
+    const QString log = m_dir.filePath(QStringLiteral("ranked.log"));
+    QVERIFY(writeFile(log, generated(12000, 61, 3, 0.02)));
+    QVERIFY(ingest({log}, store).records > 10000);
+    qint64 tailRows = 0;
+    if (tail) {
+        // Known and new keys, referers and addresses above the mark, in the same days.
+        QString error;
+        auto writer = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+        QVERIFY2(writer, qPrintable(error));
+        QVERIFY(writer->begin());
+        const QList<QByteArray> more = generated(4000, 62, 3).split('\n');
+        tailRows = insertLines(*writer, more, 0, more.size());
+        QVERIFY(writer->commit());
+        QVERIFY(tailRows > 3000);
+    }
+    SummaryQuery query;
+    query.geoLookups = geo;
+    query.topCount = topCount;
+    if (range) {
+        query.from = TestLogs::utc(2025, 10, 30);
+        query.to = *query.from + 3 * 86400;
+    }
+    const Both both = summariseRanked(store, query);
+    QVERIFY2(both.error.isEmpty(), qPrintable(both.error));
+    QVERIFY(both.rollups.fromRollups);
+    QVERIFY(both.rollups.topListsFromTotals);
+    QCOMPARE(both.rollups.rowsScanned, tailRows);
+    QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+    QCOMPARE(both.rollups.topKeys.size(), std::min<qsizetype>(topCount, both.scan.topKeys.size()));
+    if (topCount > 0) {
+        QVERIFY(!both.rollups.topIps.isEmpty());
+        QVERIFY(!both.rollups.topReferersByBytes.isEmpty());
+    }
+    QVERIFY(both.rollups.uniqueIps > 100);
+
+    // A range that leaves out a day is no summary of everything: ranked from the day rollups, still exact.
+    query.from = TestLogs::utc(2025, 10, 31);
+    query.to = *query.from + 2 * 86400;
+    const Both part = summariseRanked(store, query);
+    QVERIFY2(part.error.isEmpty(), qPrintable(part.error));
+    QVERIFY(part.rollups.fromRollups);
+    QVERIFY(!part.rollups.topListsFromTotals);
+    QVERIFY2(part.difference.isEmpty(), qPrintable(part.difference));
+    QVERIFY(part.rollups.requests < both.rollups.requests);
+}
+
+// A store of version 5 has no totals and no networks: the migration sums the totals from the day
+// rollups at once; the networks are told by the next ingest's geo database, from the addresses' day
+// rollups. Summaries agree with a scan at every step.
+void TstRollups::storeFromVersion5GetsTotalsAndNetworks()
+{
+    const QString store = m_dir.filePath(QStringLiteral("v5.sqlite"));
+    const QString log = m_dir.filePath(QStringLiteral("v5.log"));
+    QVERIFY(writeFile(log, generated(9000, 71, 2, 0.02)));
+    QVERIFY(ingest({log}, store).records > 8000);
+    const qint64 totals = scalar(store, "SELECT COUNT(*) FROM rollup_totals");
+    const qint64 networks = scalar(store, "SELECT COUNT(*) FROM rollup_day_networks");
+    QVERIFY(totals > 1000);
+    QVERIFY(makeVersion5(store));
+    QString error;
+    QVERIFY2(LogStore::openSqlite(store, LogStore::Durability::Durable, &error), qPrintable(error));
+    QCOMPARE(scalar(store, "SELECT MAX(version) FROM schema_info"), Schema::kCurrentVersion);
+    QCOMPARE(scalar(store, "SELECT COUNT(*) FROM rollup_totals"), totals);
+    QCOMPARE(scalar(store, "SELECT COUNT(*) FROM rollup_day_networks"), 0);
+    QCOMPARE(scalar(store, "SELECT network_source IS NULL FROM rollup_state"), 1);
+
+    SummaryQuery query;
+    query.topCount = 4;
+    const Both migrated = summariseRanked(store, query);
+    QVERIFY2(migrated.error.isEmpty(), qPrintable(migrated.error));
+    QVERIFY(migrated.rollups.topListsFromTotals);
+    QVERIFY(!migrated.rollups.networksFromRollups);
+    QVERIFY2(migrated.difference.isEmpty(), qPrintable(migrated.difference));
+
+    // Nothing new to store, but the ingest's flush tells the networks.
+    QCOMPARE(ingest({log}, store).records, 0);
+    const Both told = summariseRanked(store, query);
+    QVERIFY2(told.error.isEmpty(), qPrintable(told.error));
+    QVERIFY2(told.difference.isEmpty(), qPrintable(told.difference));
+    if (!told.scan.audience.geoAvailable)
+        QSKIP("no geo database here: the networks cannot be told");
+    QCOMPARE(scalar(store, "SELECT COUNT(*) FROM rollup_day_networks"), networks);
+    QVERIFY(networks > 10);
+    QVERIFY(told.rollups.networksFromRollups);
+    QVERIFY(told.scan.audience.countries.size() > 3);
+}
+
 #include "tst_rollups.moc"

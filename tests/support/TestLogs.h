@@ -101,8 +101,9 @@ inline bool touch(const QString &path, int secondsLater)
 inline const QList<const char *> &rollupTables()
 {
     static const QList<const char *> tables = {
-        "rollup_state",      "rollup_hours",          "rollup_hour_latency", "rollup_hour_ips",
-        "rollup_day_values", "rollup_day_operations", "rollup_day_objects",  "rollup_day_applications"};
+        "rollup_state",        "rollup_hours",          "rollup_hour_latency", "rollup_hour_ips",
+        "rollup_day_values",   "rollup_day_operations", "rollup_day_objects",  "rollup_day_applications",
+        "rollup_day_networks", "rollup_totals"};
     return tables;
 }
 
