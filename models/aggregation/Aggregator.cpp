@@ -11,6 +11,7 @@
 #include "cost/RequestClass.h"
 #include "store/MySqlStore.h"
 #include "store/RollupWriter.h"
+#include "store/Schema.h"
 
 #include <sqlite3.h>
 
@@ -907,9 +908,75 @@ bool readObjectRollups(sqlite3 *db, const SummaryQuery &query, bool countApplica
 }
 
 // Everything but the objects (readObjectRollups) and the rows' origin pulls.
-// `readValues` false: not rollup_day_values (rollup_totals gives those values).
+// Runs `read` on a second, read-only connection to `db`'s file, on a thread of its own (two cores),
+// when that connection sees the same rollups: the same mark (a flush in between would change them)
+// and no uncommitted writes of a caller's transaction on `db`. Otherwise the caller reads on `db`
+// itself after join() (also when the second connection failed: a real error then shows there).
+class SecondReader
+{
+public:
+    SecondReader(sqlite3 *db, qint64 throughId, std::function<bool(sqlite3 *)> read);
+    // Waits for the thread; true when `read` ran there and succeeded.
+    bool join()
+    {
+        if (m_thread.joinable())
+            m_thread.join();
+        return m_ran && m_ok;
+    }
+
+private:
+    bool m_ran = false, m_ok = false;
+    std::jthread m_thread; // joined on every way out, an exception's included
+};
+
+SecondReader::SecondReader(sqlite3 *db, qint64 throughId, std::function<bool(sqlite3 *)> read)
+{
+    const char *path = sqlite3_db_filename(db, "main");
+    if (!path || !*path || sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE)
+        return;
+    m_thread = std::jthread([this, path, throughId, read = std::move(read)] {
+        sqlite3 *second = nullptr;
+        if (sqlite3_open_v2(path, &second, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) ==
+            SQLITE_OK) {
+            sqlite3_busy_timeout(second, 10000);
+            // Without its own snapshot the mark and the rows could come from two different ones.
+            if (sqlite3_exec(second, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK &&
+                throughIdOf(second) == throughId) {
+                m_ran = true;
+                m_ok = read(second);
+            }
+            sqlite3_exec(second, "COMMIT", nullptr, nullptr, nullptr);
+        }
+        sqlite3_close(second);
+    });
+}
+
+// The latencies per hour, per day and in all: every distinct (hour, ms) of the range.
+bool readLatencyRollups(sqlite3 *db, const SummaryQuery &query, Partial &out, QString *error)
+{
+    RollupRows row(db, query, "SELECT hour_start, total_time_ms, requests FROM rollup_hour_latency",
+                   "hour_start");
+    while (row.next()) {
+        const qint64 hour = row[0];
+        out.latencies.add(row[1], row[2]);
+        if (hour == RollupWriter::kNoTime)
+            continue;
+        // A day of a busy bucket has tens of thousands of (hour, ms) rows: folded every 1,024 as
+        // the small buckets are, each fold merged the day's runs again (a third of a month's summary).
+        CountedValues &hourly = out.hours[hour].latencies;
+        CountedValues &daily = out.days[RollupWriter::dayStart(hour)].latencies;
+        hourly.growBuffer(CountedValues::kSmallBuffer * 4);
+        daily.growBuffer(CountedValues::kSmallBuffer * 16);
+        hourly.add(row[1], row[2]);
+        daily.add(row[1], row[2]);
+    }
+    return row.done(error);
+}
+
+// `readValues` false: not rollup_day_values (rollup_totals gives those values); `readLatencies` false:
+// not rollup_hour_latency (read elsewhere meanwhile, readLatencyRollups).
 bool readTotalRollups(sqlite3 *db, const SummaryQuery &query, bool cdnFromRollups, bool readValues,
-                      Partial &out, QString *error)
+                      bool readLatencies, Partial &out, QString *error)
 {
     {
         RollupRows row(db, query,
@@ -938,20 +1005,8 @@ bool readTotalRollups(sqlite3 *db, const SummaryQuery &query, bool cdnFromRollup
         if (!row.done(error))
             return false;
     }
-    {
-        RollupRows row(db, query, "SELECT hour_start, total_time_ms, requests FROM rollup_hour_latency",
-                       "hour_start");
-        while (row.next()) {
-            const qint64 hour = row[0];
-            out.latencies.add(row[1], row[2]);
-            if (hour == RollupWriter::kNoTime)
-                continue;
-            out.hours[hour].latencies.add(row[1], row[2]);
-            out.days[RollupWriter::dayStart(hour)].latencies.add(row[1], row[2]);
-        }
-        if (!row.done(error))
-            return false;
-    }
+    if (readLatencies && !readLatencyRollups(db, query, out, error))
+        return false;
     if (readValues) {
         RollupRows row(db, query,
                        "SELECT day_start, dimension, ref, requests, bytes_sent FROM rollup_day_values",
@@ -1116,25 +1171,43 @@ private:
 
 // The values of one rollup_totals dimension that can make a top `count` list by requests or by
 // bytes: the first `count` of each index and every value tied with the last of them (ties are broken
-// by name, which only the texts tell).
+// by name, which only the texts tell). The indexes hold only values of Schema::kRankedRequests
+// requests or kRankedBytes bytes and more; when fewer than `count` are that large, the whole
+// dimension is read (a small store, or a dimension of few values).
 bool readRankedTotals(sqlite3 *db, int dimension, int count, IdMap<Counter> &out, QString *error)
 {
     if (count <= 0)
         return true;
-    for (const char *sql :
-         {"SELECT ref, requests, bytes_sent FROM rollup_totals WHERE dimension = ?1 AND requests >= "
-          "COALESCE((SELECT requests FROM rollup_totals WHERE dimension = ?1 ORDER BY requests DESC "
-          "LIMIT 1 OFFSET ?2), -9223372036854775807)",
-          "SELECT ref, requests, bytes_sent FROM rollup_totals WHERE dimension = ?1 AND bytes_sent >= "
-          "COALESCE((SELECT bytes_sent FROM rollup_totals WHERE dimension = ?1 ORDER BY bytes_sent DESC "
-          "LIMIT 1 OFFSET ?2), -9223372036854775807)"}) {
-        TotalsQuery rows(db, sql, error);
+    for (const auto &[column, least] : {std::pair{QByteArrayLiteral("requests"), Schema::kRankedRequests},
+                                        std::pair{QByteArrayLiteral("bytes_sent"), Schema::kRankedBytes}}) {
+        // The literal bound is what lets SQLite use the partial index.
+        const QByteArray indexed = column + " >= " + QByteArray::number(least);
+        std::optional<qint64> cut;
+        {
+            const QByteArray sql = "SELECT " + column + " FROM rollup_totals WHERE dimension = ?1 AND " +
+                                   indexed + " ORDER BY " + column + " DESC LIMIT 1 OFFSET ?2";
+            TotalsQuery last(db, sql.constData(), error);
+            sqlite3_bind_int64(last.get(), 1, dimension);
+            sqlite3_bind_int64(last.get(), 2, count - 1);
+            if (last.step())
+                cut = last[0];
+            else if (!last.done())
+                return false;
+        }
+        const QByteArray sql =
+            cut ? "SELECT ref, requests, bytes_sent FROM rollup_totals WHERE dimension = ?1 AND " + indexed +
+                      " AND " + column + " >= ?2"
+                : QByteArray("SELECT ref, requests, bytes_sent FROM rollup_totals WHERE dimension = ?1");
+        TotalsQuery rows(db, sql.constData(), error);
         sqlite3_bind_int64(rows.get(), 1, dimension);
-        sqlite3_bind_int64(rows.get(), 2, count - 1);
+        if (cut)
+            sqlite3_bind_int64(rows.get(), 2, *cut);
         while (rows.step())
             out[rows[0]] = Counter{rows[1], rows[2]};
         if (!rows.done())
             return false;
+        if (!cut)
+            return true; // every value is a candidate
     }
     return true;
 }
@@ -1183,7 +1256,13 @@ bool readRankedRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark 
 {
     out.rankedTotals = true;
     const int n = query.topCount;
-    if (!readTotalRollups(db, query, cdnFromRollups, false, out, error) ||
+    // The latencies are most of what is left to read (every distinct ms of every hour): meanwhile on a
+    // second connection.
+    Partial latencies;
+    SecondReader latencyReader(db, mark.throughId, [&query, &latencies](sqlite3 *second) {
+        return readLatencyRollups(second, query, latencies, nullptr);
+    });
+    if (!readTotalRollups(db, query, cdnFromRollups, false, false, out, error) ||
         !readApplicationRollups(db, query, out, error) ||
         (networksFromRollups(mark, audience) && !readNetworkRollups(db, query, audience, error)) ||
         !readRankedTotals(db, RollupWriter::Key, n, out.keys, error) ||
@@ -1208,6 +1287,17 @@ bool readRankedRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark 
             return false;
     } else if (!readRankedTotals(db, RollupWriter::Ip, n, out.ips, error)) {
         return false;
+    }
+    if (!latencyReader.join()) {
+        latencies = Partial();
+        if (!readLatencyRollups(db, query, latencies, error))
+            return false;
+    }
+    out.latencies.merge(latencies.latencies);
+    for (auto [target, source] :
+         {std::pair{&out.hours, &latencies.hours}, std::pair{&out.days, &latencies.days}}) {
+        for (auto &[start, bucket] : *source)
+            (*target)[start].latencies.merge(bucket.latencies);
     }
     if (!audience.geoAvailable() || cdnFromRollups)
         return true;
@@ -1272,44 +1362,21 @@ bool readRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark,
         audience.geoAvailable() && !mark.cdnSource.isEmpty() && mark.cdnSource == audience.geoSource();
     if (mark.everything && mark.applicationsKept)
         return readRankedRollups(db, query, mark, cdnFromRollups, audience, out, error);
-    // The objects are read on a second connection meanwhile (two cores), when that connection sees the
-    // same rollups: the same mark (a flush in between would change them) and no uncommitted writes of
-    // a caller's transaction on this one. Else here afterwards.
+    // The objects (the largest rollup) are read on a second connection meanwhile.
     Partial objects;
-    bool objectsRead = false, objectsOk = false;
     QString objectsError;
-    std::jthread objectReader; // joined on every way out, an exception's included
-    const char *path = sqlite3_db_filename(db, "main");
-    if (path && *path && sqlite3_txn_state(db, "main") != SQLITE_TXN_WRITE) {
-        objectReader = std::jthread([&, path] {
-            sqlite3 *second = nullptr;
-            if (sqlite3_open_v2(path, &second, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) ==
-                SQLITE_OK) {
-                sqlite3_busy_timeout(second, 10000);
-                // Without its own snapshot the mark and the rows could come from two different ones.
-                if (sqlite3_exec(second, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK &&
-                    throughIdOf(second) == throughId) {
-                    objectsRead = true;
-                    objectsOk =
-                        readObjectRollups(second, query, !mark.applicationsKept, objects, &objectsError);
-                }
-                sqlite3_exec(second, "COMMIT", nullptr, nullptr, nullptr);
-            }
-            sqlite3_close(second);
-        });
-    }
+    SecondReader objectReader(db, throughId, [&](sqlite3 *second) {
+        return readObjectRollups(second, query, !mark.applicationsKept, objects, &objectsError);
+    });
     const bool totalsOk =
-        readTotalRollups(db, query, cdnFromRollups, true, out, error) &&
+        readTotalRollups(db, query, cdnFromRollups, true, true, out, error) &&
         (!mark.applicationsKept || readApplicationRollups(db, query, out, error)) &&
         (!networksFromRollups(mark, audience) || readNetworkRollups(db, query, audience, error));
-    if (objectReader.joinable())
-        objectReader.join();
+    bool objectsOk = objectReader.join();
     if (!totalsOk)
         return false;
-    if (!objectsRead || !objectsOk) {
-        // Not read there, or that connection failed: this one reads them (a real error shows here).
-        Partial fresh;
-        objects = std::move(fresh);
+    if (!objectsOk) {
+        objects = Partial();
         objectsOk = readObjectRollups(db, query, !mark.applicationsKept, objects, &objectsError);
     }
     if (!objectsOk) {

@@ -59,6 +59,14 @@ bool AudienceBuilder::isCdn(const QString &ip)
     return !m_resolver->lookup(ip).cdn.isEmpty();
 }
 
+NetworkInfo AudienceBuilder::tell(const QString &ip)
+{
+    if (!m_resolver)
+        return NetworkInfo();
+    const std::lock_guard lock(m_resolverMutex);
+    return m_resolver->answer(ip);
+}
+
 NetworkInfo AudienceBuilder::networkOf(const QString &ip)
 {
     if (!m_resolver)
@@ -83,9 +91,12 @@ void AudienceBuilder::addNetwork(const NetworkInfo &info, qint64 requests, qint6
     NetworkItem &network = m_networks[info.asn];
     if (network.requests == 0) {
         network.asn = info.asn;
-        network.name = info.asName;
         network.cdn = info.cdn;
     }
+    // Several databases may name one network differently: the least non-empty name, whatever order
+    // the addresses come in (a scan's, or the network rollup's).
+    if (!info.asName.isEmpty() && (network.name.isEmpty() || info.asName < network.name))
+        network.name = info.asName;
     network.requests += requests;
     network.bytesSent += bytesSent;
     if (!info.cdn.isEmpty()) {

@@ -34,6 +34,9 @@ public:
     // Country and network of an address (empty when unplaced or without a database). Cached; safe
     // from several threads at once.
     NetworkInfo networkOf(const QString &ip);
+    // The database's answer, not cached: for a caller that remembers the answers it needs itself (an
+    // ingest's rollups, whose addresses would otherwise all stay cached for the whole ingest).
+    NetworkInfo tell(const QString &ip);
     // True when the address belongs to a CDN network (an origin pull). Cached per address; safe from
     // several threads at once (the two halves of a scan), and later add calls reuse the answers.
     bool isCdn(const QString &ip);

@@ -3,6 +3,7 @@
 
 #include <QtGlobal>
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,10 @@ public:
         if (m_counted.size() >= m_bufferSize)
             fold();
     }
+
+    // Folds less often from now on: for a caller that adds many grouped counts to a value that
+    // started small (each fold merges everything folded before).
+    void growBuffer(std::size_t bufferSize) { m_bufferSize = std::max(m_bufferSize, bufferSize); }
 
     // Adds everything `other` holds (used to combine scans of parts of a table).
     void merge(CountedValues &other);

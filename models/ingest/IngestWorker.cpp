@@ -611,7 +611,7 @@ void IngestWorker::run()
         if (embedded && audience && audience->geoAvailable())
             embedded->setGeoLookup(
                 [audience](std::string_view ip) {
-                    return audience->networkOf(QString::fromUtf8(ip.data(), qsizetype(ip.size())));
+                    return audience->tell(QString::fromUtf8(ip.data(), qsizetype(ip.size())));
                 },
                 audience->geoSource());
         if (embedded && m_request.attribution)

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <exception>
 #include <array>
 #include <map>
 #include <string>
@@ -113,7 +114,9 @@ bool writeNetworkDays(sqlite3 *db, const DayNetworks &days, const std::vector<Ne
         db,
         "INSERT INTO rollup_day_networks (day_start, country, asn, as_name, cdn, requests, bytes_sent) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (day_start, country, asn) DO UPDATE SET "
-        "requests = requests + excluded.requests, bytes_sent = bytes_sent + excluded.bytes_sent",
+        "requests = requests + excluded.requests, bytes_sent = bytes_sent + excluded.bytes_sent, "
+        "as_name = CASE WHEN as_name = '' OR (excluded.as_name <> '' AND excluded.as_name < as_name) "
+        "THEN excluded.as_name ELSE as_name END",
         error);
     if (!add)
         return false;
@@ -183,6 +186,8 @@ void RollupWriter::setGeoLookup(GeoLookup lookup, const QString &source)
     m_geoLookup = std::move(lookup);
     m_geoSource = m_geoLookup ? source : QString();
     m_ipNetworks.clear();
+    m_networkInfos.clear();
+    m_networkIndexes.clear();
     // What was counted under another database is counted again from the table by the next flush.
     clear();
 }
@@ -284,8 +289,14 @@ int RollupWriter::networkIndex(const NetworkInfo &info)
 {
     const auto [it, added] =
         m_networkIndexes.emplace(NetworkKey{info.country, info.asn}, int(m_networkInfos.size()));
-    if (added)
+    if (added) {
         m_networkInfos.push_back(info);
+    } else {
+        // As AudienceBuilder::addNetwork: the least non-empty of the names the database gives the network.
+        QString &name = m_networkInfos[std::size_t(it->second)].asName;
+        if (!info.asName.isEmpty() && (name.isEmpty() || info.asName < name))
+            name = info.asName;
+    }
     return it->second;
 }
 
@@ -965,8 +976,19 @@ bool RollupWriter::matchNetworkSource(sqlite3 *db, QString *error)
             return true;
     }
     Statement empty(db, "DELETE FROM rollup_day_networks", error);
-    if (!empty || !empty.run(error) || !rebuildNetworks(db, error))
+    if (!empty || !empty.run(error))
         return false;
+    // On this thread, unlike the counting thread's lookups: a lookup that throws (memory running out)
+    // must fail the flush, not end the process.
+    try {
+        if (!rebuildNetworks(db, error))
+            return false;
+    } catch (const std::exception &e) {
+        if (error)
+            *error = QStringLiteral("telling the addresses' networks failed: %1")
+                         .arg(QString::fromLocal8Bit(e.what()));
+        return false;
+    }
     Statement state(db, "UPDATE rollup_state SET network_source = ?", error);
     if (!state)
         return false;
@@ -992,9 +1014,10 @@ bool RollupWriter::rebuildNetworks(sqlite3 *db, QString *error)
             return false;
         sqlite3_stmt *s = values.get();
         sqlite3_bind_int64(s, 1, Ip);
-        // Unbounded here, unlike m_ipNetworks: rows come by day, so a bounded memo would tell each
-        // address again every day (a month: ~600,000 entries, ~40 MB, for the rebuild only).
+        // Larger than m_ipNetworks: rows come by day, so a small memo would tell each address again
+        // every day (a month: ~600,000 entries, ~40 MB, for the rebuild only).
         std::unordered_map<qint64, int> told;
+        constexpr std::size_t kMostTold = 1'000'000;
         int rc;
         for (qint64 rows = 1; (rc = sqlite3_step(s)) == SQLITE_ROW; ++rows) {
             if (rows % 4096 == 1 && stopped())
@@ -1002,6 +1025,8 @@ bool RollupWriter::rebuildNetworks(sqlite3 *db, QString *error)
             const qint64 day = sqlite3_column_int64(s, 0), ip = sqlite3_column_int64(s, 1);
             auto it = told.find(ip);
             if (it == told.end()) {
+                if (told.size() >= kMostTold)
+                    told.clear(); // told again when seen again
                 sqlite3_bind_int64(text.get(), 1, ip);
                 const std::string_view address =
                     sqlite3_step(text.get()) == SQLITE_ROW ? columnText(text.get(), 0) : std::string_view();

@@ -35,6 +35,10 @@ class Schema
 {
 public:
     static constexpr int kCurrentVersion = 6;
+    // rollup_totals' indexes hold the values with at least this many requests, and this many bytes sent
+    // (64 MiB), on SQLite: what a top list of a large store is made of.
+    static constexpr qint64 kRankedRequests = 32;
+    static constexpr qint64 kRankedBytes = qint64(1) << 26;
 
     // Statements that take a store from `fromVersion` (0 = empty) to kCurrentVersion, in order.
     static QStringList migrationStatements(SqlDialect dialect, int fromVersion);

@@ -1225,6 +1225,7 @@ void TstRollups::rankedTopListsAreExact_data()
     QTest::newRow("top 10, a tail, the whole range") << 10 << true << true << false;
     QTest::newRow("top 5, a tail, geo") << 5 << true << false << true;
     QTest::newRow("top 0") << 0 << true << false << false;
+    QTest::newRow("top 40, a tail") << 40 << true << false << false;
 }
 
 void TstRollups::rankedTopListsAreExact()
@@ -1239,6 +1240,14 @@ void TstRollups::rankedTopListsAreExact()
     const QString log = m_dir.filePath(QStringLiteral("ranked.log"));
     QVERIFY(writeFile(log, generated(12000, 61, 3, 0.02)));
     QVERIFY(ingest({log}, store).records > 10000);
+    // The keys' lists come through the partial indexes when enough keys are that large, else from every
+    // key: the rows above take both ways.
+    for (const char *sql :
+         {"SELECT COUNT(*) FROM rollup_totals WHERE dimension = 5 AND requests >= 32",
+          "SELECT COUNT(*) FROM rollup_totals WHERE dimension = 5 AND bytes_sent >= 67108864"}) {
+        const qint64 largeKeys = scalar(store, sql);
+        QVERIFY2(largeKeys >= 10 && largeKeys < 40, qPrintable(QString::number(largeKeys)));
+    }
     qint64 tailRows = 0;
     if (tail) {
         // Known and new keys, referers and addresses above the mark, in the same days.

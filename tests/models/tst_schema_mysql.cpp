@@ -64,10 +64,10 @@ void TstSchemaMySql::initTestCase()
     m_db.setPassword(env.value(QStringLiteral("BUCKETSCOPE_TEST_MYSQL_PASSWORD")));
     m_db.setConnectOptions(QStringLiteral("MYSQL_OPT_CONNECT_TIMEOUT=5"));
     QVERIFY2(m_db.open(), qPrintable(m_db.lastError().text()));
-    for (const char *table :
-         {"request_rows", "requests", "strings", "rejects", "source_files", "schema_info", "rollup_state",
-          "rollup_hours", "rollup_hour_latency", "rollup_hour_ips", "rollup_day_values",
-          "rollup_day_operations", "rollup_day_objects", "rollup_day_applications"}) {
+    for (const char *table : {"request_rows", "requests", "strings", "rejects", "source_files", "schema_info",
+                              "rollup_state", "rollup_hours", "rollup_hour_latency", "rollup_hour_ips",
+                              "rollup_day_values", "rollup_day_operations", "rollup_day_objects",
+                              "rollup_day_applications", "rollup_day_networks", "rollup_totals"}) {
         QSqlQuery(QStringLiteral("DROP VIEW IF EXISTS %1").arg(QLatin1String(table)), m_db);
         QSqlQuery(QStringLiteral("DROP TABLE IF EXISTS %1").arg(QLatin1String(table)), m_db);
     }
