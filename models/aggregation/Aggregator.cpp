@@ -907,7 +907,6 @@ bool readObjectRollups(sqlite3 *db, const SummaryQuery &query, bool countApplica
     return true;
 }
 
-// Everything but the objects (readObjectRollups) and the rows' origin pulls.
 // Runs `read` on a second, read-only connection to `db`'s file, on a thread of its own (two cores),
 // when that connection sees the same rollups: the same mark (a flush in between would change them)
 // and no uncommitted writes of a caller's transaction on `db`. Otherwise the caller reads on `db`
@@ -973,8 +972,9 @@ bool readLatencyRollups(sqlite3 *db, const SummaryQuery &query, Partial &out, QS
     return row.done(error);
 }
 
-// `readValues` false: not rollup_day_values (rollup_totals gives those values); `readLatencies` false:
-// not rollup_hour_latency (read elsewhere meanwhile, readLatencyRollups).
+// Everything but the objects (readObjectRollups) and the rows' origin pulls. `readValues` false: not
+// rollup_day_values (rollup_totals gives those values); `readLatencies` false: not rollup_hour_latency
+// (read elsewhere meanwhile, readLatencyRollups).
 bool readTotalRollups(sqlite3 *db, const SummaryQuery &query, bool cdnFromRollups, bool readValues,
                       bool readLatencies, Partial &out, QString *error)
 {
@@ -1135,18 +1135,18 @@ bool networksFromRollups(const RollupMark &mark, const AudienceBuilder &audience
            mark.networkSource == audience.geoSource();
 }
 
-// A prepared statement over rollup_totals, finalized on every path out.
-class TotalsQuery
+// A prepared statement over the rollups, finalized on every path out.
+class RollupQuery
 {
 public:
-    TotalsQuery(sqlite3 *db, const char *sql, QString *error) : m_db(db), m_error(error)
+    RollupQuery(sqlite3 *db, const char *sql, QString *error) : m_db(db), m_error(error)
     {
         if (sqlite3_prepare_v2(db, sql, -1, &m_statement, nullptr) != SQLITE_OK && error)
-            *error = QStringLiteral("cannot read the totals: %1").arg(QString::fromUtf8(sqlite3_errmsg(db)));
+            *error = QStringLiteral("cannot read the rollups: %1").arg(QString::fromUtf8(sqlite3_errmsg(db)));
     }
-    ~TotalsQuery() { sqlite3_finalize(m_statement); }
-    TotalsQuery(const TotalsQuery &) = delete;
-    TotalsQuery &operator=(const TotalsQuery &) = delete;
+    ~RollupQuery() { sqlite3_finalize(m_statement); }
+    RollupQuery(const RollupQuery &) = delete;
+    RollupQuery &operator=(const RollupQuery &) = delete;
 
     sqlite3_stmt *get() const { return m_statement; }
     bool step() { return m_statement && (m_rc = sqlite3_step(m_statement)) == SQLITE_ROW; }
@@ -1158,7 +1158,7 @@ public:
             return true;
         if (m_statement && m_error)
             *m_error =
-                QStringLiteral("reading the totals failed: %1").arg(QString::fromUtf8(sqlite3_errmsg(m_db)));
+                QStringLiteral("reading the rollups failed: %1").arg(QString::fromUtf8(sqlite3_errmsg(m_db)));
         return false;
     }
 
@@ -1168,6 +1168,20 @@ private:
     sqlite3_stmt *m_statement = nullptr;
     int m_rc = SQLITE_DONE;
 };
+
+// Every value of one rollup_totals dimension, each counter set to its total (`ids`, when given, gets
+// each id once).
+bool readAllTotals(sqlite3 *db, int dimension, IdMap<Counter> &out, CountedValues *ids, QString *error)
+{
+    RollupQuery rows(db, "SELECT ref, requests, bytes_sent FROM rollup_totals WHERE dimension = ?1", error);
+    sqlite3_bind_int64(rows.get(), 1, dimension);
+    while (rows.step()) {
+        out[rows[0]] = Counter{rows[1], rows[2]};
+        if (ids)
+            ids->add(rows[0]);
+    }
+    return rows.done();
+}
 
 // The values of one rollup_totals dimension that can make a top `count` list by requests or by
 // bytes: the first `count` of each index and every value tied with the last of them (ties are broken
@@ -1186,7 +1200,7 @@ bool readRankedTotals(sqlite3 *db, int dimension, int count, IdMap<Counter> &out
         {
             const QByteArray sql = "SELECT " + column + " FROM rollup_totals WHERE dimension = ?1 AND " +
                                    indexed + " ORDER BY " + column + " DESC LIMIT 1 OFFSET ?2";
-            TotalsQuery last(db, sql.constData(), error);
+            RollupQuery last(db, sql.constData(), error);
             sqlite3_bind_int64(last.get(), 1, dimension);
             sqlite3_bind_int64(last.get(), 2, count - 1);
             if (last.step())
@@ -1194,42 +1208,27 @@ bool readRankedTotals(sqlite3 *db, int dimension, int count, IdMap<Counter> &out
             else if (!last.done())
                 return false;
         }
+        if (!cut)
+            return readAllTotals(db, dimension, out, nullptr, error); // every value is a candidate
         const QByteArray sql =
-            cut ? "SELECT ref, requests, bytes_sent FROM rollup_totals WHERE dimension = ?1 AND " + indexed +
-                      " AND " + column + " >= ?2"
-                : QByteArray("SELECT ref, requests, bytes_sent FROM rollup_totals WHERE dimension = ?1");
-        TotalsQuery rows(db, sql.constData(), error);
+            "SELECT ref, requests, bytes_sent FROM rollup_totals WHERE dimension = ?1 AND " + indexed +
+            " AND " + column + " >= ?2";
+        RollupQuery rows(db, sql.constData(), error);
         sqlite3_bind_int64(rows.get(), 1, dimension);
-        if (cut)
-            sqlite3_bind_int64(rows.get(), 2, *cut);
+        sqlite3_bind_int64(rows.get(), 2, *cut);
         while (rows.step())
             out[rows[0]] = Counter{rows[1], rows[2]};
         if (!rows.done())
             return false;
-        if (!cut)
-            return true; // every value is a candidate
     }
     return true;
-}
-
-// Every value of one rollup_totals dimension (`ids`, when given, gets each id once).
-bool readAllTotals(sqlite3 *db, int dimension, IdMap<Counter> &out, CountedValues *ids, QString *error)
-{
-    TotalsQuery rows(db, "SELECT ref, requests, bytes_sent FROM rollup_totals WHERE dimension = ?1", error);
-    sqlite3_bind_int64(rows.get(), 1, dimension);
-    while (rows.step()) {
-        add(out[rows[0]], Counter{rows[1], rows[2]});
-        if (ids)
-            ids->add(rows[0]);
-    }
-    return rows.done();
 }
 
 // How many distinct addresses each day of the rollups saw (the days' unique_ips), and in all.
 bool readAddressCounts(sqlite3 *db, Partial &out, QString *error)
 {
     {
-        TotalsQuery days(db,
+        RollupQuery days(db,
                          "SELECT day_start, COUNT(*) FROM rollup_day_values WHERE dimension = 1 GROUP BY "
                          "day_start",
                          error);
@@ -1240,7 +1239,7 @@ bool readAddressCounts(sqlite3 *db, Partial &out, QString *error)
         if (!days.done())
             return false;
     }
-    TotalsQuery all(db, "SELECT COUNT(*) FROM rollup_totals WHERE dimension = 1", error);
+    RollupQuery all(db, "SELECT COUNT(*) FROM rollup_totals WHERE dimension = 1", error);
     if (!all.step()) {
         all.done(); // says why
         return false;
@@ -1249,26 +1248,18 @@ bool readAddressCounts(sqlite3 *db, Partial &out, QString *error)
     return true;
 }
 
-// The rollups of a summary of everything, rollup_totals ranking the top lists (mark.everything, with
-// the applications kept): thousands of rows instead of every key of every day.
-bool readRankedRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark, bool cdnFromRollups,
+// The top lists' values of a summary of everything from rollup_totals (mark.everything, with the
+// applications kept): thousands of rows instead of every key of every day.
+bool readTopListTotals(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark, bool cdnFromRollups,
                        AudienceBuilder &audience, Partial &out, QString *error)
 {
     out.rankedTotals = true;
     const int n = query.topCount;
-    // The latencies are most of what is left to read (every distinct ms of every hour): meanwhile on a
-    // second connection.
-    Partial latencies;
-    SecondReader latencyReader(db, mark.throughId, [&query, &latencies](sqlite3 *second) {
-        return readLatencyRollups(second, query, latencies, nullptr);
-    });
-    if (!readTotalRollups(db, query, cdnFromRollups, false, false, out, error) ||
-        !readApplicationRollups(db, query, out, error) ||
-        (networksFromRollups(mark, audience) && !readNetworkRollups(db, query, audience, error)) ||
-        !readRankedTotals(db, RollupWriter::Key, n, out.keys, error) ||
+    if (!readRankedTotals(db, RollupWriter::Key, n, out.keys, error) ||
         !readRankedTotals(db, RollupWriter::Referer, n, out.referers, error) ||
         !readAllTotals(db, RollupWriter::UserAgent, out.userAgents, nullptr, error) ||
-        !readAllTotals(db, RollupWriter::ErrorCode, out.errorCodes, nullptr, error))
+        !readAllTotals(db, RollupWriter::ErrorCode, out.errorCodes, nullptr, error) ||
+        !readAddressCounts(db, out, error))
         return false;
     if (cdnFromRollups) {
         out.rankedCdnKeys = true;
@@ -1277,31 +1268,11 @@ bool readRankedRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark 
     }
     // Every address is needed where the geo database must tell them: the countries and networks, or
     // the origin pulls, were told by another one (or none).
-    const bool everyAddress =
-        audience.geoAvailable() && (!networksFromRollups(mark, audience) || !cdnFromRollups);
-    if (!readAddressCounts(db, out, error))
-        return false;
-    if (everyAddress) {
+    if (audience.geoAvailable() && (!networksFromRollups(mark, audience) || !cdnFromRollups)) {
         out.totalIps = -1;
-        if (!readAllTotals(db, RollupWriter::Ip, out.ips, &out.allIps, error))
-            return false;
-    } else if (!readRankedTotals(db, RollupWriter::Ip, n, out.ips, error)) {
-        return false;
+        return readAllTotals(db, RollupWriter::Ip, out.ips, &out.allIps, error);
     }
-    if (!latencyReader.join()) {
-        latencies = Partial();
-        if (!readLatencyRollups(db, query, latencies, error))
-            return false;
-    }
-    out.latencies.merge(latencies.latencies);
-    for (auto [target, source] :
-         {std::pair{&out.hours, &latencies.hours}, std::pair{&out.days, &latencies.days}}) {
-        for (auto &[start, bucket] : *source)
-            (*target)[start].latencies.merge(bucket.latencies);
-    }
-    if (!audience.geoAvailable() || cdnFromRollups)
-        return true;
-    return readCdnKeysFromRows(db, query, mark.throughId, audience, out, error);
+    return readRankedTotals(db, RollupWriter::Ip, n, out.ips, error);
 }
 
 // The tail's values that are not among the ranked ones: their totals up to the mark, so that the merge
@@ -1309,7 +1280,7 @@ bool readRankedRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark 
 bool completeFromTotals(sqlite3 *db, int dimension, IdMap<Counter> &ranked, const IdMap<Counter> &tail,
                         qint64 *unknown, QString *error)
 {
-    TotalsQuery total(db, "SELECT requests, bytes_sent FROM rollup_totals WHERE dimension = ?1 AND ref = ?2",
+    RollupQuery total(db, "SELECT requests, bytes_sent FROM rollup_totals WHERE dimension = ?1 AND ref = ?2",
                       error);
     if (!total.get())
         return false;
@@ -1329,17 +1300,76 @@ bool completeFromTotals(sqlite3 *db, int dimension, IdMap<Counter> &ranked, cons
     return true;
 }
 
-// The addresses of the rollups' days the tail also has rows in, when only their count was read.
-bool loadDayIps(sqlite3 *db, Partial &rollups, const Partial &tail, QString *error)
+// Everything scan() would accumulate over the rows up to the rollups' mark, read from the rollups.
+// Keys fetched by CDN addresses are the one thing they do not keep: those rows are read again, and
+// only when the range has CDN addresses at all.
+bool readRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark, AudienceBuilder &audience,
+                 Partial &out, QString *error)
 {
-    TotalsQuery ips(db, "SELECT ref FROM rollup_day_values WHERE day_start = ?1 AND dimension = 1", error);
+    // Origin pulls come from the rollups when the rows were told by the database this summary uses.
+    const bool cdnFromRollups =
+        audience.geoAvailable() && !mark.cdnSource.isEmpty() && mark.cdnSource == audience.geoSource();
+    // A summary of everything ranks its top lists by rollup_totals; others read the day rollups.
+    const bool ranked = mark.everything && mark.applicationsKept;
+    // The largest part is read on a second connection meanwhile: the latencies (every distinct ms of
+    // every hour) when ranked, else the objects (every key and referer of every day).
+    Partial second;
+    QString secondError;
+    const auto readSecond = [&](sqlite3 *connection) {
+        return ranked ? readLatencyRollups(connection, query, second, &secondError)
+                      : readObjectRollups(connection, query, !mark.applicationsKept, second, &secondError);
+    };
+    SecondReader reader(db, mark.throughId, readSecond);
+    const bool firstOk =
+        readTotalRollups(db, query, cdnFromRollups, !ranked, !ranked, out, error) &&
+        (!mark.applicationsKept || readApplicationRollups(db, query, out, error)) &&
+        (!networksFromRollups(mark, audience) || readNetworkRollups(db, query, audience, error)) &&
+        (!ranked || readTopListTotals(db, query, mark, cdnFromRollups, audience, out, error));
+    bool secondOk = reader.join();
+    if (!firstOk)
+        return false;
+    if (!secondOk) {
+        second = Partial();
+        secondOk = readSecond(db);
+    }
+    if (!secondOk) {
+        if (error)
+            *error = secondError;
+        return false;
+    }
+    if (ranked) {
+        out.latencies.merge(second.latencies);
+        for (auto [target, source] :
+             {std::pair{&out.hours, &second.hours}, std::pair{&out.days, &second.days}}) {
+            for (auto &[start, bucket] : *source)
+                (*target)[start].latencies.merge(bucket.latencies);
+        }
+    } else {
+        out.keys = std::move(second.keys);
+        out.referers = std::move(second.referers);
+        if (!mark.applicationsKept) {
+            out.applications = std::move(second.applications);
+            out.applicationDays = std::move(second.applicationDays);
+        }
+    }
+    if (!audience.geoAvailable() || cdnFromRollups)
+        return true;
+    return readCdnKeysFromRows(db, query, mark.throughId, audience, out, error);
+}
+
+// The addresses of the rollups' hours (or days: `sql` says which) the tail also has rows in, where only
+// their count was read: the merged counts must be unions.
+bool loadBucketIps(sqlite3 *db, const char *sql, std::map<qint64, BucketAccumulator> &rollups,
+                   const std::map<qint64, BucketAccumulator> &tail, QString *error)
+{
+    RollupQuery ips(db, sql, error);
     if (!ips.get())
         return false;
-    for (const auto &[day, unused] : tail.days) {
-        auto it = rollups.days.find(day);
-        if (it == rollups.days.end() || it->second.knownIps < 0)
+    for (const auto &[start, unused] : tail) {
+        auto it = rollups.find(start);
+        if (it == rollups.end() || it->second.knownIps < 0)
             continue;
-        sqlite3_bind_int64(ips.get(), 1, day);
+        sqlite3_bind_int64(ips.get(), 1, start);
         while (ips.step())
             it->second.ips.add(ips[0]);
         if (!ips.done())
@@ -1348,80 +1378,6 @@ bool loadDayIps(sqlite3 *db, Partial &rollups, const Partial &tail, QString *err
         it->second.knownIps = -1;
     }
     return true;
-}
-
-// Everything scan() would accumulate over the rows up to the rollups' mark, read from the rollups.
-// Keys fetched by CDN addresses are the one thing they do not keep: those rows are read again, and
-// only when the range has CDN addresses at all.
-bool readRollups(sqlite3 *db, const SummaryQuery &query, const RollupMark &mark, AudienceBuilder &audience,
-                 Partial &out, QString *error)
-{
-    const qint64 throughId = mark.throughId;
-    // Origin pulls come from the rollups when the rows were told by the database this summary uses.
-    const bool cdnFromRollups =
-        audience.geoAvailable() && !mark.cdnSource.isEmpty() && mark.cdnSource == audience.geoSource();
-    if (mark.everything && mark.applicationsKept)
-        return readRankedRollups(db, query, mark, cdnFromRollups, audience, out, error);
-    // The objects (the largest rollup) are read on a second connection meanwhile.
-    Partial objects;
-    QString objectsError;
-    SecondReader objectReader(db, throughId, [&](sqlite3 *second) {
-        return readObjectRollups(second, query, !mark.applicationsKept, objects, &objectsError);
-    });
-    const bool totalsOk =
-        readTotalRollups(db, query, cdnFromRollups, true, true, out, error) &&
-        (!mark.applicationsKept || readApplicationRollups(db, query, out, error)) &&
-        (!networksFromRollups(mark, audience) || readNetworkRollups(db, query, audience, error));
-    bool objectsOk = objectReader.join();
-    if (!totalsOk)
-        return false;
-    if (!objectsOk) {
-        objects = Partial();
-        objectsOk = readObjectRollups(db, query, !mark.applicationsKept, objects, &objectsError);
-    }
-    if (!objectsOk) {
-        if (error)
-            *error = objectsError;
-        return false;
-    }
-    out.keys = std::move(objects.keys);
-    out.referers = std::move(objects.referers);
-    if (!mark.applicationsKept) {
-        out.applications = std::move(objects.applications);
-        out.applicationDays = std::move(objects.applicationDays);
-    }
-    if (!audience.geoAvailable() || cdnFromRollups)
-        return true;
-    return readCdnKeysFromRows(db, query, throughId, audience, out, error);
-}
-
-// The addresses of the rollups' hours the tail also has rows in: their counts must be unions.
-bool loadHourIps(sqlite3 *db, Partial &rollups, const Partial &tail, QString *error)
-{
-    sqlite3_stmt *statement = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT ip_ref FROM rollup_hour_ips WHERE hour_start = ?", -1, &statement,
-                           nullptr) != SQLITE_OK) {
-        if (error)
-            *error = QStringLiteral("cannot read the rollups: %1").arg(QString::fromUtf8(sqlite3_errmsg(db)));
-        return false;
-    }
-    int rc = SQLITE_DONE;
-    for (const auto &[hour, unused] : tail.hours) {
-        auto it = rollups.hours.find(hour);
-        if (it == rollups.hours.end() || it->second.knownIps < 0)
-            continue;
-        sqlite3_bind_int64(statement, 1, hour);
-        while ((rc = sqlite3_step(statement)) == SQLITE_ROW)
-            it->second.ips.add(sqlite3_column_int64(statement, 0));
-        sqlite3_reset(statement);
-        if (rc != SQLITE_DONE)
-            break;
-        it->second.knownIps = -1;
-    }
-    sqlite3_finalize(statement);
-    if (rc != SQLITE_DONE && error)
-        *error = QStringLiteral("reading the rollups failed: %1").arg(QString::fromUtf8(sqlite3_errstr(rc)));
-    return rc == SQLITE_DONE;
 }
 
 // The countries and networks of `partial`'s addresses; requests without an address ('-') count as
@@ -1638,7 +1594,8 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
     if (!scanRange(store, query, scanFrom, maxId, audience, tail, error))
         return std::nullopt;
     summary.rowsScanned = tail.rows;
-    if (mark && !loadHourIps(store.handle(), partial, tail, error))
+    if (mark && !loadBucketIps(store.handle(), "SELECT ip_ref FROM rollup_hour_ips WHERE hour_start = ?1",
+                               partial.hours, tail.hours, error))
         return std::nullopt;
     // With the networks' rollups read, only the tail's addresses are looked up.
     const bool addressesAdded = mark && networksFromRollups(*mark, audience);
@@ -1653,7 +1610,8 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
              !completeFromTotals(db, RollupWriter::CdnKey, partial.cdnKeys, tail.cdnKeys, nullptr, error)) ||
             (partial.totalIps >= 0 &&
              !completeFromTotals(db, RollupWriter::Ip, partial.ips, tail.ips, &newIps, error)) ||
-            !loadDayIps(db, partial, tail, error))
+            !loadBucketIps(db, "SELECT ref FROM rollup_day_values WHERE day_start = ?1 AND dimension = 1",
+                           partial.days, tail.days, error))
             return std::nullopt;
     }
     merge(partial, tail);

@@ -93,10 +93,7 @@ void AudienceBuilder::addNetwork(const NetworkInfo &info, qint64 requests, qint6
         network.asn = info.asn;
         network.cdn = info.cdn;
     }
-    // Several databases may name one network differently: the least non-empty name, whatever order
-    // the addresses come in (a scan's, or the network rollup's).
-    if (!info.asName.isEmpty() && (network.name.isEmpty() || info.asName < network.name))
-        network.name = info.asName;
+    NetworkInfo::keepLeastName(network.name, info.asName);
     network.requests += requests;
     network.bytesSent += bytesSent;
     if (!info.cdn.isEmpty()) {

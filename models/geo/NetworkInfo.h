@@ -15,6 +15,14 @@ struct NetworkInfo
     QString cdn;     // "Cloudflare", "Fastly", "Akamai", ... when asn is a known CDN network (CdnNetworks)
 
     bool isEmpty() const { return country.isEmpty() && asn == 0 && asName.isEmpty(); }
+    // The name a network keeps when the database names it differently for different addresses (a
+    // combined database): the least non-empty one, whatever order the addresses come in, so a scan
+    // and the network rollups agree (rollup_day_networks' upsert keeps it the same way).
+    static void keepLeastName(QString &kept, const QString &name)
+    {
+        if (!name.isEmpty() && (kept.isEmpty() || name < kept))
+            kept = name;
+    }
     bool operator==(const NetworkInfo &) const = default;
 };
 

@@ -4,8 +4,8 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <exception>
 #include <array>
+#include <exception>
 #include <map>
 #include <string>
 
@@ -289,14 +289,10 @@ int RollupWriter::networkIndex(const NetworkInfo &info)
 {
     const auto [it, added] =
         m_networkIndexes.emplace(NetworkKey{info.country, info.asn}, int(m_networkInfos.size()));
-    if (added) {
+    if (added)
         m_networkInfos.push_back(info);
-    } else {
-        // As AudienceBuilder::addNetwork: the least non-empty of the names the database gives the network.
-        QString &name = m_networkInfos[std::size_t(it->second)].asName;
-        if (!info.asName.isEmpty() && (name.isEmpty() || info.asName < name))
-            name = info.asName;
-    }
+    else
+        NetworkInfo::keepLeastName(m_networkInfos[std::size_t(it->second)].asName, info.asName);
     return it->second;
 }
 

@@ -7,6 +7,7 @@
 // Skips without a server (fails under CI, like tst_mysqlstore).
 #include "JsonDifference.h"
 #include "LogGenerator.h"
+#include "SummariesBothWays.h"
 #include "TestLogs.h"
 #include "TestServer.h"
 #include "aggregation/Aggregator.h"
@@ -76,29 +77,14 @@ IngestResult ingest(const QStringList &paths, const IngestRequest &base)
     return finished.at(0).at(0).value<IngestResult>();
 }
 
-struct Both
-{
-    Summary rollups, scan;
-    QString difference; // empty when equal
-    QString error;
-};
+using Both = TestLogs::SummariesBothWays;
 
 // The store's summary from the rollups and from every row.
 Both summarise(MySqlStore &store, SummaryQuery query)
 {
-    Both both;
     // Every key, address, referer... in the lists, not the top ten: a miscount anywhere shows.
     query.topCount = 1000000;
-    query.useRollups = true;
-    const auto fast = Aggregator::compute(store, query, &both.error);
-    query.useRollups = false;
-    const auto slow = Aggregator::compute(store, query, &both.error);
-    if (!fast || !slow)
-        return both;
-    both.rollups = *fast;
-    both.scan = *slow;
-    both.difference = firstDifference(SummaryJson::toJson(*fast), SummaryJson::toJson(*slow));
-    return both;
+    return TestLogs::summariseBothWays(store, query);
 }
 
 // Stores lines [from, to) through the store's own inserts, in one transaction, with no flush: rows a

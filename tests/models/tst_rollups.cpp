@@ -7,6 +7,7 @@
 
 #include "JsonDifference.h"
 #include "LogGenerator.h"
+#include "SummariesBothWays.h"
 #include "TestLogs.h"
 #include "aggregation/Aggregator.h"
 #include "aggregation/SummaryJson.h"
@@ -111,12 +112,7 @@ int insertLines(LogStore &store, const QList<QByteArray> &lines, qsizetype from,
     return stored;
 }
 
-struct Both
-{
-    Summary rollups, scan;
-    QString difference; // empty when equal
-    QString error;
-};
+using Both = TestLogs::SummariesBothWays;
 
 Both summariseRanked(const QString &storePath, SummaryQuery query);
 
@@ -172,18 +168,7 @@ Both summariseRanked(const QString &storePath, SummaryQuery query)
 {
     Both both;
     auto store = LogStore::openSqlite(storePath, LogStore::Durability::Durable, &both.error);
-    if (!store)
-        return both;
-    query.useRollups = true;
-    const auto fast = Aggregator::compute(*store, query, &both.error);
-    query.useRollups = false;
-    const auto slow = Aggregator::compute(*store, query, &both.error);
-    if (!fast || !slow)
-        return both;
-    both.rollups = *fast;
-    both.scan = *slow;
-    both.difference = firstDifference(SummaryJson::toJson(*fast), SummaryJson::toJson(*slow));
-    return both;
+    return store ? TestLogs::summariseBothWays(*store, query) : both;
 }
 
 Attribution::Rule rule(Attribution::Rule::Kind kind, const char *pattern, const char *application)
