@@ -13,7 +13,8 @@
 #               (bucketscope-loggen --seed DAY --start 2025-10-DD, as bench/run-month-bench.sh), ingest
 #               them one process per day into a fresh database (each ingest ends by updating the
 #               rollups on the server), then time `summary` over everything, over one day and with
-#               --status 5xx, each with and without geo lookups: the median of RUNS (default 3) runs.
+#               --status 5xx, each with and without geo lookups: the median of RUNS (default 3) runs
+#               (FILTERED_RUNS runs of the filtered one; 0 leaves it out).
 #               Each day's log is deleted once ingested (KEEP_LOGS=1 keeps them).
 #   --queries-only  with --days: only time the summaries on the database a --days run left
 #
@@ -83,8 +84,11 @@ if (( DAYS > 0 )); then
     echo
     echo "| summary | median s | runs | peak RSS MB |"
     echo "|---|---|---|---|"
-    # The filtered summary scans every row (the rollups do not answer it): FILTERED_RUNS bounds its time.
-    for query in "everything" "one day" "status 5xx"; do
+    # The filtered summary scans every row (the rollups do not answer it): FILTERED_RUNS bounds its time,
+    # FILTERED_RUNS=0 leaves it out.
+    queries=("everything" "one day")
+    [[ ${FILTERED_RUNS:-1} == 0 ]] || queries+=("status 5xx")
+    for query in "${queries[@]}"; do
         for geo in "" "--no-geo"; do
             case $query in
                 everything) args=() ;;

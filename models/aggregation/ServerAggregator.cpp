@@ -526,6 +526,88 @@ void addStatus(StatusCounts &to, const StatusCounts &from)
     to.none += from.none;
 }
 
+// The values of one rollup_totals dimension that can make a top `count` list (by requests, and by bytes
+// when `byBytes`) once the tail's rows are added, with their counts over the totals and the tail: the
+// first `count` of each of the table's indexes and every value tied with the last of them, and every
+// value of the tail (a value neither holds has fewer requests and bytes than `count` others). Every
+// value when the dimension holds `count` or fewer.
+bool rankedFromTotals(Queries &plain, Queries &tail, int dimension, const QString &column, int count,
+                      bool byBytes, std::vector<Ranked> &items)
+{
+    std::unordered_map<qint64, std::pair<qint64, qint64>> counts;
+    QSqlQuery row;
+    const auto keep = [&] {
+        while (row.next())
+            counts[row.value(0).toLongLong()] = {row.value(1).toLongLong(), row.value(2).toLongLong()};
+    };
+    QStringList measures = {QStringLiteral("requests")};
+    if (byBytes)
+        measures << QStringLiteral("bytes_sent");
+    for (const QString &measure : measures) {
+        // `measure` is one of two fixed column names.
+        if (!plain.exec(row,
+                        QStringLiteral("SELECT %1 FROM rollup_totals WHERE dimension = ? ORDER BY %1 DESC "
+                                       "LIMIT 1 OFFSET ?")
+                            .arg(measure),
+                        {QVariant(dimension), QVariant(count - 1)}))
+            return false;
+        if (!row.next()) {
+            if (!plain.exec(row,
+                            QStringLiteral("SELECT ref, requests, bytes_sent FROM rollup_totals WHERE "
+                                           "dimension = ?"),
+                            {QVariant(dimension)}))
+                return false;
+            keep();
+            break;
+        }
+        const qint64 cut = row.value(0).toLongLong();
+        if (!plain.exec(
+                row,
+                QStringLiteral("SELECT ref, requests, bytes_sent FROM rollup_totals WHERE dimension = "
+                               "? AND %1 >= ?")
+                    .arg(measure),
+                {QVariant(dimension), QVariant(cut)}))
+            return false;
+        keep();
+    }
+    // The tail's values; those outside the candidates bring their totals (if any) along.
+    if (!tail.run(row, QStringLiteral("SELECT %1, COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM requests WHERE "
+                                      "%WHERE% AND %1 IS NOT NULL GROUP BY %1")
+                           .arg(column)))
+        return false;
+    std::vector<std::tuple<qint64, qint64, qint64>> tailCounts;
+    std::vector<qint64> outside;
+    while (row.next()) {
+        tailCounts.emplace_back(row.value(0).toLongLong(), row.value(1).toLongLong(),
+                                row.value(2).toLongLong());
+        if (!counts.count(std::get<0>(tailCounts.back())))
+            outside.push_back(std::get<0>(tailCounts.back()));
+    }
+    const bool read = inChunks(outside, [&](const QString &marks, const QVariantList &values) {
+        if (!plain.exec(
+                row,
+                QStringLiteral("SELECT ref, requests, bytes_sent FROM rollup_totals WHERE dimension = "
+                               "? AND ref IN (%1)")
+                    .arg(marks),
+                QVariantList{QVariant(dimension)} + values))
+            return false;
+        keep();
+        return true;
+    });
+    if (!read)
+        return false;
+    for (const auto &[id, requests, bytes] : tailCounts) {
+        auto &total = counts[id];
+        total.first += requests;
+        total.second += bytes;
+    }
+    items.clear();
+    items.reserve(counts.size());
+    for (const auto &[id, total] : counts)
+        items.push_back({id, total.first, total.second});
+    return true;
+}
+
 // The summary from the rollups for the rows up to their mark and GROUP BY queries over the rows above
 // it (the tail), merged; everything read in one consistent snapshot on the store's connection, so a
 // flush committing meanwhile cannot count rows twice. `noRollups` is set (and nothing returned) when
@@ -566,11 +648,13 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
                        {QVariant(kSummaryTempTableBytes), QVariant(kSummaryTempTableBytes)}))
             restoreLimits = previous;
     }
-    if (!plain.exec(row, QStringLiteral("SELECT through_id, cdn_source FROM rollup_state"), {}))
+    if (!plain.exec(row, QStringLiteral("SELECT through_id, cdn_source, totals_through FROM rollup_state"),
+                    {}))
         return failed(plain);
     const bool haveState = row.next();
     const qint64 mark = haveState ? row.value(0).toLongLong() : 0;
     const QString cdnSource = haveState ? row.value(1).toString() : QString();
+    const bool totalsExact = haveState && !row.isNull(2) && row.value(2).toLongLong() == mark;
     if (mark <= 0) {
         noRollups = true;
         return std::nullopt;
@@ -597,6 +681,31 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
                     << QVariant(RollupWriter::kNoTime);
     const QString hourRange = rollupRange("hour_start");
     const QString dayRange = rollupRange("day_start");
+    // Every row up to the mark is in the range (no range, or one spanning every hour of the rollups):
+    // rollup_totals, exact at the mark, holds the range's values over all its days.
+    bool everything = !ranged;
+    if (ranged && totalsExact) {
+        if (!plain.exec(row, QStringLiteral("SELECT MIN(hour_start), MAX(hour_start) FROM rollup_hours"),
+                        {}) ||
+            !row.next())
+            return failed(plain);
+        everything = row.isNull(0) || (row.value(0).toLongLong() != RollupWriter::kNoTime &&
+                                       (!query.from || *query.from <= row.value(0).toLongLong()) &&
+                                       (!query.to || row.value(1).toLongLong() < *query.to));
+    }
+    const bool fromTotals = everything && totalsExact;
+    // What a dimension of rollup_day_values sums to in the range: its totals when they hold the range.
+    const auto valuesOf = [&](int dimension) {
+        return fromTotals
+                   ? QStringLiteral("SELECT ref AS s_ref, requests AS s_requests, bytes_sent AS s_bytes "
+                                    "FROM rollup_totals WHERE dimension = %1")
+                         .arg(dimension)
+                   : QStringLiteral("SELECT ref AS s_ref, requests AS s_requests, bytes_sent AS "
+                                    "s_bytes FROM rollup_day_values WHERE dimension = %1 AND %2")
+                         .arg(dimension)
+                         .arg(dayRange);
+    };
+    const QVariantList valuesRange = fromTotals ? QVariantList() : rangeValues;
     // Values for a query that reads the rollups first and the tail after.
     const auto both = [&](const QVariantList &extra = {}) {
         return rangeValues + tailCondition.values + extra;
@@ -608,6 +717,7 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
     summary.pricePerGiB = query.pricePerGiB;
     summary.timeZone = query.timeZone;
     summary.fromRollups = true;
+    summary.topListsFromTotals = fromTotals;
     // Inside the snapshot: the same mark as everything below.
     summary.store = store.totals();
 
@@ -796,19 +906,45 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
             "SELECT day_start AS s_day, ref AS s_ip FROM rollup_day_values WHERE dimension = 1 AND %1 "
             "UNION ALL SELECT %2, remote_ip_ref FROM requests WHERE %3 AND remote_ip_ref IS NOT NULL")
             .arg(dayRange, kUtcDay, tailCondition.sql);
-    if (!tail.exec(row, QStringLiteral("SELECT COUNT(DISTINCT s_ip) FROM (%1) AS u").arg(addresses), both()))
+    if (fromTotals) {
+        // The addresses' totals, and the tail's addresses they do not hold.
+        if (!tail.exec(
+                row,
+                QStringLiteral("SELECT (SELECT COUNT(*) FROM rollup_totals WHERE dimension = 1) + (SELECT "
+                               "COUNT(DISTINCT remote_ip_ref) FROM requests WHERE %1 AND remote_ip_ref IS "
+                               "NOT NULL AND NOT EXISTS (SELECT 1 FROM rollup_totals AS t WHERE "
+                               "t.dimension = 1 AND t.ref = requests.remote_ip_ref))")
+                    .arg(tailCondition.sql),
+                tailCondition.values))
+            return failed(tail);
+    } else if (!tail.exec(row, QStringLiteral("SELECT COUNT(DISTINCT s_ip) FROM (%1) AS u").arg(addresses),
+                          both())) {
         return failed(tail);
+    }
     summary.uniqueIps = row.next() ? row.value(0).toLongLong() : 0;
+    // Each day's: its address rows (distinct by the rollup's key: an index scan, no hashing), plus the
+    // tail's (day, address) pairs the day rows lack.
     std::map<qint64, qint64> dayIps;
-    if (!tail.exec(
+    if (!plain.exec(
             row,
-            QStringLiteral("SELECT s_day, COUNT(DISTINCT s_ip) FROM (%1) AS u WHERE s_day IS NOT NULL AND "
-                           "s_day > ? GROUP BY s_day")
-                .arg(addresses),
-            both({QVariant(RollupWriter::kNoTime)})))
-        return failed(tail);
+            QStringLiteral("SELECT day_start, COUNT(*) FROM rollup_day_values WHERE dimension = 1 AND "
+                           "%1 AND day_start > ? GROUP BY day_start")
+                .arg(dayRange),
+            rangeValues + QVariantList{QVariant(RollupWriter::kNoTime)}))
+        return failed(plain);
     while (row.next())
         dayIps[row.value(0).toLongLong()] = row.value(1).toLongLong();
+    if (!tail.exec(
+            row,
+            QStringLiteral("SELECT t.s_day, COUNT(*) FROM (SELECT DISTINCT %1 AS s_day, remote_ip_ref AS "
+                           "s_ip FROM requests WHERE %2 AND remote_ip_ref IS NOT NULL AND request_time IS "
+                           "NOT NULL) AS t WHERE NOT EXISTS (SELECT 1 FROM rollup_day_values AS v WHERE "
+                           "v.day_start = t.s_day AND v.dimension = 1 AND v.ref = t.s_ip) GROUP BY t.s_day")
+                .arg(kUtcDay, tailCondition.sql),
+            tailCondition.values))
+        return failed(tail);
+    while (row.next())
+        dayIps[row.value(0).toLongLong()] += row.value(1).toLongLong();
 
     // Hours and days (an hour lies within one UTC day).
     std::map<qint64, HourCounts> days;
@@ -851,6 +987,7 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
     struct TopSource
     {
         QString rollupSql; // SELECT value, requests, bytes FROM a rollup table, "%1" for its range
+        int dimension;     // of rollup_totals
         const char *column;
         QList<RankedItem> *byRequests;
         QList<RankedItem> *byBytes;
@@ -862,20 +999,35 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
         QStringLiteral("SELECT ref AS s_ref, requests AS s_requests, bytes_sent AS s_bytes FROM "
                        "rollup_day_values WHERE dimension = %1 AND %2");
     const TopSource sources[] = {
-        {objects.arg(QStringLiteral("key_ref"), QStringLiteral("key_ref"), dayRange), "object_key_ref",
-         &summary.topKeys, &summary.topKeysByBytes},
-        {objects.arg(QStringLiteral("referer_ref"), QStringLiteral("referer_ref"), dayRange), "referer_ref",
-         &summary.topReferers, &summary.topReferersByBytes},
-        {values.arg(RollupWriter::Ip).arg(dayRange), "remote_ip_ref", &summary.topIps,
+        {objects.arg(QStringLiteral("key_ref"), QStringLiteral("key_ref"), dayRange), RollupWriter::Key,
+         "object_key_ref", &summary.topKeys, &summary.topKeysByBytes},
+        {objects.arg(QStringLiteral("referer_ref"), QStringLiteral("referer_ref"), dayRange),
+         RollupWriter::Referer, "referer_ref", &summary.topReferers, &summary.topReferersByBytes},
+        {values.arg(RollupWriter::Ip).arg(dayRange), RollupWriter::Ip, "remote_ip_ref", &summary.topIps,
          &summary.topIpsByBytes},
-        {values.arg(RollupWriter::UserAgent).arg(dayRange), "user_agent_ref", &summary.topUserAgents,
-         &summary.topUserAgentsByBytes},
-        {values.arg(RollupWriter::ErrorCode).arg(dayRange), "error_code_ref", &summary.topErrorCodes,
-         nullptr},
+        {values.arg(RollupWriter::UserAgent).arg(dayRange), RollupWriter::UserAgent, "user_agent_ref",
+         &summary.topUserAgents, &summary.topUserAgentsByBytes},
+        {values.arg(RollupWriter::ErrorCode).arg(dayRange), RollupWriter::ErrorCode, "error_code_ref",
+         &summary.topErrorCodes, nullptr},
     };
     for (const TopSource &source : sources) {
         if (n == 0)
             break;
+        if (fromTotals) {
+            std::vector<Ranked> items;
+            if (!rankedFromTotals(plain, tail, source.dimension, QLatin1String(source.column), n,
+                                  source.byBytes != nullptr, items))
+                return failed(plain.error().isEmpty() ? tail : plain);
+            ids.clear();
+            for (const Ranked &item : items)
+                ids.insert(item.id);
+            if (!tail.resolve(ids, names))
+                return failed(tail);
+            *source.byRequests = topOf(items, names, n, false);
+            if (source.byBytes)
+                *source.byBytes = topOf(items, names, n, true);
+            continue;
+        }
         if (!tail.exec(
                 row,
                 QStringLiteral("SELECT s_ref, s_requests, s_bytes FROM (SELECT s_ref, SUM(s_requests) AS "
@@ -972,15 +1124,13 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
     ValueGroups audienceGroups[2];
     for (int dimension : {RollupWriter::Ip, RollupWriter::UserAgent}) {
         const char *column = dimension == RollupWriter::Ip ? "remote_ip_ref" : "user_agent_ref";
-        if (!tail.exec(row,
-                       QStringLiteral(
-                           "SELECT s_ref, SUM(s_requests), SUM(s_bytes) FROM (SELECT ref AS s_ref, requests "
-                           "AS s_requests, bytes_sent AS s_bytes FROM rollup_day_values WHERE dimension = "
-                           "%1 AND %2 UNION ALL SELECT %3, COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM "
-                           "requests WHERE %4 AND %3 IS NOT NULL GROUP BY %3) AS u GROUP BY s_ref")
-                           .arg(dimension)
-                           .arg(dayRange, QLatin1String(column), tailCondition.sql),
-                       both()))
+        if (!tail.exec(
+                row,
+                QStringLiteral("SELECT s_ref, SUM(s_requests), SUM(s_bytes) FROM (%1 UNION ALL SELECT %2, "
+                               "COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM requests WHERE %3 AND %2 IS NOT "
+                               "NULL GROUP BY %2) AS u GROUP BY s_ref")
+                    .arg(valuesOf(dimension), QLatin1String(column), tailCondition.sql),
+                valuesRange + tailCondition.values))
             return failed(tail);
         ValueGroups &out = audienceGroups[dimension == RollupWriter::Ip ? 0 : 1];
         qint64 requests = 0, bytes = 0;
@@ -991,10 +1141,8 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
         }
         // Their texts in one joined query (audienceFromGroups then asks only for the tail's others).
         if (!plain.resolveSelected(
-                QStringLiteral("SELECT DISTINCT ref FROM rollup_day_values WHERE dimension = %1 AND %2")
-                    .arg(dimension)
-                    .arg(dayRange),
-                rangeValues, names))
+                QStringLiteral("SELECT DISTINCT s_ref AS ref FROM (%1) AS v").arg(valuesOf(dimension)),
+                valuesRange, names))
             return failed(plain);
         if (requests < summary.requests)
             out.emplace_back(std::nullopt, summary.requests - requests, summary.bytesSent - bytes);
@@ -1008,11 +1156,9 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
     if (cdnFromRollups) {
         if (!plain.exec(
                 row,
-                QStringLiteral("SELECT ref, SUM(requests), SUM(bytes_sent) FROM rollup_day_values WHERE "
-                               "dimension = %1 AND %2 GROUP BY ref")
-                    .arg(int(RollupWriter::CdnKey))
-                    .arg(dayRange),
-                rangeValues))
+                QStringLiteral("SELECT s_ref, SUM(s_requests), SUM(s_bytes) FROM (%1) AS v GROUP BY s_ref")
+                    .arg(valuesOf(RollupWriter::CdnKey)),
+                valuesRange))
             return failed(plain);
         while (row.next())
             cdnKeys[row.value(0).toLongLong()] = {row.value(1).toLongLong(), row.value(2).toLongLong()};

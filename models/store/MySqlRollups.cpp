@@ -195,18 +195,54 @@ bool MySqlRollups::countCdnKeys()
     for (std::size_t start = 0; start < cdn.size(); start += 1000) {
         const std::vector<qint64> chunk(cdn.begin() + std::ptrdiff_t(start),
                                         cdn.begin() + std::ptrdiff_t(std::min(cdn.size(), start + 1000)));
+        const QString fromCdns = QStringLiteral("remote_ip_ref IN (%1)").arg(idList(chunk));
         if (!run(query,
                  QStringLiteral(
                      "INSERT INTO rollup_day_values (day_start, dimension, ref, requests, bytes_sent) "
                      "SELECT * FROM (SELECT %1 AS s_day, 4 AS s_dimension, object_key_ref, COUNT(*), "
                      "COALESCE(SUM(bytes_sent), 0) FROM %2 WHERE object_key_ref IS NOT NULL "
-                     "AND remote_ip_ref IN (%3) GROUP BY 1, 3) AS slice ON DUPLICATE KEY UPDATE "
+                     "AND %3 GROUP BY 1, 3) AS slice ON DUPLICATE KEY UPDATE "
                      "requests = rollup_day_values.requests + VALUES(requests), "
                      "bytes_sent = rollup_day_values.bytes_sent + VALUES(bytes_sent)")
-                     .arg(kDay, m_sliceRows, idList(chunk)),
-                 {}, context))
+                     .arg(kDay, m_sliceRows, fromCdns),
+                 {}, context) ||
+            !run(query, addToTotals(4, QStringLiteral("object_key_ref"), fromCdns), {}, context))
             return false;
     }
+    return true;
+}
+
+// Adds the slice's requests and bytes per value of `column` (its rows matching `condition`, when
+// given) to one dimension of rollup_totals. Fixed SQL and the store's own ids.
+QString MySqlRollups::addToTotals(int dimension, const QString &column, const QString &condition) const
+{
+    return QStringLiteral("INSERT INTO rollup_totals (dimension, ref, requests, bytes_sent) SELECT * FROM "
+                          "(SELECT %1 AS s_dimension, %2 AS s_ref, COUNT(*), COALESCE(SUM(bytes_sent), 0) "
+                          "FROM %3 WHERE %2 IS NOT NULL%4 GROUP BY 2) AS slice ON DUPLICATE KEY UPDATE "
+                          "requests = rollup_totals.requests + VALUES(requests), "
+                          "bytes_sent = rollup_totals.bytes_sent + VALUES(bytes_sent)")
+        .arg(dimension)
+        .arg(column, m_sliceRows, condition.isEmpty() ? QString() : QStringLiteral(" AND ") + condition);
+}
+
+// rollup_totals made the sums of the day rollups, which hold every row up to the mark.
+bool MySqlRollups::sumTotalsFromDays()
+{
+    const QString context = QStringLiteral("summing the rollups' totals");
+    QSqlQuery query;
+    for (const char *sql :
+         {"DELETE FROM rollup_totals",
+          "INSERT INTO rollup_totals (dimension, ref, requests, bytes_sent) SELECT dimension, ref, "
+          "SUM(requests), SUM(bytes_sent) FROM rollup_day_values GROUP BY dimension, ref",
+          "INSERT INTO rollup_totals (dimension, ref, requests, bytes_sent) SELECT 5, key_ref, "
+          "SUM(requests), SUM(bytes_sent) FROM rollup_day_objects WHERE key_ref >= 0 GROUP BY key_ref",
+          "INSERT INTO rollup_totals (dimension, ref, requests, bytes_sent) SELECT 6, referer_ref, "
+          "SUM(requests), SUM(bytes_sent) FROM rollup_day_objects WHERE referer_ref >= 0 GROUP BY "
+          "referer_ref"}) {
+        if (!run(query, QLatin1String(sql), {}, context))
+            return false;
+    }
+    ++m_totalsSummed;
     return true;
 }
 
@@ -309,21 +345,34 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
     if (!run(query, QStringLiteral("START TRANSACTION"), {}, context))
         return Slice::Failed;
     // FOR UPDATE also keeps two catch-ups (two ingests ending at once) from counting one slice twice.
-    if (!run(query, QStringLiteral("SELECT through_id FROM rollup_state FOR UPDATE"), {}, context))
+    if (!run(query, QStringLiteral("SELECT through_id, totals_through FROM rollup_state FOR UPDATE"), {},
+             context))
         return Slice::Failed;
     if (!query.next()) {
         m_error = QStringLiteral("updating the rollups: rollup_state has no row");
         return Slice::Failed;
     }
     const qint64 mark = query.value(0).toLongLong();
+    const bool totalsExact = !query.isNull(1) && query.value(1).toLongLong() == mark;
     if (target < 0) {
         if (!run(query, QStringLiteral("SELECT COALESCE(MAX(id), 0) FROM requests"), {}, context) ||
             !query.next())
             return Slice::Failed;
         target = query.value(0).toLongLong();
     }
-    if (mark >= target)
+    // Totals left behind (a store migrated to version 7, a writer that did not keep them) are summed
+    // again from the day rollups before a slice adds to them; with nothing to add, on their own.
+    if (!totalsExact && !sumTotalsFromDays())
+        return Slice::Failed;
+    if (mark >= target) {
+        if (totalsExact)
+            return Slice::Done;
+        if (!run(query, QStringLiteral("UPDATE rollup_state SET totals_through = through_id"), {}, context) ||
+            !run(query, QStringLiteral("COMMIT"), {}, context))
+            return Slice::Failed;
+        committed = true;
         return Slice::Done;
+    }
     const qint64 to = std::min(target, mark + m_sliceIds);
     if (!copySlice(mark, to))
         return Slice::Failed;
@@ -406,15 +455,25 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
                  {}, context))
             return Slice::Failed;
     }
+    // Over all time: the same three, keys (5) and referers (6); CDN keys (4) in countCdnKeys.
+    const std::pair<int, const char *> totals[] = {{1, "remote_ip_ref"},
+                                                   {2, "user_agent_ref"},
+                                                   {3, "error_code_ref"},
+                                                   {5, "object_key_ref"},
+                                                   {6, "referer_ref"}};
+    for (const auto &[dimension, column] : totals) {
+        if (!run(query, addToTotals(dimension, QLatin1String(column), QString()), {}, context))
+            return Slice::Failed;
+    }
     if (!countCdnKeys())
         return Slice::Failed;
     // The rows' origin pulls were told by this database; the mark's rows keep theirs only if it is the
     // same (as RollupWriter::writeState).
     if (!run(query,
              QStringLiteral(
-                 "UPDATE rollup_state SET through_id = ?, records = records + ?, cdn_source = CASE WHEN "
-                 "cdn_source IS NULL OR cdn_source = ? THEN ? ELSE '' END"),
-             {to, rows, m_cdnSource, m_cdnSource}, context))
+                 "UPDATE rollup_state SET through_id = ?, totals_through = ?, records = records + ?, "
+                 "cdn_source = CASE WHEN cdn_source IS NULL OR cdn_source = ? THEN ? ELSE '' END"),
+             {to, to, rows, m_cdnSource, m_cdnSource}, context))
         return Slice::Failed;
     if (!run(query, QStringLiteral("COMMIT"), {}, context))
         return Slice::Failed;

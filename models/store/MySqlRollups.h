@@ -17,11 +17,11 @@ class QSqlQuery;
 namespace BucketScope {
 
 // Maintains the rollup tables of a MySQL/MariaDB store (docs/schema.md "Rollups", "Rollups on
-// MySQL/MariaDB"): the server itself aggregates the rows above rollup_state.through_id with
-// INSERT ... SELECT ... GROUP BY ... ON DUPLICATE KEY UPDATE, a slice of ids at a time, each slice in
-// one transaction together with the new mark. The rollups mean exactly what the embedded store's
-// RollupWriter writes (UTC hours and days, status and billing classes, keys fetched by CDN networks).
-// Which addresses are CDNs' is told here, by the geo database given (the server has none): each
+// MySQL/MariaDB"), rollup_totals included since version 7: the server itself aggregates the rows above
+// rollup_state.through_id with INSERT ... SELECT ... GROUP BY ... ON DUPLICATE KEY UPDATE, a slice of ids at
+// a time, each slice in one transaction together with the new mark. The rollups mean exactly what the
+// embedded store's RollupWriter writes (UTC hours and days, status and billing classes, keys fetched by CDN
+// networks). Which addresses are CDNs' is told here, by the geo database given (the server has none): each
 // distinct address of a slice is looked up once.
 //
 // Concurrency: every ingest transaction holds the named lock bucketscope_ingest:<database> from before
@@ -59,6 +59,8 @@ public:
     int slicesCommitted() const { return m_slices; }
     // Slices whose statements read an in-memory copy of the rows (copySlice), not `requests` itself.
     int slicesCopied() const { return m_slicesCopied; }
+    // Times rollup_totals was summed again from the day rollups (rollup_state.totals_through behind).
+    int totalsSummed() const { return m_totalsSummed; }
 
     static constexpr qint64 kSliceIds = 200'000;
 
@@ -79,6 +81,8 @@ private:
     bool copyAllowed(const QString &context, bool &allowed);
     QString classSql(qint64 &rows);
     bool countCdnKeys();
+    QString addToTotals(int dimension, const QString &column, const QString &condition) const;
+    bool sumTotalsFromDays();
 
     QSqlDatabase m_db;
     StoreLocation m_location;
@@ -95,6 +99,7 @@ private:
     QString m_sliceRows; // what the slice's statements read from (copySlice): a table or a derived table
     std::optional<bool> m_copyAllowed;
     int m_slicesCopied = 0;
+    int m_totalsSummed = 0;
 };
 
 } // namespace BucketScope

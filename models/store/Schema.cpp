@@ -243,7 +243,8 @@ QStringList version5(SqlDialect dialect)
 // its countries and networks; and the totals over all time behind the top lists (docs/schema.md,
 // "Rollups"). network_source NULL: never set (the next flush with a geo database builds the table from
 // the address rollups); '': told by several databases or none. As with the applications, a server's
-// rollups fill neither table: on MySQL they stay empty, the source NULL.
+// rollups do not fill rollup_day_networks: on MySQL it stays empty, the source NULL. They keep the
+// totals since version 7.
 QStringList version6(SqlDialect dialect)
 {
     const auto big = [](const char *name) { return Column{QLatin1String(name), Type::BigInt, true}; };
@@ -269,15 +270,15 @@ QStringList version6(SqlDialect dialect)
     sql << QStringLiteral("CREATE UNIQUE INDEX rollup_totals_key ON rollup_totals (dimension, ref)");
     // Only the values large enough to make a top list are indexed (most keys are fetched a few times):
     // a third of the index writes at ingest. Readers fall back to the whole dimension when fewer than
-    // the list's length are this large (Aggregator, readRankedTotals). MySQL has no partial indexes;
-    // its table stays empty anyway.
+    // the list's length are this large (Aggregator, readRankedTotals). MySQL has no partial indexes.
     const bool partial = dialect == SqlDialect::Sqlite;
     sql << QStringLiteral("CREATE INDEX rollup_totals_requests ON rollup_totals (dimension, requests)%1")
-               .arg(partial ? QStringLiteral(" WHERE requests >= %1").arg(Schema::kRankedRequests) : QString());
+               .arg(partial ? QStringLiteral(" WHERE requests >= %1").arg(Schema::kRankedRequests)
+                            : QString());
     sql << QStringLiteral("CREATE INDEX rollup_totals_bytes ON rollup_totals (dimension, bytes_sent)%1")
-               .arg(partial ? QStringLiteral(" WHERE bytes_sent >= %1").arg(Schema::kRankedBytes) : QString());
-    // What the day rollups hold so far. A server's rollups (MySqlRollups) do not keep the totals: on
-    // MySQL the table stays empty and summaries there rank as before.
+               .arg(partial ? QStringLiteral(" WHERE bytes_sent >= %1").arg(Schema::kRankedBytes)
+                            : QString());
+    // What the day rollups hold so far. A server's rollups sum them at their next slice (version 7).
     if (dialect == SqlDialect::MySql)
         return sql;
     sql << QStringLiteral(
@@ -295,6 +296,20 @@ QStringList version6(SqlDialect dialect)
     return sql;
 }
 
+// Version 7: the server's rollups (MySqlRollups) keep rollup_totals too. totals_through is the mark the
+// totals were last made exact at: each slice adds its rows to them and moves it with through_id, and a
+// slice that finds it elsewhere (NULL after this migration, or a writer that left the totals behind)
+// sums them again from the day rollups first. Summaries read the totals only while it equals
+// through_id. The embedded store keeps its totals in the same transaction as its mark since version 6
+// and has no such column.
+QStringList version7(SqlDialect dialect)
+{
+    if (dialect == SqlDialect::Sqlite)
+        return {};
+    return {QStringLiteral("ALTER TABLE rollup_state ADD COLUMN totals_through %1")
+                .arg(typeName(Type::BigInt, dialect))};
+}
+
 QStringList Schema::migrationStatements(SqlDialect dialect, int fromVersion)
 {
     QStringList statements;
@@ -310,6 +325,8 @@ QStringList Schema::migrationStatements(SqlDialect dialect, int fromVersion)
         statements += version5(dialect);
     if (fromVersion < 6)
         statements += version6(dialect);
+    if (fromVersion < 7)
+        statements += version7(dialect);
     // Later versions append their ALTER/CREATE statements here.
     // The version row goes in last: MySQL commits each DDL statement at once, and a second ingest
     // that sees the current version starts writing, so every table must exist by then.

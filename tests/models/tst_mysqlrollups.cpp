@@ -19,6 +19,7 @@
 #include "store/MySqlConnection.h"
 #include "store/MySqlRollups.h"
 #include "store/MySqlStore.h"
+#include "store/Schema.h"
 
 #include <QDir>
 #include <QFile>
@@ -137,6 +138,7 @@ private slots:
     void sameAsScanning();
     void twoIngestProcessesAtOnce();
     void preRollupStoreCatchesUpInSlices();
+    void storeFromVersion6SumsItsTotals();
     void stoppedCatchUpKeepsItsSlices();
     void killedSliceChangesNothing();
     void slicedCatchUpEqualsRecount();
@@ -145,6 +147,10 @@ private slots:
 private:
     StoreLocation location(const QString &database) const { return TestServer::location(m_env, database); }
     QString freshDatabase(const QString &suffix);
+    // A fresh database `name` with a generated log of `lines` lines ingested by an ingest process of its
+    // own (its flush included); `logPath` gets the log's path. Records stored, -1 when the ingest failed.
+    qint64 ingestGenerated(const QString &name, quint64 lines, quint64 seed, int days, double hostile,
+                           StoreLocation &server, QString &logPath);
     bool adminExec(const QString &sql);
     qint64 adminScalar(const QString &database, const QString &sql);
     QString rollupFingerprint(const QString &database);
@@ -213,7 +219,10 @@ QString TstMySqlRollups::rollupFingerprint(const QString &database)
           "SELECT COUNT(*) FROM rollup_hour_ips",
           "SELECT CONCAT(COUNT(*), '/', SUM(requests), '/', SUM(bytes_sent)) FROM rollup_day_values",
           "SELECT CONCAT(COUNT(*), '/', SUM(requests), '/', SUM(status_2xx)) FROM rollup_day_operations",
-          "SELECT CONCAT(COUNT(*), '/', SUM(requests), '/', SUM(put_requests)) FROM rollup_day_objects"}) {
+          "SELECT CONCAT(COUNT(*), '/', SUM(requests), '/', SUM(put_requests)) FROM rollup_day_objects",
+          "SELECT CONCAT(COUNT(*), '/', SUM(requests), '/', SUM(bytes_sent), '/', SUM(dimension * ref)) FROM "
+          "rollup_totals",
+          "SELECT totals_through = through_id FROM rollup_state"}) {
         QSqlQuery query(m_admin);
         if (!query.exec(QStringLiteral("USE `%1`").arg(database)) || !query.exec(QString::fromLatin1(sql)) ||
             !query.next())
@@ -242,9 +251,27 @@ void TstMySqlRollups::resetRollups(const QString &database)
 {
     adminExec(QStringLiteral("USE `%1`").arg(database));
     for (const char *table : {"rollup_hours", "rollup_hour_latency", "rollup_hour_ips", "rollup_day_values",
-                              "rollup_day_operations", "rollup_day_objects"})
+                              "rollup_day_operations", "rollup_day_objects", "rollup_totals"})
         adminExec(QStringLiteral("DELETE FROM %1").arg(QLatin1String(table)));
-    adminExec(QStringLiteral("UPDATE rollup_state SET through_id = 0, records = 0, cdn_source = NULL"));
+    adminExec(QStringLiteral(
+        "UPDATE rollup_state SET through_id = 0, records = 0, cdn_source = NULL, totals_through = NULL"));
+}
+
+qint64 TstMySqlRollups::ingestGenerated(const QString &name, quint64 lines, quint64 seed, int days,
+                                        double hostile, StoreLocation &server, QString &logPath)
+{
+    logPath = m_dir.filePath(name + QStringLiteral(".log"));
+    if (!writeFile(logPath, generated(lines, seed, days, hostile)))
+        return -1;
+    server = location(freshDatabase(name));
+    IngestRequest request;
+    request.server = server;
+    const IngestResult result = ingest({logPath}, request);
+    if (!result.fatalError.isEmpty()) {
+        qWarning("%s", qPrintable(result.fatalError));
+        return -1;
+    }
+    return result.records;
 }
 
 // A new, empty database for one test (the test user may create bucketscope_* databases).
@@ -268,15 +295,26 @@ void TstMySqlRollups::sameAsScanning_data()
     QTest::addColumn<int>("toDay");
     QTest::addColumn<bool>("tail"); // the last third stored without a flush
     QTest::addColumn<bool>("geo");
+    QTest::addColumn<int>("topCount"); // 0: every value in the lists
+    // Whether the top lists come from rollup_totals (a summary of everything).
+    QTest::addColumn<bool>("fromTotals");
 
-    QTest::newRow("corpus, everything") << "corpus" << -1 << -1 << false << false;
-    QTest::newRow("corpus, everything, tail") << "corpus" << -1 << -1 << true << false;
-    QTest::newRow("generated, everything") << "generated" << -1 << -1 << false << false;
-    QTest::newRow("generated, one day") << "generated" << 1 << 2 << false << false;
-    QTest::newRow("generated, from the second day") << "generated" << 1 << 9 << false << false;
-    QTest::newRow("generated, everything, tail") << "generated" << -1 << -1 << true << false;
-    QTest::newRow("generated, one day, tail") << "generated" << 1 << 2 << true << false;
-    QTest::newRow("generated, geo lookups, tail") << "generated" << -1 << -1 << true << true;
+    QTest::newRow("corpus, everything") << "corpus" << -1 << -1 << false << false << 0 << true;
+    QTest::newRow("corpus, everything, tail") << "corpus" << -1 << -1 << true << false << 0 << true;
+    QTest::newRow("generated, everything") << "generated" << -1 << -1 << false << false << 0 << true;
+    QTest::newRow("generated, one day") << "generated" << 1 << 2 << false << false << 0 << false;
+    QTest::newRow("generated, from the second day") << "generated" << 1 << 9 << false << false << 0 << false;
+    QTest::newRow("generated, every day") << "generated" << 0 << 3 << true << false << 0 << true;
+    QTest::newRow("generated, everything, tail") << "generated" << -1 << -1 << true << false << 0 << true;
+    QTest::newRow("generated, one day, tail") << "generated" << 1 << 2 << true << false << 0 << false;
+    QTest::newRow("generated, geo lookups, tail") << "generated" << -1 << -1 << true << true << 0 << true;
+    // The first N of each totals index and the ties at the cut, with the tail's values added.
+    QTest::newRow("generated, top 1, tail") << "generated" << -1 << -1 << true << false << 1 << true;
+    QTest::newRow("generated, top 3") << "generated" << -1 << -1 << false << false << 3 << true;
+    QTest::newRow("generated, top 10, tail, every day")
+        << "generated" << 0 << 3 << true << false << 10 << true;
+    QTest::newRow("generated, top 5, tail, geo") << "generated" << -1 << -1 << true << true << 5 << true;
+    QTest::newRow("generated, top 5, one day, tail") << "generated" << 1 << 2 << true << false << 5 << false;
 }
 
 void TstMySqlRollups::sameAsScanning()
@@ -288,6 +326,8 @@ void TstMySqlRollups::sameAsScanning()
     QFETCH(int, toDay);
     QFETCH(bool, tail);
     QFETCH(bool, geo);
+    QFETCH(int, topCount);
+    QFETCH(bool, fromTotals);
 
     QStringList paths;
     QList<QByteArray> tailLines;
@@ -347,11 +387,25 @@ void TstMySqlRollups::sameAsScanning()
         query.from = firstDay + fromDay * 86400;
         query.to = firstDay + toDay * 86400;
     }
-    const Both both = summarise(*store, query);
+    QCOMPARE(
+        adminScalar(server.database, QStringLiteral("SELECT totals_through = through_id FROM rollup_state")),
+        1);
+    Both both;
+    if (topCount > 0) {
+        query.topCount = topCount;
+        both = TestLogs::summariseBothWays(*store, query);
+    } else {
+        both = summarise(*store, query);
+    }
     QVERIFY2(both.error.isEmpty(), qPrintable(both.error));
     QVERIFY(both.rollups.fromRollups);
     QVERIFY(!both.scan.fromRollups);
     QVERIFY(both.scan.requests > 0);
+    QCOMPARE(both.rollups.topListsFromTotals, fromTotals);
+    if (topCount > 0) {
+        QCOMPARE(both.rollups.topKeys.size(), std::min<qsizetype>(topCount, both.scan.topKeys.size()));
+        QVERIFY(!both.rollups.topIpsByBytes.isEmpty());
+    }
     // Only the rows above the mark were scanned (in the range asked).
     if (!tail)
         QCOMPARE(both.rollups.rowsScanned, 0);
@@ -460,13 +514,9 @@ void TstMySqlRollups::preRollupStoreCatchesUpInSlices()
 {
     if (!m_haveServer)
         QSKIP("no test MariaDB server");
-    const QString path = m_dir.filePath(QStringLiteral("slices.log"));
-    QVERIFY(writeFile(path, generated(6000, 5, 2, 0.01)));
-    const StoreLocation server = location(freshDatabase(QStringLiteral("slices")));
-    IngestRequest request;
-    request.server = server;
-    const IngestResult result = ingest({path}, request);
-    QVERIFY2(result.fatalError.isEmpty(), qPrintable(result.fatalError));
+    StoreLocation server;
+    QString path;
+    QVERIFY(ingestGenerated(QStringLiteral("slices"), 6000, 5, 2, 0.01, server, path) > 0);
     const QString flushed = rollupFingerprint(server.database);
     resetRollups(server.database);
     QCOMPARE(adminScalar(server.database, QStringLiteral("SELECT through_id FROM rollup_state")), 0);
@@ -515,16 +565,80 @@ void TstMySqlRollups::preRollupStoreCatchesUpInSlices()
     QCOMPARE(rollupFingerprint(server.database), flushed);
 }
 
+// A store of version 6 has rollups but no totals: its summaries of everything rank from the day
+// rollups until an ingest's catch-up, even one with nothing to add, sums the totals from them.
+void TstMySqlRollups::storeFromVersion6SumsItsTotals()
+{
+    if (!m_haveServer)
+        QSKIP("no test MariaDB server");
+    StoreLocation server;
+    QString path;
+    QVERIFY(ingestGenerated(QStringLiteral("v6"), 6000, 31, 2, 0.01, server, path) > 0);
+    const QString flushed = rollupFingerprint(server.database);
+    const qint64 totals = adminScalar(server.database, QStringLiteral("SELECT COUNT(*) FROM rollup_totals"));
+    QVERIFY(totals > 1000);
+    QVERIFY(adminExec(QStringLiteral("USE `%1`").arg(server.database)));
+    QVERIFY(adminExec(QStringLiteral("DELETE FROM rollup_totals")));
+    QVERIFY(adminExec(QStringLiteral("ALTER TABLE rollup_state DROP COLUMN totals_through")));
+    QVERIFY(adminExec(QStringLiteral("UPDATE schema_info SET version = 6")));
+
+    QString error;
+    auto store = MySqlStore::open(server, MySqlStore::Open::ExistingTables, &error);
+    QVERIFY2(store, qPrintable(error));
+    QCOMPARE(adminScalar(server.database, QStringLiteral("SELECT MAX(version) FROM schema_info")),
+             Schema::kCurrentVersion);
+    QCOMPARE(adminScalar(server.database, QStringLiteral("SELECT totals_through IS NULL FROM rollup_state")),
+             1);
+    SummaryQuery query;
+    query.geoLookups = false;
+    query.topCount = 4;
+    const Both migrated = TestLogs::summariseBothWays(*store, query);
+    QVERIFY2(migrated.error.isEmpty(), qPrintable(migrated.error));
+    QVERIFY(migrated.rollups.fromRollups);
+    QVERIFY(!migrated.rollups.topListsFromTotals);
+    QVERIFY2(migrated.difference.isEmpty(), qPrintable(migrated.difference));
+
+    // Nothing new to store; the catch-up sums the totals all the same.
+    IngestRequest request;
+    request.server = server;
+    const IngestResult again = ingest({path}, request);
+    QVERIFY2(again.fatalError.isEmpty(), qPrintable(again.fatalError));
+    QCOMPARE(again.records, 0);
+    QCOMPARE(rollupFingerprint(server.database), flushed);
+    QCOMPARE(adminScalar(server.database, QStringLiteral("SELECT COUNT(*) FROM rollup_totals")), totals);
+    const Both summed = TestLogs::summariseBothWays(*store, query);
+    QVERIFY2(summed.error.isEmpty(), qPrintable(summed.error));
+    QVERIFY(summed.rollups.topListsFromTotals);
+    QVERIFY2(summed.difference.isEmpty(), qPrintable(summed.difference));
+
+    // A writer that moved the mark without the totals (totals_through behind): the next slice sums them
+    // again before adding its own rows, and nothing is counted twice.
+    QVERIFY(adminExec(QStringLiteral("UPDATE rollup_state SET totals_through = through_id - 1")));
+    QVERIFY(
+        adminExec(QStringLiteral("UPDATE rollup_totals SET requests = requests + 1000 WHERE dimension = 5")));
+    const Both behind = TestLogs::summariseBothWays(*store, query);
+    QVERIFY(!behind.rollups.topListsFromTotals);
+    QVERIFY2(behind.difference.isEmpty(), qPrintable(behind.difference));
+    const QList<QByteArray> more = generated(900, 32, 2).split('\n');
+    QVERIFY2(insertWithoutFlush(*store, more, 0, more.size()) > 500, qPrintable(store->lastError()));
+    MySqlRollups rollups(store->database(), server);
+    QVERIFY2(rollups.catchUp(), qPrintable(rollups.error()));
+    QCOMPARE(rollups.totalsSummed(), 1);
+    QCOMPARE(rollups.slicesCommitted(), 1);
+    const Both caught = TestLogs::summariseBothWays(*store, query);
+    QVERIFY2(caught.error.isEmpty(), qPrintable(caught.error));
+    QVERIFY(caught.rollups.topListsFromTotals);
+    QCOMPARE(caught.rollups.rowsScanned, 0);
+    QVERIFY2(caught.difference.isEmpty(), qPrintable(caught.difference));
+}
+
 void TstMySqlRollups::stoppedCatchUpKeepsItsSlices()
 {
     if (!m_haveServer)
         QSKIP("no test MariaDB server");
-    const QString path = m_dir.filePath(QStringLiteral("stopped.log"));
-    QVERIFY(writeFile(path, generated(5000, 6, 2)));
-    const StoreLocation server = location(freshDatabase(QStringLiteral("stopped")));
-    IngestRequest request;
-    request.server = server;
-    QVERIFY(ingest({path}, request).fatalError.isEmpty());
+    StoreLocation server;
+    QString path;
+    QVERIFY(ingestGenerated(QStringLiteral("stopped"), 5000, 6, 2, 0.0, server, path) > 0);
     const QString flushed = rollupFingerprint(server.database);
     resetRollups(server.database);
 
@@ -663,14 +777,9 @@ void TstMySqlRollups::slicedCatchUpEqualsRecount()
 {
     if (!m_haveServer)
         QSKIP("no test MariaDB server");
-    const QString path = m_dir.filePath(QStringLiteral("recount.log"));
-    QVERIFY(writeFile(path, generated(7000, 23, 3, 0.02)));
-    const StoreLocation server = location(freshDatabase(QStringLiteral("recount")));
-    IngestRequest request;
-    request.server = server;
-    const IngestResult result = ingest({path}, request);
-    QVERIFY2(result.fatalError.isEmpty(), qPrintable(result.fatalError));
-    QVERIFY(result.records > 5000);
+    StoreLocation server;
+    QString path;
+    QVERIFY(ingestGenerated(QStringLiteral("recount"), 7000, 23, 3, 0.02, server, path) > 5000);
     resetRollups(server.database);
 
     QString error;
@@ -744,10 +853,29 @@ void TstMySqlRollups::slicedCatchUpEqualsRecount()
          QStringLiteral("SELECT %1, COALESCE(object_key_ref, -1), COALESCE(referer_ref, -1), COUNT(*), "
                         "COALESCE(SUM(bytes_sent), 0) FROM requests GROUP BY 1, 2, 3")
              .arg(day)},
+        {"rollup_totals",
+         QStringLiteral(
+             "SELECT dimension, ref, requests, bytes_sent FROM rollup_totals WHERE dimension <> 4"),
+         QStringLiteral("SELECT 1, remote_ip_ref, COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM requests WHERE "
+                        "remote_ip_ref IS NOT NULL GROUP BY 2 UNION ALL "
+                        "SELECT 2, user_agent_ref, COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM requests "
+                        "WHERE user_agent_ref IS NOT NULL GROUP BY 2 UNION ALL "
+                        "SELECT 3, error_code_ref, COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM requests "
+                        "WHERE error_code_ref IS NOT NULL GROUP BY 2 UNION ALL "
+                        "SELECT 5, object_key_ref, COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM requests "
+                        "WHERE object_key_ref IS NOT NULL GROUP BY 2 UNION ALL "
+                        "SELECT 6, referer_ref, COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM requests "
+                        "WHERE referer_ref IS NOT NULL GROUP BY 2")},
+        // Keys fetched by CDNs: the totals of their day rollups.
+        {"rollup_totals (4)",
+         QStringLiteral("SELECT ref, requests, bytes_sent FROM rollup_totals WHERE dimension = 4"),
+         QStringLiteral(
+             "SELECT ref, SUM(requests), SUM(bytes_sent) FROM rollup_day_values WHERE dimension = 4 "
+             "GROUP BY ref")},
     };
     for (const Table &table : tables) {
-        QVERIFY2(adminScalar(server.database,
-                             QStringLiteral("SELECT COUNT(*) FROM %1").arg(QLatin1String(table.name))) > 0,
+        const QString name = QString::fromLatin1(table.name).section(QLatin1Char(' '), 0, 0);
+        QVERIFY2(adminScalar(server.database, QStringLiteral("SELECT COUNT(*) FROM %1").arg(name)) > 0,
                  table.name);
         QVERIFY2(rowsDifferingFromRecount(server.database, table.rollup, table.recount) == 0, table.name);
     }
