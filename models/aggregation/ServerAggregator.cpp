@@ -530,10 +530,11 @@ void addStatus(StatusCounts &to, const StatusCounts &from)
 // when `byBytes`) once the tail's rows are added, with their counts over the totals and the tail: the
 // first `count` of each of the table's indexes and every value tied with the last of them, and every
 // value of the tail (a value neither holds has fewer requests and bytes than `count` others). Every
-// value when the dimension holds `count` or fewer.
+// value when the dimension holds `count` or fewer. On an error `failedAt` is the one that failed.
 bool rankedFromTotals(Queries &plain, Queries &tail, int dimension, const QString &column, int count,
-                      bool byBytes, std::vector<Ranked> &items)
+                      bool byBytes, std::vector<Ranked> &items, const Queries *&failedAt)
 {
+    failedAt = &plain;
     std::unordered_map<qint64, std::pair<qint64, qint64>> counts;
     QSqlQuery row;
     const auto keep = [&] {
@@ -571,6 +572,7 @@ bool rankedFromTotals(Queries &plain, Queries &tail, int dimension, const QStrin
         keep();
     }
     // The tail's values; those outside the candidates bring their totals (if any) along.
+    failedAt = &tail;
     if (!tail.run(row, QStringLiteral("SELECT %1, COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM requests WHERE "
                                       "%WHERE% AND %1 IS NOT NULL GROUP BY %1")
                            .arg(column)))
@@ -583,6 +585,7 @@ bool rankedFromTotals(Queries &plain, Queries &tail, int dimension, const QStrin
         if (!counts.count(std::get<0>(tailCounts.back())))
             outside.push_back(std::get<0>(tailCounts.back()));
     }
+    failedAt = &plain;
     const bool read = inChunks(outside, [&](const QString &marks, const QVariantList &values) {
         if (!plain.exec(
                 row,
@@ -1015,9 +1018,10 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
             break;
         if (fromTotals) {
             std::vector<Ranked> items;
+            const Queries *failedAt = nullptr;
             if (!rankedFromTotals(plain, tail, source.dimension, QLatin1String(source.column), n,
-                                  source.byBytes != nullptr, items))
-                return failed(plain.error().isEmpty() ? tail : plain);
+                                  source.byBytes != nullptr, items, failedAt))
+                return failed(*failedAt);
             ids.clear();
             for (const Ranked &item : items)
                 ids.insert(item.id);

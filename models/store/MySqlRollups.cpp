@@ -242,7 +242,7 @@ bool MySqlRollups::sumTotalsFromDays()
         if (!run(query, QLatin1String(sql), {}, context))
             return false;
     }
-    ++m_totalsSummed;
+    m_totalsSummedInSlice = true;
     return true;
 }
 
@@ -361,7 +361,9 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
         target = query.value(0).toLongLong();
     }
     // Totals left behind (a store migrated to version 7, a writer that did not keep them) are summed
-    // again from the day rollups before a slice adds to them; with nothing to add, on their own.
+    // again from the day rollups before a slice adds to them; with nothing to add, on their own. This
+    // holds the ingest lock for the sum (a month of day rollups: seconds, once per upgraded store).
+    m_totalsSummedInSlice = false;
     if (!totalsExact && !sumTotalsFromDays())
         return Slice::Failed;
     if (mark >= target) {
@@ -371,6 +373,7 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
             !run(query, QStringLiteral("COMMIT"), {}, context))
             return Slice::Failed;
         committed = true;
+        m_totalsSummed += m_totalsSummedInSlice ? 1 : 0;
         return Slice::Done;
     }
     const qint64 to = std::min(target, mark + m_sliceIds);
@@ -479,6 +482,7 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
         return Slice::Failed;
     committed = true;
     ++m_slices;
+    m_totalsSummed += m_totalsSummedInSlice ? 1 : 0;
     if (m_afterSlice && !m_afterSlice(to))
         return Slice::Done;
     return to >= target ? Slice::Done : Slice::More;

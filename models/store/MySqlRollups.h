@@ -59,7 +59,7 @@ public:
     int slicesCommitted() const { return m_slices; }
     // Slices whose statements read an in-memory copy of the rows (copySlice), not `requests` itself.
     int slicesCopied() const { return m_slicesCopied; }
-    // Times rollup_totals was summed again from the day rollups (rollup_state.totals_through behind).
+    // Committed slices that first summed rollup_totals again from the day rollups (totals_through behind).
     int totalsSummed() const { return m_totalsSummed; }
 
     static constexpr qint64 kSliceIds = 200'000;
@@ -99,7 +99,8 @@ private:
     QString m_sliceRows; // what the slice's statements read from (copySlice): a table or a derived table
     std::optional<bool> m_copyAllowed;
     int m_slicesCopied = 0;
-    int m_totalsSummed = 0;
+    int m_totalsSummed = 0;             // committed sums
+    bool m_totalsSummedInSlice = false; // by the slice in progress
 };
 
 } // namespace BucketScope
