@@ -431,8 +431,11 @@ struct AttributionGroup
 };
 
 // Summary::applications and applicationDays: each distinct value's text is judged by the rules once.
+// `counted`: applications the rollups counted under the query's rules (rollup_day_applications; a day
+// of RollupWriter::kNoTime: requests without a time), added as they are.
 bool attribute(Queries &queries, std::unordered_map<qint64, QString> &names, const SummaryQuery &query,
-               const std::vector<AttributionGroup> &groups, Summary &summary)
+               const std::vector<AttributionGroup> &groups, Summary &summary,
+               const std::vector<ApplicationDay> &counted = {})
 {
     std::unordered_set<qint64> ids;
     for (const AttributionGroup &group : groups)
@@ -475,6 +478,22 @@ bool attribute(Queries &queries, std::unordered_map<qint64, QString> &names, con
             day.bytesSent += group.bytesSent;
             day.getClassRequests += group.getClassRequests;
             day.putClassRequests += group.putClassRequests;
+        }
+    }
+    for (const ApplicationDay &row : counted) {
+        const std::string application = row.application.toStdString();
+        RankedItem &total = applications[application];
+        total.name = row.application;
+        total.requests += row.requests;
+        total.bytesSent += row.bytesSent;
+        if (row.day != RollupWriter::kNoTime) {
+            ApplicationDay &day = applicationDays[{row.day, application}];
+            day.day = row.day;
+            day.application = row.application;
+            day.requests += row.requests;
+            day.bytesSent += row.bytesSent;
+            day.getClassRequests += row.getClassRequests;
+            day.putClassRequests += row.putClassRequests;
         }
     }
     for (const auto &[name, item] : applications)
@@ -651,13 +670,21 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
                        {QVariant(kSummaryTempTableBytes), QVariant(kSummaryTempTableBytes)}))
             restoreLimits = previous;
     }
-    if (!plain.exec(row, QStringLiteral("SELECT through_id, cdn_source, totals_through FROM rollup_state"),
+    if (!plain.exec(row,
+                    QStringLiteral(
+                        "SELECT through_id, cdn_source, totals_through, application_rules FROM rollup_state"),
                     {}))
         return failed(plain);
     const bool haveState = row.next();
     const qint64 mark = haveState ? row.value(0).toLongLong() : 0;
     const QString cdnSource = haveState ? row.value(1).toString() : QString();
     const bool totalsExact = haveState && !row.isNull(2) && row.value(2).toLongLong() == mark;
+    // rollup_day_applications counts the query's rules: the rows up to the mark need no judging.
+    const QByteArray keptRules =
+        haveState && !row.isNull(3) ? row.value(3).toString().toUtf8() : QByteArray();
+    const bool applicationsKept =
+        !keptRules.isEmpty() &&
+        keptRules == RollupWriter::rulesText(std::optional<Attribution>(query.attribution));
     if (mark <= 0) {
         noRollups = true;
         return std::nullopt;
@@ -1062,7 +1089,23 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
     const bool byKey = query.attribution.looksAt(Attribution::Field::Key);
     const bool byReferer = query.attribution.looksAt(Attribution::Field::Referer);
     std::vector<AttributionGroup> groups;
-    if (!plain.exec(
+    // Counted at ingest under the query's rules: read as they are, and only the tail is judged.
+    std::vector<ApplicationDay> counted;
+    if (applicationsKept) {
+        summary.applicationsFromRollups = true;
+        if (!plain.exec(row,
+                        QStringLiteral("SELECT day_start, application, requests, bytes_sent, get_requests, "
+                                       "put_requests FROM rollup_day_applications WHERE %1")
+                            .arg(dayRange),
+                        rangeValues))
+            return failed(plain);
+        while (row.next())
+            counted.push_back(ApplicationDay{row.value(0).toLongLong(), row.value(1).toString(),
+                                             row.value(2).toLongLong(), row.value(3).toLongLong(), 0,
+                                             row.value(4).toLongLong(), row.value(5).toLongLong()});
+    }
+    if (!applicationsKept &&
+        !plain.exec(
             row,
             QStringLiteral("SELECT day_start, %1, %2, SUM(requests), SUM(bytes_sent), SUM(get_requests), "
                            "SUM(put_requests) FROM rollup_day_objects WHERE %3 GROUP BY 1, 2, 3")
@@ -1074,7 +1117,7 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
         const qint64 id = row.value(column).toLongLong();
         return id < 0 ? std::nullopt : std::optional<qint64>(id);
     };
-    while (row.next()) {
+    while (!applicationsKept && row.next()) {
         AttributionGroup group;
         const qint64 day = row.value(0).toLongLong();
         if (day != RollupWriter::kNoTime)
@@ -1117,11 +1160,11 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
     if (byReferer)
         wanted << QStringLiteral("SELECT DISTINCT referer_ref AS ref FROM rollup_day_objects WHERE %1")
                       .arg(dayRange);
-    if (!wanted.isEmpty() &&
+    if (!applicationsKept && !wanted.isEmpty() &&
         !plain.resolveSelected(wanted.join(QStringLiteral(" UNION ")),
                                byKey && byReferer ? rangeValues + rangeValues : rangeValues, names))
         return failed(plain);
-    if (!attribute(tail, names, query, groups, summary))
+    if (!attribute(tail, names, query, groups, summary, counted))
         return failed(tail);
 
     // Audience: requests per address and per user agent; those without one ('-') count as unknown.

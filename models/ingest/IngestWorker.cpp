@@ -596,6 +596,8 @@ void IngestWorker::run()
                     return audience->isCdn(QString::fromUtf8(ip.data(), qsizetype(ip.size())));
                 },
                 audience->geoSource());
+        if (server && m_request.attribution)
+            server->setApplicationRules(*m_request.attribution);
         store = std::move(server);
     } else if (m_request.dmapi) {
         error = QStringLiteral("--dmapi writes to the DMAPI tables in MySQL/MariaDB: give --db mysql://...");

@@ -2,6 +2,7 @@
 #include "MySqlRollups.h"
 
 #include "MySqlConnection.h"
+#include "RollupWriter.h"
 #include "cost/RequestClass.h"
 
 #include <QScopeGuard>
@@ -10,6 +11,8 @@
 #include <QStringList>
 #include <QVariantList>
 
+#include <array>
+#include <map>
 #include <vector>
 
 namespace BucketScope {
@@ -153,6 +156,7 @@ QString MySqlRollups::classSql(qint64 &rows)
     const QString putCase = QStringLiteral("SUM(CASE WHEN %1 THEN 1 ELSE 0 END)")
                                 .arg(put.empty() ? QStringLiteral("FALSE")
                                                  : QStringLiteral("operation_ref IN (%1)").arg(idList(put)));
+    m_namedClasses = getCase + QStringLiteral(" AS g, ") + putCase + QStringLiteral(" AS p");
     return getCase + QStringLiteral(", ") + putCase;
 }
 
@@ -223,6 +227,92 @@ QString MySqlRollups::addToTotals(int dimension, const QString &column, const QS
                           "bytes_sent = rollup_totals.bytes_sent + VALUES(bytes_sent)")
         .arg(dimension)
         .arg(column, m_sliceRows, condition.isEmpty() ? QString() : QStringLiteral(" AND ") + condition);
+}
+
+void MySqlRollups::setApplicationRules(std::optional<Attribution> rules, bool given)
+{
+    if (rules && !RollupWriter::canKeep(*rules))
+        rules.reset();
+    m_rulesGiven = given;
+    m_rulesText = given ? RollupWriter::rulesText(rules) : QByteArray();
+    m_judge.setRules(given ? std::move(rules) : std::nullopt);
+}
+
+bool MySqlRollups::matchApplicationRules(const QVariant &stored)
+{
+    const QString context = QStringLiteral("updating the rollups' applications");
+    if (!m_rulesGiven) {
+        // Count by the store's rules; a store that never had any gets the defaults, counted from
+        // rollup_day_objects below.
+        const QByteArray storedText = stored.isNull() ? QByteArray() : stored.toString().toUtf8();
+        const std::optional<Attribution> rules = stored.isNull()
+                                                     ? std::optional<Attribution>(Attribution::defaults())
+                                                     : RollupWriter::rulesFromText(storedText);
+        m_rulesText = RollupWriter::rulesText(rules);
+        m_judge.setRules(rules);
+        if (!stored.isNull() && storedText == m_rulesText)
+            return true;
+        // Rules this build cannot read or keep: kept as '' below, the table emptied.
+    }
+    QSqlQuery query;
+    if (!run(query, QStringLiteral("DELETE FROM rollup_day_applications"), {}, context))
+        return false;
+    m_rebuiltInSlice = true;
+    if (m_judge.rules()) {
+        // Every row up to the mark is in rollup_day_objects with its key and referer; a day at a time,
+        // so the client holds one day's rows.
+        if (!run(query, QStringLiteral("SELECT DISTINCT day_start FROM rollup_day_objects"), {}, context))
+            return false;
+        std::vector<qint64> days;
+        while (query.next())
+            days.push_back(query.value(0).toLongLong());
+        for (qint64 day : days) {
+            if (!countApplications(
+                    QStringLiteral(
+                        "SELECT o.day_start, o.key_ref, o.referer_ref, o.requests, o.bytes_sent, "
+                        "o.get_requests, o.put_requests, k.value, f.value FROM rollup_day_objects AS o "
+                        "LEFT JOIN strings AS k ON ? AND k.id = o.key_ref LEFT JOIN strings AS f ON ? "
+                        "AND f.id = o.referer_ref WHERE o.day_start = ?"),
+                    {QVariant(m_judge.looksAtKeys()), QVariant(m_judge.looksAtReferers()), QVariant(day)}))
+                return false;
+        }
+    }
+    return run(query, QStringLiteral("UPDATE rollup_state SET application_rules = ?"),
+               {QVariant(QString::fromUtf8(m_rulesText))}, context);
+}
+
+bool MySqlRollups::countApplications(const QString &sql, const QVariantList &values)
+{
+    const QString context = QStringLiteral("updating the rollups' applications");
+    QSqlQuery rows;
+    if (!run(rows, sql, values, context))
+        return false;
+    std::map<std::pair<qint64, int>, std::array<qint64, 4>> days; // (day, application) -> counts
+    while (rows.next()) {
+        const QByteArray key = rows.value(7).toString().toUtf8();
+        const QByteArray referer = rows.value(8).toString().toUtf8();
+        const int application = m_judge.applicationOf(
+            rows.value(1).toLongLong(), std::string_view(key.constData(), std::size_t(key.size())),
+            rows.value(2).toLongLong(), std::string_view(referer.constData(), std::size_t(referer.size())));
+        std::array<qint64, 4> &counts = days[{rows.value(0).toLongLong(), application}];
+        for (int i = 0; i < 4; ++i)
+            counts[std::size_t(i)] += rows.value(3 + i).toLongLong();
+    }
+    for (const auto &[key, counts] : days) {
+        QSqlQuery add;
+        if (!run(add,
+                 QStringLiteral(
+                     "INSERT INTO rollup_day_applications (day_start, application, requests, bytes_sent, "
+                     "get_requests, put_requests) VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+                     "requests = requests + VALUES(requests), bytes_sent = bytes_sent + VALUES(bytes_sent), "
+                     "get_requests = get_requests + VALUES(get_requests), "
+                     "put_requests = put_requests + VALUES(put_requests)"),
+                 {QVariant(key.first), QVariant(QString::fromStdString(m_judge.name(key.second))),
+                  QVariant(counts[0]), QVariant(counts[1]), QVariant(counts[2]), QVariant(counts[3])},
+                 context))
+            return false;
+    }
+    return true;
 }
 
 // rollup_totals made the sums of the day rollups, which hold every row up to the mark.
@@ -345,8 +435,10 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
     if (!run(query, QStringLiteral("START TRANSACTION"), {}, context))
         return Slice::Failed;
     // FOR UPDATE also keeps two catch-ups (two ingests ending at once) from counting one slice twice.
-    if (!run(query, QStringLiteral("SELECT through_id, totals_through FROM rollup_state FOR UPDATE"), {},
-             context))
+    if (!run(query,
+             QStringLiteral(
+                 "SELECT through_id, totals_through, application_rules FROM rollup_state FOR UPDATE"),
+             {}, context))
         return Slice::Failed;
     if (!query.next()) {
         m_error = QStringLiteral("updating the rollups: rollup_state has no row");
@@ -354,6 +446,7 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
     }
     const qint64 mark = query.value(0).toLongLong();
     const bool totalsExact = !query.isNull(1) && query.value(1).toLongLong() == mark;
+    const QVariant storedRules = query.value(2);
     if (target < 0) {
         if (!run(query, QStringLiteral("SELECT COALESCE(MAX(id), 0) FROM requests"), {}, context) ||
             !query.next())
@@ -364,16 +457,22 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
     // again from the day rollups before a slice adds to them; with nothing to add, on their own. This
     // holds the ingest lock for the sum (a month of day rollups: seconds, once per upgraded store).
     m_totalsSummedInSlice = false;
+    m_rebuiltInSlice = false;
     if (!totalsExact && !sumTotalsFromDays())
         return Slice::Failed;
+    const bool rulesAgree =
+        !storedRules.isNull() && !m_rulesText.isNull() && storedRules.toString().toUtf8() == m_rulesText;
+    if (!rulesAgree && !matchApplicationRules(storedRules))
+        return Slice::Failed;
     if (mark >= target) {
-        if (totalsExact)
+        if (totalsExact && rulesAgree)
             return Slice::Done;
         if (!run(query, QStringLiteral("UPDATE rollup_state SET totals_through = through_id"), {}, context) ||
             !run(query, QStringLiteral("COMMIT"), {}, context))
             return Slice::Failed;
         committed = true;
         m_totalsSummed += m_totalsSummedInSlice ? 1 : 0;
+        m_applicationsRebuilt += m_rebuiltInSlice ? 1 : 0;
         return Slice::Done;
     }
     const qint64 to = std::min(target, mark + m_sliceIds);
@@ -470,6 +569,19 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
     }
     if (!countCdnKeys())
         return Slice::Failed;
+    // The slice's applications, each (day, key, referer) once with the texts the rules read.
+    if (m_judge.rules() &&
+        !countApplications(
+            QStringLiteral(
+                "SELECT o.s_day, o.s_key, o.s_referer, o.n, o.b, o.g, o.p, k.value, f.value FROM (SELECT %1 "
+                "AS "
+                "s_day, COALESCE(object_key_ref, -1) AS s_key, COALESCE(referer_ref, -1) AS s_referer, "
+                "COUNT(*) AS n, COALESCE(SUM(bytes_sent), 0) AS b, %2 FROM %3 GROUP BY 1, 2, 3) AS o "
+                "LEFT JOIN strings AS k ON ? AND k.id = o.s_key LEFT JOIN strings AS f ON ? AND "
+                "f.id = o.s_referer")
+                .arg(kDay, m_namedClasses, m_sliceRows),
+            {QVariant(m_judge.looksAtKeys()), QVariant(m_judge.looksAtReferers())}))
+        return Slice::Failed;
     // The rows' origin pulls were told by this database; the mark's rows keep theirs only if it is the
     // same (as RollupWriter::writeState).
     if (!run(query,
@@ -483,6 +595,7 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
     committed = true;
     ++m_slices;
     m_totalsSummed += m_totalsSummedInSlice ? 1 : 0;
+    m_applicationsRebuilt += m_rebuiltInSlice ? 1 : 0;
     if (m_afterSlice && !m_afterSlice(to))
         return Slice::Done;
     return to >= target ? Slice::Done : Slice::More;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "StoreLocation.h"
+#include "aggregation/ApplicationJudge.h"
 
 #include <QSqlDatabase>
 #include <QString>
@@ -47,6 +48,13 @@ public:
         m_cdnSource = m_cdnTest ? source : QString();
     }
 
+    // The attribution rules rollup_day_applications counts by, as RollupWriter::setApplicationRules:
+    // `given` rules (the user's choice) replace other rules the store holds, the table rebuilt from
+    // rollup_day_objects; without given rules the store's are kept (Attribution::defaults() when it has
+    // none yet). Rules that look at requesters or user agents cannot be kept: the table is emptied and
+    // application_rules set to ''.
+    void setApplicationRules(std::optional<Attribution> rules, bool given);
+
     // Called after each slice's COMMIT with the new mark; returning false stops like a cancel. For
     // tests that stop or break a catch-up between slices.
     void setAfterSlice(std::function<bool(qint64 throughId)> afterSlice)
@@ -59,6 +67,8 @@ public:
     int slicesCommitted() const { return m_slices; }
     // Slices whose statements read an in-memory copy of the rows (copySlice), not `requests` itself.
     int slicesCopied() const { return m_slicesCopied; }
+    // Committed slices that first rebuilt rollup_day_applications under other rules.
+    int applicationsRebuilt() const { return m_applicationsRebuilt; }
     // Committed slices that first summed rollup_totals again from the day rollups (totals_through behind).
     int totalsSummed() const { return m_totalsSummed; }
 
@@ -79,10 +89,17 @@ private:
     // statements, where a replica would build it under its own heap limit and MySQL's GTID
     // consistency refuses temporary tables inside a transaction.
     bool copyAllowed(const QString &context, bool &allowed);
+    // Also sets m_namedClasses: the same two sums named g and p.
     QString classSql(qint64 &rows);
     bool countCdnKeys();
     QString addToTotals(int dimension, const QString &column, const QString &condition) const;
     bool sumTotalsFromDays();
+    // rollup_state.application_rules (as read in the slice's transaction) made to agree with the rules
+    // counted by, the table rebuilt when they change.
+    bool matchApplicationRules(const QVariant &stored);
+    // Judges the (day, key, referer, requests, bytes, GET, PUT, key text, referer text) rows `sql`
+    // selects and adds them per day and application to rollup_day_applications.
+    bool countApplications(const QString &sql, const QVariantList &values);
 
     QSqlDatabase m_db;
     StoreLocation m_location;
@@ -99,6 +116,12 @@ private:
     QString m_sliceRows; // what the slice's statements read from (copySlice): a table or a derived table
     std::optional<bool> m_copyAllowed;
     int m_slicesCopied = 0;
+    QString m_namedClasses;
+    ApplicationJudge m_judge;
+    QByteArray m_rulesText; // null: the store's rules, read at the first slice
+    bool m_rulesGiven = false;
+    bool m_rebuiltInSlice = false;
+    int m_applicationsRebuilt = 0;
     int m_totalsSummed = 0;             // committed sums
     bool m_totalsSummedInSlice = false; // by the slice in progress
 };

@@ -862,6 +862,7 @@ bool MySqlStore::flushRollups()
 {
     MySqlRollups rollups(m_db, m_location);
     rollups.setCdnTest(m_cdnTest, m_cdnSource);
+    rollups.setApplicationRules(m_applicationRules, m_applicationRules.has_value());
     if (rollups.catchUp(m_cancel))
         return true;
     m_lastError = rollups.error();

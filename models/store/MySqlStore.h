@@ -4,6 +4,7 @@
 #include "DmapiOptions.h"
 #include "RecordStore.h"
 #include "StoreLocation.h"
+#include "aggregation/Attribution.h"
 
 #include <QSqlDatabase>
 #include <QTemporaryDir>
@@ -79,6 +80,10 @@ public:
         m_cdnTest = std::move(test);
         m_cdnSource = source;
     }
+
+    // The attribution rules the rollups' applications are counted by (MySqlRollups::setApplicationRules,
+    // as given rules); without a call the store's own are kept.
+    void setApplicationRules(const Attribution &rules) { m_applicationRules = rules; }
 
     bool connectionLost() const override { return m_connectionLost; }
     bool canLoseConnection() const override { return true; }
@@ -165,6 +170,7 @@ private:
     std::unique_ptr<QTemporaryDir> m_batchDir;
     std::function<bool(std::string_view)> m_cdnTest;
     QString m_cdnSource;
+    std::optional<Attribution> m_applicationRules;
     static constexpr std::size_t kStringCacheLimit = 500'000;
 };
 

@@ -201,8 +201,7 @@ void RollupWriter::forgetTexts()
 {
     waitForCounting();
     m_ipNetworks.clear();
-    m_keyJudgements.clear();
-    m_refererJudgements.clear();
+    m_judge.forgetTexts();
 }
 
 bool RollupWriter::canKeep(const Attribution &rules)
@@ -234,55 +233,8 @@ void RollupWriter::setApplicationRules(std::optional<Attribution> rules, bool gi
         return;
     // Rows counted under the old rules are counted again from the table by the next flush.
     clear();
-    m_rules = std::move(rules);
+    m_judge.setRules(std::move(rules));
     m_rulesText = text;
-    m_judgeKeys = m_rules && m_rules->looksAt(Attribution::Field::Key);
-    m_judgeReferers = m_rules && m_rules->looksAt(Attribution::Field::Referer);
-    m_keyJudgements.clear();
-    m_refererJudgements.clear();
-    m_applicationNames.clear();
-    m_applicationIndexes.clear();
-    m_unattributed = applicationIndex(std::string(Attribution::kUnattributed));
-}
-
-int RollupWriter::applicationIndex(const std::string &name)
-{
-    const auto [it, added] = m_applicationIndexes.emplace(name, int(m_applicationNames.size()));
-    if (added)
-        m_applicationNames.push_back(name);
-    return it->second;
-}
-
-RollupWriter::Judgement RollupWriter::judge(std::unordered_map<qint64, Judgement> &judged,
-                                            Attribution::Field field, qint64 id, std::string_view text)
-{
-    // As the summaries' reading of rollup_day_objects: a missing or empty value matches no rule.
-    if (id < 0 || text.empty())
-        return {};
-    if (const auto it = judged.find(id); it != judged.end())
-        return it->second;
-    if (judged.size() >= kMaxJudged)
-        judged.clear();
-    Judgement judgement;
-    const Attribution::Match match = m_rules->match(field, text);
-    judgement.rule = match.rule;
-    if (match.rule != Attribution::Match::kNone)
-        judgement.application = applicationIndex(match.application);
-    judged.emplace(id, judgement);
-    return judgement;
-}
-
-int RollupWriter::applicationOf(qint64 key, std::string_view keyText, qint64 referer,
-                                std::string_view refererText)
-{
-    const Judgement byKey =
-        m_judgeKeys ? judge(m_keyJudgements, Attribution::Field::Key, key, keyText) : Judgement{};
-    const Judgement byReferer =
-        m_judgeReferers ? judge(m_refererJudgements, Attribution::Field::Referer, referer, refererText)
-                        : Judgement{};
-    // The earlier rule wins; on a tie (no match on either) the key's, as Attribution::match(Request).
-    const Judgement &first = byReferer.rule < byKey.rule ? byReferer : byKey;
-    return first.rule == Attribution::Match::kNone ? m_unattributed : first.application;
 }
 
 int RollupWriter::networkIndex(const NetworkInfo &info)
@@ -351,9 +303,9 @@ void RollupWriter::add(const RollupRequest &r, std::string_view ip, std::string_
     // the texts the counting thread will read are copied.
     if (!m_geoLookup)
         ip = {};
-    if (!m_judgeKeys)
+    if (!m_judge.looksAtKeys())
         key = {};
-    if (!m_judgeReferers)
+    if (!m_judge.looksAtReferers())
         referer = {};
     std::array<std::pair<quint32, quint32>, 3> &texts = m_pending.texts.emplace_back();
     for (std::size_t i = 0; const std::string_view text : {ip, key, referer}) {
@@ -411,9 +363,11 @@ void RollupWriter::countBatches()
                     const RollupRequest &request = batch.requests[i];
                     const auto &[ip, key, referer] = batch.texts[i];
                     const int application =
-                        m_rules ? applicationOf(request.key, text.substr(key.first, key.second),
-                                                request.referer, text.substr(referer.first, referer.second))
-                                : -1;
+                        m_judge.rules()
+                            ? m_judge.applicationOf(request.key, text.substr(key.first, key.second),
+                                                    request.referer,
+                                                    text.substr(referer.first, referer.second))
+                            : -1;
                     count(request, networkOf(request.ip, text.substr(ip.first, ip.second)), application);
                 }
             } catch (const std::exception &e) {
@@ -426,8 +380,7 @@ void RollupWriter::countBatches()
             if (failed) {
                 dropCounts();
                 m_ipNetworks.clear(); // an address may have been told wrong by a lookup that threw
-                m_keyJudgements.clear();
-                m_refererJudgements.clear();
+                m_judge.forgetTexts();
             }
         }
         const auto counted = qint64(batch.requests.size());
@@ -660,8 +613,8 @@ bool RollupWriter::countFromTable(sqlite3 *db, qint64 afterId, qint64 throughId,
     sqlite3_bind_int64(s, 1, afterId);
     sqlite3_bind_int64(s, 2, throughId);
     // The key's and referer's texts only when the rules read them.
-    sqlite3_bind_int(s, 3, m_judgeKeys);
-    sqlite3_bind_int(s, 4, m_judgeReferers);
+    sqlite3_bind_int(s, 3, m_judge.looksAtKeys());
+    sqlite3_bind_int(s, 4, m_judge.looksAtReferers());
     auto id = [s](int column) {
         return sqlite3_column_type(s, column) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, column);
     };
@@ -838,8 +791,7 @@ bool RollupWriter::write(sqlite3 *db, QString *error)
     if (!applicationDay)
         return false;
     for (const auto &[key, a] : m_applicationDays) {
-        if (!addApplicationDay(db, applicationDay.get(), key.first,
-                               m_applicationNames[std::size_t(key.second)],
+        if (!addApplicationDay(db, applicationDay.get(), key.first, m_judge.name(int(key.second)),
                                {a.requests, a.bytesSent, a.getRequests, a.putRequests}, error))
             return false;
     }
@@ -871,7 +823,7 @@ bool RollupWriter::matchApplicationRules(sqlite3 *db, QString *error)
     Statement empty(db, "DELETE FROM rollup_day_applications", error);
     if (!empty || !empty.run(error))
         return false;
-    if (m_rules && !rebuildApplications(db, error))
+    if (m_judge.rules() && !rebuildApplications(db, error))
         return false;
     Statement state(db, "UPDATE rollup_state SET application_rules = ?", error);
     if (!state)
@@ -893,15 +845,15 @@ bool RollupWriter::rebuildApplications(sqlite3 *db, QString *error)
     if (!objects)
         return false;
     sqlite3_stmt *s = objects.get();
-    sqlite3_bind_int(s, 1, m_judgeKeys);
-    sqlite3_bind_int(s, 2, m_judgeReferers);
+    sqlite3_bind_int(s, 1, m_judge.looksAtKeys());
+    sqlite3_bind_int(s, 2, m_judge.looksAtReferers());
     std::map<std::pair<qint64, int>, std::array<qint64, 4>> days;
     int rc;
     for (qint64 rows = 1; (rc = sqlite3_step(s)) == SQLITE_ROW; ++rows) {
         if (rows % 4096 == 1 && stopped())
             return false; // no error: Cancel
-        const int application = applicationOf(sqlite3_column_int64(s, 1), columnText(s, 7),
-                                              sqlite3_column_int64(s, 2), columnText(s, 8));
+        const int application = m_judge.applicationOf(sqlite3_column_int64(s, 1), columnText(s, 7),
+                                                      sqlite3_column_int64(s, 2), columnText(s, 8));
         std::array<qint64, 4> &counts = days[{sqlite3_column_int64(s, 0), application}];
         for (int i = 0; i < 4; ++i)
             counts[std::size_t(i)] += sqlite3_column_int64(s, 3 + i);
@@ -916,8 +868,8 @@ bool RollupWriter::rebuildApplications(sqlite3 *db, QString *error)
     if (!applicationDay)
         return false;
     for (const auto &[key, counts] : days) {
-        if (!addApplicationDay(db, applicationDay.get(), key.first,
-                               m_applicationNames[std::size_t(key.second)], counts, error))
+        if (!addApplicationDay(db, applicationDay.get(), key.first, m_judge.name(int(key.second)), counts,
+                               error))
             return false;
     }
     return true;

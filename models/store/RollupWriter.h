@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "aggregation/ApplicationJudge.h"
 #include "aggregation/Attribution.h"
 #include "cost/RequestClass.h"
 #include "geo/NetworkInfo.h"
@@ -180,17 +181,6 @@ private:
     // Waits until the counting thread has counted everything handed over or pending.
     void waitForCounting();
     void countBatches();
-    // The rules' first match on the key and the referer (kNone: none) and its application's index in
-    // m_applicationNames; judgements are kept by id.
-    struct Judgement
-    {
-        int rule = Attribution::Match::kNone;
-        int application = -1;
-    };
-    Judgement judge(std::unordered_map<qint64, Judgement> &judged, Attribution::Field field, qint64 id,
-                    std::string_view text);
-    int applicationOf(qint64 key, std::string_view keyText, qint64 referer, std::string_view refererText);
-    int applicationIndex(const std::string &name);
     // rollup_state.application_rules and the table made to agree with m_rulesText.
     bool matchApplicationRules(sqlite3 *db, QString *error);
     bool rebuildApplications(sqlite3 *db, QString *error);
@@ -238,17 +228,11 @@ private:
     };
     std::vector<NetworkInfo> m_networkInfos;
     std::unordered_map<NetworkKey, int, NetworkKeyHash> m_networkIndexes;
-    // The applications' rules (m_rules is read by the counting thread; both change only while it is idle).
-    std::optional<Attribution> m_rules;
+    // The applications' rules and their judgements by string id (read and judged by the counting thread;
+    // the rules change only while it is idle).
+    ApplicationJudge m_judge;
     QByteArray m_rulesText;
     bool m_rulesGiven = false;
-    bool m_judgeKeys = false, m_judgeReferers = false;
-    std::vector<std::string> m_applicationNames;
-    std::unordered_map<std::string, int> m_applicationIndexes;
-    int m_unattributed = -1;
-    // Judgements by string id, emptied when one reaches kMaxJudged (judged again when seen again).
-    std::unordered_map<qint64, Judgement> m_keyJudgements, m_refererJudgements;
-    static constexpr std::size_t kMaxJudged = 100'000;
     const std::atomic<bool> *m_stopFlag = nullptr;
     // The id ranges [first, last] counted above, in insert order.
     std::vector<std::pair<qint64, qint64>> m_covered;

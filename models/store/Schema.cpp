@@ -218,8 +218,7 @@ QStringList version4(SqlDialect dialect)
 // ingest under the attribution rules in rollup_state.application_rules, so a summary with those rules
 // judges no key or referer (docs/schema.md, "Rollups"). NULL rules: never set (the next flush builds the
 // table from rollup_day_objects); '': rules the rollups cannot keep, the table left empty. A server's
-// rollups (MySqlRollups) do not fill it yet: on MySQL the table stays empty and the rules NULL, and
-// summaries there judge the keys as before.
+// rollups (MySqlRollups) fill it since version 7.
 QStringList version5(SqlDialect dialect)
 {
     const auto big = [](const char *name) { return Column{QLatin1String(name), Type::BigInt, true}; };
@@ -242,9 +241,9 @@ QStringList version5(SqlDialect dialect)
 // rollup_state.network_source tells them, so a summary with that database looks up no address for
 // its countries and networks; and the totals over all time behind the top lists (docs/schema.md,
 // "Rollups"). network_source NULL: never set (the next flush with a geo database builds the table from
-// the address rollups); '': told by several databases or none. As with the applications, a server's
-// rollups do not fill rollup_day_networks: on MySQL it stays empty, the source NULL. They keep the
-// totals since version 7.
+// the address rollups); '': told by several databases or none. A server's rollups
+// do not fill rollup_day_networks: on MySQL it stays empty, the source NULL. They keep the totals since
+// version 7.
 QStringList version6(SqlDialect dialect)
 {
     const auto big = [](const char *name) { return Column{QLatin1String(name), Type::BigInt, true}; };
@@ -301,7 +300,8 @@ QStringList version6(SqlDialect dialect)
 // slice that finds it elsewhere (NULL after this migration, or a writer that left the totals behind)
 // sums them again from the day rollups first. Summaries read the totals only while it equals
 // through_id. The embedded store keeps its totals in the same transaction as its mark since version 6
-// and has no such column.
+// and has no such column. The server's slices also count rollup_day_applications from version 7 on:
+// application_rules, NULL on every server store until now, makes their first slice count it.
 QStringList version7(SqlDialect dialect)
 {
     if (dialect == SqlDialect::Sqlite)

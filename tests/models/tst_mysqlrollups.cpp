@@ -11,6 +11,7 @@
 #include "TestLogs.h"
 #include "TestServer.h"
 #include "aggregation/Aggregator.h"
+#include "aggregation/Attribution.h"
 #include "aggregation/AudienceBuilder.h"
 #include "aggregation/SummaryJson.h"
 #include "ingest/IngestWorker.h"
@@ -139,6 +140,7 @@ private slots:
     void twoIngestProcessesAtOnce();
     void preRollupStoreCatchesUpInSlices();
     void storeFromVersion6SumsItsTotals();
+    void applicationsFollowTheGivenRules();
     void stoppedCatchUpKeepsItsSlices();
     void killedSliceChangesNothing();
     void slicedCatchUpEqualsRecount();
@@ -222,7 +224,10 @@ QString TstMySqlRollups::rollupFingerprint(const QString &database)
           "SELECT CONCAT(COUNT(*), '/', SUM(requests), '/', SUM(put_requests)) FROM rollup_day_objects",
           "SELECT CONCAT(COUNT(*), '/', SUM(requests), '/', SUM(bytes_sent), '/', SUM(dimension * ref)) FROM "
           "rollup_totals",
-          "SELECT totals_through = through_id FROM rollup_state"}) {
+          "SELECT totals_through = through_id FROM rollup_state",
+          "SELECT CONCAT(COUNT(*), '/', SUM(requests), '/', SUM(bytes_sent), '/', SUM(get_requests), '/', "
+          "SUM(put_requests), '/', COUNT(DISTINCT application)) FROM rollup_day_applications",
+          "SELECT COALESCE(MD5(application_rules), 'null') FROM rollup_state"}) {
         QSqlQuery query(m_admin);
         if (!query.exec(QStringLiteral("USE `%1`").arg(database)) || !query.exec(QString::fromLatin1(sql)) ||
             !query.next())
@@ -250,11 +255,13 @@ qint64 TstMySqlRollups::rowsDifferingFromRecount(const QString &database, const 
 void TstMySqlRollups::resetRollups(const QString &database)
 {
     adminExec(QStringLiteral("USE `%1`").arg(database));
-    for (const char *table : {"rollup_hours", "rollup_hour_latency", "rollup_hour_ips", "rollup_day_values",
-                              "rollup_day_operations", "rollup_day_objects", "rollup_totals"})
+    for (const char *table :
+         {"rollup_hours", "rollup_hour_latency", "rollup_hour_ips", "rollup_day_values",
+          "rollup_day_operations", "rollup_day_objects", "rollup_totals", "rollup_day_applications"})
         adminExec(QStringLiteral("DELETE FROM %1").arg(QLatin1String(table)));
     adminExec(QStringLiteral(
-        "UPDATE rollup_state SET through_id = 0, records = 0, cdn_source = NULL, totals_through = NULL"));
+        "UPDATE rollup_state SET through_id = 0, records = 0, cdn_source = NULL, totals_through = NULL, "
+        "application_rules = NULL"));
 }
 
 qint64 TstMySqlRollups::ingestGenerated(const QString &name, quint64 lines, quint64 seed, int days,
@@ -402,6 +409,9 @@ void TstMySqlRollups::sameAsScanning()
     QVERIFY(!both.scan.fromRollups);
     QVERIFY(both.scan.requests > 0);
     QCOMPARE(both.rollups.topListsFromTotals, fromTotals);
+    // The ingest (no rules given) counted the applications under the defaults, the query's rules.
+    QVERIFY(both.rollups.applicationsFromRollups);
+    QVERIFY(!both.scan.applicationsFromRollups);
     if (topCount > 0) {
         QCOMPARE(both.rollups.topKeys.size(), std::min<qsizetype>(topCount, both.scan.topKeys.size()));
         QVERIFY(!both.rollups.topIpsByBytes.isEmpty());
@@ -565,8 +575,9 @@ void TstMySqlRollups::preRollupStoreCatchesUpInSlices()
     QCOMPARE(rollupFingerprint(server.database), flushed);
 }
 
-// A store of version 6 has rollups but no totals: its summaries of everything rank from the day
-// rollups until an ingest's catch-up, even one with nothing to add, sums the totals from them.
+// A store of version 6 has rollups but no totals and no applications: its summaries of everything rank
+// from the day rollups and judge every key until an ingest's catch-up, even one with nothing to add,
+// sums the totals and counts the applications from them.
 void TstMySqlRollups::storeFromVersion6SumsItsTotals()
 {
     if (!m_haveServer)
@@ -579,6 +590,8 @@ void TstMySqlRollups::storeFromVersion6SumsItsTotals()
     QVERIFY(totals > 1000);
     QVERIFY(adminExec(QStringLiteral("USE `%1`").arg(server.database)));
     QVERIFY(adminExec(QStringLiteral("DELETE FROM rollup_totals")));
+    QVERIFY(adminExec(QStringLiteral("DELETE FROM rollup_day_applications")));
+    QVERIFY(adminExec(QStringLiteral("UPDATE rollup_state SET application_rules = NULL")));
     QVERIFY(adminExec(QStringLiteral("ALTER TABLE rollup_state DROP COLUMN totals_through")));
     QVERIFY(adminExec(QStringLiteral("UPDATE schema_info SET version = 6")));
 
@@ -596,6 +609,7 @@ void TstMySqlRollups::storeFromVersion6SumsItsTotals()
     QVERIFY2(migrated.error.isEmpty(), qPrintable(migrated.error));
     QVERIFY(migrated.rollups.fromRollups);
     QVERIFY(!migrated.rollups.topListsFromTotals);
+    QVERIFY(!migrated.rollups.applicationsFromRollups);
     QVERIFY2(migrated.difference.isEmpty(), qPrintable(migrated.difference));
 
     // Nothing new to store; the catch-up sums the totals all the same.
@@ -609,6 +623,7 @@ void TstMySqlRollups::storeFromVersion6SumsItsTotals()
     const Both summed = TestLogs::summariseBothWays(*store, query);
     QVERIFY2(summed.error.isEmpty(), qPrintable(summed.error));
     QVERIFY(summed.rollups.topListsFromTotals);
+    QVERIFY(summed.rollups.applicationsFromRollups);
     QVERIFY2(summed.difference.isEmpty(), qPrintable(summed.difference));
 
     // A writer that moved the mark without the totals (totals_through behind): the next slice sums them
@@ -630,6 +645,102 @@ void TstMySqlRollups::storeFromVersion6SumsItsTotals()
     QVERIFY(caught.rollups.topListsFromTotals);
     QCOMPARE(caught.rollups.rowsScanned, 0);
     QVERIFY2(caught.difference.isEmpty(), qPrintable(caught.difference));
+}
+
+// rollup_day_applications counts the rules an ingest is given (the desktop's), rebuilt from the object
+// rollups when they change; an ingest given none (cron) keeps the store's; rules the rollups cannot
+// keep (a user agent rule) empty the table. Summaries with the kept rules read it, others judge the
+// keys; all equal a scan.
+void TstMySqlRollups::applicationsFollowTheGivenRules()
+{
+    if (!m_haveServer)
+        QSKIP("no test MariaDB server");
+    StoreLocation server;
+    QString path;
+    QVERIFY(ingestGenerated(QStringLiteral("rules"), 6000, 41, 3, 0.01, server, path) > 0);
+    QString error;
+    auto store = MySqlStore::open(server, MySqlStore::Open::ExistingTables, &error);
+    QVERIFY2(store, qPrintable(error));
+    const auto rule = [](Attribution::Rule::Kind kind, const char *pattern, const char *application) {
+        Attribution::Rule r;
+        r.kind = kind;
+        r.pattern = pattern;
+        r.application = application;
+        return r;
+    };
+    const Attribution paths({rule(Attribution::Rule::Kind::KeyPathSegment, "thumbnails", "thumbs"),
+                             rule(Attribution::Rule::Kind::RefererHost, "backstage.com", "backstage"),
+                             rule(Attribution::Rule::Kind::KeyPrefix, "files/1", "ones")});
+    const auto check = [&](const Attribution &rules, bool kept) {
+        SummaryQuery query;
+        query.geoLookups = false;
+        query.attribution = rules;
+        const Both both = TestLogs::summariseBothWays(*store, query);
+        QVERIFY2(both.error.isEmpty(), qPrintable(both.error));
+        QCOMPARE(both.rollups.applicationsFromRollups, kept);
+        QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+        QVERIFY(both.rollups.applications.size() >= 2);
+        // A range of one day reads the same table.
+        query.from = TestLogs::utc(2025, 10, 31);
+        query.to = *query.from + 86400;
+        const Both day = TestLogs::summariseBothWays(*store, query);
+        QCOMPARE(day.rollups.applicationsFromRollups, kept);
+        QVERIFY2(day.difference.isEmpty(), qPrintable(day.difference));
+    };
+    check(Attribution::defaults(), true);
+    if (QTest::currentTestFailed())
+        return;
+    check(paths, false);
+    if (QTest::currentTestFailed())
+        return;
+
+    // The desktop's rules: nothing new to store, the flush rebuilds the table under them.
+    IngestRequest given;
+    given.server = server;
+    given.attribution = paths;
+    QCOMPARE(ingest({path}, given).records, 0);
+    check(paths, true);
+    if (QTest::currentTestFailed())
+        return;
+    check(Attribution::defaults(), false);
+    if (QTest::currentTestFailed())
+        return;
+
+    // A cron ingest (no rules) of new rows keeps them, and counts its rows by them.
+    const QString more = m_dir.filePath(QStringLiteral("rules-more.log"));
+    QVERIFY(writeFile(more, generated(1500, 42, 3)));
+    IngestRequest cron;
+    cron.server = server;
+    QVERIFY(ingest({more}, cron).records > 1000);
+    check(paths, true);
+    if (QTest::currentTestFailed())
+        return;
+
+    // A slice counted by hand under the store's rules, as the next ingest would.
+    const QList<QByteArray> lines = generated(700, 43, 3).split('\n');
+    QVERIFY(insertWithoutFlush(*store, lines, 0, lines.size()) > 400);
+    MySqlRollups rollups(store->database(), server);
+    QVERIFY2(rollups.catchUp(), qPrintable(rollups.error()));
+    QCOMPARE(rollups.applicationsRebuilt(), 0);
+    check(paths, true);
+    if (QTest::currentTestFailed())
+        return;
+
+    // Rules the rollups cannot keep: the table is emptied, and every summary judges the keys.
+    Attribution agents({rule(Attribution::Rule::Kind::UserAgentContains, "curl", "scripts")});
+    IngestRequest unkept;
+    unkept.server = server;
+    unkept.attribution = agents;
+    QCOMPARE(ingest({more}, unkept).records, 0);
+    QCOMPARE(adminScalar(server.database, QStringLiteral("SELECT COUNT(*) FROM rollup_day_applications")), 0);
+    QCOMPARE(adminScalar(server.database, QStringLiteral("SELECT application_rules = '' FROM rollup_state")),
+             1);
+    check(paths, false);
+    if (QTest::currentTestFailed())
+        return;
+    check(Attribution::defaults(), false);
+    if (QTest::currentTestFailed())
+        return;
 }
 
 void TstMySqlRollups::stoppedCatchUpKeepsItsSlices()
