@@ -315,7 +315,7 @@ int runIngest(const QStringList &arguments)
             "Also write each new record to the DMAPI media_analytics table, with metadata "
             "{source: ovh_logs, bytes, status, response_time} (mysql:// stores only; see docs/mysql.md)."));
     const DmapiTableOptions tables(
-        QStringLiteral("by which an embedded store's rollups count each day's applications (the cost by "
+        QStringLiteral("by which the store's rollups count each day's applications (the cost by "
                        "application; rebuilt when they change; without it the store keeps the rules it has), "
                        "and --dmapi's application_id"));
     parser.addOptions({dmapi, tables.analytics, tables.files, tables.keyColumn, tables.attribution.option()});
