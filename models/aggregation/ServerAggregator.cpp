@@ -1209,6 +1209,12 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
             return failed(plain);
         while (row.next())
             cdnKeys[row.value(0).toLongLong()] = {row.value(1).toLongLong(), row.value(2).toLongLong()};
+        // Their texts in one joined query (a range of days holds hundreds of thousands of such keys;
+        // audienceFromGroups then asks only for the tail's others).
+        if (!plain.resolveSelected(QStringLiteral("SELECT DISTINCT s_ref AS ref FROM (%1) AS v")
+                                       .arg(valuesOf(RollupWriter::CdnKey)),
+                                   valuesRange, names))
+            return failed(plain);
     }
     Queries &cdnRows = cdnFromRollups ? tail : all;
     if (!audienceFromGroups(cdnRows, names, query, audience, audienceGroups[0], audienceGroups[1],
