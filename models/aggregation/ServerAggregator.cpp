@@ -457,45 +457,36 @@ bool attribute(Queries &queries, std::unordered_map<qint64, QString> &names, con
     };
     std::map<std::string, RankedItem> applications;
     std::map<std::pair<qint64, std::string>, ApplicationDay> applicationDays;
+    const auto add = [&](const std::string &application, std::optional<qint64> day, qint64 requests,
+                         qint64 bytesSent, qint64 getClass, qint64 putClass) {
+        RankedItem &total = applications[application];
+        total.name = QString::fromStdString(application);
+        total.requests += requests;
+        total.bytesSent += bytesSent;
+        if (!day)
+            return;
+        ApplicationDay &counts = applicationDays[{*day, application}];
+        counts.day = *day;
+        counts.application = total.name;
+        counts.requests += requests;
+        counts.bytesSent += bytesSent;
+        counts.getClassRequests += getClass;
+        counts.putClassRequests += putClass;
+    };
     for (const AttributionGroup &group : groups) {
         const Attribution::Match &first = Attribution::Match::earlier(
             Attribution::Match::earlier(matchOf(Attribution::Field::Key, group.key),
                                         matchOf(Attribution::Field::Referer, group.referer)),
             Attribution::Match::earlier(matchOf(Attribution::Field::Requester, group.requester),
                                         matchOf(Attribution::Field::UserAgent, group.userAgent)));
-        const std::string application = first.rule == Attribution::Match::kNone
-                                            ? std::string(Attribution::kUnattributed)
-                                            : first.application;
-        RankedItem &total = applications[application];
-        total.name = QString::fromStdString(application);
-        total.requests += group.requests;
-        total.bytesSent += group.bytesSent;
-        if (group.day) {
-            ApplicationDay &day = applicationDays[{*group.day, application}];
-            day.day = *group.day;
-            day.application = total.name;
-            day.requests += group.requests;
-            day.bytesSent += group.bytesSent;
-            day.getClassRequests += group.getClassRequests;
-            day.putClassRequests += group.putClassRequests;
-        }
+        add(first.rule == Attribution::Match::kNone ? std::string(Attribution::kUnattributed)
+                                                    : first.application,
+            group.day, group.requests, group.bytesSent, group.getClassRequests, group.putClassRequests);
     }
-    for (const ApplicationDay &row : counted) {
-        const std::string application = row.application.toStdString();
-        RankedItem &total = applications[application];
-        total.name = row.application;
-        total.requests += row.requests;
-        total.bytesSent += row.bytesSent;
-        if (row.day != RollupWriter::kNoTime) {
-            ApplicationDay &day = applicationDays[{row.day, application}];
-            day.day = row.day;
-            day.application = row.application;
-            day.requests += row.requests;
-            day.bytesSent += row.bytesSent;
-            day.getClassRequests += row.getClassRequests;
-            day.putClassRequests += row.putClassRequests;
-        }
-    }
+    for (const ApplicationDay &row : counted)
+        add(row.application.toStdString(),
+            row.day == RollupWriter::kNoTime ? std::nullopt : std::optional<qint64>(row.day), row.requests,
+            row.bytesSent, row.getClassRequests, row.putClassRequests);
     for (const auto &[name, item] : applications)
         if (item.requests > 0)
             summary.applications.append(item);

@@ -108,8 +108,9 @@ bool MySqlRollups::catchUp(const std::atomic<bool> *cancel)
 }
 
 // The billing class of the slice's operations as two CASE expressions over operation_ref (GET class,
-// PUT class); `rows` is how many rows the slice holds. The ids are the store's own integers.
-QString MySqlRollups::classSql(qint64 &rows)
+// PUT class), empty on an error; `rows` is how many rows the slice holds. The ids are the store's own
+// integers.
+std::pair<QString, QString> MySqlRollups::classSums(qint64 &rows)
 {
     rows = 0;
     QSqlQuery query;
@@ -156,8 +157,7 @@ QString MySqlRollups::classSql(qint64 &rows)
     const QString putCase = QStringLiteral("SUM(CASE WHEN %1 THEN 1 ELSE 0 END)")
                                 .arg(put.empty() ? QStringLiteral("FALSE")
                                                  : QStringLiteral("operation_ref IN (%1)").arg(idList(put)));
-    m_namedClasses = getCase + QStringLiteral(" AS g, ") + putCase + QStringLiteral(" AS p");
-    return getCase + QStringLiteral(", ") + putCase;
+    return {getCase, putCase};
 }
 
 // Keys fetched by CDN addresses in the slice, per day (dimension 4): the slice's distinct addresses not
@@ -480,9 +480,10 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
         return Slice::Failed;
 
     qint64 rows = 0;
-    const QString classes = classSql(rows);
-    if (classes.isEmpty())
+    const auto [getSum, putSum] = classSums(rows);
+    if (getSum.isEmpty())
         return Slice::Failed;
+    const QString classes = getSum + QStringLiteral(", ") + putSum;
     const QStringList statements = {
         // Hours: counts, classes, statuses, first and last time. unique_ips grows below.
         QStringLiteral(
@@ -579,7 +580,8 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
                 "COUNT(*) AS n, COALESCE(SUM(bytes_sent), 0) AS b, %2 FROM %3 GROUP BY 1, 2, 3) AS o "
                 "LEFT JOIN strings AS k ON ? AND k.id = o.s_key LEFT JOIN strings AS f ON ? AND "
                 "f.id = o.s_referer")
-                .arg(kDay, m_namedClasses, m_sliceRows),
+                .arg(kDay, getSum + QStringLiteral(" AS g, ") + putSum + QStringLiteral(" AS p"),
+                     m_sliceRows),
             {QVariant(m_judge.looksAtKeys()), QVariant(m_judge.looksAtReferers())}))
         return Slice::Failed;
     // The rows' origin pulls were told by this database; the mark's rows keep theirs only if it is the

@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <unordered_map>
 
 class QSqlQuery;
@@ -89,8 +90,7 @@ private:
     // statements, where a replica would build it under its own heap limit and MySQL's GTID
     // consistency refuses temporary tables inside a transaction.
     bool copyAllowed(const QString &context, bool &allowed);
-    // Also sets m_namedClasses: the same two sums named g and p.
-    QString classSql(qint64 &rows);
+    std::pair<QString, QString> classSums(qint64 &rows);
     bool countCdnKeys();
     QString addToTotals(int dimension, const QString &column, const QString &condition) const;
     bool sumTotalsFromDays();
@@ -116,7 +116,6 @@ private:
     QString m_sliceRows; // what the slice's statements read from (copySlice): a table or a derived table
     std::optional<bool> m_copyAllowed;
     int m_slicesCopied = 0;
-    QString m_namedClasses;
     ApplicationJudge m_judge;
     QByteArray m_rulesText; // null: the store's rules, read at the first slice
     bool m_rulesGiven = false;
