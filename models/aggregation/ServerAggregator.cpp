@@ -11,6 +11,8 @@
 #include "store/MySqlStore.h"
 #include "store/RollupWriter.h"
 
+#include <QElapsedTimer>
+#include <QLoggingCategory>
 #include <QScopeGuard>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -27,6 +29,21 @@
 namespace BucketScope {
 
 namespace {
+
+// QT_LOGGING_RULES="bucketscope.summary.server.debug=true" prints how long each stage of a server
+// summary from the rollups took (docs/PERFORMANCE.md, "Reproduce").
+Q_LOGGING_CATEGORY(lcServerSummary, "bucketscope.summary.server", QtWarningMsg)
+
+// Milliseconds since the previous stage, to the category above.
+class StageClock
+{
+public:
+    StageClock() { m_timer.start(); }
+    void done(const char *stage) { qCDebug(lcServerSummary, "%s: %lld ms", stage, m_timer.restart()); }
+
+private:
+    QElapsedTimer m_timer;
+};
 
 // Calls `run` with "?,?,…" and the bound values for each thousand of `ids`, so an IN list never meets
 // the server's placeholder limit; stops at the first false.
@@ -344,11 +361,13 @@ using ValueGroups = std::vector<std::tuple<std::optional<qint64>, qint64, qint64
 // Countries, networks, CDN pulls and clients from the requests per address and per user agent: the
 // same per-distinct-value input the embedded scan gives AudienceBuilder. The keys CDN addresses
 // fetched are grouped by `queries` (its condition: the rows the summary counts that `cdnKeys` does not
-// count yet).
+// count yet). `cdnKeysFromTotals`: `cdnKeys` holds only the rollup_totals keys that can make the list
+// (rankedCdnKeys), and a key the rows add that it lacks brings its totals along.
 using KeyCounts = std::unordered_map<qint64, std::pair<qint64, qint64>>; // requests, bytes per key id
 bool audienceFromGroups(Queries &queries, std::unordered_map<qint64, QString> &names,
                         const SummaryQuery &query, AudienceBuilder &audience, const ValueGroups &ipGroups,
-                        const ValueGroups &agentGroups, KeyCounts cdnKeys, Audience &out)
+                        const ValueGroups &agentGroups, KeyCounts cdnKeys, bool cdnKeysFromTotals,
+                        Audience &out)
 {
     std::vector<qint64> cdnAddresses;
     for (const ValueGroups *groups : {&ipGroups, &agentGroups}) {
@@ -372,6 +391,7 @@ bool audienceFromGroups(Queries &queries, std::unordered_map<qint64, QString> &n
         }
     }
     // The objects CDNs pull: the addresses go in as bound values, a thousand at a time.
+    KeyCounts pulledKeys;
     const bool pulled = inChunks(cdnAddresses, [&](const QString &marks, const QVariantList &values) {
         QSqlQuery row;
         if (!queries.run(row,
@@ -382,7 +402,7 @@ bool audienceFromGroups(Queries &queries, std::unordered_map<qint64, QString> &n
                          values))
             return false;
         while (row.next()) {
-            auto &counts = cdnKeys[row.value(0).toLongLong()];
+            auto &counts = pulledKeys[row.value(0).toLongLong()];
             counts.first += row.value(1).toLongLong();
             counts.second += row.value(2).toLongLong();
         }
@@ -390,13 +410,54 @@ bool audienceFromGroups(Queries &queries, std::unordered_map<qint64, QString> &n
     });
     if (!pulled)
         return false;
-    std::unordered_set<qint64> keyIds;
-    for (const auto &[id, counts] : cdnKeys)
-        keyIds.insert(id);
-    if (!queries.resolve(keyIds, names))
-        return false;
-    for (const auto &[id, counts] : cdnKeys)
-        audience.addCdnKey(names[id], counts.first, counts.second);
+    if (cdnKeysFromTotals) {
+        std::vector<qint64> outside;
+        for (const auto &[id, counts] : pulledKeys)
+            if (!cdnKeys.count(id))
+                outside.push_back(id);
+        const bool completed = inChunks(outside, [&](const QString &marks, const QVariantList &values) {
+            QSqlQuery row;
+            if (!queries.exec(row,
+                              QStringLiteral("SELECT ref, requests, bytes_sent FROM rollup_totals WHERE "
+                                             "dimension = %1 AND ref IN (%2)")
+                                  .arg(RollupWriter::CdnKey)
+                                  .arg(marks),
+                              values))
+                return false;
+            while (row.next())
+                cdnKeys[row.value(0).toLongLong()] = {row.value(1).toLongLong(), row.value(2).toLongLong()};
+            return true;
+        });
+        if (!completed)
+            return false;
+    }
+    for (const auto &[id, counts] : pulledKeys) {
+        auto &total = cdnKeys[id];
+        total.first += counts.first;
+        total.second += counts.second;
+    }
+    // The list ranks by requests, then bytes, then key: nothing below the top count's (requests, bytes)
+    // can make it, so only the keys at or above it have their texts read (a range of days holds
+    // hundreds of thousands of keys CDNs fetched).
+    const std::size_t n = std::min<std::size_t>(std::size_t(std::max(query.topCount, 0)), cdnKeys.size());
+    if (n > 0) {
+        std::vector<std::pair<qint64, qint64>> ranks;
+        ranks.reserve(cdnKeys.size());
+        for (const auto &[id, counts] : cdnKeys)
+            ranks.push_back(counts);
+        std::nth_element(ranks.begin(), ranks.begin() + std::ptrdiff_t(n - 1), ranks.end(), std::greater<>());
+        const std::pair<qint64, qint64> cut = ranks[n - 1];
+        std::unordered_set<qint64> keyIds;
+        for (const auto &[id, counts] : cdnKeys)
+            if (counts >= cut)
+                keyIds.insert(id);
+        if (!queries.resolve(keyIds, names))
+            return false;
+        for (qint64 id : keyIds) {
+            const auto &counts = cdnKeys.at(id);
+            audience.addCdnKey(names[id], counts.first, counts.second);
+        }
+    }
     out = audience.finish(query.topCount);
     return true;
 }
@@ -407,6 +468,9 @@ bool audienceOf(Queries &queries, std::unordered_map<qint64, QString> &names, co
 {
     ValueGroups groups[2];
     for (int column = 0; column < 2; ++column) {
+        // Without a geo database an address tells nothing: neither country, network nor CDN.
+        if (column == 0 && !audience.geoAvailable())
+            continue;
         QSqlQuery row;
         if (!queries.run(
                 row,
@@ -419,7 +483,7 @@ bool audienceOf(Queries &queries, std::unordered_map<qint64, QString> &names, co
                                                       : std::optional<qint64>(row.value(0).toLongLong()),
                                         row.value(1).toLongLong(), row.value(2).toLongLong());
     }
-    return audienceFromGroups(queries, names, query, audience, groups[0], groups[1], {}, out);
+    return audienceFromGroups(queries, names, query, audience, groups[0], groups[1], {}, false, out);
 }
 
 // Requests of one (day, referer, key[, requester][, user agent]) for application attribution.
@@ -629,6 +693,7 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
                                    bool &noRollups, QString *error)
 {
     noRollups = false;
+    StageClock stages;
     QSqlDatabase db = store.database();
     QVariantList restoreLimits;
     const auto putBackLimits = qScopeGuard([&db, &restoreLimits] {
@@ -661,10 +726,11 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
                        {QVariant(kSummaryTempTableBytes), QVariant(kSummaryTempTableBytes)}))
             restoreLimits = previous;
     }
-    if (!plain.exec(row,
-                    QStringLiteral(
-                        "SELECT through_id, cdn_source, totals_through, application_rules FROM rollup_state"),
-                    {}))
+    if (!plain.exec(
+            row,
+            QStringLiteral("SELECT through_id, cdn_source, totals_through, application_rules, network_source "
+                           "FROM rollup_state"),
+            {}))
         return failed(plain);
     const bool haveState = row.next();
     const qint64 mark = haveState ? row.value(0).toLongLong() : 0;
@@ -676,6 +742,12 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
     const bool applicationsKept =
         !keptRules.isEmpty() &&
         keptRules == RollupWriter::rulesText(std::optional<Attribution>(query.attribution));
+    // rollup_day_networks and the origin pulls told by this summary's geo database: of the addresses,
+    // only the tail's are looked up.
+    const QString networkSource = haveState ? row.value(4).toString() : QString();
+    const bool cdnFromRollups =
+        audience.geoAvailable() && !cdnSource.isEmpty() && cdnSource == audience.geoSource();
+    const bool networksKept = cdnFromRollups && networkSource == cdnSource;
     if (mark <= 0) {
         noRollups = true;
         return std::nullopt;
@@ -773,6 +845,7 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
         counts.uniqueIps = row.value(11).toLongLong();
         counts.fromRollups = true;
     }
+    stages.done("hours from the rollups");
     // The tail's totals and hours.
     if (!tail.run(row, QStringLiteral("SELECT COUNT(*), COALESCE(SUM(bytes_sent), 0), MIN(request_time), "
                                       "MAX(request_time), ") +
@@ -829,6 +902,7 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
         }
     }
 
+    stages.done("the tail's hours and their addresses");
     // Billing classes of the tail, per hour.
     std::unordered_map<qint64, QString> names;
     std::unordered_map<qint64, RequestClass::Kind> classes;
@@ -893,6 +967,7 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
         countClass(counts.getClass, counts.putClass, classOf(operation), row.value(2).toLongLong());
     }
 
+    stages.done("operations");
     // Latency: every distinct total time per hour, from both.
     std::map<qint64, CountedValues> hourLatencies, dayLatencies;
     CountedValues allLatencies;
@@ -921,6 +996,7 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
         addLatency(row.value(0), row.value(1).toLongLong(), row.value(2).toLongLong());
     summary.latency = Aggregator::latencyOf(allLatencies);
 
+    stages.done("latency");
     // Distinct addresses: of the whole range, and per day (the rollups keep them per UTC day).
     const QString addresses =
         QStringLiteral(
@@ -967,6 +1043,7 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
     while (row.next())
         dayIps[row.value(0).toLongLong()] += row.value(1).toLongLong();
 
+    stages.done("unique addresses");
     // Hours and days (an hour lies within one UTC day).
     std::map<qint64, HourCounts> days;
     for (const auto &[hour, counts] : hours) {
@@ -1002,6 +1079,7 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
         summary.days.append(bucket);
     }
 
+    stages.done("hours and days");
     // Top lists: the rollups' rows and the tail's groups summed per value on the server; RANK() keeps
     // every item tied with the last place, so ties are broken by name here as in the embedded store.
     const int n = std::max(query.topCount, 0);
@@ -1075,6 +1153,7 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
             *source.byBytes = topOf(items, names, n, true);
     }
 
+    stages.done("top lists");
     // Applications: the rollups keep (day, key, referer) with their billing classes; a value no rule
     // looks at is left out of the grouping, so fewer groups come back.
     const bool byKey = query.attribution.looksAt(Attribution::Field::Key);
@@ -1158,9 +1237,38 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
     if (!attribute(tail, names, query, groups, summary, counted))
         return failed(tail);
 
+    stages.done("applications");
     // Audience: requests per address and per user agent; those without one ('-') count as unknown.
     ValueGroups audienceGroups[2];
+    if (networksKept) {
+        summary.networksFromRollups = true;
+        if (!plain.exec(row,
+                        QStringLiteral("SELECT country, asn, as_name, cdn, requests, bytes_sent FROM "
+                                       "rollup_day_networks WHERE %1")
+                            .arg(dayRange),
+                        rangeValues))
+            return failed(plain);
+        while (row.next()) {
+            NetworkInfo info;
+            info.country = row.value(0).toString();
+            info.asn = quint32(row.value(1).toLongLong());
+            info.asName = row.value(2).toString();
+            info.cdn = row.value(3).toString();
+            audience.addNetwork(info, row.value(4).toLongLong(), row.value(5).toLongLong());
+        }
+        // The tail's addresses, those without one ('-') as unknown.
+        if (!tail.run(row, QStringLiteral("SELECT remote_ip_ref, COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM "
+                                          "requests WHERE %WHERE% GROUP BY remote_ip_ref")))
+            return failed(tail);
+        while (row.next())
+            audienceGroups[0].emplace_back(row.isNull(0) ? std::nullopt
+                                                         : std::optional<qint64>(row.value(0).toLongLong()),
+                                           row.value(1).toLongLong(), row.value(2).toLongLong());
+    }
     for (int dimension : {RollupWriter::Ip, RollupWriter::UserAgent}) {
+        // Without a geo database an address tells nothing: neither country, network nor CDN.
+        if (dimension == RollupWriter::Ip && (!audience.geoAvailable() || networksKept))
+            continue;
         const char *column = dimension == RollupWriter::Ip ? "remote_ip_ref" : "user_agent_ref";
         if (!tail.exec(
                 row,
@@ -1185,32 +1293,46 @@ std::optional<Summary> fromRollups(MySqlStore &store, const SummaryQuery &query,
         if (requests < summary.requests)
             out.emplace_back(std::nullopt, summary.requests - requests, summary.bytesSent - bytes);
     }
+    stages.done("addresses and user agents");
     // Keys fetched by CDN addresses: from the rollups when the rows were told by the geo database this
     // summary uses, and the tail's rows; otherwise from every row in the range. Either way rows are read
     // only when the range has CDN addresses at all.
     KeyCounts cdnKeys;
-    const bool cdnFromRollups =
-        audience.geoAvailable() && !cdnSource.isEmpty() && cdnSource == audience.geoSource();
-    if (cdnFromRollups) {
-        if (!plain.exec(
-                row,
-                QStringLiteral("SELECT s_ref, SUM(s_requests), SUM(s_bytes) FROM (%1) AS v GROUP BY s_ref")
-                    .arg(valuesOf(RollupWriter::CdnKey)),
-                valuesRange))
+    bool cdnKeysFromTotals = false;
+    if (cdnFromRollups && n > 0) {
+        // Over everything, only the keys at or above the top count's requests in the totals' index can
+        // make the list (with the tail's, which audienceFromGroups completes): hundreds of thousands of
+        // keys otherwise.
+        QString keys =
+            QStringLiteral("SELECT s_ref, SUM(s_requests), SUM(s_bytes) FROM (%1) AS v GROUP BY s_ref")
+                .arg(valuesOf(RollupWriter::CdnKey));
+        QVariantList keyValues = valuesRange;
+        if (fromTotals) {
+            if (!plain.exec(row,
+                            QStringLiteral("SELECT requests FROM rollup_totals WHERE dimension = %1 ORDER BY "
+                                           "requests DESC LIMIT 1 OFFSET ?")
+                                .arg(RollupWriter::CdnKey),
+                            {QVariant(n - 1)}))
+                return failed(plain);
+            if (row.next()) {
+                keys =
+                    QStringLiteral("SELECT ref, requests, bytes_sent FROM rollup_totals WHERE dimension = %1 "
+                                   "AND requests >= ?")
+                        .arg(RollupWriter::CdnKey);
+                keyValues = {row.value(0)};
+                cdnKeysFromTotals = true;
+            }
+        }
+        if (!plain.exec(row, keys, keyValues))
             return failed(plain);
         while (row.next())
             cdnKeys[row.value(0).toLongLong()] = {row.value(1).toLongLong(), row.value(2).toLongLong()};
-        // Their texts in one joined query (a range of days holds hundreds of thousands of such keys;
-        // audienceFromGroups then asks only for the tail's others).
-        if (!plain.resolveSelected(QStringLiteral("SELECT DISTINCT s_ref AS ref FROM (%1) AS v")
-                                       .arg(valuesOf(RollupWriter::CdnKey)),
-                                   valuesRange, names))
-            return failed(plain);
     }
     Queries &cdnRows = cdnFromRollups ? tail : all;
     if (!audienceFromGroups(cdnRows, names, query, audience, audienceGroups[0], audienceGroups[1],
-                            std::move(cdnKeys), summary.audience))
+                            std::move(cdnKeys), cdnKeysFromTotals, summary.audience))
         return failed(cdnRows);
+    stages.done("CDN keys and the audience");
     CostModel::apply(summary, PricingProfile::ovh(query.pricePerGiB));
     return summary;
 }

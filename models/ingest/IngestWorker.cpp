@@ -588,12 +588,13 @@ void IngestWorker::run()
             error = server->lastError();
             server.reset();
         }
-        // The server's rollups count origin pulls too, told by the same geo database (MySqlRollups).
+        // The server's rollups count origin pulls, countries and networks too, told by the same geo
+        // database (MySqlRollups).
         const auto audience = std::make_shared<AudienceBuilder>(m_request.geoDatabases, true);
         if (server && audience->geoAvailable())
-            server->setCdnTest(
+            server->setGeoLookup(
                 [audience](std::string_view ip) {
-                    return audience->isCdn(QString::fromUtf8(ip.data(), qsizetype(ip.size())));
+                    return audience->tell(QString::fromUtf8(ip.data(), qsizetype(ip.size())));
                 },
                 audience->geoSource());
         if (server && m_request.attribution)

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <map>
+#include <unordered_set>
 #include <vector>
 
 namespace BucketScope {
@@ -160,25 +161,95 @@ std::pair<QString, QString> MySqlRollups::classSums(qint64 &rows)
     return {getCase, putCase};
 }
 
-// Keys fetched by CDN addresses in the slice, per day (dimension 4): the slice's distinct addresses not
-// told yet are looked up here, then the server groups the keys of the CDN ones.
-bool MySqlRollups::countCdnKeys()
+int MySqlRollups::networkIndex(const NetworkInfo &info)
 {
-    if (!m_cdnTest)
+    const auto [it, added] =
+        m_networkIndexes.try_emplace({info.country, info.asn}, int(m_networkInfos.size()));
+    if (added)
+        m_networkInfos.push_back(info);
+    else
+        NetworkInfo::keepLeastName(m_networkInfos[std::size_t(it->second)].asName, info.asName);
+    return it->second;
+}
+
+int MySqlRollups::networkOfText(const QString &ip)
+{
+    const QByteArray text = ip.toUtf8();
+    return networkIndex(m_geoLookup(std::string_view(text.constData(), std::size_t(text.size()))));
+}
+
+bool MySqlRollups::addNetworkDays(const std::map<std::pair<qint64, int>, std::pair<qint64, qint64>> &days)
+{
+    const QString context = QStringLiteral("updating the rollups' networks");
+    // Several hundred rows a statement: a slice holds thousands of (day, network) pairs.
+    constexpr std::size_t kRowsPerStatement = 500;
+    std::vector<std::pair<std::pair<qint64, int>, std::pair<qint64, qint64>>> rows(days.begin(), days.end());
+    for (std::size_t start = 0; start < rows.size(); start += kRowsPerStatement) {
+        const std::size_t end = std::min(rows.size(), start + kRowsPerStatement);
+        QStringList marks;
+        QVariantList values;
+        // A null QString binds as NULL; the columns hold '' for "not told".
+        const auto text = [](const QString &value) {
+            return QVariant(value.isNull() ? QString(QLatin1String("")) : value);
+        };
+        for (std::size_t i = start; i < end; ++i) {
+            const NetworkInfo &info = m_networkInfos[std::size_t(rows[i].first.second)];
+            marks << QStringLiteral("(?, ?, ?, ?, ?, ?, ?)");
+            values << QVariant(rows[i].first.first) << text(info.country) << QVariant(qint64(info.asn))
+                   << text(info.asName) << text(info.cdn) << QVariant(rows[i].second.first)
+                   << QVariant(rows[i].second.second);
+        }
+        QSqlQuery add;
+        if (!run(add,
+                 QStringLiteral(
+                     "INSERT INTO rollup_day_networks (day_start, country, asn, as_name, cdn, requests, "
+                     "bytes_sent) VALUES %1 ON DUPLICATE KEY UPDATE "
+                     "requests = rollup_day_networks.requests + VALUES(requests), "
+                     "bytes_sent = rollup_day_networks.bytes_sent + VALUES(bytes_sent), "
+                     "as_name = CASE WHEN rollup_day_networks.as_name = '' OR (VALUES(as_name) <> '' AND "
+                     "VALUES(as_name) < rollup_day_networks.as_name) THEN VALUES(as_name) ELSE "
+                     "rollup_day_networks.as_name END")
+                     .arg(marks.join(QStringLiteral(", "))),
+                 values, context))
+            return false;
+    }
+    return true;
+}
+
+// The slice's requests per (day, address): each distinct address not told yet is looked up once, the
+// requests are counted per day and network (those without an address under the unknown one), and the
+// server groups the keys CDN addresses fetched (dimension 4).
+bool MySqlRollups::countAddresses()
+{
+    if (!m_geoLookup)
         return true;
     const QString context = QStringLiteral("updating the rollups");
     QSqlQuery query;
     if (!run(query,
-             QStringLiteral("SELECT DISTINCT remote_ip_ref FROM %1 WHERE remote_ip_ref IS NOT NULL")
-                 .arg(m_sliceRows),
+             QStringLiteral("SELECT %1 AS s_day, remote_ip_ref, COUNT(*), COALESCE(SUM(bytes_sent), 0) FROM "
+                            "%2 GROUP BY 1, 2")
+                 .arg(kDay, m_sliceRows),
              {}, context))
         return false;
-    std::vector<qint64> slice, unknown;
+    struct Group
+    {
+        qint64 day;
+        qint64 ip; // -1: none
+        qint64 requests;
+        qint64 bytes;
+    };
+    std::vector<Group> groups;
+    std::vector<qint64> unknown;
+    std::unordered_set<qint64> asked;
     while (query.next()) {
-        slice.push_back(query.value(0).toLongLong());
-        if (!m_cdnIps.count(slice.back()))
-            unknown.push_back(slice.back());
+        const qint64 ip = query.isNull(1) ? -1 : query.value(1).toLongLong();
+        groups.push_back(
+            {query.value(0).toLongLong(), ip, query.value(2).toLongLong(), query.value(3).toLongLong()});
+        if (ip >= 0 && !m_ipNetworks.count(ip) && asked.insert(ip).second)
+            unknown.push_back(ip);
     }
+    if (m_ipNetworks.size() + unknown.size() > kMostTold)
+        m_ipNetworks.clear(); // told again when seen again: a lookup, not a miscount
     for (std::size_t start = 0; start < unknown.size(); start += 1000) {
         const std::vector<qint64> chunk(unknown.begin() + std::ptrdiff_t(start),
                                         unknown.begin() +
@@ -186,16 +257,27 @@ bool MySqlRollups::countCdnKeys()
         if (!run(query, QStringLiteral("SELECT id, value FROM strings WHERE id IN (%1)").arg(idList(chunk)),
                  {}, context))
             return false;
-        while (query.next()) {
-            const QByteArray ip = query.value(1).toString().toUtf8();
-            m_cdnIps[query.value(0).toLongLong()] =
-                m_cdnTest(std::string_view(ip.constData(), std::size_t(ip.size())));
-        }
+        while (query.next())
+            m_ipNetworks[query.value(0).toLongLong()] = networkOfText(query.value(1).toString());
     }
+    const int nowhere = networkIndex(NetworkInfo());
+    std::map<std::pair<qint64, int>, std::pair<qint64, qint64>> days;
     std::vector<qint64> cdn;
-    for (qint64 id : slice)
-        if (m_cdnIps[id])
-            cdn.push_back(id);
+    std::unordered_set<qint64> seen;
+    for (const Group &group : groups) {
+        int network = nowhere;
+        if (group.ip >= 0) {
+            // An id without a text (never: the rows reference strings) counts as unknown.
+            network = m_ipNetworks.try_emplace(group.ip, nowhere).first->second;
+            if (!m_networkInfos[std::size_t(network)].cdn.isEmpty() && seen.insert(group.ip).second)
+                cdn.push_back(group.ip);
+        }
+        auto &counts = days[{group.day, network}];
+        counts.first += group.requests;
+        counts.second += group.bytes;
+    }
+    if (!addNetworkDays(days))
+        return false;
     for (std::size_t start = 0; start < cdn.size(); start += 1000) {
         const std::vector<qint64> chunk(cdn.begin() + std::ptrdiff_t(start),
                                         cdn.begin() + std::ptrdiff_t(std::min(cdn.size(), start + 1000)));
@@ -211,6 +293,75 @@ bool MySqlRollups::countCdnKeys()
                      .arg(kDay, m_sliceRows, fromCdns),
                  {}, context) ||
             !run(query, addToTotals(4, QStringLiteral("object_key_ref"), fromCdns), {}, context))
+            return false;
+    }
+    return true;
+}
+
+bool MySqlRollups::matchNetworkSource(const QVariant &stored, qint64 mark)
+{
+    if (!m_geoLookup)
+        return true; // the slice marks its rows as told by no database ('')
+    if (stored.isNull() ? mark == 0 : stored.toString() == m_geoSource)
+        return true;
+    QSqlQuery query;
+    const QString context = QStringLiteral("telling the rollups' networks again");
+    if (!run(query, QStringLiteral("DELETE FROM rollup_day_networks"), {}, context) || !rebuildNetworks() ||
+        !run(query, QStringLiteral("UPDATE rollup_state SET network_source = ?"), {QVariant(m_geoSource)},
+             context))
+        return false;
+    m_networksRetoldInSlice = true;
+    return true;
+}
+
+// Every row up to the mark is in rollup_day_values under its address (dimension 1), or has none: each
+// distinct address is told once, and what a day's hours hold beyond its addresses' requests is the
+// requests without one. A day at a time, so the client holds one day's rows.
+bool MySqlRollups::rebuildNetworks()
+{
+    const QString context = QStringLiteral("telling the rollups' networks again");
+    QSqlQuery query;
+    std::map<qint64, std::pair<qint64, qint64>> all; // per day: every request, from the hours
+    if (!run(query, QStringLiteral("SELECT hour_start, requests, bytes_sent FROM rollup_hours"), {}, context))
+        return false;
+    while (query.next()) {
+        const qint64 hour = query.value(0).toLongLong();
+        auto &day = all[hour == RollupWriter::kNoTime ? hour : RollupWriter::dayStart(hour)];
+        day.first += query.value(1).toLongLong();
+        day.second += query.value(2).toLongLong();
+    }
+    const int nowhere = networkIndex(NetworkInfo());
+    for (const auto &[day, total] : all) {
+        if (!run(query,
+                 QStringLiteral("SELECT v.ref, v.requests, v.bytes_sent, s.value FROM rollup_day_values AS v "
+                                "LEFT JOIN strings AS s ON s.id = v.ref WHERE v.day_start = ? AND "
+                                "v.dimension = 1"),
+                 {QVariant(day)}, context))
+            return false;
+        std::map<std::pair<qint64, int>, std::pair<qint64, qint64>> days;
+        qint64 requests = 0, bytes = 0;
+        while (query.next()) {
+            const qint64 ip = query.value(0).toLongLong();
+            auto told = m_ipNetworks.find(ip);
+            if (told == m_ipNetworks.end()) {
+                if (m_ipNetworks.size() >= kMostTold)
+                    m_ipNetworks.clear();
+                told = m_ipNetworks
+                           .emplace(ip, query.isNull(3) ? nowhere : networkOfText(query.value(3).toString()))
+                           .first;
+            }
+            auto &counts = days[{day, told->second}];
+            counts.first += query.value(1).toLongLong();
+            counts.second += query.value(2).toLongLong();
+            requests += query.value(1).toLongLong();
+            bytes += query.value(2).toLongLong();
+        }
+        if (total.first > requests) {
+            auto &rest = days[{day, nowhere}];
+            rest.first += total.first - requests;
+            rest.second += total.second - bytes;
+        }
+        if (!addNetworkDays(days))
             return false;
     }
     return true;
@@ -437,7 +588,8 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
     // FOR UPDATE also keeps two catch-ups (two ingests ending at once) from counting one slice twice.
     if (!run(query,
              QStringLiteral(
-                 "SELECT through_id, totals_through, application_rules FROM rollup_state FOR UPDATE"),
+                 "SELECT through_id, totals_through, application_rules, network_source FROM rollup_state "
+                 "FOR UPDATE"),
              {}, context))
         return Slice::Failed;
     if (!query.next()) {
@@ -447,6 +599,7 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
     const qint64 mark = query.value(0).toLongLong();
     const bool totalsExact = !query.isNull(1) && query.value(1).toLongLong() == mark;
     const QVariant storedRules = query.value(2);
+    const QVariant storedNetworks = query.value(3);
     if (target < 0) {
         if (!run(query, QStringLiteral("SELECT COALESCE(MAX(id), 0) FROM requests"), {}, context) ||
             !query.next())
@@ -458,14 +611,17 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
     // holds the ingest lock for the sum (a month of day rollups: seconds, once per upgraded store).
     m_totalsSummedInSlice = false;
     m_rebuiltInSlice = false;
+    m_networksRetoldInSlice = false;
     if (!totalsExact && !sumTotalsFromDays())
         return Slice::Failed;
     const bool rulesAgree =
         !storedRules.isNull() && !m_rulesText.isNull() && storedRules.toString().toUtf8() == m_rulesText;
     if (!rulesAgree && !matchApplicationRules(storedRules))
         return Slice::Failed;
+    if (!matchNetworkSource(storedNetworks, mark))
+        return Slice::Failed;
     if (mark >= target) {
-        if (totalsExact && rulesAgree)
+        if (totalsExact && rulesAgree && !m_networksRetoldInSlice)
             return Slice::Done;
         if (!run(query, QStringLiteral("UPDATE rollup_state SET totals_through = through_id"), {}, context) ||
             !run(query, QStringLiteral("COMMIT"), {}, context))
@@ -473,6 +629,7 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
         committed = true;
         m_totalsSummed += m_totalsSummedInSlice ? 1 : 0;
         m_applicationsRebuilt += m_rebuiltInSlice ? 1 : 0;
+        m_networksRetold += m_networksRetoldInSlice ? 1 : 0;
         return Slice::Done;
     }
     const qint64 to = std::min(target, mark + m_sliceIds);
@@ -568,7 +725,7 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
         if (!run(query, addToTotals(dimension, QLatin1String(column), QString()), {}, context))
             return Slice::Failed;
     }
-    if (!countCdnKeys())
+    if (!countAddresses())
         return Slice::Failed;
     // The slice's applications, each (day, key, referer) once with the texts the rules read.
     if (m_judge.rules() &&
@@ -584,13 +741,15 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
                      m_sliceRows),
             {QVariant(m_judge.looksAtKeys()), QVariant(m_judge.looksAtReferers())}))
         return Slice::Failed;
-    // The rows' origin pulls were told by this database; the mark's rows keep theirs only if it is the
-    // same (as RollupWriter::writeState).
+    // The rows' origin pulls and networks were told by this database; the mark's rows keep theirs only
+    // if it is the same (as RollupWriter::writeState).
     if (!run(query,
              QStringLiteral(
                  "UPDATE rollup_state SET through_id = ?, totals_through = ?, records = records + ?, "
-                 "cdn_source = CASE WHEN cdn_source IS NULL OR cdn_source = ? THEN ? ELSE '' END"),
-             {to, to, rows, m_cdnSource, m_cdnSource}, context))
+                 "cdn_source = CASE WHEN cdn_source IS NULL OR cdn_source = ? THEN ? ELSE '' END, "
+                 "network_source = CASE WHEN network_source IS NULL OR network_source = ? THEN ? ELSE '' "
+                 "END"),
+             {to, to, rows, m_geoSource, m_geoSource, m_geoSource, m_geoSource}, context))
         return Slice::Failed;
     if (!run(query, QStringLiteral("COMMIT"), {}, context))
         return Slice::Failed;
@@ -598,6 +757,7 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
     ++m_slices;
     m_totalsSummed += m_totalsSummedInSlice ? 1 : 0;
     m_applicationsRebuilt += m_rebuiltInSlice ? 1 : 0;
+    m_networksRetold += m_networksRetoldInSlice ? 1 : 0;
     if (m_afterSlice && !m_afterSlice(to))
         return Slice::Done;
     return to >= target ? Slice::Done : Slice::More;

@@ -3,16 +3,19 @@
 
 #include "StoreLocation.h"
 #include "aggregation/ApplicationJudge.h"
+#include "geo/NetworkInfo.h"
 
 #include <QSqlDatabase>
 #include <QString>
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string_view>
-#include <utility>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 class QSqlQuery;
 
@@ -40,13 +43,18 @@ public:
     // False with error() on a database error; the slice that failed is rolled back whole.
     bool catchUp(const std::atomic<bool> *cancel = nullptr);
 
-    // Whether an address is a CDN's, and the geo database that tells (AudienceBuilder::geoSource), as
-    // RollupWriter::setCdnTest. Without one no origin pulls are counted and cdn_source becomes ''.
-    using CdnTest = std::function<bool(std::string_view ip)>;
-    void setCdnTest(CdnTest test, const QString &source)
+    // What the geo database says of an address (country, network, CDN) and which database that is
+    // (AudienceBuilder::geoSource), as RollupWriter::setGeoLookup: each distinct address of a slice is
+    // told once; its network's CDN tells origin pulls (dimension 4), and the slice's requests are counted
+    // per day and network in rollup_day_networks. Without one neither is counted, and cdn_source and
+    // network_source become ''. A slice that finds network_source naming another database (NULL on a
+    // store counted before this build: version 7) first tells rollup_day_networks again from the
+    // addresses' day rollups.
+    using GeoLookup = std::function<NetworkInfo(std::string_view ip)>;
+    void setGeoLookup(GeoLookup lookup, const QString &source)
     {
-        m_cdnTest = std::move(test);
-        m_cdnSource = m_cdnTest ? source : QString();
+        m_geoLookup = std::move(lookup);
+        m_geoSource = m_geoLookup ? source : QString();
     }
 
     // The attribution rules rollup_day_applications counts by, as RollupWriter::setApplicationRules:
@@ -72,6 +80,8 @@ public:
     int applicationsRebuilt() const { return m_applicationsRebuilt; }
     // Committed slices that first summed rollup_totals again from the day rollups (totals_through behind).
     int totalsSummed() const { return m_totalsSummed; }
+    // Committed slices that first told rollup_day_networks again (network_source not this database's).
+    int networksRetold() const { return m_networksRetold; }
 
     static constexpr qint64 kSliceIds = 200'000;
 
@@ -91,7 +101,17 @@ private:
     // consistency refuses temporary tables inside a transaction.
     bool copyAllowed(const QString &context, bool &allowed);
     std::pair<QString, QString> classSums(qint64 &rows);
-    bool countCdnKeys();
+    // Tells the slice's addresses and counts their networks per day and the keys CDN addresses fetched.
+    bool countAddresses();
+    // The index in m_networkInfos of a network (country, AS number), its least non-empty name kept.
+    int networkIndex(const NetworkInfo &info);
+    int networkOfText(const QString &ip);
+    // Adds (day, network index) -> (requests, bytes sent) to rollup_day_networks.
+    bool addNetworkDays(const std::map<std::pair<qint64, int>, std::pair<qint64, qint64>> &days);
+    // rollup_state.network_source (as read in the slice's transaction) made to name this writer's geo
+    // database, rollup_day_networks told again from the day rollups when it names another.
+    bool matchNetworkSource(const QVariant &stored, qint64 mark);
+    bool rebuildNetworks();
     QString addToTotals(int dimension, const QString &column, const QString &condition) const;
     bool sumTotalsFromDays();
     // rollup_state.application_rules (as read in the slice's transaction) made to agree with the rules
@@ -110,9 +130,16 @@ private:
     std::function<bool(qint64)> m_afterSlice;
     // Billing class of each operation id seen (0 free, 1 GET class, 2 PUT class): strings never change.
     std::unordered_map<qint64, int> m_classes;
-    CdnTest m_cdnTest;
-    QString m_cdnSource;
-    std::unordered_map<qint64, bool> m_cdnIps; // address id -> a CDN's
+    GeoLookup m_geoLookup;
+    QString m_geoSource;
+    // Addresses told so far (id -> index in m_networkInfos), forgotten past kMostTold; the networks
+    // themselves are few and kept.
+    std::unordered_map<qint64, int> m_ipNetworks;
+    std::vector<NetworkInfo> m_networkInfos;
+    std::map<std::pair<QString, quint32>, int> m_networkIndexes;
+    static constexpr std::size_t kMostTold = 1'000'000;
+    bool m_networksRetoldInSlice = false;
+    int m_networksRetold = 0;
     QString m_sliceRows; // what the slice's statements read from (copySlice): a table or a derived table
     std::optional<bool> m_copyAllowed;
     int m_slicesCopied = 0;

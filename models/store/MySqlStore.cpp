@@ -861,7 +861,7 @@ StoreTotals MySqlStore::totals()
 bool MySqlStore::flushRollups()
 {
     MySqlRollups rollups(m_db, m_location);
-    rollups.setCdnTest(m_cdnTest, m_cdnSource);
+    rollups.setGeoLookup(m_geoLookup, m_geoSource);
     rollups.setApplicationRules(m_applicationRules, m_applicationRules.has_value());
     if (rollups.catchUp(m_cancel))
         return true;

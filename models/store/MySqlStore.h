@@ -2,6 +2,7 @@
 #pragma once
 
 #include "DmapiOptions.h"
+#include "MySqlRollups.h"
 #include "RecordStore.h"
 #include "StoreLocation.h"
 #include "aggregation/Attribution.h"
@@ -74,11 +75,12 @@ public:
     StoreTotals totals() override;
     // Lets the server count the rows above the rollups' mark into them (MySqlRollups), a slice at a time.
     bool flushRollups() override;
-    // Which addresses are CDNs' for the rollups' origin pulls (MySqlRollups::setCdnTest).
-    void setCdnTest(std::function<bool(std::string_view ip)> test, const QString &source)
+    // What the geo database says of an address, for the rollups' origin pulls and networks
+    // (MySqlRollups::setGeoLookup).
+    void setGeoLookup(MySqlRollups::GeoLookup lookup, const QString &source)
     {
-        m_cdnTest = std::move(test);
-        m_cdnSource = source;
+        m_geoLookup = std::move(lookup);
+        m_geoSource = source;
     }
 
     // The attribution rules the rollups' applications are counted by (MySqlRollups::setApplicationRules,
@@ -168,8 +170,8 @@ private:
     TransactionMarks m_marks;
     TransactionMarks m_uncertainMarks; // of the commit whose answer was lost
     std::unique_ptr<QTemporaryDir> m_batchDir;
-    std::function<bool(std::string_view)> m_cdnTest;
-    QString m_cdnSource;
+    MySqlRollups::GeoLookup m_geoLookup;
+    QString m_geoSource;
     std::optional<Attribution> m_applicationRules;
     static constexpr std::size_t kStringCacheLimit = 500'000;
 };

@@ -310,6 +310,11 @@ QStringList version7(SqlDialect dialect)
                 .arg(typeName(Type::BigInt, dialect))};
 }
 
+// Version 8: the server's rollups (MySqlRollups) count rollup_day_networks too, which has existed there
+// empty since version 6 with network_source NULL. No table changes: the first slice after the upgrade
+// tells the networks from the address day rollups. The version keeps a BucketScope of version 7, which
+// would add rows to the server without counting their networks, from writing to such a store; on the
+// embedded store, which has counted them since version 6, only the version row changes.
 QStringList Schema::migrationStatements(SqlDialect dialect, int fromVersion)
 {
     QStringList statements;

@@ -34,7 +34,7 @@ struct RecordField
 class Schema
 {
 public:
-    static constexpr int kCurrentVersion = 7;
+    static constexpr int kCurrentVersion = 8;
     // rollup_totals' indexes hold the values with at least this many requests, and this many bytes sent
     // (64 MiB), on SQLite: what a top list of a large store is made of.
     static constexpr qint64 kRankedRequests = 32;
