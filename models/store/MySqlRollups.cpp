@@ -12,6 +12,7 @@
 #include <QVariantList>
 
 #include <array>
+#include <exception>
 #include <map>
 #include <unordered_set>
 #include <vector>
@@ -239,17 +240,22 @@ bool MySqlRollups::countAddresses()
         qint64 bytes;
     };
     std::vector<Group> groups;
-    std::vector<qint64> unknown;
-    std::unordered_set<qint64> asked;
+    std::unordered_set<qint64> addresses; // the slice's
     while (query.next()) {
         const qint64 ip = query.isNull(1) ? -1 : query.value(1).toLongLong();
         groups.push_back(
             {query.value(0).toLongLong(), ip, query.value(2).toLongLong(), query.value(3).toLongLong()});
-        if (ip >= 0 && !m_ipNetworks.count(ip) && asked.insert(ip).second)
-            unknown.push_back(ip);
+        if (ip >= 0)
+            addresses.insert(ip);
     }
-    if (m_ipNetworks.size() + unknown.size() > kMostTold)
-        m_ipNetworks.clear(); // told again when seen again: a lookup, not a miscount
+    // Forgotten before the slice's addresses are asked for, so every one of them is told below: told
+    // again when seen again is a lookup, not a miscount.
+    if (m_ipNetworks.size() + addresses.size() > m_mostTold)
+        m_ipNetworks.clear();
+    std::vector<qint64> unknown;
+    for (qint64 ip : addresses)
+        if (!m_ipNetworks.count(ip))
+            unknown.push_back(ip);
     for (std::size_t start = 0; start < unknown.size(); start += 1000) {
         const std::vector<qint64> chunk(unknown.begin() + std::ptrdiff_t(start),
                                         unknown.begin() +
@@ -298,6 +304,19 @@ bool MySqlRollups::countAddresses()
     return true;
 }
 
+bool MySqlRollups::toldWithoutThrowing(const std::function<bool()> &step)
+{
+    // A geo lookup that throws (memory running out) fails the slice, which is rolled back, instead of
+    // ending the process.
+    try {
+        return step();
+    } catch (const std::exception &e) {
+        m_error = QStringLiteral("telling the addresses' networks failed: %1")
+                      .arg(QString::fromLocal8Bit(e.what()));
+        return false;
+    }
+}
+
 bool MySqlRollups::matchNetworkSource(const QVariant &stored, qint64 mark)
 {
     if (!m_geoLookup)
@@ -344,7 +363,7 @@ bool MySqlRollups::rebuildNetworks()
             const qint64 ip = query.value(0).toLongLong();
             auto told = m_ipNetworks.find(ip);
             if (told == m_ipNetworks.end()) {
-                if (m_ipNetworks.size() >= kMostTold)
+                if (m_ipNetworks.size() >= m_mostTold)
                     m_ipNetworks.clear();
                 told = m_ipNetworks
                            .emplace(ip, query.isNull(3) ? nowhere : networkOfText(query.value(3).toString()))
@@ -618,7 +637,7 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
         !storedRules.isNull() && !m_rulesText.isNull() && storedRules.toString().toUtf8() == m_rulesText;
     if (!rulesAgree && !matchApplicationRules(storedRules))
         return Slice::Failed;
-    if (!matchNetworkSource(storedNetworks, mark))
+    if (!toldWithoutThrowing([&] { return matchNetworkSource(storedNetworks, mark); }))
         return Slice::Failed;
     if (mark >= target) {
         if (totalsExact && rulesAgree && !m_networksRetoldInSlice)
@@ -725,7 +744,7 @@ MySqlRollups::Slice MySqlRollups::nextSlice(qint64 &target)
         if (!run(query, addToTotals(dimension, QLatin1String(column), QString()), {}, context))
             return Slice::Failed;
     }
-    if (!countAddresses())
+    if (!toldWithoutThrowing([&] { return countAddresses(); }))
         return Slice::Failed;
     // The slice's applications, each (day, key, referer) once with the texts the rules read.
     if (m_judge.rules() &&

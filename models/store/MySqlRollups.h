@@ -8,6 +8,7 @@
 #include <QSqlDatabase>
 #include <QString>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
@@ -54,8 +55,14 @@ public:
     void setGeoLookup(GeoLookup lookup, const QString &source)
     {
         m_geoLookup = std::move(lookup);
-        m_geoSource = m_geoLookup ? source : QString();
+        // Not null: bound as '' (told by no database), never as NULL (not counted yet).
+        m_geoSource = m_geoLookup && !source.isNull() ? source : QString(QLatin1String(""));
+        m_ipNetworks.clear();
+        m_networkInfos.clear();
+        m_networkIndexes.clear();
     }
+    // How many addresses' networks a catch-up remembers (tests make it small to reach the limit).
+    void setMostToldAddresses(std::size_t most) { m_mostTold = std::max<std::size_t>(most, 1); }
 
     // The attribution rules rollup_day_applications counts by, as RollupWriter::setApplicationRules:
     // `given` rules (the user's choice) replace other rules the store holds, the table rebuilt from
@@ -111,6 +118,8 @@ private:
     // rollup_state.network_source (as read in the slice's transaction) made to name this writer's geo
     // database, rollup_day_networks told again from the day rollups when it names another.
     bool matchNetworkSource(const QVariant &stored, qint64 mark);
+    // `step` (which looks addresses up), with an exception turned into m_error and false.
+    bool toldWithoutThrowing(const std::function<bool()> &step);
     bool rebuildNetworks();
     QString addToTotals(int dimension, const QString &column, const QString &condition) const;
     bool sumTotalsFromDays();
@@ -131,13 +140,13 @@ private:
     // Billing class of each operation id seen (0 free, 1 GET class, 2 PUT class): strings never change.
     std::unordered_map<qint64, int> m_classes;
     GeoLookup m_geoLookup;
-    QString m_geoSource;
+    QString m_geoSource = QString(QLatin1String(""));
     // Addresses told so far (id -> index in m_networkInfos), forgotten past kMostTold; the networks
     // themselves are few and kept.
     std::unordered_map<qint64, int> m_ipNetworks;
     std::vector<NetworkInfo> m_networkInfos;
     std::map<std::pair<QString, quint32>, int> m_networkIndexes;
-    static constexpr std::size_t kMostTold = 1'000'000;
+    std::size_t m_mostTold = 1'000'000;
     bool m_networksRetoldInSlice = false;
     int m_networksRetold = 0;
     QString m_sliceRows; // what the slice's statements read from (copySlice): a table or a derived table

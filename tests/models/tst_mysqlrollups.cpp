@@ -144,6 +144,7 @@ private slots:
     void applicationsFollowTheGivenRules();
     void networksToldAgainUnderAnotherSource();
     void tailLiftsAKeyCdnsFetchedIntoTheTopList();
+    void storeCountedWithoutGeoSaysSo();
     void stoppedCatchUpKeepsItsSlices();
     void killedSliceChangesNothing();
     void slicedCatchUpEqualsRecount();
@@ -786,6 +787,56 @@ void TstMySqlRollups::networksToldAgainUnderAnotherSource()
                                        "rollup_state)")) > 200);
 }
 
+// A store whose first rows were counted without a geo database says so ('' in cdn_source and
+// network_source, not NULL): a later writer with one tells the networks again, and no summary reads
+// the origin pulls those first rows were never counted for.
+void TstMySqlRollups::storeCountedWithoutGeoSaysSo()
+{
+    if (!m_haveServer)
+        QSKIP("no test MariaDB server");
+    const auto audience = std::make_shared<AudienceBuilder>(QStringList(), true);
+    if (!audience->geoAvailable())
+        QSKIP("no geo database (tools/install-deps.sh installs one)");
+    const StoreLocation server = location(freshDatabase(QStringLiteral("nogeo")));
+    QString error;
+    auto store = MySqlStore::open(server, MySqlStore::Open::CreateTables, &error);
+    QVERIFY2(store, qPrintable(error));
+    const QList<QByteArray> first = generated(3000, 71, 2).split('\n');
+    QVERIFY2(insertWithoutFlush(*store, first, 0, first.size()) > 2000, qPrintable(store->lastError()));
+    {
+        MySqlRollups rollups(store->database(), server);
+        QVERIFY2(rollups.catchUp(), qPrintable(rollups.error()));
+        QCOMPARE(rollups.slicesCommitted(), 1);
+    }
+    const auto sources = [&] {
+        QSqlQuery state(m_admin);
+        if (!state.exec(
+                QStringLiteral("SELECT COALESCE(cdn_source, 'null'), COALESCE(network_source, 'null') "
+                               "FROM `%1`.rollup_state")
+                    .arg(server.database)) ||
+            !state.next())
+            return QStringLiteral("error");
+        return QString(state.value(0).toString() + QLatin1Char('|') + state.value(1).toString());
+    };
+    QCOMPARE(sources(), QStringLiteral("|"));
+    const QList<QByteArray> second = generated(2000, 72, 2).split('\n');
+    QVERIFY2(insertWithoutFlush(*store, second, 0, second.size()) > 1000, qPrintable(store->lastError()));
+    {
+        MySqlRollups rollups(store->database(), server);
+        QVERIFY(tellAddressesAsAnIngestDoes(rollups));
+        QVERIFY2(rollups.catchUp(), qPrintable(rollups.error()));
+        QCOMPARE(rollups.networksRetold(), 1);
+    }
+    QCOMPARE(sources(), QString(QStringLiteral("|") + audience->geoSource()));
+    SummaryQuery query;
+    query.geoLookups = true;
+    const Both both = summarise(*store, query);
+    QVERIFY2(both.error.isEmpty(), qPrintable(both.error));
+    QVERIFY(!both.rollups.networksFromRollups);
+    QVERIFY(!both.scan.audience.cdnTopKeys.isEmpty());
+    QVERIFY2(both.difference.isEmpty(), qPrintable(both.difference));
+}
+
 // A summary of everything reads only the keys CDNs fetched whose totals can make the top list; a key
 // below that cut which the tail's rows lift into the list must bring its totals along.
 void TstMySqlRollups::tailLiftsAKeyCdnsFetchedIntoTheTopList()
@@ -1100,6 +1151,7 @@ void TstMySqlRollups::slicedCatchUpEqualsRecount()
     StoreLocation server;
     QString path;
     QVERIFY(ingestGenerated(QStringLiteral("recount"), 7000, 23, 3, 0.02, server, path) > 5000);
+    const QString flushed = rollupFingerprint(server.database);
     resetRollups(server.database);
 
     QString error;
@@ -1107,8 +1159,12 @@ void TstMySqlRollups::slicedCatchUpEqualsRecount()
     QVERIFY2(store, qPrintable(error));
     MySqlRollups rollups(store->database(), server, 997);
     const bool cdnsTold = tellAddressesAsAnIngestDoes(rollups);
+    // The addresses told are forgotten every few slices, and told again.
+    rollups.setMostToldAddresses(300);
     QVERIFY2(rollups.catchUp(), qPrintable(rollups.error()));
     QVERIFY(rollups.slicesCommitted() > 5);
+    // The same rollups as the ingest's own flush (200,000-id slices, every address remembered).
+    QCOMPARE(rollupFingerprint(server.database), flushed);
     // Every slice read the in-memory copy (the test server keeps no binary log).
     QCOMPARE(rollups.slicesCopied(), rollups.slicesCommitted());
     QCOMPARE(adminScalar(server.database, QStringLiteral("SELECT records FROM rollup_state")),
