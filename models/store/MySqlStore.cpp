@@ -294,6 +294,8 @@ bool MySqlStore::migrate(Open mode)
             code == MySqlConnection::kDuplicateColumnName)
             continue;
         failWith(query, QStringLiteral("creating the BucketScope tables"));
+        if (m_connectionLost)
+            m_lastError += QStringLiteral("; the same command run again finishes the tables this one began");
         if (code == MySqlConnection::kLockWaitTimeout)
             m_lastError =
                 QStringLiteral(
@@ -306,8 +308,9 @@ bool MySqlStore::migrate(Open mode)
         ok = false;
         break;
     }
-    exec(QStringLiteral("SET SESSION lock_wait_timeout = @@GLOBAL.lock_wait_timeout"), QString());
-    exec(QStringLiteral("SELECT RELEASE_LOCK(CONCAT('bucketscope_schema:', DATABASE()))"), QString());
+    // Not through exec(): after a lost connection these fail too, and must not replace the error above.
+    QSqlQuery(m_db).exec(QStringLiteral("SET SESSION lock_wait_timeout = @@GLOBAL.lock_wait_timeout"));
+    QSqlQuery(m_db).exec(QStringLiteral("SELECT RELEASE_LOCK(CONCAT('bucketscope_schema:', DATABASE()))"));
     return ok;
 }
 

@@ -35,6 +35,8 @@
 #include <QThread>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include <zlib.h>
 
@@ -59,6 +61,7 @@ private slots:
     void migrationCutShortIsCompletedLater_data();
     void migrationCutShortIsCompletedLater();
     void schemaUpgradeWaitingForAReaderGivesUp();
+    void connectionLostWhileUpgradingSaysSo();
     void attributionRulesEqualSqlite();
     void filtersAndRangesEqualSqlite_data();
     void filtersAndRangesEqualSqlite();
@@ -470,6 +473,65 @@ void TstMySqlStore::schemaUpgradeWaitingForAReaderGivesUp()
         upgraded.exec(QStringLiteral("SELECT @@SESSION.lock_wait_timeout = @@GLOBAL.lock_wait_timeout")) &&
         upgraded.next());
     QCOMPARE(upgraded.value(0).toInt(), 1);
+}
+
+// The connection lost in the middle of an upgrade (killed while its ALTER waits): the message says what
+// was being done and that running again finishes it, and running again does.
+void TstMySqlStore::connectionLostWhileUpgradingSaysSo()
+{
+    if (!m_haveServer)
+        QSKIP("no test MariaDB server");
+    const StoreLocation server = serverLocation(freshDatabase(QStringLiteral("upgrade_lost")));
+    QString error;
+    QVERIFY2(MySqlStore::open(server, MySqlStore::Open::CreateTables, &error), qPrintable(error));
+    QVERIFY(adminExec(QStringLiteral("USE `%1`").arg(server.database)));
+    QVERIFY(adminExec(QStringLiteral("ALTER TABLE rollup_state DROP COLUMN application_rules")));
+    QVERIFY(adminExec(QStringLiteral("DROP TABLE rollup_day_applications")));
+    QVERIFY(adminExec(QStringLiteral("UPDATE schema_info SET version = 4")));
+    QSqlDatabase reader = MySqlConnection::open(server, &error);
+    QVERIFY2(reader.isValid(), qPrintable(error));
+    // Ended on every way out: an open transaction would keep the test's DROP DATABASE waiting.
+    auto endReader = qScopeGuard([&reader] {
+        QSqlQuery(reader).exec(QStringLiteral("COMMIT"));
+        MySqlConnection::close(reader);
+    });
+    {
+        QSqlQuery read(reader);
+        QVERIFY(read.exec(QStringLiteral("START TRANSACTION")));
+        QVERIFY(read.exec(QStringLiteral("SELECT through_id FROM rollup_state")) && read.next());
+    }
+    // Another connection of its own kills the upgrading one once its ALTER waits for the reader.
+    std::atomic<bool> killed{false};
+    std::thread killer([&server, &killed] {
+        QString ignored;
+        QSqlDatabase db = MySqlConnection::open(server, &ignored);
+        for (int attempt = 0; attempt < 200 && !killed; ++attempt) {
+            QSqlQuery waiting(db);
+            if (waiting.exec(QStringLiteral(
+                    "SELECT id FROM information_schema.processlist WHERE db = DATABASE() AND info LIKE "
+                    "'ALTER TABLE rollup_state%' AND id <> CONNECTION_ID()")) &&
+                waiting.next())
+                killed = QSqlQuery(db).exec(
+                    QStringLiteral("KILL CONNECTION %1").arg(waiting.value(0).toLongLong()));
+            else
+                QThread::msleep(50);
+        }
+        MySqlConnection::close(db);
+    });
+    const bool opened = bool(MySqlStore::open(server, MySqlStore::Open::CreateTables, &error));
+    killer.join();
+    QVERIFY(killed);
+    QVERIFY(!opened);
+    QVERIFY2(error.startsWith(QLatin1String("creating the BucketScope tables ")), qPrintable(error));
+    QVERIFY2(error.contains(QLatin1String("run again finishes the tables")), qPrintable(error));
+    endReader.dismiss();
+    QVERIFY(QSqlQuery(reader).exec(QStringLiteral("COMMIT")));
+    MySqlConnection::close(reader);
+    auto store = MySqlStore::open(server, MySqlStore::Open::CreateTables, &error);
+    QVERIFY2(store, qPrintable(error));
+    QSqlQuery upgraded(store->database());
+    QVERIFY(upgraded.exec(QStringLiteral("SELECT MAX(version) FROM schema_info")) && upgraded.next());
+    QCOMPARE(upgraded.value(0).toInt(), Schema::kCurrentVersion);
 }
 
 void TstMySqlStore::reingestAddsNothing()
