@@ -260,6 +260,9 @@ TOP_KEY=$(echo "$SUMMARY_OUT" | awk '/^    "top_keys": \[/ { t = 1 }
 time_summary one-day "one day" 300 "--db sqlite://month.sqlite --from $MID --to $MID" \
     --db "sqlite://$DB" --from "$MID" --to "$MID"
 time_summary status-5xx "filter: status 5xx" 300 "--db sqlite://month.sqlite --status 5xx" --db "sqlite://$DB" --status 5xx
+time_summary status-errors "filter: status errors (4xx and 5xx)" 300 "--db sqlite://month.sqlite --status errors" \
+    --db "sqlite://$DB" --status errors
+time_summary status-2xx "filter: status 2xx" 300 "--db sqlite://month.sqlite --status 2xx" --db "sqlite://$DB" --status 2xx
 if [[ -n $TOP_KEY ]]; then
     time_summary top-key "filter: the top key" 300 "--db sqlite://month.sqlite --only key=TOP_KEY" \
         --db "sqlite://$DB" --only "key=$TOP_KEY"

@@ -443,6 +443,34 @@ void merge(Partial &into, Partial &from)
     into.allIps.merge(from.allIps);
 }
 
+// Whether every request a status filter chooses is in requests_status (Schema::kIndexedStatusFrom).
+bool statusInIndex(ValueFilters::Status status)
+{
+    switch (status) {
+    case ValueFilters::Status::Redirect:
+    case ValueFilters::Status::ClientError:
+    case ValueFilters::Status::ServerError:
+    case ValueFilters::Status::Errors:
+        return true;
+    case ValueFilters::Status::Any:
+    case ValueFilters::Status::Success:
+        break;
+    }
+    return false;
+}
+
+bool hasStatusIndex(sqlite3 *db)
+{
+    sqlite3_stmt *statement = nullptr;
+    const bool found =
+        sqlite3_prepare_v2(db,
+                           "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'requests_status'",
+                           -1, &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW;
+    sqlite3_finalize(statement);
+    return found;
+}
+
 // One pass over the rows with ids in [firstId, endId) that match the query.
 // `audience` is shared by the scans of one summary: it answers whether an address is a CDN's.
 bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, AudienceBuilder &audience,
@@ -452,10 +480,16 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
     // back as ids: counting integers is what makes one pass over millions of rows cheap. Without a
     // time range the rows are read in storage order; the time index would add a lookup per row.
     const bool ranged = query.from || query.to;
+    // A filter to the rare classes reads only their rows, in index order (still one pass: nothing below
+    // depends on the order). SQLite uses a partial index only when the query repeats its condition.
+    const bool byStatus = query.useStatusIndex && statusInIndex(query.values.status);
     QString sql = QStringLiteral(
-        "SELECT request_time, remote_ip_ref, operation_ref, object_key_ref, http_status, "
-        "error_code_ref, bytes_sent, total_time_ms, referer_ref, user_agent_ref, requester_ref "
-        "FROM requests WHERE id >= ?3 AND id < ?4");
+                      "SELECT request_time, remote_ip_ref, operation_ref, object_key_ref, http_status, "
+                      "error_code_ref, bytes_sent, total_time_ms, referer_ref, user_agent_ref, requester_ref "
+                      "FROM requests%1 WHERE id >= ?3 AND id < ?4")
+                      .arg(byStatus ? QStringLiteral(" INDEXED BY requests_status") : QString());
+    if (byStatus)
+        sql += QStringLiteral(" AND http_status >= %1").arg(Schema::kIndexedStatusFrom);
     if (ranged)
         sql += QStringLiteral(" AND request_time >= ?1 AND request_time < ?2");
     // Column names come from a fixed list; the values are bound parameters (?5, ?6, ...). Derived
@@ -1577,6 +1611,9 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
     SummaryQuery query = requested;
     if (!resolveDerivedFilters(store.handle(), query, audience, error))
         return std::nullopt;
+    // A throwaway store has none (LogStore::openSqlite drops it), nor has one whose index was dropped.
+    query.useStatusIndex =
+        query.useStatusIndex && statusInIndex(query.values.status) && hasStatusIndex(store.handle());
     summary.filters = query.filters;
     summary.values = query.values;
 
@@ -1594,6 +1631,7 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
     if (!scanRange(store, query, scanFrom, maxId, audience, tail, error))
         return std::nullopt;
     summary.rowsScanned = tail.rows;
+    summary.rowsFoundByStatusIndex = query.useStatusIndex;
     if (mark && !loadBucketIps(store.handle(), "SELECT ip_ref FROM rollup_hour_ips WHERE hour_start = ?1",
                                partial.hours, tail.hours, error))
         return std::nullopt;

@@ -37,6 +37,9 @@ struct SummaryQuery
     // Read the embedded store's rollups where they answer the query (whole UTC days or everything, no
     // filter; docs/schema.md "Rollups"); false scans every row (tests compare the two).
     bool useRollups = true;
+    // Find the rows of a status filter on 3xx, 4xx, 5xx or errors through the store's requests_status
+    // index (schema version 9) instead of reading every row; false reads every row (tests compare).
+    bool useStatusIndex = true;
 };
 
 // Computes every number the views and the command line show, in one pass over the matching rows, so

@@ -160,6 +160,9 @@ struct Summary
     bool topListsFromTotals = false;
     bool networksFromRollups = false;
     qint64 rowsScanned = 0;
+    // The scanned rows were found through the status index (SummaryQuery::useStatusIndex), not by
+    // reading every row of the range (embedded store; the server's planner chooses for itself).
+    bool rowsFoundByStatusIndex = false;
 
     static constexpr int kNetworkCount = 50;
 

@@ -104,9 +104,11 @@ std::unique_ptr<LogStore> LogStore::openSqlite(const QString &path, Durability d
 
     if (durability == Durability::Throwaway) {
         // Maintaining two indexes costs more than half of the insert time; a store filled once and then
-        // scanned needs neither, and a hash set in memory finds the duplicates.
+        // scanned needs neither, and a hash set in memory finds the duplicates. Nor the status index, which
+        // saves a filtered summary of such a store no more than it costs the ingest.
         if (!store->exec("DROP INDEX IF EXISTS requests_dedupe") ||
-            !store->exec("DROP INDEX IF EXISTS requests_time")) {
+            !store->exec("DROP INDEX IF EXISTS requests_time") ||
+            !store->exec("DROP INDEX IF EXISTS requests_status")) {
             if (error)
                 *error = QStringLiteral("cannot prepare the store %1: %2").arg(path, store->m_lastError);
             return nullptr;

@@ -34,7 +34,10 @@ struct RecordField
 class Schema
 {
 public:
-    static constexpr int kCurrentVersion = 8;
+    static constexpr int kCurrentVersion = 9;
+    // requests_status (version 9) holds the requests with at least this status on SQLite: the
+    // classes a status filter can find through it (3xx, 4xx, 5xx, errors), never 2xx.
+    static constexpr int kIndexedStatusFrom = 300;
     // rollup_totals' indexes hold the values with at least this many requests, and this many bytes sent
     // (64 MiB), on SQLite: what a top list of a large store is made of.
     static constexpr qint64 kRankedRequests = 32;

@@ -269,7 +269,8 @@ void TstIncremental::storesOfVersion2KnowTheirFinishedFiles()
         db.setDatabaseName(store);
         QVERIFY(db.open());
         for (const char *sql :
-             {"ALTER TABLE source_files DROP COLUMN finished_at", "UPDATE schema_info SET version = 2",
+             {"ALTER TABLE source_files DROP COLUMN finished_at", "DROP INDEX requests_status",
+              "UPDATE schema_info SET version = 2",
               // one.log as a crash mid-file leaves it: registered, never counted
               "UPDATE source_files SET line_count = 0, records = 0 WHERE path LIKE '%one.log'"}) {
             QSqlQuery query(db);

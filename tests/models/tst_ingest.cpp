@@ -291,6 +291,7 @@ void TstIngest::versionOneStoreGainsRejectKeys()
         QVERIFY(db.open());
         for (const char *sql : {"DROP INDEX rejects_dedupe", "ALTER TABLE rejects DROP COLUMN dedupe_key",
                                 "ALTER TABLE source_files DROP COLUMN finished_at", // version 3's
+                                "DROP INDEX requests_status",                       // version 9's
                                 "UPDATE schema_info SET version = 1"})
             QVERIFY2(QSqlQuery(QLatin1String(sql), db).isActive(), sql);
         for (const char *table : TestLogs::rollupTables())

@@ -62,6 +62,7 @@ private slots:
     void migrationCutShortIsCompletedLater();
     void schemaUpgradeWaitingForAReaderGivesUp();
     void connectionLostWhileUpgradingSaysSo();
+    void upgradeToVersion9IndexesTheStatus();
     void attributionRulesEqualSqlite();
     void filtersAndRangesEqualSqlite_data();
     void filtersAndRangesEqualSqlite();
@@ -477,6 +478,47 @@ void TstMySqlStore::schemaUpgradeWaitingForAReaderGivesUp()
 
 // The connection lost in the middle of an upgrade (killed while its ALTER waits): the message says what
 // was being done and that running again finishes it, and running again does.
+// Version 9 adds requests_status over the rows already stored, and the filtered summaries read it.
+void TstMySqlStore::upgradeToVersion9IndexesTheStatus()
+{
+    if (!m_haveServer)
+        QSKIP("no test MariaDB server");
+    const StoreLocation server = serverLocation(freshDatabase(QStringLiteral("status_index")));
+    const QStringList paths{QStringLiteral(BUCKETSCOPE_SAMPLE_LOG)};
+    QVERIFY(ingestInto(paths, serverRequest(server)).fatalError.isEmpty());
+    QVERIFY(adminExec(QStringLiteral("USE `%1`").arg(server.database)));
+    const auto indexRows = [this] {
+        QSqlQuery query(m_admin);
+        qint64 rows = -1;
+        if (query.exec(QStringLiteral("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE "
+                                      "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'requests' AND "
+                                      "INDEX_NAME = 'requests_status' AND COLUMN_NAME = 'http_status'")) &&
+            query.next())
+            rows = query.value(0).toLongLong();
+        return rows;
+    };
+    QCOMPARE(indexRows(), 1);
+    QVERIFY(adminExec(QStringLiteral("DROP INDEX requests_status ON requests")));
+    QVERIFY(adminExec(QStringLiteral("UPDATE schema_info SET version = 8")));
+    QCOMPARE(indexRows(), 0);
+
+    QString error;
+    auto store = MySqlStore::open(server, MySqlStore::Open::ExistingTables, &error);
+    QVERIFY2(store, qPrintable(error));
+    QCOMPARE(indexRows(), 1);
+    QSqlQuery check(store->database());
+    QVERIFY(check.exec(QStringLiteral("SELECT MAX(version) FROM schema_info")) && check.next());
+    QCOMPARE(check.value(0).toInt(), Schema::kCurrentVersion);
+    // The index holds every stored row: counted through it, the errors are the table's.
+    QVERIFY(check.exec(QStringLiteral("SELECT (SELECT COUNT(*) FROM requests FORCE INDEX (requests_status) "
+                                      "WHERE http_status BETWEEN 400 AND 599), (SELECT COUNT(*) FROM "
+                                      "requests IGNORE INDEX (requests_status) WHERE http_status BETWEEN "
+                                      "400 AND 599)")) &&
+            check.next());
+    QVERIFY(check.value(0).toLongLong() > 0);
+    QCOMPARE(check.value(0).toLongLong(), check.value(1).toLongLong());
+}
+
 void TstMySqlStore::connectionLostWhileUpgradingSaysSo()
 {
     if (!m_haveServer)
@@ -674,6 +716,10 @@ void TstMySqlStore::filtersAndRangesEqualSqlite_data()
     // Value filters (status class, latency, size), given as "values" rows: value = "status/ms/bytes".
     QTest::newRow("5xx") << "values"
                          << "5xx//" << false << false;
+    QTest::newRow("3xx") << "values"
+                         << "3xx//" << false << false;
+    QTest::newRow("4xx in a range") << "values"
+                                    << "4xx//" << false << true;
     QTest::newRow("errors over 100 ms in a range") << "values"
                                                    << "errors/100/" << false << true;
     QTest::newRow("large GETs") << "operation"

@@ -155,12 +155,13 @@ bool emptyTheRollups(const QString &store)
                    "network_source = NULL");
 }
 
-// What version 5 had: no networks, no totals.
+// What version 5 had: no networks, no totals, no status index.
 bool makeVersion5(const QString &store)
 {
-    return execute(store, "DROP TABLE rollup_day_networks; DROP TABLE rollup_totals; "
-                          "ALTER TABLE rollup_state DROP COLUMN network_source; "
-                          "UPDATE schema_info SET version = 5 WHERE version > 5");
+    return execute(store,
+                   "DROP INDEX requests_status; DROP TABLE rollup_day_networks; DROP TABLE rollup_totals; "
+                   "ALTER TABLE rollup_state DROP COLUMN network_source; "
+                   "UPDATE schema_info SET version = 5 WHERE version > 5");
 }
 
 // Summaries of `query` (with its own top count) from the rollups and by scanning.
@@ -261,6 +262,9 @@ private slots:
     void storeFromVersion5GetsTotalsAndNetworks();
     void rebuildInsideACommit();
     void writerWithoutRulesTakesTheStoresNewOnes();
+    void statusFiltersReadTheStatusIndex_data();
+    void statusFiltersReadTheStatusIndex();
+    void storeFromVersion8GetsTheStatusIndex();
 
 private:
     QTemporaryDir m_dir;
@@ -1315,6 +1319,127 @@ void TstRollups::storeFromVersion5GetsTotalsAndNetworks()
     QVERIFY(networks > 10);
     QVERIFY(told.rollups.networksFromRollups);
     QVERIFY(told.scan.audience.countries.size() > 3);
+}
+
+// Summaries filtered by status class, once through requests_status (version 9) and once reading every
+// row: the same JSON, and only the classes the index holds use it.
+void TstRollups::statusFiltersReadTheStatusIndex_data()
+{
+    QTest::addColumn<QString>("status");
+    QTest::addColumn<bool>("indexed");
+    QTest::addColumn<int>("fromDay"); // -1: no range
+    QTest::addColumn<int>("toDay");
+    QTest::addColumn<QString>("operation");  // "": no dimension filter
+    QTest::addColumn<int>("minTotalTimeMs"); // -1: none
+
+    QTest::newRow("3xx") << "3xx" << true << -1 << -1 << "" << -1;
+    QTest::newRow("4xx") << "4xx" << true << -1 << -1 << "" << -1;
+    QTest::newRow("5xx") << "5xx" << true << -1 << -1 << "" << -1;
+    QTest::newRow("errors") << "errors" << true << -1 << -1 << "" << -1;
+    QTest::newRow("errors, the middle day") << "errors" << true << 1 << 2 << "" << -1;
+    QTest::newRow("4xx of GET, slower than 20 ms") << "4xx" << true << -1 << -1 << "REST.GET.OBJECT" << 20;
+    QTest::newRow("2xx (most rows: not indexed)") << "2xx" << false << -1 << -1 << "" << -1;
+}
+
+void TstRollups::statusFiltersReadTheStatusIndex()
+{
+    QFETCH(QString, status);
+    QFETCH(bool, indexed);
+    QFETCH(int, fromDay);
+    QFETCH(int, toDay);
+    QFETCH(QString, operation);
+    QFETCH(int, minTotalTimeMs);
+    const QString store = m_dir.filePath(QStringLiteral("status-index.sqlite"));
+    if (!QFile::exists(store)) {
+        const QString log = m_dir.filePath(QStringLiteral("status-index.log"));
+        QVERIFY(writeFile(log, generated(24000, 29, 3, 0.03)));
+        QVERIFY(ingest({log}, store).records > 20000);
+    }
+    QCOMPARE(scalar(store, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'requests_status'"), 1);
+
+    SummaryQuery query;
+    query.geoLookups = false;
+    query.topCount = 1000000;
+    query.values.status = *ValueFilters::statusFromName(status);
+    if (minTotalTimeMs >= 0)
+        query.values.minTotalTimeMs = minTotalTimeMs;
+    if (!operation.isEmpty())
+        query.filters << DimensionFilter(QStringLiteral("operation"), operation);
+    const qint64 firstDay = TestLogs::utc(2025, 10, 30);
+    if (fromDay >= 0) {
+        query.from = firstDay + fromDay * 86400;
+        query.to = firstDay + toDay * 86400;
+    }
+    QString error;
+    auto opened = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+    QVERIFY2(opened, qPrintable(error));
+    for (const qint64 splitFrom : {qint64(200000), qint64(2)}) { // one pass, and two halves at once
+        query.parallelScanFromRows = splitFrom;
+        query.useStatusIndex = true;
+        const std::optional<Summary> byIndex = Aggregator::compute(*opened, query, &error);
+        QVERIFY2(byIndex, qPrintable(error));
+        query.useStatusIndex = false;
+        const std::optional<Summary> byReading = Aggregator::compute(*opened, query, &error);
+        QVERIFY2(byReading, qPrintable(error));
+        QCOMPARE(byIndex->rowsFoundByStatusIndex, indexed);
+        QVERIFY(!byReading->rowsFoundByStatusIndex);
+        QVERIFY(!byIndex->fromRollups);
+        QVERIFY2(byIndex->requests > 20, qPrintable(QString::number(byIndex->requests)));
+        QCOMPARE(byIndex->rowsScanned, byIndex->requests);
+        const QString difference =
+            firstDifference(SummaryJson::toJson(*byIndex), SummaryJson::toJson(*byReading));
+        QVERIFY2(difference.isEmpty(), qPrintable(difference));
+    }
+}
+
+// A store of version 8 gets the index when it is opened for writing; until then (or with the index
+// gone) a filtered summary reads every row and counts the same.
+void TstRollups::storeFromVersion8GetsTheStatusIndex()
+{
+    const QString store = m_dir.filePath(QStringLiteral("v8.sqlite"));
+    const QString log = m_dir.filePath(QStringLiteral("v8.log"));
+    QVERIFY(writeFile(log, generated(6000, 31, 2, 0.03)));
+    QVERIFY(ingest({log}, store).records > 5000);
+    SummaryQuery query;
+    query.geoLookups = false;
+    query.values.status = ValueFilters::Status::Errors;
+    QString error;
+    std::optional<Summary> before;
+    {
+        auto opened = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+        QVERIFY2(opened, qPrintable(error));
+        before = Aggregator::compute(*opened, query, &error);
+        QVERIFY2(before, qPrintable(error));
+        QVERIFY(before->rowsFoundByStatusIndex);
+        QVERIFY(before->requests > 50);
+    }
+    QVERIFY(execute(store, "DROP INDEX requests_status"));
+    {
+        auto opened = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+        QVERIFY2(opened, qPrintable(error));
+        const std::optional<Summary> without = Aggregator::compute(*opened, query, &error);
+        QVERIFY2(without, qPrintable(error));
+        QVERIFY(!without->rowsFoundByStatusIndex);
+        const QString difference =
+            firstDifference(SummaryJson::toJson(*before), SummaryJson::toJson(*without));
+        QVERIFY2(difference.isEmpty(), qPrintable(difference));
+    }
+    QVERIFY(execute(store, "UPDATE schema_info SET version = 8 WHERE version > 8"));
+    {
+        auto opened = LogStore::openSqlite(store, LogStore::Durability::Durable, &error);
+        QVERIFY2(opened, qPrintable(error));
+        QCOMPARE(scalar(store, "SELECT MAX(version) FROM schema_info"), Schema::kCurrentVersion);
+        QCOMPARE(scalar(store, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'requests_status'"), 1);
+        // It holds exactly the rows of 3xx and above.
+        QCOMPARE(scalar(store,
+                        "SELECT COUNT(*) FROM requests INDEXED BY requests_status WHERE http_status >= 300"),
+                 scalar(store, "SELECT COUNT(*) FROM requests NOT INDEXED WHERE http_status >= 300"));
+        const std::optional<Summary> after = Aggregator::compute(*opened, query, &error);
+        QVERIFY2(after, qPrintable(error));
+        QVERIFY(after->rowsFoundByStatusIndex);
+        const QString difference = firstDifference(SummaryJson::toJson(*before), SummaryJson::toJson(*after));
+        QVERIFY2(difference.isEmpty(), qPrintable(difference));
+    }
 }
 
 #include "tst_rollups.moc"
