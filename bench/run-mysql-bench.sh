@@ -13,8 +13,9 @@
 #               (bucketscope-loggen --seed DAY --start 2025-10-DD, as bench/run-month-bench.sh), ingest
 #               them one process per day into a fresh database (each ingest ends by updating the
 #               rollups on the server), then time `summary` over everything, over one day and with
-#               --status 5xx, each with and without geo lookups: the median of RUNS (default 3) runs
-#               (FILTERED_RUNS runs of the filtered one; 0 leaves it out).
+#               --status 5xx and --status errors, each with and without geo lookups: the median of
+#               RUNS (default 3) runs (FILTERED_RUNS runs of the filtered ones; 0 leaves them out).
+#               Each summary's last answer is kept in BENCH_DIR/answers/, to compare builds.
 #               Each day's log is deleted once ingested (KEEP_LOGS=1 keeps them).
 #   --queries-only  with --days: only time the summaries on the database a --days run left
 #
@@ -84,21 +85,24 @@ if (( DAYS > 0 )); then
     echo
     echo "| summary | median s | runs | peak RSS MB |"
     echo "|---|---|---|---|"
-    # The filtered summary scans every row (the rollups do not answer it): FILTERED_RUNS bounds its time,
-    # FILTERED_RUNS=0 leaves it out.
+    # The rollups do not answer filtered summaries (before schema 9 they read every row): FILTERED_RUNS
+    # bounds their time, FILTERED_RUNS=0 leaves them out.
     queries=("everything" "one day")
-    [[ ${FILTERED_RUNS:-1} == 0 ]] || queries+=("status 5xx")
+    [[ ${FILTERED_RUNS:-1} == 0 ]] || queries+=("status 5xx" "status errors")
+    mkdir -p "$BENCH_DIR/answers"
     for query in "${queries[@]}"; do
         for geo in "" "--no-geo"; do
             case $query in
                 everything) args=() ;;
                 "one day") args=(--from "$middle" --to "$middle") ;;
                 "status 5xx") args=(--status 5xx) ;;
+                "status errors") args=(--status errors) ;;
             esac
             times=() peak=0 runs=$RUNS
-            [[ $query == "status 5xx" ]] && runs=${FILTERED_RUNS:-$RUNS}
+            [[ $query == status* ]] && runs=${FILTERED_RUNS:-$RUNS}
             for (( r = 0; r < runs; r++ )); do
                 read -r seconds rss < <(timed "${BS[@]}" summary --db "$URL" $geo "${args[@]}")
+                cp "$BENCH_DIR/out" "$BENCH_DIR/answers/${query// /-}$geo.json"
                 times+=("$seconds")
                 (( rss > peak )) && peak=$rss
             done

@@ -26,6 +26,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace BucketScope {
@@ -369,7 +370,8 @@ struct Partial
     StringMap<Counter> applications;
     std::map<std::pair<qint64, std::string>, ApplicationDayCounter> applicationDays;
     CountedValues latencies, allIps;
-    qint64 rows = 0; // rows scanned (not read from the rollups)
+    bool rowsByStatusIndex = false; // the scan read requests_status's rows (Summary::rowsFoundByStatusIndex)
+    qint64 rows = 0;                // rows scanned (not read from the rollups)
     // Read from rollup_totals (a summary of everything): keys, referers and, when read, the CDN keys
     // hold only the values that can make their top lists (rankedCdnKeys), and so do the addresses
     // when `totalIps` (their distinct count) is not -1. completeFromTotals() adds the tail's others.
@@ -480,16 +482,10 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
     // back as ids: counting integers is what makes one pass over millions of rows cheap. Without a
     // time range the rows are read in storage order; the time index would add a lookup per row.
     const bool ranged = query.from || query.to;
-    // A filter to the rare classes reads only their rows, in index order (still one pass: nothing below
-    // depends on the order). SQLite uses a partial index only when the query repeats its condition.
-    const bool byStatus = query.useStatusIndex && statusInIndex(query.values.status);
     QString sql = QStringLiteral(
-                      "SELECT request_time, remote_ip_ref, operation_ref, object_key_ref, http_status, "
-                      "error_code_ref, bytes_sent, total_time_ms, referer_ref, user_agent_ref, requester_ref "
-                      "FROM requests%1 WHERE id >= ?3 AND id < ?4")
-                      .arg(byStatus ? QStringLiteral(" INDEXED BY requests_status") : QString());
-    if (byStatus)
-        sql += QStringLiteral(" AND http_status >= %1").arg(Schema::kIndexedStatusFrom);
+        "SELECT request_time, remote_ip_ref, operation_ref, object_key_ref, http_status, "
+        "error_code_ref, bytes_sent, total_time_ms, referer_ref, user_agent_ref, requester_ref "
+        "FROM requests WHERE id >= ?3 AND id < ?4");
     if (ranged)
         sql += QStringLiteral(" AND request_time >= ?1 AND request_time < ?2");
     // Column names come from a fixed list; the values are bound parameters (?5, ?6, ...). Derived
@@ -516,9 +512,22 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
     }
     for (const QString &condition : query.values.conditions())
         sql += QStringLiteral(" AND ") + condition;
-    const QByteArray sqlUtf8 = sql.toUtf8();
     sqlite3_stmt *statement = nullptr;
-    if (sqlite3_prepare_v2(db, sqlUtf8.constData(), -1, &statement, nullptr) != SQLITE_OK) {
+    // A filter to the rare classes reads only their rows, in index order (still one pass: nothing below
+    // depends on the order). SQLite uses a partial index only when the query repeats its condition, and
+    // INDEXED BY fails to prepare unless it can: then, and on a store without it, every row is read.
+    if (query.useStatusIndex && statusInIndex(query.values.status)) {
+        QString indexed = sql;
+        indexed.replace(QStringLiteral("FROM requests WHERE"),
+                        QStringLiteral("FROM requests INDEXED BY requests_status WHERE"));
+        indexed += QStringLiteral(" AND http_status >= %1").arg(Schema::kIndexedStatusFrom);
+        if (sqlite3_prepare_v2(db, indexed.toUtf8().constData(), -1, &statement, nullptr) == SQLITE_OK)
+            out.rowsByStatusIndex = true;
+        else
+            sqlite3_finalize(std::exchange(statement, nullptr));
+    }
+    if (!statement &&
+        sqlite3_prepare_v2(db, sql.toUtf8().constData(), -1, &statement, nullptr) != SQLITE_OK) {
         if (error)
             *error = QStringLiteral("cannot query the store: %1").arg(QString::fromUtf8(sqlite3_errmsg(db)));
         sqlite3_finalize(statement);
@@ -1559,6 +1568,8 @@ bool scanRange(LogStore &store, const SummaryQuery &query, qint64 firstId, qint6
             *error = secondError;
         return false;
     }
+    if (middle <= lastId) // each connection prepared its own statement: true when both read the index
+        out.rowsByStatusIndex = out.rowsByStatusIndex && secondHalf.rowsByStatusIndex;
     merge(out, secondHalf);
     return true;
 }
@@ -1631,7 +1642,7 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
     if (!scanRange(store, query, scanFrom, maxId, audience, tail, error))
         return std::nullopt;
     summary.rowsScanned = tail.rows;
-    summary.rowsFoundByStatusIndex = query.useStatusIndex;
+    summary.rowsFoundByStatusIndex = tail.rowsByStatusIndex;
     if (mark && !loadBucketIps(store.handle(), "SELECT ip_ref FROM rollup_hour_ips WHERE hour_start = ?1",
                                partial.hours, tail.hours, error))
         return std::nullopt;

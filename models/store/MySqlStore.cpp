@@ -269,10 +269,21 @@ bool MySqlStore::migrate(Open mode)
         return failWith(version, QStringLiteral("opening the store"));
     }
     // Two ingests starting at once must not both create the tables.
+    const int lockWait = schemaLockWaitSeconds;
     QSqlQuery lock(m_db);
-    if (!lock.exec(QStringLiteral("SELECT GET_LOCK(CONCAT('bucketscope_schema:', DATABASE()), 60)")) ||
-        !lock.next() || lock.value(0).toInt() != 1)
+    if (!lock.exec(
+            QStringLiteral("SELECT GET_LOCK(CONCAT('bucketscope_schema:', DATABASE()), %1)").arg(lockWait)) ||
+        !lock.next())
         return failWith(lock, QStringLiteral("waiting for another BucketScope to create the tables"));
+    if (lock.value(0).toInt() != 1) {
+        m_lastError =
+            QStringLiteral("another BucketScope has been creating or upgrading the tables of %1 for "
+                           "over %2 s (an upgrade that indexes every stored row can take minutes "
+                           "on a large store); try again once it is done")
+                .arg(displayName())
+                .arg(lockWait);
+        return false;
+    }
     int from = 0;
     QSqlQuery again(m_db);
     if (again.exec(QStringLiteral("SELECT MAX(version) FROM schema_info")) && again.next())
@@ -280,7 +291,6 @@ bool MySqlStore::migrate(Open mode)
     bool ok = true;
     // An ALTER waits for every open transaction that read the table, and every later reader waits
     // behind it: bounded, so a summary left open elsewhere cannot hang the whole team's dashboards.
-    const int lockWait = schemaLockWaitSeconds;
     exec(QStringLiteral("SET SESSION lock_wait_timeout = %1").arg(lockWait), QString());
     for (const QString &statement : Schema::migrationStatements(SqlDialect::MySql, from)) {
         QSqlQuery query(m_db);

@@ -42,7 +42,8 @@ public:
                                             bool *unreachable = nullptr);
     // How long a schema upgrade waits for other sessions' open transactions on a table it alters
     // (MySQL's lock_wait_timeout, a year by default, while every later reader of that table queues
-    // behind the waiting ALTER). Default 60 s; tests make it short.
+    // behind the waiting ALTER), and how long it waits for another BucketScope creating or upgrading
+    // the tables (an upgrade that indexes every row can take minutes). Default 60 s; tests make it short.
     static void setSchemaLockWaitSeconds(int seconds);
     // Asks the server whether the connection still works (after a failed query: was it the
     // connection?). False with connectionLost() when it is gone.

@@ -476,9 +476,7 @@ void TstMySqlStore::schemaUpgradeWaitingForAReaderGivesUp()
     QCOMPARE(upgraded.value(0).toInt(), 1);
 }
 
-// The connection lost in the middle of an upgrade (killed while its ALTER waits): the message says what
-// was being done and that running again finishes it, and running again does.
-// Version 9 adds requests_status over the rows already stored, and the filtered summaries read it.
+// The upgrade to version 9 indexes the status of the rows already stored, every one of them.
 void TstMySqlStore::upgradeToVersion9IndexesTheStatus()
 {
     if (!m_haveServer)
@@ -502,7 +500,22 @@ void TstMySqlStore::upgradeToVersion9IndexesTheStatus()
     QVERIFY(adminExec(QStringLiteral("UPDATE schema_info SET version = 8")));
     QCOMPARE(indexRows(), 0);
 
+    // While another BucketScope upgrades (holds the schema lock), this one waits its bound and says so.
+    QSqlQuery held(m_admin);
+    QVERIFY(held.exec(QStringLiteral("SELECT GET_LOCK(CONCAT('bucketscope_schema:', DATABASE()), 0)")) &&
+            held.next() && held.value(0).toInt() == 1);
     QString error;
+    {
+        MySqlStore::setSchemaLockWaitSeconds(2);
+        const auto restore = qScopeGuard([] { MySqlStore::setSchemaLockWaitSeconds(60); });
+        QVERIFY(!MySqlStore::open(server, MySqlStore::Open::ExistingTables, &error));
+        QVERIFY2(error.contains(QLatin1String("creating or upgrading the tables")) &&
+                     error.contains(QLatin1String("over 2 s")),
+                 qPrintable(error));
+        QCOMPARE(indexRows(), 0);
+    }
+    QVERIFY(held.exec(QStringLiteral("SELECT RELEASE_LOCK(CONCAT('bucketscope_schema:', DATABASE()))")));
+
     auto store = MySqlStore::open(server, MySqlStore::Open::ExistingTables, &error);
     QVERIFY2(store, qPrintable(error));
     QCOMPARE(indexRows(), 1);
@@ -519,6 +532,8 @@ void TstMySqlStore::upgradeToVersion9IndexesTheStatus()
     QCOMPARE(check.value(0).toLongLong(), check.value(1).toLongLong());
 }
 
+// The connection lost in the middle of an upgrade (killed while its ALTER waits): the message says what
+// was being done and that running again finishes it, and running again does.
 void TstMySqlStore::connectionLostWhileUpgradingSaysSo()
 {
     if (!m_haveServer)
