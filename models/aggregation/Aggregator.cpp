@@ -481,6 +481,8 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
     // Only bound values reach the statement; the SQL text itself is fixed. Dictionary columns come
     // back as ids: counting integers is what makes one pass over millions of rows cheap. Without a
     // time range the rows are read in storage order; the time index would add a lookup per row.
+    // requests_status (Schema, version 9) holds each column read here and each a filter names, but
+    // bucket_ref: a column added here belongs there too, or status filters read the table row by row.
     const bool ranged = query.from || query.to;
     QString sql = QStringLiteral(
         "SELECT request_time, remote_ip_ref, operation_ref, object_key_ref, http_status, "
