@@ -461,18 +461,6 @@ bool statusInIndex(ValueFilters::Status status)
     return false;
 }
 
-bool hasStatusIndex(sqlite3 *db)
-{
-    sqlite3_stmt *statement = nullptr;
-    const bool found =
-        sqlite3_prepare_v2(db,
-                           "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'requests_status'",
-                           -1, &statement, nullptr) == SQLITE_OK &&
-        sqlite3_step(statement) == SQLITE_ROW;
-    sqlite3_finalize(statement);
-    return found;
-}
-
 // One pass over the rows with ids in [firstId, endId) that match the query.
 // `audience` is shared by the scans of one summary: it answers whether an address is a CDN's.
 bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, AudienceBuilder &audience,
@@ -517,7 +505,8 @@ bool scan(sqlite3 *db, const SummaryQuery &query, qint64 firstId, qint64 endId, 
     sqlite3_stmt *statement = nullptr;
     // A filter to the rare classes reads only their rows, in index order (still one pass: nothing below
     // depends on the order). SQLite uses a partial index only when the query repeats its condition, and
-    // INDEXED BY fails to prepare unless it can: then, and on a store without it, every row is read.
+    // INDEXED BY fails to prepare unless it can: then, and on a store without it (a throwaway store, see
+    // LogStore::openSqlite), every row is read.
     if (query.useStatusIndex && statusInIndex(query.values.status)) {
         QString indexed = sql;
         indexed.replace(QStringLiteral("FROM requests WHERE"),
@@ -1624,9 +1613,6 @@ std::optional<Summary> Aggregator::compute(RecordStore &recordStore, const Summa
     SummaryQuery query = requested;
     if (!resolveDerivedFilters(store.handle(), query, audience, error))
         return std::nullopt;
-    // A throwaway store has none (LogStore::openSqlite drops it), nor has one whose index was dropped.
-    query.useStatusIndex =
-        query.useStatusIndex && statusInIndex(query.values.status) && hasStatusIndex(store.handle());
     summary.filters = query.filters;
     summary.values = query.values;
 
