@@ -80,6 +80,8 @@ private:
     StoreLocation serverLocation(const QString &database) const;
     QString freshDatabase(const QString &suffix);
     bool adminExec(const QString &sql);
+    // A fresh database whose store is as version 4 left it: no applications rollup.
+    bool makeVersion4Store(const QString &suffix, StoreLocation &server);
 
     bool m_haveServer = false;
     QProcessEnvironment m_env;
@@ -89,6 +91,46 @@ private:
 };
 
 namespace {
+
+// A reader of an older build still in its snapshot of rollup_state: an upgrade's ALTER of that table
+// waits for it. Ended (committed and closed) by end() or on every way out of the test, so that a failed
+// test cannot keep cleanupTestCase's DROP DATABASE waiting for its transaction.
+class ReaderInSnapshot
+{
+public:
+    explicit ReaderInSnapshot(const StoreLocation &server)
+    {
+        m_db = MySqlConnection::open(server, &m_error);
+        if (!m_db.isValid())
+            return;
+        QSqlQuery read(m_db);
+        m_open = read.exec(QStringLiteral("START TRANSACTION")) &&
+                 read.exec(QStringLiteral("SELECT through_id FROM rollup_state")) && read.next();
+        if (!m_open)
+            m_error = read.lastError().text();
+    }
+    ~ReaderInSnapshot() { end(); }
+    ReaderInSnapshot(const ReaderInSnapshot &) = delete;
+    ReaderInSnapshot &operator=(const ReaderInSnapshot &) = delete;
+
+    bool isOpen() const { return m_open; }
+    QString error() const { return m_error; }
+    // Commits and closes; true when the COMMIT went through.
+    bool end()
+    {
+        if (!m_db.isValid())
+            return false;
+        const bool committed = QSqlQuery(m_db).exec(QStringLiteral("COMMIT"));
+        MySqlConnection::close(m_db);
+        m_db = QSqlDatabase();
+        return committed;
+    }
+
+private:
+    QSqlDatabase m_db;
+    QString m_error;
+    bool m_open = false;
+};
 
 IngestResult ingestInto(const QStringList &paths, const IngestRequest &base)
 {
@@ -212,6 +254,20 @@ QString TstMySqlStore::freshDatabase(const QString &suffix)
         return {};
     m_databases << name;
     return name;
+}
+
+bool TstMySqlStore::makeVersion4Store(const QString &suffix, StoreLocation &server)
+{
+    server = serverLocation(freshDatabase(suffix));
+    QString error;
+    if (!MySqlStore::open(server, MySqlStore::Open::CreateTables, &error)) {
+        qWarning("cannot create the store: %s", qPrintable(error));
+        return false;
+    }
+    return adminExec(QStringLiteral("USE `%1`").arg(server.database)) &&
+           adminExec(QStringLiteral("ALTER TABLE rollup_state DROP COLUMN application_rules")) &&
+           adminExec(QStringLiteral("DROP TABLE rollup_day_applications")) &&
+           adminExec(QStringLiteral("UPDATE schema_info SET version = 4"));
 }
 
 void TstMySqlStore::urlsAreParsed_data()
@@ -436,22 +492,11 @@ void TstMySqlStore::schemaUpgradeWaitingForAReaderGivesUp()
 {
     if (!m_haveServer)
         QSKIP("no test MariaDB server");
-    const StoreLocation server = serverLocation(freshDatabase(QStringLiteral("upgrade_wait")));
+    StoreLocation server;
+    QVERIFY(makeVersion4Store(QStringLiteral("upgrade_wait"), server));
+    ReaderInSnapshot reader(server); // a summary of an older build
+    QVERIFY2(reader.isOpen(), qPrintable(reader.error()));
     QString error;
-    QVERIFY2(MySqlStore::open(server, MySqlStore::Open::CreateTables, &error), qPrintable(error));
-    // What version 4 left: no applications rollup.
-    QVERIFY(adminExec(QStringLiteral("USE `%1`").arg(server.database)));
-    QVERIFY(adminExec(QStringLiteral("ALTER TABLE rollup_state DROP COLUMN application_rules")));
-    QVERIFY(adminExec(QStringLiteral("DROP TABLE rollup_day_applications")));
-    QVERIFY(adminExec(QStringLiteral("UPDATE schema_info SET version = 4")));
-
-    QSqlDatabase reader = MySqlConnection::open(server, &error);
-    QVERIFY2(reader.isValid(), qPrintable(error));
-    {
-        QSqlQuery read(reader); // a summary of an older build, still in its snapshot
-        QVERIFY(read.exec(QStringLiteral("START TRANSACTION")));
-        QVERIFY(read.exec(QStringLiteral("SELECT through_id FROM rollup_state")) && read.next());
-    }
     MySqlStore::setSchemaLockWaitSeconds(2);
     const auto restore = qScopeGuard([] { MySqlStore::setSchemaLockWaitSeconds(60); });
     QElapsedTimer clock;
@@ -460,8 +505,7 @@ void TstMySqlStore::schemaUpgradeWaitingForAReaderGivesUp()
     QVERIFY2(clock.elapsed() < 15000, qPrintable(QString::number(clock.elapsed())));
     QVERIFY2(error.contains(QLatin1String("waited 2 s for other sessions")), qPrintable(error));
 
-    QVERIFY(QSqlQuery(reader).exec(QStringLiteral("COMMIT")));
-    MySqlConnection::close(reader);
+    QVERIFY(reader.end());
     auto store = MySqlStore::open(server, MySqlStore::Open::CreateTables, &error);
     QVERIFY2(store, qPrintable(error));
     QSqlQuery upgraded(store->database());
@@ -538,25 +582,11 @@ void TstMySqlStore::connectionLostWhileUpgradingSaysSo()
 {
     if (!m_haveServer)
         QSKIP("no test MariaDB server");
-    const StoreLocation server = serverLocation(freshDatabase(QStringLiteral("upgrade_lost")));
+    StoreLocation server;
+    QVERIFY(makeVersion4Store(QStringLiteral("upgrade_lost"), server));
+    ReaderInSnapshot reader(server);
+    QVERIFY2(reader.isOpen(), qPrintable(reader.error()));
     QString error;
-    QVERIFY2(MySqlStore::open(server, MySqlStore::Open::CreateTables, &error), qPrintable(error));
-    QVERIFY(adminExec(QStringLiteral("USE `%1`").arg(server.database)));
-    QVERIFY(adminExec(QStringLiteral("ALTER TABLE rollup_state DROP COLUMN application_rules")));
-    QVERIFY(adminExec(QStringLiteral("DROP TABLE rollup_day_applications")));
-    QVERIFY(adminExec(QStringLiteral("UPDATE schema_info SET version = 4")));
-    QSqlDatabase reader = MySqlConnection::open(server, &error);
-    QVERIFY2(reader.isValid(), qPrintable(error));
-    // Ended on every way out: an open transaction would keep the test's DROP DATABASE waiting.
-    auto endReader = qScopeGuard([&reader] {
-        QSqlQuery(reader).exec(QStringLiteral("COMMIT"));
-        MySqlConnection::close(reader);
-    });
-    {
-        QSqlQuery read(reader);
-        QVERIFY(read.exec(QStringLiteral("START TRANSACTION")));
-        QVERIFY(read.exec(QStringLiteral("SELECT through_id FROM rollup_state")) && read.next());
-    }
     // Another connection of its own kills the upgrading one once its ALTER waits for the reader.
     std::atomic<bool> killed{false};
     std::thread killer([&server, &killed] {
@@ -581,9 +611,7 @@ void TstMySqlStore::connectionLostWhileUpgradingSaysSo()
     QVERIFY(!opened);
     QVERIFY2(error.startsWith(QLatin1String("creating the BucketScope tables ")), qPrintable(error));
     QVERIFY2(error.contains(QLatin1String("run again finishes the tables")), qPrintable(error));
-    endReader.dismiss();
-    QVERIFY(QSqlQuery(reader).exec(QStringLiteral("COMMIT")));
-    MySqlConnection::close(reader);
+    QVERIFY(reader.end());
     auto store = MySqlStore::open(server, MySqlStore::Open::CreateTables, &error);
     QVERIFY2(store, qPrintable(error));
     QSqlQuery upgraded(store->database());
